@@ -1,0 +1,1 @@
+"""Chat Completions Playground core: fields, requests, client, responses. Never imports Streamlit."""

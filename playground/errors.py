@@ -1,0 +1,91 @@
+"""Every error the playground raises, in one hierarchy (after encode/httpx's `_exceptions.py`).
+
+    PlaygroundError
+    ├── RequestError            a request could not be built; `.errors` lists FieldError (field, message, code)
+    ├── TransportError          nothing usable came back
+    │   ├── TimeoutError_
+    │   └── NetworkError        connection refused, DNS, reset
+    ├── UpstreamError           the server answered with an error status; `.status`, `.server_message`, `.param`
+    │   ├── AuthError           401/403, and xAI's 400 "Incorrect API key"
+    │   ├── RateLimitError      429; `.retry_after` seconds when the server said
+    │   ├── BadRequestError     400/404/422 with the server's own message
+    │   └── ServerError         5xx
+    ├── StreamDecodeError       a malformed body or a stream cut short
+    └── StoreError              the notebook store failed
+
+Messages never contain an API key: build them from server text and field names only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PlaygroundError(Exception):
+    """Base of every error the playground raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field. `field` is a dotted path like `messages.0.role` or `temperature`."""
+
+    field: str
+    message: str
+    code: str
+
+
+class RequestError(PlaygroundError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    def for_field(self, key: str) -> list[FieldError]:
+        """Errors on `key` or below it (`messages` matches `messages.0.role`)."""
+        return [e for e in self.errors if e.field == key or e.field.startswith(key + ".")]
+
+
+class TransportError(PlaygroundError):
+    pass
+
+
+class TimeoutError_(TransportError):
+    pass
+
+
+class NetworkError(TransportError):
+    pass
+
+
+class UpstreamError(PlaygroundError):
+    def __init__(self, message: str, *, status: int, server_message: str = "", param: str | None = None) -> None:
+        self.status = status
+        self.server_message = server_message
+        self.param = param
+        super().__init__(message)
+
+
+class AuthError(UpstreamError):
+    pass
+
+
+class RateLimitError(UpstreamError):
+    def __init__(self, message: str, *, status: int = 429, server_message: str = "",
+                 param: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status, server_message=server_message, param=param)
+        self.retry_after = retry_after
+
+
+class BadRequestError(UpstreamError):
+    pass
+
+
+class ServerError(UpstreamError):
+    pass
+
+
+class StreamDecodeError(PlaygroundError):
+    pass
+
+
+class StoreError(PlaygroundError):
+    pass
