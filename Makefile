@@ -1,0 +1,22 @@
+# The two set-up commands: `make run` and `make test`. Each installs what it needs first.
+UV := $(shell ./scripts/ensure-uv)
+PORT ?= 8501
+
+.PHONY: install run test test-fast bench
+
+install:
+	$(UV) sync --locked
+
+run: install
+	$(UV) run streamlit run app.py --server.port $(PORT)
+
+test: install
+	./scripts/ensure-chromium
+	$(UV) run pytest
+
+# While developing: everything but the browser journeys.
+test-fast: install
+	$(UV) run pytest -m "not browser"
+
+bench: install
+	$(UV) run python -m bench

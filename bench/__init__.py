@@ -1,0 +1,1 @@
+"""Benchmarks: each module has `main()` printing ratios measured side by side in one run."""
