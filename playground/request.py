@@ -1,0 +1,857 @@
+"""The validated chat-completions request: pydantic models built from `playground.fields`, and the one
+place where validation errors become plain-words `FieldError`s.
+
+Two ways in:
+- `build_request(settings, messages)` takes raw UI values (strings from text boxes, the seed document's
+  shortened forms) and converts them, recording each conversion as a plain-words note;
+- `validate_body(body)` takes a strict API body (the gateway's input) and converts nothing but what the API
+  itself allows (a plain string for `stop`, the legacy `max_tokens`).
+Both return a `ChatRequest` whose `to_body()` is the exact JSON sent, or raise `errors.RequestError`.
+
+Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here repeats them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from playground import fields as F
+from playground.errors import FieldError, RequestError
+from playground.schema_builder import check_schema
+
+__all__ = [
+    "Built",
+    "ChatRequest",
+    "FunctionDef",
+    "JsonSchemaSpec",
+    "Message",
+    "NamedFunction",
+    "NamedToolChoice",
+    "ResponseFormat",
+    "Tool",
+    "ToolCall",
+    "ToolCallFunction",
+    "build_request",
+    "parse_stop",
+    "validate_body",
+]
+
+# ---------------------------------------------------------------------------------------------- rule issues
+# Cross-field rules are checked in model validators, which pydantic can only fail as a whole. They raise one
+# "rules" error whose context lists (sub-path, code, ctx) issues; `_to_request_error` expands them into
+# FieldErrors below the model's own location, so every rule still names its exact field.
+
+_RULES = "rules"
+
+
+class _Issues:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, dict[str, Any]]] = []
+
+    def add(self, sub: str, code: str, **ctx: Any) -> None:
+        self.items.append((sub, code, ctx))
+
+    def raise_any(self) -> None:
+        if self.items:
+            summary = "; ".join(f"{sub or 'request'}: {code}" for sub, code, _ in self.items)
+            raise PydanticCustomError(_RULES, "{summary}", {"summary": summary, "issues": tuple(self.items)})
+
+
+def _issue(sub: str, code: str, **ctx: Any) -> PydanticCustomError:
+    """A single rule issue, for validators that stop at the first problem."""
+    return PydanticCustomError(_RULES, "{summary}", {"summary": f"{sub}: {code}", "issues": ((sub, code, ctx),)})
+
+
+# ---------------------------------------------------------------------------------------------- field types
+
+
+def _reject_bool(value: Any) -> Any:
+    """JSON true/false are not numbers; pydantic's lax mode would read them as 1/0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_type", "expected a number, got true/false")
+    return value
+
+
+def _bound(key: str, **extra: Any) -> Any:
+    """A pydantic Field for `key` with default, bounds, title and help read from `fields.FIELDS`.
+
+    Optional fields default to None (left out of the body); `minimum`/`maximum` are value bounds, except
+    for list-valued fields (stop, tools) where `maximum` is the number of items.
+    """
+    f = F.FIELDS[key]
+    bounds: dict[str, Any] = {}
+    if f.kind in (F.Kind.STOP, F.Kind.TOOLS):
+        if f.maximum is not None:
+            bounds["max_length"] = int(f.maximum)
+    elif f.kind in (F.Kind.INT, F.Kind.FLOAT):
+        bounds = {"ge": f.minimum, "le": f.maximum}
+    schema_extra = {"api_default": f.default} if f.default is not None else None
+    return Field(
+        None if f.optional else ...,
+        title=f.label,
+        description=f.help,
+        json_schema_extra=schema_extra,
+        **bounds,
+        **extra,
+    )
+
+
+_Float = Annotated[float, BeforeValidator(_reject_bool), Field(allow_inf_nan=False)]
+_Int = Annotated[int, BeforeValidator(_reject_bool)]
+_TokenId = Annotated[int, Field(ge=0)]
+_Bias = Annotated[
+    int,
+    BeforeValidator(_reject_bool),
+    Field(ge=F.FIELDS["logit_bias"].minimum, le=F.FIELDS["logit_bias"].maximum),
+]
+_StopText = Annotated[str, StringConstraints(min_length=1)]
+_ToolName = Annotated[str, StringConstraints(pattern=F.TOOL_NAME_PATTERN)]
+_Role = Literal[F.ROLES]  # type: ignore[valid-type]
+_ToolChoiceMode = Literal[F.TOOL_CHOICE_MODES]  # type: ignore[valid-type]
+_ResponseType = Literal[tuple(t for t in F.RESPONSE_FORMAT_TYPES if t != "none")]  # type: ignore[valid-type]
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------- messages
+
+
+class ToolCallFunction(BaseModel):
+    """The function an assistant called; `arguments` is JSON text encoding an object, as the API sends it."""
+
+    model_config = _STRICT
+    name: _ToolName
+    arguments: str
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _dump_structured(cls, value: Any) -> Any:
+        # Accept already-decoded arguments (a dict) and send them the way the API wants: JSON text.
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+
+    @field_validator("arguments")
+    @classmethod
+    def _is_json_object(cls, value: str) -> str:
+        try:
+            decoded = json.loads(value)
+        except ValueError as exc:
+            raise PydanticCustomError("invalid_json_arguments", "not JSON: {detail}", {"detail": str(exc)}) from None
+        if not isinstance(decoded, dict):
+            raise PydanticCustomError("arguments_not_object", "arguments must encode a JSON object")
+        return value
+
+
+class ToolCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(min_length=1)]
+    type: Literal["function"] = "function"
+    function: ToolCallFunction
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_stream_index(cls, data: Any) -> Any:
+        # Streamed tool calls carry an "index"; clients that accumulate them often echo it back.
+        if isinstance(data, Mapping) and "index" in data:
+            data = {k: v for k, v in data.items() if k != "index"}
+        return data
+
+
+# Keys that appear on assistant messages in responses and get echoed back by SDK users; the API ignores them.
+_RESPONSE_ONLY_MESSAGE_KEYS = ("refusal", "annotations", "audio", "function_call", "reasoning_content")
+
+
+class Message(BaseModel):
+    """One conversation message. Text content parts (`[{"type": "text", "text": …}]`) are joined into one
+    string, since every backend here takes text only."""
+
+    model_config = _STRICT
+    role: _Role
+    content: str | None = None
+    name: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_response_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = {k: v for k, v in data.items() if k not in _RESPONSE_ONLY_MESSAGE_KEYS}
+            if data.get("tool_calls") == []:
+                data["tool_calls"] = None
+        return data
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _join_text_parts(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        texts = []
+        for i, part in enumerate(value):
+            if not (isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str)):
+                kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
+                raise PydanticCustomError(
+                    "unsupported_content_part", "part {part} is {kind}", {"part": i + 1, "kind": str(kind)}
+                )
+            texts.append(part["text"])
+        return "\n".join(texts)
+
+    @model_validator(mode="after")
+    def _role_rules(self) -> Message:
+        issues = _Issues()
+        if self.role == "tool":
+            if not self.tool_call_id:
+                issues.add("tool_call_id", "tool_message_needs_tool_call_id")
+            if self.content is None:
+                issues.add("content", "missing_content", role=self.role)
+        elif self.tool_call_id is not None:
+            issues.add("tool_call_id", "tool_call_id_only_on_tool")
+        if self.role == "assistant":
+            if self.content is None and not self.tool_calls:
+                issues.add("content", "assistant_needs_content_or_tool_calls")
+        elif self.tool_calls is not None:
+            issues.add("tool_calls", "tool_calls_only_on_assistant")
+        if self.role in ("system", "user") and self.content is None:
+            issues.add("content", "missing_content", role=self.role)
+        seen: set[str] = set()
+        for j, call in enumerate(self.tool_calls or []):
+            if call.id in seen:
+                issues.add(f"tool_calls.{j}.id", "duplicate_tool_call_id", id=call.id)
+            seen.add(call.id)
+        issues.raise_any()
+        return self
+
+
+# ---------------------------------------------------------------------------------------------- tools
+
+
+def _checked_schema(schema: dict[str, Any], *, need_object: bool) -> dict[str, Any]:
+    """Field-level check (so it is reported even when a sibling field fails): valid Draft 2020-12 JSON
+    Schema, and for tool parameters of type object."""
+    problems = check_schema(schema)
+    if problems:
+        raise PydanticCustomError("invalid_json_schema", "{detail}", {"detail": " ".join(problems)})
+    if need_object and schema.get("type") != "object":
+        raise PydanticCustomError("parameters_not_object", "parameters must be a schema of type object")
+    return schema
+
+
+def _empty_object_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {}}
+
+
+class FunctionDef(BaseModel):
+    """A callable function. `parameters` must be a valid JSON Schema of type object; when omitted it is
+    the empty object schema (a function without arguments). `strict` is OpenAI's optional flag."""
+
+    model_config = _STRICT
+    name: _ToolName
+    description: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=_empty_object_schema)
+    strict: bool | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _checked_schema(value, need_object=True)
+
+
+class Tool(BaseModel):
+    model_config = _STRICT
+    type: Literal["function"] = "function"
+    function: FunctionDef
+
+
+class NamedFunction(BaseModel):
+    model_config = _STRICT
+    name: _ToolName
+
+
+class NamedToolChoice(BaseModel):
+    """`{"type": "function", "function": {"name": …}}`: the model must call this one tool."""
+
+    model_config = _STRICT
+    type: Literal["function"] = "function"
+    function: NamedFunction
+
+
+def _tool_choice_tag(value: Any) -> str:
+    return "named" if isinstance(value, Mapping | NamedToolChoice) else "mode"
+
+
+_UNION_TAGS = ("mode", "named")
+ToolChoice = Annotated[
+    Annotated[_ToolChoiceMode, Tag("mode")] | Annotated[NamedToolChoice, Tag("named")],
+    Discriminator(_tool_choice_tag),
+]
+
+
+# ---------------------------------------------------------------------------------------------- response format
+
+
+class JsonSchemaSpec(BaseModel):
+    """The API's `response_format.json_schema`: a name, the schema itself under "schema", and `strict`."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+    name: _ToolName = "response"
+    description: str | None = None
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool | None = None
+
+    @field_validator("schema_")
+    @classmethod
+    def _valid_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _checked_schema(value, need_object=False)
+
+
+class ResponseFormat(BaseModel):
+    model_config = _STRICT
+    type: _ResponseType
+    json_schema: JsonSchemaSpec | None = None
+
+    @model_validator(mode="after")
+    def _schema_with_type(self) -> ResponseFormat:
+        if self.type == "json_schema" and self.json_schema is None:
+            raise _issue("json_schema", "json_schema_missing")
+        if self.type != "json_schema" and self.json_schema is not None:
+            raise _issue("json_schema", "json_schema_unexpected", type=self.type)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------- the request
+
+
+def _stop_list(value: Any) -> Any:
+    """The API takes `stop` as one string or a list; keep a list. An empty list means no stop sequences."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple) and not value:
+        return None
+    return value
+
+
+class ChatRequest(BaseModel):
+    """A chat-completions body the API will accept. Unknown keys are rejected by name, except the few the
+    API documents beyond the sidebar's fields (stream, stream_options, parallel_tool_calls,
+    reasoning_effort) and the legacy `max_tokens`, which becomes `max_completion_tokens`."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    model: str = _bound("model", min_length=1)
+    messages: list[Message] = _bound("messages", min_length=1)
+    temperature: _Float | None = _bound("temperature")
+    top_p: _Float | None = _bound("top_p")
+    frequency_penalty: _Float | None = _bound("frequency_penalty")
+    presence_penalty: _Float | None = _bound("presence_penalty")
+    seed: _Int | None = _bound("seed")
+    logit_bias: dict[_TokenId, _Bias] | None = _bound("logit_bias")
+    max_completion_tokens: _Int | None = _bound("max_completion_tokens")
+    n: _Int | None = _bound("n")
+    stop: Annotated[list[_StopText] | None, BeforeValidator(_stop_list)] = _bound("stop")
+    logprobs: bool | None = _bound("logprobs")
+    top_logprobs: _Int | None = _bound("top_logprobs")
+    response_format: ResponseFormat | None = _bound("response_format")
+    tools: list[Tool] | None = _bound("tools")
+    tool_choice: ToolChoice | None = _bound("tool_choice")
+    deferred: bool | None = _bound("deferred")
+    user: str | None = _bound("user")
+
+    # Documented by the API but not sidebar fields.
+    stream: bool | None = Field(None, description="Send the answer as server-sent events; set by the client.")
+    stream_options: dict[str, Any] | None = Field(None, description='With stream, e.g. {"include_usage": true}.')
+    parallel_tool_calls: bool | None = Field(None, description="Whether the model may call several tools at once.")
+    reasoning_effort: str | None = Field(None, description="How long reasoning models think (e.g. low, high).")
+    max_tokens: _Int | None = Field(
+        None,
+        ge=F.FIELDS["max_completion_tokens"].minimum,
+        exclude=True,
+        description="Legacy name of max_completion_tokens, still sent by some SDKs; it is moved there.",
+    )
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> ChatRequest:
+        issues = _Issues()
+        if self.top_logprobs is not None and not self.logprobs:
+            issues.add("top_logprobs", "top_logprobs_needs_logprobs")
+        names = [t.function.name for t in self.tools or []]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                issues.add(f"tools.{i}.function.name", "duplicate_tool_name", name=name)
+        if self.tool_choice is not None and self.tool_choice != "none" and not self.tools:
+            shown = self.tool_choice if isinstance(self.tool_choice, str) else self.tool_choice.function.name
+            issues.add("tool_choice", "tool_choice_needs_tools", value=shown)
+        elif isinstance(self.tool_choice, NamedToolChoice) and self.tool_choice.function.name not in names:
+            issues.add("tool_choice.function.name", "unknown_tool_choice", name=self.tool_choice.function.name)
+        called: set[str] = set()
+        for i, m in enumerate(self.messages):
+            called.update(c.id for c in m.tool_calls or [])
+            if m.role == "tool" and m.tool_call_id and m.tool_call_id not in called:
+                issues.add(f"messages.{i}.tool_call_id", "unknown_tool_call_id", id=m.tool_call_id)
+        if self.max_tokens is not None:
+            if self.max_completion_tokens not in (None, self.max_tokens):
+                issues.add("max_tokens", "max_tokens_conflict")
+            else:
+                self.max_completion_tokens, self.max_tokens = self.max_tokens, None
+        if self.stream_options is not None and not self.stream:
+            issues.add("stream_options", "stream_options_needs_stream")
+        if self.deferred and self.stream:
+            issues.add("stream", "deferred_with_stream")
+        issues.raise_any()
+        return self
+
+    def to_body(self) -> dict[str, Any]:
+        """The exact JSON body: API names, unset fields left out (never null), logit_bias keys as strings."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# ---------------------------------------------------------------------------------------------- plain words
+
+_EXTRA_LABELS = {
+    "stream": "Stream",
+    "stream_options": "Stream options",
+    "parallel_tool_calls": "Parallel tool calls",
+    "reasoning_effort": "Reasoning effort",
+    "max_tokens": "Max tokens",
+    "body": "The request body",
+}
+_ITEM_NAMES = {"messages": "Message", "tools": "Tool", "stop": "Stop sequence", "tool_calls": "tool call"}
+_SKIPPED_WORDS = {"function", "json_schema"}
+
+
+def _num(x: Any) -> str:
+    return str(int(x)) if isinstance(x, int | float) and float(x).is_integer() else str(x)
+
+
+def _label(key: str) -> str:
+    if key in F.FIELDS:
+        return F.FIELDS[key].label
+    return _EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _subject(path: Sequence[str | int], key_error: bool = False) -> str:
+    """What a person calls the thing at `path`: "Temperature", "Message 3 role", "Tool 1 name"."""
+    if not path:
+        return "The request"
+    head = path[0]
+    if head == "logit_bias" and len(path) > 1:
+        return f"Logit bias key “{path[1]}”" if key_error else f"The bias for token {path[1]}"
+    words: list[str] = []
+    i = 0
+    while i < len(path):
+        part, nxt = path[i], path[i + 1] if i + 1 < len(path) else None
+        if isinstance(part, str) and isinstance(nxt, int):
+            words.append(f"{_ITEM_NAMES.get(part, part.replace('_', ' '))} {nxt + 1}")
+            i += 2
+            continue
+        if isinstance(part, int):
+            words.append(str(part + 1))
+        elif i == 0:
+            words.append(_label(part))
+        elif part not in _SKIPPED_WORDS:
+            words.append(part.replace("_", " "))
+        i += 1
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _between(path: Sequence[str | int], ctx: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Both bounds of the value at `path`, from fields.py where it is a documented field."""
+    if len(path) == 1 and str(path[0]) in F.FIELDS:
+        f = F.FIELDS[str(path[0])]
+        return f.minimum, f.maximum
+    if path and path[0] == "logit_bias" and len(path) == 2:
+        f = F.FIELDS["logit_bias"]
+        return f.minimum, f.maximum
+    return ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
+
+
+def _say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_error: bool = False,
+         raw: str = "") -> str:
+    """The one place that words an error: the field, and the rule it broke."""
+    s = _subject(path, key_error)
+    if code in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        lo, hi = _between(path, ctx)
+        if key_error:
+            return f"{s} must be a token id: a whole number, 0 or more."
+        if lo is not None and hi is not None:
+            return f"{s} must be between {_num(lo)} and {_num(hi)}."
+        if lo is not None:
+            return f"{s} must be at least {_num(lo)}."
+        return f"{s} must be at most {_num(hi)}."
+    if code in ("int_parsing", "int_type", "int_from_float"):
+        return f"{s} must be a whole number." if not key_error else f"{s} must be a token id: a whole number, 0 or more."
+    if code in ("float_parsing", "float_type"):
+        return f"{s} must be a number."
+    if code == "number_type":
+        return f"{s} must be a number, not true or false."
+    if code == "finite_number":
+        return f"{s} must be a finite number."
+    if code in ("bool_type", "bool_parsing"):
+        return f"{s} must be true or false."
+    if code == "string_type":
+        return f"{s} must be text."
+    if code == "string_too_short":
+        return "Choose a model." if list(path) == ["model"] else f"{s} cannot be empty."
+    if code == "string_pattern_mismatch":
+        return f"{s} may use only letters, digits, _ and -, from 1 to 64 characters."
+    if code == "missing":
+        return f"{s} is required."
+    if code == "extra_forbidden":
+        if len(path) == 1:
+            return f"“{path[0]}” is not a field of a chat-completions request."
+        return f"{_subject(path[:-1])} has an unknown key “{path[-1]}”."
+    if code == "too_long":
+        return f"{s} can have at most {ctx.get('max_length')} items."
+    if code == "too_short":
+        if list(path) == ["messages"]:
+            return "The conversation needs at least one message."
+        return f"{s} needs at least {ctx.get('min_length')} item(s)."
+    if code == "literal_error":
+        if list(path) == ["tool_choice"]:
+            return f"{s} must be auto, none, required, or the name of one of the tools."
+        return f"{s} must be one of {ctx.get('expected')}."
+    if code == "list_type":
+        return f"{s} must be a list."
+    if code in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{s} must be an object (a set of key: value pairs)."
+    messages = {
+        "top_logprobs_needs_logprobs": f"{s} needs Logprobs turned on.",
+        "tool_choice_needs_tools": f"{s} “{ctx.get('value')}” needs at least one tool.",
+        "unknown_tool_choice": f"Tool choice names “{ctx.get('name')}”, but no tool has that name.",
+        "duplicate_tool_name": f"Two tools are named “{ctx.get('name')}”; tool names must be unique.",
+        "invalid_json_schema": f"{s} is not a valid JSON Schema. {ctx.get('detail', '')}".strip(),
+        "parameters_not_object": f"{s} must be a JSON Schema whose type is “object”.",
+        "json_schema_missing": "Response format “json_schema” needs a schema.",
+        "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not "
+                                  f"“{ctx.get('type')}”.",
+        "tool_message_needs_tool_call_id": f"{_subject(path[:2])} is a tool result and needs the id of the tool "
+                                           "call it answers.",
+        "tool_call_id_only_on_tool": f"{s} belongs only on tool messages.",
+        "missing_content": f"{_subject(path[:2])} ({ctx.get('role')}) needs content.",
+        "assistant_needs_content_or_tool_calls": f"{_subject(path[:2])} (assistant) needs content or tool calls.",
+        "tool_calls_only_on_assistant": f"{s} belong only on assistant messages.",
+        "duplicate_tool_call_id": f"{_subject(path[:2])} uses the tool call id “{ctx.get('id')}” twice.",
+        "unknown_tool_call_id": f"{_subject(path[:2])} answers tool call “{ctx.get('id')}”, but no earlier "
+                                "assistant message made that call.",
+        "invalid_json_arguments": f"{s} must be JSON text ({ctx.get('detail')}).",
+        "arguments_not_object": f"{s} must be a JSON object.",
+        "unsupported_content_part": f"{s}: only text is supported, but part {ctx.get('part')} is "
+                                    f"“{ctx.get('kind')}”.",
+        "max_tokens_conflict": "Max tokens and Max completion tokens disagree; send only max_completion_tokens.",
+        "stream_options_needs_stream": f"{s} need Stream turned on.",
+        "deferred_with_stream": "A deferred request cannot also stream; turn one of them off.",
+        "invalid_json": f"{s} is not valid JSON ({ctx.get('detail')}).",
+        "tool_message_needs_name": f"{_subject(path[:2])} gives tool arguments, so it also needs the tool's name.",
+        "body_not_object": "The request body must be a JSON object.",
+    }
+    return messages.get(code) or f"{s}: {raw or code}"
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+# How to read a path inside a message that build_request inserted for a seed-style tool message.
+_INSERTED_SUFFIX = {"id": "tool_call_id", "name": "name", "arguments": "arguments"}
+
+
+def _remap(path: list[str | int], origin: Sequence[tuple[int, bool]] | None) -> list[str | int]:
+    """Point a path into the converted message list back at the message the person wrote."""
+    if not origin or len(path) < 2 or path[0] != "messages" or not isinstance(path[1], int):
+        return path
+    if path[1] >= len(origin):
+        return path
+    index, inserted = origin[path[1]]
+    rest = path[2:]
+    if inserted:
+        rest = [_INSERTED_SUFFIX[rest[-1]]] if rest and rest[-1] in _INSERTED_SUFFIX else []
+    return ["messages", index, *rest]
+
+
+def _field_error(path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | None = None,
+                 *, key_error: bool = False, raw: str = "") -> FieldError:
+    return FieldError(_dotted(path), _say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
+
+
+def _to_request_error(exc: ValidationError, origin: Sequence[tuple[int, bool]] | None = None,
+                      earlier: Sequence[FieldError] = ()) -> RequestError:
+    """Map pydantic's errors once: loc → dotted field path, type → code, and a plain-words message."""
+    out: list[FieldError] = list(earlier)
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if p not in _UNION_TAGS]
+        key_error = "[key]" in loc
+        loc = [p for p in loc if p != "[key]"]
+        ctx = err.get("ctx") or {}
+        if err["type"] == _RULES:
+            for sub, code, issue_ctx in ctx["issues"]:
+                parts = [int(p) if p.isdigit() else p for p in sub.split(".")] if sub else []
+                out.append(_field_error(_remap(loc + parts, origin), code, issue_ctx))
+        else:
+            out.append(_field_error(_remap(loc, origin), err["type"], ctx, key_error=key_error, raw=err["msg"]))
+    seen: set[FieldError] = set()
+    return RequestError([e for e in out if not (e in seen or seen.add(e))])
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+
+
+def validate_body(body: Mapping[str, Any]) -> ChatRequest:
+    """A strict API body (what the gateway receives) → ChatRequest, or RequestError naming each bad field."""
+    if not isinstance(body, Mapping):
+        raise RequestError([_field_error(["body"], "body_not_object")])
+    try:
+        return ChatRequest.model_validate(dict(body))
+    except ValidationError as exc:
+        raise _to_request_error(exc) from None
+
+
+_ESCAPES = {",": ",", "n": "\n", "t": "\t", "\\": "\\", " ": " "}
+
+
+def parse_stop(text: str) -> list[str]:
+    """Stop sequences typed in one box: comma-separated, blanks around each trimmed, empty ones dropped.
+
+    Escapes: `\\,` a comma, `\\n` a new line, `\\t` a tab, `\\\\` a backslash, `\\ ` a space kept at an edge.
+    A backslash before anything else is kept as typed.
+    """
+    pieces: list[list[tuple[str, bool]]] = [[]]  # (char, escaped)
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
+            pieces[-1].append((_ESCAPES[text[i + 1]], True))
+            i += 2
+            continue
+        if ch == ",":
+            pieces.append([])
+        else:
+            pieces[-1].append((ch, False))
+        i += 1
+    out: list[str] = []
+    for chars in pieces:
+        while chars and not chars[0][1] and chars[0][0].isspace():
+            chars.pop(0)
+        while chars and not chars[-1][1] and chars[-1][0].isspace():
+            chars.pop()
+        if chars:
+            out.append("".join(c for c, _ in chars))
+    return out
+
+
+@dataclass
+class Built:
+    """A validated request and the conversions made on the way, in plain words, for the UI to show."""
+
+    request: ChatRequest
+    notes: list[str] = field(default_factory=list)
+
+
+class _Skip(Exception):
+    """A setting that is left out of the body (unset, or a UI-only value such as response format "none")."""
+
+
+def _json_text(key: str, raw: str, errors: list[FieldError]) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        errors.append(_field_error([key], "invalid_json", {"detail": str(exc)}))
+        raise _Skip from None
+
+
+def _setting(key: str, raw: Any, notes: list[str], errors: list[FieldError]) -> Any:
+    """One raw UI value → what the API body carries; raises _Skip to leave it out."""
+    if raw is None:
+        raise _Skip
+    if isinstance(raw, str) and not raw.strip() and key != "model":
+        raise _Skip
+    kind = F.FIELDS[key].kind if key in F.FIELDS else None
+    if kind is F.Kind.STOP:
+        value = parse_stop(raw) if isinstance(raw, str) else list(raw)
+        if not value:
+            raise _Skip
+        return value
+    if kind is F.Kind.TOKEN_MAP:
+        value = _json_text(key, raw, errors) if isinstance(raw, str) else raw
+        if isinstance(value, Mapping) and not value:
+            raise _Skip
+        return dict(value) if isinstance(value, Mapping) else value
+    if kind is F.Kind.RESPONSE_FORMAT:
+        return _response_format(raw, notes, errors)
+    if kind is F.Kind.TOOLS:
+        value = _json_text(key, raw, errors) if isinstance(raw, str) else raw
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            if not value:
+                raise _Skip
+            return [_tool(t, i, notes) for i, t in enumerate(value)]
+        return value
+    if kind is F.Kind.TOOL_CHOICE:
+        if isinstance(raw, str):
+            name = raw.strip()
+            if name in F.TOOL_CHOICE_MODES:
+                return name
+            return {"type": "function", "function": {"name": name}}
+        return raw
+    if isinstance(raw, str) and kind in (F.Kind.INT, F.Kind.FLOAT):
+        return raw.strip()
+    return raw
+
+
+def _tool(tool: Any, index: int, notes: list[str]) -> Any:
+    """A bare function definition `{name, description, parameters}` is wrapped as a tool."""
+    if isinstance(tool, Mapping) and "name" in tool and "function" not in tool and "type" not in tool:
+        notes.append(f"Tool {index + 1} was a bare function definition; it was sent as "
+                     f'{{"type": "function", "function": …}}.')
+        return {"type": "function", "function": dict(tool)}
+    return tool
+
+
+def _response_format(raw: Any, notes: list[str], errors: list[FieldError]) -> Any:
+    """UI response format → API object. Accepts "none"/"text"/"json_object"/"json_schema", JSON text, or a
+    dict, including the seed's shortened form with the schema directly under `json_schema`, which is wrapped
+    as `{"name": "response", "schema": …, "strict": true}`."""
+    value = raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        value = _json_text("response_format", text, errors) if text.startswith("{") else {"type": text}
+    if not isinstance(value, Mapping):
+        return value
+    value = dict(value)
+    if value.get("type") in ("none", None) and "json_schema" not in value:
+        raise _Skip
+    spec = value.get("json_schema")
+    if value.get("type") == "json_schema" and isinstance(spec, Mapping) and "schema" not in spec:
+        value["json_schema"] = {"name": "response", "schema": dict(spec), "strict": True}
+        notes.append('Response format: the schema was given directly under "json_schema" (the seed document\'s '
+                     'short form); it was sent as {"name": "response", "schema": …, "strict": true}, '
+                     "the form the API expects.")
+    return value
+
+
+def _message_dict(m: Any) -> dict[str, Any]:
+    if isinstance(m, BaseModel):
+        return m.model_dump(exclude_none=True, by_alias=True)
+    if not isinstance(m, Mapping):
+        return m  # let validation name it
+    out = dict(m)
+    for key in ("name", "tool_call_id"):
+        if out.get(key) == "":
+            del out[key]
+    return out
+
+
+def _convert_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]
+                      ) -> tuple[list[Any], list[tuple[int, bool]]]:
+    """Convert the seed document's tool message to the real protocol.
+
+    The seed shows `{"role": "tool", "tool_call_id", "name", "arguments"}` with no assistant call before it.
+    The API needs an assistant message whose `tool_calls` holds the call, then `{"role": "tool",
+    "tool_call_id", "content"}`. So: the call (id, name, arguments as JSON text) is added to the assistant
+    message just before the run of tool messages if that one already calls tools, otherwise a new assistant
+    message is inserted; the tool message keeps its `content` if it has one, else a `result` key if given,
+    else carries the arguments JSON text as its content (the seed gives no result). A missing id is made up
+    as `call_<position>`. Returns the messages and, for each, (index the person wrote, inserted?).
+    """
+    out: list[Any] = []
+    origin: list[tuple[int, bool]] = []
+    for i, raw in enumerate(messages):
+        m = _message_dict(raw)
+        if not (isinstance(m, dict) and m.get("role") == "tool" and "arguments" in m):
+            out.append(m)
+            origin.append((i, False))
+            continue
+        args = m.pop("arguments")
+        args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        name = m.pop("name", None)
+        if not name:
+            errors.append(_field_error(["messages", i, "name"], "tool_message_needs_name"))
+        call_id = m.get("tool_call_id") or f"call_{i}"
+        m["tool_call_id"] = call_id
+        result = m.pop("result", None)
+        if m.get("content") is None:
+            if result is not None:
+                m["content"] = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+                carried = "the result"
+            else:
+                m["content"] = args_text
+                carried = "the arguments"
+        else:
+            carried = "its content"
+        call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": args_text}}
+        k = len(out) - 1
+        while k >= 0 and isinstance(out[k], dict) and out[k].get("role") == "tool":
+            k -= 1
+        prev = out[k] if k >= 0 else None
+        if isinstance(prev, dict) and prev.get("role") == "assistant" and prev.get("tool_calls"):
+            if all(c.get("id") != call_id for c in prev["tool_calls"] if isinstance(c, Mapping)):
+                prev["tool_calls"] = [*prev["tool_calls"], call]
+            where = f"the tool calls of message {origin[k][0] + 1}"
+        else:
+            out.append({"role": "assistant", "content": None, "tool_calls": [call]})
+            origin.append((i, True))
+            where = "a new assistant message just before it"
+        notes.append(f"Message {i + 1} used the seed document's tool shape (arguments on the tool message). "
+                     f"The call to {name or 'the tool'} was added to {where}, and the tool message sends "
+                     f"{carried} as its content, as the API expects.")
+        out.append(m)
+        origin.append((i, False))
+    return out, origin
+
+
+def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> Built:
+    """Raw UI values → a validated ChatRequest and notes on what was converted.
+
+    `settings` is keyed by fields.py keys (extra API keys such as `stream` pass through to validation).
+    Empty values are left out; so are sidebar values equal to the field's documented default (temperature
+    1, n 1, logprobs false, …), since sending them changes nothing. Errors from conversion and validation
+    are reported together in one RequestError, with message paths pointing at the messages as written.
+    """
+    notes: list[str] = []
+    errors: list[FieldError] = []
+    data: dict[str, Any] = {}
+    for key, raw in settings.items():
+        if key == "messages":
+            continue
+        try:
+            data[key] = _setting(key, raw, notes, errors)
+        except _Skip:
+            pass
+    tool_choice = data.get("tool_choice")
+    if not data.get("tools") and tool_choice in ("auto", "none"):
+        del data["tool_choice"]  # the UI's default choice means nothing without tools
+    elif isinstance(tool_choice, dict) and isinstance(settings.get("tool_choice"), str):
+        notes.append(f"Tool choice “{tool_choice['function']['name']}” was sent as "
+                     f"{json.dumps(tool_choice)}, the form the API expects for one named function.")
+    if "max_tokens" in data:
+        notes.append("max_tokens is the legacy name; it was sent as max_completion_tokens.")
+    converted, origin = _convert_messages(list(messages), notes, errors)
+    data["messages"] = converted
+    failed = {e.field.split(".")[0] for e in errors if not e.field.startswith("messages")}
+    try:
+        request = ChatRequest.model_validate({k: v for k, v in data.items() if k not in failed})
+    except ValidationError as exc:
+        raise _to_request_error(exc, origin, errors) from None
+    if errors:
+        raise RequestError(errors)
+    defaults = {
+        key: None
+        for key, f in F.FIELDS.items()
+        if f.optional and f.default is not None and getattr(request, key) == f.default
+    }
+    return Built(request.model_copy(update=defaults), notes)
