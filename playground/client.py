@@ -1,0 +1,412 @@
+"""HTTP client for xAI's chat-completions API and the embedded gateway that mimics it.
+
+Why its own module: every way a call can fail (bad key, rate limit, bad field, server down,
+timeout, a stream cut short, a body that is not JSON) becomes one of the `playground.errors`
+types, with the server's own message and never the API key, so the UI can put it next to the
+right widget. Retries (stamina) cover 429, 5xx and connect errors, honour Retry-After, and stop
+once a stream has started yielding. `transport=` lets tests inject faults with
+`httpx.MockTransport` instead of patching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, Literal, NoReturn
+from urllib.parse import quote
+
+import httpx
+import stamina
+from httpx_sse import EventSource, connect_sse
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from playground.errors import (
+    AuthError,
+    BadRequestError,
+    NetworkError,
+    PlaygroundError,
+    RateLimitError,
+    ServerError,
+    StreamDecodeError,
+    TimeoutError_,
+    UpstreamError,
+)
+from playground.response import (
+    Completion,
+    Done,
+    StreamAccumulator,
+    TextDelta,
+    ThinkingDelta,
+    from_chat_completion,
+)
+
+__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token"]
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_CAP = 30.0  # seconds: never sleep longer than this on a server's Retry-After
+_RETRY_WAIT_INITIAL = 0.5
+_RETRY_WAIT_MAX = 8.0
+_MAX_MESSAGE = 600  # characters of a non-JSON error body kept in a message
+_API_KEY_WORDS = re.compile(r"api[ _-]?key", re.IGNORECASE)
+
+
+class ClientConfig(BaseModel):
+    """Where and how to call. `repr()` shows the key as `**********` (SecretStr)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str  # ".../v1"
+    api_key: SecretStr | None = None
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+    kind: Literal["xai", "embedded", "openai"] = "embedded"
+
+
+class Token(BaseModel):
+    """One token of `POST /v1/tokenize-text`."""
+
+    token_id: int
+    string_token: str
+    token_bytes: list[int] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _read_error_body(body: bytes) -> tuple[str, str | None, str | None]:
+    """(server message, param, code) from OpenAI's `{"error":{…}}`, xAI's flat `{"code","error"}`,
+    FastAPI's `{"detail"}`, or plain text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):
+            message = err.get("message")
+            param = err.get("param")
+            code = err.get("code", err.get("type"))
+            return (str(message) if message is not None else json.dumps(err),
+                    str(param) if param is not None else None,
+                    str(code) if code is not None else None)
+        if isinstance(err, str):
+            code = data.get("code")
+            param = data.get("param")
+            return err, str(param) if param is not None else None, str(code) if code is not None else None
+        for key in ("message", "detail"):
+            if key in data:
+                detail = data[key]
+                return (detail if isinstance(detail, str) else json.dumps(detail)), None, None
+    return text[:_MAX_MESSAGE], None, None
+
+
+def _is_wrong_key(status: int, message: str) -> bool:
+    """xAI answers a wrong key with 400 "Incorrect API key provided…" (not 401)."""
+    return status == 400 and bool(_API_KEY_WORDS.search(message))
+
+
+def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = None,
+                      secret: str | None = None) -> UpstreamError:
+    """Map an error status and body to the playground error type, with the server's own words."""
+    server_message, param, code = _read_error_body(body)
+    if secret:
+        server_message = server_message.replace(secret, "***")
+    shown = server_message or "(no message)"
+    suffix = f" [{code}]" if code and code != str(status) else ""
+    if status in (401, 403) or _is_wrong_key(status, server_message):
+        return AuthError(f"The server refused the credentials (HTTP {status}): {shown}{suffix}",
+                         status=status, server_message=server_message, param=param)
+    if status == 429:
+        retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
+        wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
+        return RateLimitError(f"Rate limited (HTTP 429): {shown}{suffix}.{wait}", status=status,
+                              server_message=server_message, param=param, retry_after=retry_after)
+    if 400 <= status < 500:
+        where = f" (field: {param})" if param else ""
+        return BadRequestError(f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}",
+                               status=status, server_message=server_message, param=param)
+    if status >= 500:
+        return ServerError(f"Server error (HTTP {status}): {shown}{suffix}",
+                           status=status, server_message=server_message, param=param)
+    return UpstreamError(f"Unexpected answer (HTTP {status}): {shown}{suffix}",
+                         status=status, server_message=server_message, param=param)
+
+
+@contextmanager
+def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
+    """httpx exceptions -> playground errors. Once a stream is open, a dropped connection means a cut stream."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TimeoutError_(f"The server did not answer in time ({type(exc).__name__}).") from exc
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        if streaming:
+            raise StreamDecodeError(f"The stream was cut before it finished ({type(exc).__name__}).") from exc
+        raise NetworkError(f"The connection failed ({type(exc).__name__}).") from exc
+    except httpx.TransportError as exc:
+        raise NetworkError(f"Could not reach the server ({type(exc).__name__}).") from exc
+
+
+def _retry_hook(exc: Exception) -> bool | float:
+    """stamina backoff hook: retry 429/5xx/connect failures; a number means 'wait this long' (Retry-After)."""
+    if isinstance(exc, RateLimitError):
+        return min(exc.retry_after, RETRY_AFTER_CAP) if exc.retry_after is not None else True
+    if isinstance(exc, ServerError | NetworkError):
+        return True
+    if isinstance(exc, TimeoutError_):
+        return isinstance(exc.__cause__, httpx.ConnectTimeout)  # the request never reached the server
+    return False
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise StreamDecodeError(
+            f"The server's answer is not valid JSON (HTTP {response.status_code}): "
+            f"{response.text[:200]!r}") from exc
+
+
+def _stop_list(body: dict[str, Any]) -> list[str] | None:
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        return [stop]
+    if isinstance(stop, list):
+        return [s for s in stop if isinstance(s, str)] or None
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the client
+
+
+class ChatClient:
+    """One client per request or session; holds the key only in its Authorization header."""
+
+    def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+        self._config = config
+        headers = {"Accept": "application/json", "User-Agent": "chat-completions-playground"}
+        if config.api_key is not None and config.api_key.get_secret_value():
+            headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+        self._http = httpx.Client(
+            base_url=config.base_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 15.0)),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"ChatClient(base_url={self._config.base_url!r}, kind={self._config.kind!r})"
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._config
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _secret(self) -> str | None:
+        key = self._config.api_key
+        return key.get_secret_value() if key is not None else None
+
+    def _raise_for(self, response: httpx.Response) -> NoReturn:
+        raise error_from_status(response.status_code, response.content, response.headers, self._secret())
+
+    def _retrying(self) -> Any:
+        return stamina.retry_context(
+            on=_retry_hook,
+            attempts=self._config.max_retries + 1,
+            timeout=None,
+            wait_initial=_RETRY_WAIT_INITIAL,
+            wait_max=_RETRY_WAIT_MAX,
+        )
+
+    def _send_once(self, method: str, path: str, json_body: dict[str, Any] | None) -> httpx.Response:
+        with _transport_errors():
+            response = self._http.request(method, path, json=json_body)
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        if response.status_code >= 400:
+            self._raise_for(response)
+        return response
+
+    def _send(self, method: str, path: str, json_body: dict[str, Any] | None = None) -> httpx.Response:
+        response: httpx.Response | None = None
+        for attempt in self._retrying():
+            with attempt:
+                response = self._send_once(method, path, json_body)
+        assert response is not None
+        return response
+
+    # -- API ----------------------------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """Model ids from `GET /models` (OpenAI list shape)."""
+        data = _json(self._send("GET", "models"))
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise StreamDecodeError("GET /models did not answer with a list under 'data'")
+        return [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id") is not None]
+
+    def complete(self, body: dict[str, Any]) -> Completion:
+        """One non-streamed completion. `stream` and `deferred` are dropped: those have their own methods."""
+        payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options", "deferred")}
+        data = _json(self._send("POST", "chat/completions", payload))
+        if not isinstance(data, dict):
+            raise StreamDecodeError("the answer is not a JSON object")
+        return from_chat_completion(data, stop=_stop_list(body))
+
+    def submit_deferred(self, body: dict[str, Any]) -> str:
+        """Start a deferred completion; returns its request_id (fetch it once with `poll_deferred`)."""
+        payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+        payload["deferred"] = True
+        data = _json(self._send("POST", "chat/completions", payload))
+        request_id = data.get("request_id") if isinstance(data, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise StreamDecodeError("the deferred request was accepted but no request_id came back")
+        return request_id
+
+    def poll_deferred(self, request_id: str, *, stop: list[str] | None = None) -> Completion | None:
+        """None while the server says 202; the Completion (with its request_id) once it is 200.
+
+        xAI hands a result out exactly once: the caller must persist it as soon as it arrives.
+        """
+        response = self._send("GET", f"chat/deferred-completion/{quote(request_id, safe='')}")
+        if response.status_code == 202:
+            return None
+        data = _json(response)
+        if not isinstance(data, dict):
+            raise StreamDecodeError("the deferred result is not a JSON object")
+        return from_chat_completion(data, request_id=request_id, stop=stop)
+
+    def tokenize(self, text: str, model: str) -> list[Token]:
+        """`POST /tokenize-text` -> the tokens of `text` under `model`'s tokenizer."""
+        data = _json(self._send("POST", "tokenize-text", {"text": text, "model": model}))
+        items = data.get("token_ids") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise StreamDecodeError("POST /tokenize-text did not answer with 'token_ids'")
+        try:
+            return [Token.model_validate(item) for item in items]
+        except ValueError as exc:
+            raise StreamDecodeError(f"unexpected token entry in /tokenize-text answer: {exc}") from exc
+
+    # -- streaming ----------------------------------------------------------------------------
+
+    def _open_stream(self, payload: dict[str, Any]) -> tuple[ExitStack, EventSource]:
+        """Open the SSE response and check its status; the caller owns (and closes) the stack."""
+        stack = ExitStack()
+        try:
+            with _transport_errors():
+                source = stack.enter_context(connect_sse(self._http, "POST", "chat/completions", json=payload))
+                response = source.response
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for(response)
+        except BaseException:
+            stack.close()
+            raise
+        return stack, source
+
+    def stream(self, body: dict[str, Any]) -> Iterator[TextDelta | ThinkingDelta | Done]:
+        """Stream a completion: text/thinking deltas as they arrive, then `Done` with the whole answer.
+
+        Opening the stream is retried like any call; once a delta has been yielded nothing is retried
+        (the caller already showed it). A stream that ends without `[DONE]` and unfinished choices
+        raises StreamDecodeError.
+        """
+        payload = {k: v for k, v in body.items() if k != "deferred"}
+        payload["stream"] = True
+        options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+        payload["stream_options"] = {**options, "include_usage": True}
+        stop = _stop_list(body)
+
+        opened: tuple[ExitStack, EventSource] | None = None
+        for attempt in self._retrying():
+            with attempt:
+                opened = self._open_stream(payload)
+        assert opened is not None
+        stack, source = opened
+        with stack:
+            response = source.response
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" not in content_type:
+                # a server that ignored "stream": answer with what it sent, as one piece
+                with _transport_errors(streaming=True):
+                    response.read()
+                data = _json(response)
+                if not isinstance(data, dict):
+                    raise StreamDecodeError("the answer is not a JSON object")
+                completion = from_chat_completion(data, stop=stop)
+                for choice in completion.choices:
+                    for block in choice.content:
+                        if block.type == "thinking" and block.thinking:
+                            yield ThinkingDelta(choice=choice.index, text=block.thinking)
+                        elif block.type == "text" and block.text:
+                            yield TextDelta(choice=choice.index, text=block.text)
+                yield Done(completion=completion)
+                return
+
+            accumulator = StreamAccumulator(stop=stop)
+            saw_done = False
+            with _transport_errors(streaming=True):
+                for event in source.iter_sse():
+                    data_text = event.data.strip()
+                    if not data_text:
+                        continue
+                    if data_text == "[DONE]":
+                        saw_done = True
+                        break
+                    try:
+                        chunk = json.loads(data_text)
+                    except ValueError as exc:
+                        raise StreamDecodeError(f"A stream event is not valid JSON: {data_text[:200]!r}") from exc
+                    if not isinstance(chunk, dict):
+                        raise StreamDecodeError(f"A stream event is not a JSON object: {data_text[:200]!r}")
+                    if event.event == "error" or ("error" in chunk and "choices" not in chunk):
+                        raise self._stream_error(chunk)
+                    yield from accumulator.add(chunk)
+            if not saw_done and not accumulator.finished:
+                raise StreamDecodeError("The stream ended before the answer finished (no [DONE]).")
+            yield Done(completion=accumulator.completion())
+
+    def _stream_error(self, chunk: dict[str, Any]) -> PlaygroundError:
+        """An error sent inside the stream (llama.cpp and xAI do this after a 200)."""
+        err = chunk.get("error")
+        status = 500
+        if isinstance(err, dict) and isinstance(err.get("code"), int) and 400 <= err["code"] < 600:
+            status = err["code"]
+        return error_from_status(status, json.dumps(chunk).encode(), None, self._secret())
