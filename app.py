@@ -1,0 +1,6 @@
+"""Chat Completions Playground: the pages, nothing else (see pages/)."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Chat Completions Playground", page_icon="💬", layout="wide")
+st.navigation([st.Page("pages/playground.py", title="Playground", icon="💬", default=True)]).run()

@@ -1,0 +1,98 @@
+"""Errors shown next to what caused them.
+
+A `RequestError` carries FieldErrors keyed by a field path ("temperature", "messages.2.role");
+each widget calls `show_field` with its path right after drawing itself. An upstream error
+(the server said no) is shown under the Run button with the offending parameter highlighted,
+and echoed under that parameter's widget when the server named one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import streamlit as st
+
+from playground import errors, fields
+
+
+def normalise_param(param: str | None) -> str | None:
+    """A server's param name as our field path: "body.messages[2].role" → "messages.2.role"."""
+    if not param:
+        return None
+    path = re.sub(r"\[(\d+)\]", r".\1", str(param)).strip(".")
+    for prefix in ("body.", "request."):
+        if path.startswith(prefix):
+            path = path[len(prefix):]
+    return path or None
+
+
+def label_for(path: str) -> str:
+    """A person's name for a field path: "messages.2.content" → "Message 3 › content"."""
+    parts = path.split(".")
+    if parts[0] == "messages" and len(parts) > 1 and parts[1].isdigit():
+        rest = " › ".join(parts[2:])
+        return f"Message {int(parts[1]) + 1}" + (f" › {rest}" if rest else "")
+    f = fields.FIELDS.get(parts[0])
+    head = f.label if f else {"api_key": "API key", "base_url": "Base URL"}.get(parts[0], parts[0])
+    return head + (" › " + " › ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def matching(err: errors.RequestError | None, path: str, *, exact: bool = False) -> list[errors.FieldError]:
+    """FieldErrors on `path` (and, unless `exact`, below it)."""
+    if err is None:
+        return []
+    if exact:
+        return [e for e in err.errors if e.field == path]
+    return err.for_field(path)
+
+
+def show_field(err: errors.RequestError | None, path: str, *, exact: bool = False,
+               upstream: errors.PlaygroundError | None = None) -> None:
+    """Draw the errors belonging to the widget for `path`, right under it."""
+    for e in matching(err, path, exact=exact):
+        sub = e.field[len(path) + 1:] if e.field != path else ""
+        st.error(f"{e.message}" + (f" ({sub})" if sub else ""), icon="⚠️")
+    if isinstance(upstream, errors.UpstreamError):
+        param = normalise_param(upstream.param)
+        if param and (param == path or (not exact and param.startswith(path + "."))):
+            st.error(f"The server rejected this field: {upstream.server_message or upstream}", icon="🛑")
+
+
+def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[errors.FieldError]:
+    """FieldErrors that no widget claimed (shown under the Run button instead)."""
+    if err is None:
+        return []
+    placed = list(placed)
+    return [e for e in err.errors
+            if not any(e.field == p or e.field.startswith(p + ".") for p in placed)]
+
+
+def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] = ()) -> None:
+    """Under the Run button: what went wrong with the last run, in plain words."""
+    if err is None:
+        return
+    if isinstance(err, errors.RequestError):
+        names = ", ".join(dict.fromkeys(f"**{label_for(e.field)}**" for e in err.errors))
+        st.error(f"Nothing was sent: fix {names} (marked where it is set).", icon="⚠️")
+        for e in unplaced(err, placed):
+            st.error(f"**{label_for(e.field)}**: {e.message}", icon="⚠️")
+        return
+    if isinstance(err, errors.UpstreamError):
+        kind = {errors.AuthError: "The server refused the API key",
+                errors.RateLimitError: "Rate limited",
+                errors.BadRequestError: "The server rejected the request",
+                errors.ServerError: "The server failed"}.get(type(err), "The server answered with an error")
+        lines = [f"{kind} (HTTP {err.status})."]
+        param = normalise_param(err.param)
+        if param:
+            lines.append(f"Field: **:red[{label_for(param)}]** (`{param}`)")
+        lines.append(f"Server said: {err.server_message or err}")
+        if isinstance(err, errors.RateLimitError) and err.retry_after:
+            lines.append(f"Try again in {err.retry_after:g} s.")
+        st.error("  \n".join(lines), icon="🛑")
+        return
+    if isinstance(err, errors.TransportError):
+        st.error(f"Could not reach the server: {err}", icon="🔌")
+        return
+    st.error(f"{type(err).__name__}: {err}", icon="⚠️")

@@ -1,0 +1,359 @@
+"""The sidebar, generated from `playground.fields.sections()`.
+
+One widget per field, chosen by its `Kind`; label, help, default and bounds all come from
+fields.py. Values are remembered under the non-widget key `state.SETTINGS` so they survive page
+switches. The sidebar returns raw UI values; `playground.request.build_request` validates them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import errors as error_view
+from components import state as keys
+from playground import backends, errors, fields
+from playground.fields import Field, Kind
+
+EXAMPLE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "temperature": {"type": "number"},
+        "condition": {"type": "string"},
+        "humidity": {"type": "integer"},
+        "city": {"type": "string"},
+    },
+    "required": ["temperature", "condition", "city"],
+}
+EXAMPLE_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Fetches the current weather for a specific city.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "city": {"type": "string", "description": "Name of the city to get weather for"},
+                    "unit": {"type": "string", "enum": ["metric", "imperial"]},
+                },
+                "required": ["city"],
+            },
+        },
+    }
+]
+NO_FORMAT = "none"
+
+
+@dataclass
+class Backend:
+    """What the person chose for where requests go. `api_key` stays in this session only."""
+
+    id: str
+    api_key: str | None
+    base_url: str | None
+
+
+@dataclass
+class Values:
+    """What the sidebar holds: raw settings for build_request, plus problems found while reading them."""
+
+    settings: dict[str, Any]
+    logit_bias_rows: list[dict[str, Any]] = dc_field(default_factory=list)
+    errors: list[errors.FieldError] = dc_field(default_factory=list)
+
+
+def _store() -> dict[str, Any]:
+    return st.session_state.setdefault(keys.SETTINGS, {})
+
+
+def _seed(field_key: str, widget_key: str, default: Any) -> None:
+    """Give a widget its remembered value (or the field's default) before it is drawn."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = _store().get(field_key, default)
+
+
+def _remember(field_key: str, value: Any) -> Any:
+    _store()[field_key] = value
+    return value
+
+
+# --- backend and model --------------------------------------------------------------
+def render_backend(*, default: str, key_configured: Callable[[str], bool],
+                   request_error: errors.RequestError | None = None) -> Backend:
+    """Backend choice, and the key / base URL it needs."""
+    ids = list(backends.BACKENDS)
+    _seed("backend", keys.BACKEND, default)
+    chosen = st.selectbox("Backend", ids, key=keys.BACKEND,
+                          format_func=lambda i: backends.BACKENDS[i].label,  # type: ignore[index]
+                          help="Where requests go. The embedded model runs on this machine without a key.")
+    b = backends.backend(_remember("backend", chosen))
+    st.caption(b.description)
+    api_key: str | None = None
+    base_url: str | None = None
+    if b.needs_base_url:
+        _seed("base_url", keys.BASE_URL, "")
+        base_url = _remember("base_url", st.text_input("Base URL", key=keys.BASE_URL,
+                                                       placeholder="http://127.0.0.1:8000/v1"))
+        error_view.show_field(request_error, backends.BASE_URL_FIELD)
+    if b.needs_key or b.needs_base_url:
+        configured = key_configured(b.id)
+        api_key = st.text_input(
+            "API key", type="password", key=keys.API_KEY,
+            help="Kept only in this browser session, never saved or shown."
+                 + (" A key from the environment or secrets is used when this is empty." if configured else ""),
+            placeholder="set in environment" if configured else ("optional" if not b.needs_key else ""),
+        ) or None
+        error_view.show_field(request_error, backends.API_KEY_FIELD)
+    return Backend(id=b.id, api_key=api_key, base_url=base_url)
+
+
+def render_model(models: Sequence[str], *, models_error: str | None = None,
+                 request_error: errors.RequestError | None = None,
+                 upstream: errors.PlaygroundError | None = None) -> tuple[str | None, bool]:
+    """Model selectbox filled from the backend's list, free text allowed. Returns (model, refresh clicked)."""
+    f = fields.field("model")
+    options = list(models)
+    remembered = _store().get("model")
+    if keys.MODEL not in st.session_state or st.session_state[keys.MODEL] is None:
+        st.session_state[keys.MODEL] = remembered or (options[0] if options else None)
+    current = st.session_state[keys.MODEL]
+    if current and current not in options:
+        options.append(current)
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    with left:
+        model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True,
+                             placeholder="Type a model name")
+    with right:
+        refresh = st.button("↻", key=keys.REFRESH_MODELS, help="Reload the model list from the backend",
+                            on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None))
+    if models_error:
+        st.caption(f"Could not list models: {models_error}")
+    error_view.show_field(request_error, "model", upstream=upstream)
+    _remember("model", model)
+    return model, refresh
+
+
+# --- fields -------------------------------------------------------------------------
+def _number(f: Field, wkey: str) -> Any:
+    is_int = f.kind is Kind.INT
+    cast = int if is_int else float
+    _seed(f.key, wkey, f.default)
+    kwargs: dict[str, Any] = {"help": f.help, "key": wkey}
+    if f.minimum is not None:
+        kwargs["min_value"] = cast(f.minimum)
+    if f.maximum is not None:
+        kwargs["max_value"] = cast(f.maximum)
+    if f.step is not None:
+        kwargs["step"] = cast(f.step)
+    if not is_int and f.minimum is not None and f.maximum is not None and f.default is not None:
+        return st.slider(f.label, **kwargs)
+    placeholder = "empty" if f.default is None else None
+    return st.number_input(f.label, placeholder=placeholder, **kwargs)
+
+
+def _response_format(f: Field, wkey: str, out: Values) -> Any:
+    _seed(f.key, wkey, NO_FORMAT)
+    kind = st.selectbox(f.label, f.choices, key=wkey, help=f.help,
+                        format_func=lambda c: {"none": "None", "text": "Text", "json_object": "JSON object",
+                                               "json_schema": "JSON schema"}.get(c, c))
+    _remember(f.key, kind)
+    if kind == NO_FORMAT:
+        return None
+    if kind != "json_schema":
+        return {"type": kind}
+    _seed("response_format.schema", keys.RESPONSE_SCHEMA, json.dumps(EXAMPLE_SCHEMA, indent=2))
+    text = st.text_area("JSON schema", key=keys.RESPONSE_SCHEMA, height=200,
+                        help="The JSON Schema the answer must match (the schema itself, or "
+                             '{"name", "schema", "strict"}).')
+    _remember("response_format.schema", text)
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        out.errors.append(errors.FieldError("response_format.json_schema",
+                                            f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
+                                            "json_invalid"))
+        return None
+    return {"type": "json_schema", "json_schema": schema}
+
+
+def _fill_example_tools() -> None:
+    st.session_state[keys.field("tools")] = json.dumps(EXAMPLE_TOOLS, indent=2)
+
+
+def _tools(f: Field, wkey: str, out: Values) -> Any:
+    _seed(f.key, wkey, "")
+    text = st.text_area(f.label, key=wkey, help=f.help, height=160,
+                        placeholder='[{"type": "function", "function": {"name": …, "parameters": {…}}}]')
+    st.button("Insert example tool", key=keys.TOOLS_EXAMPLE, on_click=_fill_example_tools)
+    _remember(f.key, text)
+    if not text.strip():
+        return None
+    try:
+        tools = json.loads(text)
+    except json.JSONDecodeError as exc:
+        out.errors.append(errors.FieldError("tools", f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
+                                            "json_invalid"))
+        return None
+    return tools
+
+
+def tool_names(tools: Any) -> list[str]:
+    """Function names in a tools list, skipping malformed entries (the core reports those)."""
+    names: list[str] = []
+    if isinstance(tools, list):
+        for t in tools:
+            if isinstance(t, dict) and isinstance(t.get("function"), dict):
+                name = t["function"].get("name")
+                if isinstance(name, str) and name:
+                    names.append(name)
+    return names
+
+
+def _tool_choice(f: Field, wkey: str, tools: Any) -> Any:
+    names = tool_names(tools)
+    options = [*f.choices, *[n for n in names if n not in f.choices]]
+    _seed(f.key, wkey, f.choices[0])
+    if st.session_state.get(wkey) not in options:
+        st.session_state[wkey] = f.choices[0]
+    choice = st.selectbox(f.label, options, key=wkey, help=f.help, disabled=not tools,
+                          format_func=lambda c: c if c in f.choices else f"function: {c}")
+    _remember(f.key, choice)
+    if not tools:
+        st.caption("Add tools to choose how they are used.")
+        return None
+    return choice
+
+
+def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -> None:
+    if keys.LOGIT_BIAS_ROWS not in st.session_state:
+        st.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
+            {"token": pd.Series([], dtype="string"), "bias": pd.Series([], dtype="Int64")})
+    st.markdown(f.label, help=f.help)
+    edited = st.data_editor(
+        st.session_state[keys.LOGIT_BIAS_ROWS], key=wkey, num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "token": st.column_config.TextColumn("Token (text or id)", help="Text to look up, or a token id"),
+            "bias": st.column_config.NumberColumn("Bias", min_value=int(f.minimum or -100),
+                                                  max_value=int(f.maximum or 100), step=1),
+        },
+    )
+    rows = [{"token": "" if pd.isna(r["token"]) else str(r["token"]),
+             "bias": None if pd.isna(r["bias"]) else int(r["bias"])}
+            for r in edited.to_dict("records")]
+    out.logit_bias_rows = [r for r in rows if r["token"].strip() or r["bias"] is not None]
+    if not caps.tokenize:
+        st.caption("This backend cannot look tokens up by text: enter token ids.")
+
+
+def resolve_logit_bias(rows: Sequence[dict[str, Any]], tokenize: Callable[[str], list[int]] | None
+                       ) -> dict[str, int] | None:
+    """Rows of token text/id → bias as the API's {token id: bias}; text is tokenized (every piece biased).
+
+    Raises RequestError on `logit_bias` for rows that cannot be turned into ids.
+    """
+    out: dict[str, int] = {}
+    problems: list[errors.FieldError] = []
+    for n, row in enumerate(rows, start=1):
+        token, bias = row.get("token", ""), row.get("bias")
+        if bias is None:
+            problems.append(errors.FieldError("logit_bias", f"Row {n}: give a bias from "
+                                              f"{fields.LOGIT_BIAS_MIN} to {fields.LOGIT_BIAS_MAX}.", "missing"))
+            continue
+        stripped = token.strip()
+        if stripped.lstrip("-").isdigit():
+            out[stripped] = bias
+            continue
+        if not token:
+            problems.append(errors.FieldError("logit_bias", f"Row {n}: give a token (text or id).", "missing"))
+            continue
+        if tokenize is None:
+            problems.append(errors.FieldError("logit_bias", f"Row {n}: this backend cannot look up "
+                                              f"{token!r}; enter its token id.", "tokenize_unsupported"))
+            continue
+        ids = tokenize(token)
+        if not ids:
+            problems.append(errors.FieldError("logit_bias", f"Row {n}: {token!r} has no tokens.", "empty"))
+        for tid in ids:
+            out[str(tid)] = bias
+    if problems:
+        raise errors.RequestError(problems)
+    return out or None
+
+
+def render_fields(*, backend_id: str, caps: backends.Capabilities,
+                  request_error: errors.RequestError | None = None,
+                  upstream: errors.PlaygroundError | None = None) -> Values:
+    """Every sidebar field of fields.py, grouped by section."""
+    out = Values(settings={})
+    values: dict[str, Any] = {}
+    for section, section_fields in fields.sections().items():
+        st.subheader(section.value, divider="gray")
+        for f in section_fields:
+            wkey = keys.field(f.key)
+            value: Any
+            if f.kind in (Kind.FLOAT, Kind.INT):
+                value = _remember(f.key, _number(f, wkey))
+            elif f.kind is Kind.BOOL:
+                _seed(f.key, wkey, bool(f.default))
+                value = _remember(f.key, st.checkbox(f.label, key=wkey, help=f.help))
+            elif f.kind in (Kind.TEXT, Kind.STOP):
+                _seed(f.key, wkey, "")
+                value = _remember(f.key, st.text_input(
+                    f.label, key=wkey, help=f.help,
+                    placeholder="e.g. stop,finish" if f.kind is Kind.STOP else "")).strip() or None
+                if f.kind is Kind.STOP and value is not None:
+                    value = st.session_state[wkey]  # keep spaces inside sequences; the core splits
+            elif f.kind is Kind.TOKEN_MAP:
+                _logit_bias(f, wkey, out, caps)
+                value = None  # resolved by the page (tokenizing needs the backend)
+            elif f.kind is Kind.RESPONSE_FORMAT:
+                value = _response_format(f, wkey, out)
+            elif f.kind is Kind.TOOLS:
+                value = _tools(f, wkey, out)
+            elif f.kind is Kind.TOOL_CHOICE:
+                value = _tool_choice(f, wkey, values.get("tools"))
+            else:  # pragma: no cover - a new Kind must get a widget here
+                raise ValueError(f"No widget for {f.kind}")
+            values[f.key] = value
+            _notes(f, backend_id=backend_id, caps=caps, values=values)
+            local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
+            for e in local:  # found while reading the widget: shown at once, before any Run
+                st.error(e.message, icon="⚠️")
+            error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
+    out.settings = {k: _unless_default(k, v) for k, v in values.items()}
+    return out
+
+
+def _without(err: errors.RequestError | None, shown: list[errors.FieldError]) -> errors.RequestError | None:
+    """`err` minus errors already on screen, so nothing is said twice."""
+    if err is None or not shown:
+        return err
+    rest = [e for e in err.errors if e not in shown]
+    return errors.RequestError(rest) if rest else None
+
+
+def _unless_default(key: str, value: Any) -> Any:
+    """None for a value equal to the field's default: unset fields are left out of the body."""
+    f = fields.field(key)
+    if f.default is not None and value == f.default:
+        return None
+    return value
+
+
+def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: dict[str, Any]) -> None:
+    """Small print next to a widget: xAI caveats, backend limits, unmet requirements."""
+    if backend_id == "xai" and f.xai_note:
+        st.caption(f"⚠️ xAI: {f.xai_note}")
+    if f.key == "logit_bias" and not caps.logit_bias:
+        st.caption("⚠️ This backend does not support logit bias.")
+    if f.key == "deferred" and not caps.deferred:
+        st.caption("⚠️ This backend has no deferred completions; the run waits for the answer.")
+    if f.requires and values.get(f.key) not in (None, "", False) and not values.get(f.requires):
+        st.caption(f"Only applies with {fields.field(f.requires).label}.")

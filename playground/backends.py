@@ -1,0 +1,182 @@
+"""Where requests go: the embedded model, xAI, or any OpenAI-compatible server.
+
+Backends are small records with capability flags (after simonw/llm) so the UI can say what a
+backend supports before a run fails. `resolve` turns a backend choice plus what the person
+typed, the environment and Streamlit secrets (passed in as a plain mapping: this module never
+imports Streamlit) into a `client.ClientConfig`. The API key only ever lives in that config's
+`SecretStr`; no message here contains it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from playground.client import ClientConfig
+from playground.errors import FieldError, RequestError
+
+BackendId = Literal["embedded", "xai", "openai"]
+
+XAI_BASE_URL = "https://api.x.ai/v1"
+ENV_XAI_API_KEY = "XAI_API_KEY"
+ENV_BASE_URL = "PLAYGROUND_BASE_URL"
+ENV_API_KEY = "PLAYGROUND_API_KEY"  # key for an OpenAI-compatible server given by PLAYGROUND_BASE_URL
+
+# Field paths used in RequestErrors raised here, so the UI can show them next to the right widget.
+API_KEY_FIELD = "api_key"
+BASE_URL_FIELD = "base_url"
+
+
+class Capabilities(BaseModel):
+    """What a backend can do; the UI greys out or annotates the rest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    streams: bool = True
+    tools: bool = True
+    logprobs: bool = True
+    deferred: bool = False
+    tokenize: bool = False
+    logit_bias: bool = True
+
+
+class Backend(BaseModel):
+    """One kind of server the playground can talk to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: BackendId
+    label: str
+    description: str
+    capabilities: Capabilities
+    needs_key: bool = False
+    needs_base_url: bool = False
+    base_url: str | None = None  # fixed URL, when the backend has one
+
+
+BACKENDS: dict[BackendId, Backend] = {
+    b.id: b
+    for b in (
+        Backend(
+            id="embedded",
+            label="Embedded model (offline)",
+            description="SmolLM2-135M running on this machine through llama.cpp; no key, no internet.",
+            capabilities=Capabilities(deferred=True, tokenize=True),
+        ),
+        Backend(
+            id="xai",
+            label="xAI (api.x.ai)",
+            description="xAI's hosted Grok models; needs an API key from console.x.ai.",
+            capabilities=Capabilities(deferred=True, tokenize=True, logit_bias=False),
+            needs_key=True,
+            base_url=XAI_BASE_URL,
+        ),
+        Backend(
+            id="openai",
+            label="OpenAI-compatible server",
+            description="Any server speaking /v1/chat/completions (vLLM, llama.cpp, Ollama, ...).",
+            capabilities=Capabilities(),
+            needs_base_url=True,
+        ),
+    )
+}
+
+
+def backend(backend_id: str) -> Backend:
+    """The backend named `backend_id`; a KeyError names it when unknown."""
+    return BACKENDS[backend_id]  # type: ignore[index]
+
+
+def _clean(value: object) -> str | None:
+    """A non-empty stripped string, or None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _lookup(name: str, env: Mapping[str, str], secrets: Mapping[str, object]) -> str | None:
+    """A setting from the environment first, then from Streamlit secrets."""
+    return _clean(env.get(name)) or _clean(secrets.get(name))
+
+
+def default_backend(env: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None) -> BackendId:
+    """xAI when a key is configured and no local base URL is; the embedded model otherwise."""
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+    if _lookup(ENV_BASE_URL, env, secrets):
+        return "embedded"
+    if _lookup(ENV_XAI_API_KEY, env, secrets):
+        return "xai"
+    return "embedded"
+
+
+def configured_key(backend_id: str, env: Mapping[str, str] | None = None,
+                   secrets: Mapping[str, object] | None = None) -> bool:
+    """Whether a key for `backend_id` is already configured outside the page (env or secrets)."""
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+    if backend_id == "xai":
+        return _lookup(ENV_XAI_API_KEY, env, secrets) is not None
+    if backend_id == "openai":
+        return _lookup(ENV_API_KEY, env, secrets) is not None
+    return False
+
+
+def resolve(
+    backend_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, object] | None = None,
+    start_embedded: Callable[[], str] | None = None,
+    timeout: float | None = None,
+) -> ClientConfig:
+    """The client configuration for a backend.
+
+    `api_key` and `base_url` are what the person typed (they win over env and secrets).
+    For the embedded backend, `PLAYGROUND_BASE_URL` names an already running gateway;
+    otherwise `start_embedded()` is called (lazily: only when needed) and returns one's base URL.
+    Raises RequestError naming `api_key` or `base_url` when something required is missing.
+    """
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+    b = backend(backend_id)
+    extra = {} if timeout is None else {"timeout": timeout}
+
+    if b.id == "embedded":
+        url = _lookup(ENV_BASE_URL, env, secrets)
+        if url is None:
+            if start_embedded is None:
+                raise RequestError([FieldError(BASE_URL_FIELD, "The embedded model is not running and cannot "
+                                               "be started here; set PLAYGROUND_BASE_URL.", "missing")])
+            url = start_embedded()
+        return ClientConfig(base_url=_normalise_url(url), kind="embedded", **extra)
+
+    if b.id == "xai":
+        key = _clean(api_key) or _lookup(ENV_XAI_API_KEY, env, secrets)
+        if key is None:
+            raise RequestError([FieldError(API_KEY_FIELD, "xAI needs an API key: paste it here, or set "
+                                           "XAI_API_KEY in the environment or in .streamlit/secrets.toml.",
+                                           "missing")])
+        return ClientConfig(base_url=XAI_BASE_URL, api_key=SecretStr(key), kind="xai", **extra)
+
+    url = _clean(base_url) or _lookup(ENV_BASE_URL, env, secrets)
+    if url is None:
+        raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. "
+                                       "http://127.0.0.1:8000/v1.", "missing")])
+    if not url.startswith(("http://", "https://")):
+        raise RequestError([FieldError(BASE_URL_FIELD, "The base URL must start with http:// or https://.",
+                                       "url_scheme")])
+    key = _clean(api_key) or _lookup(ENV_API_KEY, env, secrets)
+    return ClientConfig(base_url=_normalise_url(url), api_key=SecretStr(key) if key else None, kind="openai",
+                        **extra)
+
+
+def _normalise_url(url: str) -> str:
+    """Drop a trailing slash so paths join cleanly ("…/v1/" → "…/v1")."""
+    return url.strip().rstrip("/")

@@ -1,0 +1,137 @@
+"""Backends: capability flags and resolving a choice + env + secrets + typed key into a ClientConfig."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground import backends
+from playground.backends import BACKENDS, XAI_BASE_URL, default_backend, resolve
+from playground.errors import RequestError
+
+GATEWAY = "http://127.0.0.1:9999/v1"
+
+
+def _never() -> str:
+    raise AssertionError("the embedded gateway must not be started")
+
+
+def test_three_backends_with_capability_flags() -> None:
+    assert set(BACKENDS) == {"embedded", "xai", "openai"}
+    for b in BACKENDS.values():
+        assert set(b.capabilities.model_dump()) == {"streams", "tools", "logprobs", "deferred", "tokenize",
+                                                    "logit_bias"}
+    assert BACKENDS["xai"].capabilities.logit_bias is False  # xAI marks it unsupported
+    assert BACKENDS["xai"].capabilities.deferred and BACKENDS["embedded"].capabilities.deferred
+    assert BACKENDS["openai"].capabilities.deferred is False
+    assert BACKENDS["xai"].needs_key and BACKENDS["openai"].needs_base_url
+
+
+def test_xai_base_url() -> None:
+    assert XAI_BASE_URL == "https://api.x.ai/v1"
+    assert BACKENDS["xai"].base_url == XAI_BASE_URL
+
+
+@pytest.mark.parametrize(
+    ("env", "secrets", "expected"),
+    [
+        ({}, {}, "embedded"),
+        ({"XAI_API_KEY": "xai-abc"}, {}, "xai"),
+        ({}, {"XAI_API_KEY": "xai-abc"}, "xai"),
+        ({"XAI_API_KEY": "  "}, {}, "embedded"),
+        ({"XAI_API_KEY": "xai-abc", "PLAYGROUND_BASE_URL": GATEWAY}, {}, "embedded"),
+    ],
+)
+def test_default_backend(env: dict[str, str], secrets: dict[str, str], expected: str) -> None:
+    assert default_backend(env, secrets) == expected
+
+
+def test_embedded_uses_base_url_from_env_without_starting_a_gateway() -> None:
+    config = resolve("embedded", env={"PLAYGROUND_BASE_URL": GATEWAY + "/"}, start_embedded=_never)
+    assert config.base_url == GATEWAY
+    assert config.kind == "embedded"
+    assert config.api_key is None
+
+
+def test_embedded_starts_the_gateway_only_when_needed() -> None:
+    started: list[bool] = []
+
+    def start() -> str:
+        started.append(True)
+        return GATEWAY
+
+    assert resolve("embedded", env={}, start_embedded=start).base_url == GATEWAY
+    assert started == [True]
+
+
+def test_embedded_without_url_or_starter_names_the_base_url() -> None:
+    with pytest.raises(RequestError) as info:
+        resolve("embedded", env={})
+    assert [e.field for e in info.value.errors] == [backends.BASE_URL_FIELD]
+
+
+def test_xai_key_order_typed_then_env_then_secrets() -> None:
+    env = {"XAI_API_KEY": "from-env"}
+    secrets = {"XAI_API_KEY": "from-secrets"}
+    assert resolve("xai", api_key="typed", env=env, secrets=secrets).api_key.get_secret_value() == "typed"
+    assert resolve("xai", env=env, secrets=secrets).api_key.get_secret_value() == "from-env"
+    assert resolve("xai", env={}, secrets=secrets).api_key.get_secret_value() == "from-secrets"
+    config = resolve("xai", api_key=" typed ", env={})
+    assert config.base_url == XAI_BASE_URL and config.kind == "xai"
+    assert config.api_key.get_secret_value() == "typed"
+
+
+def test_xai_ignores_playground_base_url() -> None:
+    config = resolve("xai", api_key="k", env={"PLAYGROUND_BASE_URL": GATEWAY})
+    assert config.base_url == XAI_BASE_URL
+
+
+def test_xai_without_key_is_an_error_on_the_key_field() -> None:
+    with pytest.raises(RequestError) as info:
+        resolve("xai", api_key="", env={}, secrets={})
+    (err,) = info.value.errors
+    assert (err.field, err.code) == (backends.API_KEY_FIELD, "missing")
+
+
+def test_key_never_appears_in_repr_or_errors() -> None:
+    config = resolve("xai", api_key="xai-SECRET-123", env={})
+    assert "xai-SECRET-123" not in repr(config)
+    assert "xai-SECRET-123" not in str(config)
+
+
+def test_openai_compatible() -> None:
+    config = resolve("openai", base_url="http://localhost:8000/v1/", api_key="sk-1", env={})
+    assert (config.base_url, config.kind) == ("http://localhost:8000/v1", "openai")
+    assert config.api_key.get_secret_value() == "sk-1"
+    assert resolve("openai", base_url="http://h/v1", env={}).api_key is None
+    assert resolve("openai", env={"PLAYGROUND_BASE_URL": GATEWAY}).base_url == GATEWAY
+    assert resolve("openai", base_url="http://h/v1", env={"PLAYGROUND_API_KEY": "k2"}).api_key.get_secret_value() == "k2"
+
+
+@pytest.mark.parametrize(("url", "code"), [("", "missing"), ("ftp://x/v1", "url_scheme"), ("localhost:8000", "url_scheme")])
+def test_openai_compatible_bad_base_url(url: str, code: str) -> None:
+    with pytest.raises(RequestError) as info:
+        resolve("openai", base_url=url, env={})
+    assert [(e.field, e.code) for e in info.value.errors] == [(backends.BASE_URL_FIELD, code)]
+
+
+def test_configured_key() -> None:
+    assert backends.configured_key("xai", {"XAI_API_KEY": "k"}, {})
+    assert backends.configured_key("xai", {}, {"XAI_API_KEY": "k"})
+    assert not backends.configured_key("xai", {}, {})
+    assert not backends.configured_key("embedded", {"XAI_API_KEY": "k"}, {})
+
+
+def test_timeout_passes_through() -> None:
+    assert resolve("embedded", env={"PLAYGROUND_BASE_URL": GATEWAY}, timeout=5.0).timeout == 5.0
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(KeyError):
+        resolve("nope", env={})
+
+
+def test_backends_module_does_not_import_streamlit() -> None:
+    import playground.backends as mod
+
+    source = open(mod.__file__, encoding="utf-8").read()
+    assert "import streamlit" not in source and "from streamlit" not in source
