@@ -1,0 +1,81 @@
+"""The embedded backend: llama.cpp (`engine`) behind an xAI-compatible gateway (`server`).
+
+`start_gateway()` is what the app (no XAI_API_KEY) and the tests use: it loads the model in
+the calling thread, so a bad GGUF fails loudly right there, then serves the gateway with
+uvicorn on a free 127.0.0.1 port from a daemon thread.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from playground.local.engine import Engine, find_gguf, model_id_for
+from playground.local.server import GatewaySettings, create_app
+
+__all__ = ["Engine", "Gateway", "GatewaySettings", "create_app", "find_gguf", "model_id_for", "start_gateway"]
+
+
+class Gateway:
+    """A running gateway: `.base_url` ("http://127.0.0.1:PORT/v1"), `.engine`, `.close()`."""
+
+    def __init__(self, settings: GatewaySettings, *, host: str = "127.0.0.1", port: int = 0,
+                 startup_timeout_s: float = 60.0) -> None:
+        self.settings = settings
+        self.engine = Engine(settings.gguf, n_parallel=settings.n_parallel, n_ctx=settings.n_ctx,
+                             threads=settings.threads)
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            self.host, self.port = sock.getsockname()[:2]
+            app = create_app(settings, engine=self.engine)
+            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                                    timeout_graceful_shutdown=3, ws="none")
+            self._server = uvicorn.Server(config)
+            self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                            name="playground-gateway", daemon=True)
+            self._thread.start()
+            deadline = time.monotonic() + startup_timeout_s
+            while not self._server.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("The embedded gateway did not start")
+                time.sleep(0.02)
+        except BaseException:
+            self.engine.close()
+            raise
+        self._sock = sock
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def model_id(self) -> str:
+        return self.settings.model_id or self.engine.model_id
+
+    def close(self) -> None:
+        """Stop serving, then unload the model. Safe to call twice."""
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+        self.engine.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_gateway(settings: GatewaySettings | None = None, *, host: str = "127.0.0.1",
+                  port: int = 0) -> Gateway:
+    """Load the model and serve the gateway in the background; returns once it answers."""
+    return Gateway(settings or GatewaySettings(), host=host, port=port)

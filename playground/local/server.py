@@ -1,0 +1,543 @@
+"""The xAI-compatible gateway in front of the embedded llama.cpp server.
+
+llama.cpp generates; this layer makes it answer the way api.x.ai does, so the playground and
+any OpenAI/xAI client work offline:
+
+- every body is validated by `playground.request.validate_body` (bounds from `fields.py`) and
+  refused with OpenAI's error shape `{"error": {"message", "type", "param", "code"}}`: 400 for a
+  bad field or malformed JSON, 413 for a body over `max_body_bytes`, 404 for an unknown model;
+- `n` choices are fanned out as n single-choice upstream requests, queued over the parallel
+  slots by one semaphore; with a seed, choice i samples with seed + i (mod 2**32 - 1, because
+  llama.cpp reads 0xFFFFFFFF as "random"), so choice 0 equals the n=1 answer and the whole
+  response is reproducible. Usage: prompt tokens counted once, completion tokens summed over
+  choices (OpenAI's accounting);
+- `deferred: true` answers `{"request_id"}` at once; `GET /v1/chat/deferred-completion/{id}`
+  gives 202 (empty) while running, then 200 with the same chat.completion a direct call
+  returns. As on xAI a result can be fetched **once**: it is forgotten after the 200. Finished,
+  unfetched results are kept `deferred_ttl_s` (24 h, like xAI); at most `deferred_max` requests
+  (running + unfetched) are held, beyond that new submissions get 429 rather than evicting one;
+- `POST /v1/tokenize-text` in xAI's shape via llama.cpp's `/tokenize`;
+- streaming is SSE passthrough (ids, model and choice index rewritten); a client that
+  disconnects closes the upstream stream, which makes llama.cpp drop the task and free its slot;
+- tools are translated by `playground.local.tools.plan` (the model's template has no tools).
+
+Model names: the advertised id is `model_id_for(gguf)` (`smollm2-135m-instruct`); the GGUF
+file name, its stem and its path are accepted as aliases, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Send
+
+from playground import fields
+from playground.errors import RequestError
+from playground.local.engine import RANDOM_SEED, Engine, model_id_for
+
+SEED_MODULUS = RANDOM_SEED  # derived seeds stay in 0 .. 0xFFFFFFFE
+
+
+class GatewaySettings(BaseModel):
+    """How the gateway and its engine run. Defaults suit a 2-core laptop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gguf: Path | None = None  # None: engine.find_gguf()
+    model_id: str | None = None  # None: derived from the file name
+    n_parallel: int = Field(4, ge=1, le=64)  # llama.cpp slots = concurrent generations
+    n_ctx: int = Field(8192, ge=256)  # total context, split evenly over the slots
+    threads: int | None = Field(None, ge=1)
+    max_n: int = Field(fields.MAX_N, ge=1, le=fields.MAX_N)
+    deferred_ttl_s: float = Field(24 * 3600, gt=0)
+    deferred_max: int = Field(1024, ge=1)
+    max_body_bytes: int = Field(2_000_000, ge=1024)
+    upstream_timeout_s: float = Field(600, gt=0)
+
+
+class ApiError(Exception):
+    """An error answered in OpenAI's shape."""
+
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None,
+                 type_: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.param, self.code, self.type = status, message, param, code, type_
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+def derived_seed(seed: int, index: int) -> int:
+    """The seed of choice `index`: choice 0 keeps the request's seed."""
+    return (seed + index) % SEED_MODULUS
+
+
+def trim_logprobs(logprobs: dict[str, Any] | None, top: int) -> dict[str, Any] | None:
+    """Keep `top` alternatives per token (llama.cpp sends none at top_logprobs=0, so we ask ≥ 1)."""
+    if not logprobs:
+        return logprobs
+    for entry in logprobs.get("content") or []:
+        entry["top_logprobs"] = (entry.get("top_logprobs") or [])[:top]
+    return logprobs
+
+
+def sum_usage(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Prompt counted once (same input for every choice), completion tokens summed."""
+    if not parts:
+        return {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    prompt = int(parts[0].get("prompt_tokens", 0))
+    cached = int((parts[0].get("prompt_tokens_details") or {}).get("cached_tokens", 0))
+    completion = sum(int(p.get("completion_tokens", 0)) for p in parts)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached},
+            "completion_tokens_details": {"reasoning_tokens": 0}}
+
+
+def token_entry(token_id: int, piece: str | list[int]) -> dict[str, Any]:
+    """xAI's tokenize-text item; llama.cpp gives a byte list for pieces that are not valid UTF-8."""
+    raw = bytes(piece) if isinstance(piece, list) else piece.encode("utf-8")
+    return {"token_id": token_id, "string_token": raw.decode("utf-8", errors="replace"),
+            "token_bytes": list(raw)}
+
+
+def _tools_plan(body: dict[str, Any]) -> Any:
+    """`playground.local.tools.plan(body)`, imported lazily (another module's owner writes it)."""
+    try:
+        tools = importlib.import_module("playground.local.tools")
+    except ModuleNotFoundError as exc:
+        if exc.name != "playground.local.tools":
+            raise
+        if body.get("tools"):
+            raise ApiError(400, "Tool calling is not available in this build of the gateway.",
+                           param="tools", code="unsupported") from None
+        return None
+    return tools.plan(body)
+
+
+def _validate(body: dict[str, Any]) -> dict[str, Any]:
+    """Strict API body -> clean body (unset fields dropped), or 400 naming the first bad field."""
+    from playground.request import validate_body  # imported here: request.py may load pydantic models lazily
+
+    try:
+        request = validate_body(body)
+    except RequestError as exc:
+        first = exc.errors[0] if exc.errors else None
+        raise ApiError(400, str(exc) or "Invalid request", param=first.field if first else None,
+                       code=first.code if first else "invalid_request") from None
+    return request.to_body()
+
+
+@dataclass
+class _Job:
+    task: asyncio.Task[None]
+    result: tuple[int, dict[str, Any]] | None = None
+    finished_at: float | None = None
+
+
+@dataclass
+class DeferredStore:
+    """Deferred requests by id: running or finished-not-yet-fetched. Fetch-once, like xAI."""
+
+    ttl_s: float
+    max_items: int
+    jobs: dict[str, _Job] = field(default_factory=dict)
+
+    def _purge(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, j in self.jobs.items() if j.finished_at and now - j.finished_at > self.ttl_s]:
+            del self.jobs[key]
+
+    def submit(self, request_id: str, make: Callable[[], Any]) -> None:
+        self._purge()
+        if len(self.jobs) >= self.max_items:
+            raise ApiError(429, f"Too many deferred requests held ({self.max_items}); fetch results first.",
+                           code="rate_limit_exceeded", type_="rate_limit_error")
+        job = _Job(task=asyncio.get_running_loop().create_task(self._run(request_id, make)))
+        self.jobs[request_id] = job
+
+    async def _run(self, request_id: str, make: Callable[[], Any]) -> None:
+        try:
+            result: tuple[int, dict[str, Any]] = (200, await make())
+        except ApiError as exc:
+            result = (exc.status, exc.body())
+        except Exception as exc:  # noqa: BLE001 - the poller must learn that it failed
+            result = (500, ApiError(500, f"Deferred request failed: {exc}", type_="server_error").body())
+        job = self.jobs.get(request_id)
+        if job is not None:
+            job.result, job.finished_at = result, time.monotonic()
+
+    def poll(self, request_id: str) -> tuple[int, dict[str, Any] | None]:
+        """(202, None) while running; (status, body) once, then forgotten; 404 when unknown."""
+        self._purge()
+        job = self.jobs.get(request_id)
+        if job is None:
+            raise ApiError(404, f"No deferred request with id {request_id!r} (unknown, expired or already "
+                           "fetched; results can be fetched once).", param="request_id", code="not_found")
+        if job.result is None:
+            return 202, None
+        del self.jobs[request_id]
+        return job.result
+
+    async def aclose(self) -> None:
+        tasks = [j.task for j in self.jobs.values() if not j.task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _SSEResponse(StreamingResponse):
+    """StreamingResponse that always closes its iterator, so the upstream request is cancelled
+    (and its llama.cpp slot freed) when the client goes away mid-stream."""
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+
+
+class Gateway:
+    """The request handling, bound to one engine. Built by `create_app`."""
+
+    def __init__(self, settings: GatewaySettings, engine: Engine | None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._owns_engine = engine is None
+        self.client: httpx.AsyncClient | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.deferred = DeferredStore(settings.deferred_ttl_s, settings.deferred_max)
+        self.created = int(time.time())
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def startup(self) -> None:
+        if self.engine is None:
+            s = self.settings
+            self.engine = await anyio.to_thread.run_sync(
+                lambda: Engine(s.gguf, n_parallel=s.n_parallel, n_ctx=s.n_ctx, threads=s.threads))
+        n = self.engine.n_parallel
+        self.slots = asyncio.Semaphore(n)
+        self.client = httpx.AsyncClient(
+            base_url=self.engine.base_url,
+            timeout=httpx.Timeout(self.settings.upstream_timeout_s, connect=10.0),
+            limits=httpx.Limits(max_connections=n + 16, max_keepalive_connections=n + 16))
+
+    async def shutdown(self) -> None:
+        await self.deferred.aclose()
+        if self.client is not None:
+            await self.client.aclose()
+        if self._owns_engine and self.engine is not None:
+            self.engine.close()
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str:
+        assert self.engine is not None
+        return self.settings.model_id or model_id_for(self.engine.gguf)
+
+    @property
+    def fingerprint(self) -> str:
+        import xllamacpp
+
+        return f"fp_llamacpp_{xllamacpp.__version__}"
+
+    def _aliases(self) -> set[str]:
+        assert self.engine is not None
+        g = self.engine.gguf
+        names = {self.model_id, model_id_for(g), g.name, g.stem, str(g), str(g.resolve())}
+        return {a.lower() for a in names}
+
+    def check_model(self, model: Any) -> None:
+        if not isinstance(model, str) or model.lower() not in self._aliases():
+            raise ApiError(404, f"The model {model!r} does not exist; this gateway serves {self.model_id!r}.",
+                           param="model", code="model_not_found")
+
+    def _model_object(self) -> dict[str, Any]:
+        return {"id": self.model_id, "object": "model", "created": self.created, "owned_by": "playground-local"}
+
+    # -- endpoints -------------------------------------------------------------------------
+    async def models(self, request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [self._model_object()]})
+
+    async def model(self, request: Request) -> Response:
+        self.check_model(request.path_params["model"])
+        return JSONResponse(self._model_object())
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "model": self.model_id})
+
+    async def tokenize(self, request: Request) -> Response:
+        body = await self._read_json(request)
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise ApiError(400, "`text` must be a string.", param="text", code="invalid_type")
+        if "model" in body:
+            self.check_model(body["model"])
+        assert self.client is not None
+        r = await self.client.post("/tokenize", json={"content": text, "with_pieces": True, "add_special": False})
+        if r.status_code != 200:
+            raise self._upstream_error(r.status_code, r.content)
+        return JSONResponse({"token_ids": [token_entry(t["id"], t["piece"]) for t in r.json()["tokens"]]})
+
+    async def deferred_completion(self, request: Request) -> Response:
+        status, body = self.deferred.poll(request.path_params["request_id"])
+        if body is None:
+            return Response(status_code=status)
+        return JSONResponse(body, status_code=status)
+
+    async def chat_completions(self, request: Request) -> Response:
+        body = await self._read_json(request)
+        stream = body.pop("stream", None) or False
+        options = body.pop("stream_options", None)
+        if not isinstance(stream, bool):
+            raise ApiError(400, "`stream` must be true or false.", param="stream", code="invalid_type")
+        if options is not None and not (isinstance(options, dict) and set(options) <= {"include_usage"}
+                                        and isinstance(options.get("include_usage", False), bool)):
+            raise ApiError(400, "`stream_options` may only hold `include_usage` (true/false).",
+                           param="stream_options", code="invalid_value")
+        include_usage = bool((options or {}).get("include_usage"))
+        if "model" in body:  # an unknown model is a 404, whatever else is wrong
+            self.check_model(body["model"])
+        clean = _validate(body)
+        self.check_model(clean.get("model"))
+        n = int(clean.pop("n", 1) or 1)
+        if n > self.settings.max_n:
+            raise ApiError(400, f"`n` is at most {self.settings.max_n} on this gateway.", param="n",
+                           code="less_than_equal")
+        deferred = bool(clean.pop("deferred", False))
+        clean.pop("model", None)
+        plan = _tools_plan(clean)
+        if deferred:
+            request_id = str(uuid.uuid4())
+            self.deferred.submit(request_id, lambda: self.complete(clean, n, plan, completion_id=request_id))
+            return JSONResponse({"request_id": request_id})
+        if stream:
+            return await self.stream(clean, n, plan, include_usage)
+        return JSONResponse(await self.complete(clean, n, plan))
+
+    # -- generation ------------------------------------------------------------------------
+    def _choice_body(self, clean: dict[str, Any], plan: Any, index: int) -> tuple[dict[str, Any], int]:
+        """The upstream body of choice `index`, and how many top_logprobs the client wants."""
+        body = plan.upstream_body(clean) if plan is not None else dict(clean)
+        body.pop("n", None)
+        if body.get("seed") is not None:
+            body["seed"] = derived_seed(int(body["seed"]), index)
+        top = 0
+        if body.get("logprobs"):
+            top = int(body.get("top_logprobs") or 0)
+            body["top_logprobs"] = max(1, top)
+        else:
+            body.pop("top_logprobs", None)
+        return body, top
+
+    def _envelope(self, completion_id: str, created: int, obj: str) -> dict[str, Any]:
+        return {"id": completion_id, "object": obj, "created": created, "model": self.model_id,
+                "system_fingerprint": self.fingerprint}
+
+    def _upstream_error(self, status: int, content: bytes) -> ApiError:
+        message = content.decode("utf-8", errors="replace")[:2000]
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            err = json.loads(content).get("error")
+            message = err.get("message", message) if isinstance(err, dict) else str(err)
+        if 400 <= status < 500:
+            return ApiError(status, f"The model server refused the request: {message}", code="upstream_rejected")
+        return ApiError(502, f"The model server failed: {message}", type_="server_error", code="upstream_error")
+
+    async def _one(self, clean: dict[str, Any], plan: Any, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One non-streamed choice: (choice, usage)."""
+        assert self.client is not None and self.slots is not None
+        body, top = self._choice_body(clean, plan, index)
+        async with self.slots:
+            try:
+                r = await self.client.post("/v1/chat/completions", json=body)
+            except httpx.HTTPError as exc:
+                raise ApiError(502, f"The model server is unreachable: {exc}", type_="server_error",
+                               code="upstream_unreachable") from exc
+        if r.status_code != 200:
+            raise self._upstream_error(r.status_code, r.content)
+        data = r.json()
+        up = data["choices"][0]
+        message = {"role": "assistant", "content": up.get("message", {}).get("content")}
+        finish = up.get("finish_reason")
+        if plan is not None:
+            message, plan_finish = plan.to_message(message["content"] or "")
+            finish = "length" if finish == "length" and not message.get("tool_calls") else plan_finish
+        choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top),
+                  "finish_reason": finish}
+        return choice, data.get("usage") or {}
+
+    async def complete(self, clean: dict[str, Any], n: int, plan: Any, *,
+                       completion_id: str | None = None) -> dict[str, Any]:
+        """A whole chat.completion with n choices (fanned out, then ordered by index)."""
+        results = await asyncio.gather(*(self._one(clean, plan, i) for i in range(n)))
+        out = self._envelope(completion_id or str(uuid.uuid4()), int(time.time()), "chat.completion")
+        out["choices"] = [c for c, _ in results]
+        out["usage"] = sum_usage([u for _, u in results])
+        return out
+
+    async def _produce(self, clean: dict[str, Any], plan: Any, index: int, env: dict[str, Any],
+                       queue: asyncio.Queue[Any], usages: list[dict[str, Any]]) -> None:
+        """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
+        assert self.client is not None and self.slots is not None
+        try:
+            if plan is not None:  # constrained tool output is parsed whole, then sent in one piece
+                choice, usage = await self._one(clean, plan, index)
+                usages.append(usage)
+                delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
+                if delta.get("tool_calls"):
+                    delta["tool_calls"] = [{"index": k, **call} for k, call in enumerate(delta["tool_calls"])]
+                await queue.put({**env, "choices": [{"index": index, "delta": delta,
+                                                     "logprobs": choice["logprobs"], "finish_reason": None}]})
+                await queue.put({**env, "choices": [{"index": index, "delta": {},
+                                                     "finish_reason": choice["finish_reason"]}]})
+                return
+            body, top = self._choice_body(clean, None, index)
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+            async with self.slots, self.client.stream("POST", "/v1/chat/completions", json=body) as r:
+                if r.status_code != 200:
+                    raise self._upstream_error(r.status_code, await r.aread())
+                async for line in r.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    if chunk.get("usage"):
+                        usages.append(chunk["usage"])
+                    choices = chunk.get("choices") or []
+                    if not choices:
+                        continue
+                    for c in choices:
+                        c["index"] = index
+                        if "logprobs" in c:
+                            c["logprobs"] = trim_logprobs(c["logprobs"], top)
+                    await queue.put({**env, "choices": choices})
+        except ApiError as exc:
+            await queue.put(exc)
+        except httpx.HTTPError as exc:
+            await queue.put(ApiError(502, f"The model server stream failed: {exc}", type_="server_error",
+                                     code="upstream_error"))
+
+    async def stream(self, clean: dict[str, Any], n: int, plan: Any, include_usage: bool) -> Response:
+        env = self._envelope(str(uuid.uuid4()), int(time.time()), "chat.completion.chunk")
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        usages: list[dict[str, Any]] = []
+        done = object()
+
+        async def run(i: int) -> None:
+            try:
+                await self._produce(clean, plan, i, env, queue, usages)
+            finally:
+                queue.put_nowait(done)
+
+        tasks = [asyncio.get_running_loop().create_task(run(i)) for i in range(n)]
+
+        async def cancel() -> None:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        first = await queue.get()
+        if isinstance(first, ApiError):  # refused before any byte went out: answer with its status
+            await cancel()
+            return first.response()
+
+        async def events() -> AsyncIterator[bytes]:
+            item, finished = first, 0
+            try:
+                while True:
+                    if item is done:
+                        finished += 1
+                        if finished == n:
+                            break
+                    elif isinstance(item, ApiError):
+                        yield b"data: " + json.dumps(item.body()).encode() + b"\n\n"
+                    else:
+                        yield b"data: " + json.dumps(item, separators=(",", ":")).encode() + b"\n\n"
+                    item = await queue.get()
+                if include_usage:
+                    tail = {**env, "choices": [], "usage": sum_usage(usages)}
+                    yield b"data: " + json.dumps(tail, separators=(",", ":")).encode() + b"\n\n"
+                yield b"data: [DONE]\n\n"
+            finally:
+                await cancel()
+
+        return _SSEResponse(events(), media_type="text/event-stream",
+                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    # -- plumbing --------------------------------------------------------------------------
+    async def _read_json(self, request: Request) -> dict[str, Any]:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large")
+            chunks.append(chunk)
+        try:
+            body = json.loads(b"".join(chunks))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, f"The body is not valid JSON: {exc}", code="invalid_json") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "The body must be a JSON object.", code="invalid_json")
+        return body
+
+
+def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None = None) -> Starlette:
+    """The gateway as an ASGI app. Without `engine` it starts (and stops) its own at lifespan."""
+    gw = Gateway(settings or GatewaySettings(), engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gw.startup()
+        try:
+            yield
+        finally:
+            await gw.shutdown()
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return exc.response()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+        return ApiError(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", code=code).response()
+
+    routes = [
+        Route("/health", gw.health, methods=["GET"]),
+        Route("/v1/models", gw.models, methods=["GET"]),
+        Route("/v1/models/{model:path}", gw.model, methods=["GET"]),
+        Route("/v1/chat/completions", gw.chat_completions, methods=["POST"]),
+        Route("/v1/chat/deferred-completion/{request_id}", gw.deferred_completion, methods=["GET"]),
+        Route("/v1/tokenize-text", gw.tokenize, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={ApiError: api_error, HTTPException: http_error})
+    app.state.gateway = gw
+    return app
