@@ -91,18 +91,16 @@ def _reject_bool(value: Any) -> Any:
 
 
 def _bound(key: str, **extra: Any) -> Any:
-    """A pydantic Field for `key` with default, bounds, title and help read from `fields.FIELDS`.
+    """A pydantic Field for `key` with default, title and help read from `fields.FIELDS`.
 
-    Optional fields default to None (left out of the body); `minimum`/`maximum` are value bounds, except
-    for list-valued fields (stop, tools) where `maximum` is the number of items.
+    Optional fields default to None (left out of the body). For list-valued fields (stop, tools) `maximum`
+    is the number of items; value bounds of numbers live on their type (`_number`), so the JSON Schema
+    pydantic generates shows them as minimum/maximum.
     """
     f = F.FIELDS[key]
     bounds: dict[str, Any] = {}
-    if f.kind in (F.Kind.STOP, F.Kind.TOOLS):
-        if f.maximum is not None:
-            bounds["max_length"] = int(f.maximum)
-    elif f.kind in (F.Kind.INT, F.Kind.FLOAT):
-        bounds = {"ge": f.minimum, "le": f.maximum}
+    if f.kind in (F.Kind.STOP, F.Kind.TOOLS) and f.maximum is not None:
+        bounds["max_length"] = int(f.maximum)
     schema_extra = {"api_default": f.default} if f.default is not None else None
     return Field(
         None if f.optional else ...,
@@ -114,14 +112,25 @@ def _bound(key: str, **extra: Any) -> Any:
     )
 
 
-_Float = Annotated[float, BeforeValidator(_reject_bool), Field(allow_inf_nan=False)]
-_Int = Annotated[int, BeforeValidator(_reject_bool)]
+def _number(key: str, base: type[int] | type[float], *, bounds_of: str | None = None) -> Any:
+    """`base` constrained to the bounds fields.py gives `bounds_of` (default `key`); true/false rejected.
+
+    The constraints come before the bool check so pydantic keeps them native (JSON Schema min/max)."""
+    f = F.FIELDS[bounds_of or key]
+    finite = {"allow_inf_nan": False} if base is float else {}
+    return Annotated[base, Field(ge=f.minimum, le=f.maximum, **finite), BeforeValidator(_reject_bool)]
+
+
+_Temperature = _number("temperature", float)
+_TopP = _number("top_p", float)
+_FrequencyPenalty = _number("frequency_penalty", float)
+_PresencePenalty = _number("presence_penalty", float)
+_Seed = _number("seed", int)
+_MaxCompletionTokens = _number("max_completion_tokens", int)
+_N = _number("n", int)
+_TopLogprobs = _number("top_logprobs", int)
+_Bias = _number("logit_bias", int)
 _TokenId = Annotated[int, Field(ge=0)]
-_Bias = Annotated[
-    int,
-    BeforeValidator(_reject_bool),
-    Field(ge=F.FIELDS["logit_bias"].minimum, le=F.FIELDS["logit_bias"].maximum),
-]
 _StopText = Annotated[str, StringConstraints(min_length=1)]
 _ToolName = Annotated[str, StringConstraints(pattern=F.TOOL_NAME_PATTERN)]
 _Role = Literal[F.ROLES]  # type: ignore[valid-type]
@@ -356,17 +365,17 @@ class ChatRequest(BaseModel):
 
     model: str = _bound("model", min_length=1)
     messages: list[Message] = _bound("messages", min_length=1)
-    temperature: _Float | None = _bound("temperature")
-    top_p: _Float | None = _bound("top_p")
-    frequency_penalty: _Float | None = _bound("frequency_penalty")
-    presence_penalty: _Float | None = _bound("presence_penalty")
-    seed: _Int | None = _bound("seed")
+    temperature: _Temperature | None = _bound("temperature")
+    top_p: _TopP | None = _bound("top_p")
+    frequency_penalty: _FrequencyPenalty | None = _bound("frequency_penalty")
+    presence_penalty: _PresencePenalty | None = _bound("presence_penalty")
+    seed: _Seed | None = _bound("seed")
     logit_bias: dict[_TokenId, _Bias] | None = _bound("logit_bias")
-    max_completion_tokens: _Int | None = _bound("max_completion_tokens")
-    n: _Int | None = _bound("n")
+    max_completion_tokens: _MaxCompletionTokens | None = _bound("max_completion_tokens")
+    n: _N | None = _bound("n")
     stop: Annotated[list[_StopText] | None, BeforeValidator(_stop_list)] = _bound("stop")
     logprobs: bool | None = _bound("logprobs")
-    top_logprobs: _Int | None = _bound("top_logprobs")
+    top_logprobs: _TopLogprobs | None = _bound("top_logprobs")
     response_format: ResponseFormat | None = _bound("response_format")
     tools: list[Tool] | None = _bound("tools")
     tool_choice: ToolChoice | None = _bound("tool_choice")
@@ -378,9 +387,8 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = Field(None, description='With stream, e.g. {"include_usage": true}.')
     parallel_tool_calls: bool | None = Field(None, description="Whether the model may call several tools at once.")
     reasoning_effort: str | None = Field(None, description="How long reasoning models think (e.g. low, high).")
-    max_tokens: _Int | None = Field(
+    max_tokens: _number("max_tokens", int, bounds_of="max_completion_tokens") | None = Field(
         None,
-        ge=F.FIELDS["max_completion_tokens"].minimum,
         exclude=True,
         description="Legacy name of max_completion_tokens, still sent by some SDKs; it is moved there.",
     )
@@ -515,7 +523,7 @@ def _say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_er
         return f"{s} is required."
     if code == "extra_forbidden":
         if len(path) == 1:
-            return f"“{path[0]}” is not a field of a chat-completions request."
+            return f"Unknown field “{path[0]}”: it is not part of a chat-completions request."
         return f"{_subject(path[:-1])} has an unknown key “{path[-1]}”."
     if code == "too_long":
         return f"{s} can have at most {ctx.get('max_length')} items."
