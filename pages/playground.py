@@ -198,6 +198,13 @@ def _show_run(run: dict[str, Any], *, newest: bool, choice: sidebar.Backend, sec
         st.json(run["body"], expanded=1)
 
 
+def _clear_errors() -> None:
+    """Run pressed: forget the last run's errors before anything is drawn (no HTTP in a callback)."""
+    ss[keys.REQUEST_ERROR] = None
+    ss[keys.UPSTREAM_ERROR] = None
+    ss[keys.NOTES] = []
+
+
 def main() -> None:
     secrets = _secrets()
     request_error: errors.RequestError | None = ss.get(keys.REQUEST_ERROR)
@@ -225,16 +232,13 @@ def main() -> None:
     st.caption("Write a conversation, set the fields in the sidebar, press Run.")
     conv = message_editor.render(request_error, upstream)
 
-    clicked = st.button("Run", key=keys.RUN, type="primary", icon="▶️")
+    clicked = st.button("Run", key=keys.RUN, type="primary", icon="▶️", on_click=_clear_errors)
     placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD,
               *fields.SIDEBAR_KEYS]
     errors_slot = st.container()
     answer = st.container(key=keys.ANSWER)
 
     if clicked:
-        ss[keys.REQUEST_ERROR] = None
-        ss[keys.UPSTREAM_ERROR] = None
-        ss[keys.NOTES] = []
         try:
             config, built = _prepare(choice, config, values, model, conv, caps, secrets)
         except errors.RequestError as exc:

@@ -1,0 +1,215 @@
+"""The Playground page under Streamlit's AppTest, against the real embedded model.
+
+Widgets are reached by the keys of components/state.py; assertions are on text and state, not positions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import state as keys
+from playground import fields
+from playground.fields import Kind
+
+pytestmark = pytest.mark.apptest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
+    """The app pointed at the session's embedded gateway, no xAI key around."""
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.run()
+    assert not app.exception
+    yield app
+
+
+def _texts(app: AppTest) -> str:
+    """Everything readable on the page, one string."""
+    parts = [e.value for kind in ("markdown", "caption", "error", "info", "warning", "subheader", "title")
+             for e in getattr(app, kind)]
+    parts += [f"{m.label} {m.value}" for m in app.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def _write(app: AppTest, i: int, text: str) -> None:
+    app.text_area(key=keys.message_content(i)).set_value(text)
+
+
+def _run(app: AppTest) -> AppTest:
+    app.button(key=keys.RUN).click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
+    for section, section_fields in fields.sections().items():
+        assert any(s.value == section.value for s in at.sidebar.subheader), section
+        for f in section_fields:
+            key = keys.field(f.key)
+            if f.kind in (Kind.FLOAT, Kind.INT):
+                widget = at.slider(key=key) if f.kind is Kind.FLOAT else at.number_input(key=key)
+                assert widget.value == f.default, f.key
+                assert widget.label == f.label and widget.help == f.help
+                if f.kind is Kind.INT:
+                    assert widget.min == f.minimum and widget.max == f.maximum, f.key
+                else:
+                    assert (widget.min, widget.max) == (f.minimum, f.maximum), f.key
+            elif f.kind is Kind.BOOL:
+                assert at.checkbox(key=key).value is bool(f.default)
+                assert at.checkbox(key=key).label == f.label
+            elif f.kind in (Kind.TEXT, Kind.STOP):
+                assert at.text_input(key=key).value == ""
+                assert at.text_input(key=key).label == f.label
+            elif f.kind is Kind.RESPONSE_FORMAT:
+                box = at.selectbox(key=key)
+                assert box.value == "none" and list(box.options) == ["None", "Text", "JSON object", "JSON schema"]
+            elif f.kind is Kind.TOOLS:
+                assert at.text_area(key=key).value == ""
+            elif f.kind is Kind.TOOL_CHOICE:
+                assert at.selectbox(key=key).value == "auto"
+                assert at.selectbox(key=key).disabled  # no tools yet
+            elif f.kind is Kind.TOKEN_MAP:
+                assert any(m.value == f.label for m in at.sidebar.markdown)
+            else:  # pragma: no cover
+                pytest.fail(f"no check for {f.kind}")
+    # the model list came from the gateway; the conversation starts with one empty user message
+    assert at.selectbox(key=keys.MODEL).value
+    assert at.selectbox(key=keys.message_role(0)).value == "user"
+    assert at.text_area(key=keys.message_content(0)).value == ""
+
+
+def test_top_logprobs_without_logprobs_is_marked_and_nothing_is_lost(at: AppTest) -> None:
+    _write(at, 0, "Keep me")
+    at.slider(key=keys.field("temperature")).set_value(0.3)
+    at.number_input(key=keys.field("top_logprobs")).set_value(3)
+    _run(at)
+    sidebar_errors = [e.value for e in at.sidebar.error]
+    assert any("Logprobs" in e for e in sidebar_errors), sidebar_errors
+    assert any("Nothing was sent" in e.value and "Top logprobs" in e.value for e in at.main.error)
+    assert at.session_state[keys.RUNS] == []
+    assert at.text_area(key=keys.message_content(0)).value == "Keep me"
+    assert at.slider(key=keys.field("temperature")).value == 0.3
+    # a rerun keeps the error and everything typed
+    at.run()
+    assert at.text_area(key=keys.message_content(0)).value == "Keep me"
+    assert any("Logprobs" in e.value for e in at.sidebar.error)
+
+
+def test_five_stop_sequences_are_refused_next_to_the_field(at: AppTest) -> None:
+    _write(at, 0, "Hello")
+    at.text_input(key=keys.field("stop")).set_value("a,b,c,d,e")
+    _run(at)
+    assert any(str(fields.MAX_STOP) in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
+    assert at.text_input(key=keys.field("stop")).value == "a,b,c,d,e"
+    assert at.text_area(key=keys.message_content(0)).value == "Hello"
+
+
+def test_invalid_tools_json_is_shown_under_tools(at: AppTest) -> None:
+    at.text_area(key=keys.field("tools")).set_value("[{not json")
+    at.run()
+    assert any("not valid JSON" in e.value for e in at.sidebar.error)
+    _write(at, 0, "Hi")
+    _run(at)
+    assert at.session_state[keys.RUNS] == []
+
+
+def test_message_error_is_shown_under_that_message(at: AppTest) -> None:
+    _write(at, 0, "What is the weather?")
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.selectbox(key=keys.message_role(1)).set_value("tool").run()
+    _write(at, 1, "sunny")
+    _run(at)
+    main_errors = [e.value for e in at.main.error]
+    assert any("tool call" in e for e in main_errors), main_errors
+    assert at.text_input(key=keys.message_tool_call_id(1)).value == ""
+    assert at.text_area(key=keys.message_content(1)).value == "sunny"
+
+
+def test_add_and_delete_messages(at: AppTest) -> None:
+    _write(at, 0, "first")
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    _write(at, 1, "second")
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    _write(at, 2, "third")
+    at.run()
+    at.button(key=keys.message_delete(1)).click().run()
+    assert not at.exception
+    assert [m["content"] for m in at.session_state[keys.MESSAGES]] == ["first", "third"]
+    assert at.text_area(key=keys.message_content(1)).value == "third"
+
+
+def test_a_run_shows_the_answer_with_stop_reason_and_usage(at: AppTest) -> None:
+    _write(at, 0, "Say hello in one short sentence.")
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(24)
+    at.number_input(key=keys.field("seed")).set_value(7)
+    _run(at)
+    runs = at.session_state[keys.RUNS]
+    assert len(runs) == 1 and runs[0]["status"] == "done"
+    completion = runs[0]["completion"]
+    answer = completion.text(0)
+    assert answer.strip()
+    page = _texts(at)
+    assert answer.strip()[:20] in page
+    assert f"stop reason: **{completion.stop_reason}**" in page
+    assert completion.stop_reason in ("stop", "length")
+    assert f"Input tokens {completion.usage.input_tokens}" in page and completion.usage.input_tokens > 0
+    assert f"Output tokens {completion.usage.output_tokens}" in page
+    assert runs[0]["body"]["max_completion_tokens"] == 24 and runs[0]["body"]["seed"] == 7
+    assert "temperature" not in runs[0]["body"]  # the default is left out
+    # the conversation is untouched until the person adds the answer
+    assert [m["content"] for m in at.session_state[keys.MESSAGES]] == ["Say hello in one short sentence."]
+    at.button(key=keys.add_answer(runs[0]["id"])).click().run()
+    assert at.session_state[keys.MESSAGES][-1] == {"role": "assistant", "content": answer, "tool_call_id": ""}
+    assert at.text_area(key=keys.message_content(1)).value == answer
+    # a second run keeps the first one, newest first
+    _run(at)
+    runs = at.session_state[keys.RUNS]
+    assert len(runs) == 2 and runs[1]["completion"] is completion
+    assert "Earlier runs (1)" in _texts(at)
+
+
+def test_n_choices_show_as_tabs(at: AppTest) -> None:
+    _write(at, 0, "Name a colour.")
+    at.number_input(key=keys.field("n")).set_value(2)
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
+    _run(at)
+    completion = at.session_state[keys.RUNS][0]["completion"]
+    assert len(completion.choices) == 2
+    assert [t.label for t in at.tabs][:2] == ["Choice 1", "Choice 2"]
+
+
+def test_unreachable_server_error_under_run_and_conversation_kept(at: AppTest) -> None:
+    at.selectbox(key=keys.BACKEND).set_value("openai").run()
+    at.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1").run()
+    _write(at, 0, "Still here?")
+    _run(at)
+    assert any("Could not reach the server" in e.value for e in at.main.error), [e.value for e in at.main.error]
+    assert at.text_area(key=keys.message_content(0)).value == "Still here?"
+    run = at.session_state[keys.RUNS][0]
+    assert run["status"] == "error" and run["body"]["messages"][0]["content"] == "Still here?"
+
+
+def test_deferred_run_is_polled_and_saved(at: AppTest) -> None:
+    _write(at, 0, "Say yes.")
+    at.checkbox(key=keys.field("deferred")).check()
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
+    _run(at)
+    run = at.session_state[keys.RUNS][0]
+    assert run["request_id"] and run["body"]["deferred"] is True
+    deadline = time.monotonic() + 60
+    while at.session_state[keys.RUNS][0]["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception
+    run = at.session_state[keys.RUNS][0]
+    assert run["status"] == "done" and run["completion"].request_id == run["request_id"]
+    assert "stop reason" in _texts(at)
