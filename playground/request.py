@@ -14,7 +14,6 @@ Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here r
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -28,6 +27,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -55,9 +55,9 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------------------------- rule issues
-# Cross-field rules are checked in model validators, which pydantic can only fail as a whole. They raise one
-# "rules" error whose context lists (sub-path, code, ctx) issues; `_to_request_error` expands them into
-# FieldErrors below the model's own location, so every rule still names its exact field.
+# A validator can fail only at its own location, with one error. Our rules raise one "rules" error whose
+# context lists (sub-path, code, ctx) issues; `_to_request_error` expands them into FieldErrors below that
+# location, so each rule names its exact field ("tools.1.function.name", "messages.3.tool_call_id").
 
 _RULES = "rules"
 
@@ -129,6 +129,7 @@ _Seed = _number("seed", int)
 _MaxCompletionTokens = _number("max_completion_tokens", int)
 _N = _number("n", int)
 _TopLogprobs = _number("top_logprobs", int)
+_MaxTokens = _number("max_tokens", int, bounds_of="max_completion_tokens")
 _Bias = _number("logit_bias", int)
 _TokenId = Annotated[int, Field(ge=0)]
 _StopText = Annotated[str, StringConstraints(min_length=1)]
@@ -387,41 +388,79 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = Field(None, description='With stream, e.g. {"include_usage": true}.')
     parallel_tool_calls: bool | None = Field(None, description="Whether the model may call several tools at once.")
     reasoning_effort: str | None = Field(None, description="How long reasoning models think (e.g. low, high).")
-    max_tokens: _number("max_tokens", int, bounds_of="max_completion_tokens") | None = Field(
+    max_tokens: _MaxTokens | None = Field(
         None,
         exclude=True,
         description="Legacy name of max_completion_tokens, still sent by some SDKs; it is moved there.",
     )
 
-    @model_validator(mode="after")
-    def _cross_field_rules(self) -> ChatRequest:
+    # Cross-field rules are field validators reading earlier fields from `info.data`, so each is reported
+    # even when an unrelated field fails (a model "after" validator would only run once all fields pass).
+    # A field that itself failed is absent from `info.data`, and its dependants are then not judged.
+
+    @field_validator("messages")
+    @classmethod
+    def _tool_results_answer_calls(cls, messages: list[Message]) -> list[Message]:
         issues = _Issues()
-        if self.top_logprobs is not None and not self.logprobs:
-            issues.add("top_logprobs", "top_logprobs_needs_logprobs")
-        names = [t.function.name for t in self.tools or []]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                issues.add(f"tools.{i}.function.name", "duplicate_tool_name", name=name)
-        if self.tool_choice is not None and self.tool_choice != "none" and not self.tools:
-            shown = self.tool_choice if isinstance(self.tool_choice, str) else self.tool_choice.function.name
-            issues.add("tool_choice", "tool_choice_needs_tools", value=shown)
-        elif isinstance(self.tool_choice, NamedToolChoice) and self.tool_choice.function.name not in names:
-            issues.add("tool_choice.function.name", "unknown_tool_choice", name=self.tool_choice.function.name)
         called: set[str] = set()
-        for i, m in enumerate(self.messages):
+        for i, m in enumerate(messages):
             called.update(c.id for c in m.tool_calls or [])
             if m.role == "tool" and m.tool_call_id and m.tool_call_id not in called:
-                issues.add(f"messages.{i}.tool_call_id", "unknown_tool_call_id", id=m.tool_call_id)
+                issues.add(f"{i}.tool_call_id", "unknown_tool_call_id", id=m.tool_call_id)
+        issues.raise_any()
+        return messages
+
+    @field_validator("top_logprobs")
+    @classmethod
+    def _top_logprobs_needs_logprobs(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and "logprobs" in info.data and not info.data["logprobs"]:
+            raise _issue("", "top_logprobs_needs_logprobs")
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _unique_tool_names(cls, tools: list[Tool] | None) -> list[Tool] | None:
+        issues = _Issues()
+        names = [t.function.name for t in tools or []]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                issues.add(f"{i}.function.name", "duplicate_tool_name", name=name)
+        issues.raise_any()
+        return tools
+
+    @field_validator("tool_choice")
+    @classmethod
+    def _tool_choice_names_a_tool(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "none" or "tools" not in info.data:
+            return value
+        tools: list[Tool] = info.data["tools"] or []
+        named = value.function.name if isinstance(value, NamedToolChoice) else None
+        if not tools:
+            raise _issue("", "tool_choice_needs_tools", value=named or value)
+        if named is not None and named not in {t.function.name for t in tools}:
+            raise _issue("function.name", "unknown_tool_choice", name=named)
+        return value
+
+    @field_validator("stream")
+    @classmethod
+    def _not_deferred_and_streamed(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value and info.data.get("deferred"):
+            raise _issue("", "deferred_with_stream")
+        return value
+
+    @field_validator("stream_options")
+    @classmethod
+    def _stream_options_need_stream(cls, value: dict[str, Any] | None, info: ValidationInfo) -> Any:
+        if value is not None and "stream" in info.data and not info.data["stream"]:
+            raise _issue("", "stream_options_needs_stream")
+        return value
+
+    @model_validator(mode="after")
+    def _legacy_max_tokens(self) -> ChatRequest:
         if self.max_tokens is not None:
             if self.max_completion_tokens not in (None, self.max_tokens):
-                issues.add("max_tokens", "max_tokens_conflict")
-            else:
-                self.max_completion_tokens, self.max_tokens = self.max_tokens, None
-        if self.stream_options is not None and not self.stream:
-            issues.add("stream_options", "stream_options_needs_stream")
-        if self.deferred and self.stream:
-            issues.add("stream", "deferred_with_stream")
-        issues.raise_any()
+                raise _issue("max_tokens", "max_tokens_conflict")
+            self.max_completion_tokens, self.max_tokens = self.max_tokens, None
         return self
 
     def to_body(self) -> dict[str, Any]:

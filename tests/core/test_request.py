@@ -243,7 +243,7 @@ def test_parse_stop(text: str, expected: list[str]) -> None:
 
 
 @given(st.lists(st.text(min_size=1).map(str.strip).filter(bool), max_size=6))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_parse_stop_inverts_escaping(items: list[str]) -> None:
     def escape(s: str) -> str:
         return s.replace("\\", "\\\\").replace(",", "\\,").replace("\n", "\\n").replace("\t", "\\t")
@@ -724,3 +724,26 @@ def test_build_property_valid_settings_round_trip(temperature: float | None, top
             assert out[key] == value
     assert out.get("stop", []) == stop
     assert validate_body(out).to_body() == out
+
+
+def test_cross_field_rules_reported_beside_unrelated_errors() -> None:
+    assert bad(temperature=9, top_logprobs=2) == {("temperature", "less_than_equal"),
+                                                  ("top_logprobs", "top_logprobs_needs_logprobs")}
+    found = bad(response_format={"type": "yaml"}, tools=[WEATHER], tool_choice="get_time_x",
+                messages=[USER, {"role": "tool", "tool_call_id": "x", "content": "r"}])
+    assert found == {("response_format.type", "literal_error"), ("tool_choice", "literal_error"),
+                     ("messages.1.tool_call_id", "unknown_tool_call_id")}
+    found = bad(n=0, tools=[WEATHER, WEATHER], tool_choice={"type": "function", "function": {"name": "zz"}})
+    assert found == {("n", "greater_than_equal"), ("tools.1.function.name", "duplicate_tool_name")}
+
+
+def test_messages_name_their_field() -> None:
+    with pytest.raises(RequestError) as info:
+        validate_body(body(temperature=9, messages=[USER, {"role": "bot", "content": "x"}],
+                           tools=[{"function": {"name": "a b"}}], stop=["a", ""], logit_bias={"7": 500}))
+    said = {e.field: e.message for e in info.value.errors}
+    assert "Temperature" in said["temperature"]
+    assert said["messages.1.role"].startswith("Message 2 role")
+    assert said["tools.0.function.name"].startswith("Tool 1 name")
+    assert said["stop.1"].startswith("Stop sequence 2")
+    assert "token 7" in said["logit_bias.7"] and "-100" in said["logit_bias.7"]
