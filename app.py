@@ -2,5 +2,5 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Chat Completions Playground", page_icon="💬", layout="wide")
-st.navigation([st.Page("pages/playground.py", title="Playground", icon="💬", default=True)]).run()
+st.set_page_config(page_title="Chat Completions Playground", page_icon=":material/chat:", layout="wide")
+st.navigation([st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True)]).run()

@@ -52,11 +52,11 @@ def show_field(err: errors.RequestError | None, path: str, *, exact: bool = Fals
     """Draw the errors belonging to the widget for `path`, right under it."""
     for e in matching(err, path, exact=exact):
         sub = e.field[len(path) + 1:] if e.field != path else ""
-        st.error(f"{e.message}" + (f" ({sub})" if sub else ""), icon="⚠️")
+        st.error(f"{e.message}" + (f" ({sub})" if sub else ""), icon=":material/warning:")
     if isinstance(upstream, errors.UpstreamError):
         param = normalise_param(upstream.param)
         if param and (param == path or (not exact and param.startswith(path + "."))):
-            st.error(f"The server rejected this field: {upstream.server_message or upstream}", icon="🛑")
+            st.error(f"The server rejected this field: {upstream.server_message or upstream}", icon=":material/block:")
 
 
 def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[errors.FieldError]:
@@ -74,9 +74,9 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
         return
     if isinstance(err, errors.RequestError):
         names = ", ".join(dict.fromkeys(f"**{label_for(e.field)}**" for e in err.errors))
-        st.error(f"Nothing was sent: fix {names} (marked where it is set).", icon="⚠️")
+        st.error(f"Nothing was sent: fix {names} (marked where it is set).", icon=":material/warning:")
         for e in unplaced(err, placed):
-            st.error(f"**{label_for(e.field)}**: {e.message}", icon="⚠️")
+            st.error(f"**{label_for(e.field)}**: {e.message}", icon=":material/warning:")
         return
     if isinstance(err, errors.UpstreamError):
         kind = {errors.AuthError: "The server refused the API key",
@@ -90,9 +90,9 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
         lines.append(f"Server said: {err.server_message or err}")
         if isinstance(err, errors.RateLimitError) and err.retry_after:
             lines.append(f"Try again in {err.retry_after:g} s.")
-        st.error("  \n".join(lines), icon="🛑")
+        st.error("  \n".join(lines), icon=":material/block:")
         return
     if isinstance(err, errors.TransportError):
-        st.error(f"Could not reach the server: {err}", icon="🔌")
+        st.error(f"Could not reach the server: {err}", icon=":material/cloud_off:")
         return
-    st.error(f"{type(err).__name__}: {err}", icon="⚠️")
+    st.error(f"{type(err).__name__}: {err}", icon=":material/warning:")

@@ -91,7 +91,7 @@ def render(request_error: errors.RequestError | None = None,
                                     help=mk["role"].help)
             with right:
                 st.button("Delete", key=keys.message_delete(i), on_click=_delete, args=(i,),
-                          help="Remove this message", icon="🗑️")
+                          help="Remove this message", icon=":material/delete:")
             m["role"] = role
             if m.get("tool_calls"):
                 calls = ", ".join(f"{c['function']['name']}({c['function']['arguments']}) id={c['id']}"
@@ -105,5 +105,5 @@ def render(request_error: errors.RequestError | None = None,
                                         help=mk["content"].help, height=100,
                                         placeholder="The tool's result" if role == "tool" else "Type here")
             error_view.show_field(request_error, f"messages.{i}", upstream=upstream)
-    st.button("Add message", key=keys.ADD_MESSAGE, on_click=_add, icon="➕")
+    st.button("Add message", key=keys.ADD_MESSAGE, on_click=_add, icon=":material/add:")
     return conv

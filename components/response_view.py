@@ -49,12 +49,12 @@ def _block(block: ContentBlock, n: int) -> None:
     if block.type == "text":
         st.markdown(_md(block.text or ""))
     elif block.type == "thinking":
-        with st.expander("Thinking", icon="💭"):
+        with st.expander("Thinking", icon=":material/psychology:"):
             st.markdown(_md(block.thinking or ""))
             if block.signature:
                 st.caption(f"signature: `{block.signature}`")
     elif block.type == "tool_use":
-        st.markdown(f"🛠️ Tool call **`{block.name}`**" + (f" · id `{block.id}`" if block.id else ""))
+        st.markdown(f":material/build: Tool call **`{block.name}`**" + (f" · id `{block.id}`" if block.id else ""))
         st.json(block.input or {}, expanded=True)
 
 

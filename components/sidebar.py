@@ -130,7 +130,7 @@ def render_model(models: Sequence[str], *, models_error: str | None = None,
         model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True,
                              placeholder="Type a model name")
     with right:
-        refresh = st.button("↻", key=keys.REFRESH_MODELS, help="Reload the model list from the backend",
+        refresh = st.button(":material/refresh:", key=keys.REFRESH_MODELS, help="Reload the model list from the backend",
                             on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None))
     if models_error:
         st.caption(f"Could not list models: {models_error}")
@@ -325,7 +325,7 @@ def render_fields(*, backend_id: str, caps: backends.Capabilities,
             _notes(f, backend_id=backend_id, caps=caps, values=values)
             local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
             for e in local:  # found while reading the widget: shown at once, before any Run
-                st.error(e.message, icon="⚠️")
+                st.error(e.message, icon=":material/warning:")
             error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
     return out
@@ -350,10 +350,10 @@ def _unless_default(key: str, value: Any) -> Any:
 def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: dict[str, Any]) -> None:
     """Small print next to a widget: xAI caveats, backend limits, unmet requirements."""
     if backend_id == "xai" and f.xai_note:
-        st.caption(f"⚠️ xAI: {f.xai_note}")
+        st.caption(f":material/warning: xAI: {f.xai_note}")
     if f.key == "logit_bias" and not caps.logit_bias:
-        st.caption("⚠️ This backend does not support logit bias.")
+        st.caption(":material/warning: This backend does not support logit bias.")
     if f.key == "deferred" and not caps.deferred:
-        st.caption("⚠️ This backend has no deferred completions; the run waits for the answer.")
+        st.caption(":material/warning: This backend has no deferred completions; the run waits for the answer.")
     if f.requires and values.get(f.key) not in (None, "", False) and not values.get(f.requires):
         st.caption(f"Only applies with {fields.field(f.requires).label}.")

@@ -155,7 +155,7 @@ def _poll_deferred(run: dict[str, Any], choice: sidebar.Backend, secrets: dict[s
     if run.get("status") != "pending":
         return
     waited = time.time() - run["started"]
-    st.info(f"Deferred request `{run['request_id']}` queued; waiting for the result… ({waited:.0f} s)", icon="⏳")
+    st.info(f"Deferred request `{run['request_id']}` queued; waiting for the result… ({waited:.0f} s)", icon=":material/hourglass_top:")
     try:
         config = _resolve(choice, secrets)
         with ChatClient(config) as client:
@@ -185,7 +185,7 @@ def _show_run(run: dict[str, Any], *, newest: bool, choice: sidebar.Backend, sec
             st.caption(f"{run['latency_s']} s · {run['backend']}")
         response_view.render(run["completion"], key=run["id"])
         st.button("Add answer to conversation", key=keys.add_answer(run["id"]), on_click=_add_answer,
-                  args=(run["id"],), disabled=run.get("added", False), icon="↩️",
+                  args=(run["id"],), disabled=run.get("added", False), icon=":material/reply:",
                   help="Append this answer (and any tool calls, with empty tool results to fill) to the messages")
     else:
         partial = run.get("partial") or {}
@@ -232,7 +232,7 @@ def main() -> None:
     st.caption("Write a conversation, set the fields in the sidebar, press Run.")
     conv = message_editor.render(request_error, upstream)
 
-    clicked = st.button("Run", key=keys.RUN, type="primary", icon="▶️", on_click=_clear_errors)
+    clicked = st.button("Run", key=keys.RUN, type="primary", icon=":material/play_arrow:", on_click=_clear_errors)
     placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD,
               *fields.SIDEBAR_KEYS]
     errors_slot = st.container()
@@ -271,7 +271,7 @@ def main() -> None:
     with errors_slot:
         error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
         for note in ss.get(keys.NOTES) or []:
-            st.info(note, icon="ℹ️")
+            st.info(note, icon=":material/info:")
 
     runs = _runs()
     with answer:

@@ -213,3 +213,66 @@ def test_deferred_run_is_polled_and_saved(at: AppTest) -> None:
     run = at.session_state[keys.RUNS][0]
     assert run["status"] == "done" and run["completion"].request_id == run["request_id"]
     assert "stop reason" in _texts(at)
+
+
+def test_xai_backend_notes_and_missing_key_next_to_the_key_field(at: AppTest) -> None:
+    _write(at, 0, "Hello")
+    at.selectbox(key=keys.BACKEND).set_value("xai").run()
+    assert not at.exception
+    captions = [c.value for c in at.sidebar.caption]
+    for key in ("frequency_penalty", "presence_penalty", "stop", "logit_bias"):
+        note = fields.field(key).xai_note
+        assert note and any(note in c for c in captions), key
+    _run(at)
+    assert any("API key" in e.value and "XAI_API_KEY" in e.value for e in at.sidebar.error)
+    assert at.session_state[keys.RUNS] == []
+    assert at.text_area(key=keys.message_content(0)).value == "Hello"
+    # back to the embedded model: its notes are gone, the conversation is still there
+    at.selectbox(key=keys.BACKEND).set_value("embedded").run()
+    assert not any("xAI:" in c.value for c in at.sidebar.caption)
+    assert at.text_area(key=keys.message_content(0)).value == "Hello"
+
+
+def test_tool_call_round_trip(at: AppTest) -> None:
+    at.button(key=keys.TOOLS_EXAMPLE).click().run()
+    assert "get_weather" in at.text_area(key=keys.field("tools")).value
+    assert "get_weather" in at.selectbox(key=keys.field("tool_choice")).options[-1]
+    at.selectbox(key=keys.field("tool_choice")).set_value("get_weather")
+    at.slider(key=keys.field("temperature")).set_value(0.0)
+    _write(at, 0, "What is the weather in Paris?")
+    _run(at)
+    run = at.session_state[keys.RUNS][0]
+    assert run["body"]["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    completion = run["completion"]
+    (call,) = completion.tool_uses(0)
+    assert call.name == "get_weather" and "city" in (call.input or {})
+    assert completion.stop_reason == "tool_calls"
+    assert any("Tool call" in m.value and "get_weather" in m.value for m in at.main.markdown)
+    at.button(key=keys.add_answer(run["id"])).click().run()
+    conv = at.session_state[keys.MESSAGES]
+    assert conv[1]["role"] == "assistant" and conv[1]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert conv[2]["role"] == "tool" and conv[2]["tool_call_id"] == conv[1]["tool_calls"][0]["id"]
+    assert at.text_input(key=keys.message_tool_call_id(2)).value == conv[2]["tool_call_id"]
+    # the person types the tool's result and runs again without tools being forced
+    _write(at, 2, '{"temperature": 12, "condition": "clear"}')
+    at.selectbox(key=keys.field("tool_choice")).set_value("none")
+    _run(at)
+    final = at.session_state[keys.RUNS][0]
+    assert final["status"] == "done", final.get("error")
+    assert [m["role"] for m in final["body"]["messages"]] == ["user", "assistant", "tool"]
+
+
+def test_server_error_under_run_with_param_highlighted_and_under_the_field(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state[keys.MODEL] = "no-such-model"  # as if typed as free text in the model box
+    at.run()
+    assert at.selectbox(key=keys.MODEL).value == "no-such-model"
+    _write(at, 0, "Are you there?")
+    _run(at)
+    main_errors = [e.value for e in at.main.error]
+    assert any("Server said" in e and "no-such-model" in e and "`model`" in e for e in main_errors), main_errors
+    assert any("server rejected this field" in e.value and "no-such-model" in e.value for e in at.sidebar.error)
+    assert at.text_area(key=keys.message_content(0)).value == "Are you there?"
+    assert at.session_state[keys.RUNS][0]["status"] == "error"
