@@ -184,13 +184,39 @@ def _retry_hook(exc: Exception) -> bool | float:
     return False
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: httpx.Response, secret: str | None = None) -> Any:
     try:
         return json.loads(response.content)
     except ValueError as exc:
+        excerpt = response.text[:200]
+        if secret:
+            excerpt = excerpt.replace(secret, "***")
         raise StreamDecodeError(
-            f"The server's answer is not valid JSON (HTTP {response.status_code}): "
-            f"{response.text[:200]!r}") from exc
+            f"The server's answer is not valid JSON (HTTP {response.status_code}): {excerpt!r}") from exc
+
+
+# xAI's flat errors carry a gRPC status text as "code"; inside a stream there is no HTTP status to go by
+_GRPC_STATUS = {
+    "invalid argument": 400, "failed precondition": 400, "out of range": 400, "not found": 404,
+    "unauthenticated": 401, "permission denied": 403, "resource exhausted": 429,
+    "deadline exceeded": 504, "unavailable": 503, "internal": 500,
+}
+
+
+def _status_of_stream_error(chunk: dict[str, Any]) -> int:
+    """Best HTTP status for an error event sent after a 200: numeric code, gRPC status text, else 500."""
+    err = chunk.get("error")
+    code = err.get("code") if isinstance(err, dict) else chunk.get("code")
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code < 600:
+        return code
+    if isinstance(code, str):
+        if code.isdigit() and 400 <= int(code) < 600:
+            return int(code)
+        low = code.lower().replace("_", " ")
+        for words, status in _GRPC_STATUS.items():
+            if words in low:
+                return status
+    return 500
 
 
 def _stop_list(body: dict[str, Any]) -> list[str] | None:
@@ -276,7 +302,7 @@ class ChatClient:
 
     def list_models(self) -> list[str]:
         """Model ids from `GET /models` (OpenAI list shape)."""
-        data = _json(self._send("GET", "models"))
+        data = _json(self._send("GET", "models"), self._secret())
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise StreamDecodeError("GET /models did not answer with a list under 'data'")
@@ -285,7 +311,7 @@ class ChatClient:
     def complete(self, body: dict[str, Any]) -> Completion:
         """One non-streamed completion. `stream` and `deferred` are dropped: those have their own methods."""
         payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options", "deferred")}
-        data = _json(self._send("POST", "chat/completions", payload))
+        data = _json(self._send("POST", "chat/completions", payload), self._secret())
         if not isinstance(data, dict):
             raise StreamDecodeError("the answer is not a JSON object")
         return from_chat_completion(data, stop=_stop_list(body))
@@ -294,7 +320,7 @@ class ChatClient:
         """Start a deferred completion; returns its request_id (fetch it once with `poll_deferred`)."""
         payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
         payload["deferred"] = True
-        data = _json(self._send("POST", "chat/completions", payload))
+        data = _json(self._send("POST", "chat/completions", payload), self._secret())
         request_id = data.get("request_id") if isinstance(data, dict) else None
         if not isinstance(request_id, str) or not request_id:
             raise StreamDecodeError("the deferred request was accepted but no request_id came back")
@@ -308,14 +334,14 @@ class ChatClient:
         response = self._send("GET", f"chat/deferred-completion/{quote(request_id, safe='')}")
         if response.status_code == 202:
             return None
-        data = _json(response)
+        data = _json(response, self._secret())
         if not isinstance(data, dict):
             raise StreamDecodeError("the deferred result is not a JSON object")
         return from_chat_completion(data, request_id=request_id, stop=stop)
 
     def tokenize(self, text: str, model: str) -> list[Token]:
         """`POST /tokenize-text` -> the tokens of `text` under `model`'s tokenizer."""
-        data = _json(self._send("POST", "tokenize-text", {"text": text, "model": model}))
+        data = _json(self._send("POST", "tokenize-text", {"text": text, "model": model}), self._secret())
         items = data.get("token_ids") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise StreamDecodeError("POST /tokenize-text did not answer with 'token_ids'")
@@ -367,7 +393,7 @@ class ChatClient:
                 # a server that ignored "stream": answer with what it sent, as one piece
                 with _transport_errors(streaming=True):
                     response.read()
-                data = _json(response)
+                data = _json(response, self._secret())
                 if not isinstance(data, dict):
                     raise StreamDecodeError("the answer is not a JSON object")
                 completion = from_chat_completion(data, stop=stop)
@@ -405,8 +431,4 @@ class ChatClient:
 
     def _stream_error(self, chunk: dict[str, Any]) -> PlaygroundError:
         """An error sent inside the stream (llama.cpp and xAI do this after a 200)."""
-        err = chunk.get("error")
-        status = 500
-        if isinstance(err, dict) and isinstance(err.get("code"), int) and 400 <= err["code"] < 600:
-            status = err["code"]
-        return error_from_status(status, json.dumps(chunk).encode(), None, self._secret())
+        return error_from_status(_status_of_stream_error(chunk), json.dumps(chunk).encode(), None, self._secret())

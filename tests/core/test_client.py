@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -536,3 +537,35 @@ def test_stream_tool_calls_whole_in_one_chunk() -> None:
     block = events[0].completion.content[0]
     assert (block.type, block.name, block.input) == ("tool_use", "get_weather", {"city": "Seoul"})
 
+
+
+def test_key_never_in_logs_even_through_retries_and_failures(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    rec = Recorder(httpx.Response(500, json={"error": {"message": f"echo {KEY}"}}),
+                   httpx.ConnectError("refused"),
+                   httpx.Response(400, json={"error": f"Incorrect API key provided: {KEY}"}))
+    with make(rec) as c, pytest.raises(AuthError):
+        c.complete(BODY)
+    assert len(rec.requests) == 3
+    assert caplog.records  # httpx and stamina did log
+    assert KEY not in caplog.text
+
+
+def test_malformed_json_excerpt_does_not_echo_the_key() -> None:
+    with make(Recorder(httpx.Response(200, text=f"oops {KEY} <html>"))) as c:
+        with pytest.raises(StreamDecodeError) as info:
+            c.complete(BODY)
+    assert "oops" in str(info.value) and KEY not in str(info.value)
+
+
+@pytest.mark.parametrize(("event", "error_type", "status"), [
+    ({"code": "Client specified an invalid argument", "error": "bad stop"}, BadRequestError, 400),
+    ({"code": "Resource exhausted", "error": "too many"}, RateLimitError, 429),
+    ({"error": {"message": "ctx full", "code": 400, "type": "invalid_request_error"}}, BadRequestError, 400),
+    ({"error": "mystery"}, ServerError, 500),
+])
+def test_stream_error_events_are_typed(event: dict[str, Any], error_type: type[UpstreamError], status: int) -> None:
+    rec = Recorder(sse_response(sse(delta(content="a"), event, done=False)))
+    with make(rec) as c, pytest.raises(error_type) as info:
+        list(c.stream(BODY))
+    assert info.value.status == status
