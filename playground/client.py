@@ -45,7 +45,7 @@ from playground.response import (
     from_chat_completion,
 )
 
-__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token"]
+__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token", "error_from_status"]
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ class ChatClient:
             raise StreamDecodeError("the deferred request was accepted but no request_id came back")
         return request_id
 
-    def poll_deferred(self, request_id: str, *, stop: list[str] | None = None) -> Completion | None:
+    def poll_deferred(self, request_id: str, *, stop: list[str] | str | None = None) -> Completion | None:
         """None while the server says 202; the Completion (with its request_id) once it is 200.
 
         xAI hands a result out exactly once: the caller must persist it as soon as it arrives.
@@ -337,7 +337,7 @@ class ChatClient:
         data = _json(response, self._secret())
         if not isinstance(data, dict):
             raise StreamDecodeError("the deferred result is not a JSON object")
-        return from_chat_completion(data, request_id=request_id, stop=stop)
+        return from_chat_completion(data, request_id=request_id, stop=_stop_list({"stop": stop}))
 
     def tokenize(self, text: str, model: str) -> list[Token]:
         """`POST /tokenize-text` -> the tokens of `text` under `model`'s tokenizer."""

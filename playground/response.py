@@ -32,6 +32,7 @@ __all__ = [
     "Usage",
     "from_anthropic_message",
     "from_chat_completion",
+    "parse_arguments",
 ]
 
 

@@ -569,3 +569,16 @@ def test_stream_error_events_are_typed(event: dict[str, Any], error_type: type[U
     with make(rec) as c, pytest.raises(error_type) as info:
         list(c.stream(BODY))
     assert info.value.status == status
+
+
+def test_public_names() -> None:
+    assert set(client_module.__all__) == {"RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token", "error_from_status"}
+    assert all(hasattr(client_module, name) for name in client_module.__all__)
+
+
+def test_poll_deferred_accepts_a_single_stop_string() -> None:
+    answer = json.loads(json.dumps(ANSWER))
+    answer["choices"][0]["stopping_word"] = "END"
+    with make(Recorder(ok(answer))) as c:
+        done = c.poll_deferred("r", stop="END")
+    assert done is not None and done.stop_sequence == "END" and done.request_id == "r"

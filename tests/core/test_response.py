@@ -404,3 +404,12 @@ def test_stream_rejects_non_objects() -> None:
 def test_completion_round_trips_through_json() -> None:
     c = from_chat_completion(xai_reasoning_answer())
     assert Completion.model_validate(json.loads(c.model_dump_json())) == c
+
+
+def test_public_names() -> None:
+    import playground.response as module
+
+    assert set(module.__all__) == {
+        "Choice", "Completion", "ContentBlock", "Done", "StreamAccumulator", "TextDelta", "ThinkingDelta",
+        "TokenLogprob", "TopLogprob", "Usage", "from_anthropic_message", "from_chat_completion", "parse_arguments"}
+    assert all(hasattr(module, name) for name in module.__all__)
