@@ -181,9 +181,9 @@ def _show_run(run: dict[str, Any], *, newest: bool, choice: sidebar.Backend, sec
             st.caption(f"Deferred `{run['request_id']}`: still waiting.")
         return
     if run.get("completion") is not None:
-        if run.get("latency_s") is not None:
-            st.caption(f"{run['latency_s']} s · {run['backend']}")
         response_view.render(run["completion"], key=run["id"])
+        if run.get("latency_s") is not None:
+            st.caption(f"took {run['latency_s']} s on {backends.backend(run['backend']).label}")
         st.button("Add answer to conversation", key=keys.add_answer(run["id"]), on_click=_add_answer,
                   args=(run["id"],), disabled=run.get("added", False), icon=":material/reply:",
                   help="Append this answer (and any tool calls, with empty tool results to fill) to the messages")

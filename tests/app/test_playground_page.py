@@ -276,3 +276,28 @@ def test_server_error_under_run_with_param_highlighted_and_under_the_field(gatew
     assert any("server rejected this field" in e.value and "no-such-model" in e.value for e in at.sidebar.error)
     assert at.text_area(key=keys.message_content(0)).value == "Are you there?"
     assert at.session_state[keys.RUNS][0]["status"] == "error"
+
+
+def test_json_schema_response_format_is_sent_wrapped_with_a_note(at: AppTest) -> None:
+    at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
+    assert '"city"' in at.text_area(key=keys.RESPONSE_SCHEMA).value  # the seed's example schema to start from
+    _write(at, 0, "Weather in Seoul as JSON.")
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(40)
+    _run(at)
+    run = at.session_state[keys.RUNS][0]
+    assert run["status"] == "done", run.get("error")
+    fmt = run["body"]["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["required"] == ["temperature", "condition",
+                                                                                          "city"]
+    assert run["notes"] and all(n in [i.value for i in at.info] for n in run["notes"])
+    assert run["completion"].text(0).lstrip().startswith("{")
+
+
+def test_bad_json_schema_is_marked_under_response_format(at: AppTest) -> None:
+    at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
+    at.text_area(key=keys.RESPONSE_SCHEMA).set_value('{"type": "object",').run()
+    assert any("not valid JSON" in e.value for e in at.sidebar.error)
+    _write(at, 0, "Hi")
+    _run(at)
+    assert at.session_state[keys.RUNS] == []
+    assert any("Response format" in e.value for e in at.main.error)
