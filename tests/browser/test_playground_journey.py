@@ -18,10 +18,13 @@ def css(key: str) -> str:
 
 
 def test_type_a_message_run_and_read_the_answer(page: Page) -> None:
-    expect(page.get_by_text("Chat Completions Playground").first).to_be_visible()
+    expect(page.get_by_text("Chat Completions Playground").first).to_be_visible(timeout=60_000)
     box = page.locator(f"{css(keys.message_content(0))} textarea")
     box.fill("Name three colours.")
     box.press("Tab")  # commit the text area's value, as a person leaving the field does
+    limit = page.locator(f"{css(keys.field('max_completion_tokens'))} input")
+    limit.fill("24")
+    limit.press("Enter")
     page.locator(css(keys.RUN)).get_by_role("button").click()
 
     answer = page.locator(css(keys.ANSWER))
