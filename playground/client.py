@@ -286,7 +286,7 @@ class ChatClient:
         with _transport_errors():
             response = self._http.request(method, path, json=json_body)
         log.debug("%s %s -> %s", method, path, response.status_code)
-        if response.status_code >= 400:
+        if response.status_code >= 300:  # redirects are not followed: a moved API is an error to show
             self._raise_for(response)
         return response
 
@@ -359,7 +359,7 @@ class ChatClient:
             with _transport_errors():
                 source = stack.enter_context(connect_sse(self._http, "POST", "chat/completions", json=payload))
                 response = source.response
-                if response.status_code >= 400:
+                if response.status_code >= 300:
                     response.read()
                     self._raise_for(response)
         except BaseException:

@@ -582,3 +582,10 @@ def test_poll_deferred_accepts_a_single_stop_string() -> None:
     with make(Recorder(ok(answer))) as c:
         done = c.poll_deferred("r", stop="END")
     assert done is not None and done.stop_sequence == "END" and done.request_id == "r"
+
+
+def test_redirect_is_not_followed_but_reported() -> None:
+    rec = Recorder(httpx.Response(301, headers={"location": "https://elsewhere.test/v1/models"}, text="moved"))
+    with make(rec) as c, pytest.raises(UpstreamError) as info:
+        c.list_models()
+    assert info.value.status == 301 and len(rec.requests) == 1

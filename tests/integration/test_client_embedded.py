@@ -101,6 +101,7 @@ def test_bad_field_is_a_bad_request_with_the_server_message(client: ChatClient, 
     with pytest.raises(BadRequestError) as info:
         client.complete(body(model, top_logprobs=20, logprobs=True))
     assert info.value.status in (400, 422)
+    assert info.value.param == "top_logprobs"  # so the UI can put it next to that widget
     assert info.value.server_message
 
 
