@@ -44,5 +44,7 @@ def test_a_bad_value_shows_next_to_its_field_and_keeps_the_conversation(page: Pa
     stop.fill("a, b, c, d, e")
     stop.press("Enter")
     page.locator(css(keys.RUN)).get_by_role("button").click()
-    expect(page.locator("section[data-testid='stSidebar']").get_by_text(re.compile(r"4", re.I)).first).to_be_visible()
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    expect(sidebar.locator("[data-testid='stAlert']").filter(has_text="at most 4")).to_be_visible()
+    expect(page.get_by_text("Nothing was sent")).to_be_visible()
     expect(box).to_have_value("Hello there")
