@@ -455,9 +455,17 @@ class Gateway:
         tasks = [asyncio.get_running_loop().create_task(run(i)) for i in range(n)]
 
         async def cancel() -> None:
+            """Cancel the producers once and wait for their upstream connections to close.
+
+            Shielded, and with `asyncio.wait` rather than `gather`: on a client disconnect this runs
+            inside Starlette's cancelled anyio scope, which re-cancels the waiting task on every
+            await; a cancelled `gather` would forward that to the producers again and again,
+            interrupting httpcore's close and leaving the llama.cpp slot generating for nobody.
+            """
             for t in tasks:
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait(tasks)
 
         first = await queue.get()
         if isinstance(first, ApiError):  # refused before any byte went out: answer with its status
