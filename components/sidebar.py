@@ -113,15 +113,21 @@ def render_backend(*, default: str, key_configured: Callable[[str], bool],
     return Backend(id=b.id, api_key=api_key, base_url=base_url)
 
 
-def render_model(models: Sequence[str], *, models_error: str | None = None,
+def render_model(models: Sequence[str], *, backend_id: str, models_error: str | None = None,
                  request_error: errors.RequestError | None = None,
                  upstream: errors.PlaygroundError | None = None) -> tuple[str | None, bool]:
-    """Model selectbox filled from the backend's list, free text allowed. Returns (model, refresh clicked)."""
+    """Model selectbox filled from the backend's list, free text allowed. Returns (model, refresh clicked).
+
+    The model is remembered per backend, so switching backends never sends one backend's model to another.
+    """
     f = fields.field("model")
     options = list(models)
-    remembered = _store().get("model")
-    if keys.MODEL not in st.session_state or st.session_state[keys.MODEL] is None:
-        st.session_state[keys.MODEL] = remembered or (options[0] if options else None)
+    slot = f"model.{backend_id}"
+    ss = st.session_state
+    switched = keys.MODEL_FOR in ss and ss[keys.MODEL_FOR] != backend_id
+    if switched or ss.get(keys.MODEL) is None:
+        ss[keys.MODEL] = _store().get(slot) or (options[0] if options else None)
+    ss[keys.MODEL_FOR] = backend_id
     current = st.session_state[keys.MODEL]
     if current and current not in options:
         options.append(current)
@@ -135,7 +141,7 @@ def render_model(models: Sequence[str], *, models_error: str | None = None,
     if models_error:
         st.caption(f"Could not list models: {models_error}")
     error_view.show_field(request_error, "model", upstream=upstream)
-    _remember("model", model)
+    _remember(slot, model)
     return model, refresh
 
 

@@ -18,6 +18,7 @@ BACKEND = f"{PAGE}.backend"  # widget: selectbox of backends.BACKENDS ids
 API_KEY = f"{PAGE}.api_key"  # widget: password text input (never copied anywhere else)
 BASE_URL = f"{PAGE}.base_url"  # widget: base URL of an OpenAI-compatible server
 MODEL = f"{PAGE}.model"  # widget: selectbox with free text
+MODEL_FOR = f"{PAGE}.model.for_backend"  # non-widget: the backend id the model box was last filled for
 MODELS_CACHE = f"{PAGE}.models_cache"  # non-widget: {"<backend>|<base_url>": [model ids]}
 MODELS_ERROR = f"{PAGE}.models_error"  # non-widget: message of the last failed model listing
 REFRESH_MODELS = f"{PAGE}.refresh_models"  # widget: button

@@ -22,7 +22,7 @@ from components import response_view, sidebar
 from components import state as keys
 from playground import backends, errors, fields
 from playground.client import ChatClient, ClientConfig
-from playground.request import build_request
+from playground.request import Built, build_request
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
 
 ss = st.session_state
@@ -92,7 +92,8 @@ def _add_answer(run_id: str) -> None:
 
 
 def _prepare(choice: sidebar.Backend, config: ClientConfig | None, values: sidebar.Values,
-             model: str | None, conv: list[dict[str, Any]], caps: backends.Capabilities, secrets: dict[str, Any]):
+             model: str | None, conv: list[dict[str, Any]], caps: backends.Capabilities, secrets: dict[str, Any]
+             ) -> tuple[ClientConfig, Built]:
     """Validate everything (no generation yet); RequestError lists every problem with its field."""
     problems: list[errors.FieldError] = list(values.errors)
     if config is None:
@@ -104,12 +105,16 @@ def _prepare(choice: sidebar.Backend, config: ClientConfig | None, values: sideb
     settings["model"] = model or ""
     if not caps.deferred:
         settings["deferred"] = None
+    looked_up: list[str] = []
     if values.logit_bias_rows:
         tokenize = None
         if caps.tokenize and config is not None and model:
             def tokenize(text: str) -> list[int]:
                 with ChatClient(config) as client:
-                    return [t.token_id for t in client.tokenize(text, model)]
+                    ids = [t.token_id for t in client.tokenize(text, model)]
+                looked_up.append(f"Logit bias: {text!r} is token{'s' if len(ids) != 1 else ''} "
+                                 f"{', '.join(map(str, ids))} for {model}.")
+                return ids
         try:
             settings["logit_bias"] = sidebar.resolve_logit_bias(values.logit_bias_rows, tokenize)
         except errors.RequestError as exc:
@@ -122,6 +127,7 @@ def _prepare(choice: sidebar.Backend, config: ClientConfig | None, values: sideb
     if problems:
         raise errors.RequestError(problems)
     assert built is not None and config is not None
+    built.notes[:0] = looked_up
     return config, built
 
 
@@ -223,7 +229,7 @@ def main() -> None:
         except errors.RequestError:
             config = None  # the missing key / URL is reported when Run is pressed
         models, models_error = _models(choice, config)
-        model, _ = sidebar.render_model(models, models_error=models_error, request_error=request_error,
+        model, _ = sidebar.render_model(models, backend_id=choice.id, models_error=models_error, request_error=request_error,
                                         upstream=upstream)
         values = sidebar.render_fields(backend_id=choice.id, caps=caps, request_error=request_error,
                                        upstream=upstream)

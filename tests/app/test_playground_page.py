@@ -301,3 +301,12 @@ def test_bad_json_schema_is_marked_under_response_format(at: AppTest) -> None:
     _run(at)
     assert at.session_state[keys.RUNS] == []
     assert any("Response format" in e.value for e in at.main.error)
+
+
+def test_the_model_is_remembered_per_backend(at: AppTest) -> None:
+    embedded_model = at.selectbox(key=keys.MODEL).value
+    assert embedded_model
+    at.selectbox(key=keys.BACKEND).set_value("xai").run()
+    assert at.selectbox(key=keys.MODEL).value != embedded_model  # no key: nothing listed, nothing carried over
+    at.selectbox(key=keys.BACKEND).set_value("embedded").run()
+    assert at.selectbox(key=keys.MODEL).value == embedded_model
