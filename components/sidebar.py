@@ -159,8 +159,10 @@ def _number(f: Field, wkey: str) -> Any:
         kwargs["step"] = cast(f.step)
     if not is_int and f.minimum is not None and f.maximum is not None and f.default is not None:
         return st.slider(f.label, **kwargs)
-    placeholder = "empty" if f.default is None else None
-    return st.number_input(f.label, placeholder=placeholder, **kwargs)
+    if f.default is None:
+        # value=None makes the box clearable in the browser (optional field); the seeded state wins.
+        return st.number_input(f.label, value=None, placeholder="empty", **kwargs)
+    return st.number_input(f.label, **kwargs)
 
 
 def _response_format(f: Field, wkey: str, out: Values) -> Any:

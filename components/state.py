@@ -2,14 +2,11 @@
 
 AppTest and browser tests address widgets by these keys (a key becomes the CSS class
 `st-key-<key with "." replaced by "-">`), so a key is never spelled anywhere else.
-Values that must outlive a page switch (conversation, runs, errors) live under
-non-widget keys; widget keys are re-asserted by `keep_widgets` at the top of the page.
+Values that must outlive a page switch (conversation, settings, runs, errors) live under
+non-widget keys; widgets are re-seeded from them whenever Streamlit has dropped a widget's state.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, MutableMapping
-from typing import Any
 
 PAGE = "playground"
 
@@ -79,10 +76,3 @@ def add_answer(run_id: str) -> str:
 
 def choice_tabs(run_id: str) -> str:
     return f"{PAGE}.runs.{run_id}.choices"
-
-
-def keep_widgets(state: MutableMapping[str, Any], keys: Iterable[str]) -> None:
-    """Re-assign widget values so they survive a page switch (Streamlit drops unrendered widgets' state)."""
-    for k in keys:
-        if k in state:
-            state[k] = state[k]
