@@ -69,7 +69,7 @@ def _choice(content: list[ContentBlock], stop_reason: str | None, stop_sequence:
     st.caption(" · ".join(facts))
 
 
-def render(completion: Completion, *, key: str | None = None) -> None:
+def render(completion: Completion) -> None:
     """The whole answer: choices (tabs when n > 1), usage metrics, ids and the raw JSON."""
     choices: list[Choice] = completion.choices or [
         Choice(index=0, content=completion.content, stop_reason=completion.stop_reason,

@@ -72,7 +72,3 @@ NOTES = f"{PAGE}.notes"  # non-widget: conversions build_request made on the las
 def add_answer(run_id: str) -> str:
     """Widget key of the "Add answer to conversation" button of one run."""
     return f"{PAGE}.runs.{run_id}.add_answer"
-
-
-def choice_tabs(run_id: str) -> str:
-    return f"{PAGE}.runs.{run_id}.choices"

@@ -155,39 +155,50 @@ def _stream(config: ClientConfig, run: dict[str, Any]) -> None:
         live.placeholder.empty()
 
 
+def _config_for_run(run: dict[str, Any], secrets: dict[str, Any]) -> ClientConfig:
+    """Where a run was sent (its backend and base URL), whatever the sidebar shows now."""
+    return backends.resolve(run["backend"], api_key=ss.get(keys.API_KEY), base_url=run.get("base_url"),
+                            secrets=secrets, start_embedded=lambda: embedded_gateway().base_url)
+
+
 @st.fragment(run_every=1)
-def _poll_deferred(run: dict[str, Any], choice: sidebar.Backend, secrets: dict[str, Any]) -> None:
-    """Ask for a deferred result each second; save it the moment it arrives (xAI hands it out once)."""
-    if run.get("status") != "pending":
-        return
-    waited = time.time() - run["started"]
-    st.info(f"Deferred request `{run['request_id']}` queued; waiting for the result… ({waited:.0f} s)", icon=":material/hourglass_top:")
-    try:
-        config = _resolve(choice, secrets)
-        with ChatClient(config) as client:
-            completion = client.poll_deferred(run["request_id"], stop=run["body"].get("stop"))
-    except errors.PlaygroundError as exc:
-        run["status"] = "error"
-        run["error"] = str(exc)
-        ss[keys.UPSTREAM_ERROR] = exc
-        st.rerun()
-    if completion is not None:
-        run["completion"] = completion
-        run["status"] = "done"
-        run["latency_s"] = round(time.time() - run["started"], 2)
+def _poll_deferred(secrets: dict[str, Any]) -> None:
+    """Ask for every pending deferred result each second; save each the moment it arrives (xAI hands it out once)."""
+    arrived = False
+    for run in _runs():
+        if run.get("status") != "pending":
+            continue
+        waited = time.time() - run["started"]
+        st.info(f"Deferred request `{run['request_id']}` queued; waiting for the result… ({waited:.0f} s)",
+                icon=":material/hourglass_top:")
+        try:
+            with ChatClient(_config_for_run(run, secrets)) as client:
+                completion = client.poll_deferred(run["request_id"], stop=run["body"].get("stop"))
+        except errors.RequestError as exc:  # e.g. the xAI key field is gone: wait until it is back
+            st.warning(f"Cannot ask for it now: {exc.errors[0].message}")
+            continue
+        except errors.PlaygroundError as exc:
+            run["status"] = "error"
+            run["error"] = str(exc)
+            ss[keys.UPSTREAM_ERROR] = exc
+            arrived = True
+            continue
+        if completion is not None:
+            run["completion"] = completion
+            run["status"] = "done"
+            run["latency_s"] = round(time.time() - run["started"], 2)
+            arrived = True
+    if arrived:
         st.rerun()
 
 
-def _show_run(run: dict[str, Any], *, newest: bool, choice: sidebar.Backend, secrets: dict[str, Any]) -> None:
+def _show_run(run: dict[str, Any]) -> None:
     status = run.get("status")
     if status == "pending":
-        if newest:
-            _poll_deferred(run, choice, secrets)
-        else:
-            st.caption(f"Deferred `{run['request_id']}`: still waiting.")
+        st.caption(f"Deferred request `{run['request_id']}`: waiting for the result.")
         return
     if run.get("completion") is not None:
-        response_view.render(run["completion"], key=run["id"])
+        response_view.render(run["completion"])
         if run.get("latency_s") is not None:
             st.caption(f"took {run['latency_s']} s on {backends.backend(run['backend']).label}")
         st.button("Add answer to conversation", key=keys.add_answer(run["id"]), on_click=_add_answer,
@@ -282,7 +293,9 @@ def main() -> None:
     runs = _runs()
     with answer:
         if runs:
-            _show_run(runs[0], newest=True, choice=choice, secrets=secrets)
+            if any(r.get("status") == "pending" for r in runs):
+                _poll_deferred(secrets)
+            _show_run(runs[0])
     if len(runs) > 1:
         st.subheader(f"Earlier runs ({len(runs) - 1})", divider="gray")
         for run in runs[1:]:
@@ -290,7 +303,7 @@ def main() -> None:
             title = (completion.text(0)[:60] if completion is not None else run.get("status", "")) or "(no text)"
             when = time.strftime("%H:%M:%S", time.localtime(run["started"]))
             with st.expander(f"{when} · {title}"):
-                _show_run(run, newest=False, choice=choice, secrets=secrets)
+                _show_run(run)
 
 
 main()
