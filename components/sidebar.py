@@ -131,15 +131,12 @@ def render_model(models: Sequence[str], *, backend_id: str, models_error: str | 
     current = st.session_state[keys.MODEL]
     if current and current not in options:
         options.append(current)
-    left, right = st.columns([5, 1], vertical_alignment="bottom")
-    with left:
-        model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True,
-                             placeholder="Type a model name")
-    with right:
-        refresh = st.button(":material/refresh:", key=keys.REFRESH_MODELS, help="Reload the model list from the backend",
-                            on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None))
+    model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True,
+                         placeholder="Type a model name")
     if models_error:
         st.caption(f"Could not list models: {models_error}")
+    refresh = st.button("Reload the model list", key=keys.REFRESH_MODELS, type="tertiary",
+                        icon=":material/refresh:", on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None))
     error_view.show_field(request_error, "model", upstream=upstream)
     _remember(slot, model)
     return model, refresh
@@ -359,7 +356,7 @@ def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: di
     """Small print next to a widget: xAI caveats, backend limits, unmet requirements."""
     if backend_id == "xai" and f.xai_note:
         st.caption(f":material/warning: xAI: {f.xai_note}")
-    if f.key == "logit_bias" and not caps.logit_bias:
+    if f.key == "logit_bias" and not caps.logit_bias and not (backend_id == "xai" and f.xai_note):
         st.caption(":material/warning: This backend does not support logit bias.")
     if f.key == "deferred" and not caps.deferred:
         st.caption(":material/warning: This backend has no deferred completions; the run waits for the answer.")
