@@ -311,3 +311,18 @@ def test_the_model_is_remembered_per_backend(at: AppTest) -> None:
     assert at.selectbox(key=keys.MODEL).value != embedded_model  # no key: nothing listed, nothing carried over
     at.selectbox(key=keys.BACKEND).set_value("embedded").run()
     assert at.selectbox(key=keys.MODEL).value == embedded_model
+
+
+def test_a_stop_sequence_that_ended_the_answer_is_shown(at: AppTest) -> None:
+    _write(at, 0, "Count from 1 to 10, separated by commas.")
+    at.slider(key=keys.field("temperature")).set_value(0.0)
+    at.text_input(key=keys.field("stop")).set_value("5")
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(40)
+    _run(at)
+    run = at.session_state[keys.RUNS][0]
+    assert run["body"]["stop"] == ["5"]
+    completion = run["completion"]
+    assert "5" not in completion.text(0) and completion.stop_reason == "stop"
+    assert "stop reason: **stop**" in _texts(at)
+    if completion.stop_sequence:  # best effort in response.py; shown whenever it is known
+        assert 'stop sequence: **"5"**' in _texts(at)
