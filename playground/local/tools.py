@@ -1,0 +1,391 @@
+"""Tool calling for a model whose chat template knows nothing about tools.
+
+SmolLM2's template has no tool syntax, so the gateway does the work itself, as pure functions
+(no HTTP here; `server.py` calls them):
+
+1. `plan(body)` reads `tools`, `tool_choice` and the conversation and decides what to do.
+2. `ToolPlan.upstream_body(body)` rewrites the request for llama.cpp: tools become a system message
+   listing each function's JSON, prior tool calls and results become plain text the model can read,
+   and the output is constrained by `response_format` json_schema — one branch per callable tool,
+   `{"name": {"const": TOOL}, "arguments": PARAMETERS}`, llama.cpp turning it into a grammar.
+3. `ToolPlan.to_message(content)` turns the constrained text back into an OpenAI/xAI assistant
+   message with `tool_calls` and `finish_reason: "tool_calls"`, or a plain answer.
+
+Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/test_tools.py):
+
+- `auto` offers the model one more branch, a pseudo-tool (`ANSWER_TOOL`, "reply") whose single
+  argument is the text of a plain answer. The 135M model picks *which tool* far more reliably than
+  *whether to use a tool*: with a separate `{"answer": …}` object it called a tool for every prompt,
+  even "Tell me a joke". The pseudo-tool is unwrapped by `to_message` into a normal text answer.
+- After a tool result (the last message has role "tool") under `auto`, nothing is constrained and no
+  tools are described: the model answers the user in plain text from the result. A 135M model asked
+  to choose again mostly calls the same tool again, in a loop; real multi-step tool use is out of its
+  reach. `required` and a named function stay constrained there too, because the caller demanded a call.
+- `none` drops the tools and constrains nothing; prior tool messages are still rendered as text.
+- If the request also has `response_format`, the tools win while a call is constrained (one grammar
+  per request); whenever nothing is constrained, the caller's `response_format` is passed through.
+- One call per response: `parallel_tool_calls` is accepted and dropped.
+- Tool parameter schemas are sent to the grammar with `additionalProperties: false` added to objects
+  that list properties and do not say otherwise (the model otherwise invents extra keys), and with
+  keywords llama.cpp cannot turn into a grammar removed; arguments still satisfy the original schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from playground.errors import FieldError, RequestError
+
+Mode = Literal["auto", "none", "required", "function"]
+
+ANSWER_TOOL = "reply"
+"""Name of the pseudo-tool offered under `auto` for a plain answer (changed if a real tool has it)."""
+
+ANSWER_ARGUMENT = "text"
+
+SCHEMA_NAME = "tool_call"
+
+# Tool-request keys that must not reach llama.cpp (it has no tool support of its own here).
+_TOOL_KEYS = ("tools", "tool_choice", "parallel_tool_calls")
+
+# Keywords that describe values but that llama.cpp's schema-to-grammar converters do not accept
+# or cannot enforce; kept out of the grammar only (arguments are still meant to satisfy them).
+_GRAMMAR_DROP = ("not", "if", "then", "else", "dependentSchemas", "dependentRequired", "patternProperties",
+                 "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contains", "minContains",
+                 "maxContains", "$schema", "$id", "examples", "default", "title", "format", "uniqueItems")
+
+EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+@dataclass(frozen=True)
+class Function:
+    """One callable function, as the request defined it."""
+
+    name: str
+    description: str | None
+    parameters: dict[str, Any]
+
+    def describe(self) -> str:
+        """One line of JSON the model reads in the system message."""
+        d: dict[str, Any] = {"name": self.name}
+        if self.description:
+            d["description"] = self.description
+        d["parameters"] = self.parameters
+        return json.dumps(d, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ToolPlan:
+    """What the gateway does for one request with tools or tool messages.
+
+    `offered` are the functions the model may call (all for auto/required, one for a named choice,
+    none for `none`); `constrained` says whether the output is held to the tool-call schema.
+    """
+
+    mode: Mode
+    functions: tuple[Function, ...]
+    offered: tuple[Function, ...]
+    constrained: bool
+    answer_tool: str | None = None  # the pseudo-tool's name when a plain answer is allowed
+    names: dict[str, str] = field(default_factory=dict)  # tool_call_id -> function name, from the history
+
+    # ---- request side -------------------------------------------------------------------------
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The JSON schema the output is constrained to, or None when it is free text."""
+        if not self.constrained:
+            return None
+        branches = [_branch(f.name, grammar_schema(f.parameters)) for f in self.offered]
+        if self.answer_tool:
+            branches.append(_branch(self.answer_tool, _answer_parameters()))
+        return {"oneOf": branches}
+
+    @property
+    def system_prompt(self) -> str | None:
+        """The text that tells the model which tools exist; None when none are offered."""
+        if not self.constrained:
+            return None
+        listed = list(self.offered)
+        if self.answer_tool:
+            listed.append(Function(self.answer_tool, _ANSWER_DESCRIPTION, _answer_parameters()))
+        return "You can call these tools:\n" + "\n".join(f.describe() for f in listed)
+
+    def upstream_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The request to send to llama.cpp: no tool fields, history as text, output constrained."""
+        out = {k: copy.deepcopy(v) for k, v in body.items() if k not in _TOOL_KEYS}
+        messages = render_messages(body.get("messages") or [])
+        prompt = self.system_prompt
+        if prompt is not None:
+            if messages and messages[0].get("role") == "system" and messages[0].get("content"):
+                messages[0] = {"role": "system", "content": f"{messages[0]['content']}\n\n{prompt}"}
+            else:
+                if messages and messages[0].get("role") == "system":
+                    messages = messages[1:]
+                messages.insert(0, {"role": "system", "content": prompt})
+        out["messages"] = messages
+        schema = self.schema
+        if schema is not None:
+            out["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
+            }
+        return out
+
+    # ---- response side ------------------------------------------------------------------------
+
+    def to_message(self, content: str | None, finish_reason: str | None = None) -> tuple[dict[str, Any], str]:
+        """Turn the model's text into an assistant message and a finish_reason; never raises.
+
+        `finish_reason` is llama.cpp's, when known: "length" means the text was cut, and a cut or
+        unparsable tool call is returned as the raw text rather than as a broken call.
+        """
+        text = content or ""
+        upstream = finish_reason or "stop"
+        if not self.constrained:
+            return {"role": "assistant", "content": text}, upstream
+        if upstream == "length":
+            return {"role": "assistant", "content": text}, "length"
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {"role": "assistant", "content": text}, ("length" if _looks_cut(text) else upstream)
+        if not isinstance(data, dict):
+            return {"role": "assistant", "content": text}, upstream
+        name = data.get("name")
+        arguments = data.get("arguments")
+        if self.answer_tool and name == self.answer_tool and isinstance(arguments, dict):
+            return {"role": "assistant", "content": str(arguments.get(ANSWER_ARGUMENT, ""))}, "stop"
+        if isinstance(data.get("answer"), str) and name is None:
+            return {"role": "assistant", "content": data["answer"]}, "stop"
+        if name not in {f.name for f in self.offered} or not isinstance(arguments, dict):
+            return {"role": "assistant", "content": text}, upstream
+        call = {
+            "id": new_call_id(),
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+        }
+        return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+
+    def function(self, name: str) -> Function | None:
+        """The request's function of that name, if any."""
+        return next((f for f in self.functions if f.name == name), None)
+
+
+_ANSWER_DESCRIPTION = "Answer the user directly in plain text, when no other tool fits."
+
+
+def _answer_parameters() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {ANSWER_ARGUMENT: {"type": "string"}},
+        "required": [ANSWER_ARGUMENT],
+        "additionalProperties": False,
+    }
+
+
+def _branch(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"name": {"const": name}, "arguments": parameters},
+        "required": ["name", "arguments"],
+        "additionalProperties": False,
+    }
+
+
+def _looks_cut(text: str) -> bool:
+    """A JSON text that stops mid-value (unbalanced braces or an open string) was cut short."""
+    depth, in_str, esc = 0, False, False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+    return in_str or depth > 0
+
+
+def new_call_id() -> str:
+    """A fresh tool-call id in OpenAI's style (`call_` + 24 random characters)."""
+    return "call_" + secrets.token_hex(12)
+
+
+def grammar_schema(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a parameters schema that llama.cpp turns into a grammar, as tight as the original.
+
+    Objects that list properties get `additionalProperties: false` unless they say otherwise;
+    keywords in `_GRAMMAR_DROP` are removed. Nested schemas are handled the same way.
+    """
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _GRAMMAR_DROP:
+                continue
+            if key in ("properties", "$defs", "definitions"):
+                out[key] = {k: walk(v) for k, v in value.items()} if isinstance(value, dict) else value
+            elif key in ("enum", "const", "required"):
+                out[key] = copy.deepcopy(value)
+            else:
+                out[key] = walk(value)
+        if isinstance(out.get("properties"), dict) and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+
+    return walk(parameters or EMPTY_PARAMETERS)
+
+
+# ---- the conversation -----------------------------------------------------------------------------
+
+
+def _arguments_value(arguments: Any) -> Any:
+    """Arguments as the model would have written them: parsed JSON when they are a JSON string."""
+    if isinstance(arguments, str):
+        try:
+            return json.loads(arguments)
+        except ValueError:
+            return arguments
+    return arguments
+
+
+def _text(content: Any) -> str:
+    """Message content as text (content parts are joined)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return json.dumps(content, ensure_ascii=False)
+
+
+def call_names(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """tool_call_id -> function name, from the assistant messages' tool_calls."""
+    names: dict[str, str] = {}
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function") or {}
+            if call.get("id") and fn.get("name"):
+                names[call["id"]] = fn["name"]
+    return names
+
+
+def render_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation in roles the template-less model understands (system/user/assistant, text).
+
+    - An assistant message with `tool_calls` becomes an assistant message whose content is the JSON
+      the model itself produces when calling (`{"name": …, "arguments": {…}}`, one line per call),
+      after any text it had.
+    - A `tool` message becomes a user message "Result of get_weather: …", the function's name found
+      through `tool_call_id` (or the message's `name`), so the model reads it as new information.
+    Other messages keep their role and content; keys llama.cpp does not need are dropped.
+    """
+    names = call_names(messages)
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        role = m.get("role")
+        if role == "assistant" and m.get("tool_calls"):
+            lines = [_text(m.get("content"))] if m.get("content") else []
+            for call in m["tool_calls"]:
+                fn = call.get("function") or {}
+                lines.append(
+                    json.dumps(
+                        {"name": fn.get("name"), "arguments": _arguments_value(fn.get("arguments"))},
+                        ensure_ascii=False,
+                    )
+                )
+            out.append({"role": "assistant", "content": "\n".join(lines)})
+        elif role == "tool":
+            name = names.get(m.get("tool_call_id") or "") or m.get("name") or "the tool"
+            out.append({"role": "user", "content": f"Result of {name}: {_text(m.get('content'))}"})
+        else:
+            kept = {"role": role, "content": _text(m.get("content"))}
+            if m.get("name"):
+                kept["name"] = m["name"]
+            out.append(kept)
+    return out
+
+
+def _has_tool_history(messages: list[dict[str, Any]]) -> bool:
+    return any(m.get("role") == "tool" or m.get("tool_calls") for m in messages)
+
+
+def _functions(tools: list[dict[str, Any]]) -> tuple[Function, ...]:
+    out = []
+    for t in tools:
+        fn = t.get("function") or {}
+        params = fn.get("parameters")
+        out.append(Function(fn.get("name", ""), fn.get("description"), params if params else dict(EMPTY_PARAMETERS)))
+    return tuple(out)
+
+
+def _choice(tool_choice: Any) -> tuple[Mode, str | None]:
+    """(mode, function name) from tool_choice; a bare non-mode string is taken as a function name."""
+    if tool_choice is None:
+        return "auto", None
+    if isinstance(tool_choice, str):
+        if tool_choice in ("auto", "none", "required"):
+            return tool_choice, None  # type: ignore[return-value]
+        return "function", tool_choice
+    if isinstance(tool_choice, dict):
+        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+        if isinstance(name, str):
+            return "function", name
+    raise RequestError([FieldError("tool_choice", "tool_choice must be auto, none, required or a function", "invalid")])
+
+
+def plan(body: dict[str, Any]) -> ToolPlan | None:
+    """How to serve this request's tools; None when it has neither tools nor tool messages.
+
+    Raises `RequestError` only for a tool_choice naming a function that `tools` lacks (the gateway's
+    validation normally refuses that first).
+    """
+    messages = body.get("messages") or []
+    tools = body.get("tools") or []
+    if not tools and not _has_tool_history(messages):
+        return None
+    functions = _functions(tools)
+    mode, name = _choice(body.get("tool_choice")) if tools else ("none", None)
+    after_result = bool(messages) and messages[-1].get("role") == "tool"
+    answer_tool = None
+    if mode == "none":
+        offered: tuple[Function, ...] = ()
+    elif mode == "function":
+        offered = tuple(f for f in functions if f.name == name)
+        if not offered:
+            raise RequestError(
+                [FieldError("tool_choice", f"tool_choice names {name!r}, which is not in tools", "unknown_tool")]
+            )
+    else:
+        offered = functions
+        if mode == "auto":
+            taken = {f.name for f in functions}
+            answer_tool = ANSWER_TOOL
+            n = 2
+            while answer_tool in taken:
+                answer_tool, n = f"{ANSWER_TOOL}_{n}", n + 1
+    constrained = bool(offered) and not (mode == "auto" and after_result)
+    return ToolPlan(
+        mode=mode,
+        functions=functions,
+        offered=offered,
+        constrained=constrained,
+        answer_tool=answer_tool if constrained else None,
+        names=call_names(messages),
+    )
