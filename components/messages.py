@@ -19,7 +19,7 @@ Message = dict[str, Any]
 
 
 def blank(role: str = "user", content: str = "") -> Message:
-    return {"role": role, "content": content, "tool_call_id": ""}
+    return {"role": role, "content": content, "name": "", "tool_call_id": ""}
 
 
 def conversation(ss: MutableMapping[str, Any]) -> list[Message]:
@@ -66,8 +66,8 @@ def as_request_messages(conv: list[Message]) -> list[Message]:
             item["tool_call_id"] = m.get("tool_call_id") or ""
         if m.get("tool_calls"):
             item["tool_calls"] = m["tool_calls"]
-        if m.get("name"):
-            item["name"] = m["name"]
+        if (m.get("name") or "").strip():
+            item["name"] = m["name"].strip()
         out.append(item)
     return out
 
@@ -81,14 +81,18 @@ def render(request_error: errors.RequestError | None = None,
     st.markdown(f"**{fields.field('messages').label}**", help=fields.field("messages").help)
     error_view.show_field(request_error, "messages", exact=True, upstream=upstream)
     for i, m in enumerate(conv):
-        role_key, content_key, tcid_key = keys.message_keys(i)
+        role_key, content_key, name_key, tcid_key = keys.message_keys(i)
         ss.setdefault(role_key, m["role"])
         ss.setdefault(content_key, m.get("content") or "")
+        ss.setdefault(name_key, m.get("name") or "")
         with st.container(border=True):
-            left, right = st.columns([5, 1], vertical_alignment="bottom")
+            left, middle, right = st.columns([3, 2, 1], vertical_alignment="bottom")
             with left:
                 role = st.selectbox(f"{mk['role'].label} of message {i + 1}", fields.ROLES, key=role_key,
                                     help=mk["role"].help)
+            with middle:
+                m["name"] = st.text_input(mk["name"].label, key=name_key, help=mk["name"].help,
+                                          placeholder="optional")
             with right:
                 st.button("Delete", key=keys.message_delete(i), on_click=_delete, args=(i,),
                           help="Remove this message", icon=":material/delete:")

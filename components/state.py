@@ -35,6 +35,11 @@ def message_content(i: int) -> str:
     return f"{PAGE}.messages.{i}.content"
 
 
+def message_name(i: int) -> str:
+    """Widget key of message i's optional participant name."""
+    return f"{PAGE}.messages.{i}.name"
+
+
 def message_tool_call_id(i: int) -> str:
     """Widget key of message i's tool call id (tool messages only)."""
     return f"{PAGE}.messages.{i}.tool_call_id"
@@ -46,7 +51,7 @@ def message_delete(i: int) -> str:
 
 
 def message_keys(i: int) -> tuple[str, ...]:
-    return (message_role(i), message_content(i), message_tool_call_id(i))
+    return (message_role(i), message_content(i), message_name(i), message_tool_call_id(i))
 
 
 # --- sidebar fields ----------------------------------------------------------------

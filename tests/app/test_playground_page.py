@@ -149,6 +149,7 @@ def test_add_and_delete_messages(at: AppTest) -> None:
 
 def test_a_run_shows_the_answer_with_stop_reason_and_usage(at: AppTest) -> None:
     _write(at, 0, "Say hello in one short sentence.")
+    at.text_input(key=keys.message_name(0)).set_value("alice")
     at.number_input(key=keys.field("max_completion_tokens")).set_value(24)
     at.number_input(key=keys.field("seed")).set_value(7)
     _run(at)
@@ -165,10 +166,13 @@ def test_a_run_shows_the_answer_with_stop_reason_and_usage(at: AppTest) -> None:
     assert f"Output tokens {completion.usage.output_tokens}" in page
     assert runs[0]["body"]["max_completion_tokens"] == 24 and runs[0]["body"]["seed"] == 7
     assert "temperature" not in runs[0]["body"]  # the default is left out
+    assert runs[0]["body"]["messages"] == [{"role": "user", "content": "Say hello in one short sentence.",
+                                            "name": "alice"}]
     # the conversation is untouched until the person adds the answer
     assert [m["content"] for m in at.session_state[keys.MESSAGES]] == ["Say hello in one short sentence."]
     at.button(key=keys.add_answer(runs[0]["id"])).click().run()
-    assert at.session_state[keys.MESSAGES][-1] == {"role": "assistant", "content": answer, "tool_call_id": ""}
+    assert at.session_state[keys.MESSAGES][-1] == {"role": "assistant", "content": answer, "name": "",
+                                                      "tool_call_id": ""}
     assert at.text_area(key=keys.message_content(1)).value == answer
     # a second run keeps the first one, newest first
     _run(at)
