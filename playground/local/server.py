@@ -131,7 +131,12 @@ def _tools_plan(body: dict[str, Any]) -> Any:
             raise ApiError(400, "Tool calling is not available in this build of the gateway.",
                            param="tools", code="unsupported") from None
         return None
-    return tools.plan(body)
+    try:
+        return tools.plan(body)
+    except RequestError as exc:
+        first = exc.errors[0] if exc.errors else None
+        raise ApiError(400, str(exc), param=first.field if first else "tools",
+                       code=first.code if first else "invalid_request") from None
 
 
 def _validate(body: dict[str, Any]) -> dict[str, Any]:
@@ -380,8 +385,7 @@ class Gateway:
         message = {"role": "assistant", "content": up.get("message", {}).get("content")}
         finish = up.get("finish_reason")
         if plan is not None:
-            message, plan_finish = plan.to_message(message["content"] or "")
-            finish = "length" if finish == "length" and not message.get("tool_calls") else plan_finish
+            message, finish = plan.to_message(message["content"], finish)
         choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top),
                   "finish_reason": finish}
         return choice, data.get("usage") or {}
@@ -400,7 +404,7 @@ class Gateway:
         """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
         assert self.client is not None and self.slots is not None
         try:
-            if plan is not None:  # constrained tool output is parsed whole, then sent in one piece
+            if plan is not None and plan.constrained:  # a tool call is parsed whole, then sent in one chunk
                 choice, usage = await self._one(clean, plan, index)
                 usages.append(usage)
                 delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
@@ -411,7 +415,7 @@ class Gateway:
                 await queue.put({**env, "choices": [{"index": index, "delta": {},
                                                      "finish_reason": choice["finish_reason"]}]})
                 return
-            body, top = self._choice_body(clean, None, index)
+            body, top = self._choice_body(clean, plan, index)  # plan: tool history rendered as text
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
             async with self.slots, self.client.stream("POST", "/v1/chat/completions", json=body) as r:

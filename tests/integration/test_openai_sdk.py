@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import openai
 import pytest
@@ -13,7 +12,6 @@ from playground.local import Gateway
 pytestmark = pytest.mark.integration
 
 MESSAGES = [{"role": "user", "content": "Say hi."}]
-TOOLS_READY = (Path(__file__).resolve().parents[2] / "playground" / "local" / "tools.py").exists()
 
 
 @pytest.fixture
@@ -61,7 +59,6 @@ def test_errors_surface_as_sdk_exceptions(sdk: openai.OpenAI, gateway: Gateway) 
         sdk.chat.completions.create(model="no-such-model", messages=MESSAGES)
 
 
-@pytest.mark.skipif(not TOOLS_READY, reason="playground/local/tools.py has not landed")
 def test_tool_calls_parse(sdk: openai.OpenAI, gateway: Gateway) -> None:
     tools = [{"type": "function", "function": {
         "name": "get_weather", "description": "Fetches the current weather for a specific city.",
