@@ -141,7 +141,7 @@ def _tools_plan(body: dict[str, Any]) -> Any:
 
 def _validate(body: dict[str, Any]) -> dict[str, Any]:
     """Strict API body -> clean body (unset fields dropped), or 400 naming the first bad field."""
-    from playground.request import validate_body  # imported here: request.py may load pydantic models lazily
+    from playground.request import validate_body  # lazily: the gateway module imports without the UI core
 
     try:
         request = validate_body(body)
