@@ -27,13 +27,20 @@ Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/t
 - One call per response: `parallel_tool_calls` is accepted and dropped.
 - Tool parameter schemas are sent to the grammar with `additionalProperties: false` added to objects
   that list properties and do not say otherwise (the model otherwise invents extra keys), and with
-  keywords llama.cpp cannot turn into a grammar removed; arguments still satisfy the original schema.
+  keywords no grammar can enforce (`not`, `if`/`then`, `uniqueItems`, …) removed.
+- The constraint goes through `response_format` (llama.cpp's own JSON-schema → GBNF converter, which
+  handles `oneOf`/`anyOf`/`const`/`enum`/`$ref`/`pattern` and ignores keywords it does not know).
+  Not through the `grammar` field with `%llguidance`: that gives compact JSON, but measured, a schema
+  llguidance cannot compile (`not`, `uniqueItems`, `if`) makes llama.cpp generate *unconstrained*
+  text with status 200. The price of GBNF is pretty-printed JSON, ~2× the tokens of a compact call
+  (a `get_weather` call is ~30 tokens): keep `max_completion_tokens` ≥ 64 for tool calls.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -141,27 +148,28 @@ class ToolPlan:
     def to_message(self, content: str | None, finish_reason: str | None = None) -> tuple[dict[str, Any], str]:
         """Turn the model's text into an assistant message and a finish_reason; never raises.
 
-        `finish_reason` is llama.cpp's, when known: "length" means the text was cut, and a cut or
-        unparsable tool call is returned as the raw text rather than as a broken call.
+        `finish_reason` is llama.cpp's, when known. Output that is not a whole call (cut by
+        `max_completion_tokens`, or unparsable) comes back as text with "length" (or "stop"),
+        never as a broken call; a plain answer cut short keeps the text written so far.
         """
         text = content or ""
         upstream = finish_reason or "stop"
         if not self.constrained:
             return {"role": "assistant", "content": text}, upstream
-        if upstream == "length":
-            return {"role": "assistant", "content": text}, "length"
         try:
             data = json.loads(text)
         except ValueError:
-            return {"role": "assistant", "content": text}, ("length" if _looks_cut(text) else upstream)
+            data = None
         if not isinstance(data, dict):
-            return {"role": "assistant", "content": text}, upstream
+            cut = upstream == "length" or _looks_cut(text)
+            partial = self._partial_answer(text)
+            if partial is not None:
+                return {"role": "assistant", "content": partial}, ("length" if cut else upstream)
+            return {"role": "assistant", "content": text}, ("length" if cut else upstream)
         name = data.get("name")
         arguments = data.get("arguments")
         if self.answer_tool and name == self.answer_tool and isinstance(arguments, dict):
             return {"role": "assistant", "content": str(arguments.get(ANSWER_ARGUMENT, ""))}, "stop"
-        if isinstance(data.get("answer"), str) and name is None:
-            return {"role": "assistant", "content": data["answer"]}, "stop"
         if name not in {f.name for f in self.offered} or not isinstance(arguments, dict):
             return {"role": "assistant", "content": text}, upstream
         call = {
@@ -170,6 +178,19 @@ class ToolPlan:
             "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
         }
         return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+
+    def _partial_answer(self, text: str) -> str | None:
+        """The answer text of a plain-answer branch that was cut short, or None."""
+        if not self.answer_tool:
+            return None
+        head = re.match(
+            r'\s*\{\s*"name"\s*:\s*"' + re.escape(self.answer_tool) + r'"\s*,\s*"arguments"\s*:\s*\{\s*"'
+            + ANSWER_ARGUMENT + r'"\s*:\s*"',
+            text,
+        )
+        if head is None:
+            return None
+        return _partial_json_string(text[head.end():])
 
     def function(self, name: str) -> Function | None:
         """The request's function of that name, if any."""
@@ -215,6 +236,27 @@ def _looks_cut(text: str) -> bool:
         elif ch in "}]":
             depth -= 1
     return in_str or depth > 0
+
+
+def _partial_json_string(rest: str) -> str:
+    """Decode the body of a JSON string up to its closing quote or the end of a cut text."""
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        ch = rest[i]
+        if ch == '"':
+            break
+        if ch == "\\":
+            esc = rest[i : i + 6] if rest[i + 1 : i + 2] == "u" else rest[i : i + 2]
+            try:
+                out.append(json.loads(f'"{esc}"'))
+            except ValueError:
+                break  # an escape cut in half
+            i += len(esc)
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def new_call_id() -> str:
@@ -289,11 +331,13 @@ def call_names(messages: list[dict[str, Any]]) -> dict[str, str]:
 def render_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation in roles the template-less model understands (system/user/assistant, text).
 
-    - An assistant message with `tool_calls` becomes an assistant message whose content is the JSON
-      the model itself produces when calling (`{"name": …, "arguments": {…}}`, one line per call),
-      after any text it had.
+    - An assistant message with `tool_calls` becomes assistant text `Calling get_weather({"city": "Seoul"}).`
+      (one line per call, after any text it had). Not the call's JSON: measured, the model then
+      copies that JSON again instead of answering from the result.
     - A `tool` message becomes a user message "Result of get_weather: …", the function's name found
       through `tool_call_id` (or the message's `name`), so the model reads it as new information.
+      With these two, "What's the weather in Seoul?" + a result "18°C and sunny" gave
+      "The weather in Seoul is mostly sunny, with a high of 18°C…" at temperature 0.
     Other messages keep their role and content; keys llama.cpp does not need are dropped.
     """
     names = call_names(messages)
@@ -304,12 +348,8 @@ def render_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             lines = [_text(m.get("content"))] if m.get("content") else []
             for call in m["tool_calls"]:
                 fn = call.get("function") or {}
-                lines.append(
-                    json.dumps(
-                        {"name": fn.get("name"), "arguments": _arguments_value(fn.get("arguments"))},
-                        ensure_ascii=False,
-                    )
-                )
+                args = json.dumps(_arguments_value(fn.get("arguments")), ensure_ascii=False)
+                lines.append(f"Calling {fn.get('name')}({args}).")
             out.append({"role": "assistant", "content": "\n".join(lines)})
         elif role == "tool":
             name = names.get(m.get("tool_call_id") or "") or m.get("name") or "the tool"
