@@ -1,0 +1,183 @@
+"""Tool calling through the gateway on the real embedded model (playground/local/tools.py).
+
+Every tool_choice mode with the seed's `get_weather` tool, an `add(a, b)` tool, and the round trip:
+the assistant's tool_calls plus a `role: tool` result give a final text answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from playground.local import Gateway
+
+pytestmark = pytest.mark.integration
+
+GET_WEATHER = {  # the seed's example tool ("What is Tools?")
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Fetches the current weather for a specific city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "Name of the city to get weather for"},
+                "unit": {
+                    "type": "string",
+                    "enum": ["metric", "imperial"],
+                    "description": "Temperature unit (metric = Celsius, imperial = Fahrenheit)",
+                },
+            },
+            "required": ["city"],
+        },
+    },
+}
+ADD = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two numbers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+            "required": ["a", "b"],
+        },
+    },
+}
+SEOUL = "What's the weather in Seoul?"
+
+
+@pytest.fixture
+def api(gateway: Gateway) -> httpx.Client:
+    with httpx.Client(base_url=gateway.base_url, timeout=180) as client:
+        yield client
+
+
+def ask(api: httpx.Client, gateway: Gateway, messages: list[dict[str, Any]] | str, **fields: Any) -> dict[str, Any]:
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    body = {"model": gateway.model_id, "messages": messages, "temperature": 0, "max_completion_tokens": 96, **fields}
+    r = api.post("/chat/completions", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()["choices"][0]
+
+
+def the_call(choice: dict[str, Any], tool: dict[str, Any]) -> dict[str, Any]:
+    """The single call in a choice, checked against the protocol and the tool's schema; its arguments."""
+    assert choice["finish_reason"] == "tool_calls", choice
+    message = choice["message"]
+    assert message["role"] == "assistant" and message["content"] is None
+    (call,) = message["tool_calls"]
+    assert call["type"] == "function" and call["id"].startswith("call_")
+    assert call["function"]["name"] == tool["function"]["name"]
+    assert isinstance(call["function"]["arguments"], str)
+    arguments = json.loads(call["function"]["arguments"])
+    jsonschema.validate(arguments, tool["function"]["parameters"])
+    return arguments
+
+
+def named(tool: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": tool["function"]["name"]}}
+
+
+def test_auto_calls_get_weather_for_seoul(api: httpx.Client, gateway: Gateway) -> None:
+    choice = ask(api, gateway, SEOUL, tools=[GET_WEATHER], tool_choice="auto")
+    assert the_call(choice, GET_WEATHER)["city"] == "Seoul"
+
+
+def test_auto_is_the_default(api: httpx.Client, gateway: Gateway) -> None:
+    choice = ask(api, gateway, "Is it raining in Paris?", tools=[GET_WEATHER])
+    assert the_call(choice, GET_WEATHER)["city"] == "Paris"
+
+
+def test_auto_picks_the_matching_tool_among_several(api: httpx.Client, gateway: Gateway) -> None:
+    weather = ask(api, gateway, SEOUL, tools=[GET_WEATHER, ADD])
+    assert the_call(weather, GET_WEATHER)["city"] == "Seoul"
+    add = ask(api, gateway, "What is 12 plus 30?", tools=[GET_WEATHER, ADD])
+    assert the_call(add, ADD) == {"a": 12, "b": 30}
+
+
+def test_none_answers_in_text(api: httpx.Client, gateway: Gateway) -> None:
+    choice = ask(api, gateway, SEOUL, tools=[GET_WEATHER], tool_choice="none", max_completion_tokens=32)
+    assert not choice["message"].get("tool_calls")
+    assert choice["message"]["content"].strip()
+    assert choice["finish_reason"] in {"stop", "length"}
+
+
+@pytest.mark.parametrize(
+    "prompt", [SEOUL, "Tell me a joke.", "Who wrote Hamlet?", "Hello!", "What is 12 plus 30?"]
+)
+def test_required_always_calls_with_valid_arguments(api: httpx.Client, gateway: Gateway, prompt: str) -> None:
+    choice = ask(api, gateway, prompt, tools=[GET_WEATHER], tool_choice="required")
+    the_call(choice, GET_WEATHER)
+
+
+@pytest.mark.parametrize("prompt", ["Add 7 and 5", SEOUL, "Tell me a joke."])
+def test_a_named_function_is_always_called_with_valid_arguments(
+    api: httpx.Client, gateway: Gateway, prompt: str
+) -> None:
+    choice = ask(api, gateway, prompt, tools=[GET_WEATHER, ADD], tool_choice=named(ADD))
+    arguments = the_call(choice, ADD)
+    assert all(isinstance(arguments[k], int | float) for k in ("a", "b"))
+
+
+def test_add_gets_the_numbers(api: httpx.Client, gateway: Gateway) -> None:
+    choice = ask(api, gateway, "Add 7 and 5", tools=[ADD], tool_choice=named(ADD))
+    assert the_call(choice, ADD) == {"a": 7, "b": 5}
+
+
+def test_required_with_several_tools_and_n_choices_all_call(api: httpx.Client, gateway: Gateway) -> None:
+    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": SEOUL}], "temperature": 1.0,
+            "seed": 7, "n": 2, "max_completion_tokens": 96, "tools": [GET_WEATHER, ADD], "tool_choice": "required"}
+    r = api.post("/chat/completions", json=body)
+    assert r.status_code == 200, r.text
+    tools = {t["function"]["name"]: t for t in (GET_WEATHER, ADD)}
+    for choice in r.json()["choices"]:
+        name = choice["message"]["tool_calls"][0]["function"]["name"]
+        the_call(choice, tools[name])
+
+
+def test_round_trip_ends_in_a_text_answer_from_the_result(api: httpx.Client, gateway: Gateway) -> None:
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "You are an AI that provides weather information."},
+        {"role": "user", "content": SEOUL},
+    ]
+    first = ask(api, gateway, messages, tools=[GET_WEATHER])
+    the_call(first, GET_WEATHER)
+    call = first["message"]["tool_calls"][0]
+    messages += [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call["id"], "content": "18°C and sunny"},
+    ]
+    final = ask(api, gateway, messages, tools=[GET_WEATHER])
+    assert final["finish_reason"] == "stop", final
+    assert not final["message"].get("tool_calls")
+    text = final["message"]["content"]
+    assert "sunny" in text.lower() or "18" in text, text
+
+
+def test_a_cut_call_is_length_not_an_error(api: httpx.Client, gateway: Gateway) -> None:
+    choice = ask(api, gateway, SEOUL, tools=[GET_WEATHER], tool_choice="required", max_completion_tokens=4)
+    assert choice["finish_reason"] == "length"
+    assert not choice["message"].get("tool_calls")
+    assert isinstance(choice["message"]["content"], str)
+
+
+def test_streamed_tool_call_arrives_whole(api: httpx.Client, gateway: Gateway) -> None:
+    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": SEOUL}], "temperature": 0,
+            "max_completion_tokens": 96, "tools": [GET_WEATHER], "tool_choice": "required", "stream": True}
+    calls, finish = [], None
+    with api.stream("POST", "/chat/completions", json=body) as r:
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if not line.startswith("data:") or line.endswith("[DONE]"):
+                continue
+            for c in json.loads(line[5:])["choices"]:
+                calls += c["delta"].get("tool_calls") or []
+                finish = c.get("finish_reason") or finish
+    assert finish == "tool_calls" and len(calls) == 1
+    jsonschema.validate(json.loads(calls[0]["function"]["arguments"]), GET_WEATHER["function"]["parameters"])
