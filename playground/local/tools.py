@@ -11,16 +11,20 @@ SmolLM2's template has no tool syntax, so the gateway does the work itself, as p
 3. `ToolPlan.to_message(content)` turns the constrained text back into an OpenAI/xAI assistant
    message with `tool_calls` and `finish_reason: "tool_calls"`, or a plain answer.
 
-Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/test_tools.py):
+Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/test_tools.py).
+With `get_weather` and `add` offered: `auto` picked the right tool for 6 of 7 tool questions (5 of 7
+with the right arguments: "Seoul" sometimes comes out as "S Korea" when two tools are listed) but
+answered in text for only 2 of 5 chit-chat prompts; `required` and a named function gave a
+schema-valid call 12 of 12 times (the grammar guarantees it unless `max_completion_tokens` cuts it).
 
 - `auto` offers the model one more branch, a pseudo-tool (`ANSWER_TOOL`, "reply") whose single
   argument is the text of a plain answer. The 135M model picks *which tool* far more reliably than
   *whether to use a tool*: with a separate `{"answer": …}` object it called a tool for every prompt,
   even "Tell me a joke". The pseudo-tool is unwrapped by `to_message` into a normal text answer.
 - After a tool result (the last message has role "tool") under `auto`, nothing is constrained and no
-  tools are described: the model answers the user in plain text from the result. A 135M model asked
-  to choose again mostly calls the same tool again, in a loop; real multi-step tool use is out of its
-  reach. `required` and a named function stay constrained there too, because the caller demanded a call.
+  tools are described: the model answers the user in plain text from the result. Asked to choose
+  again (constrained, with the reply branch) it called `get_weather` for Seoul again 4 times of 4,
+  which would loop forever; multi-step tool use is out of a 135M model's reach. `required` and a named function stay constrained there too, because the caller demanded a call.
 - `none` drops the tools and constrains nothing; prior tool messages are still rendered as text.
 - If the request also has `response_format`, the tools win while a call is constrained (one grammar
   per request); whenever nothing is constrained, the caller's `response_format` is passed through.
@@ -46,6 +50,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from playground.errors import FieldError, RequestError
+
+__all__ = [
+    "ANSWER_TOOL",
+    "Function",
+    "ToolPlan",
+    "call_names",
+    "grammar_schema",
+    "new_call_id",
+    "plan",
+    "render_messages",
+]
 
 Mode = Literal["auto", "none", "required", "function"]
 

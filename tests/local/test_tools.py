@@ -285,3 +285,11 @@ def test_a_named_choice_does_not_accept_another_tool():
     p = plan(body(tools=[WEATHER, ADD], tool_choice={"type": "function", "function": {"name": "add"}}))
     text = '{"name": "get_weather", "arguments": {"city": "Seoul"}}'
     assert p.to_message(text, "stop") == ({"role": "assistant", "content": text}, "stop")
+
+
+def test_public_names():
+    assert sorted(tools.__all__) == sorted(
+        ["ANSWER_TOOL", "Function", "ToolPlan", "call_names", "grammar_schema", "new_call_id", "plan",
+         "render_messages"]
+    )
+    assert all(hasattr(tools, name) for name in tools.__all__)
