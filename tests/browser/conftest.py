@@ -73,8 +73,10 @@ def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-unty
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, which would break every later test that calls asyncio.run()."""
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=_chromium(),
