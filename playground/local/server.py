@@ -345,6 +345,9 @@ class Gateway:
         """The upstream body of choice `index`, and how many top_logprobs the client wants."""
         body = plan.upstream_body(clean) if plan is not None else dict(clean)
         body.pop("n", None)
+        # Recompute the prompt every time: reusing a slot's cached prefix changes the numerics, and with
+        # them greedy and seeded answers (measured: the same temperature-0 request flipped after others ran).
+        body["cache_prompt"] = False
         if body.get("seed") is not None:
             body["seed"] = derived_seed(int(body["seed"]), index)
         top = 0

@@ -62,6 +62,29 @@ def test_same_seed_twice_gives_the_same_text(api: httpx.Client, gateway: Gateway
     assert texts[0] == texts[1]
 
 
+def test_an_answer_does_not_change_after_other_requests_ran(api: httpx.Client, gateway: Gateway) -> None:
+    """A slot's cached prompt from an earlier request must not change a later answer. It did before the
+    gateway turned llama.cpp's prompt cache off: this greedy tool call's city went from "Seoul" to
+    "Sinango" or "S Korea" once other prompts had run (7 times in 8, measured)."""
+    weather = {"type": "function", "function": {
+        "name": "get_weather", "description": "Fetches the current weather for a specific city.",
+        "parameters": {"type": "object", "required": ["city"], "properties": {
+            "city": {"type": "string", "description": "Name of the city to get weather for"},
+            "unit": {"type": "string", "enum": ["metric", "imperial"],
+                     "description": "Temperature unit (metric = Celsius, imperial = Fahrenheit)"}}}}}
+
+    def answer() -> dict[str, Any]:
+        return chat(api, gateway.model_id, messages=[{"role": "user", "content": "What's the weather in Seoul?"}],
+                    tools=[weather], temperature=0, max_completion_tokens=96).json()["choices"][0]["message"]
+
+    first = answer()
+    for _ in range(3):
+        for prompt in ("Tell me a joke.", "Write a poem about the sea."):
+            chat(api, gateway.model_id, messages=[{"role": "user", "content": prompt}], temperature=0.7,
+                 max_completion_tokens=20)
+        assert answer()["tool_calls"][0]["function"] == first["tool_calls"][0]["function"]
+
+
 def test_logprobs_with_top_8_give_8_alternatives_per_token(api: httpx.Client, gateway: Gateway) -> None:
     data = chat(api, gateway.model_id, logprobs=True, top_logprobs=8, max_completion_tokens=4).json()
     tokens = data["choices"][0]["logprobs"]["content"]
