@@ -57,13 +57,12 @@ def model_id_for(gguf: Path) -> str:
 
 
 def default_threads() -> int:
-    """All cores but one: the gateway, Streamlit and the tests run Python beside the model.
-
-    llama.cpp's threads meet at a barrier every token; when one of them is preempted by the
-    gateway relaying that token, the others spin. Measured on 2 cores under load: 2 threads gave
-    4.7 tokens/s raw and a gateway/raw ratio of 0.29-0.47; 1 thread gave 46 tokens/s and ~1.0.
+    """Every core. Measured on an idle 2-core machine (`bench/gateway_throughput.py --threads N`):
+    2 threads gave 69 tokens/s raw at one stream and 86 at four, 1 thread 56 and 52. Under heavy
+    load from other processes 2 threads collapse (llama.cpp's threads spin at a barrier every
+    token), so `--threads 1` is the setting for a busy machine.
     """
-    return max(1, (os.cpu_count() or 2) - 1)
+    return max(1, os.cpu_count() or 1)
 
 
 class Engine:
