@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import pandas as pd
@@ -17,36 +18,11 @@ import streamlit as st
 
 from components import errors as error_view
 from components import state as keys
-from playground import backends, errors, fields
+from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
 
-EXAMPLE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "temperature": {"type": "number"},
-        "condition": {"type": "string"},
-        "humidity": {"type": "integer"},
-        "city": {"type": "string"},
-    },
-    "required": ["temperature", "condition", "city"],
-}
-EXAMPLE_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Fetches the current weather for a specific city.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "city": {"type": "string", "description": "Name of the city to get weather for"},
-                    "unit": {"type": "string", "enum": ["metric", "imperial"]},
-                },
-                "required": ["city"],
-            },
-        },
-    }
-]
+EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
+EXAMPLE_TOOLS = [examples.GET_WEATHER]
 NO_FORMAT = "none"
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from playground import fields as F
 from playground.errors import RequestError
+from playground.examples import GET_WEATHER, WEATHER_SCHEMA
 from playground.request import (
     Built,
     ChatRequest,
@@ -27,31 +28,6 @@ from playground.request import (
 )
 
 USER = {"role": "user", "content": "Hello"}
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Fetches the current weather for a specific city.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "city": {"type": "string", "description": "Name of the city"},
-                "unit": {"type": "string", "enum": ["metric", "imperial"]},
-            },
-            "required": ["city"],
-        },
-    },
-}
-SEED_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "temperature": {"type": "number"},
-        "condition": {"type": "string"},
-        "humidity": {"type": "integer"},
-        "city": {"type": "string"},
-    },
-    "required": ["temperature", "condition", "city"],
-}
 
 
 def body(**extra: Any) -> dict[str, Any]:
@@ -342,7 +318,7 @@ def tool_round(call: dict[str, Any] | None = None, **tool_msg: Any) -> list[dict
 
 
 def test_tool_round_trip_valid() -> None:
-    out = ok(messages=tool_round(), tools=[WEATHER])["messages"]
+    out = ok(messages=tool_round(), tools=[GET_WEATHER])["messages"]
     assert out[1] == {"role": "assistant", "tool_calls": [CALL]}
     assert out[2] == {"role": "tool", "tool_call_id": "call_1", "content": "12°C, clear"}
 
@@ -386,8 +362,8 @@ def test_tool_call_ids() -> None:
 
 
 def test_tools_good() -> None:
-    out = ok(tools=[WEATHER, {"function": {"name": "clock"}}])["tools"]
-    assert out[0] == WEATHER
+    out = ok(tools=[GET_WEATHER, {"function": {"name": "clock"}}])["tools"]
+    assert out[0] == GET_WEATHER
     assert out[1] == {"type": "function", "function": {"name": "clock", "parameters": {"type": "object",
                                                                                       "properties": {}}}}
 
@@ -419,7 +395,7 @@ def test_both_name_and_parameters_reported() -> None:
 
 
 def test_tools_unique_and_at_most_128() -> None:
-    assert bad(tools=[WEATHER, WEATHER]) == {("tools.1.function.name", "duplicate_tool_name")}
+    assert bad(tools=[GET_WEATHER, GET_WEATHER]) == {("tools.1.function.name", "duplicate_tool_name")}
     many = [{"function": {"name": f"t{i}"}} for i in range(F.MAX_TOOLS)]
     assert len(ok(tools=many)["tools"]) == F.MAX_TOOLS
     assert bad(tools=[*many, {"function": {"name": "one_more"}}]) == {("tools", "too_long")}
@@ -435,16 +411,16 @@ def test_tool_unknown_keys_and_type() -> None:
 
 @pytest.mark.parametrize("mode", ["auto", "none", "required"])
 def test_tool_choice_modes(mode: str) -> None:
-    assert ok(tools=[WEATHER], tool_choice=mode)["tool_choice"] == mode
+    assert ok(tools=[GET_WEATHER], tool_choice=mode)["tool_choice"] == mode
 
 
 def test_tool_choice_named() -> None:
     named = {"type": "function", "function": {"name": "get_weather"}}
-    assert ok(tools=[WEATHER], tool_choice=named)["tool_choice"] == named
-    assert isinstance(validate_body(body(tools=[WEATHER], tool_choice=named)).tool_choice, NamedToolChoice)
-    assert bad(tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "other"}}) == {
+    assert ok(tools=[GET_WEATHER], tool_choice=named)["tool_choice"] == named
+    assert isinstance(validate_body(body(tools=[GET_WEATHER], tool_choice=named)).tool_choice, NamedToolChoice)
+    assert bad(tools=[GET_WEATHER], tool_choice={"type": "function", "function": {"name": "other"}}) == {
         ("tool_choice.function.name", "unknown_tool_choice")}
-    assert bad(tools=[WEATHER], tool_choice={"type": "function", "function": {}}) == {
+    assert bad(tools=[GET_WEATHER], tool_choice={"type": "function", "function": {}}) == {
         ("tool_choice.function.name", "missing")}
 
 
@@ -459,9 +435,9 @@ def test_tool_choice_needs_tools() -> None:
 @pytest.mark.parametrize("value", ["sometimes", 3, None])
 def test_tool_choice_bad_values(value: Any) -> None:
     if value is None:
-        assert "tool_choice" not in ok(tools=[WEATHER], tool_choice=None)
+        assert "tool_choice" not in ok(tools=[GET_WEATHER], tool_choice=None)
     else:
-        assert bad(tools=[WEATHER], tool_choice=value) == {("tool_choice", "literal_error")}
+        assert bad(tools=[GET_WEATHER], tool_choice=value) == {("tool_choice", "literal_error")}
 
 
 # ---------------------------------------------------------------------------------------------- response format
@@ -470,7 +446,7 @@ def test_tool_choice_bad_values(value: Any) -> None:
 def test_response_format_good() -> None:
     assert ok(response_format={"type": "text"})["response_format"] == {"type": "text"}
     assert ok(response_format={"type": "json_object"})["response_format"] == {"type": "json_object"}
-    spec = {"name": "weather", "schema": SEED_SCHEMA, "strict": True}
+    spec = {"name": "weather", "schema": WEATHER_SCHEMA, "strict": True}
     assert ok(response_format={"type": "json_schema", "json_schema": spec})["response_format"] == {
         "type": "json_schema", "json_schema": spec}
 
@@ -478,12 +454,12 @@ def test_response_format_good() -> None:
 def test_response_format_bad() -> None:
     assert bad(response_format={"type": "yaml"}) == {("response_format.type", "literal_error")}
     assert bad(response_format={"type": "json_schema"}) == {("response_format.json_schema", "json_schema_missing")}
-    assert bad(response_format={"type": "text", "json_schema": {"schema": SEED_SCHEMA}}) == {
+    assert bad(response_format={"type": "text", "json_schema": {"schema": WEATHER_SCHEMA}}) == {
         ("response_format.json_schema", "json_schema_unexpected")}
     assert bad(response_format={"type": "json_schema", "json_schema": {"schema": {"type": "strin"}}}) == {
         ("response_format.json_schema.schema", "invalid_json_schema")}
     # The seed's short form is not the API's: the strict gateway path names the stray keys.
-    fields_ = {f for f, _ in bad(response_format={"type": "json_schema", "json_schema": SEED_SCHEMA})}
+    fields_ = {f for f, _ in bad(response_format={"type": "json_schema", "json_schema": WEATHER_SCHEMA})}
     assert "response_format.json_schema.schema" in fields_ and "response_format.json_schema.properties" in fields_
 
 
@@ -536,7 +512,7 @@ def test_body_round_trips() -> None:
     full = body(
         messages=tool_round(), temperature=0.3, top_p=0.9, frequency_penalty=0.5, presence_penalty=-0.5,
         seed=7, logit_bias={"42": -100}, max_completion_tokens=64, n=2, stop=["END"], logprobs=True,
-        top_logprobs=3, response_format={"type": "json_object"}, tools=[WEATHER], tool_choice="auto",
+        top_logprobs=3, response_format={"type": "json_object"}, tools=[GET_WEATHER], tool_choice="auto",
         deferred=False, user="me",
     )
     out = validate_body(full).to_body()
@@ -612,15 +588,15 @@ def test_build_reports_conversion_and_validation_errors_together() -> None:
 
 
 def test_build_response_format_short_form_is_wrapped_with_note() -> None:
-    built = build({"response_format": {"type": "json_schema", "json_schema": SEED_SCHEMA}})
+    built = build({"response_format": {"type": "json_schema", "json_schema": WEATHER_SCHEMA}})
     assert built.request.to_body()["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "response", "schema": SEED_SCHEMA, "strict": True}}
+        "type": "json_schema", "json_schema": {"name": "response", "schema": WEATHER_SCHEMA, "strict": True}}
     assert len(built.notes) == 1 and "json_schema" in built.notes[0]
 
 
 def test_build_response_format_other_forms() -> None:
     assert build({"response_format": "json_object"}).request.to_body()["response_format"] == {"type": "json_object"}
-    text = json.dumps({"type": "json_schema", "json_schema": {"name": "w", "schema": SEED_SCHEMA}})
+    text = json.dumps({"type": "json_schema", "json_schema": {"name": "w", "schema": WEATHER_SCHEMA}})
     built = build({"response_format": text})
     assert built.request.to_body()["response_format"]["json_schema"]["name"] == "w" and built.notes == []
     assert build_bad({"response_format": "json_schema"}) == {("response_format.json_schema", "json_schema_missing")}
@@ -629,19 +605,19 @@ def test_build_response_format_other_forms() -> None:
 
 
 def test_build_tool_choice_forms() -> None:
-    built = build({"tools": [WEATHER], "tool_choice": "get_weather"})
+    built = build({"tools": [GET_WEATHER], "tool_choice": "get_weather"})
     assert built.request.to_body()["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     assert len(built.notes) == 1
-    assert build({"tools": [WEATHER], "tool_choice": "required"}).request.to_body()["tool_choice"] == "required"
-    assert build_bad({"tools": [WEATHER], "tool_choice": "get_time"}) == {("tool_choice.function.name",
+    assert build({"tools": [GET_WEATHER], "tool_choice": "required"}).request.to_body()["tool_choice"] == "required"
+    assert build_bad({"tools": [GET_WEATHER], "tool_choice": "get_time"}) == {("tool_choice.function.name",
                                                                            "unknown_tool_choice")}
     assert build_bad({"tool_choice": "required"}) == {("tool_choice", "tool_choice_needs_tools")}
     assert "tool_choice" not in build({"tool_choice": "none"}).request.to_body()
 
 
 def test_build_tools_as_json_text_and_bare_functions() -> None:
-    built = build({"tools": json.dumps([WEATHER["function"]])})
-    assert built.request.to_body()["tools"] == [WEATHER] and len(built.notes) == 1
+    built = build({"tools": json.dumps([GET_WEATHER["function"]])})
+    assert built.request.to_body()["tools"] == [GET_WEATHER] and len(built.notes) == 1
     assert build_bad({"tools": "[{"}) == {("tools", "invalid_json")}
 
 
@@ -655,7 +631,7 @@ SEED_TOOL_CONVERSATION = [
 
 
 def test_build_converts_seed_tool_message() -> None:
-    built = build({"tools": [WEATHER]}, SEED_TOOL_CONVERSATION)
+    built = build({"tools": [GET_WEATHER]}, SEED_TOOL_CONVERSATION)
     msgs = built.request.to_body()["messages"]
     args = json.dumps({"city": "Seoul", "unit": "metric"})
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant"]
@@ -729,11 +705,11 @@ def test_build_property_valid_settings_round_trip(temperature: float | None, top
 def test_cross_field_rules_reported_beside_unrelated_errors() -> None:
     assert bad(temperature=9, top_logprobs=2) == {("temperature", "less_than_equal"),
                                                   ("top_logprobs", "top_logprobs_needs_logprobs")}
-    found = bad(response_format={"type": "yaml"}, tools=[WEATHER], tool_choice="get_time_x",
+    found = bad(response_format={"type": "yaml"}, tools=[GET_WEATHER], tool_choice="get_time_x",
                 messages=[USER, {"role": "tool", "tool_call_id": "x", "content": "r"}])
     assert found == {("response_format.type", "literal_error"), ("tool_choice", "literal_error"),
                      ("messages.1.tool_call_id", "unknown_tool_call_id")}
-    found = bad(n=0, tools=[WEATHER, WEATHER], tool_choice={"type": "function", "function": {"name": "zz"}})
+    found = bad(n=0, tools=[GET_WEATHER, GET_WEATHER], tool_choice={"type": "function", "function": {"name": "zz"}})
     assert found == {("n", "greater_than_equal"), ("tools.1.function.name", "duplicate_tool_name")}
 
 

@@ -9,6 +9,7 @@ import httpx
 import jsonschema
 import pytest
 
+from playground.examples import GET_WEATHER
 from playground.local import Gateway
 
 pytestmark = pytest.mark.integration
@@ -66,16 +67,9 @@ def test_an_answer_does_not_change_after_other_requests_ran(api: httpx.Client, g
     """A slot's cached prompt from an earlier request must not change a later answer. It did before the
     gateway turned llama.cpp's prompt cache off: this greedy tool call's city went from "Seoul" to
     "Sinango" or "S Korea" once other prompts had run (7 times in 8, measured)."""
-    weather = {"type": "function", "function": {
-        "name": "get_weather", "description": "Fetches the current weather for a specific city.",
-        "parameters": {"type": "object", "required": ["city"], "properties": {
-            "city": {"type": "string", "description": "Name of the city to get weather for"},
-            "unit": {"type": "string", "enum": ["metric", "imperial"],
-                     "description": "Temperature unit (metric = Celsius, imperial = Fahrenheit)"}}}}}
-
     def answer() -> dict[str, Any]:
         return chat(api, gateway.model_id, messages=[{"role": "user", "content": "What's the weather in Seoul?"}],
-                    tools=[weather], temperature=0, max_completion_tokens=96).json()["choices"][0]["message"]
+                    tools=[GET_WEATHER], temperature=0, max_completion_tokens=96).json()["choices"][0]["message"]
 
     first = answer()
     for _ in range(3):
@@ -88,7 +82,11 @@ def test_an_answer_does_not_change_after_other_requests_ran(api: httpx.Client, g
 def test_logprobs_with_top_8_give_8_alternatives_per_token(api: httpx.Client, gateway: Gateway) -> None:
     data = chat(api, gateway.model_id, logprobs=True, top_logprobs=8, max_completion_tokens=4).json()
     tokens = data["choices"][0]["logprobs"]["content"]
-    assert len(tokens) == data["usage"]["completion_tokens"]
+    # llama.cpp joins the byte tokens of one multi-byte character (an emoji is up to 4) into one entry,
+    # and may leave out a last whitespace token (measured: "Hello there! " with 3 entries).
+    assert 1 <= len(tokens) <= data["usage"]["completion_tokens"]
+    text = b"".join(bytes(t["bytes"]) for t in tokens).decode()
+    assert data["choices"][0]["message"]["content"].startswith(text)
     for token in tokens:
         assert len(token["top_logprobs"]) == 8
         assert token["logprob"] <= 0

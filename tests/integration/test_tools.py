@@ -13,41 +13,13 @@ import httpx
 import jsonschema
 import pytest
 
+from playground.examples import ADD, GET_WEATHER
 from playground.local import Gateway
 
 pytestmark = pytest.mark.integration
 
-GET_WEATHER = {  # the seed's example tool ("What is Tools?")
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Fetches the current weather for a specific city.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "city": {"type": "string", "description": "Name of the city to get weather for"},
-                "unit": {
-                    "type": "string",
-                    "enum": ["metric", "imperial"],
-                    "description": "Temperature unit (metric = Celsius, imperial = Fahrenheit)",
-                },
-            },
-            "required": ["city"],
-        },
-    },
-}
-ADD = {
-    "type": "function",
-    "function": {
-        "name": "add",
-        "description": "Add two numbers.",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-        },
-    },
-}
+
+
 SEOUL = "What's the weather in Seoul?"
 
 

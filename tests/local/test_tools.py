@@ -8,36 +8,10 @@ import jsonschema
 import pytest
 
 from playground.errors import RequestError
+from playground.examples import ADD, GET_WEATHER
 from playground.local import tools
 from playground.local.tools import ANSWER_TOOL, plan, render_messages
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Fetches the current weather for a specific city.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "city": {"type": "string", "description": "Name of the city to get weather for"},
-                "unit": {"type": "string", "enum": ["metric", "imperial"]},
-            },
-            "required": ["city"],
-        },
-    },
-}
-ADD = {
-    "type": "function",
-    "function": {
-        "name": "add",
-        "description": "Add two numbers.",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-        },
-    },
-}
 USER = {"role": "user", "content": "What's the weather in Seoul?"}
 CALL = {
     "role": "assistant",
@@ -66,18 +40,18 @@ def test_no_tools_and_no_tool_messages_means_no_plan():
 
 
 def test_auto_is_the_default_and_offers_every_tool_plus_the_answer_branch():
-    p = plan(body(tools=[WEATHER, ADD]))
+    p = plan(body(tools=[GET_WEATHER, ADD]))
     assert p is not None and p.mode == "auto" and p.constrained
     assert branch_names(p.schema) == ["get_weather", "add", ANSWER_TOOL]
 
 
 def test_required_offers_only_the_tools():
-    p = plan(body(tools=[WEATHER, ADD], tool_choice="required"))
+    p = plan(body(tools=[GET_WEATHER, ADD], tool_choice="required"))
     assert branch_names(p.schema) == ["get_weather", "add"]
 
 
 def test_named_choice_keeps_only_that_tool():
-    p = plan(body(tools=[WEATHER, ADD], tool_choice={"type": "function", "function": {"name": "add"}}))
+    p = plan(body(tools=[GET_WEATHER, ADD], tool_choice={"type": "function", "function": {"name": "add"}}))
     assert p.mode == "function"
     assert branch_names(p.schema) == ["add"]
     assert "get_weather" not in p.system_prompt
@@ -85,12 +59,12 @@ def test_named_choice_keeps_only_that_tool():
 
 def test_named_choice_of_a_missing_tool_is_a_request_error():
     with pytest.raises(RequestError) as exc:
-        plan(body(tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "nope"}}))
+        plan(body(tools=[GET_WEATHER], tool_choice={"type": "function", "function": {"name": "nope"}}))
     assert exc.value.errors[0].field == "tool_choice"
 
 
 def test_none_constrains_nothing():
-    p = plan(body(tools=[WEATHER], tool_choice="none"))
+    p = plan(body(tools=[GET_WEATHER], tool_choice="none"))
     assert p is not None and not p.constrained and p.schema is None and p.system_prompt is None
 
 
@@ -101,8 +75,8 @@ def test_tool_messages_without_tools_still_plan_rendering():
 
 def test_after_a_tool_result_auto_answers_in_free_text_but_required_still_calls():
     messages = [USER, CALL, RESULT]
-    assert not plan(body(messages=messages, tools=[WEATHER])).constrained
-    assert plan(body(messages=messages, tools=[WEATHER], tool_choice="required")).constrained
+    assert not plan(body(messages=messages, tools=[GET_WEATHER])).constrained
+    assert plan(body(messages=messages, tools=[GET_WEATHER], tool_choice="required")).constrained
 
 
 def test_answer_tool_name_avoids_a_real_tool_of_that_name():
@@ -116,7 +90,7 @@ def test_answer_tool_name_avoids_a_real_tool_of_that_name():
 
 
 def test_upstream_body_drops_tool_fields_and_sets_the_schema():
-    b = body(tools=[WEATHER], tool_choice="required", parallel_tool_calls=True, max_completion_tokens=64)
+    b = body(tools=[GET_WEATHER], tool_choice="required", parallel_tool_calls=True, max_completion_tokens=64)
     up = plan(b).upstream_body(b)
     assert not {"tools", "tool_choice", "parallel_tool_calls"} & set(up)
     assert up["max_completion_tokens"] == 64 and up["temperature"] == 0
@@ -127,7 +101,7 @@ def test_upstream_body_drops_tool_fields_and_sets_the_schema():
 
 
 def test_system_prompt_extends_the_callers_system_message():
-    b = body(messages=[{"role": "system", "content": "Be brief."}, USER], tools=[WEATHER])
+    b = body(messages=[{"role": "system", "content": "Be brief."}, USER], tools=[GET_WEATHER])
     up = plan(b).upstream_body(b)
     assert up["messages"][0]["content"].startswith("Be brief.\n\nYou can call these tools:")
     assert up["messages"][1:] == [USER]
@@ -135,15 +109,15 @@ def test_system_prompt_extends_the_callers_system_message():
 
 def test_tools_win_over_response_format_while_constrained_and_not_otherwise():
     fmt = {"type": "json_object"}
-    b = body(tools=[WEATHER], response_format=fmt)
+    b = body(tools=[GET_WEATHER], response_format=fmt)
     assert plan(b).upstream_body(b)["response_format"]["type"] == "json_schema"
-    b = body(tools=[WEATHER], tool_choice="none", response_format=fmt)
+    b = body(tools=[GET_WEATHER], tool_choice="none", response_format=fmt)
     up = plan(b).upstream_body(b)
     assert up["response_format"] == fmt and up["messages"] == [USER]
 
 
 def test_schema_matches_calls_and_answers_and_rejects_others():
-    schema = plan(body(tools=[WEATHER, ADD])).schema
+    schema = plan(body(tools=[GET_WEATHER, ADD])).schema
     jsonschema.Draft202012Validator.check_schema(schema)
     ok = [
         {"name": "get_weather", "arguments": {"city": "Seoul"}},
@@ -229,7 +203,7 @@ def test_render_keeps_text_of_a_calling_message_and_finds_names_by_id():
 
 @pytest.fixture
 def auto():
-    return plan(body(tools=[WEATHER, ADD]))
+    return plan(body(tools=[GET_WEATHER, ADD]))
 
 
 def test_a_tool_branch_becomes_a_tool_call(auto):
@@ -275,14 +249,14 @@ def test_none_content_is_empty_text(auto):
 
 
 def test_unconstrained_plans_pass_text_and_finish_reason_through():
-    p = plan(body(messages=[USER, CALL, RESULT], tools=[WEATHER]))
+    p = plan(body(messages=[USER, CALL, RESULT], tools=[GET_WEATHER]))
     text = '{"name": "get_weather", "arguments": {"city": "Seoul"}}'
     assert p.to_message(text, "length") == ({"role": "assistant", "content": text}, "length")
     assert p.to_message("It is sunny.", None) == ({"role": "assistant", "content": "It is sunny."}, "stop")
 
 
 def test_a_named_choice_does_not_accept_another_tool():
-    p = plan(body(tools=[WEATHER, ADD], tool_choice={"type": "function", "function": {"name": "add"}}))
+    p = plan(body(tools=[GET_WEATHER, ADD], tool_choice={"type": "function", "function": {"name": "add"}}))
     text = '{"name": "get_weather", "arguments": {"city": "Seoul"}}'
     assert p.to_message(text, "stop") == ({"role": "assistant", "content": text}, "stop")
 
