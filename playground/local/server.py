@@ -117,6 +117,18 @@ def sum_usage(parts: list[dict[str, Any]]) -> dict[str, Any]:
             "completion_tokens_details": {"reasoning_tokens": 0}}
 
 
+def stopping_word(data: dict[str, Any], body: dict[str, Any]) -> str | None:
+    """Which of the request's stop strings ended a choice, from llama.cpp's verbose block.
+
+    Chat completions have no field for it; we add `stop_sequence` to the choice (the seed's Response
+    Datas name), which OpenAI clients ignore and ours reads.
+    """
+    verbose = data.get("__verbose") or {}
+    word = verbose.get("stopping_word")
+    stops = body.get("stop") or []
+    return word if verbose.get("stop_type") == "word" and word in stops else None
+
+
 def token_entry(token_id: int, piece: str | list[int]) -> dict[str, Any]:
     """xAI's tokenize-text item; llama.cpp gives a byte list for pieces that are not valid UTF-8."""
     raw = bytes(piece) if isinstance(piece, list) else piece.encode("utf-8")
@@ -335,6 +347,11 @@ class Gateway:
         # Unless asked for speed, recompute the prompt every time: reusing a slot's cached prefix changes the
         # numerics, and with them greedy and seeded answers (a temperature-0 request flipped after others ran).
         body["cache_prompt"] = self.settings.prompt_cache
+        # Sample from the documented fields only: llama.cpp's own top_k=40 and min_p=0.05 would quietly
+        # narrow what temperature and top_p let through.
+        body["top_k"], body["min_p"] = 0, 0.0
+        if body.get("stop"):
+            body["verbose"] = True  # llama.cpp then says which stop string ended the answer
         if body.get("seed") is not None:
             body["seed"] = derived_seed(int(body["seed"]), index)
         top = 0
@@ -378,6 +395,8 @@ class Gateway:
             message, finish = plan.to_message(message["content"], finish)
         choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top),
                   "finish_reason": finish}
+        if (word := stopping_word(data, body)) is not None:
+            choice["stop_sequence"] = word
         return choice, data.get("usage") or {}
 
     async def complete(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, *,
@@ -427,6 +446,8 @@ class Gateway:
                         c["index"] = index
                         if "logprobs" in c:
                             c["logprobs"] = trim_logprobs(c["logprobs"], top)
+                        if c.get("finish_reason") and (word := stopping_word(chunk, body)) is not None:
+                            c["stop_sequence"] = word
                     await queue.put({**env, "choices": choices})
         except ApiError as exc:
             await queue.put(exc)

@@ -328,5 +328,5 @@ def test_a_stop_sequence_that_ended_the_answer_is_shown(at: AppTest) -> None:
     completion = run["completion"]
     assert "5" not in completion.text(0) and completion.stop_reason == "stop"
     assert "stop reason: **stop**" in _texts(at)
-    if completion.stop_sequence:  # best effort in response.py; shown whenever it is known
-        assert 'stop sequence: **"5"**' in _texts(at)
+    assert completion.stop_sequence == "5"
+    assert 'stop sequence: **"5"**' in _texts(at)

@@ -104,10 +104,24 @@ def test_a_stop_sequence_stops(api: httpx.Client, gateway: Gateway) -> None:
             "temperature": 0, "max_completion_tokens": 40}
     free = chat(api, gateway.model_id, **body).json()["choices"][0]["message"]["content"]
     assert "4" in free, free  # the unconstrained answer goes past 4
-    stopped = chat(api, gateway.model_id, stop=["4"], **body).json()["choices"][0]
-    assert stopped["finish_reason"] == "stop"
+    stopped = chat(api, gateway.model_id, stop=["4", "never"], **body).json()["choices"][0]
+    assert stopped["finish_reason"] == "stop" and stopped["stop_sequence"] == "4"
     assert "4" not in stopped["message"]["content"]
     assert free.startswith(stopped["message"]["content"].rstrip())
+
+
+def test_a_streamed_stop_names_its_sequence(api: httpx.Client, gateway: Gateway) -> None:
+    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": "Count from 1 to 10."}],
+            "temperature": 0, "max_completion_tokens": 40, "stop": ["3"], "stream": True}
+    with api.stream("POST", "/chat/completions", json=body) as r:
+        chunks = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+    last = [c for ch in chunks for c in ch["choices"] if c.get("finish_reason")]
+    assert [(c["finish_reason"], c.get("stop_sequence")) for c in last] == [("stop", "3")]
+
+
+def test_an_answer_that_ends_by_itself_has_no_stop_sequence(api: httpx.Client, gateway: Gateway) -> None:
+    choice = chat(api, gateway.model_id, temperature=0, max_completion_tokens=60, stop=["zzz"]).json()["choices"][0]
+    assert choice["finish_reason"] == "stop" and "stop_sequence" not in choice
 
 
 def test_max_completion_tokens_cut_gives_finish_reason_length(api: httpx.Client, gateway: Gateway) -> None:
