@@ -10,7 +10,7 @@ import pytest
 from playground import fields
 from playground.fields import FIELDS, Kind
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "chat-completions-fields.txt"
+SEED = Path(__file__).resolve().parents[2] / "docs" / "chat-completions-fields.txt"  # copy of shared/seed
 
 # The seed's labels, in its words, mapped to the API keys.
 SEED_LABELS = {
@@ -26,7 +26,6 @@ def test_every_seed_field_is_described() -> None:
     assert set(SEED_LABELS.values()) == set(FIELDS)
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared/ seed not beside the checkout")
 def test_seed_document_lists_the_labels_we_map() -> None:
     text = SEED.read_text()
     for label in SEED_LABELS:
