@@ -57,7 +57,8 @@ async def measure(raw_url: str, gw_url: str, model: str, rounds: int, tokens: in
     """Median tokens/s of each path in PATHS, at 1 and 4 streams, in rotating order."""
     out: dict[int, list[float]] = {}
     paths = [(raw_url, None), (raw_url, NO_CACHE), (gw_url, None)]
-    async with httpx.AsyncClient(timeout=300) as client:
+    # No keep-alive, for both paths alike: llama.cpp closes reused connections on its own (see server.py).
+    async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         for url, extra in paths:  # warm every path (connections, first-request costs)
             await rate(client, url, model, 1, 8, extra)
         for streams in (1, 4):

@@ -251,7 +251,10 @@ class Gateway:
         self.client = httpx.AsyncClient(
             base_url=self.engine.base_url,
             timeout=httpx.Timeout(self.settings.upstream_timeout_s, connect=10.0),
-            limits=httpx.Limits(max_connections=n + 16, max_keepalive_connections=n + 16))
+            # A fresh loopback connection per request: llama.cpp's HTTP server closes idle and long-used
+            # keep-alive connections on its own, and a request sent on one as it closes fails with
+            # "Server disconnected without sending a response" (seen in the benchmark).
+            limits=httpx.Limits(max_connections=n + 16, max_keepalive_connections=0))
 
     async def shutdown(self) -> None:
         await self.deferred.aclose()
