@@ -15,12 +15,6 @@ pytestmark = pytest.mark.integration
 BODY = {"messages": [{"role": "user", "content": "Name a colour."}], "max_completion_tokens": 6, "seed": 21}
 
 
-@pytest.fixture
-def api(gateway: Gateway) -> httpx.Client:
-    with httpx.Client(base_url=gateway.base_url, timeout=120) as client:
-        yield client
-
-
 def poll(api: httpx.Client, request_id: str, timeout_s: float = 120) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -17,12 +17,6 @@ pytestmark = pytest.mark.integration
 HELLO = [{"role": "user", "content": "Say hello."}]
 
 
-@pytest.fixture
-def api(gateway: Gateway) -> httpx.Client:
-    with httpx.Client(base_url=gateway.base_url, timeout=120) as client:
-        yield client
-
-
 def chat(api: httpx.Client, model: str, **fields: Any) -> httpx.Response:
     body = {"model": model, "messages": HELLO, "max_completion_tokens": 8, **fields}
     return api.post("/chat/completions", json=body)

@@ -19,12 +19,6 @@ pytestmark = pytest.mark.integration
 PROMPT = [{"role": "user", "content": "Write one sentence about the sea."}]
 
 
-@pytest.fixture
-def api(gateway: Gateway) -> httpx.Client:
-    with httpx.Client(base_url=gateway.base_url, timeout=180) as client:
-        yield client
-
-
 def run(api: httpx.Client, gateway: Gateway, **fields_: Any) -> dict[str, Any]:
     body = {"model": gateway.model_id, "messages": PROMPT, "max_completion_tokens": 6, **fields_}
     r = api.post("/chat/completions", json=body)

@@ -23,12 +23,6 @@ pytestmark = pytest.mark.integration
 SEOUL = "What's the weather in Seoul?"
 
 
-@pytest.fixture
-def api(gateway: Gateway) -> httpx.Client:
-    with httpx.Client(base_url=gateway.base_url, timeout=180) as client:
-        yield client
-
-
 def ask(api: httpx.Client, gateway: Gateway, messages: list[dict[str, Any]] | str, **fields: Any) -> dict[str, Any]:
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
