@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from components import errors as error_view
 from components import messages as message_editor
@@ -40,7 +41,7 @@ def _secrets() -> dict[str, Any]:
     """Plain values of .streamlit/secrets.toml, or {} when there is none."""
     try:
         return {k: v for k, v in st.secrets.items() if isinstance(v, str | int | float)}
-    except Exception:  # no secrets file: not an error here
+    except StreamlitSecretNotFoundError:  # no secrets file: not an error here
         return {}
 
 
