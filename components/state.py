@@ -73,6 +73,11 @@ REQUEST_ERROR = f"{PAGE}.request_error"  # non-widget: errors.RequestError of th
 UPSTREAM_ERROR = f"{PAGE}.upstream_error"  # non-widget: errors.PlaygroundError of the last Run, or None
 NOTES = f"{PAGE}.notes"  # non-widget: conversions build_request made on the last Run
 
+# --- draft (survives a browser reload) ---------------------------------------------
+DRAFT_PARAM = "draft"  # st.query_params name holding the draft id (a random hex id, never a secret)
+DRAFT_ID = f"{PAGE}.draft.id"  # non-widget: this session's draft id; absent on a new session
+DRAFT_SAVED = f"{PAGE}.draft.saved"  # non-widget: JSON of the draft last saved, to skip unchanged saves
+
 
 def add_answer(run_id: str) -> str:
     """Widget key of the "Add answer to conversation" button of one run."""

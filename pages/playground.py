@@ -3,7 +3,8 @@
 Data flows one way: sidebar + message widgets → `request.build_request` (validated ChatRequest)
 → `client.ChatClient(config).stream(body)` → `response_view`. The HTTP calls live here, behind
 the Run button (and once per backend for the model list); components only draw. Everything the
-person made (conversation, settings, runs) sits in session state and survives errors and reruns.
+person made (conversation, settings, runs) sits in session state and survives errors and reruns, and
+is saved as a draft (`playground.store`) named in the URL, so a browser reload brings it back.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from components import errors as error_view
 from components import messages as message_editor
 from components import response_view, sidebar
 from components import state as keys
-from playground import backends, errors, fields
+from playground import backends, errors, fields, store
 from playground.client import ChatClient, ClientConfig
 from playground.request import Built, build_request
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
@@ -216,6 +217,47 @@ def _show_run(run: dict[str, Any]) -> None:
         st.json(run["body"], expanded=1)
 
 
+def _restore_draft() -> None:
+    """On a new session, load the draft the URL names (or start one) before any widget is drawn."""
+    if keys.DRAFT_ID in ss:
+        if st.query_params.get(keys.DRAFT_PARAM) != ss[keys.DRAFT_ID]:
+            st.query_params[keys.DRAFT_PARAM] = ss[keys.DRAFT_ID]
+        return
+    wanted = st.query_params.get(keys.DRAFT_PARAM)
+    draft_id = wanted if store.valid_draft_id(wanted) else store.new_draft_id()
+    ss[keys.DRAFT_ID] = draft_id
+    st.query_params[keys.DRAFT_PARAM] = draft_id
+    if draft_id != wanted:
+        return
+    try:
+        draft = store.DraftStore().load(draft_id)
+        runs = store.restore_runs(draft) if draft is not None else []
+    except errors.StoreError as exc:
+        st.warning(f"Your earlier work could not be restored: {exc}", icon=":material/warning:")
+        return
+    if draft is None:
+        return
+    # Widgets seed themselves from these non-widget keys (a new session has no widget state yet).
+    ss[keys.MESSAGES] = draft.messages or [message_editor.blank()]
+    ss[keys.SETTINGS] = dict(draft.settings)
+    ss[keys.RUNS] = runs
+    ss[keys.DRAFT_SAVED] = draft.model_dump_json()
+
+
+def _save_draft() -> None:
+    """Save the draft when it changed since the last save; a failure is shown, and the page keeps working."""
+    draft = store.make_draft(ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), _runs())
+    dump = draft.model_dump_json()
+    if dump == ss.get(keys.DRAFT_SAVED):
+        return
+    try:
+        store.DraftStore().save(ss[keys.DRAFT_ID], draft)
+    except errors.StoreError as exc:
+        st.warning(f"Your work is not being saved, so a reload would lose it: {exc}", icon=":material/warning:")
+        return
+    ss[keys.DRAFT_SAVED] = dump
+
+
 def _clear_errors() -> None:
     """Run pressed: forget the last run's errors before anything is drawn (no HTTP in a callback)."""
     ss[keys.REQUEST_ERROR] = None
@@ -224,6 +266,7 @@ def _clear_errors() -> None:
 
 
 def main() -> None:
+    _restore_draft()
     secrets = _secrets()
     request_error: errors.RequestError | None = ss.get(keys.REQUEST_ERROR)
     upstream: errors.PlaygroundError | None = ss.get(keys.UPSTREAM_ERROR)
@@ -305,6 +348,7 @@ def main() -> None:
             when = time.strftime("%H:%M:%S", time.localtime(run["started"]))
             with st.expander(f"{when} · {title}"):
                 _show_run(run)
+    _save_draft()
 
 
 main()

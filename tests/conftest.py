@@ -1,10 +1,12 @@
-"""Shared fixtures. Only `gateway`: one embedded model load per test session, shared by the
+"""Shared fixtures. `gateway`: one embedded model load per test session, shared by the
 integration, AppTest and browser tests (each test that needs other settings builds its own
-app with `playground.local.server.create_app`)."""
+app with `playground.local.server.create_app`); and a fresh PLAYGROUND_DATA_DIR per test, so no
+test ever writes drafts into the real ./data/."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +21,11 @@ def gateway() -> Iterator[Gateway]:
         yield gw
     finally:
         gw.close()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where this test's draft store lives (playground.store reads PLAYGROUND_DATA_DIR)."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(path))
+    return path
