@@ -99,11 +99,9 @@ def test_a_disconnecting_streamer_frees_its_slots(gateway: Gateway) -> None:
                     seen.update(c["index"] for c in json.loads(line[6:])["choices"])
                 if len(seen) == n_slots:
                     break
-            # still generating when the client leaves (llama.cpp's /slots can lag a moment: look again)
-            deadline = time.monotonic() + 5
-            while not _busy_slots(gateway) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert _busy_slots(gateway) >= 1
+            # No look at llama.cpp's /slots here: under load it reported idle slots (n_decoded 0) while their
+            # streams were sending tokens. The streams cannot end early (end-of-text banned, 1500 tokens, ~30 s
+            # or more each), so the prompt n=4 request below is only possible if the slots were freed.
         # the response is closed here: the client went away mid-stream
     deadline = time.monotonic() + 10
     while _busy_slots(gateway) and time.monotonic() < deadline:
