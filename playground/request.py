@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from playground import fields as F
 from playground.errors import FieldError, RequestError
 from playground.schema_builder import check_schema
+from playground.wording import say
 
 __all__ = [
     "Built",
@@ -468,149 +469,6 @@ class ChatRequest(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-# ---------------------------------------------------------------------------------------------- plain words
-
-_EXTRA_LABELS = {
-    "stream": "Stream",
-    "stream_options": "Stream options",
-    "parallel_tool_calls": "Parallel tool calls",
-    "reasoning_effort": "Reasoning effort",
-    "max_tokens": "Max tokens",
-    "body": "The request body",
-}
-_ITEM_NAMES = {"messages": "Message", "tools": "Tool", "stop": "Stop sequence", "tool_calls": "tool call"}
-_SKIPPED_WORDS = {"function", "json_schema"}
-
-
-def _num(x: Any) -> str:
-    return str(int(x)) if isinstance(x, int | float) and float(x).is_integer() else str(x)
-
-
-def _label(key: str) -> str:
-    if key in F.FIELDS:
-        return F.FIELDS[key].label
-    return _EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
-
-
-def _subject(path: Sequence[str | int], key_error: bool = False) -> str:
-    """What a person calls the thing at `path`: "Temperature", "Message 3 role", "Tool 1 name"."""
-    if not path:
-        return "The request"
-    head = path[0]
-    if head == "logit_bias" and len(path) > 1:
-        return f"Logit bias key “{path[1]}”" if key_error else f"The bias for token {path[1]}"
-    words: list[str] = []
-    i = 0
-    while i < len(path):
-        part, nxt = path[i], path[i + 1] if i + 1 < len(path) else None
-        if isinstance(part, str) and isinstance(nxt, int):
-            words.append(f"{_ITEM_NAMES.get(part, part.replace('_', ' '))} {nxt + 1}")
-            i += 2
-            continue
-        if isinstance(part, int):
-            words.append(str(part + 1))
-        elif i == 0:
-            words.append(_label(part))
-        elif part not in _SKIPPED_WORDS:
-            words.append(part.replace("_", " "))
-        i += 1
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def _between(path: Sequence[str | int], ctx: Mapping[str, Any]) -> tuple[Any, Any]:
-    """Both bounds of the value at `path`, from fields.py where it is a documented field."""
-    if len(path) == 1 and str(path[0]) in F.FIELDS:
-        f = F.FIELDS[str(path[0])]
-        return f.minimum, f.maximum
-    if path and path[0] == "logit_bias" and len(path) == 2:
-        f = F.FIELDS["logit_bias"]
-        return f.minimum, f.maximum
-    return ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
-
-
-def _say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_error: bool = False,
-         raw: str = "") -> str:
-    """The one place that words an error: the field, and the rule it broke."""
-    s = _subject(path, key_error)
-    if code in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        lo, hi = _between(path, ctx)
-        if key_error:
-            return f"{s} must be a token id: a whole number, 0 or more."
-        if lo is not None and hi is not None:
-            return f"{s} must be between {_num(lo)} and {_num(hi)}."
-        if lo is not None:
-            return f"{s} must be at least {_num(lo)}."
-        return f"{s} must be at most {_num(hi)}."
-    if code in ("int_parsing", "int_type", "int_from_float"):
-        return f"{s} must be a whole number." if not key_error else f"{s} must be a token id: a whole number, 0 or more."
-    if code in ("float_parsing", "float_type"):
-        return f"{s} must be a number."
-    if code == "number_type":
-        return f"{s} must be a number, not true or false."
-    if code == "finite_number":
-        return f"{s} must be a finite number."
-    if code in ("bool_type", "bool_parsing"):
-        return f"{s} must be true or false."
-    if code == "string_type":
-        return f"{s} must be text."
-    if code == "string_too_short":
-        return "Choose a model." if list(path) == ["model"] else f"{s} cannot be empty."
-    if code == "string_pattern_mismatch":
-        return f"{s} may use only letters, digits, _ and -, from 1 to 64 characters."
-    if code == "missing":
-        return f"{s} is required."
-    if code == "extra_forbidden":
-        if len(path) == 1:
-            return f"Unknown field “{path[0]}”: it is not part of a chat-completions request."
-        return f"{_subject(path[:-1])} has an unknown key “{path[-1]}”."
-    if code == "too_long":
-        return f"{s} can have at most {ctx.get('max_length')} items."
-    if code == "too_short":
-        if list(path) == ["messages"]:
-            return "The conversation needs at least one message."
-        return f"{s} needs at least {ctx.get('min_length')} item(s)."
-    if code == "literal_error":
-        if list(path) == ["tool_choice"]:
-            return f"{s} must be auto, none, required, or the name of one of the tools."
-        return f"{s} must be one of {ctx.get('expected')}."
-    if code == "list_type":
-        return f"{s} must be a list."
-    if code in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{s} must be an object (a set of key: value pairs)."
-    messages = {
-        "top_logprobs_needs_logprobs": f"{s} needs Logprobs turned on.",
-        "tool_choice_needs_tools": f"{s} “{ctx.get('value')}” needs at least one tool.",
-        "unknown_tool_choice": f"Tool choice names “{ctx.get('name')}”, but no tool has that name.",
-        "duplicate_tool_name": f"Two tools are named “{ctx.get('name')}”; tool names must be unique.",
-        "invalid_json_schema": f"{s} is not a valid JSON Schema. {ctx.get('detail', '')}".strip(),
-        "parameters_not_object": f"{s} must be a JSON Schema whose type is “object”.",
-        "json_schema_missing": "Response format “json_schema” needs a schema.",
-        "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not "
-                                  f"“{ctx.get('type')}”.",
-        "tool_message_needs_tool_call_id": f"{_subject(path[:2])} is a tool result and needs the id of the tool "
-                                           "call it answers.",
-        "tool_call_id_only_on_tool": f"{s} belongs only on tool messages.",
-        "missing_content": f"{_subject(path[:2])} ({ctx.get('role')}) needs content.",
-        "assistant_needs_content_or_tool_calls": f"{_subject(path[:2])} (assistant) needs content or tool calls.",
-        "tool_calls_only_on_assistant": f"{s} belong only on assistant messages.",
-        "duplicate_tool_call_id": f"{_subject(path[:2])} uses the tool call id “{ctx.get('id')}” twice.",
-        "unknown_tool_call_id": f"{_subject(path[:2])} answers tool call “{ctx.get('id')}”, but no earlier "
-                                "assistant message made that call.",
-        "invalid_json_arguments": f"{s} must be JSON text ({ctx.get('detail')}).",
-        "arguments_not_object": f"{s} must be a JSON object.",
-        "unsupported_content_part": f"{s}: only text is supported, but part {ctx.get('part')} is "
-                                    f"“{ctx.get('kind')}”.",
-        "max_tokens_conflict": "Max tokens and Max completion tokens disagree; send only max_completion_tokens.",
-        "stream_options_needs_stream": f"{s} need Stream turned on.",
-        "deferred_with_stream": "A deferred request cannot also stream; turn one of them off.",
-        "invalid_json": f"{s} is not valid JSON ({ctx.get('detail')}).",
-        "tool_message_needs_name": f"{_subject(path[:2])} gives tool arguments, so it also needs the tool's name.",
-        "body_not_object": "The request body must be a JSON object.",
-    }
-    return messages.get(code) or f"{s}: {raw or code}"
-
-
 def _dotted(path: Sequence[str | int]) -> str:
     return ".".join(str(p) for p in path)
 
@@ -634,7 +492,7 @@ def _remap(path: list[str | int], origin: Sequence[tuple[int, bool]] | None) -> 
 
 def _field_error(path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | None = None,
                  *, key_error: bool = False, raw: str = "") -> FieldError:
-    return FieldError(_dotted(path), _say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
+    return FieldError(_dotted(path), say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
 
 
 def _to_request_error(exc: ValidationError, origin: Sequence[tuple[int, bool]] | None = None,
