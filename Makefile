@@ -1,6 +1,8 @@
 # The two set-up commands: `make run` and `make test`. Each installs what it needs first.
 UV := $(shell ./scripts/ensure-uv)
 PORT ?= 8501
+# Served on this machine only; `make run HOST=0.0.0.0` serves other machines too.
+HOST ?= 127.0.0.1
 
 .PHONY: install run test test-fast bench
 
@@ -8,7 +10,7 @@ install:
 	$(UV) sync --locked
 
 run: install
-	$(UV) run streamlit run app.py --server.port $(PORT)
+	$(UV) run streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: install
 	./scripts/ensure-chromium
