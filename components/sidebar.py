@@ -213,8 +213,12 @@ def _tool_choice(f: Field, wkey: str, tools: Any) -> Any:
 
 def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -> None:
     if keys.LOGIT_BIAS_ROWS not in st.session_state:
+        # The editor's base rows are set once per session (edits are kept as changes against them), from the
+        # rows remembered in the settings, so a reload of the page brings them back.
+        saved = _store().get("logit_bias.rows") or []
         st.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
-            {"token": pd.Series([], dtype="string"), "bias": pd.Series([], dtype="Int64")})
+            {"token": pd.Series([r["token"] for r in saved], dtype="string"),
+             "bias": pd.Series([r["bias"] for r in saved], dtype="Int64")})
     st.markdown(f.label, help=f.help)
     edited = st.data_editor(
         st.session_state[keys.LOGIT_BIAS_ROWS], key=wkey, num_rows="dynamic",
@@ -228,7 +232,8 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
     rows = [{"token": "" if pd.isna(r["token"]) else str(r["token"]),
              "bias": None if pd.isna(r["bias"]) else int(r["bias"])}
             for r in edited.to_dict("records")]
-    out.logit_bias_rows = [r for r in rows if r["token"].strip() or r["bias"] is not None]
+    out.logit_bias_rows = _remember("logit_bias.rows",
+                                    [r for r in rows if r["token"].strip() or r["bias"] is not None])
     if not caps.tokenize:
         st.caption("This backend cannot look tokens up by text: enter token ids.")
 

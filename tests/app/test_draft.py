@@ -102,3 +102,19 @@ def test_a_store_that_cannot_be_written_warns_and_the_page_keeps_working(
     assert not app.exception
     assert any("not being saved" in w.value for w in app.warning), [w.value for w in app.warning]
     assert app.text_area(key=keys.message_content(0)).value == "Still typing"
+
+
+@pytest.mark.usefixtures("embedded")
+def test_logit_bias_rows_come_back_after_a_reload() -> None:
+    import pandas as pd
+
+    first = _app()
+    draft_id = _draft_id(first)
+    first.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
+        {"token": pd.Series(["Paris", "42"], dtype="string"), "bias": pd.Series([-100, 5], dtype="Int64")})
+    first.run()
+    assert not first.exception, first.exception
+
+    second = _app(draft_id)  # "reload"
+    rows = second.session_state[keys.LOGIT_BIAS_ROWS].to_dict("records")
+    assert [(r["token"], r["bias"]) for r in rows] == [("Paris", -100), ("42", 5)]
