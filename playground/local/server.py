@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 import uuid
@@ -275,14 +276,16 @@ class Gateway:
 
         return f"fp_llamacpp_{xllamacpp.__version__}"
 
+    @functools.cached_property
     def _aliases(self) -> set[str]:
+        """Names the model answers to; computed once (it resolves the file path)."""
         assert self.engine is not None
         g = self.engine.gguf
         names = {self.model_id, model_id_for(g), g.name, g.stem, str(g), str(g.resolve())}
         return {a.lower() for a in names}
 
     def check_model(self, model: Any) -> None:
-        if not isinstance(model, str) or model.lower() not in self._aliases():
+        if not isinstance(model, str) or model.lower() not in self._aliases:
             raise ApiError(404, f"The model {model!r} does not exist; this gateway serves {self.model_id!r}.",
                            param="model", code="model_not_found")
 
@@ -326,7 +329,6 @@ class Gateway:
         clean = _validate(body)
         stream = bool(clean.pop("stream", False))
         include_usage = bool((clean.pop("stream_options", None) or {}).get("include_usage"))
-        self.check_model(clean.get("model"))
         n = int(clean.pop("n", 1) or 1)
         if n > self.settings.max_n:
             raise ApiError(400, f"`n` is at most {self.settings.max_n} on this gateway.", param="n",
