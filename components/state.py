@@ -76,7 +76,7 @@ NOTES = f"{PAGE}.notes"  # non-widget: conversions build_request made on the las
 # --- draft (survives a browser reload) ---------------------------------------------
 DRAFT_PARAM = "draft"  # st.query_params name holding the draft id (a random hex id, never a secret)
 DRAFT_ID = f"{PAGE}.draft.id"  # non-widget: this session's draft id; absent on a new session
-DRAFT_SAVED = f"{PAGE}.draft.saved"  # non-widget: JSON of the draft last saved, to skip unchanged saves
+DRAFT_SAVED = f"{PAGE}.draft.saved"  # non-widget: signature of the draft last saved, to skip unchanged saves
 
 
 def add_answer(run_id: str) -> str:

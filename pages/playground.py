@@ -241,21 +241,31 @@ def _restore_draft() -> None:
     ss[keys.MESSAGES] = draft.messages or [message_editor.blank()]
     ss[keys.SETTINGS] = dict(draft.settings)
     ss[keys.RUNS] = runs
-    ss[keys.DRAFT_SAVED] = draft.model_dump_json()
+    ss[keys.DRAFT_SAVED] = _draft_signature()
+
+
+def _draft_signature() -> str:
+    """What the draft is made of, cheaply: completions by identity, not by their (large) JSON.
+
+    Every widget change reruns the page; serialising 50 runs with logprobs took 1.6 s, so the draft is
+    only built and saved when this signature changes (a completion object is never changed in place).
+    """
+    runs = [{k: (id(v) if k == "completion" else v) for k, v in r.items()} for r in _runs()[:store.MAX_RUNS]]
+    return json.dumps([ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), runs], sort_keys=True, default=str)
 
 
 def _save_draft() -> None:
     """Save the draft when it changed since the last save; a failure is shown, and the page keeps working."""
-    draft = store.make_draft(ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), _runs())
-    dump = draft.model_dump_json()
-    if dump == ss.get(keys.DRAFT_SAVED):
+    signature = _draft_signature()
+    if signature == ss.get(keys.DRAFT_SAVED):
         return
+    draft = store.make_draft(ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), _runs())
     try:
         store.DraftStore().save(ss[keys.DRAFT_ID], draft)
     except errors.StoreError as exc:
         st.warning(f"Your work is not being saved, so a reload would lose it: {exc}", icon=":material/warning:")
         return
-    ss[keys.DRAFT_SAVED] = dump
+    ss[keys.DRAFT_SAVED] = signature
 
 
 def _clear_errors() -> None:
