@@ -153,14 +153,21 @@ def _response_format(f: Field, wkey: str, out: Values) -> Any:
                         help="The JSON Schema the answer must match (the schema itself, or "
                              '{"name", "schema", "strict"}).')
     _remember("response_format.schema", text)
+    schema = _parse_json(text, "response_format.json_schema", out)
+    return None if schema is _INVALID else {"type": "json_schema", "json_schema": schema}
+
+
+_INVALID = object()
+
+
+def _parse_json(text: str, path: str, out: Values) -> Any:
+    """The JSON typed into a text area, or _INVALID with an error recorded next to the field at `path`."""
     try:
-        schema = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        out.errors.append(errors.FieldError("response_format.json_schema",
-                                            f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
+        out.errors.append(errors.FieldError(path, f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
                                             "json_invalid"))
-        return None
-    return {"type": "json_schema", "json_schema": schema}
+        return _INVALID
 
 
 def _fill_example_tools() -> None:
@@ -175,13 +182,8 @@ def _tools(f: Field, wkey: str, out: Values) -> Any:
     _remember(f.key, text)
     if not text.strip():
         return None
-    try:
-        tools = json.loads(text)
-    except json.JSONDecodeError as exc:
-        out.errors.append(errors.FieldError("tools", f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
-                                            "json_invalid"))
-        return None
-    return tools
+    tools = _parse_json(text, "tools", out)
+    return None if tools is _INVALID else tools
 
 
 def tool_names(tools: Any) -> list[str]:
