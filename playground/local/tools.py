@@ -13,7 +13,8 @@ SmolLM2's template has no tool syntax, so the gateway does the work itself, as p
 
 Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/test_tools.py).
 With `get_weather` and `add` offered: `auto` picked the right tool for 6 of 7 tool questions (5 of 7
-with the right arguments: "Seoul" sometimes comes out as "S Korea" when two tools are listed) but
+with the right arguments; those runs reused llama.cpp's prompt cache, which made "Seoul" come out as
+"S Korea" at times — with the cache off, as the gateway now runs, it is "Seoul" every time) but
 answered in text for only 2 of 5 chit-chat prompts; `required` and a named function gave a
 schema-valid call 12 of 12 times (the grammar guarantees it unless `max_completion_tokens` cuts it).
 
@@ -24,7 +25,8 @@ schema-valid call 12 of 12 times (the grammar guarantees it unless `max_completi
 - After a tool result (the last message has role "tool") under `auto`, nothing is constrained and no
   tools are described: the model answers the user in plain text from the result. Asked to choose
   again (constrained, with the reply branch) it called `get_weather` for Seoul again 4 times of 4,
-  which would loop forever; multi-step tool use is out of a 135M model's reach. `required` and a named function stay constrained there too, because the caller demanded a call.
+  which would loop forever; multi-step tool use is out of a 135M model's reach. `required` and a
+  named function stay constrained there too, because the caller demanded a call.
 - `none` drops the tools and constrains nothing; prior tool messages are still rendered as text.
 - If the request also has `response_format`, the tools win while a call is constrained (one grammar
   per request); whenever nothing is constrained, the caller's `response_format` is passed through.

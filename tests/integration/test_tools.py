@@ -61,7 +61,6 @@ def test_auto_is_the_default(api: httpx.Client, gateway: Gateway) -> None:
 
 
 def test_auto_picks_the_matching_tool_among_several(api: httpx.Client, gateway: Gateway) -> None:
-    # Tokyo, not Seoul: with two tools listed the model sometimes writes "S Korea" for Seoul (measured).
     weather = ask(api, gateway, "Weather in Tokyo please", tools=[GET_WEATHER, ADD])
     assert the_call(weather, GET_WEATHER)["city"] == "Tokyo"
     add = ask(api, gateway, "What is 12 plus 30?", tools=[GET_WEATHER, ADD])
