@@ -35,22 +35,22 @@ class Live:
                     st.markdown(f"**Choice {i + 1}**")
                 if self.thinking.get(i):
                     st.caption(self.thinking[i])
-                st.markdown(_md(self.texts.get(i, "")) + (" ▌" if cursor else ""))
+                st.markdown(as_markdown(self.texts.get(i, "")) + (" ▌" if cursor else ""))
             if note:
                 st.warning(note)
 
 
-def _md(text: str) -> str:
+def as_markdown(text: str) -> str:
     """Model text shown as written: keep line breaks, no accidental Markdown headings from '#'."""
     return text.replace("\n", "  \n") if text else "_(no text)_"
 
 
 def _block(block: ContentBlock, n: int) -> None:
     if block.type == "text":
-        st.markdown(_md(block.text or ""))
+        st.markdown(as_markdown(block.text or ""))
     elif block.type == "thinking":
         with st.expander("Thinking", icon=":material/psychology:"):
-            st.markdown(_md(block.thinking or ""))
+            st.markdown(as_markdown(block.thinking or ""))
             if block.signature:
                 st.caption(f"signature: `{block.signature}`")
     elif block.type == "tool_use":

@@ -209,7 +209,7 @@ def _show_run(run: dict[str, Any]) -> None:
     else:
         partial = run.get("partial") or {}
         for i in sorted(partial):
-            st.markdown(response_view._md(partial[i]))
+            st.markdown(response_view.as_markdown(partial[i]))
         st.warning(f"This run did not finish ({status}): {run.get('error') or 'stopped'}. "
                    "Text received so far is kept above." if partial else
                    f"This run did not finish ({status}): {run.get('error') or 'stopped'}.")
