@@ -481,6 +481,6 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """
     safe = frame.copy()
     for name in safe.columns:
-        if safe[name].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(safe[name]) or pd.api.types.is_bool_dtype(safe[name])):
             safe[name] = safe[name].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
     return safe.to_csv(index=False).encode("utf-8")
