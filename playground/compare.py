@@ -528,7 +528,9 @@ class ComparisonJob:
     """A comparison running on a background thread, for a page that polls (`st.fragment(run_every=…)`).
 
     `snapshot()` is the comparison so far (pending and running columns included); `cancel()` stops it,
-    keeping what finished; `result` is the finished Comparison (None until then).
+    keeping what finished; `result` is the finished Comparison (None until then). Every delta updates
+    the snapshot (storing it is cheap; the page's own poll interval is the throttle), and `on_update`
+    hears each one too.
     """
 
     def __init__(
@@ -567,6 +569,7 @@ class ComparisonJob:
                 client_for,
                 concurrency=concurrency,
                 on_update=self._update,
+                update_every_s=0,
                 cancel=self._cancel,
                 base_body=self._base_body,
             )
