@@ -1,0 +1,503 @@
+"""Altair charts of an answer's token probabilities and of usage across runs, with their Streamlit pieces.
+
+Two kinds of functions:
+- chart builders (`strip_chart`, `alternatives_chart`, `along_chart`, `usage_chart`, `strip_layout`) take
+  analysis frames and return Altair charts; they never touch Streamlit, so the bench and tests time them alone;
+- views (`probability_view`, `usage_metrics`, `usage_view`) draw with Streamlit. Every widget key is built
+  from the caller's `key_prefix` (see `keys_for`), so a page can place several views side by side.
+
+Token text is untrusted model output: it reaches the screen only as Altair text marks, select box options,
+`st.text` and data frames, never through Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from playground import analysis
+from playground.analysis import LogprobSummary, RunStats
+from playground.response import Completion
+
+__all__ = [
+    "ViewKeys",
+    "along_chart",
+    "alternatives_chart",
+    "chart_bytes",
+    "keys_for",
+    "probability_view",
+    "strip_chart",
+    "strip_layout",
+    "usage_chart",
+    "usage_metrics",
+    "usage_view",
+]
+
+# One accessible, perceptually even colour scale (readable in greyscale and by colour-blind people) for
+# every "probability of the chosen token": dark purple = unlikely, yellow = certain.
+SCHEME = "viridis"
+DARK_BELOW = 0.45  # viridis is dark under this probability: text on it is white, black above
+CHOSEN_COLOUR = "#d95f02"
+OTHER_COLOUR = "#9e9e9e"
+FONT_PX = 13
+CHAR_PX = FONT_PX * 0.6  # width of one monospace character (0.6 em in common monospace fonts)
+PAD_PX = 3  # inside each token box, either side
+GAP_PX = 2  # between token boxes
+ROW_PX = 22
+
+
+# --------------------------------------------------------------------------------------------
+# keys
+
+
+@dataclass(frozen=True)
+class ViewKeys:
+    """Widget keys of one probability view (and its usage chart), all under the page's key_prefix."""
+
+    prefix: str
+
+    @property
+    def choice(self) -> str:
+        return f"{self.prefix}.choice"
+
+    def strip(self, choice: int) -> str:
+        return f"{self.prefix}.c{choice}.strip"
+
+    def token(self, choice: int) -> str:
+        """The select box of tokens (its value is the token's 0-based position)."""
+        return f"{self.prefix}.c{choice}.token"
+
+    def download(self, chart: str, fmt: str) -> str:
+        return f"{self.prefix}.download.{chart}.{fmt}"
+
+
+def keys_for(key_prefix: str) -> ViewKeys:
+    """The keys a view with this prefix uses, for tests and pages that address its widgets."""
+    return ViewKeys(key_prefix)
+
+
+# --------------------------------------------------------------------------------------------
+# chart builders (no Streamlit)
+
+
+def _pct(p: float) -> str:
+    """A probability as a percentage that stays informative for tiny values (0.049 %, not 0.0 %)."""
+    if pd.isna(p):
+        return "—"
+    if 0 < p < 0.001:
+        return f"{p * 100:.2g}%"
+    return f"{p:.1%}"
+
+
+def _width(text: str) -> int:
+    """Monospace columns a text takes: East Asian wide characters and emoji take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def strip_layout(frame: pd.DataFrame, wrap: int = 80) -> pd.DataFrame:
+    """The token frame with pixel boxes (x0, x1, y0, y1, yc) laying tokens out as wrapped lines of text.
+
+    A line holds about `wrap` characters; a token holding a newline ends its line, as in the answer.
+    """
+    limit = wrap * CHAR_PX
+    x = 0.0
+    row = 0
+    xs0: list[float] = []
+    xs1: list[float] = []
+    rows: list[int] = []
+    for token, raw in zip(frame["token"], frame["text"], strict=True):
+        w = _width(token) * CHAR_PX + 2 * PAD_PX
+        if x > 0 and x + w > limit:
+            row, x = row + 1, 0.0
+        xs0.append(x)
+        xs1.append(x + w)
+        rows.append(row)
+        x += w + GAP_PX
+        if "\n" in raw:
+            row, x = row + 1, 0.0
+    out = frame.copy()
+    out["x0"] = xs0
+    out["x1"] = xs1
+    out["y0"] = [r * ROW_PX for r in rows]
+    out["y1"] = [r * ROW_PX + ROW_PX - GAP_PX for r in rows]
+    out["yc"] = [r * ROW_PX + (ROW_PX - GAP_PX) / 2 for r in rows]
+    return out
+
+
+_TOKEN_TOOLTIP = [
+    alt.Tooltip("position:Q", title="position"),
+    alt.Tooltip("token:N", title="token"),
+    alt.Tooltip("probability:Q", title="probability", format=".1%"),
+    alt.Tooltip("logprob:Q", title="logprob", format=".3f"),
+    alt.Tooltip("rank:Q", title="rank among alternatives"),
+    alt.Tooltip("entropy_bits:Q", title="entropy of top-k (bits)", format=".2f"),
+]
+
+_STRIP_COLUMNS = ["position", "token", "probability", "logprob", "rank", "entropy_bits", "x0", "x1", "y0", "y1", "yc"]
+
+
+def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int = 80) -> alt.LayerChart:
+    """The answer as boxes of tokens coloured by probability, with a legend; a click selects a token.
+
+    The selection parameter is named "token" and holds the clicked token's `position`.
+    """
+    data = strip_layout(frame, wrap)[_STRIP_COLUMNS]
+    data = data.astype({"rank": "float64"})  # NA -> NaN: plain JSON for Vega
+    rows = int(data["y1"].max() // ROW_PX) + 1 if len(data) else 1
+    width = max(int(data["x1"].max()) if len(data) else 0, 200)
+    pick = alt.selection_point(name="token", fields=["position"], on="click", clear="dblclick")
+    base = alt.Chart(data).encode(tooltip=_TOKEN_TOOLTIP)
+    boxes = (
+        base.mark_rect(cornerRadius=3, cursor="pointer")
+        .encode(
+            x=alt.X("x0:Q", scale=None, axis=None),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", scale=None, axis=None),
+            y2="y1:Q",
+            color=alt.Color(
+                "probability:Q",
+                scale=alt.Scale(scheme=SCHEME, domain=[0, 1]),
+                legend=alt.Legend(
+                    title="Probability of the chosen token", format="%", orient="top", direction="horizontal", gradientLength=240
+                ),
+            ),
+            stroke=alt.condition(
+                f"datum.position == {-1 if selected is None else int(selected)}", alt.value("#e8175d"), alt.value(None)
+            ),
+            strokeWidth=alt.condition(
+                f"datum.position == {-1 if selected is None else int(selected)}", alt.value(3), alt.value(0)
+            ),
+        )
+        .add_params(pick)
+    )
+    text = base.mark_text(
+        align="left", baseline="middle", font="monospace", fontSize=FONT_PX, dx=PAD_PX, cursor="pointer"
+    ).encode(
+        x=alt.X("x0:Q", scale=None, axis=None),
+        y=alt.Y("yc:Q", scale=None, axis=None),
+        text="token:N",
+        color=alt.condition(f"datum.probability < {DARK_BELOW}", alt.value("white"), alt.value("black")),
+    )
+    return alt.layer(boxes, text).properties(width=width, height=rows * ROW_PX, title="Tokens by probability")
+
+
+def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at this position") -> alt.LayerChart:
+    """Bars of the alternatives' probabilities, most likely on top, the chosen one in its own colour and labelled."""
+    data = frame[["rank", "token", "probability", "logprob", "chosen"]].copy()
+    data["rank"] = data["rank"].astype("float64")
+    data["label"] = [f"{'–' if pd.isna(r) else int(r)} · {t}" for r, t in zip(data["rank"], data["token"], strict=True)]
+    data["note"] = [_pct(p) + ("  ← chosen" if c else "") for p, c in zip(data["probability"], data["chosen"], strict=True)]
+    data["kind"] = ["chosen" if c else "alternative" for c in data["chosen"]]
+    order = data["label"].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFont="monospace", labelLimit=240)),
+        tooltip=[
+            alt.Tooltip("token:N"),
+            alt.Tooltip("probability:Q", format=".2%"),
+            alt.Tooltip("logprob:Q", format=".3f"),
+            alt.Tooltip("chosen:N"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="probability"),
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=["chosen", "alternative"], range=[CHOSEN_COLOUR, OTHER_COLOUR]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+    )
+    notes = base.mark_text(align="left", dx=4).encode(x="probability:Q", text="note:N")
+    return alt.layer(bars, notes).properties(width=360, height=max(22 * len(data), 60), title=title)
+
+
+def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.LayerChart:
+    """Probability of each chosen token (left axis) and entropy of its top-k in bits (right axis) along the answer."""
+    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "entropy (bits)"})
+    long = data.melt(
+        id_vars=["position", "token"], value_vars=["probability", "entropy (bits)"], var_name="measure", value_name="value"
+    ).dropna(subset=["value"])
+    colour = alt.Color(
+        "measure:N",
+        scale=alt.Scale(domain=["probability", "entropy (bits)"], range=["#3b528b", CHOSEN_COLOUR]),
+        legend=alt.Legend(title=None, orient="top"),
+    )
+    x = alt.X("position:Q", title="token position", axis=alt.Axis(tickMinStep=1))
+    tooltip = [alt.Tooltip("position:Q"), alt.Tooltip("token:N"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=".3f")]
+    prob = (
+        alt.Chart(long)
+        .transform_filter("datum.measure == 'probability'")
+        .mark_line(point=len(data) <= 200, interpolate="step-after")
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=colour,
+            tooltip=tooltip,
+        )
+    )
+    entropy = (
+        alt.Chart(long)
+        .transform_filter("datum.measure == 'entropy (bits)'")
+        .mark_line(strokeDash=[4, 2], interpolate="step-after")
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title="entropy of top-k (bits)", scale=alt.Scale(zero=True), axis=alt.Axis(orient="right")),
+            color=colour,
+            tooltip=tooltip,
+        )
+    )
+    layers: list[alt.Chart] = [prob, entropy]
+    chart = alt.layer(*layers).resolve_scale(y="independent")
+    if selected is not None:
+        rule = alt.Chart(pd.DataFrame({"position": [selected]})).mark_rule(color="#e8175d", strokeWidth=2).encode(x="position:Q")
+        chart = alt.layer(prob, entropy, rule).resolve_scale(y="independent")
+    return chart.properties(width=640, height=200, title="Along the answer")
+
+
+_USAGE_PANELS = {
+    "tokens": ["input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens"],
+    "seconds": ["ttft_s", "total_s"],
+    "tokens/s": ["tokens_per_s"],
+}
+_USAGE_NAMES = {
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "cached_tokens": "cached",
+    "reasoning_tokens": "reasoning",
+    "ttft_s": "time to first token",
+    "total_s": "total time",
+    "tokens_per_s": "tokens/s",
+}
+
+
+def usage_chart(frame: pd.DataFrame) -> alt.VConcatChart:
+    """Tokens, times and speed of each run (a usage_frame), one bar group per run in the given order."""
+    order = frame["series"].tolist()
+    charts: list[alt.Chart] = []
+    for panel, columns in _USAGE_PANELS.items():
+        long = frame[["run", "series", *columns]].melt(id_vars=["run", "series"], var_name="measure", value_name="value")
+        long["value"] = pd.to_numeric(long["value"], errors="coerce").astype("float64")
+        long = long.dropna(subset=["value"])
+        long["measure"] = long["measure"].map(_USAGE_NAMES)
+        names = [_USAGE_NAMES[c] for c in columns]
+        charts.append(
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                x=alt.X("series:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+                xOffset=alt.XOffset("measure:N", sort=names),
+                y=alt.Y("value:Q", title=panel),
+                color=alt.Color(
+                    "measure:N", sort=names, scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(title=panel, orient="right")
+                ),
+                tooltip=[alt.Tooltip("series:N", title="run"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=",.3~f")],
+            )
+            .properties(width=max(80 * len(order), 240), height=130)
+        )
+    return alt.vconcat(*charts).resolve_scale(color="independent").properties(title="Usage and speed per run")
+
+
+def chart_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
+    """The chart as "svg" or "png" bytes, rendered offline by vl-convert."""
+    buf = io.BytesIO() if fmt == "png" else io.StringIO()
+    chart.save(buf, format=fmt, **({"scale_factor": 2} if fmt == "png" else {}))
+    value = buf.getvalue()
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Streamlit views
+
+
+def _downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, *, keys: ViewKeys, name: str, stem: str) -> None:
+    """SVG, PNG and CSV buttons; the images are rendered only when clicked (vl-convert takes a while)."""
+
+    def image(fmt: str) -> Callable[[], bytes]:
+        return lambda: chart_bytes(chart, fmt)
+
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "SVG",
+            image("svg"),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            key=keys.download(name, "svg"),
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "PNG",
+            image("png"),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            key=keys.download(name, "png"),
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "CSV",
+            analysis.csv_bytes(frame),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            key=keys.download(name, "csv"),
+            icon=":material/table:",
+            on_click="ignore",
+        )
+
+
+def _on_strip_click(strip_key: str, token_key: str) -> None:
+    """A click on the strip sets the select box, so both ways of choosing agree."""
+    state = st.session_state.get(strip_key)
+    points = (state or {}).get("selection", {}).get("token") or []
+    if points and isinstance(points[0], dict) and "position" in points[0]:
+        st.session_state[token_key] = int(points[0]["position"])
+
+
+def _summary_metrics(s: LogprobSummary) -> None:
+    cols = st.columns(4)
+    cols[0].metric(
+        "Mean log-probability",
+        f"{s.mean_logprob:.3f}" if s.mean_logprob is not None else "—",
+        help="Natural log, averaged over the tokens with a finite logprob.",
+    )
+    cols[1].metric(
+        "Perplexity",
+        f"{s.perplexity:.2f}" if s.perplexity is not None else "—",
+        help="exp(−mean log-probability): 1 means the model was sure of every token.",
+    )
+    cols[2].metric("Tokens below 50 %", f"{s.below_half} of {s.tokens}")
+    cols[3].metric(
+        "Mean entropy (top-k)",
+        f"{s.mean_entropy_bits:.2f} bits" if s.mean_entropy_bits is not None else "—",
+        help="Entropy of the alternatives the API returned, renormalised over them: a lower bound on the model's uncertainty.",
+    )
+    if s.unscored_tokens:
+        st.caption(f"{s.unscored_tokens} token(s) came without a finite logprob and are left out of the mean.")
+
+
+def _token_label(frame: pd.DataFrame) -> Callable[[int], str]:
+    tokens = frame["token"].tolist()
+    probs = frame["probability"].tolist()
+    return lambda p: f"{p} · {tokens[p]} · {_pct(probs[p])}"
+
+
+def _alternatives_text(alts: pd.DataFrame, position: int, token: str) -> str:
+    """The alternatives as plain lines (shown with st.text: readable on screen and by tests, never Markdown)."""
+    lines = [f"Alternatives at position {position} (chosen: {token})"]
+    for row in alts.itertuples():
+        rank = "–" if pd.isna(row.rank) else str(int(row.rank))
+        lines.append(f"{rank:>2}. {row.token}  {_pct(row.probability)}" + ("  ← chosen" if row.chosen else ""))
+    return "\n".join(lines)
+
+
+def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80, lowest_n: int = 8) -> int | None:
+    """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
+
+    n > 1: a radio picks the choice. Returns the chosen token's position (None without logprobs).
+    Widget keys: `keys_for(key_prefix)`; the select box of tokens is `keys_for(key_prefix).token(choice)`.
+    """
+    keys = keys_for(key_prefix)
+    choices = analysis.choices_with_logprobs(completion)
+    if not choices:
+        st.info(analysis.NO_LOGPROBS, icon=":material/info:")
+        return None
+    choice = choices[0]
+    if len(choices) > 1:
+        choice = st.radio("Choice", choices, format_func=lambda i: f"Choice {i + 1}", horizontal=True, key=keys.choice)
+    frame = analysis.token_frame(completion, choice)
+    s = analysis.summary(completion, choice, lowest_n=lowest_n, frame=frame)
+    _summary_metrics(s)
+
+    token_key, strip_key = keys.token(choice), keys.strip(choice)
+    positions = frame["position"].tolist()
+    if st.session_state.get(token_key) not in positions:
+        st.session_state[token_key] = s.lowest[0].position if s.lowest else 0
+    selected = int(st.session_state[token_key])
+
+    strip = strip_chart(frame, selected=selected, wrap=wrap)
+    st.altair_chart(
+        strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content"
+    )
+    st.caption(
+        "Click a token, or pick it below, to see the alternatives the model considered there. "
+        "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
+    )
+    _downloads(strip, frame, keys=keys, name="strip", stem=f"tokens-choice{choice + 1}")
+
+    selected = st.selectbox("Token", positions, format_func=_token_label(frame), key=token_key)
+    alts = analysis.alternatives_frame(completion, selected, choice)
+    if alts.empty:
+        st.caption("No alternatives at this position: run with top_logprobs above 0 to see them.")
+    else:
+        chart = alternatives_chart(alts, title=f"Alternatives at position {selected}")
+        st.altair_chart(chart, width="content")
+        st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
+        _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
+
+    along = along_chart(frame, selected=selected)
+    st.altair_chart(along, width="stretch")
+    _downloads(along, frame, keys=keys, name="along", stem=f"along-choice{choice + 1}")
+
+    if s.lowest:
+        st.caption(f"Lowest-confidence tokens (the {len(s.lowest)} least likely)")
+        lowest = pd.DataFrame([t.model_dump() for t in s.lowest])
+        st.dataframe(
+            lowest,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "position": st.column_config.NumberColumn("position"),
+                "token": st.column_config.TextColumn("token"),
+                "probability": st.column_config.NumberColumn("probability", format="percent"),
+                "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
+                "best_alternative": st.column_config.TextColumn("model preferred"),
+                "best_alternative_probability": st.column_config.NumberColumn("its probability", format="percent"),
+            },
+        )
+    return selected
+
+
+def usage_metrics(rows: Sequence[RunStats]) -> None:
+    """One cell's usage and timing as metrics (its run row), and a table per choice when n > 1. No widgets."""
+    run = next((r for r in rows if r.choice is None), rows[0] if rows else None)
+    if run is None:
+        return
+
+    def number(v: int | float | None, fmt: str) -> str:
+        return "—" if v is None else format(v, fmt)
+
+    frame = analysis.usage_frame([run])
+    speed = frame["tokens_per_s"].iloc[0]
+    cols = st.columns(7)
+    cols[0].metric("Input tokens", number(run.input_tokens, ","))
+    cols[1].metric("Output tokens", number(run.output_tokens, ","))
+    cols[2].metric("Cached tokens", number(run.cached_tokens, ","))
+    cols[3].metric("Reasoning tokens", number(run.reasoning_tokens, ","))
+    cols[4].metric("Time to first token", number(run.ttft_s, ".2f") + (" s" if run.ttft_s is not None else ""))
+    cols[5].metric("Total time", number(run.total_s, ".2f") + (" s" if run.total_s is not None else ""))
+    cols[6].metric(
+        "Tokens/s",
+        "—" if pd.isna(speed) else f"{speed:.1f}",
+        help="Output tokens over the total time (end to end) unless the page measured it otherwise.",
+    )
+    per_choice = [r for r in rows if r.choice is not None]
+    if per_choice:
+        table = analysis.usage_frame(per_choice)[["choice", "output_tokens", "ttft_s", "total_s", "tokens_per_s"]]
+        table["choice"] = table["choice"] + 1
+        st.dataframe(table, hide_index=True, width="content")
+
+
+def usage_view(rows: Sequence[RunStats], *, key_prefix: str) -> None:
+    """The usage and speed chart across runs (rows in the order to draw), with its downloads."""
+    if not rows:
+        st.caption("No runs yet: usage and speed appear here after a run.")
+        return
+    frame = analysis.usage_frame(rows)
+    chart = usage_chart(frame)
+    st.altair_chart(chart, width="content")
+    _downloads(chart, frame, keys=keys_for(key_prefix), name="usage", stem="usage")
