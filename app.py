@@ -3,4 +3,7 @@
 import streamlit as st
 
 st.set_page_config(page_title="Chat Completions Playground", page_icon=":material/chat:", layout="wide")
-st.navigation([st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True)]).run()
+st.navigation([
+    st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
+    st.Page("pages/notebooks.py", title="Notebooks", icon=":material/folder_open:"),
+]).run()

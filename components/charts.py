@@ -184,7 +184,8 @@ def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int =
         text="token:N",
         color=alt.condition(f"datum.probability < {DARK_BELOW}", alt.value("white"), alt.value("black")),
     )
-    return alt.layer(boxes, text).properties(width=width, height=rows * ROW_PX, title="Tokens by probability")
+    chart = alt.layer(boxes, text).properties(width=width, height=rows * ROW_PX, title="Tokens by probability")
+    return chart.configure_view(strokeWidth=0)
 
 
 def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at this position") -> alt.LayerChart:
@@ -232,7 +233,7 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
     prob = (
         alt.Chart(long)
         .transform_filter("datum.measure == 'probability'")
-        .mark_line(point=len(data) <= 200, interpolate="step-after")
+        .mark_line(point=len(data) <= 200)
         .encode(
             x=x,
             y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
@@ -243,7 +244,7 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
     entropy = (
         alt.Chart(long)
         .transform_filter("datum.measure == 'entropy (bits)'")
-        .mark_line(strokeDash=[4, 2], interpolate="step-after")
+        .mark_line(strokeDash=[4, 2])
         .encode(
             x=x,
             y=alt.Y("value:Q", title="entropy of top-k (bits)", scale=alt.Scale(zero=True), axis=alt.Axis(orient="right")),
@@ -252,10 +253,10 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
         )
     )
     layers: list[alt.Chart] = [prob, entropy]
-    chart = alt.layer(*layers).resolve_scale(y="independent")
     if selected is not None:
-        rule = alt.Chart(pd.DataFrame({"position": [selected]})).mark_rule(color="#e8175d", strokeWidth=2).encode(x="position:Q")
-        chart = alt.layer(prob, entropy, rule).resolve_scale(y="independent")
+        rule = alt.Chart(pd.DataFrame({"position": [selected]})).mark_rule(color="#e8175d", strokeWidth=2)
+        layers.append(rule.encode(x="position:Q"))
+    chart = alt.layer(*layers).resolve_scale(y="independent")
     return chart.properties(width=640, height=200, title="Along the answer")
 
 
@@ -285,20 +286,23 @@ def usage_chart(frame: pd.DataFrame) -> alt.VConcatChart:
         long = long.dropna(subset=["value"])
         long["measure"] = long["measure"].map(_USAGE_NAMES)
         names = [_USAGE_NAMES[c] for c in columns]
-        charts.append(
-            alt.Chart(long)
-            .mark_bar()
-            .encode(
-                x=alt.X("series:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-                xOffset=alt.XOffset("measure:N", sort=names),
-                y=alt.Y("value:Q", title=panel),
-                color=alt.Color(
-                    "measure:N", sort=names, scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(title=panel, orient="right")
-                ),
-                tooltip=[alt.Tooltip("series:N", title="run"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=",.3~f")],
-            )
-            .properties(width=max(80 * len(order), 240), height=130)
-        )
+        encoding: dict[str, object] = {
+            "x": alt.X(
+                "series:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)
+            ),
+            "y": alt.Y("value:Q", title=panel),
+            "color": alt.Color(
+                "measure:N",
+                sort=names,
+                scale=alt.Scale(domain=names, scheme="tableau10"),
+                legend=alt.Legend(title=panel, orient="right"),
+            ),
+            "tooltip": [alt.Tooltip("series:N", title="run"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=",.3~f")],
+        }
+        if len(names) > 1:
+            encoding["xOffset"] = alt.XOffset("measure:N", sort=names, scale=alt.Scale(domain=names))
+        chart = alt.Chart(long).mark_bar().encode(**encoding)
+        charts.append(chart.properties(width=max(80 * len(order), 240), height=130))
     return alt.vconcat(*charts).resolve_scale(color="independent").properties(title="Usage and speed per run")
 
 

@@ -1,7 +1,8 @@
-"""Draws a `Completion` as the seed's Response Datas: content blocks, stop reason, usage, raw JSON.
+"""Draws a `Completion` as the seed's Response Datas: content blocks, stop reason, usage, ids, raw JSON.
 
-`live` shows text while it streams (the page feeds it deltas); `render` shows the finished answer.
-Only drawing here; the page does the HTTP.
+`answer` shows what the model said (text, thinking, tool calls; a tab per choice when n > 1) with a
+"raw text" switch; `render` shows the rest of the Response Datas. Model text is untrusted: it goes
+through `safe_markdown` or is shown as plain text, tool names and arguments as code.
 """
 
 from __future__ import annotations
@@ -11,94 +12,82 @@ from typing import Any
 
 import streamlit as st
 
+from components import state as keys
+from components.text import safe_markdown
 from playground.response import Choice, Completion, ContentBlock
 
-
-class Live:
-    """Text of every choice as it arrives, redrawn in one placeholder (st.write_stream takes one stream only)."""
-
-    def __init__(self) -> None:
-        self.placeholder = st.empty()
-        self.texts: dict[int, str] = {}
-        self.thinking: dict[int, str] = {}
-
-    def add(self, choice: int, text: str, *, thinking: bool = False) -> None:
-        target = self.thinking if thinking else self.texts
-        target[choice] = target.get(choice, "") + text
-        self.draw(cursor=True)
-
-    def draw(self, *, cursor: bool = False, note: str | None = None) -> None:
-        with self.placeholder.container():
-            many = len(set(self.texts) | set(self.thinking)) > 1
-            for i in sorted(set(self.texts) | set(self.thinking)):
-                if many:
-                    st.markdown(f"**Choice {i + 1}**")
-                if self.thinking.get(i):
-                    st.caption(self.thinking[i])
-                st.markdown(as_markdown(self.texts.get(i, "")) + (" ▌" if cursor else ""))
-            if note:
-                st.warning(note)
+SEED_TITLE = "Response Datas"
+SEED_EXPLAINED = "What the API returned, in the field names of the reference document: content blocks, stop reason, usage."
 
 
-def as_markdown(text: str) -> str:
-    """Model text shown as written: keep line breaks, no accidental Markdown headings from '#'."""
-    return text.replace("\n", "  \n") if text else "_(no text)_"
-
-
-def _block(block: ContentBlock, n: int) -> None:
+def _block(block: ContentBlock, raw: bool) -> None:
     if block.type == "text":
-        st.markdown(as_markdown(block.text or ""))
+        if raw:
+            st.text(block.text or "")
+        else:
+            st.markdown(safe_markdown(block.text or ""))
     elif block.type == "thinking":
         with st.expander("Thinking", icon=":material/psychology:"):
-            st.markdown(as_markdown(block.thinking or ""))
+            st.text(block.thinking or "")
             if block.signature:
-                st.caption(f"signature: `{block.signature}`")
+                st.caption("signature:")
+                st.code(block.signature, language=None)
     elif block.type == "tool_use":
-        st.markdown(f":material/build: Tool call **`{block.name}`**" + (f" · id `{block.id}`" if block.id else ""))
-        st.json(block.input or {}, expanded=True)
+        st.caption(":material/build: Tool call" + (f" · id {block.id}" if block.id else ""))
+        st.code(f"{block.name}({json.dumps(block.input or {}, ensure_ascii=False)})", language=None, wrap_lines=True)
 
 
-def _choice(content: list[ContentBlock], stop_reason: str | None, stop_sequence: str | None) -> None:
-    if not content:
-        st.markdown("_(the model returned no content)_")
-    for n, block in enumerate(content):
-        _block(block, n)
-    facts = [f"stop reason: **{stop_reason or '—'}**"]
-    if stop_sequence:
-        facts.append(f"stop sequence: **{json.dumps(stop_sequence)}**")
+def _choices(completion: Completion) -> list[Choice]:
+    return completion.choices or [Choice(index=0, content=completion.content, stop_reason=completion.stop_reason,
+                                         stop_sequence=completion.stop_sequence, logprobs=None)]
+
+
+def _choice(c: Choice, raw: bool) -> None:
+    if not c.content:
+        st.caption("(the model returned no content)")
+    for block in c.content:
+        _block(block, raw)
+    facts = [f"stop reason: {c.stop_reason or '—'}"]
+    if c.stop_sequence:
+        facts.append(f"stop sequence: {json.dumps(c.stop_sequence)}")
     st.caption(" · ".join(facts))
 
 
-def render(completion: Completion) -> None:
-    """The whole answer: choices (tabs when n > 1), usage metrics, ids and the raw JSON."""
-    choices: list[Choice] = completion.choices or [
-        Choice(index=0, content=completion.content, stop_reason=completion.stop_reason,
-               stop_sequence=completion.stop_sequence, logprobs=None)]
-    if len(choices) > 1:
-        tabs = st.tabs([f"Choice {c.index + 1}" for c in choices])
-        for tab, c in zip(tabs, choices, strict=True):
-            with tab:
-                _choice(c.content, c.stop_reason, c.stop_sequence)
-    else:
-        _choice(choices[0].content, choices[0].stop_reason, choices[0].stop_sequence)
+def answer(completion: Completion, *, key: str) -> None:
+    """What the model answered, as an assistant bubble (tabs when n > 1)."""
+    with st.chat_message("assistant", avatar=":material/smart_toy:"):
+        raw = st.toggle("Show raw text", key=keys.cell_action(key, "raw"),
+                        help="The text exactly as the model wrote it, without Markdown formatting")
+        choices = _choices(completion)
+        if len(choices) > 1:
+            for tab, c in zip(st.tabs([f"Choice {c.index + 1}" for c in choices]), choices, strict=True):
+                with tab:
+                    _choice(c, raw)
+        else:
+            _choice(choices[0], raw)
+
+
+def render(completion: Completion, *, key: str) -> None:
+    """The Response Datas beside the answer: usage, ids, the normalised and the raw JSON."""
+    st.caption(SEED_EXPLAINED)
     u = completion.usage
     cols = st.columns(4)
     cols[0].metric("Input tokens", u.input_tokens)
     cols[1].metric("Output tokens", u.output_tokens)
     cols[2].metric("Cache read input tokens", u.cache_read_input_tokens)
     cols[3].metric("Reasoning tokens", u.reasoning_tokens)
-    ids = [f"id `{completion.id}`", f"model `{completion.model}`"]
+    ids = [f"id: {completion.id}", f"model: {completion.model}"]
     if completion.created:
-        ids.append(f"created {completion.created}")
+        ids.append(f"created: {completion.created}")
     if completion.request_id:
-        ids.append(f"request_id `{completion.request_id}`")
+        ids.append(f"request_id: {completion.request_id}")
     if completion.system_fingerprint:
-        ids.append(f"fingerprint `{completion.system_fingerprint}`")
-    st.caption(" · ".join(ids))
-    with st.expander("Response Datas (normalised JSON)"):
-        st.json(completion.model_dump(exclude={"raw"}, exclude_none=True), expanded=2)
-    with st.expander("Raw JSON from the server"):
-        st.json(_jsonable(completion.raw), expanded=1)
+        ids.append(f"fingerprint: {completion.system_fingerprint}")
+    st.text(" · ".join(ids))
+    st.caption(f"{SEED_TITLE} (normalised JSON)")
+    st.json(completion.model_dump(exclude={"raw"}, exclude_none=True), expanded=2)
+    st.caption("Raw JSON from the server")
+    st.json(_jsonable(completion.raw), expanded=1)
 
 
 def _jsonable(raw: Any) -> Any:

@@ -240,41 +240,6 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
         st.caption("This backend cannot look tokens up by text: enter token ids.")
 
 
-def resolve_logit_bias(rows: Sequence[dict[str, Any]], tokenize: Callable[[str], list[int]] | None
-                       ) -> dict[str, int] | None:
-    """Rows of token text/id → bias as the API's {token id: bias}; text is tokenized (every piece biased).
-
-    Raises RequestError on `logit_bias` for rows that cannot be turned into ids.
-    """
-    out: dict[str, int] = {}
-    problems: list[errors.FieldError] = []
-    for n, row in enumerate(rows, start=1):
-        token, bias = row.get("token", ""), row.get("bias")
-        if bias is None:
-            problems.append(errors.FieldError("logit_bias", f"Row {n}: give a bias from "
-                                              f"{fields.LOGIT_BIAS_MIN} to {fields.LOGIT_BIAS_MAX}.", "missing"))
-            continue
-        stripped = token.strip()
-        if stripped.lstrip("-").isdigit():
-            out[stripped] = bias
-            continue
-        if not token:
-            problems.append(errors.FieldError("logit_bias", f"Row {n}: give a token (text or id).", "missing"))
-            continue
-        if tokenize is None:
-            problems.append(errors.FieldError("logit_bias", f"Row {n}: this backend cannot look up "
-                                              f"{token!r}; enter its token id.", "tokenize_unsupported"))
-            continue
-        ids = tokenize(token)
-        if not ids:
-            problems.append(errors.FieldError("logit_bias", f"Row {n}: {token!r} has no tokens.", "empty"))
-        for tid in ids:
-            out[str(tid)] = bias
-    if problems:
-        raise errors.RequestError(problems)
-    return out or None
-
-
 def render_fields(*, backend_id: str, caps: backends.Capabilities,
                   request_error: errors.RequestError | None = None,
                   upstream: errors.PlaygroundError | None = None) -> Values:
@@ -345,3 +310,19 @@ def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: di
         st.caption(":material/warning: This backend has no deferred completions; the run waits for the answer.")
     if f.requires and values.get(f.key) not in (None, "", False) and not values.get(f.requires):
         st.caption(f"Only applies with {fields.field(f.requires).label}.")
+
+
+def forget_widgets() -> None:
+    """Drop the sidebar's widget state, so every widget re-seeds from the remembered settings."""
+    ss = st.session_state
+    for key in (*[keys.field(k) for k in fields.SIDEBAR_KEYS], keys.MODEL, keys.MODEL_FOR, keys.BACKEND, keys.BASE_URL,
+                keys.RESPONSE_SCHEMA, keys.LOGIT_BIAS_ROWS):
+        ss.pop(key, None)
+
+
+def load_settings(settings: dict[str, Any]) -> None:
+    """Put other settings in the sidebar (Fork): every widget re-seeds from them."""
+    store = _store()
+    store.clear()
+    store.update({k: v for k, v in settings.items() if k not in ("api_key",)})
+    forget_widgets()

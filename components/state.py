@@ -21,8 +21,16 @@ MODELS_ERROR = f"{PAGE}.models_error"  # non-widget: message of the last failed 
 REFRESH_MODELS = f"{PAGE}.refresh_models"  # widget: button
 
 # --- conversation ------------------------------------------------------------------
-MESSAGES = f"{PAGE}.messages"  # non-widget: list of {"role", "content", "tool_call_id"}
-ADD_MESSAGE = f"{PAGE}.messages.add"  # widget: button
+VIEW = f"{PAGE}.view"  # widget: segmented control, "Chat" or "Form"
+SYSTEM = f"{PAGE}.system"  # widget: the system prompt text area at the top of the chat
+ADD_SYSTEM = f"{PAGE}.system.add"  # widget: button adding a system prompt
+ADD_MESSAGE = f"{PAGE}.messages.add"  # widget: button (form view)
+CHAT_INPUT = f"{PAGE}.chat_input"  # widget: chat input at the bottom; Enter adds the message and runs
+AUTO_APPEND = f"{PAGE}.auto_append"  # widget: toggle, add each answer to the conversation
+EDITING = f"{PAGE}.editing"  # non-widget: set of message indexes being edited in the chat view
+IMPORT_CONVERSATION = f"{PAGE}.conversation.import"  # widget: file uploader (JSON)
+EXPORT_CONVERSATION = f"{PAGE}.conversation.export"  # widget: download button
+IMPORTED = f"{PAGE}.conversation.imported"  # non-widget: file id of the last conversation imported
 
 
 def message_role(i: int) -> str:
@@ -45,13 +53,23 @@ def message_tool_call_id(i: int) -> str:
     return f"{PAGE}.messages.{i}.tool_call_id"
 
 
+def message_tool_calls(i: int) -> str:
+    """Widget key of message i's tool-call rows (assistant messages)."""
+    return f"{PAGE}.messages.{i}.tool_calls"
+
+
+def message_action(i: int, action: str) -> str:
+    """Widget key of one of message i's buttons: edit, up, down, duplicate, insert, delete."""
+    return f"{PAGE}.messages.{i}.{action}"
+
+
 def message_delete(i: int) -> str:
-    """Widget key of message i's delete button."""
-    return f"{PAGE}.messages.{i}.delete"
+    return message_action(i, "delete")
 
 
 def message_keys(i: int) -> tuple[str, ...]:
-    return (message_role(i), message_content(i), message_name(i), message_tool_call_id(i))
+    """Every widget key of message i, dropped together when messages move."""
+    return (message_role(i), message_content(i), message_name(i), message_tool_call_id(i), message_tool_calls(i))
 
 
 # --- sidebar fields ----------------------------------------------------------------
@@ -66,19 +84,45 @@ LOGIT_BIAS_ROWS = f"{PAGE}.logit_bias.rows"  # non-widget: base rows of the logi
 TOOLS_EXAMPLE = f"{PAGE}.tools.example"  # widget: button filling the tools editor with an example
 
 # --- running -----------------------------------------------------------------------
-RUN = f"{PAGE}.run"  # widget: Run button
-ANSWER = f"{PAGE}.answer"  # container holding the newest answer (streamed text, then the Completion)
-RUNS = f"{PAGE}.runs"  # non-widget: list of run dicts, newest first
+RUN = f"{PAGE}.run"  # widget: Run button (runs the conversation as it is)
+STOP = f"{PAGE}.run.stop"  # widget: Stop button shown while a run streams
+STOP_REQUESTED = f"{PAGE}.stop_requested"  # non-widget: set by Stop's callback, read by the next script run
+LIVE = f"{PAGE}.live"  # container of the run being streamed
+PENDING = f"{PAGE}.pending"  # non-widget: the action a callback asked for (run, rerun, tools), done by the page
+CLIENTS = f"{PAGE}.clients"  # non-widget: runner.Clients of this session (holds the key; never shared)
+NOTICE = f"{PAGE}.notice"  # non-widget: one message to show once at the top (conflict saved as a copy, …)
 REQUEST_ERROR = f"{PAGE}.request_error"  # non-widget: errors.RequestError of the last Run, or None
 UPSTREAM_ERROR = f"{PAGE}.upstream_error"  # non-widget: errors.PlaygroundError of the last Run, or None
 NOTES = f"{PAGE}.notes"  # non-widget: conversions build_request made on the last Run
+CHECK = f"{PAGE}.check"  # non-widget: errors.RequestError found in what is on screen now (shown as you type)
+NEW_NOTEBOOK = f"{PAGE}.new_notebook"  # widget: button
 
-# --- draft (survives a browser reload) ---------------------------------------------
-DRAFT_PARAM = "draft"  # st.query_params name holding the draft id (a random hex id, never a secret)
-DRAFT_ID = f"{PAGE}.draft.id"  # non-widget: this session's draft id; absent on a new session
-DRAFT_SAVED = f"{PAGE}.draft.saved"  # non-widget: signature of the draft last saved, to skip unchanged saves
+# --- notebook (survives a browser reload) ------------------------------------------
+NOTEBOOK_PARAM = "notebook"  # st.query_params name holding the notebook id (random hex, never a secret)
+DRAFT_PARAM = "draft"  # the first versions' parameter; its id is the migrated notebook's
+NOTEBOOK = f"{PAGE}.notebook"  # non-widget: the open notebook.Notebook
+SAVED = f"{PAGE}.notebook.saved"  # non-widget: signature of what was last saved, to skip unchanged saves
+TITLE = f"{PAGE}.title"  # widget: the notebook's title
 
 
-def add_answer(run_id: str) -> str:
-    """Widget key of the "Add answer to conversation" button of one run."""
-    return f"{PAGE}.runs.{run_id}.add_answer"
+def cell_action(cell_id: str, action: str) -> str:
+    """Widget key of a cell's button: rerun, fork, continue, tools, delete, details, raw."""
+    return f"{PAGE}.cells.{cell_id}.{action}"
+
+
+def sibling(at: int) -> str:
+    """Widget key of the selector between runs made at the same point of the conversation."""
+    return f"{PAGE}.cells.at{at}"
+
+
+# --- notebooks page ----------------------------------------------------------------
+NB_PAGE = "notebooks"
+NB_SEARCH = f"{NB_PAGE}.search"
+NB_IMPORT = f"{NB_PAGE}.import"
+NB_IMPORTED = f"{NB_PAGE}.imported"  # non-widget: file id of the last notebook imported
+NB_UNDO = f"{NB_PAGE}.undo"  # non-widget: the notebook last deleted, for Undo
+
+
+def nb_action(notebook_id: str, action: str) -> str:
+    """Widget key of a Notebooks-page control of one notebook: open, rename, duplicate, delete, export."""
+    return f"{NB_PAGE}.{notebook_id}.{action}"

@@ -1,33 +1,31 @@
-"""Playground page: write a conversation, set fields, Run, read the answer.
+"""Playground page: a notebook. Write a conversation, set fields, run; each run is a cell under what it answered.
 
-Data flows one way: sidebar + message widgets → `request.build_request` (validated ChatRequest)
-→ `client.ChatClient(config).stream(body)` → `response_view`. The HTTP calls live here, behind
-the Run button (and once per backend for the model list); components only draw. Everything the
-person made (conversation, settings, runs) sits in session state and survives errors and reruns, and
-is saved as a draft (`playground.store`) named in the URL, so a browser reload brings it back.
+Wiring only: widgets come from components/, every request goes through `playground.runner`, the notebook
+is opened and autosaved by `playground.workspace` under `?notebook=<id>`, so a reload loses nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import uuid
+from collections import defaultdict
 from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
+from components import cells, conversation, sidebar
 from components import errors as error_view
-from components import messages as message_editor
-from components import response_view, sidebar
 from components import state as keys
-from playground import backends, errors, fields, store
+from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
-from playground.request import Built, build_request
-from playground.response import Completion, Done, TextDelta, ThinkingDelta
+from playground.notebook import Cell, ChatMessage, Notebook
+from playground.request import Built
+from playground.workspace import Workspace, signature
 
 ss = st.session_state
+MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row
 
 
 @st.cache_resource(show_spinner="Starting the embedded model…")
@@ -46,319 +44,341 @@ def _secrets() -> dict[str, Any]:
         return {}
 
 
-def _resolve(choice: sidebar.Backend, secrets: dict[str, Any]) -> ClientConfig:
-    return backends.resolve(choice.id, api_key=choice.api_key, base_url=choice.base_url, secrets=secrets,
+def _notebook() -> Notebook:
+    return ss[keys.NOTEBOOK]
+
+
+def _clients() -> runner.Clients:
+    return ss.setdefault(keys.CLIENTS, runner.Clients())
+
+
+def _config(backend_id: str, base_url: str | None) -> ClientConfig:
+    return backends.resolve(backend_id, api_key=ss.get(keys.API_KEY), base_url=base_url, secrets=_secrets(),
                             start_embedded=lambda: embedded_gateway().base_url)
 
 
-def _models(choice: sidebar.Backend, config: ClientConfig | None) -> tuple[list[str], str | None]:
-    """The backend's models, listed once per backend + base URL (↻ in the sidebar lists again)."""
-    if config is None:
-        return [], None
-    cache: dict[str, Any] = ss.setdefault(keys.MODELS_CACHE, {})
-    slot = f"{choice.id}|{config.base_url}"
-    if slot not in cache:
-        try:
-            with ChatClient(config.model_copy(update={"max_retries": 0, "timeout": 15.0})) as client:
-                cache[slot] = (client.list_models(), None)
-        except errors.PlaygroundError as exc:
-            cache[slot] = ([], str(exc))
-    return cache[slot]
+# ------------------------------------------------------------------------------------ notebook in, notebook out
 
 
-def _runs() -> list[dict[str, Any]]:
-    return ss.setdefault(keys.RUNS, [])
+def _hold(notebook: Notebook) -> None:
+    """Show `notebook`: its conversation, title and settings re-seed every widget."""
+    ss[keys.NOTEBOOK] = notebook
+    ss[keys.SETTINGS] = notebook.settings
+    ss.pop(keys.TITLE, None)
+    conversation.forget_widgets()
+    sidebar.forget_widgets()
+    st.query_params[keys.NOTEBOOK_PARAM] = notebook.id
+    st.query_params.pop(keys.DRAFT_PARAM, None)
 
 
-def _add_answer(run_id: str) -> None:
-    """Append a run's answer (choice 1) to the conversation; tool calls get empty tool messages to fill."""
-    run = next((r for r in _runs() if r["id"] == run_id), None)
-    if run is None or run.get("completion") is None:
+def _open() -> None:
+    """Open the notebook the URL names (or a new one) before any widget is drawn; keep the session's otherwise."""
+    wanted = st.query_params.get(keys.NOTEBOOK_PARAM) or st.query_params.get(keys.DRAFT_PARAM)
+    if keys.NOTEBOOK in ss and wanted in (None, _notebook().id):
+        st.query_params[keys.NOTEBOOK_PARAM] = _notebook().id
         return
-    completion: Completion = run["completion"]
-    calls = completion.tool_uses(0)
-    assistant: dict[str, Any] = message_editor.blank("assistant", completion.text(0))
-    if calls:
-        assistant["tool_calls"] = [
-            {"id": c.id or f"call_{n}", "type": "function",
-             "function": {"name": c.name or "", "arguments": json.dumps(c.input or {})}}
-            for n, c in enumerate(calls)]
-    added = [assistant]
-    for n, c in enumerate(calls):
-        tool_msg = message_editor.blank("tool")
-        tool_msg["tool_call_id"] = c.id or f"call_{n}"
-        tool_msg["name"] = c.name
-        added.append(tool_msg)
-    message_editor.append(ss, *added)
-    run["added"] = True
+    opened = Workspace().open(wanted)
+    _hold(opened.notebook)
+    ss[keys.SAVED] = signature(opened.notebook)
+    if opened.warning:
+        ss[keys.NOTICE] = opened.warning
 
 
-def _prepare(choice: sidebar.Backend, config: ClientConfig | None, values: sidebar.Values,
-             model: str | None, conv: list[dict[str, Any]], caps: backends.Capabilities, secrets: dict[str, Any]
-             ) -> tuple[ClientConfig, Built]:
-    """Validate everything (no generation yet); RequestError lists every problem with its field."""
-    problems: list[errors.FieldError] = list(values.errors)
-    if config is None:
-        try:
-            config = _resolve(choice, secrets)
-        except errors.RequestError as exc:
-            problems.extend(exc.errors)
-    settings = dict(values.settings)
-    settings["model"] = model or ""
-    if not caps.deferred:
-        settings["deferred"] = None
-    looked_up: list[str] = []
-    if values.logit_bias_rows:
-        tokenize = None
-        if caps.tokenize and config is not None and model:
-            def tokenize(text: str) -> list[int]:
-                with ChatClient(config) as client:
-                    ids = [t.token_id for t in client.tokenize(text, model)]
-                looked_up.append(f"Logit bias: {text!r} is token{'s' if len(ids) != 1 else ''} "
-                                 f"{', '.join(map(str, ids))} for {model}.")
-                return ids
-        try:
-            settings["logit_bias"] = sidebar.resolve_logit_bias(values.logit_bias_rows, tokenize)
-        except errors.RequestError as exc:
-            problems.extend(exc.errors)
+def _save() -> str | None:
+    """Save when something changed; the problem in words when it could not be (shown by the caller)."""
+    saved, ss[keys.SAVED] = Workspace().save(_notebook(), ss.get(keys.SAVED))
+    if saved.conflict_copy:
+        _hold(saved.notebook)
+        ss[keys.NOTICE] = ("This notebook was changed in another tab at the same time. Both are kept: you are now "
+                           f"working in a copy, “{saved.notebook.title}”.")
+    return saved.error
+
+
+def _new_notebook() -> None:
+    ss.pop(keys.NOTEBOOK, None)
+    st.query_params.clear()
+    for key in [k for k in ss if str(k).startswith(f"{keys.PAGE}.") and k != keys.CLIENTS and k != keys.API_KEY]:
+        del ss[key]
+
+
+# ------------------------------------------------------------------------------------ running
+
+
+def _stop_clicked() -> None:
+    ss[keys.STOP_REQUESTED] = True
+
+
+def _mark_stopped(cell: Cell) -> None:
+    """Stop was pressed: the cell keeps what arrived, and (with auto-append) so does the conversation."""
+    cell.status = "stopped"
+    text = cell.text()
+    if ss.get(keys.AUTO_APPEND, True) and text and not cell.continued:
+        conversation.append(ChatMessage(role="assistant", content=text))
+        cell.continued = True
+
+
+def _after_stop() -> None:
+    """The run before this one was interrupted by the Stop button (a rerun): say it was stopped."""
+    if not ss.pop(keys.STOP_REQUESTED, False):
+        return
+    for cell in reversed(_notebook().cells):
+        if cell.status == "interrupted":
+            _mark_stopped(cell)
+            break
+
+
+def _stream(client: ChatClient, cell: Cell) -> None:
+    """Stream into the live view, saving what arrived about once a second and whatever way the run ends."""
+    live = cells.Live(on_stop=_stop_clicked)
+    saved_at = time.monotonic()
+    events = runner.stream(client, cell)
     try:
-        built = build_request(settings, message_editor.as_request_messages(conv))
-    except errors.RequestError as exc:
-        problems.extend(exc.errors)
-        built = None
-    if problems:
-        raise errors.RequestError(problems)
-    assert built is not None and config is not None
-    built.notes[:0] = looked_up
-    return config, built
-
-
-def _stream(config: ClientConfig, run: dict[str, Any]) -> None:
-    """Stream into the page; whatever arrived is kept in the run even if the stream breaks or is stopped."""
-    live = response_view.Live()
-    live.draw(cursor=True)
-    started = time.monotonic()
-    run["status"] = "streaming"
-    try:
-        with ChatClient(config) as client:
-            for event in client.stream(run["body"]):
-                if isinstance(event, TextDelta):
-                    live.add(event.choice, event.text)
-                elif isinstance(event, ThinkingDelta):
-                    live.add(event.choice, event.text, thinking=True)
-                elif isinstance(event, Done):
-                    run["completion"] = event.completion
-                    run["status"] = "done"
+        for event in events:
+            if event.__class__.__name__ == "TextDelta":
+                live.add(event.choice, event.text)
+            if time.monotonic() - saved_at > 1.0:
+                _save()
+                saved_at = time.monotonic()
+    except StopException:  # the chat input's Stop ends the script run
+        events.close()
+        _mark_stopped(cell)
+        raise
     finally:
-        run["latency_s"] = round(time.monotonic() - started, 2)
-        run["partial"] = dict(live.texts)
-        if run["status"] == "streaming":
-            run["status"] = "interrupted"
-        live.placeholder.empty()
+        events.close()
+        _save()
 
 
-def _config_for_run(run: dict[str, Any], secrets: dict[str, Any]) -> ClientConfig:
-    """Where a run was sent (its backend and base URL), whatever the sidebar shows now."""
-    return backends.resolve(run["backend"], api_key=ss.get(keys.API_KEY), base_url=run.get("base_url"),
-                            secrets=secrets, start_embedded=lambda: embedded_gateway().base_url)
+def _execute(cell: Cell, config: ClientConfig) -> None:
+    """Run a prepared cell: deferred (queued, polled later) or streamed; then redraw everything in place."""
+    nb = _notebook()
+    nb.cells.append(cell)
+    client = _clients().get(config)
+    if cell.body.get("deferred"):
+        runner.submit_deferred(client, cell)
+    else:
+        _stream(client, cell)
+        if cell.status == "done" and ss.get(keys.AUTO_APPEND, True):
+            cells.continue_with(cell)
+    if cell.error is not None:
+        ss[keys.UPSTREAM_ERROR] = _upstream(cell)
+    st.rerun()
+
+
+def _upstream(cell: Cell) -> errors.PlaygroundError:
+    e = cell.error
+    assert e is not None
+    if e.status is not None:
+        return errors.UpstreamError(e.message, status=e.status, server_message=e.server_message or "", param=e.param)
+    return errors.TransportError(e.message)
+
+
+def _prepare(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None,
+             *, settings: dict[str, Any] | None = None) -> Built:
+    caps = backends.backend(choice.id).capabilities
+    client = _clients().get(config) if config is not None else None
+    if config is None:
+        _config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
+    return runner.prepare(settings if settings is not None else values.settings, _notebook().conversation, model=model,
+                          logit_bias_rows=values.logit_bias_rows, caps=caps, client=client, found=values.errors)
+
+
+def _run_now(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None,
+             *, step_of: str | None = None, settings: dict[str, Any] | None = None) -> None:
+    try:
+        built = _prepare(values, model, choice, config, settings=settings)
+    except errors.RequestError as exc:
+        ss[keys.REQUEST_ERROR] = exc
+        st.rerun()
+    except errors.PlaygroundError as exc:  # looking tokens up for logit bias failed
+        ss[keys.UPSTREAM_ERROR] = exc
+        st.rerun()
+    assert config is not None
+    ss[keys.NOTES] = list(built.notes)
+    cell = runner.new_cell(built, backend=choice.id, base_url=config.base_url, conversation=_notebook().conversation,
+                           settings=dict(_notebook().settings), step_of=step_of)
+    _execute(cell, config)
+
+
+def _tools_step(cell_id: str, values: sidebar.Values, model: str | None, choice: sidebar.Backend,
+                config: ClientConfig | None) -> None:
+    """Answer a cell's tool calls with the demo tools, add the results, and run the next step."""
+    nb = _notebook()
+    cell = nb.cell(cell_id)
+    if cell is None or cell.completion is None:
+        return
+    if not cell.continued:
+        conversation.append(*runner.continuation(cell.completion))
+        cell.continued = True
+    filled, unanswered = runner.demo_answers(nb.conversation)
+    conversation.replace(filled)
+    if unanswered:
+        ss[keys.NOTES] = [f"No demo tool is named {', '.join(sorted(set(unanswered)))}: type its result into the tool "
+                          "message, then press Run."]
+        return
+    steps, parent = 1, cell
+    while parent.step_of and (up := nb.cell(parent.step_of)) is not None:
+        steps, parent = steps + 1, up
+    settings = dict(values.settings)
+    if steps >= MAX_TOOL_STEPS or settings.get("tool_choice") not in (None, "auto", "none"):
+        settings["tool_choice"] = "none"  # a forced call would loop forever: this step must answer in words
+    _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
+
+
+def _pending(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None) -> None:
+    """Do what a button asked for in its callback (callbacks never do HTTP)."""
+    action = ss.pop(keys.PENDING, None)
+    if action is None:
+        return
+    kind, cell_id = action
+    if kind == "run":
+        _run_now(values, model, choice, config)
+    elif kind == "tools":
+        _tools_step(cell_id, values, model, choice, config)
+    elif kind == "rerun" and (cell := _notebook().cell(cell_id)) is not None:
+        try:
+            config_then = _config(cell.backend, cell.base_url)
+        except errors.RequestError as exc:
+            ss[keys.REQUEST_ERROR] = exc
+            return
+        _execute(runner.rerun_of(cell), config_then)
 
 
 @st.fragment(run_every=1)
-def _poll_deferred(secrets: dict[str, Any]) -> None:
+def _poll_deferred() -> None:
     """Ask for every pending deferred result each second; save each the moment it arrives (xAI hands it out once)."""
-    arrived = False
-    for run in _runs():
-        if run.get("status") != "pending":
+    changed = False
+    for cell in _notebook().cells:
+        if cell.status != "pending":
             continue
-        waited = time.time() - run["started"]
-        st.info(f"Deferred request `{run['request_id']}` queued; waiting for the result… ({waited:.0f} s)",
-                icon=":material/hourglass_top:")
         try:
-            with ChatClient(_config_for_run(run, secrets)) as client:
-                completion = client.poll_deferred(run["request_id"], stop=run["body"].get("stop"))
-        except errors.RequestError as exc:  # e.g. the xAI key field is gone: wait until it is back
-            st.warning(f"Cannot ask for it now: {exc.errors[0].message}")
+            client = _clients().get(_config(cell.backend, cell.base_url))
+        except errors.RequestError as exc:  # e.g. the xAI key field is empty now: wait until it is back
+            st.warning(f"Cannot ask for the deferred result now: {exc.errors[0].message}")
             continue
-        except errors.PlaygroundError as exc:
-            run["status"] = "error"
-            run["error"] = str(exc)
-            ss[keys.UPSTREAM_ERROR] = exc
-            arrived = True
-            continue
-        if completion is not None:
-            run["completion"] = completion
-            run["status"] = "done"
-            run["latency_s"] = round(time.time() - run["started"], 2)
-            arrived = True
-    if arrived:
+        changed = runner.poll(client, cell) or changed
+    if changed:
+        _save()
         st.rerun()
 
 
-def _show_run(run: dict[str, Any]) -> None:
-    status = run.get("status")
-    if status == "pending":
-        st.caption(f"Deferred request `{run['request_id']}`: waiting for the result.")
-        return
-    if run.get("completion") is not None:
-        response_view.render(run["completion"])
-        if run.get("latency_s") is not None:
-            st.caption(f"took {run['latency_s']} s on {backends.backend(run['backend']).label}")
-        st.button("Add answer to conversation", key=keys.add_answer(run["id"]), on_click=_add_answer,
-                  args=(run["id"],), disabled=run.get("added", False), icon=":material/reply:",
-                  help="Append this answer (and any tool calls, with empty tool results to fill) to the messages")
-    else:
-        partial = run.get("partial") or {}
-        for i in sorted(partial):
-            st.markdown(response_view.as_markdown(partial[i]))
-        st.warning(f"This run did not finish ({status}): {run.get('error') or 'stopped'}. "
-                   "Text received so far is kept above." if partial else
-                   f"This run did not finish ({status}): {run.get('error') or 'stopped'}.")
-    with st.expander("Request body sent"):
-        st.json(run["body"], expanded=1)
+# ------------------------------------------------------------------------------------ drawing
 
 
-def _restore_draft() -> None:
-    """On a new session, load the draft the URL names (or start one) before any widget is drawn."""
-    if keys.DRAFT_ID in ss:
-        if st.query_params.get(keys.DRAFT_PARAM) != ss[keys.DRAFT_ID]:
-            st.query_params[keys.DRAFT_PARAM] = ss[keys.DRAFT_ID]
-        return
-    wanted = st.query_params.get(keys.DRAFT_PARAM)
-    draft_id = wanted if store.valid_draft_id(wanted) else store.new_draft_id()
-    ss[keys.DRAFT_ID] = draft_id
-    st.query_params[keys.DRAFT_PARAM] = draft_id
-    if draft_id != wanted:
-        return
+def _sidebar(shown: errors.RequestError | None, upstream: errors.PlaygroundError | None
+             ) -> tuple[sidebar.Backend, ClientConfig | None, str | None, sidebar.Values]:
+    secrets = _secrets()
+    st.subheader("Model", divider="gray")
+    choice = sidebar.render_backend(default=backends.default_backend(os.environ, secrets),
+                                    key_configured=lambda b: backends.configured_key(b, os.environ, secrets),
+                                    request_error=shown)
     try:
-        draft = store.DraftStore().load(draft_id)
-        runs = store.restore_runs(draft) if draft is not None else []
-    except errors.StoreError as exc:
-        st.warning(f"Your earlier work could not be restored: {exc}", icon=":material/warning:")
-        return
-    if draft is None:
-        return
-    # Widgets seed themselves from these non-widget keys (a new session has no widget state yet).
-    ss[keys.MESSAGES] = draft.messages or [message_editor.blank()]
-    ss[keys.SETTINGS] = dict(draft.settings)
-    ss[keys.RUNS] = runs
-    ss[keys.DRAFT_SAVED] = _draft_signature()
+        config: ClientConfig | None = _config(choice.id, choice.base_url)
+    except errors.RequestError:
+        config = None  # the missing key / URL is shown next to its field by the live check
+    listed = runner.ModelList()
+    if config is not None:
+        cache: dict[str, runner.ModelList] = ss.setdefault(keys.MODELS_CACHE, {})
+        slot = runner.model_slot(config)
+        if slot not in cache:
+            with ChatClient(config.model_copy(update={"max_retries": 0, "timeout": 15.0})) as client:
+                cache[slot] = runner.list_models(client)
+        listed = cache[slot]
+    model, _ = sidebar.render_model(listed.models, backend_id=choice.id, models_error=listed.error,
+                                    request_error=shown, upstream=upstream)
+    values = sidebar.render_fields(backend_id=choice.id, caps=backends.backend(choice.id).capabilities,
+                                   request_error=shown, upstream=upstream)
+    return choice, config, model, values
 
 
-def _draft_signature() -> str:
-    """What the draft is made of, cheaply: completions by identity, not by their (large) JSON.
-
-    Every widget change reruns the page; serialising 50 runs with logprobs took 1.6 s, so the draft is
-    only built and saved when this signature changes (a completion object is never changed in place).
-    """
-    runs = [{k: (id(v) if k == "completion" else v) for k, v in r.items()} for r in _runs()[:store.MAX_RUNS]]
-    return json.dumps([ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), runs], sort_keys=True, default=str)
-
-
-def _save_draft() -> None:
-    """Save the draft when it changed since the last save; a failure is shown, and the page keeps working."""
-    signature = _draft_signature()
-    if signature == ss.get(keys.DRAFT_SAVED):
-        return
-    draft = store.make_draft(ss.get(keys.MESSAGES, []), ss.get(keys.SETTINGS, {}), _runs())
+def _live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:
+    """Every mistake on screen now, without sending anything (logit-bias text is looked up only on Run)."""
+    problems: list[errors.FieldError] = []
     try:
-        store.DraftStore().save(ss[keys.DRAFT_ID], draft)
-    except errors.StoreError as exc:
-        st.warning(f"Your work is not being saved, so a reload would lose it: {exc}", icon=":material/warning:")
-        return
-    ss[keys.DRAFT_SAVED] = signature
+        _config(choice.id, choice.base_url)
+    except errors.RequestError as exc:
+        problems.extend(exc.errors)
+    try:
+        runner.prepare(values.settings, _notebook().conversation, model=model, caps=backends.backend(choice.id).capabilities,
+                       client=None, found=values.errors)
+    except errors.RequestError as exc:
+        problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
+    return errors.RequestError(problems) if problems else None
 
 
-def _clear_errors() -> None:
-    """Run pressed: forget the last run's errors before anything is drawn (no HTTP in a callback)."""
-    ss[keys.REQUEST_ERROR] = None
-    ss[keys.UPSTREAM_ERROR] = None
-    ss[keys.NOTES] = []
+def _header() -> None:
+    nb = _notebook()
+    notice = ss.pop(keys.NOTICE, None)
+    if notice:
+        st.warning(notice, icon=":material/info:")
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    ss.setdefault(keys.TITLE, nb.title)
+    nb.title = left.text_input("Notebook", key=keys.TITLE, help="The name this notebook is listed under on the "
+                               "Notebooks page").strip() or nb.title
+    with right.container(horizontal=True):
+        st.page_link("pages/notebooks.py", label="All notebooks", icon=":material/folder_open:")
+        st.button("New", key=keys.NEW_NOTEBOOK, on_click=_new_notebook, icon=":material/add:", help="Start a new notebook")
+
+
+def _cells_at(shown: errors.RequestError | None) -> None:
+    """Draw the conversation with every cell under the message it answered."""
+    nb = _notebook()
+    by_at: dict[int, list[Cell]] = defaultdict(list)
+    for cell in nb.cells:
+        by_at[min(cell.at, len(nb.conversation))].append(cell)
+    draw = lambda k: cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings)  # noqa: E731
+    conversation.render(request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR), after_message=draw)
+    if not nb.conversation:
+        st.caption("Type a message below and press Enter: the answer appears here.")
+
+
+def _controls(shown: errors.RequestError | None) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Run", key=keys.RUN, type="primary", icon=":material/play_arrow:", disabled=shown is not None,
+                  on_click=lambda: ss.update({keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None,
+                                              keys.UPSTREAM_ERROR: None, keys.NOTES: []}),
+                  help="Send the conversation as it is")
+        st.toggle("Add answers to the conversation", key=keys.AUTO_APPEND, value=True,
+                  help="Off: run the same conversation many times; each answer stays in its cell")
+    if shown is not None:
+        names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
+        st.caption(f":material/block: Run is off until you fix: {names} (marked where it is set).")
+    placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD, *fields.SIDEBAR_KEYS]
+    error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
+    for note in ss.get(keys.NOTES) or []:
+        st.info(note, icon=":material/info:")
+
+
+def _submitted() -> None:
+    """Enter in the chat input: the message joins the conversation and the page runs it."""
+    text = ss.get(keys.CHAT_INPUT)
+    if text:
+        conversation.append(ChatMessage(role="user", content=text))
+        ss.update({keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None, keys.UPSTREAM_ERROR: None, keys.NOTES: []})
 
 
 def main() -> None:
-    _restore_draft()
-    secrets = _secrets()
-    request_error: errors.RequestError | None = ss.get(keys.REQUEST_ERROR)
-    upstream: errors.PlaygroundError | None = ss.get(keys.UPSTREAM_ERROR)
-
+    _open()
+    _after_stop()
+    shown: errors.RequestError | None = ss.get(keys.CHECK)
     with st.sidebar:
-        st.subheader("Model", divider="gray")
-        choice = sidebar.render_backend(
-            default=backends.default_backend(os.environ, secrets),
-            key_configured=lambda b: backends.configured_key(b, os.environ, secrets),
-            request_error=request_error)
-        caps = backends.backend(choice.id).capabilities
-        config: ClientConfig | None
-        try:
-            config = _resolve(choice, secrets)
-        except errors.RequestError:
-            config = None  # the missing key / URL is reported when Run is pressed
-        models, models_error = _models(choice, config)
-        model, _ = sidebar.render_model(models, backend_id=choice.id, models_error=models_error, request_error=request_error,
-                                        upstream=upstream)
-        values = sidebar.render_fields(backend_id=choice.id, caps=caps, request_error=request_error,
-                                       upstream=upstream)
-
-    st.title("Chat Completions Playground")
-    st.caption("Write a conversation, set the fields in the sidebar, press Run.")
-    conv = message_editor.render(request_error, upstream)
-
-    clicked = st.button("Run", key=keys.RUN, type="primary", icon=":material/play_arrow:", on_click=_clear_errors)
-    placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD,
-              *fields.SIDEBAR_KEYS]
-    errors_slot = st.container()
-    answer = st.container(key=keys.ANSWER)
-
-    if clicked:
-        try:
-            config, built = _prepare(choice, config, values, model, conv, caps, secrets)
-        except errors.RequestError as exc:
-            ss[keys.REQUEST_ERROR] = exc
-            st.rerun()
-        except errors.PlaygroundError as exc:  # e.g. tokenizing for logit bias failed
-            ss[keys.UPSTREAM_ERROR] = exc
-            st.rerun()
-        ss[keys.NOTES] = list(built.notes)
-        body = built.request.to_body()
-        run: dict[str, Any] = {"id": uuid.uuid4().hex[:10], "started": time.time(), "backend": choice.id,
-                               "base_url": config.base_url, "body": body, "notes": list(built.notes),
-                               "status": "new", "completion": None, "partial": {}, "error": None,
-                               "request_id": None, "latency_s": None, "added": False}
-        _runs().insert(0, run)
-        try:
-            if body.get("deferred"):
-                with ChatClient(config) as client:
-                    run["request_id"] = client.submit_deferred(body)
-                run["status"] = "pending"
-            else:
-                with answer:
-                    _stream(config, run)
-        except errors.PlaygroundError as exc:
-            run["status"] = "error"
-            run["error"] = str(exc)
-            ss[keys.UPSTREAM_ERROR] = exc
-            st.rerun()  # redraw so the error also shows under the field the server named
-
-    with errors_slot:
-        error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
-        for note in ss.get(keys.NOTES) or []:
-            st.info(note, icon=":material/info:")
-
-    runs = _runs()
-    with answer:
-        if runs:
-            if any(r.get("status") == "pending" for r in runs):
-                _poll_deferred(secrets)
-            _show_run(runs[0])
-    if len(runs) > 1:
-        st.subheader(f"Earlier runs ({len(runs) - 1})", divider="gray")
-        for run in runs[1:]:
-            completion = run.get("completion")
-            title = (completion.text(0)[:60] if completion is not None else run.get("status", "")) or "(no text)"
-            when = time.strftime("%H:%M:%S", time.localtime(run["started"]))
-            with st.expander(f"{when} · {title}"):
-                _show_run(run)
-    _save_draft()
+        choice, config, model, values = _sidebar(shown, ss.get(keys.UPSTREAM_ERROR))
+    _header()
+    _cells_at(shown)
+    check = _live_check(values, model, choice)
+    if (check.errors if check else None) != (shown.errors if shown else None):
+        ss[keys.CHECK] = check
+        st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
+    _pending(values, model, choice, config)
+    _controls(shown)
+    with st.expander("Import or export the conversation", icon=":material/swap_vert:"):
+        conversation.import_export()
+    st.chat_input("Type a message and press Enter to run", key=keys.CHAT_INPUT, submit_mode="stop",
+                  on_submit=_submitted, disabled=shown is not None)
+    if any(c.status == "pending" for c in _notebook().cells):
+        _poll_deferred()
+    problem = _save()
+    if problem:
+        st.warning(f"Your work is not being saved, so a reload would lose it: {problem}", icon=":material/warning:")
 
 
 main()

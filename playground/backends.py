@@ -9,9 +9,12 @@ imports Streamlit) into a `client.ClientConfig`. The API key only ever lives in 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import Literal, NoReturn
+
+import httpx
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -155,6 +158,7 @@ def resolve(
                 raise RequestError([FieldError(BASE_URL_FIELD, "The embedded model is not running and cannot "
                                                "be started here; set PLAYGROUND_BASE_URL.", "missing")])
             url = start_embedded()
+        check_base_url(url)
         return ClientConfig(base_url=_normalise_url(url), kind="embedded", **extra)
 
     if b.id == "xai":
@@ -169,12 +173,38 @@ def resolve(
     if url is None:
         raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. "
                                        "http://127.0.0.1:8000/v1.", "missing")])
-    if not url.startswith(("http://", "https://")):
-        raise RequestError([FieldError(BASE_URL_FIELD, "The base URL must start with http:// or https://.",
-                                       "url_scheme")])
+    check_base_url(url)
     key = _clean(api_key) or _lookup(ENV_API_KEY, env, secrets)
     return ClientConfig(base_url=_normalise_url(url), api_key=SecretStr(key) if key else None, kind="openai",
                         **extra)
+
+
+_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
+
+
+def check_base_url(url: str) -> None:
+    """A base URL a person typed: http(s), parseable, and never a link-local or cloud-metadata address.
+
+    Raises RequestError on `base_url` in plain words.
+    """
+    def refuse(message: str, code: str) -> NoReturn:
+        raise RequestError([FieldError(BASE_URL_FIELD, message, code)])
+
+    if not url.startswith(("http://", "https://")):
+        refuse("The base URL must start with http:// or https://.", "url_scheme")
+    try:
+        host = httpx.URL(url).host
+    except (httpx.InvalidURL, ValueError) as exc:
+        refuse(f"This base URL cannot be read ({exc}); it looks like http://127.0.0.1:8000/v1.", "url_invalid")
+    if not host:
+        refuse("The base URL needs a host name, e.g. http://127.0.0.1:8000/v1.", "url_invalid")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if host.lower().rstrip(".") in _METADATA_HOSTS or (address is not None and address.is_link_local):
+        refuse("This address is a link-local or cloud-metadata address, which the playground never calls.",
+               "url_forbidden")
 
 
 def _normalise_url(url: str) -> str:

@@ -14,7 +14,7 @@ Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -51,6 +51,8 @@ __all__ = [
     "ToolCall",
     "ToolCallFunction",
     "build_request",
+    "convert_seed_messages",
+    "logit_bias_from_rows",
     "parse_stop",
     "validate_body",
 ]
@@ -661,7 +663,7 @@ def _message_dict(m: Any) -> dict[str, Any]:
     return out
 
 
-def _convert_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]
+def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]
                       ) -> tuple[list[Any], list[tuple[int, bool]]]:
     """Convert the seed document's tool message to the real protocol.
 
@@ -745,7 +747,7 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
                      f"{json.dumps(tool_choice)}, the form the API expects for one named function.")
     if "max_tokens" in data:
         notes.append("max_tokens is the legacy name; it was sent as max_completion_tokens.")
-    converted, origin = _convert_messages(list(messages), notes, errors)
+    converted, origin = convert_seed_messages(list(messages), notes, errors)
     data["messages"] = converted
     failed = {e.field.split(".")[0] for e in errors if not e.field.startswith("messages")}
     try:
@@ -760,3 +762,38 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
         if f.optional and f.default is not None and getattr(request, key) == f.default
     }
     return Built(request.model_copy(update=defaults), notes)
+
+
+def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[str], list[int]] | None
+                         ) -> dict[str, int] | None:
+    """Rows of token text/id → bias as the API's {token id: bias}; text is tokenized (every piece biased).
+
+    Raises RequestError on `logit_bias` for rows that cannot be turned into ids.
+    """
+    out: dict[str, int] = {}
+    problems: list[FieldError] = []
+    for n, row in enumerate(rows, start=1):
+        token, bias = str(row.get("token") or ""), row.get("bias")
+        if bias is None:
+            problems.append(FieldError("logit_bias", f"Row {n}: give a bias from {F.LOGIT_BIAS_MIN} to "
+                                       f"{F.LOGIT_BIAS_MAX}.", "missing"))
+            continue
+        stripped = token.strip()
+        if stripped.lstrip("-").isdigit():
+            out[stripped] = bias
+            continue
+        if not token:
+            problems.append(FieldError("logit_bias", f"Row {n}: give a token (text or id).", "missing"))
+            continue
+        if tokenize is None:
+            problems.append(FieldError("logit_bias", f"Row {n}: this backend cannot look up {token!r}; enter its "
+                                       "token id.", "tokenize_unsupported"))
+            continue
+        ids = tokenize(token)
+        if not ids:
+            problems.append(FieldError("logit_bias", f"Row {n}: {token!r} has no tokens.", "empty"))
+        for tid in ids:
+            out[str(tid)] = bias
+    if problems:
+        raise RequestError(problems)
+    return out or None

@@ -19,12 +19,12 @@ def test_logit_bias_rows_with_ids_and_text() -> None:
         return {" Cat": [9240], "dogs": [17, 18]}[text]
 
     rows = [{"token": "42", "bias": -100}, {"token": " Cat", "bias": 50}, {"token": "dogs", "bias": 5}]
-    assert sidebar.resolve_logit_bias(rows, tokenize) == {"42": -100, "9240": 50, "17": 5, "18": 5}
+    assert logit_bias_from_rows(rows, tokenize) == {"42": -100, "9240": 50, "17": 5, "18": 5}
     assert seen == [" Cat", "dogs"]  # ids are never looked up; text keeps its leading space
 
 
 def test_logit_bias_empty_is_none() -> None:
-    assert sidebar.resolve_logit_bias([], None) is None
+    assert logit_bias_from_rows([], None) is None
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_logit_bias_empty_is_none() -> None:
 )
 def test_logit_bias_row_problems_name_the_field(row: dict, code: str) -> None:
     with pytest.raises(RequestError) as info:
-        sidebar.resolve_logit_bias([row], None)
+        logit_bias_from_rows([row], None)
     assert [(e.field, e.code) for e in info.value.errors] == [("logit_bias", code)]
 
 

@@ -1,0 +1,239 @@
+"""Cells on the page: each run under the message it answered, its answer, details and actions.
+
+Buttons only change session state in callbacks (Fork, Continue, Delete) or ask the page to act
+(`state.PENDING`: Rerun, Run tools and continue), since components never do HTTP. Details (Response
+Datas, request body, code) are drawn only when opened, so a notebook of many cells stays quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from components import conversation, response_view, sidebar
+from components import state as keys
+from components.text import safe_markdown
+from playground import backends, codegen, runner
+from playground.notebook import Cell, ChatMessage, Notebook
+
+STATUS_WORDS = {"new": "starting", "streaming": "streaming", "stopped": "stopped by you", "interrupted": "interrupted",
+                "pending": "waiting for the deferred result", "done": "done", "error": "failed"}
+
+
+def _notebook() -> Notebook:
+    return st.session_state[keys.NOTEBOOK]
+
+
+# ------------------------------------------------------------------------------------ callbacks (no HTTP)
+
+
+def _ask(action: str, cell_id: str) -> None:
+    st.session_state[keys.PENDING] = (action, cell_id)
+
+
+def _fork(cell_id: str) -> None:
+    cell = _notebook().cell(cell_id)
+    if cell is None:
+        return
+    conversation.replace([m.model_copy(deep=True) for m in cell.conversation])
+    sidebar.load_settings(cell.settings)
+    st.session_state[keys.NOTES] = ["Loaded the conversation and settings of that run: change one thing and run again."]
+
+
+def continue_with(cell: Cell) -> None:
+    """Add the cell's answer (choice 1) to the conversation, with an empty tool message per tool call."""
+    if cell.completion is None or cell.continued:
+        return
+    conversation.append(*runner.continuation(cell.completion))
+    cell.continued = True
+
+
+def _continue(cell_id: str) -> None:
+    cell = _notebook().cell(cell_id)
+    if cell is not None:
+        continue_with(cell)
+
+
+def _delete(cell_id: str) -> None:
+    nb = _notebook()
+    nb.cells[:] = [c for c in nb.cells if c.id != cell_id]
+
+
+# ------------------------------------------------------------------------------------ drawing
+
+
+def when(timestamp: float) -> str:
+    """A timestamp as a person reads it: time today, else date and time."""
+    moment = dt.datetime.fromtimestamp(timestamp)
+    if moment.date() == dt.date.today():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%d %b %Y, %H:%M")
+
+
+def timing_words(cell: Cell) -> str:
+    t = cell.timings
+    parts = []
+    if t.ttft_s is not None:
+        parts.append(f"first token {t.ttft_s:.2f} s")
+    if t.total_s is not None:
+        parts.append(f"total {t.total_s:.2f} s")
+    if t.tokens_per_s is not None:
+        parts.append(f"{t.tokens_per_s:g} tokens/s")
+    return " · ".join(parts)
+
+
+def _header(cell: Cell, label: str) -> None:
+    b = backends.BACKENDS.get(cell.backend)  # type: ignore[call-overload]
+    facts = [label, STATUS_WORDS[cell.status], when(cell.created), b.label if b else cell.backend, cell.model]
+    timing = timing_words(cell)
+    if timing:
+        facts.append(timing)
+    st.caption(" · ".join(f for f in facts if f))
+
+
+def _outdated(cell: Cell, conv: Sequence[ChatMessage], settings: Mapping[str, Any]) -> None:
+    changes = cell.differences(conv, settings)
+    if not changes:
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(":material/history: This run answered an earlier version of the conversation or settings.")
+        with st.popover("What differed", icon=":material/difference:"):
+            for change in changes:
+                st.text(change)
+
+
+def _partial(cell: Cell) -> None:
+    for i in sorted(set(cell.partial) | set(cell.partial_thinking)):
+        if cell.partial_thinking.get(i):
+            st.caption(cell.partial_thinking[i])
+        st.markdown(safe_markdown(cell.partial.get(i, "")))
+    if cell.status in ("stopped", "interrupted"):
+        st.warning(f"This run was {STATUS_WORDS[cell.status]}; the text received is kept above.", icon=":material/pause:")
+    if cell.error is not None:
+        st.error(safe_markdown(cell.error.message), icon=":material/error:")
+
+
+def _actions(cell: Cell) -> None:
+    has_answer = cell.completion is not None
+    calls = cell.completion.tool_uses(0) if cell.completion is not None else []
+    with st.container(horizontal=True, gap="small"):
+        st.button("Rerun", key=keys.cell_action(cell.id, "rerun"), icon=":material/replay:", on_click=_ask,
+                  args=("rerun", cell.id), help="Send exactly the same request again", type="tertiary")
+        st.button("Fork", key=keys.cell_action(cell.id, "fork"), icon=":material/call_split:", on_click=_fork,
+                  args=(cell.id,), help="Load this run's conversation and settings into the editor", type="tertiary")
+        if has_answer and not cell.continued:
+            st.button("Continue", key=keys.cell_action(cell.id, "continue"), icon=":material/reply:",
+                      on_click=_continue, args=(cell.id,), type="tertiary",
+                      help="Add this answer (and empty results for its tool calls) to the conversation")
+        if calls:
+            st.button("Run tools and continue", key=keys.cell_action(cell.id, "tools"), icon=":material/build:",
+                      on_click=_ask, args=("tools", cell.id), type="secondary",
+                      help="Answer every tool call with the built-in demo tool of that name, add the results, run again")
+        st.button("Delete", key=keys.cell_action(cell.id, "delete"), icon=":material/delete:", on_click=_delete,
+                  args=(cell.id,), type="tertiary")
+
+
+def _code(cell: Cell) -> None:
+    try:
+        snippets = codegen.export(cell.body, base_url=cell.base_url or "", backend=cell.backend)
+    except ValueError as exc:
+        st.caption(f"No code for this run: {exc}")
+        return
+    curl, httpx_tab, sdk = st.tabs(["curl", "Python (httpx)", "Python (openai SDK)"])
+    curl.code(snippets.curl, language="bash")
+    httpx_tab.code(snippets.python_httpx, language="python")
+    sdk.code(snippets.python_openai, language="python")
+    st.caption("The key is read from $XAI_API_KEY; it is never written into the code.")
+
+
+def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
+    if not st.toggle("Details", key=keys.cell_action(cell.id, "details"),
+                     help="Response Datas, usage, the request body and code to send it yourself"):
+        return
+    names = ["Response Datas", "Request body", "Code"]
+    tabs = st.tabs(names)
+    with tabs[0]:
+        if cell.completion is not None:
+            response_view.render(cell.completion, key=cell.id)
+        else:
+            st.caption("No complete answer arrived.")
+    with tabs[1]:
+        for note in cell.notes:
+            st.caption(note)
+        st.json(cell.body, expanded=1)
+    with tabs[2]:
+        _code(cell)
+    if extra is not None:
+        extra(cell)
+
+
+def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
+                extra: Callable[[Cell], None] | None = None) -> None:
+    """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details."""
+    with st.container(border=True, key=f"{keys.PAGE}-cell-{cell.id}"):
+        _header(cell, label)
+        _outdated(cell, conv, settings)
+        if cell.status == "pending":
+            st.info(f"Deferred request `{cell.request_id}` is queued; the result appears here when it is ready "
+                    f"(waited {time.time() - cell.created:.0f} s).", icon=":material/hourglass_top:")
+        elif cell.completion is not None:
+            if cell.continued:
+                st.caption("The answer was added to the conversation below.")
+            else:
+                response_view.answer(cell.completion, key=cell.id)
+        else:
+            _partial(cell)
+        _actions(cell)
+        _details(cell, extra)
+
+
+def render_group(cells: Sequence[Cell], at: int, *, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
+                 extra: Callable[[Cell], None] | None = None) -> None:
+    """The runs made at one point of the conversation: the newest shown, the others one click away."""
+    if not cells:
+        return
+    shown = cells[-1]
+    if len(cells) > 1:
+        labels = {c.id: f"Run {n} of {len(cells)}" for n, c in enumerate(cells, start=1)}
+        chosen = st.segmented_control("Runs here", list(labels), key=keys.sibling(at), format_func=labels.__getitem__,
+                                      default=shown.id, label_visibility="collapsed")
+        shown = next((c for c in cells if c.id == chosen), shown)
+    n = cells.index(shown) + 1
+    render_cell(shown, label=f"Run {n} of {len(cells)}" if len(cells) > 1 else "Run", conv=conv, settings=settings,
+                extra=extra)
+
+
+class Live:
+    """The run being streamed: its text as it arrives, a live line (tokens, elapsed, tokens/s) and Stop."""
+
+    def __init__(self, on_stop: Callable[[], None]) -> None:
+        with st.chat_message("assistant", avatar=conversation.AVATARS["assistant"]):
+            self._line = st.empty()
+            self._text = st.empty()
+            st.button("Stop", key=keys.STOP, icon=":material/stop_circle:", on_click=on_stop,
+                      help="End this answer now and keep what arrived")
+        self._started = time.monotonic()
+        self._texts: dict[int, str] = {}
+        self._pieces = 0
+        self._drawn = 0.0
+
+    def add(self, choice: int, text: str) -> None:
+        self._texts[choice] = self._texts.get(choice, "") + text
+        self._pieces += 1
+        now = time.monotonic()
+        if now - self._drawn >= 0.05:  # redraw at most 20 times a second
+            self.draw()
+            self._drawn = now
+
+    def draw(self) -> None:
+        elapsed = time.monotonic() - self._started
+        rate = self._pieces / elapsed if elapsed > 0 else 0.0
+        self._line.caption(f":material/progress_activity: Answering… {self._pieces} tokens · {elapsed:.1f} s · "
+                           f"{rate:.0f} tokens/s")
+        many = len(self._texts) > 1
+        body = "\n\n".join((f"Choice {i + 1}: " if many else "") + self._texts[i] for i in sorted(self._texts))
+        self._text.markdown(safe_markdown(body) + " ▌")

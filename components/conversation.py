@@ -1,0 +1,252 @@
+"""The conversation as chat bubbles (or as a form), each editable in place, movable and removable.
+
+The conversation is the open notebook's `conversation` (a list of `ChatMessage`), kept under the
+non-widget key `state.NOTEBOOK`, so it survives errors, reruns and page switches; widgets are seeded
+from it and written back each run. Between messages the page draws the cells that answered them
+(`after_message`). Nothing here does HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import errors as error_view
+from components import state as keys
+from components.text import safe_markdown
+from playground import errors, fields
+from playground.notebook import ChatMessage, Notebook, ToolCallRow, conversation_from_json, conversation_to_json
+
+AVATARS = {"system": ":material/settings:", "user": ":material/person:", "assistant": ":material/smart_toy:",
+           "tool": ":material/build:"}
+VIEWS = ("Chat", "Form")
+
+
+def _notebook() -> Notebook:
+    return st.session_state[keys.NOTEBOOK]
+
+
+def forget_widgets(start: int = 0, stop: int | None = None) -> None:
+    """Drop message widget state from `start` on, so widgets re-seed from the conversation."""
+    ss = st.session_state
+    stop = len(_notebook().conversation) + 2 if stop is None else stop
+    for i in range(start, stop):
+        for k in keys.message_keys(i):
+            ss.pop(k, None)
+    ss.pop(keys.SYSTEM, None)
+
+
+def append(*messages: ChatMessage) -> None:
+    """Add messages at the end (the chat input, Continue, tool results)."""
+    conv = _notebook().conversation
+    forget_widgets(len(conv), len(conv) + len(messages))
+    conv.extend(messages)
+
+
+def replace(messages: list[ChatMessage]) -> None:
+    """Put a whole conversation in (Fork, import)."""
+    forget_widgets(0, max(len(_notebook().conversation), len(messages)) + 1)
+    _notebook().conversation[:] = messages
+    st.session_state[keys.EDITING] = set()
+
+
+# ------------------------------------------------------------------------------------ callbacks (no HTTP)
+
+
+def _move(i: int, by: int) -> None:
+    conv = _notebook().conversation
+    j = i + by
+    if 0 <= i < len(conv) and 0 <= j < len(conv):
+        conv[i], conv[j] = conv[j], conv[i]
+        forget_widgets(min(i, j))
+
+
+def _duplicate(i: int) -> None:
+    conv = _notebook().conversation
+    conv.insert(i + 1, conv[i].model_copy(deep=True))
+    forget_widgets(i)
+
+
+def _insert(i: int) -> None:
+    conv = _notebook().conversation
+    role = "assistant" if conv[i].role == "user" else "user"
+    conv.insert(i + 1, ChatMessage(role=role))
+    forget_widgets(i)
+    st.session_state.setdefault(keys.EDITING, set()).add(i + 1)
+
+
+def _delete(i: int) -> None:
+    conv = _notebook().conversation
+    if 0 <= i < len(conv):
+        conv.pop(i)
+        forget_widgets(i)
+        st.session_state[keys.EDITING] = {e if e < i else e - 1 for e in st.session_state.get(keys.EDITING, set())
+                                          if e != i}
+
+
+def _toggle_edit(i: int) -> None:
+    editing: set[int] = st.session_state.setdefault(keys.EDITING, set())
+    editing.symmetric_difference_update({i})
+
+
+def _add_message() -> None:
+    conv = _notebook().conversation
+    last = conv[-1].role if conv else "assistant"
+    append(ChatMessage(role="assistant" if last == "user" else "user"))
+
+
+def _add_system() -> None:
+    conv = _notebook().conversation
+    conv.insert(0, ChatMessage(role="system", content="You are a helpful assistant."))
+    forget_widgets(0)
+
+
+# ------------------------------------------------------------------------------------ drawing
+
+
+def _toolbar(i: int, n: int) -> None:
+    with st.container(horizontal=True, gap="small"):
+        tools: list[tuple[str, str, str, Callable[..., None], tuple[Any, ...], bool]] = [
+            ("edit", ":material/edit:", "Edit this message", _toggle_edit, (i,), False),
+            ("up", ":material/arrow_upward:", "Move up", _move, (i, -1), i == 0),
+            ("down", ":material/arrow_downward:", "Move down", _move, (i, 1), i == n - 1),
+            ("duplicate", ":material/content_copy:", "Duplicate", _duplicate, (i,), False),
+            ("insert", ":material/add:", "Insert a message below", _insert, (i,), False),
+            ("delete", ":material/delete:", "Delete this message", _delete, (i,), False),
+        ]
+        for action, icon, help_text, callback, args, disabled in tools:
+            st.button("", key=keys.message_action(i, action), icon=icon, help=help_text, on_click=callback, args=args,
+                      disabled=disabled, type="tertiary")
+
+
+def _tool_call_rows(i: int, m: ChatMessage) -> None:
+    """An assistant's tool calls as rows (id, name, arguments) a person can edit."""
+    frame = pd.DataFrame([c.model_dump() for c in m.tool_calls], columns=["id", "name", "arguments"]).astype("string")
+    edited = st.data_editor(frame, key=keys.message_tool_calls(i), num_rows="dynamic", hide_index=True,
+                            width="stretch",
+                            column_config={"id": st.column_config.TextColumn("Call id"),
+                                           "name": st.column_config.TextColumn("Tool name"),
+                                           "arguments": st.column_config.TextColumn("Arguments (JSON)")})
+    rows = []
+    for r in edited.to_dict("records"):
+        values = {k: "" if pd.isna(r.get(k)) else str(r.get(k)) for k in ("id", "name", "arguments")}
+        if any(values.values()):
+            rows.append(ToolCallRow(**values))
+    m.tool_calls = rows
+
+
+def _editor(i: int, m: ChatMessage) -> None:
+    ss = st.session_state
+    mk = fields.MESSAGE_KEYS
+    role_key, content_key, name_key, tcid_key, _ = keys.message_keys(i)
+    ss.setdefault(role_key, m.role)
+    ss.setdefault(content_key, m.content)
+    ss.setdefault(name_key, m.name)
+    left, right = st.columns([1, 1])
+    with left:
+        m.role = st.selectbox(f"{mk['role'].label} of message {i + 1}", fields.ROLES, key=role_key, help=mk["role"].help)
+    with right:
+        m.name = st.text_input(mk["name"].label, key=name_key, help=mk["name"].help, placeholder="optional")
+    if m.role == "tool":
+        ss.setdefault(tcid_key, m.tool_call_id)
+        m.tool_call_id = st.text_input(mk["tool_call_id"].label, key=tcid_key, help=mk["tool_call_id"].help)
+    m.content = st.text_area(f"{mk['content'].label} of message {i + 1}", key=content_key, help=mk["content"].help,
+                             height="content" if m.content else 100,
+                             placeholder="The tool's result" if m.role == "tool" else "Type here")
+    if m.role == "assistant":
+        st.caption("Tool calls this message makes (add a row to call a tool):")
+        _tool_call_rows(i, m)
+
+
+def _show(m: ChatMessage) -> None:
+    """A message as read: whole text, tool calls as code (tool names and arguments are untrusted)."""
+    if m.role == "tool":
+        st.caption(f"Result of tool call `{m.tool_call_id or '?'}`" + (f" ({m.name})" if m.name else ""))
+        st.code(m.content or "(empty: fill in the tool's result)", language="json", wrap_lines=True)
+        return
+    if m.name:
+        st.caption(f"name: {m.name}")
+    if m.content:
+        st.markdown(safe_markdown(m.content))
+    elif not m.tool_calls:
+        st.caption("(empty)")
+    for c in m.tool_calls:
+        st.caption(f"Calls tool (id {c.id or '?'}):")
+        st.code(f"{c.name}({c.arguments})", language=None, wrap_lines=True)
+
+
+def _bubble(i: int, m: ChatMessage, n: int, *, editing: bool, request_error: errors.RequestError | None,
+            upstream: errors.PlaygroundError | None) -> None:
+    with st.chat_message(m.role, avatar=AVATARS[m.role]):
+        if editing:
+            _editor(i, m)
+        else:
+            _show(m)
+        error_view.show_field(request_error, f"messages.{i}", upstream=upstream)
+        _toolbar(i, n)
+
+
+def _system_box(m: ChatMessage, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None
+                ) -> None:
+    ss = st.session_state
+    ss.setdefault(keys.SYSTEM, m.content)
+    with st.container(border=True):
+        m.content = st.text_area("System prompt", key=keys.SYSTEM, height="content",
+                                 help="Instructions the model reads before the conversation (a system message).")
+        error_view.show_field(request_error, "messages.0", upstream=upstream)
+        st.button("Remove the system prompt", key=keys.message_delete(0), on_click=_delete, args=(0,), type="tertiary",
+                  icon=":material/delete:")
+
+
+def render(*, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None,
+           after_message: Callable[[int], None]) -> bool:
+    """Draw the conversation; `after_message(k)` draws what answered the first k messages. Returns the form view."""
+    ss = st.session_state
+    conv = _notebook().conversation
+    form_view = st.segmented_control("View", VIEWS, key=keys.VIEW, default="Chat", required=True,
+                                     label_visibility="collapsed",
+                                     help="Chat: read and edit messages as bubbles. Form: every field of every "
+                                          "message at once (name, tool call id).") == "Form"
+    error_view.show_field(request_error, "messages", exact=True, upstream=upstream)
+    editing: set[int] = ss.setdefault(keys.EDITING, set())
+    start = 0
+    if conv and conv[0].role == "system" and not form_view:
+        _system_box(conv[0], request_error, upstream)
+        after_message(1)
+        start = 1
+    elif not form_view:
+        st.button("Add a system prompt", key=keys.ADD_SYSTEM, on_click=_add_system, type="tertiary",
+                  icon=":material/settings:")
+    for i in range(start, len(conv)):
+        _bubble(i, conv[i], len(conv), editing=form_view or i in editing, request_error=request_error, upstream=upstream)
+        after_message(i + 1)
+    if form_view:
+        st.button("Add message", key=keys.ADD_MESSAGE, on_click=_add_message, icon=":material/add:")
+    return form_view
+
+
+def import_export() -> None:
+    """Import a conversation from JSON (the seed document's shapes too) or download it."""
+    conv = _notebook().conversation
+    st.download_button("Export conversation (JSON)", conversation_to_json(conv), file_name="conversation.json",
+                       mime="application/json", key=keys.EXPORT_CONVERSATION, icon=":material/download:")
+    upload = st.file_uploader("Import a conversation (JSON)", type=["json"], key=keys.IMPORT_CONVERSATION,
+                              help='A messages array, or an object with "messages" (the seed document\'s example '
+                                   "shapes are converted).")
+    if upload is None:
+        return
+    marker = f"{upload.file_id}"
+    if st.session_state.get(keys.IMPORTED) == marker:
+        return
+    try:
+        messages, notes = conversation_from_json(upload.getvalue())
+    except ValueError as exc:
+        st.error(f"Nothing was imported: {exc}", icon=":material/warning:")
+        return
+    replace(messages)
+    st.session_state[keys.IMPORTED] = marker
+    st.session_state[keys.NOTES] = [f"Imported {len(messages)} message(s).", *notes]
+    st.rerun()

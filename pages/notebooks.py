@@ -1,0 +1,126 @@
+"""Notebooks page: every notebook kept, to find, open, rename, copy, delete (with Undo), export and import.
+
+Wiring only over `playground.store`; a notebook opens on the Playground page by its URL (`?notebook=<id>`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import state as keys
+from components.cells import when
+from playground.errors import StoreError
+from playground.notebook import Notebook, NotebookFile
+from playground.store import NotebookStore, Summary
+
+ss = st.session_state
+
+
+def _rename(notebook_id: str) -> None:
+    title = (ss.get(keys.nb_action(notebook_id, "rename")) or "").strip()
+    store = NotebookStore()
+    notebook = store.load(notebook_id)
+    if notebook is not None and title:
+        store.save(notebook.model_copy(update={"title": title}))
+        _forget_if_open(notebook_id)
+
+
+def _duplicate(notebook_id: str) -> None:
+    store = NotebookStore()
+    notebook = store.load(notebook_id)
+    if notebook is not None:
+        store.save(notebook.duplicate())
+
+
+def _delete(notebook_id: str) -> None:
+    ss[keys.NB_UNDO] = NotebookStore().delete(notebook_id)
+    _forget_if_open(notebook_id)
+
+
+def _undo() -> None:
+    notebook: Notebook | None = ss.pop(keys.NB_UNDO, None)
+    if notebook is not None:
+        NotebookStore().restore(notebook)
+
+
+def _forget_if_open(notebook_id: str) -> None:
+    """The Playground holds its notebook in the session: make it read the store again."""
+    open_now = ss.get(keys.NOTEBOOK)
+    if isinstance(open_now, Notebook) and open_now.id == notebook_id:
+        del ss[keys.NOTEBOOK]
+
+
+@st.dialog("Delete this notebook?")
+def _confirm_delete(summary: Summary) -> None:
+    st.text(f"“{summary.title}”: {summary.messages} message(s), {summary.cells} run(s).")
+    st.caption("You can undo this until you leave this page.")
+    if st.button("Delete", key=keys.nb_action(summary.id, "confirm"), type="primary", icon=":material/delete:"):
+        _delete(summary.id)
+        st.rerun()
+
+
+def _import() -> None:
+    upload = st.file_uploader("Import a notebook file (.json)", type=["json"], key=keys.NB_IMPORT,
+                              help="A file exported from this page. A bad file is refused and changes nothing.")
+    if upload is None or ss.get(keys.NB_IMPORTED) == upload.file_id:
+        return
+    try:
+        notebook = NotebookFile.load(upload.getvalue())
+    except ValueError as exc:
+        st.error(f"Nothing was imported: {exc}", icon=":material/warning:")
+        return
+    NotebookStore().save(notebook)
+    ss[keys.NB_IMPORTED] = upload.file_id
+    st.success(f"Imported “{notebook.title}”.", icon=":material/check:")
+
+
+def _export(notebook_id: str) -> str:
+    """The notebook file, made only when Export is clicked (a list of many notebooks stays quick)."""
+    notebook = NotebookStore().load(notebook_id)
+    return NotebookFile.dump(notebook) if notebook is not None else "{}"
+
+
+def _row(summary: Summary) -> None:
+    with st.container(border=True, key=f"{keys.NB_PAGE}-row-{summary.id}"):
+        top, actions = st.columns([3, 2], vertical_alignment="center")
+        with top:
+            st.page_link("pages/playground.py", label=summary.title, icon=":material/description:",
+                         query_params={keys.NOTEBOOK_PARAM: summary.id})
+            st.caption(f"changed {when(summary.updated)} · {summary.messages} message(s) · {summary.cells} run(s)")
+        with actions.container(horizontal=True, gap="small"):
+            with st.popover("Rename", icon=":material/edit:"):
+                st.text_input("New name", value=summary.title, key=keys.nb_action(summary.id, "rename"),
+                              on_change=_rename, args=(summary.id,))
+            st.button("Duplicate", key=keys.nb_action(summary.id, "duplicate"), on_click=_duplicate, args=(summary.id,),
+                      icon=":material/content_copy:", type="tertiary")
+            st.download_button("Export", lambda: _export(summary.id), file_name=f"{summary.title[:40]}.notebook.json",
+                               mime="application/json", key=keys.nb_action(summary.id, "export"),
+                               icon=":material/download:", type="tertiary", on_click="ignore")
+            if st.button("Delete", key=keys.nb_action(summary.id, "delete"), icon=":material/delete:", type="tertiary"):
+                _confirm_delete(summary)
+
+
+def main() -> None:
+    st.title("Notebooks")
+    st.caption("Every conversation you ran is kept here with its runs. Open one to carry on where you left off.")
+    undo: Notebook | None = ss.get(keys.NB_UNDO)
+    if undo is not None:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.info(f"Deleted “{undo.title}”.", icon=":material/delete:")
+            st.button("Undo", key=keys.nb_action(undo.id, "undo"), on_click=_undo, icon=":material/undo:")
+    search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message",
+                           icon=":material/search:")
+    _import()
+    store = NotebookStore()
+    try:
+        found = store.list(search)
+    except StoreError as exc:
+        st.error(f"The notebooks cannot be read: {exc}", icon=":material/warning:")
+        return
+    if not found:
+        st.caption("No notebook matches." if search else "No notebooks yet: run something on the Playground page.")
+    for summary in found:
+        _row(summary)
+
+
+main()

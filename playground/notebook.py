@@ -1,0 +1,349 @@
+"""Notebooks and cells: what a person made, and every run they made with it, as data.
+
+A `Notebook` is a conversation, the sidebar settings and the `Cell`s run from them. A cell holds the
+exact body that was sent, where it went (backend and a credential-free base URL), the conversation and
+settings it ran with (so Fork can load them back), its status, what arrived (the `Completion`, or the
+partial text and raw chunks of a run that was stopped or cut), the error, and its timings.
+
+Nothing here draws or stores: `playground.runner` fills cells, `playground.store` keeps notebooks,
+and pages only show them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, ValidationError
+
+from playground import fields
+from playground.errors import FieldError, PlaygroundError, RequestError, UpstreamError
+from playground.request import convert_seed_messages
+from playground.response import Completion
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Cell",
+    "CellError",
+    "CellStatus",
+    "ChatMessage",
+    "Notebook",
+    "NotebookFile",
+    "Timings",
+    "ToolCallRow",
+    "conversation_from_json",
+    "conversation_to_json",
+    "new_id",
+    "safe_base_url",
+    "valid_id",
+]
+
+Role = Literal["system", "user", "assistant", "tool"]
+CellStatus = Literal["new", "streaming", "stopped", "interrupted", "pending", "done", "error"]
+FINISHED: frozenset[str] = frozenset({"stopped", "interrupted", "done", "error"})
+SECRET_SETTINGS = frozenset({"api_key"})  # never kept, whatever a caller passes
+
+
+def new_id() -> str:
+    """A random 16-hex-digit id: notebooks are opened by it from a URL, so it must not be guessable."""
+    return secrets.token_hex(8)
+
+
+def valid_id(value: object) -> bool:
+    """Only ids shaped like `new_id()`'s are looked up (a URL is user input)."""
+    return isinstance(value, str) and len(value) == 16 and all(c in "0123456789abcdef" for c in value)
+
+
+def safe_base_url(url: object) -> str | None:
+    """A base URL fit to keep: without user:password, query or fragment (where tokens hide); else None."""
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            return None
+    except ValueError:
+        return None
+    return url
+
+
+class ToolCallRow(BaseModel):
+    """One call an assistant message makes; `arguments` is the JSON text exactly as the model wrote it."""
+
+    id: str = ""
+    name: str = ""
+    arguments: str = "{}"
+
+
+class ChatMessage(BaseModel):
+    """One message as the editor holds it: empty optional keys are "", not missing."""
+
+    role: Role = "user"
+    content: str = ""
+    name: str = ""
+    tool_call_id: str = ""
+    tool_calls: list[ToolCallRow] = Field(default_factory=list)
+
+    def to_request(self) -> dict[str, Any]:
+        """This message in the shape `request.build_request` takes (empty optional keys left out)."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.role == "tool":
+            out["tool_call_id"] = self.tool_call_id
+        if self.tool_calls:
+            out["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                                 for c in self.tool_calls]
+            if not self.content:
+                out["content"] = None
+        if self.name.strip():
+            out["name"] = self.name.strip()
+        return out
+
+
+class Timings(BaseModel):
+    """Seconds from sending to the first token and to the end; output tokens per second of generation."""
+
+    ttft_s: float | None = None
+    total_s: float | None = None
+    tokens_per_s: float | None = None
+
+
+class CellError(BaseModel):
+    """Why a run failed, in the words shown to the person (never containing a key)."""
+
+    kind: str
+    message: str
+    status: int | None = None
+    param: str | None = None
+    server_message: str | None = None
+
+    @classmethod
+    def of(cls, exc: PlaygroundError) -> CellError:
+        if isinstance(exc, UpstreamError):
+            return cls(kind=type(exc).__name__, message=str(exc), status=exc.status, param=exc.param,
+                       server_message=exc.server_message or None)
+        if isinstance(exc, RequestError):
+            return cls(kind="RequestError", message=str(exc), param=exc.errors[0].field if exc.errors else None)
+        return cls(kind=type(exc).__name__, message=str(exc))
+
+
+class Cell(BaseModel):
+    """One run: what was sent, where, with which conversation and settings, and what came back."""
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(5))
+    created: float = Field(default_factory=time.time)
+    backend: str
+    base_url: str | None = None
+    model: str = ""
+    body: dict[str, Any]
+    notes: list[str] = Field(default_factory=list)
+    conversation: list[ChatMessage] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    status: CellStatus = "new"
+    completion: Completion | None = None
+    partial: dict[int, str] = Field(default_factory=dict)
+    partial_thinking: dict[int, str] = Field(default_factory=dict)
+    chunks: list[dict[str, Any]] = Field(default_factory=list)
+    error: CellError | None = None
+    request_id: str | None = None
+    timings: Timings = Field(default_factory=Timings)
+    continued: bool = False  # its answer was added to the conversation
+    step_of: str | None = None  # the cell whose tool calls this run answers ("Run tools and continue")
+
+    @property
+    def at(self) -> int:
+        """How many messages this cell answered: it belongs under message `at - 1`."""
+        return len(self.conversation)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def text(self, choice: int = 0) -> str:
+        """The answer's visible text so far: the completion's, else what streamed in before it ended."""
+        if self.completion is not None:
+            try:
+                return self.completion.text(choice)
+            except IndexError:
+                return ""
+        return self.partial.get(choice, "")
+
+    def differences(self, conversation: Sequence[ChatMessage], settings: Mapping[str, Any]) -> list[str]:
+        """What changed since this cell ran, in plain words; [] when it still answers what is on screen."""
+        out: list[str] = []
+        now = list(conversation[: self.at])
+        if len(now) < self.at:
+            out.append(f"The conversation is shorter now ({len(conversation)} messages; this run answered {self.at}).")
+        for i, (was, is_) in enumerate(zip(self.conversation, now, strict=False)):
+            if was != is_:
+                out.append(f"Message {i + 1} changed.")
+        for key in sorted(set(self.settings) | set(settings)):
+            if key in SECRET_SETTINGS or key.startswith("model.") or key.endswith(".rows"):
+                continue
+            before, after = self.settings.get(key), settings.get(key)
+            if before != after and not (_blank(before) and _blank(after)):
+                head, _, rest = key.partition(".")
+                label = fields.FIELDS[head].label if head in fields.FIELDS else head.replace("_", " ").capitalize()
+                label += f" {rest.replace('_', ' ')}" if rest else ""
+                out.append(f"{label}: {_short(before)} → {_short(after)}.")
+        return out
+
+
+def _blank(value: Any) -> bool:
+    return value in (None, "", [], {}, "none")
+
+
+def _short(value: Any) -> str:
+    text = "empty" if _blank(value) else json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+class Notebook(BaseModel):
+    """A conversation, its settings and its cells (oldest first). `version` counts saves (see store)."""
+
+    id: str = Field(default_factory=new_id)
+    title: str = "Untitled notebook"
+    created: float = Field(default_factory=time.time)
+    updated: float = Field(default_factory=time.time)
+    version: int = 0
+    conversation: list[ChatMessage] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    cells: list[Cell] = Field(default_factory=list)
+    comparisons: list[dict[str, Any]] = Field(default_factory=list)
+
+    def cell(self, cell_id: str) -> Cell | None:
+        return next((c for c in self.cells if c.id == cell_id), None)
+
+    def is_empty(self) -> bool:
+        """Nothing a person made: no cells, no text in any message, and the default title."""
+        return (not self.cells and not self.comparisons and self.title == Notebook.model_fields["title"].default
+                and all(not m.content.strip() and not m.tool_calls for m in self.conversation))
+
+    def search_text(self) -> str:
+        """What a search matches: the title and the text of every message."""
+        return "\n".join([self.title, *(m.content for m in self.conversation)]).lower()
+
+    def clean(self) -> Notebook:
+        """A copy fit to store or share: no secret settings, no base URL carrying credentials."""
+        settings = {k: v for k, v in self.settings.items() if k not in SECRET_SETTINGS}
+        if "base_url" in settings:
+            settings["base_url"] = safe_base_url(settings["base_url"]) or ""
+        cells = [c.model_copy(update={"base_url": safe_base_url(c.base_url),
+                                      "settings": {k: v for k, v in c.settings.items() if k not in SECRET_SETTINGS}})
+                 for c in self.cells]
+        return self.model_copy(update={"settings": settings, "cells": cells})
+
+    def duplicate(self) -> Notebook:
+        """A copy under a new id, to change without touching the original."""
+        now = time.time()
+        return self.model_copy(deep=True, update={"id": new_id(), "title": f"Copy of {self.title}", "version": 0,
+                                                  "created": now, "updated": now})
+
+    def title_from_conversation(self) -> str:
+        """A title from the first user message, for notebooks nobody named."""
+        first = next((m.content for m in self.conversation if m.role == "user" and m.content.strip()), "")
+        words = " ".join(first.split())
+        return (words[:48] + "…") if len(words) > 48 else (words or self.title)
+
+
+# ------------------------------------------------------------------------------------ files
+
+
+FORMAT = "chat-completions-playground/notebook"
+FORMAT_VERSION = 1
+
+
+class NotebookFile(BaseModel):
+    """The exported file: a format tag and version, so an import can refuse what it does not know."""
+
+    format: Literal["chat-completions-playground/notebook"] = FORMAT
+    version: Literal[1] = FORMAT_VERSION
+    notebook: Notebook
+
+    @classmethod
+    def dump(cls, notebook: Notebook) -> str:
+        return cls(notebook=notebook.clean()).model_dump_json(indent=2)
+
+    @classmethod
+    def load(cls, data: bytes | str) -> Notebook:
+        """The notebook in an exported file, with a new id (an import never overwrites); ValueError in plain words."""
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"This file is not JSON: {exc}") from None
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise ValueError(f'This is not a notebook file (its "format" should be "{FORMAT}").')
+        if raw.get("version") != FORMAT_VERSION:
+            raise ValueError(f"This notebook file has version {raw.get('version')!r}; this playground reads version "
+                             f"{FORMAT_VERSION}.")
+        try:
+            notebook = cls.model_validate(raw).notebook
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"This notebook file is damaged at {where}: {first['msg']} "
+                             f"({exc.error_count()} problem(s) in all).") from None
+        now = time.time()
+        return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now})
+
+
+# ------------------------------------------------------------------------------------ conversations
+
+
+def conversation_to_json(conversation: Sequence[ChatMessage]) -> str:
+    """The conversation as the API's `messages` array."""
+    return json.dumps([m.to_request() for m in conversation], indent=2, ensure_ascii=False)
+
+
+def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[str]]:
+    """Messages from a JSON file: a `messages` array, or an object holding one (a whole request, as the seed
+    document's tools example is). The seed's tool message that carries `arguments` is converted to the real
+    protocol (an assistant tool call, then the tool result), and each conversion is returned as a note.
+    Raises ValueError in plain words naming the message at fault."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"This is not JSON: {exc}") from None
+    if isinstance(raw, dict) and isinstance(raw.get("messages"), list):
+        raw = raw["messages"]
+    if not isinstance(raw, list):
+        raise ValueError('Give a JSON array of messages, or an object with a "messages" array.')
+    notes: list[str] = []
+    found: list[FieldError] = []
+    converted, _ = convert_seed_messages(raw, notes, found)
+    out: list[ChatMessage] = []
+    for i, m in enumerate(converted):
+        if not isinstance(m, Mapping):
+            raise ValueError(f"Message {i + 1} is not an object.")
+        try:
+            out.append(_message_from_api(m))
+        except (ValidationError, ValueError, TypeError) as exc:
+            raise ValueError(f"Message {i + 1} cannot be read: {_first_problem(exc)}") from None
+    if found:
+        raise ValueError(" ".join(e.message for e in found))
+    return out, notes
+
+
+def _first_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)
+
+
+def _message_from_api(m: Mapping[str, Any]) -> ChatMessage:
+    content = m.get("content")
+    if isinstance(content, list):  # text content parts
+        content = "\n".join(p.get("text", "") for p in content if isinstance(p, Mapping))
+    calls = []
+    for c in m.get("tool_calls") or []:
+        function = c.get("function") or {}
+        arguments = function.get("arguments", "{}")
+        calls.append(ToolCallRow(id=str(c.get("id") or ""), name=str(function.get("name") or ""),
+                                 arguments=arguments if isinstance(arguments, str) else json.dumps(arguments)))
+    return ChatMessage(role=m.get("role", "user"), content="" if content is None else str(content),
+                       name=str(m.get("name") or ""), tool_call_id=str(m.get("tool_call_id") or ""), tool_calls=calls)

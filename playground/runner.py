@@ -1,0 +1,246 @@
+"""Running cells: prepare a request, stream or defer it, poll, list models, answer tool calls.
+
+Every page runs requests through here, so a second page never copies the first one's run logic.
+A cell is filled in place as events arrive, and whatever arrived is kept when a stream is stopped,
+cut or fails. Clients are long-lived, one per (backend, base URL, key), held by the caller's session:
+`Clients` is never shared between people, because a client holds its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from playground import backends
+from playground.client import ChatClient, ClientConfig
+from playground.errors import FieldError, PlaygroundError, RequestError
+from playground.notebook import Cell, CellError, ChatMessage, ToolCallRow, safe_base_url
+from playground.request import Built, build_request, logit_bias_from_rows
+from playground.response import Completion, Done, TextDelta, ThinkingDelta
+
+__all__ = ["Clients", "ModelList", "continuation", "demo_answers", "new_cell", "poll", "prepare", "stream",
+           "submit_deferred"]
+
+
+def _fingerprint(config: ClientConfig) -> str:
+    key = config.api_key.get_secret_value() if config.api_key is not None else ""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16] if key else ""
+
+
+class Clients:
+    """One open `ChatClient` per (backend, base URL, key, timeout) for one person's session."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[Any, ...], ChatClient] = {}
+
+    def get(self, config: ClientConfig) -> ChatClient:
+        slot = (config.kind, config.base_url, _fingerprint(config), config.timeout, config.max_retries)
+        client = self._clients.get(slot)
+        if client is None:
+            client = self._clients[slot] = ChatClient(config)
+        return client
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+class ModelList(BaseModel):
+    """A backend's models, or why they could not be listed."""
+
+    models: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+def list_models(client: ChatClient) -> ModelList:
+    try:
+        return ModelList(models=client.list_models())
+    except PlaygroundError as exc:
+        return ModelList(error=str(exc))
+
+
+def model_slot(config: ClientConfig) -> str:
+    """Where a session remembers a model list: per backend, base URL and key (a corrected key lists again)."""
+    return f"{config.kind}|{config.base_url}|{_fingerprint(config)}"
+
+
+def prepare(settings: Mapping[str, Any], conversation: Sequence[ChatMessage], *, model: str | None,
+            logit_bias_rows: Sequence[Mapping[str, Any]] = (), caps: backends.Capabilities,
+            client: ChatClient | None, found: Sequence[FieldError] = ()) -> Built:
+    """Validate everything (no generation yet). Raises RequestError listing every problem with its field.
+
+    `found` are problems the caller already found while reading its widgets (bad JSON in a text area).
+    Logit-bias rows given as text are looked up with the backend's tokenizer, which is the only request made.
+    """
+    problems: list[FieldError] = list(found)
+    raw = dict(settings)
+    raw["model"] = model or ""
+    if not caps.deferred:
+        raw["deferred"] = None
+    looked_up: list[str] = []
+    if logit_bias_rows:
+        tokenize: Callable[[str], list[int]] | None = None
+        if caps.tokenize and client is not None and model:
+            def tokenize(text: str) -> list[int]:
+                ids = [t.token_id for t in client.tokenize(text, model)]
+                looked_up.append(f"Logit bias: {text!r} is token{'s' if len(ids) != 1 else ''} "
+                                 f"{', '.join(map(str, ids))} for {model}.")
+                return ids
+        try:
+            raw["logit_bias"] = logit_bias_from_rows(logit_bias_rows, tokenize)
+        except RequestError as exc:
+            problems.extend(exc.errors)
+    built: Built | None = None
+    try:
+        built = build_request(raw, [m.to_request() for m in conversation])
+    except RequestError as exc:
+        problems.extend(exc.errors)
+    if problems:
+        raise RequestError(problems)
+    assert built is not None
+    built.notes[:0] = looked_up
+    return built
+
+
+def new_cell(built: Built, *, backend: str, base_url: str | None, conversation: Sequence[ChatMessage],
+             settings: Mapping[str, Any], step_of: str | None = None) -> Cell:
+    body = built.request.to_body()
+    return Cell(backend=backend, base_url=safe_base_url(base_url), model=str(body.get("model", "")), body=body,
+                notes=list(built.notes), conversation=[m.model_copy(deep=True) for m in conversation],
+                settings=dict(settings), step_of=step_of)
+
+
+def rerun_of(cell: Cell) -> Cell:
+    """A new cell sending exactly what `cell` sent, from the same conversation and settings."""
+    return Cell(backend=cell.backend, base_url=cell.base_url, model=cell.model, body=dict(cell.body), notes=list(cell.notes),
+                conversation=[m.model_copy(deep=True) for m in cell.conversation], settings=dict(cell.settings),
+                step_of=cell.step_of)
+
+
+def _finish_timings(cell: Cell, started: float) -> None:
+    total = time.monotonic() - started
+    cell.timings.total_s = round(total, 3)
+    tokens = cell.completion.usage.output_tokens if cell.completion is not None else 0
+    if not tokens:
+        tokens = len(cell.chunks)
+    generating = total - (cell.timings.ttft_s or 0.0)
+    cell.timings.tokens_per_s = round(tokens / generating, 1) if tokens and generating > 0 else None
+
+
+def stream(client: ChatClient, cell: Cell, *, keep_chunks: bool = True) -> Iterator[TextDelta | ThinkingDelta]:
+    """Stream `cell.body`, filling the cell as deltas arrive, and yield the deltas for drawing.
+
+    Ends with the cell "done" (its Completion set) or "error". If the caller stops iterating (a Stop, a
+    rerun, a closed tab), the cell keeps the text received and is marked "interrupted"; a caller that
+    knows the person pressed Stop marks it "stopped" afterwards.
+    """
+    started = time.monotonic()
+    cell.status = "streaming"
+    cell.error = None
+    try:
+        for event in client.stream(cell.body):
+            if isinstance(event, Done):
+                cell.completion = event.completion
+                cell.status = "done"
+                if cell.timings.ttft_s is None:
+                    cell.timings.ttft_s = round(time.monotonic() - started, 3)
+                continue
+            if cell.timings.ttft_s is None:
+                cell.timings.ttft_s = round(time.monotonic() - started, 3)
+            target = cell.partial_thinking if isinstance(event, ThinkingDelta) else cell.partial
+            target[event.choice] = target.get(event.choice, "") + event.text
+            if keep_chunks:
+                cell.chunks.append(event.model_dump() | {"kind": type(event).__name__})
+            yield event
+    except PlaygroundError as exc:
+        cell.status = "error"
+        cell.error = CellError.of(exc)
+    finally:
+        _finish_timings(cell, started)
+        if cell.status == "streaming":
+            cell.status = "interrupted"
+    if cell.status == "done":
+        cell.chunks = []  # the completion holds everything now
+
+
+def submit_deferred(client: ChatClient, cell: Cell) -> None:
+    """Queue the cell's request; it becomes "pending" with its request id, or "error"."""
+    try:
+        cell.request_id = client.submit_deferred(cell.body)
+        cell.status = "pending"
+    except PlaygroundError as exc:
+        cell.status = "error"
+        cell.error = CellError.of(exc)
+
+
+def poll(client: ChatClient, cell: Cell) -> bool:
+    """Ask once for a pending cell's result; True when the cell changed (arrived or failed).
+
+    xAI hands a deferred result out exactly once: the caller must save the cell as soon as this is True.
+    """
+    if cell.status != "pending" or not cell.request_id:
+        return False
+    try:
+        completion = client.poll_deferred(cell.request_id, stop=cell.body.get("stop"))
+    except PlaygroundError as exc:
+        cell.status = "error"
+        cell.error = CellError.of(exc)
+        return True
+    if completion is None:
+        return False
+    cell.completion = completion
+    cell.status = "done"
+    cell.timings.total_s = round(time.time() - cell.created, 3)
+    return True
+
+
+# ------------------------------------------------------------------------------------ continuing
+
+
+def _arguments_text(block_input: Mapping[str, Any] | None) -> str:
+    """The arguments as the model wrote them: unparseable text stays text, it is never wrapped in an object."""
+    value = dict(block_input or {})
+    if set(value) == {"_raw"} and isinstance(value["_raw"], str):
+        return value["_raw"]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def continuation(completion: Completion, choice: int = 0) -> list[ChatMessage]:
+    """The answer as conversation messages: the assistant's text and tool calls, then one empty tool
+    message per call, to fill with its result."""
+    calls = completion.tool_uses(choice)
+    try:
+        text = completion.text(choice)
+    except IndexError:
+        text = ""
+    rows = [ToolCallRow(id=c.id or f"call_{n}", name=c.name or "", arguments=_arguments_text(c.input))
+            for n, c in enumerate(calls)]
+    out = [ChatMessage(role="assistant", content=text, tool_calls=rows)]
+    out.extend(ChatMessage(role="tool", tool_call_id=r.id, name=r.name) for r in rows)
+    return out
+
+
+def demo_answers(messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[str]]:
+    """Fill empty tool messages whose tool is a built-in demo tool; returns the messages and what was not
+    answered (no demo tool of that name: left empty, for the person to fill)."""
+    from playground import demo_tools
+
+    calls = {c.id: c for m in messages for c in m.tool_calls}
+    out: list[ChatMessage] = []
+    unanswered: list[str] = []
+    for m in messages:
+        if m.role == "tool" and not m.content:
+            call = calls.get(m.tool_call_id)
+            result = demo_tools.answer(call.name, call.arguments) if call is not None else None
+            if result is None:
+                unanswered.append(call.name if call is not None else m.tool_call_id)
+            else:
+                m = m.model_copy(update={"content": result.content})
+        out.append(m)
+    return out, unanswered

@@ -1,0 +1,83 @@
+"""Opening and autosaving the notebook a page shows, without Streamlit.
+
+A page calls `open` once per session with the id its URL names, and `save` at the end of every script
+run; `save` writes only when the notebook changed (a cheap signature, not its whole JSON), never writes
+an empty notebook (so page visits leave nothing behind, and nothing has to be evicted), and when another
+tab saved the same notebook meanwhile it keeps both: this version is saved as a copy.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from playground.errors import StoreError
+from playground.notebook import Notebook, new_id, valid_id
+from playground.store import ConflictError, NotebookStore
+
+__all__ = ["Opened", "Saved", "Workspace", "signature"]
+
+
+def signature(notebook: Notebook) -> str:
+    """What a save would write, cheaply: completions by identity (they are never changed in place)."""
+    cells = [(c.id, c.status, id(c.completion), sum(map(len, c.partial.values())), c.continued, c.request_id)
+             for c in notebook.cells]
+    return json.dumps([notebook.title, [m.model_dump() for m in notebook.conversation], notebook.settings, cells,
+                       len(notebook.comparisons)], sort_keys=True, default=str)
+
+
+class Opened(BaseModel):
+    notebook: Notebook
+    warning: str | None = None
+
+
+class Saved(BaseModel):
+    """What a save did: `notebook` is what the page should now hold (a copy after a conflict)."""
+
+    notebook: Notebook
+    wrote: bool = False
+    conflict_copy: bool = False
+    error: str | None = None
+
+
+class Workspace:
+    def __init__(self, store: NotebookStore | None = None) -> None:
+        self.store = store or NotebookStore()
+
+    def open(self, wanted: object) -> Opened:
+        """The notebook the URL names, or a new one (with a warning when the named one is gone or unreadable)."""
+        if not valid_id(wanted):
+            return Opened(notebook=Notebook(id=new_id()))
+        assert isinstance(wanted, str)
+        try:
+            notebook = self.store.load(wanted)
+        except StoreError as exc:
+            return Opened(notebook=Notebook(), warning=f"That notebook could not be opened: {exc}")
+        if notebook is None:
+            return Opened(notebook=Notebook(id=wanted), warning="The notebook this link named is not here (deleted, or "
+                                                                 "saved on another machine); this is a new one.")
+        for cell in notebook.cells:
+            if cell.status in ("new", "streaming"):
+                cell.status = "interrupted"  # its stream ended with the session that ran it
+        return Opened(notebook=notebook)
+
+    def save(self, notebook: Notebook, last: str | None) -> tuple[Saved, str]:
+        """Save when the signature differs from `last`; returns what happened and the new signature."""
+        now = signature(notebook)
+        if now == last or (notebook.version == 0 and notebook.is_empty()):
+            return Saved(notebook=notebook), now
+        try:
+            stored = self.store.save(notebook)
+        except ConflictError:
+            copy = notebook.duplicate().model_copy(update={"title": f"{notebook.title} (changed in another tab)"})
+            try:
+                stored = self.store.save(copy)
+            except StoreError as exc:
+                return Saved(notebook=notebook, error=str(exc)), last or ""
+            return Saved(notebook=stored, wrote=True, conflict_copy=True), signature(stored)
+        except StoreError as exc:
+            return Saved(notebook=notebook, error=str(exc)), last or ""
+        notebook.version = stored.version
+        notebook.updated = stored.updated
+        return Saved(notebook=notebook, wrote=True), now
