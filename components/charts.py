@@ -301,9 +301,11 @@ def usage_chart(frame: pd.DataFrame) -> alt.VConcatChart:
         }
         if len(names) > 1:
             encoding["xOffset"] = alt.XOffset("measure:N", sort=names, scale=alt.Scale(domain=names))
-        chart = alt.Chart(long).mark_bar().encode(**encoding)
+        chart = alt.Chart(long).mark_bar(width=alt.RelativeBandSize(0.8 if len(names) > 1 else 0.3)).encode(**encoding)
         charts.append(chart.properties(width=max(80 * len(order), 240), height=130))
-    return alt.vconcat(*charts).resolve_scale(color="independent").properties(title="Usage and speed per run")
+    return (
+        alt.vconcat(*charts).resolve_scale(color="independent", xOffset="independent").properties(title="Usage and speed per run")
+    )
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
