@@ -1,0 +1,225 @@
+"""components/charts.py: the chart builders alone, and the views under AppTest on answers recorded from the gateway."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import charts
+from playground import analysis
+from playground.analysis import RunStats
+from playground.response import Completion, from_chat_completion
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PREFIX = "t.probs"
+KEYS = charts.keys_for(PREFIX)
+
+
+def _recorded(name: str) -> Completion:
+    return from_chat_completion(json.loads((DATA / f"logprobs_{name}.json").read_text()))
+
+
+def _view_script(path: str, usage_paths: list[str]) -> None:
+    """A tiny page: the probability view of one recorded answer, and the usage chart of some recorded runs."""
+    import json
+
+    from components import charts
+    from playground import analysis
+    from playground.response import from_chat_completion
+
+    completion = from_chat_completion(json.loads(open(path, encoding="utf-8").read()))
+    charts.probability_view(completion, key_prefix="t.probs")
+    rows = []
+    for i, p in enumerate(usage_paths):
+        run = from_chat_completion(json.loads(open(p, encoding="utf-8").read()))
+        rows += analysis.run_stats(run, label=f"run {i + 1}", ttft_s=0.1, total_s=1.0 + i)
+    if rows:
+        charts.usage_metrics(rows)
+        charts.usage_view(rows, key_prefix="t.usage")
+
+
+def _app(name: str, usage: tuple[str, ...] = ()) -> AppTest:
+    at = AppTest.from_function(
+        _view_script,
+        args=(str(DATA / f"logprobs_{name}.json"), [str(DATA / f"logprobs_{u}.json") for u in usage]),
+        default_timeout=60,
+    )
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("text", "caption", "info") for e in getattr(at, kind))
+
+
+pytestmark = pytest.mark.apptest
+
+
+# --------------------------------------------------------------------------------------------
+# the views
+
+
+def test_view_draws_the_strip_select_box_metrics_and_downloads() -> None:
+    at = _app("top5", usage=("top5", "n2"))
+    completion = _recorded("top5")
+    frame = analysis.token_frame(completion)
+    box = at.selectbox(key=KEYS.token(0))
+    assert len(box.options) == len(frame)
+    assert box.value == analysis.summary(completion).lowest[0].position  # starts on the least likely token
+    assert len(at.get("vega_lite_chart")) == 4  # strip, alternatives, along the answer, usage
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Perplexity"] == f"{analysis.summary(completion).perplexity:.2f}"
+    assert labels["Tokens below 50 %"] == f"0 of {len(frame)}"
+    assert labels["Input tokens"] == str(completion.usage.input_tokens)
+    keys = {b.key for b in at.download_button}
+    for chart in ("strip", "alternatives", "along"):
+        for fmt in ("svg", "png", "csv"):
+            assert KEYS.download(chart, fmt) in keys
+    assert {charts.keys_for("t.usage").download("usage", fmt) for fmt in ("svg", "png", "csv")} <= keys
+
+
+def test_choosing_a_token_shows_its_alternatives() -> None:
+    at = _app("top5")
+    completion = _recorded("top5")
+    position = analysis.token_frame(completion)["token"].tolist().index("␣Paris")
+    at.selectbox(key=KEYS.token(0)).set_value(position).run()
+    assert not at.exception
+    shown = _texts(at)
+    assert f"Alternatives at position {position} (chosen: ␣Paris)" in shown
+    alts = analysis.alternatives_frame(completion, position)
+    for row in alts.itertuples():
+        assert f"{row.token}  {row.probability:.1%}" in shown
+    assert "␣Paris  98.0%  ← chosen" in shown
+    assert at.selectbox(key=KEYS.token(0)).value == position  # kept on the rerun
+
+
+def test_lone_bytes_show_as_hex_on_screen() -> None:
+    at = _app("top8_emoji")
+    shown = _texts(at)
+    assert "<0x9F>" in shown and "(chosen: 🌟)" in shown
+    assert "\ufffd" not in shown
+
+
+def test_each_choice_of_n2_has_its_own_tokens() -> None:
+    at = _app("n2")
+    completion = _recorded("n2")
+    radio = at.radio(key=KEYS.choice)
+    assert radio.options == ["Choice 1", "Choice 2"]
+    radio.set_value(1).run()
+    assert not at.exception
+    second = analysis.token_frame(completion, 1)
+    box = at.selectbox(key=KEYS.token(1))
+    assert len(box.options) == len(second)
+    assert box.value == analysis.summary(completion, 1).lowest[0].position
+    assert f"(chosen: {second['token'].iloc[box.value]})" in _texts(at)
+
+
+def test_without_logprobs_the_view_says_so() -> None:
+    path = DATA / "logprobs_top5.json"
+    payload = json.loads(path.read_text())
+    for choice in payload["choices"]:
+        choice.pop("logprobs", None)
+
+    def script(body: str) -> None:
+        import json
+
+        from components import charts
+        from playground.response import from_chat_completion
+
+        charts.probability_view(from_chat_completion(json.loads(body)), key_prefix="t.probs")
+
+    at = AppTest.from_function(script, args=(json.dumps(payload),), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [analysis.NO_LOGPROBS]
+    assert not at.selectbox and not at.download_button
+
+
+def test_without_top_logprobs_the_strip_stays_and_alternatives_are_explained() -> None:
+    at = _app("no_top")
+    assert at.selectbox(key=KEYS.token(0)).options
+    assert "No alternatives at this position" in _texts(at)
+    assert len(at.get("vega_lite_chart")) == 2  # strip and along the answer
+
+
+def test_a_click_on_the_strip_moves_the_select_box() -> None:
+    """The strip's on_select callback reads the selection Streamlit stores and sets the select box."""
+
+    def script() -> None:
+        import streamlit as st
+
+        from components import charts
+
+        st.session_state["k.strip"] = {"selection": {"token": [{"position": 4}]}}
+        charts._on_strip_click("k.strip", "k.token")
+        st.session_state["k.empty"] = {"selection": {"token": []}}
+        charts._on_strip_click("k.empty", "k.token")  # a cleared selection keeps the token
+        st.text(f"token {st.session_state['k.token']}")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.text[0].value == "token 4"
+
+
+# --------------------------------------------------------------------------------------------
+# the builders
+
+
+def test_strip_layout_wraps_lines_and_breaks_after_newlines() -> None:
+    frame = analysis.token_frame(_recorded("top8_cafe"))
+    laid = charts.strip_layout(frame, wrap=12)
+    rows = (laid["y0"] // charts.ROW_PX).astype(int).tolist()
+    assert rows == sorted(rows)  # reading order
+    newline_rows = [rows[i] for i, t in enumerate(frame["text"]) if "\n" in t]
+    for i, t in enumerate(frame["text"]):
+        if "\n" in t and i + 1 < len(rows):
+            assert rows[i + 1] == rows[i] + 1
+    assert newline_rows
+    fits = laid["x1"] <= 12 * charts.CHAR_PX + 1e-9
+    assert (fits | (laid["x0"] == 0)).all()  # a token passes the width only when it is alone at a line start
+    assert rows[-1] > len(newline_rows)  # wrapping made lines beyond the newlines
+    for _, line in laid.groupby("y0"):
+        assert (line["x0"].diff().dropna() > 0).all()  # left to right, no overlap
+        assert (line["x0"].iloc[1:].to_numpy() >= line["x1"].iloc[:-1].to_numpy()).all()
+
+
+def test_wide_characters_take_two_columns() -> None:
+    frame = pd.DataFrame({"token": ["🌟", "a"], "text": ["🌟", "a"]})
+    laid = charts.strip_layout(frame)
+    widths = (laid["x1"] - laid["x0"] - 2 * charts.PAD_PX) / charts.CHAR_PX
+    assert widths.round(6).tolist() == [2.0, 1.0]
+
+
+def test_strip_spec_carries_the_token_selection_and_one_colour_scale() -> None:
+    frame = analysis.token_frame(_recorded("top5"))
+    spec = charts.strip_chart(frame, selected=2).to_dict()
+    assert [p["name"] for p in spec["params"]] == ["token"]
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["scale"] == {"scheme": charts.SCHEME, "domain": [0, 1]}
+    assert colour["field"] == "probability"
+
+
+def test_alternatives_chart_marks_the_chosen_token() -> None:
+    alts = analysis.alternatives_frame(_recorded("n2"), 2)  # sampled outside the top 5
+    spec = charts.alternatives_chart(alts).to_dict()
+    (data,) = spec["datasets"].values()
+    chosen = [d for d in data if d["kind"] == "chosen"]
+    assert len(chosen) == 1 and chosen[0]["note"].endswith("← chosen") and chosen[0]["label"].startswith("–")
+
+
+def test_usage_chart_keeps_the_run_order() -> None:
+    rows = [RunStats(label=name, input_tokens=5, output_tokens=10, total_s=1.0) for name in ("b", "a", "c")]
+    spec = charts.usage_chart(analysis.usage_frame(rows)).to_dict()
+    assert all(panel["encoding"]["x"]["sort"] == ["b", "a", "c"] for panel in spec["vconcat"])
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("svg", b"<svg"), ("png", b"\x89PNG")])
+def test_charts_export_offline(fmt: str, magic: bytes) -> None:
+    frame = analysis.token_frame(_recorded("top8_emoji"))
+    assert charts.chart_bytes(charts.strip_chart(frame), fmt).startswith(magic)
