@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from playground import errors, fields
+from playground import errors, wording
 
 
 def normalise_param(param: str | None) -> str | None:
@@ -28,14 +28,12 @@ def normalise_param(param: str | None) -> str | None:
 
 
 def label_for(path: str) -> str:
-    """A person's name for a field path: "messages.2.content" → "Message 3 › content"."""
-    parts = path.split(".")
-    if parts[0] == "messages" and len(parts) > 1 and parts[1].isdigit():
-        rest = " › ".join(parts[2:])
-        return f"Message {int(parts[1]) + 1}" + (f" › {rest}" if rest else "")
-    f = fields.FIELDS.get(parts[0])
-    head = f.label if f else {"api_key": "API key", "base_url": "Base URL"}.get(parts[0], parts[0])
-    return head + (" › " + " › ".join(parts[1:]) if len(parts) > 1 else "")
+    """A person's name for a field path, the same words the field's own message uses:
+    "messages.2.content" → "Message 3 content", "tools.0.function.name" → "Tool 1 name"."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")]
+    if parts and parts[0] in ("api_key", "base_url") and len(parts) == 1:
+        return {"api_key": "API key", "base_url": "Base URL"}[str(parts[0])]
+    return wording.subject(parts)
 
 
 def matching(err: errors.RequestError | None, path: str, *, exact: bool = False) -> list[errors.FieldError]:

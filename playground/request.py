@@ -479,14 +479,26 @@ def _dotted(path: Sequence[str | int]) -> str:
 _INSERTED_SUFFIX = {"id": "tool_call_id", "name": "name", "arguments": "arguments"}
 
 
-def _remap(path: list[str | int], origin: Sequence[tuple[int, bool]] | None) -> list[str | int]:
+@dataclass
+class Origin:
+    """Where a converted message came from: the index the person wrote, whether build_request inserted it,
+    and which of its tool calls were moved there from a seed-style tool message (call position → index)."""
+
+    index: int
+    inserted: bool = False
+    calls: dict[int, int] = field(default_factory=dict)
+
+
+def _remap(path: list[str | int], origin: Sequence[Origin] | None) -> list[str | int]:
     """Point a path into the converted message list back at the message the person wrote."""
     if not origin or len(path) < 2 or path[0] != "messages" or not isinstance(path[1], int):
         return path
     if path[1] >= len(origin):
         return path
-    index, inserted = origin[path[1]]
-    rest = path[2:]
+    where = origin[path[1]]
+    index, inserted, rest = where.index, where.inserted, path[2:]
+    if len(rest) >= 2 and rest[0] == "tool_calls" and isinstance(rest[1], int) and rest[1] in where.calls:
+        index, inserted, rest = where.calls[rest[1]], True, rest[2:]
     if inserted:
         rest = [_INSERTED_SUFFIX[rest[-1]]] if rest and rest[-1] in _INSERTED_SUFFIX else []
     return ["messages", index, *rest]
@@ -497,10 +509,11 @@ def _field_error(path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | 
     return FieldError(_dotted(path), say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
 
 
-def _to_request_error(exc: ValidationError, origin: Sequence[tuple[int, bool]] | None = None,
+def _to_request_error(exc: ValidationError, origin: Sequence[Origin] | None = None,
                       earlier: Sequence[FieldError] = ()) -> RequestError:
     """Map pydantic's errors once: loc → dotted field path, type → code, and a plain-words message."""
     out: list[FieldError] = list(earlier)
+    reported = {e.field for e in earlier}
     for err in exc.errors(include_url=False):
         loc = [p for p in err["loc"] if p not in _UNION_TAGS]
         key_error = "[key]" in loc
@@ -513,7 +526,8 @@ def _to_request_error(exc: ValidationError, origin: Sequence[tuple[int, bool]] |
         else:
             out.append(_field_error(_remap(loc, origin), err["type"], ctx, key_error=key_error, raw=err["msg"]))
     seen: set[FieldError] = set()
-    return RequestError([e for e in out if not (e in seen or seen.add(e))])
+    unique = [e for e in out if not (e in seen or seen.add(e))]
+    return RequestError([e for e in unique if e in earlier or e.field not in reported])
 
 
 # ---------------------------------------------------------------------------------------------- entry points
@@ -664,7 +678,7 @@ def _message_dict(m: Any) -> dict[str, Any]:
 
 
 def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]
-                      ) -> tuple[list[Any], list[tuple[int, bool]]]:
+                      ) -> tuple[list[Any], list[Origin]]:
     """Convert the seed document's tool message to the real protocol.
 
     The seed shows `{"role": "tool", "tool_call_id", "name", "arguments"}` with no assistant call before it.
@@ -676,12 +690,12 @@ def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: lis
     as `call_<position>`. Returns the messages and, for each, (index the person wrote, inserted?).
     """
     out: list[Any] = []
-    origin: list[tuple[int, bool]] = []
+    origin: list[Origin] = []
     for i, raw in enumerate(messages):
         m = _message_dict(raw)
         if not (isinstance(m, dict) and m.get("role") == "tool" and "arguments" in m):
             out.append(m)
-            origin.append((i, False))
+            origin.append(Origin(i))
             continue
         args = m.pop("arguments")
         args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
@@ -708,16 +722,17 @@ def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: lis
         if isinstance(prev, dict) and prev.get("role") == "assistant" and prev.get("tool_calls"):
             if all(c.get("id") != call_id for c in prev["tool_calls"] if isinstance(c, Mapping)):
                 prev["tool_calls"] = [*prev["tool_calls"], call]
-            where = f"the tool calls of message {origin[k][0] + 1}"
+                origin[k].calls[len(prev["tool_calls"]) - 1] = i
+            where = f"the tool calls of message {origin[k].index + 1}"
         else:
             out.append({"role": "assistant", "content": None, "tool_calls": [call]})
-            origin.append((i, True))
+            origin.append(Origin(i, inserted=True))
             where = "a new assistant message just before it"
         notes.append(f"Message {i + 1} used the seed document's tool shape (arguments on the tool message). "
                      f"The call to {name or 'the tool'} was added to {where}, and the tool message sends "
                      f"{carried} as its content, as the API expects.")
         out.append(m)
-        origin.append((i, False))
+        origin.append(Origin(i))
     return out, origin
 
 

@@ -326,7 +326,8 @@ def from_chat_completion(data: dict[str, Any], *, request_id: str | None = None,
         raw_choices = []
     if not isinstance(raw_choices, list):
         raise StreamDecodeError("the answer's 'choices' is not a list")
-    top_hints = [data.get("stopping_word")]
+    # a top-level stopping word cannot say which choice it ended: it is only read when there is one choice
+    top_hints = [data.get("stopping_word")] if len(raw_choices) == 1 else []
     choices = [
         _openai_choice(c, i, stop, top_hints) for i, c in enumerate(raw_choices) if isinstance(c, Mapping)
     ]
@@ -449,16 +450,15 @@ class StreamAccumulator:
                 self._meta[key] = chunk[key]
         if chunk.get("usage"):
             self._usage = chunk["usage"]
-        if chunk.get("stopping_word") is not None:
-            for parts in self._choices.values():
-                parts.hints.append(chunk["stopping_word"])
         events: list[TextDelta | ThinkingDelta] = []
         raw_choices = chunk.get("choices")
+        in_chunk: list[_ChoiceParts] = []
         for choice in raw_choices if isinstance(raw_choices, list) else []:
             if not isinstance(choice, Mapping):
                 continue
             index = _int_or_none(choice.get("index")) or 0
             parts = self._choices.setdefault(index, _ChoiceParts())
+            in_chunk.append(parts)
             delta = choice.get("delta")
             if not isinstance(delta, Mapping):
                 delta = choice.get("message") if isinstance(choice.get("message"), Mapping) else {}
@@ -480,6 +480,11 @@ class StreamAccumulator:
             if isinstance(choice.get("finish_reason"), str):
                 parts.finish_reason = choice["finish_reason"]
             parts.hints.extend([choice.get("stop_sequence"), choice.get("stopping_word")])
+        if chunk.get("stopping_word") is not None:
+            # a chunk-level stopping word belongs to the choices of that chunk, or to the only choice there is
+            owners = in_chunk or (list(self._choices.values()) if len(self._choices) == 1 else [])
+            for parts in owners:
+                parts.hints.append(chunk["stopping_word"])
         return events
 
     def completion(self) -> Completion:

@@ -11,7 +11,7 @@ from typing import Any
 
 from playground import fields as F
 
-__all__ = ["say"]
+__all__ = ["say", "subject"]
 
 
 _EXTRA_LABELS = {
@@ -36,7 +36,7 @@ def _label(key: str) -> str:
     return _EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-def _subject(path: Sequence[str | int], key_error: bool = False) -> str:
+def subject(path: Sequence[str | int], key_error: bool = False) -> str:
     """What a person calls the thing at `path`: "Temperature", "Message 3 role", "Tool 1 name"."""
     if not path:
         return "The request"
@@ -76,7 +76,7 @@ def _between(path: Sequence[str | int], ctx: Mapping[str, Any]) -> tuple[Any, An
 def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_error: bool = False,
          raw: str = "") -> str:
     """The one place that words an error: the field, and the rule it broke."""
-    s = _subject(path, key_error)
+    s = subject(path, key_error)
     if code in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         lo, hi = _between(path, ctx)
         if key_error:
@@ -107,7 +107,7 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
     if code == "extra_forbidden":
         if len(path) == 1:
             return f"Unknown field “{path[0]}”: it is not part of a chat-completions request."
-        return f"{_subject(path[:-1])} has an unknown key “{path[-1]}”."
+        return f"{subject(path[:-1])} has an unknown key “{path[-1]}”."
     if code == "too_long":
         return f"{s} can have at most {ctx.get('max_length')} items."
     if code == "too_short":
@@ -132,14 +132,14 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
         "json_schema_missing": "Response format “json_schema” needs a schema.",
         "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not "
                                   f"“{ctx.get('type')}”.",
-        "tool_message_needs_tool_call_id": f"{_subject(path[:2])} is a tool result and needs the id of the tool "
+        "tool_message_needs_tool_call_id": f"{subject(path[:2])} is a tool result and needs the id of the tool "
                                            "call it answers.",
         "tool_call_id_only_on_tool": f"{s} belongs only on tool messages.",
-        "missing_content": f"{_subject(path[:2])} ({ctx.get('role')}) needs content.",
-        "assistant_needs_content_or_tool_calls": f"{_subject(path[:2])} (assistant) needs content or tool calls.",
+        "missing_content": f"{subject(path[:2])} ({ctx.get('role')}) needs content.",
+        "assistant_needs_content_or_tool_calls": f"{subject(path[:2])} (assistant) needs content or tool calls.",
         "tool_calls_only_on_assistant": f"{s} belong only on assistant messages.",
-        "duplicate_tool_call_id": f"{_subject(path[:2])} uses the tool call id “{ctx.get('id')}” twice.",
-        "unknown_tool_call_id": f"{_subject(path[:2])} answers tool call “{ctx.get('id')}”, but no earlier "
+        "duplicate_tool_call_id": f"{subject(path[:2])} uses the tool call id “{ctx.get('id')}” twice.",
+        "unknown_tool_call_id": f"{subject(path[:2])} answers tool call “{ctx.get('id')}”, but no earlier "
                                 "assistant message made that call.",
         "invalid_json_arguments": f"{s} must be JSON text ({ctx.get('detail')}).",
         "arguments_not_object": f"{s} must be a JSON object.",
@@ -149,7 +149,7 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
         "stream_options_needs_stream": f"{s} need Stream turned on.",
         "deferred_with_stream": "A deferred request cannot also stream; turn one of them off.",
         "invalid_json": f"{s} is not valid JSON ({ctx.get('detail')}).",
-        "tool_message_needs_name": f"{_subject(path[:2])} gives tool arguments, so it also needs the tool's name.",
+        "tool_message_needs_name": f"{subject(path[:2])} gives tool arguments, so it also needs the tool's name.",
         "body_not_object": "The request body must be a JSON object.",
     }
     return messages.get(code) or f"{s}: {raw or code}"

@@ -723,3 +723,20 @@ def test_messages_name_their_field() -> None:
     assert said["tools.0.function.name"].startswith("Tool 1 name")
     assert said["stop.1"].startswith("Stop sequence 2")
     assert "token 7" in said["logit_bias.7"] and "-100" in said["logit_bias.7"]
+
+
+def test_a_seed_tool_message_merged_into_earlier_calls_gets_its_own_errors() -> None:
+    messages = [{"role": "user", "content": "hi"},
+                {"role": "assistant", "content": None,
+                 "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "1"},
+                {"role": "tool", "name": "bad name!", "arguments": "nope"}]
+    with pytest.raises(RequestError) as info:
+        build_request({"model": "m"}, messages)
+    assert {e.field for e in info.value.errors} == {"messages.3.name", "messages.3.arguments"}
+
+
+def test_a_seed_tool_message_without_a_name_is_one_mistake_one_error() -> None:
+    with pytest.raises(RequestError) as info:
+        build_request({"model": "m"}, [{"role": "user", "content": "hi"}, {"role": "tool", "arguments": {"city": "Seoul"}}])
+    assert [(e.field, e.code) for e in info.value.errors] == [("messages.1.name", "tool_message_needs_name")]

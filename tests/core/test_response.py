@@ -413,3 +413,20 @@ def test_public_names() -> None:
         "Choice", "Completion", "ContentBlock", "Done", "StreamAccumulator", "TextDelta", "ThinkingDelta",
         "TokenLogprob", "TopLogprob", "Usage", "from_anthropic_message", "from_chat_completion", "parse_arguments"}
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_a_top_level_stopping_word_is_not_given_to_every_choice() -> None:
+    data = {"id": "x", "model": "m", "stopping_word": "END",
+            "choices": [{"index": i, "message": {"role": "assistant", "content": "a"}, "finish_reason": "stop"}
+                        for i in range(2)]}
+    completion = from_chat_completion(data, stop=["END"])
+    assert [c.stop_sequence for c in completion.choices] == [None, None]
+    one = from_chat_completion({**data, "choices": data["choices"][:1]}, stop=["END"])
+    assert one.stop_sequence == "END"
+
+
+def test_a_stopping_word_on_a_choices_first_chunk_is_kept() -> None:
+    acc = StreamAccumulator(stop=["END"])
+    acc.add({"id": "x", "model": "m", "stopping_word": "END",
+             "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]})
+    assert acc.completion().stop_sequence == "END"
