@@ -21,6 +21,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -82,6 +83,7 @@ USAGE_COLUMNS = [
 # token text: bytes first, whitespace made visible
 
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "→", "\r": "␍"}
+_VISIBLE_TABLE = str.maketrans(_VISIBLE)
 _KEEP_FORMAT = {"\u200d"}  # zero-width joiner: part of emoji sequences, harmless
 
 
@@ -93,7 +95,10 @@ def decode_token(token: str, raw_bytes: Sequence[int] | None) -> tuple[str, bool
     """
     if not raw_bytes:
         return token, False
-    data = bytes(b & 0xFF for b in raw_bytes)
+    try:
+        data = bytes(raw_bytes)
+    except (ValueError, TypeError):
+        data = bytes(int(b) & 0xFF for b in raw_bytes)
     try:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -115,13 +120,13 @@ def show_token(text: str) -> str:
     """Text with whitespace and control characters visible (␣ ↵ → ␍, others as <U+XXXX>); "∅" when empty."""
     if not text:
         return "∅"
+    visible = text.translate(_VISIBLE_TABLE)
+    if visible.isprintable():  # the common case; isprintable() is False for Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs but " "
+        return visible
     out: list[str] = []
-    for ch in text:
-        if ch in _VISIBLE:
-            out.append(_VISIBLE[ch])
-            continue
+    for ch in visible:
         category = unicodedata.category(ch)
-        if category in ("Cc", "Zl", "Zp") or (category == "Cf" and ch not in _KEEP_FORMAT) or (category == "Zs" and ch != " "):
+        if category in ("Cc", "Zl", "Zp") or (category == "Cf" and ch not in _KEEP_FORMAT) or category == "Zs":
             out.append(f"<U+{ord(ch):04X}>")
         else:
             out.append(ch)
@@ -173,18 +178,6 @@ def _ranked(entry: TokenLogprob) -> list[tuple[int, TopLogprob]]:
     )
 
 
-def _entropy(entry: TokenLogprob, chosen: int | None) -> tuple[float, float]:
-    """(entropy in bits of the given slice renormalised, probability mass of that slice); NaN, NaN when empty."""
-    probs = [_prob(a.logprob) for a in entry.top_logprobs]
-    if chosen is None:
-        probs.append(_prob(entry.logprob))
-    mass = sum(probs)
-    if not entry.top_logprobs or mass <= 0:
-        return math.nan, math.nan
-    entropy = -sum((p / mass) * math.log2(p / mass) for p in probs if p > 0)
-    return max(entropy, 0.0) + 0.0, min(mass, 1.0)
-
-
 def logprobs_of(completion: Completion, choice: int = 0) -> list[TokenLogprob] | None:
     """The logprob entries of one choice; None when that choice (or the whole answer) has none."""
     for c in completion.choices:
@@ -198,47 +191,95 @@ def choices_with_logprobs(completion: Completion) -> list[int]:
     return [c.index for c in sorted(completion.choices, key=lambda c: c.index) if c.logprobs]
 
 
+def _empty_token_frame() -> pd.DataFrame:
+    return pd.DataFrame({name: [] for name in TOKEN_COLUMNS}).astype(_TOKEN_DTYPES)
+
+
+_TOKEN_DTYPES = {
+    "choice": "int64",
+    "position": "int64",
+    "partial_utf8": "bool",
+    "logprob": "float64",
+    "probability": "float64",
+    "entropy_bits": "float64",
+    "top_mass": "float64",
+    "alternatives": "int64",
+    "rank": "Int64",
+}
+
+
 def token_frame(completion: Completion, choice: int = 0) -> pd.DataFrame:
     """One row per generated token (columns TOKEN_COLUMNS); an empty frame when there are no logprobs.
 
     `token` is for display (whitespace visible, lone bytes as <0x..>), `raw` the API's token string,
-    `text` the decoded text (the answer is `"".join(frame.text)`).
+    `text` the decoded text (the answer is `"".join(frame.text)`). Numbers are computed with numpy over
+    a tokens × alternatives matrix: a 1,000-token answer with 8 alternatives takes a few milliseconds.
     """
     entries = logprobs_of(completion, choice) or []
-    rows: dict[str, list[object]] = {name: [] for name in TOKEN_COLUMNS}
-    for position, entry in enumerate(entries):
-        shown, text, partial = _label(entry)
-        chosen = _chosen_index(entry)
-        rank: int | None = None
-        if chosen is not None:
-            rank = next(r for r, (i, _) in enumerate(_ranked(entry), start=1) if i == chosen)
-        entropy, mass = _entropy(entry, chosen)
-        row = rows
-        row["choice"].append(choice)
-        row["position"].append(position)
-        row["token"].append(shown)
-        row["raw"].append(entry.token)
-        row["text"].append(text)
-        row["partial_utf8"].append(partial)
-        row["logprob"].append(entry.logprob)
-        row["probability"].append(_prob(entry.logprob))
-        row["entropy_bits"].append(entropy)
-        row["top_mass"].append(mass)
-        row["alternatives"].append(len(entry.top_logprobs))
-        row["rank"].append(rank)
-    frame = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    frame = frame.astype(
+    n = len(entries)
+    if not n:
+        return _empty_token_frame()
+    k = max(len(e.top_logprobs) for e in entries)
+    # alternatives' logprobs padded with -inf, plus a last column for a chosen token outside its alternatives
+    alt = np.full((n, k + 1), -np.inf)
+    chosen_at = np.full(n, -1, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    shown: list[str] = []
+    texts: list[str] = []
+    partial: list[bool] = []
+    flat: list[float] = []  # every alternative's logprob, row after row
+    for i, entry in enumerate(entries):
+        tops = entry.top_logprobs
+        if tops:
+            counts[i] = len(tops)
+            flat.extend([a.logprob for a in tops])
+            at = _chosen_index(entry)
+            if at is None:
+                alt[i, k] = entry.logprob
+            else:
+                chosen_at[i] = at
+        label, text, is_partial = _label(entry)
+        shown.append(label)
+        texts.append(text)
+        partial.append(is_partial)
+    if flat:
+        rows_of = np.repeat(np.arange(n), counts)
+        cols_of = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
+        alt[rows_of, cols_of] = flat
+    logprob = np.fromiter((e.logprob for e in entries), dtype=np.float64, count=n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        alt = np.minimum(np.nan_to_num(alt, nan=-np.inf), 0.0)
+        p = np.exp(alt)
+        mass = p.sum(axis=1)
+        q = p / mass[:, None]
+        entropy = -np.where(q > 0, q * np.log2(np.where(q > 0, q, 1.0)), 0.0).sum(axis=1)
+        probability = np.exp(np.minimum(np.nan_to_num(logprob, nan=-np.inf), 0.0))
+    given = (counts > 0) & (mass > 0)
+    # rank of the chosen alternative: 1 + those more likely + equally likely ones listed before it
+    rank = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(chosen_at >= 0)
+    if len(rows):
+        cols = chosen_at[rows]
+        mine = alt[rows, cols][:, None]
+        others = alt[rows, :k]
+        before = np.arange(k)[None, :] < cols[:, None]
+        rank[rows] = 1 + (others > mine).sum(axis=1) + ((others == mine) & before).sum(axis=1)
+    frame = pd.DataFrame(
         {
-            "choice": "int64",
-            "position": "int64",
-            "partial_utf8": "bool",
-            "logprob": "float64",
-            "probability": "float64",
-            "entropy_bits": "float64",
-            "top_mass": "float64",
-            "alternatives": "int64",
-            "rank": "Int64",
-        }
+            "choice": np.full(n, choice, dtype=np.int64),
+            "position": np.arange(n, dtype=np.int64),
+            "token": shown,
+            "raw": [e.token for e in entries],
+            "text": texts,
+            "partial_utf8": np.array(partial, dtype=bool),
+            "logprob": logprob,
+            "probability": probability,
+            "entropy_bits": np.where(given, np.maximum(entropy, 0.0) + 0.0, np.nan),
+            "top_mass": np.where(given, np.minimum(mass, 1.0), np.nan),
+            "alternatives": counts,
+            "rank": pd.arrays.IntegerArray(rank, mask=chosen_at < 0),
+        },
+        columns=TOKEN_COLUMNS,
     )
     return frame
 
