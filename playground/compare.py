@@ -992,7 +992,11 @@ CSV_COLUMNS = (
 def _setting(v: Variant | None) -> str:
     if v is None:
         return ""
-    parts = [f"{k}={_num(x) if isinstance(x, float) else x}" for k, x in v.changes.items() if not isinstance(x, dict | list)]
+    parts = [
+        f"{k}={'unset' if x is None else _num(x) if isinstance(x, float) else x}"
+        for k, x in v.changes.items()
+        if not isinstance(x, dict | list)
+    ]
     if v.backend:
         parts.append(f"backend={v.backend}")
     return "; ".join(parts)
