@@ -62,6 +62,7 @@ __all__ = [
     "RunStatus",
     "SettingsSet",
     "Sweep",
+    "TokensBy",
     "Variant",
     "analyse",
     "divergence",
@@ -94,6 +95,7 @@ UPDATE_EVERY_S = 0.2  # at most this often per run, `on_update` hears about stre
 
 Mode = Literal["single", "seeds", "sweep", "sets", "mixed"]
 RunStatus = Literal["pending", "running", "done", "error", "cancelled"]
+TokensBy = Literal["logprobs", "words"]  # the model's own tokens (from logprobs), or word tokens
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,13 +270,9 @@ def variants(
     Each body is a deep copy of `base_body` with its change. Raises CompareSetupError when the seeds,
     values, sets or repeat are wrong or there would be more than MAX_RUNS runs.
     """
-    seed_list = (
-        parse_seeds(seeds)
-        if isinstance(seeds, str)
-        else None
-        if seeds is None
-        else parse_seeds(", ".join(str(int(s)) for s in seeds))
-    )
+    seed_list: list[int] | None = None
+    if seeds is not None:  # a list goes through the same checks as typed text
+        seed_list = parse_seeds(seeds if isinstance(seeds, str) else ", ".join(str(s) for s in seeds))
     the_sweep = _as_sweep(sweep)
     sets = _as_sets(settings_sets)
     if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
@@ -288,9 +286,11 @@ def variants(
         )
 
     out: list[Variant] = []
-    for the_set in sets or [None]:
+    set_options: list[SettingsSet | None] = list(sets) if sets else [None]
+    for the_set in set_options:
         for value in the_sweep.values if the_sweep else [None]:
-            for seed in seed_list or [None]:
+            seed_options: list[int | None] = list(seed_list) if seed_list else [None]
+            for seed in seed_options:
                 body = copy.deepcopy(dict(base_body))
                 changes: dict[str, Any] = {}
                 parts: list[str] = []
@@ -453,8 +453,9 @@ def _run_one(
     except Exception as exc:  # one broken run must not take the other columns down
         result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
     finally:
-        if events is not None:
-            events.close()  # a cancelled stream's HTTP response is closed, so the gateway frees its slot
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # a cancelled stream's HTTP response is closed, so the gateway frees its slot
     result.total_s = time.perf_counter() - started
     if result.status == "running":  # the stream ended without Done and without raising
         result.status = "cancelled" if cancel.is_set() else "error"
@@ -666,7 +667,7 @@ def tokens_of(result: RunResult) -> list[str] | None:
     return tokens
 
 
-def _token_lists(texts: Sequence[str], tokens: Sequence[Sequence[str] | None] | None) -> tuple[list[list[str]], str]:
+def _token_lists(texts: Sequence[str], tokens: Sequence[Sequence[str] | None] | None) -> tuple[list[list[str]], TokensBy]:
     """The model's tokens when every text has them and they rebuild it; word tokens for all otherwise
     (mixing two tokenisations would compare unlike pieces)."""
     if (
@@ -721,14 +722,14 @@ class Difference(BaseModel):
     """How two texts first differ; `a`/`b` are None when they are identical."""
 
     identical: bool
-    tokens: Literal["logprobs", "words"]
+    tokens: TokensBy
     first_char: int | None = None  # string offset of the first differing character (never mid-character)
     common_prefix: str = ""
     a: Point | None = None
     b: Point | None = None
 
 
-def _point(text: str, toks: Sequence[str], k: int, words: list[re.Match[str]], w: int | None) -> Point:
+def _point(toks: Sequence[str], k: int, words: list[re.Match[str]], w: int | None) -> Point:
     char = sum(len(t) for t in toks[:k])
     word = words[w] if w is not None and w < len(words) else None
     return Point(
@@ -741,7 +742,7 @@ def _point(text: str, toks: Sequence[str], k: int, words: list[re.Match[str]], w
     )
 
 
-def _difference(a: str, b: str, ta: Sequence[str], tb: Sequence[str], by: Literal["logprobs", "words"]) -> Difference:
+def _difference(a: str, b: str, ta: Sequence[str], tb: Sequence[str], by: TokensBy) -> Difference:
     if a == b and list(ta) == list(tb):
         return Difference(identical=True, tokens=by, common_prefix=a)
     k = _common(ta, tb)
@@ -756,8 +757,8 @@ def _difference(a: str, b: str, ta: Sequence[str], tb: Sequence[str], by: Litera
         tokens=by,
         first_char=first,
         common_prefix=a[:first],
-        a=_point(a, ta, k, words_a, w),
-        b=_point(b, tb, k, words_b, w),
+        a=_point(ta, k, words_a, w),
+        b=_point(tb, k, words_b, w),
     )
 
 
@@ -774,7 +775,7 @@ class Divergence(BaseModel):
     index: int
     diverges: bool
     closest: int | None = None
-    tokens: Literal["logprobs", "words"] = "words"
+    tokens: TokensBy = "words"
     point: Point | None = None
     other: Point | None = None  # the same place in the closest text
 
@@ -930,7 +931,7 @@ class Analysis(BaseModel):
     """Everything the Compare page reads off finished runs (indexes are result indexes)."""
 
     compared: list[int]  # the finished ("done") runs the figures below are about
-    tokens: Literal["logprobs", "words"]
+    tokens: TokensBy
     divergence: dict[int, Divergence]
     groups: list[Group]  # members are result indexes
     group_of: dict[int, int]

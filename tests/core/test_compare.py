@@ -164,6 +164,9 @@ def test_repeat_pairs_runs_of_the_same_request() -> None:
     vs = variants(BODY, seeds=[3, 3, 4], repeat=2)
     assert [v.label for v in vs] == ["seed 3 · run 1", "seed 3 · run 2", "seed 4 · run 1", "seed 4 · run 2"]
     assert [(v.key, v.attempt) for v in vs] == [("seed 3", 1), ("seed 3", 2), ("seed 4", 1), ("seed 4", 2)]
+    for bad in ([1.5], [True], [-1]):
+        with pytest.raises(CompareSetupError):
+            variants(BODY, seeds=bad)  # type: ignore[arg-type]
     alone = variants(BODY, repeat=2)
     assert [v.label for v in alone] == ["run 1", "run 2"] and mode_of(alone) == "single"
     assert alone[0].body == BODY
