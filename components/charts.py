@@ -1,31 +1,37 @@
-"""Altair charts of an answer's token probabilities and of usage across runs, with their Streamlit pieces.
+"""Charts of an answer's token probabilities and of usage across runs, with their Streamlit pieces.
 
 Two kinds of functions:
 - chart builders (`strip_chart`, `alternatives_chart`, `along_chart`, `usage_chart`, `strip_layout`) take
-  analysis frames and return Altair charts; they never touch Streamlit, so the bench and tests time them alone;
-- views (`probability_view`, `usage_metrics`, `usage_view`) draw with Streamlit. Every widget key is built
-  from the caller's `key_prefix` (see `keys_for`), so a page can place several views side by side.
+  analysis frames and return a `VegaChart`: a Vega-Lite spec authored with Altair once per process, plus
+  the data frame it draws. They never touch Streamlit, so the bench and tests time them alone;
+- views (`probability_view`, `usage_metrics`, `usage_view`) draw with `st.vega_lite_chart` (the data goes to
+  the browser as Arrow; a click on a token comes back through `on_select`). Every widget key is built from the
+  caller's `key_prefix` (see `keys_for`), so a page can place several views side by side.
 
-Token text is untrusted model output: it reaches the screen only as Altair text marks, select box options,
+Token text is untrusted model output: it reaches the screen only as Vega text marks, select box options,
 `st.text` and data frames, never through Markdown or HTML.
 """
 
 from __future__ import annotations
 
-import io
+import functools
+import json
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+import vl_convert as vlc
 
 from playground import analysis
 from playground.analysis import LogprobSummary, RunStats
 from playground.response import Completion
 
 __all__ = [
+    "VegaChart",
     "ViewKeys",
     "along_chart",
     "alternatives_chart",
@@ -46,6 +52,8 @@ DARK_BELOW = 0.45  # viridis is dark under this probability: text on it is white
 CHOSEN_COLOUR = "#d95f02"
 OTHER_COLOUR = "#9e9e9e"
 FONT_PX = 13
+# a family list, not the bare generic: vl-convert's exports fall back to a serif font for "monospace" with ␣ in it
+MONO_FONT = "Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 CHAR_PX = FONT_PX * 0.6  # width of one monospace character (0.6 em in common monospace fonts)
 PAD_PX = 3  # inside each token box, either side
 GAP_PX = 2  # between token boxes
@@ -130,6 +138,61 @@ def strip_layout(frame: pd.DataFrame, wrap: int = 80) -> pd.DataFrame:
     return out
 
 
+# the Vega-Lite version Altair writes specs for, as vl-convert names it ("v6.4.1" -> "v6_4")
+_VL_VERSION = "v" + "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+@dataclass(frozen=True)
+class VegaChart:
+    """A chart as Streamlit draws it: a Vega-Lite spec without data, and the data frame beside it.
+
+    The specs are authored with Altair once per process (`_template_*`, cached): Altair validates every
+    encoding against the Vega-Lite schema, ~100-200 ms per chart here, far too slow to redo on each rerun.
+    What changes per answer (the tokens, the selected one, sizes) lives in the data, so the page only pays
+    for the frame; Streamlit sends it as Arrow. `to_dict()` inlines the data for export and tests.
+    """
+
+    spec: dict[str, Any]
+    data: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        values = json.loads(self.data.to_json(orient="records", force_ascii=False))
+        return {**self.spec, "data": {"values": values}}
+
+    def image(self, fmt: str) -> bytes:
+        """The chart as "svg" or "png" bytes, rendered offline by vl-convert."""
+        if fmt == "svg":
+            return vlc.vegalite_to_svg(self.to_dict(), vl_version=_VL_VERSION).encode("utf-8")
+        if fmt == "png":
+            return bytes(vlc.vegalite_to_png(self.to_dict(), vl_version=_VL_VERSION, scale=2))
+        raise ValueError(f"unknown image format {fmt!r}")
+
+
+def chart_bytes(chart: VegaChart, fmt: str) -> bytes:
+    """The chart as "svg" or "png" bytes (see VegaChart.image)."""
+    return chart.image(fmt)
+
+
+def _without_data(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with Altair's placeholder data ({"name": "empty"}) removed at every level, so views inherit ours."""
+    out = {k: v for k, v in spec.items() if k not in ("data", "datasets")}
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        if isinstance(out.get(key), list):
+            out[key] = [_without_data(child) if isinstance(child, dict) else child for child in out[key]]
+    if isinstance(out.get("spec"), dict):
+        out["spec"] = _without_data(out["spec"])
+    return out
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """An Altair chart built without data as a reusable Vega-Lite spec (no data, no Altair theme sizes)."""
+    spec = _without_data(chart.to_dict())
+    view = spec.get("config", {}).get("view", {})
+    view.pop("continuousWidth", None)
+    view.pop("continuousHeight", None)
+    return spec
+
+
 _TOKEN_TOOLTIP = [
     alt.Tooltip("position:Q", title="position"),
     alt.Tooltip("token:N", title="token"),
@@ -142,17 +205,10 @@ _TOKEN_TOOLTIP = [
 _STRIP_COLUMNS = ["position", "token", "probability", "logprob", "rank", "entropy_bits", "x0", "x1", "y0", "y1", "yc"]
 
 
-def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int = 80) -> alt.LayerChart:
-    """The answer as boxes of tokens coloured by probability, with a legend; a click selects a token.
-
-    The selection parameter is named "token" and holds the clicked token's `position`.
-    """
-    data = strip_layout(frame, wrap)[_STRIP_COLUMNS]
-    data = data.astype({"rank": "float64"})  # NA -> NaN: plain JSON for Vega
-    rows = int(data["y1"].max() // ROW_PX) + 1 if len(data) else 1
-    width = max(int(data["x1"].max()) if len(data) else 0, 200)
+@functools.cache
+def _template_strip() -> dict[str, Any]:
     pick = alt.selection_point(name="token", fields=["position"], on="click", clear="dblclick")
-    base = alt.Chart(data).encode(tooltip=_TOKEN_TOOLTIP)
+    base = alt.Chart().encode(tooltip=_TOKEN_TOOLTIP)
     boxes = (
         base.mark_rect(cornerRadius=3, cursor="pointer")
         .encode(
@@ -167,37 +223,42 @@ def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int =
                     title="Probability of the chosen token", format="%", orient="top", direction="horizontal", gradientLength=240
                 ),
             ),
-            stroke=alt.condition(
-                f"datum.position == {-1 if selected is None else int(selected)}", alt.value("#e8175d"), alt.value(None)
-            ),
-            strokeWidth=alt.condition(
-                f"datum.position == {-1 if selected is None else int(selected)}", alt.value(3), alt.value(0)
-            ),
+            stroke=alt.condition("datum.selected", alt.value("#e8175d"), alt.value(None)),
+            strokeWidth=alt.condition("datum.selected", alt.value(3), alt.value(0)),
         )
         .add_params(pick)
     )
-    text = base.mark_text(
-        align="left", baseline="middle", font="monospace", fontSize=FONT_PX, dx=PAD_PX, cursor="pointer"
-    ).encode(
+    text = base.mark_text(align="left", baseline="middle", font=MONO_FONT, fontSize=FONT_PX, dx=PAD_PX, cursor="pointer").encode(
         x=alt.X("x0:Q", scale=None, axis=None),
         y=alt.Y("yc:Q", scale=None, axis=None),
         text="token:N",
         color=alt.condition(f"datum.probability < {DARK_BELOW}", alt.value("white"), alt.value("black")),
     )
-    chart = alt.layer(boxes, text).properties(width=width, height=rows * ROW_PX, title="Tokens by probability")
-    return chart.configure_view(strokeWidth=0)
+    chart = alt.layer(boxes, text).properties(width=200, height=ROW_PX, title="Tokens by probability")
+    return _spec(chart.configure_view(strokeWidth=0))
 
 
-def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at this position") -> alt.LayerChart:
-    """Bars of the alternatives' probabilities, most likely on top, the chosen one in its own colour and labelled."""
-    data = frame[["rank", "token", "probability", "logprob", "chosen"]].copy()
-    data["rank"] = data["rank"].astype("float64")
-    data["label"] = [f"{'–' if pd.isna(r) else int(r)} · {t}" for r, t in zip(data["rank"], data["token"], strict=True)]
-    data["note"] = [_pct(p) + ("  ← chosen" if c else "") for p, c in zip(data["probability"], data["chosen"], strict=True)]
-    data["kind"] = ["chosen" if c else "alternative" for c in data["chosen"]]
-    order = data["label"].tolist()
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFont="monospace", labelLimit=240)),
+def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int = 80) -> VegaChart:
+    """The answer as boxes of tokens coloured by probability, with a legend; a click selects a token.
+
+    The selection parameter is named "token" and holds the clicked token's `position`; `selected` is outlined.
+    """
+    data = strip_layout(frame, wrap)[_STRIP_COLUMNS].astype({"rank": "float64"})
+    data["selected"] = data["position"] == (-1 if selected is None else selected)
+    rows = int(data["y1"].max() // ROW_PX) + 1 if len(data) else 1
+    width = max(int(data["x1"].max()) + 1 if len(data) else 0, 200)
+    return VegaChart({**_template_strip(), "width": width, "height": rows * ROW_PX}, data)
+
+
+@functools.cache
+def _template_alternatives() -> dict[str, Any]:
+    base = alt.Chart().encode(
+        y=alt.Y(
+            "label:N",
+            sort=alt.EncodingSortField("order", order="ascending"),
+            title=None,
+            axis=alt.Axis(labelFont=MONO_FONT, labelLimit=240),
+        ),
         tooltip=[
             alt.Tooltip("token:N"),
             alt.Tooltip("probability:Q", format=".2%"),
@@ -214,15 +275,22 @@ def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at thi
         ),
     )
     notes = base.mark_text(align="left", dx=4).encode(x="probability:Q", text="note:N")
-    return alt.layer(bars, notes).properties(width=360, height=max(22 * len(data), 60), title=title)
+    return _spec(alt.layer(bars, notes).properties(width=360, height=alt.Step(22), title="Alternatives"))
 
 
-def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.LayerChart:
-    """Probability of each chosen token (left axis) and entropy of its top-k in bits (right axis) along the answer."""
-    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "entropy (bits)"})
-    long = data.melt(
-        id_vars=["position", "token"], value_vars=["probability", "entropy (bits)"], var_name="measure", value_name="value"
-    ).dropna(subset=["value"])
+def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at this position") -> VegaChart:
+    """Bars of the alternatives' probabilities, most likely on top, the chosen one in its own colour and labelled."""
+    data = frame[["rank", "token", "probability", "logprob", "chosen"]].copy()
+    data["rank"] = data["rank"].astype("float64")
+    data["order"] = range(len(data))
+    data["label"] = [f"{'–' if pd.isna(r) else int(r)} · {t}" for r, t in zip(data["rank"], data["token"], strict=True)]
+    data["note"] = [_pct(p) + ("  ← chosen" if c else "") for p, c in zip(data["probability"], data["chosen"], strict=True)]
+    data["kind"] = ["chosen" if c else "alternative" for c in data["chosen"]]
+    return VegaChart({**_template_alternatives(), "title": title}, data)
+
+
+@functools.cache
+def _template_along(points: bool) -> dict[str, Any]:
     colour = alt.Color(
         "measure:N",
         scale=alt.Scale(domain=["probability", "entropy (bits)"], range=["#3b528b", CHOSEN_COLOUR]),
@@ -231,9 +299,9 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
     x = alt.X("position:Q", title="token position", axis=alt.Axis(tickMinStep=1))
     tooltip = [alt.Tooltip("position:Q"), alt.Tooltip("token:N"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=".3f")]
     prob = (
-        alt.Chart(long)
+        alt.Chart()
         .transform_filter("datum.measure == 'probability'")
-        .mark_line(point=len(data) <= 200)
+        .mark_line(point=points)
         .encode(
             x=x,
             y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
@@ -242,7 +310,7 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
         )
     )
     entropy = (
-        alt.Chart(long)
+        alt.Chart()
         .transform_filter("datum.measure == 'entropy (bits)'")
         .mark_line(strokeDash=[4, 2])
         .encode(
@@ -252,12 +320,24 @@ def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> alt.Laye
             tooltip=tooltip,
         )
     )
-    layers: list[alt.Chart] = [prob, entropy]
-    if selected is not None:
-        rule = alt.Chart(pd.DataFrame({"position": [selected]})).mark_rule(color="#e8175d", strokeWidth=2)
-        layers.append(rule.encode(x="position:Q"))
-    chart = alt.layer(*layers).resolve_scale(y="independent")
-    return chart.properties(width=640, height=200, title="Along the answer")
+    rule = (
+        alt.Chart()
+        .transform_filter("datum.selected && datum.measure == 'probability'")
+        .mark_rule(color="#e8175d", strokeWidth=2)
+        .encode(x="position:Q")
+    )
+    chart = alt.layer(prob, entropy, rule).resolve_scale(y="independent")
+    return _spec(chart.properties(width=640, height=200, title="Along the answer"))
+
+
+def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> VegaChart:
+    """Probability of each chosen token (left axis) and entropy of its top-k in bits (right axis) along the answer."""
+    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "entropy (bits)"})
+    long = data.melt(
+        id_vars=["position", "token"], value_vars=["probability", "entropy (bits)"], var_name="measure", value_name="value"
+    ).dropna(subset=["value"])
+    long["selected"] = long["position"] == (-1 if selected is None else selected)
+    return VegaChart(_template_along(len(frame) <= 200), long.reset_index(drop=True))
 
 
 _USAGE_PANELS = {
@@ -276,19 +356,17 @@ _USAGE_NAMES = {
 }
 
 
-def usage_chart(frame: pd.DataFrame) -> alt.VConcatChart:
-    """Tokens, times and speed of each run (a usage_frame), one bar group per run in the given order."""
-    order = frame["series"].tolist()
+@functools.cache
+def _template_usage() -> dict[str, Any]:
     charts: list[alt.Chart] = []
     for panel, columns in _USAGE_PANELS.items():
-        long = frame[["run", "series", *columns]].melt(id_vars=["run", "series"], var_name="measure", value_name="value")
-        long["value"] = pd.to_numeric(long["value"], errors="coerce").astype("float64")
-        long = long.dropna(subset=["value"])
-        long["measure"] = long["measure"].map(_USAGE_NAMES)
         names = [_USAGE_NAMES[c] for c in columns]
-        encoding: dict[str, object] = {
+        encoding: dict[str, Any] = {
             "x": alt.X(
-                "series:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)
+                "series:N",
+                sort=alt.EncodingSortField("run", op="min", order="ascending"),
+                title=None,
+                axis=alt.Axis(labelAngle=-30, labelLimit=160),
             ),
             "y": alt.Y("value:Q", title=panel),
             "color": alt.Color(
@@ -301,30 +379,41 @@ def usage_chart(frame: pd.DataFrame) -> alt.VConcatChart:
         }
         if len(names) > 1:
             encoding["xOffset"] = alt.XOffset("measure:N", sort=names, scale=alt.Scale(domain=names))
-        chart = alt.Chart(long).mark_bar(width=alt.RelativeBandSize(0.8 if len(names) > 1 else 0.3)).encode(**encoding)
-        charts.append(chart.properties(width=max(80 * len(order), 240), height=130))
-    return (
-        alt.vconcat(*charts).resolve_scale(color="independent", xOffset="independent").properties(title="Usage and speed per run")
-    )
+        bars = alt.Chart().transform_filter(alt.FieldEqualPredicate(field="panel", equal=panel))
+        # a run without this panel's figures keeps its (empty) place, so the panels line up
+        bars = bars.mark_bar(invalid="break-paths-show-domains", width=alt.RelativeBandSize(0.8 if len(names) > 1 else 0.3))
+        charts.append(bars.encode(**encoding).properties(width=alt.Step(80 // len(names)), height=130))
+    chart = alt.vconcat(*charts).resolve_scale(color="independent", xOffset="independent")
+    return _spec(chart.properties(title="Usage and speed per run"))
 
 
-def chart_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
-    """The chart as "svg" or "png" bytes, rendered offline by vl-convert."""
-    buf = io.BytesIO() if fmt == "png" else io.StringIO()
-    chart.save(buf, format=fmt, **({"scale_factor": 2} if fmt == "png" else {}))
-    value = buf.getvalue()
-    return value if isinstance(value, bytes) else value.encode("utf-8")
+def usage_chart(frame: pd.DataFrame) -> VegaChart:
+    """Tokens, times and speed of each run (a usage_frame), one bar group per run in the given order."""
+    parts = []
+    for panel, columns in _USAGE_PANELS.items():
+        long = frame[["run", "series", *columns]].melt(id_vars=["run", "series"], var_name="measure", value_name="value")
+        long["panel"] = panel
+        parts.append(long)
+    data = pd.concat(parts, ignore_index=True)
+    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype("float64")  # unknown: NaN, not drawn
+    data["measure"] = data["measure"].map(_USAGE_NAMES)
+    return VegaChart(_template_usage(), data)
 
 
 # --------------------------------------------------------------------------------------------
 # Streamlit views
 
 
-def _downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, *, keys: ViewKeys, name: str, stem: str) -> None:
+def _draw(chart: VegaChart, **kwargs: Any) -> Any:
+    """st.vega_lite_chart of a VegaChart: the spec as is, the data sent as Arrow."""
+    return st.vega_lite_chart(chart.data, chart.spec, **kwargs)
+
+
+def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: str, stem: str) -> None:
     """SVG, PNG and CSV buttons; the images are rendered only when clicked (vl-convert takes a while)."""
 
     def image(fmt: str) -> Callable[[], bytes]:
-        return lambda: chart_bytes(chart, fmt)
+        return lambda: chart.image(fmt)
 
     with st.container(horizontal=True, gap="small"):
         st.download_button(
@@ -426,9 +515,7 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
     selected = int(st.session_state[token_key])
 
     strip = strip_chart(frame, selected=selected, wrap=wrap)
-    st.altair_chart(
-        strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content"
-    )
+    _draw(strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content")
     st.caption(
         "Click a token, or pick it below, to see the alternatives the model considered there. "
         "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
@@ -441,12 +528,12 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
         st.caption("No alternatives at this position: run with top_logprobs above 0 to see them.")
     else:
         chart = alternatives_chart(alts, title=f"Alternatives at position {selected}")
-        st.altair_chart(chart, width="content")
+        _draw(chart, width="content")
         st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
 
     along = along_chart(frame, selected=selected)
-    st.altair_chart(along, width="stretch")
+    _draw(along, width="stretch")
     _downloads(along, frame, keys=keys, name="along", stem=f"along-choice{choice + 1}")
 
     if s.lowest:
@@ -505,5 +592,5 @@ def usage_view(rows: Sequence[RunStats], *, key_prefix: str) -> None:
         return
     frame = analysis.usage_frame(rows)
     chart = usage_chart(frame)
-    st.altair_chart(chart, width="content")
+    _draw(chart, width="content")
     _downloads(chart, frame, keys=keys_for(key_prefix), name="usage", stem="usage")

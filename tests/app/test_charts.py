@@ -199,24 +199,45 @@ def test_wide_characters_take_two_columns() -> None:
 def test_strip_spec_carries_the_token_selection_and_one_colour_scale() -> None:
     frame = analysis.token_frame(_recorded("top5"))
     spec = charts.strip_chart(frame, selected=2).to_dict()
-    assert [p["name"] for p in spec["params"]] == ["token"]
+    params = spec.get("params") or spec["layer"][0].get("params")
+    assert [p["name"] for p in params] == ["token"]
     colour = spec["layer"][0]["encoding"]["color"]
     assert colour["scale"] == {"scheme": charts.SCHEME, "domain": [0, 1]}
     assert colour["field"] == "probability"
+    rows = spec["data"]["values"]
+    assert [r["position"] for r in rows if r["selected"]] == [2]
+    assert [r["token"] for r in rows] == frame["token"].tolist()
+
+
+def test_templates_hold_no_data_so_one_spec_serves_every_answer() -> None:
+    first = charts.strip_chart(analysis.token_frame(_recorded("top5")))
+    second = charts.strip_chart(analysis.token_frame(_recorded("top8_cafe")), selected=1)
+    assert "data" not in first.spec and "datasets" not in first.spec
+    assert all("data" not in layer for layer in first.spec["layer"])
+    assert {k: v for k, v in first.spec.items() if k not in ("width", "height")} == {
+        k: v for k, v in second.spec.items() if k not in ("width", "height")
+    }
 
 
 def test_alternatives_chart_marks_the_chosen_token() -> None:
     alts = analysis.alternatives_frame(_recorded("n2"), 2)  # sampled outside the top 5
-    spec = charts.alternatives_chart(alts).to_dict()
-    (data,) = spec["datasets"].values()
+    data = charts.alternatives_chart(alts).to_dict()["data"]["values"]
     chosen = [d for d in data if d["kind"] == "chosen"]
     assert len(chosen) == 1 and chosen[0]["note"].endswith("← chosen") and chosen[0]["label"].startswith("–")
+    assert [d["order"] for d in data] == list(range(len(alts)))  # drawn most likely first
 
 
-def test_usage_chart_keeps_the_run_order() -> None:
+def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:
     rows = [RunStats(label=name, input_tokens=5, output_tokens=10, total_s=1.0) for name in ("b", "a", "c")]
-    spec = charts.usage_chart(analysis.usage_frame(rows)).to_dict()
-    assert all(panel["encoding"]["x"]["sort"] == ["b", "a", "c"] for panel in spec["vconcat"])
+    rows.append(RunStats(label="a", choice=0, output_tokens=4))
+    chart = charts.usage_chart(analysis.usage_frame(rows))
+    assert all(p["encoding"]["x"]["sort"] == {"field": "run", "op": "min", "order": "ascending"} for p in chart.spec["vconcat"])
+    data = chart.data
+    assert data.groupby("series")["run"].min().sort_values().index.tolist() == ["b", "a", "c", "a · choice 1"]
+    for panel in ("tokens", "seconds", "tokens/s"):
+        assert set(data[data["panel"] == panel]["series"]) == {"b", "a", "c", "a · choice 1"}
+    seconds = data[(data["panel"] == "seconds") & (data["series"] == "a · choice 1")]
+    assert seconds["value"].isna().all()  # unknown, not zero
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("svg", b"<svg"), ("png", b"\x89PNG")])
