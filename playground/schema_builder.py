@@ -43,11 +43,11 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from re import _constants as _re_constants  # type: ignore[attr-defined]  # the regex parser behind `re`
 from re import _parser as _re_parser  # type: ignore[attr-defined]
-from typing import Any, Final, Literal, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as _SchemaError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
 
 from playground.fields import TOOL_NAME_PATTERN
 from playground.response import ContentBlock
@@ -74,6 +74,7 @@ __all__ = [
     "check_answer",
     "check_schema",
     "check_tool_calls",
+    "code",
     "enum_text",
     "example_for",
     "form_to_schema",
@@ -98,8 +99,10 @@ SCALAR_TYPES: Final[tuple[str, ...]] = ("string", "number", "integer", "boolean"
 ENUM_TYPES: Final[tuple[str, ...]] = SCALAR_TYPES
 _NUMERIC: Final[tuple[str, ...]] = ("number", "integer")
 
-EnumValue: TypeAlias = StrictBool | StrictInt | StrictFloat | StrictStr | None
-Number: TypeAlias = StrictInt | StrictFloat
+# JSON has no NaN or Infinity, so the form cannot hold them either.
+FiniteFloat: TypeAlias = Annotated[float, Strict(), AllowInfNan(False)]
+EnumValue: TypeAlias = StrictBool | StrictInt | FiniteFloat | StrictStr | None
+Number: TypeAlias = StrictInt | FiniteFloat
 
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 _JSON_TYPES = "array, boolean, integer, null, number, object, string"
@@ -1523,9 +1526,8 @@ class _Examples:
             return [copy.deepcopy(s["const"])]
         if isinstance(s.get("enum"), list) and s["enum"]:
             return [copy.deepcopy(v) for v in s["enum"]]
-        for key in ("default",):
-            if key in s:
-                out.append(copy.deepcopy(s[key]))
+        if "default" in s:
+            out.append(copy.deepcopy(s["default"]))
         if isinstance(s.get("examples"), list):
             out.extend(copy.deepcopy(s["examples"]))
         for _hop in range(_MAX_DEPTH):

@@ -159,6 +159,14 @@ def test_dialect_and_nullable_enum() -> None:
     assert form_to_schema(form) == schema
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_the_form_holds_no_value_json_cannot(value: float) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        PropertyRow(name="x", type="number", enum=[value])
+    with pytest.raises(ValueError, match="finite"):
+        PropertyRow(name="x", type="number", maximum=value)
+
+
 def test_duplicate_property_names_cannot_become_json() -> None:
     form = ObjectForm(
         properties=[
@@ -400,6 +408,128 @@ def test_unshowable_constructs_anywhere_are_named_and_kept(form: ObjectForm, dat
     entries = parse_tools({"type": "function", "function": {"name": "t", "parameters": schema}})
     assert isinstance(entries[0], JsonTool)
     assert tool_to_json(entries[0])["function"]["parameters"] == schema
+
+
+# Fuzzing raw JSON: any object schema (odd values included) either converts to a form that gives back the
+# same schema, up to meaning-free spelling, or is refused with the constructs named. Nothing is silently lost.
+
+_json_scalars = st.none() | st.booleans() | _ints | _floats | _texts
+_json_values = st.recursive(
+    _json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(_texts, c, max_size=3), max_leaves=6
+)
+
+
+def _mostly(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Usually a value the form can show, sometimes an odd one (one time in ten)."""
+    return st.integers(0, 9).flatmap(lambda n: odd if n == 0 else usual)
+
+
+def _raw_value(key: str, type_: str, depth: int) -> st.SearchStrategy[Any]:
+    sub = _raw_schema(depth - 1) if depth > 0 else st.just({"type": "string"})
+    names = st.sampled_from(["a", "b", "c d", "", "é"])
+    usual: dict[str, st.SearchStrategy[Any]] = {
+        "description": _texts,
+        "title": _texts,
+        "enum": st.lists(_scalar(type_) if type_ in SCALAR_TYPES else _json_scalars, max_size=3),
+        "default": _scalar(type_) if type_ in SCALAR_TYPES else _json_scalars,
+        "format": st.sampled_from(["date", "email"]),
+        "pattern": st.sampled_from(["^a", "("]),
+        "minLength": st.integers(-1, 3),
+        "maxItems": st.integers(0, 3),
+        "minimum": _ints | _floats,
+        "uniqueItems": st.booleans(),
+        "items": sub,
+        "properties": st.dictionaries(names, sub, max_size=3),
+        "required": st.lists(names, max_size=3, unique=True),
+        "additionalProperties": st.booleans(),
+    }
+    odd: dict[str, st.SearchStrategy[Any]] = {
+        "description": _ints,
+        "title": st.none(),
+        "enum": st.lists(_json_values, min_size=1, max_size=2) | _texts,
+        "default": _json_values,
+        "format": _ints,
+        "pattern": st.booleans(),
+        "minLength": st.sampled_from([2.0, "3", True]),
+        "maxItems": st.sampled_from([1.5, False]),
+        "minimum": st.booleans() | _texts,
+        "uniqueItems": st.integers(0, 1),
+        "items": st.booleans() | st.lists(sub, max_size=2),
+        "properties": st.booleans() | st.dictionaries(names, st.booleans(), min_size=1, max_size=2),
+        "required": _texts | st.lists(st.sampled_from(["a", "z"]), min_size=2, max_size=3),
+        "additionalProperties": sub,
+    }
+    return _mostly(usual[key], odd[key])
+
+
+_FOR_TYPE = {
+    "string": ["enum", "default", "format", "pattern", "minLength"],
+    "number": ["enum", "default", "minimum"],
+    "integer": ["enum", "default", "minimum"],
+    "boolean": ["enum", "default"],
+    "array": ["items", "maxItems", "uniqueItems"],
+    "object": ["properties", "required", "additionalProperties"],
+}
+_OTHER_KEYS = ["const", "oneOf", "$ref", "examples", "$schema", "minLength", "items", "properties", "enum"]
+_ODD_TYPES = st.sampled_from(["null", "strin", None]) | st.lists(st.sampled_from(["string", "integer", "null"]), max_size=3)
+
+
+@st.composite
+def _raw_schema(draw: st.DrawFn, depth: int) -> dict[str, Any]:
+    """An object schema shaped like real ones: a type and mostly its own keywords, with odd things mixed in."""
+    base = draw(st.sampled_from(PARAM_TYPES))
+    type_ = draw(_mostly(st.sampled_from([base, base, [base, "null"]]), _ODD_TYPES))
+    schema: dict[str, Any] = {} if type_ is None else {"type": type_}
+    for key in draw(st.lists(st.sampled_from(["description", "title", *_FOR_TYPE[base]]), unique=True, max_size=4)):
+        schema[key] = draw(_raw_value(key, base, depth))
+    if draw(st.integers(0, 9)) == 0:
+        key = draw(st.sampled_from(_OTHER_KEYS))
+        other = {
+            "const": _json_values,
+            "oneOf": st.lists(st.just({"type": "string"}), min_size=1, max_size=2),
+            "$ref": st.just("#"),
+            "examples": st.lists(_json_values, max_size=2),
+            "$schema": _texts,
+        }
+        schema[key] = draw(other[key] if key in other else _raw_value(key, "string" if key != "properties" else "object", 0))
+    return schema
+
+
+def _spelling(schema: Any) -> Any:
+    """Meaning-free spelling removed: empty description/title/required, `properties: {}`, `required` order."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: v for k, v in schema.items() if not (k in ("description", "title", "required") and v in ("", []))}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: _spelling(v) for k, v in out["properties"].items()} or None
+        if out["properties"] is None:
+            del out["properties"]
+    if isinstance(out.get("items"), dict):
+        out["items"] = _spelling(out["items"])
+    if isinstance(out.get("required"), list):
+        out["required"] = sorted(out["required"])
+    return out
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON text: true is not 1, 1.0 is not 1."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+_RAW = st.one_of(_raw_schema(3), _raw_schema(2).map(lambda s: {"type": "object", "properties": {"p": s}}))
+
+
+@given(_RAW)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_raw_json_is_kept_or_refused_never_trimmed(schema: dict[str, Any]) -> None:
+    try:
+        form = schema_to_form(schema)
+    except NotRepresentable as e:
+        assert e.constructs and all(c.path.startswith("$") and c.message for c in e.constructs)
+        [entry] = parse_tools({"name": "t", "parameters": schema})
+        assert isinstance(entry, JsonTool) and _same_json(tool_to_json(entry)["function"]["parameters"], schema)
+        return
+    assert _same_json(_spelling(form_to_schema(form)), _spelling(schema))
 
 
 # ---------------------------------------------------------------------------------------------- tools in any shape
