@@ -104,7 +104,9 @@ def _pct(p: float) -> str:
 
 
 def _width(text: str) -> int:
-    """Monospace columns a text takes: East Asian wide characters and emoji take two."""
+    """Monospace columns a text takes: East Asian wide characters and emoji take two, combining marks none."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
@@ -119,7 +121,7 @@ def strip_layout(frame: pd.DataFrame, wrap: int = 80) -> pd.DataFrame:
     xs0: list[float] = []
     xs1: list[float] = []
     rows: list[int] = []
-    for token, raw in zip(frame["token"], frame["text"], strict=True):
+    for token, raw in zip(frame["token"].tolist(), frame["text"].tolist(), strict=True):
         w = _width(token) * CHAR_PX + 2 * PAD_PX
         if x > 0 and x + w > limit:
             row, x = row + 1, 0.0
