@@ -186,9 +186,14 @@ def _without_data(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """An Altair chart built without data as a reusable Vega-Lite spec (no data, no Altair theme sizes)."""
+def _spec(chart: alt.TopLevelMixin, autosize: str = "pad") -> dict[str, Any]:
+    """An Altair chart built without data as a reusable Vega-Lite spec (no data, no Altair theme sizes).
+
+    `autosize` is set because Streamlit otherwise picks "fit", which squeezes the plot of a chart with a
+    title and a legend into its width and height (the token strip became a blank line).
+    """
     spec = _without_data(chart.to_dict())
+    spec["autosize"] = {"type": autosize, "contains": "padding"}
     view = spec.get("config", {}).get("view", {})
     view.pop("continuousWidth", None)
     view.pop("continuousHeight", None)
@@ -329,7 +334,7 @@ def _template_along(points: bool) -> dict[str, Any]:
         .encode(x="position:Q")
     )
     chart = alt.layer(prob, entropy, rule).resolve_scale(y="independent")
-    return _spec(chart.properties(width=640, height=200, title="Along the answer"))
+    return _spec(chart.properties(width=640, height=200, title="Along the answer"), autosize="fit-x")
 
 
 def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> VegaChart:

@@ -22,7 +22,7 @@ from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.request import Built
-from playground.workspace import Workspace, signature
+from playground.workspace import Saved, Workspace, signature
 
 ss = st.session_state
 MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row
@@ -62,11 +62,12 @@ def _config(backend_id: str, base_url: str | None) -> ClientConfig:
 
 def _hold(notebook: Notebook) -> None:
     """Show `notebook`: its conversation, title and settings re-seed every widget."""
+    if keys.NOTEBOOK in ss:  # another notebook was open: its widgets must not carry over
+        ss.pop(keys.TITLE, None)
+        conversation.forget_widgets()
+        sidebar.forget_widgets()
     ss[keys.NOTEBOOK] = notebook
     ss[keys.SETTINGS] = notebook.settings
-    ss.pop(keys.TITLE, None)
-    conversation.forget_widgets()
-    sidebar.forget_widgets()
     st.query_params[keys.NOTEBOOK_PARAM] = notebook.id
     st.query_params.pop(keys.DRAFT_PARAM, None)
 
@@ -84,14 +85,14 @@ def _open() -> None:
         ss[keys.NOTICE] = opened.warning
 
 
-def _save() -> str | None:
-    """Save when something changed; the problem in words when it could not be (shown by the caller)."""
+def _save() -> Saved:
+    """Save when something changed. After a conflict the page holds the copy that was saved instead."""
     saved, ss[keys.SAVED] = Workspace().save(_notebook(), ss.get(keys.SAVED))
     if saved.conflict_copy:
         _hold(saved.notebook)
         ss[keys.NOTICE] = ("This notebook was changed in another tab at the same time. Both are kept: you are now "
                            f"working in a copy, “{saved.notebook.title}”.")
-    return saved.error
+    return saved
 
 
 def _new_notebook() -> None:
@@ -376,9 +377,11 @@ def main() -> None:
                   on_submit=_submitted, disabled=shown is not None)
     if any(c.status == "pending" for c in _notebook().cells):
         _poll_deferred()
-    problem = _save()
-    if problem:
-        st.warning(f"Your work is not being saved, so a reload would lose it: {problem}", icon=":material/warning:")
+    saved = _save()
+    if saved.conflict_copy:
+        st.rerun()  # show the copy, and say why
+    if saved.error:
+        st.warning(f"Your work is not being saved, so a reload would lose it: {saved.error}", icon=":material/warning:")
 
 
 main()

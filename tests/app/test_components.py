@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from components import errors as error_view
-from components import messages, sidebar
+from components import sidebar
 from components import state as keys
+from components.text import safe_markdown
 from playground import fields
 from playground.errors import FieldError, RequestError
+from playground.request import logit_bias_from_rows
 
 
 def test_logit_bias_rows_with_ids_and_text() -> None:
@@ -55,8 +57,8 @@ def test_server_param_becomes_a_field_path(param: str | None, path: str | None) 
 
 def test_labels_for_paths() -> None:
     assert error_view.label_for("top_logprobs") == fields.field("top_logprobs").label
-    assert error_view.label_for("messages.2.content") == "Message 3 › content"
-    assert error_view.label_for("tools.0.function.name") == "Tools › 0 › function › name"
+    assert error_view.label_for("messages.2.content") == "Message 3 content"
+    assert error_view.label_for("tools.0.function.name") == "Tool 1 name"  # counted from 1, as the field's message
     assert error_view.label_for("api_key") == "API key"
 
 
@@ -69,21 +71,17 @@ def test_errors_match_their_widget_and_the_rest_go_under_run() -> None:
     assert [e.field for e in error_view.unplaced(err, ["messages", *fields.SIDEBAR_KEYS])] == ["stream"]
 
 
-def test_request_messages_shape() -> None:
-    conv = [messages.blank("user", "hi"),
-            {"role": "assistant", "content": "", "tool_call_id": "",
-             "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-            {"role": "tool", "content": "42", "tool_call_id": "c1", "name": "f"}]
-    assert messages.as_request_messages(conv) == [
-        {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "", "tool_calls": conv[1]["tool_calls"]},
-        {"role": "tool", "content": "42", "tool_call_id": "c1", "name": "f"},
-    ]
+def test_model_text_keeps_markdown_but_never_latex_or_images() -> None:
+    assert safe_markdown("Costs $5 and $10") == "Costs \\$5 and \\$10"
+    assert safe_markdown("![x](http://e.test/a.png)").startswith("\\![x]")
+    assert safe_markdown("- a\n- b") == "- a  \n- b"
+    assert safe_markdown("`a$b` and ```\nx $y\n```") == "`a$b` and ```\nx $y\n```"  # code stays as written
+    assert safe_markdown("") == "_(no text)_"
 
 
 def test_keys_are_namespaced_and_unique() -> None:
     names = [v for k, v in vars(keys).items() if k.isupper() and isinstance(v, str)
-             and k not in ("PAGE", "DRAFT_PARAM")]  # DRAFT_PARAM names a URL parameter, not a state key
+             and k not in ("PAGE", "NB_PAGE", "DRAFT_PARAM", "NOTEBOOK_PARAM")]  # URL parameters, not state keys
     names += [keys.field(k) for k in fields.SIDEBAR_KEYS] + list(keys.message_keys(0)) + [keys.message_delete(0)]
-    assert all(n.startswith("playground.") for n in names)
+    assert all(n.startswith(("playground.", "notebooks.")) for n in names)
     assert len(names) == len(set(names))

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from components import state as keys
 from playground import fields
 from playground.fields import Kind
+from playground.notebook import Cell, Notebook
 
 pytestmark = pytest.mark.apptest
 
@@ -26,28 +27,47 @@ def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: 
     """The app pointed at the session's embedded gateway, no xAI key around."""
     monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
     monkeypatch.delenv("XAI_API_KEY", raising=False)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.run()
     assert not app.exception
     yield app
 
 
-def _texts(app: AppTest) -> str:
+def texts(app: AppTest) -> str:
     """Everything readable on the page, one string."""
-    parts = [e.value for kind in ("markdown", "caption", "error", "info", "warning", "subheader", "title")
+    parts = [e.value for kind in ("markdown", "caption", "error", "info", "warning", "subheader", "title", "text", "code")
              for e in getattr(app, kind)]
     parts += [f"{m.label} {m.value}" for m in app.metric]
     return "\n".join(str(p) for p in parts)
 
 
-def _write(app: AppTest, i: int, text: str) -> None:
-    app.text_area(key=keys.message_content(i)).set_value(text)
+def notebook(app: AppTest) -> Notebook:
+    return app.session_state[keys.NOTEBOOK]
 
 
-def _run(app: AppTest) -> AppTest:
+def cells(app: AppTest) -> list[Cell]:
+    return notebook(app).cells
+
+
+def say(app: AppTest, text: str) -> AppTest:
+    """Type into the chat input and press Enter: the message is added and run."""
+    app.chat_input(key=keys.CHAT_INPUT).set_value(text).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def run(app: AppTest) -> AppTest:
     app.button(key=keys.RUN).click().run()
     assert not app.exception, app.exception
     return app
+
+
+def form_view(app: AppTest) -> None:
+    app.button_group(key=keys.VIEW).set_value("Form").run()
+
+
+def short(app: AppTest, tokens: int = 16) -> None:
+    app.number_input(key=keys.field("max_completion_tokens")).set_value(tokens)
 
 
 def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
@@ -81,231 +101,270 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
                 assert any(m.value == f.label for m in at.sidebar.markdown)
             else:  # pragma: no cover
                 pytest.fail(f"no check for {f.kind}")
-    # the model list came from the gateway; the conversation starts with one empty user message
-    assert at.selectbox(key=keys.MODEL).value
-    assert at.selectbox(key=keys.message_role(0)).value == "user"
-    assert at.text_area(key=keys.message_content(0)).value == ""
+    assert at.selectbox(key=keys.MODEL).value  # the model list came from the gateway
+    assert notebook(at).conversation == []  # a new notebook starts empty: type into the chat input
+    assert not at.error
 
 
-def test_top_logprobs_without_logprobs_is_marked_and_nothing_is_lost(at: AppTest) -> None:
-    _write(at, 0, "Keep me")
-    at.slider(key=keys.field("temperature")).set_value(0.3)
-    at.number_input(key=keys.field("top_logprobs")).set_value(3)
-    _run(at)
-    sidebar_errors = [e.value for e in at.sidebar.error]
-    assert any("Logprobs" in e for e in sidebar_errors), sidebar_errors
-    assert any("Nothing was sent" in e.value and "Top logprobs" in e.value for e in at.main.error)
-    assert at.session_state[keys.RUNS] == []
-    assert at.text_area(key=keys.message_content(0)).value == "Keep me"
-    assert at.slider(key=keys.field("temperature")).value == 0.3
-    # a rerun keeps the error and everything typed
+def test_every_sidebar_widget_reaches_the_request_body(at: AppTest) -> None:
+    """Each field set through its own widget, as a person would; the cell's body carries every one."""
+    at.slider(key=keys.field("temperature")).set_value(0.5)
+    at.slider(key=keys.field("top_p")).set_value(0.9)
+    at.slider(key=keys.field("frequency_penalty")).set_value(0.2)
+    at.slider(key=keys.field("presence_penalty")).set_value(-0.2)
+    at.number_input(key=keys.field("seed")).set_value(11)
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(12)
+    at.number_input(key=keys.field("n")).set_value(2)
+    at.text_input(key=keys.field("stop")).set_value("###, END")
+    at.checkbox(key=keys.field("logprobs")).check()
+    at.number_input(key=keys.field("top_logprobs")).set_value(2)
+    at.text_input(key=keys.field("user")).set_value("tester-1")
+    at.selectbox(key=keys.field("response_format")).set_value("json_object")
+    at.button(key=keys.TOOLS_EXAMPLE).click().run()
+    at.selectbox(key=keys.field("tool_choice")).set_value("none")
+    at.checkbox(key=keys.field("deferred")).check()
     at.run()
-    assert at.text_area(key=keys.message_content(0)).value == "Keep me"
+    say(at, "Say ok as JSON.")
+    (cell,) = cells(at)
+    body = cell.body
+    assert (body["temperature"], body["top_p"], body["frequency_penalty"], body["presence_penalty"]) == (0.5, 0.9, 0.2, -0.2)
+    assert (body["seed"], body["max_completion_tokens"], body["n"]) == (11, 12, 2)
+    assert body["stop"] == ["###", "END"] and body["logprobs"] is True and body["top_logprobs"] == 2
+    assert body["user"] == "tester-1" and body["response_format"] == {"type": "json_object"}
+    assert body["tools"][0]["function"]["name"] == "get_weather" and body["tool_choice"] == "none"
+    assert body["deferred"] is True and cell.request_id and cell.status in ("pending", "done")
+
+
+def test_chat_input_runs_and_the_answer_joins_the_conversation(at: AppTest) -> None:
+    short(at, 24)
+    at.number_input(key=keys.field("seed")).set_value(7)
+    say(at, "Say hello in one short sentence.")
+    (cell,) = cells(at)
+    assert cell.status == "done" and cell.completion is not None
+    answer = cell.completion.text(0)
+    assert answer.strip()
+    assert cell.body["max_completion_tokens"] == 24 and cell.body["seed"] == 7
+    assert "temperature" not in cell.body  # the default is left out
+    conv = notebook(at).conversation
+    assert [(m.role, m.content) for m in conv] == [("user", "Say hello in one short sentence."), ("assistant", answer)]
+    page = texts(at)
+    assert "first token" in page and "tokens/s" in page and "total" in page
+    assert cell.timings.ttft_s is not None and cell.timings.total_s is not None
+    # details: the Response Datas with stop reason and usage
+    at.toggle(key=keys.cell_action(cell.id, "details")).set_value(True).run()
+    page = texts(at)
+    assert f"Input tokens {cell.completion.usage.input_tokens}" in page and cell.completion.usage.input_tokens > 0
+    # a second turn answers the whole conversation
+    say(at, "Thanks. Now say bye.")
+    assert len(cells(at)) == 2 and cells(at)[1].at == 3
+    assert [m["role"] for m in cells(at)[1].body["messages"]] == ["user", "assistant", "user"]
+
+
+def test_with_auto_append_off_the_answer_stays_in_its_cell(at: AppTest) -> None:
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Name a colour.")
+    (cell,) = cells(at)
+    assert [m.role for m in notebook(at).conversation] == ["user"]
+    assert not cell.continued
+    at.button(key=keys.cell_action(cell.id, "continue")).click().run()
+    assert [m.role for m in notebook(at).conversation] == ["user", "assistant"]
+    assert notebook(at).conversation[1].content == cell.completion.text(0)  # type: ignore[union-attr]
+
+
+def test_rerun_fork_and_delete_a_cell(at: AppTest) -> None:
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    at.slider(key=keys.field("temperature")).set_value(0.0)
+    say(at, "Name a fruit.")
+    (first,) = cells(at)
+    at.button(key=keys.cell_action(first.id, "rerun")).click().run()
+    assert not at.exception
+    first, second = cells(at)
+    assert second.body == first.body and second.status == "done"
+    assert "Run 2 of 2" in texts(at)
+    # change things, then fork the first run back into the editor
+    at.slider(key=keys.field("temperature")).set_value(1.3)
+    say(at, "And a vegetable?")
+    assert "earlier version" in texts(at)
+    at.button_group(key=keys.sibling(1)).set_value(first.id).run()  # "Run 1 of 2"
+    at.button(key=keys.cell_action(first.id, "fork")).click().run()
+    assert [m.content for m in notebook(at).conversation] == ["Name a fruit."]
+    assert at.slider(key=keys.field("temperature")).value == 0.0
+    at.button_group(key=keys.sibling(1)).set_value(second.id).run()
+    at.button(key=keys.cell_action(second.id, "delete")).click().run()
+    assert second.id not in [c.id for c in cells(at)]
+
+
+def test_a_mistake_shows_at_once_blocks_run_and_goes_when_fixed(at: AppTest) -> None:
+    at.number_input(key=keys.field("top_logprobs")).set_value(3).run()
     assert any("Logprobs" in e.value for e in at.sidebar.error)
+    assert at.button(key=keys.RUN).disabled and at.chat_input(key=keys.CHAT_INPUT).disabled
+    assert "Run is off until you fix" in texts(at)
+    at.checkbox(key=keys.field("logprobs")).check().run()
+    assert not at.sidebar.error and not at.button(key=keys.RUN).disabled
 
 
 def test_five_stop_sequences_are_refused_next_to_the_field(at: AppTest) -> None:
-    _write(at, 0, "Hello")
-    at.text_input(key=keys.field("stop")).set_value("a,b,c,d,e")
-    _run(at)
+    at.text_input(key=keys.field("stop")).set_value("a,b,c,d,e").run()
     assert any(str(fields.MAX_STOP) in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
     assert at.text_input(key=keys.field("stop")).value == "a,b,c,d,e"
-    assert at.text_area(key=keys.message_content(0)).value == "Hello"
 
 
-def test_invalid_tools_json_is_shown_under_tools(at: AppTest) -> None:
-    at.text_area(key=keys.field("tools")).set_value("[{not json")
-    at.run()
-    assert any("not valid JSON" in e.value for e in at.sidebar.error)
-    _write(at, 0, "Hi")
-    _run(at)
-    assert at.session_state[keys.RUNS] == []
+def test_invalid_tools_json_is_shown_under_tools_with_line_and_column(at: AppTest) -> None:
+    at.text_area(key=keys.field("tools")).set_value("[{not json").run()
+    assert any("not valid JSON" in e.value and "line 1" in e.value for e in at.sidebar.error)
+    assert at.button(key=keys.RUN).disabled
 
 
-def test_message_error_is_shown_under_that_message(at: AppTest) -> None:
-    _write(at, 0, "What is the weather?")
+def test_form_view_edits_moves_duplicates_and_deletes_messages(at: AppTest) -> None:
+    form_view(at)
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("first").run()
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(1)).set_value("second").run()
+    assert [(m.role, m.content) for m in notebook(at).conversation] == [("user", "first"), ("assistant", "second")]
+    at.button(key=keys.message_action(1, "up")).click().run()
+    assert [m.content for m in notebook(at).conversation] == ["second", "first"]
+    assert at.text_area(key=keys.message_content(0)).value == "second"
+    at.button(key=keys.message_action(0, "duplicate")).click().run()
+    assert [m.content for m in notebook(at).conversation] == ["second", "second", "first"]
+    at.button(key=keys.message_action(1, "delete")).click().run()
+    at.button(key=keys.message_action(0, "insert")).click().run()
+    assert [m.content for m in notebook(at).conversation] == ["second", "", "first"]
+    assert not at.exception
+
+
+def test_a_tool_message_without_its_call_id_is_marked_under_that_message(at: AppTest) -> None:
+    form_view(at)
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("What is the weather?").run()
     at.button(key=keys.ADD_MESSAGE).click().run()
     at.selectbox(key=keys.message_role(1)).set_value("tool").run()
-    _write(at, 1, "sunny")
-    _run(at)
+    at.text_area(key=keys.message_content(1)).set_value("sunny").run()
     main_errors = [e.value for e in at.main.error]
-    assert any("tool call" in e for e in main_errors), main_errors
-    assert at.text_input(key=keys.message_tool_call_id(1)).value == ""
+    assert any("tool call" in e and "Message 2" in e for e in main_errors), main_errors
     assert at.text_area(key=keys.message_content(1)).value == "sunny"
 
 
-def test_add_and_delete_messages(at: AppTest) -> None:
-    _write(at, 0, "first")
-    at.button(key=keys.ADD_MESSAGE).click().run()
-    _write(at, 1, "second")
-    at.button(key=keys.ADD_MESSAGE).click().run()
-    _write(at, 2, "third")
-    at.run()
-    at.button(key=keys.message_delete(1)).click().run()
-    assert not at.exception
-    assert [m["content"] for m in at.session_state[keys.MESSAGES]] == ["first", "third"]
-    assert at.text_area(key=keys.message_content(1)).value == "third"
-
-
-def test_a_run_shows_the_answer_with_stop_reason_and_usage(at: AppTest) -> None:
-    _write(at, 0, "Say hello in one short sentence.")
-    at.text_input(key=keys.message_name(0)).set_value("alice")
-    at.number_input(key=keys.field("max_completion_tokens")).set_value(24)
-    at.number_input(key=keys.field("seed")).set_value(7)
-    _run(at)
-    runs = at.session_state[keys.RUNS]
-    assert len(runs) == 1 and runs[0]["status"] == "done"
-    completion = runs[0]["completion"]
-    answer = completion.text(0)
-    assert answer.strip()
-    page = _texts(at)
-    assert answer.strip()[:20] in page
-    assert f"stop reason: **{completion.stop_reason}**" in page
-    assert completion.stop_reason in ("stop", "length")
-    assert f"Input tokens {completion.usage.input_tokens}" in page and completion.usage.input_tokens > 0
-    assert f"Output tokens {completion.usage.output_tokens}" in page
-    assert runs[0]["body"]["max_completion_tokens"] == 24 and runs[0]["body"]["seed"] == 7
-    assert "temperature" not in runs[0]["body"]  # the default is left out
-    assert runs[0]["body"]["messages"] == [{"role": "user", "content": "Say hello in one short sentence.",
-                                            "name": "alice"}]
-    # the conversation is untouched until the person adds the answer
-    assert [m["content"] for m in at.session_state[keys.MESSAGES]] == ["Say hello in one short sentence."]
-    at.button(key=keys.add_answer(runs[0]["id"])).click().run()
-    assert at.session_state[keys.MESSAGES][-1] == {"role": "assistant", "content": answer, "name": "",
-                                                      "tool_call_id": ""}
-    assert at.text_area(key=keys.message_content(1)).value == answer
-    # a second run keeps the first one, newest first
-    _run(at)
-    runs = at.session_state[keys.RUNS]
-    assert len(runs) == 2 and runs[1]["completion"] is completion
-    assert "Earlier runs (1)" in _texts(at)
-
-
 def test_n_choices_show_as_tabs(at: AppTest) -> None:
-    _write(at, 0, "Name a colour.")
     at.number_input(key=keys.field("n")).set_value(2)
-    at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
-    _run(at)
-    completion = at.session_state[keys.RUNS][0]["completion"]
-    assert len(completion.choices) == 2
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Name a colour.")
+    completion = cells(at)[0].completion
+    assert completion is not None and len(completion.choices) == 2
     assert [t.label for t in at.tabs][:2] == ["Choice 1", "Choice 2"]
 
 
 def test_unreachable_server_error_under_run_and_conversation_kept(at: AppTest) -> None:
+    at.session_state[keys.SETTINGS]["model.openai"] = "any-model"  # as if typed into the model box earlier
     at.selectbox(key=keys.BACKEND).set_value("openai").run()
     at.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1").run()
-    _write(at, 0, "Still here?")
-    _run(at)
+    assert at.selectbox(key=keys.MODEL).value == "any-model"
+    say(at, "Still here?")
     assert any("Could not reach the server" in e.value for e in at.main.error), [e.value for e in at.main.error]
-    assert at.text_area(key=keys.message_content(0)).value == "Still here?"
-    run = at.session_state[keys.RUNS][0]
-    assert run["status"] == "error" and run["body"]["messages"][0]["content"] == "Still here?"
+    (cell,) = cells(at)
+    assert cell.status == "error" and cell.body["messages"][0]["content"] == "Still here?"
+    assert [m.content for m in notebook(at).conversation] == ["Still here?"]
+
+
+def test_a_mistyped_base_url_is_a_message_under_the_field(at: AppTest) -> None:
+    at.selectbox(key=keys.BACKEND).set_value("openai").run()
+    at.text_input(key=keys.BASE_URL).set_value("http://[::1/v1").run()
+    assert not at.exception
+    assert any("base URL" in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
+    at.text_input(key=keys.BASE_URL).set_value("http://169.254.169.254/v1").run()
+    assert any("metadata" in e.value for e in at.sidebar.error)
 
 
 def test_deferred_runs_are_polled_and_saved(at: AppTest) -> None:
-    _write(at, 0, "Say yes.")
     at.checkbox(key=keys.field("deferred")).check()
-    at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
-    _run(at)
-    _run(at)  # a second one before the first arrived: both are kept and fetched
-    runs = at.session_state[keys.RUNS]
-    assert len(runs) == 2 and all(r["request_id"] and r["body"]["deferred"] is True for r in runs)
-    deadline = time.monotonic() + 90
-    while any(r["status"] == "pending" for r in at.session_state[keys.RUNS]) and time.monotonic() < deadline:
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Say yes.")
+    run(at)  # a second one before the first arrived: both are kept and fetched
+    assert len(cells(at)) == 2 and all(c.request_id and c.body["deferred"] is True for c in cells(at))
+    deadline = time.monotonic() + 120
+    while any(c.status == "pending" for c in cells(at)) and time.monotonic() < deadline:
         time.sleep(0.5)
         at.run()
         assert not at.exception
-    for run in at.session_state[keys.RUNS]:
-        assert run["status"] == "done" and run["completion"].request_id == run["request_id"]
-    assert "stop reason" in _texts(at)
+    for cell in cells(at):
+        assert cell.status == "done" and cell.completion is not None and cell.completion.request_id == cell.request_id
+    assert "stop reason" in texts(at)
 
 
 def test_xai_backend_notes_and_missing_key_next_to_the_key_field(at: AppTest) -> None:
-    _write(at, 0, "Hello")
     at.selectbox(key=keys.BACKEND).set_value("xai").run()
     assert not at.exception
     captions = [c.value for c in at.sidebar.caption]
     for key in ("frequency_penalty", "presence_penalty", "stop", "logit_bias"):
         note = fields.field(key).xai_note
         assert note and any(note in c for c in captions), key
-    _run(at)
     assert any("API key" in e.value and "XAI_API_KEY" in e.value for e in at.sidebar.error)
-    assert at.session_state[keys.RUNS] == []
-    assert at.text_area(key=keys.message_content(0)).value == "Hello"
-    # back to the embedded model: its notes are gone, the conversation is still there
+    assert at.button(key=keys.RUN).disabled
     at.selectbox(key=keys.BACKEND).set_value("embedded").run()
     assert not any("xAI:" in c.value for c in at.sidebar.caption)
-    assert at.text_area(key=keys.message_content(0)).value == "Hello"
 
 
-def test_tool_call_round_trip(at: AppTest) -> None:
+def test_run_tools_and_continue_answers_with_the_demo_tool(at: AppTest) -> None:
     at.button(key=keys.TOOLS_EXAMPLE).click().run()
-    assert "get_weather" in at.text_area(key=keys.field("tools")).value
-    assert "get_weather" in at.selectbox(key=keys.field("tool_choice")).options[-1]
     at.selectbox(key=keys.field("tool_choice")).set_value("get_weather")
     at.slider(key=keys.field("temperature")).set_value(0.0)
-    _write(at, 0, "What is the weather in Paris?")
-    _run(at)
-    run = at.session_state[keys.RUNS][0]
-    assert run["body"]["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
-    completion = run["completion"]
-    (call,) = completion.tool_uses(0)
+    short(at, 60)
+    at.run()
+    say(at, "What is the weather in Paris?")
+    (first,) = cells(at)
+    assert first.body["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert first.completion is not None
+    (call,) = first.completion.tool_uses(0)
     assert call.name == "get_weather" and "city" in (call.input or {})
-    assert completion.stop_reason == "tool_calls"
-    assert any("Tool call" in m.value and "get_weather" in m.value for m in at.main.markdown)
-    at.button(key=keys.add_answer(run["id"])).click().run()
-    conv = at.session_state[keys.MESSAGES]
-    assert conv[1]["role"] == "assistant" and conv[1]["tool_calls"][0]["function"]["name"] == "get_weather"
-    assert conv[2]["role"] == "tool" and conv[2]["tool_call_id"] == conv[1]["tool_calls"][0]["id"]
-    assert at.text_input(key=keys.message_tool_call_id(2)).value == conv[2]["tool_call_id"]
-    # the person types the tool's result and runs again without tools being forced
-    _write(at, 2, '{"temperature": 12, "condition": "clear"}')
-    at.selectbox(key=keys.field("tool_choice")).set_value("none")
-    _run(at)
-    final = at.session_state[keys.RUNS][0]
-    assert final["status"] == "done", final.get("error")
-    assert [m["role"] for m in final["body"]["messages"]] == ["user", "assistant", "tool"]
+    at.button(key=keys.cell_action(first.id, "tools")).click().run()
+    assert not at.exception, at.exception
+    conv = notebook(at).conversation
+    assert [m.role for m in conv[:3]] == ["user", "assistant", "tool"]
+    assert "demo data" in conv[2].content and conv[2].tool_call_id == conv[1].tool_calls[0].id
+    second = cells(at)[1]
+    assert second.step_of == first.id and second.status == "done", second.error
+    assert second.body["tool_choice"] == "none"  # a forced call would loop: the step answers in words
+    assert second.completion is not None and second.completion.text(0).strip()
 
 
 def test_server_error_under_run_with_param_highlighted_and_under_the_field(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
     monkeypatch.delenv("XAI_API_KEY", raising=False)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state[keys.MODEL] = "no-such-model"  # as if typed as free text in the model box
-    at.run()
-    assert at.selectbox(key=keys.MODEL).value == "no-such-model"
-    _write(at, 0, "Are you there?")
-    _run(at)
-    main_errors = [e.value for e in at.main.error]
-    assert any("Server said" in e and "no-such-model" in e and "`model`" in e for e in main_errors), main_errors
-    assert any("server rejected this field" in e.value and "no-such-model" in e.value for e in at.sidebar.error)
-    assert at.text_area(key=keys.message_content(0)).value == "Are you there?"
-    assert at.session_state[keys.RUNS][0]["status"] == "error"
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.session_state[keys.MODEL] = "no-such-model"  # as if typed as free text in the model box
+    app.run()
+    assert app.selectbox(key=keys.MODEL).value == "no-such-model"
+    say(app, "Are you there?")
+    main_errors = [e.value for e in app.main.error]
+    assert any("Server said" in e and "no-such-model" in e for e in main_errors), main_errors
+    assert any("server rejected this field" in e.value and "no-such-model" in e.value for e in app.sidebar.error)
+    assert cells(app)[0].status == "error"
+    assert [m.content for m in notebook(app).conversation] == ["Are you there?"]
 
 
 def test_json_schema_response_format_is_sent_wrapped_with_a_note(at: AppTest) -> None:
     at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
     assert '"city"' in at.text_area(key=keys.RESPONSE_SCHEMA).value  # the seed's example schema to start from
-    _write(at, 0, "Weather in Seoul as JSON.")
-    at.number_input(key=keys.field("max_completion_tokens")).set_value(40)
-    _run(at)
-    run = at.session_state[keys.RUNS][0]
-    assert run["status"] == "done", run.get("error")
-    fmt = run["body"]["response_format"]
-    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["required"] == ["temperature", "condition",
-                                                                                          "city"]
-    assert run["notes"] and all(n in [i.value for i in at.info] for n in run["notes"])
-    assert run["completion"].text(0).lstrip().startswith("{")
+    short(at, 40)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Weather in Seoul as JSON.")
+    (cell,) = cells(at)
+    assert cell.status == "done", cell.error
+    fmt = cell.body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["required"] == ["temperature", "condition", "city"]
+    assert cell.notes and all(n in [i.value for i in at.info] for n in cell.notes)
+    assert cell.completion is not None and cell.completion.text(0).lstrip().startswith("{")
 
 
 def test_bad_json_schema_is_marked_under_response_format(at: AppTest) -> None:
     at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
     at.text_area(key=keys.RESPONSE_SCHEMA).set_value('{"type": "object",').run()
     assert any("not valid JSON" in e.value for e in at.sidebar.error)
-    _write(at, 0, "Hi")
-    _run(at)
-    assert at.session_state[keys.RUNS] == []
-    assert any("Response format" in e.value for e in at.main.error)
+    assert at.button(key=keys.RUN).disabled and "Response format" in texts(at)
 
 
 def test_the_model_is_remembered_per_backend(at: AppTest) -> None:
@@ -318,15 +377,29 @@ def test_the_model_is_remembered_per_backend(at: AppTest) -> None:
 
 
 def test_a_stop_sequence_that_ended_the_answer_is_shown(at: AppTest) -> None:
-    _write(at, 0, "Count from 1 to 10, separated by commas.")
     at.slider(key=keys.field("temperature")).set_value(0.0)
     at.text_input(key=keys.field("stop")).set_value("5")
-    at.number_input(key=keys.field("max_completion_tokens")).set_value(40)
-    _run(at)
-    run = at.session_state[keys.RUNS][0]
-    assert run["body"]["stop"] == ["5"]
-    completion = run["completion"]
-    assert "5" not in completion.text(0) and completion.stop_reason == "stop"
-    assert "stop reason: **stop**" in _texts(at)
-    assert completion.stop_sequence == "5"
-    assert 'stop sequence: **"5"**' in _texts(at)
+    short(at, 40)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Count from 1 to 10, separated by commas.")
+    completion = cells(at)[0].completion
+    assert completion is not None and cells(at)[0].body["stop"] == ["5"]
+    assert "5" not in completion.text(0) and completion.stop_reason == "stop" and completion.stop_sequence == "5"
+    assert 'stop sequence: "5"' in texts(at)
+
+
+def test_dollar_signs_and_images_in_answers_stay_text(at: AppTest) -> None:
+    """Model text never becomes LaTeX or loads an image: the Markdown the page sends escapes both."""
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Say hi.")
+    cell = cells(at)[0]
+    from playground.response import ContentBlock
+
+    assert cell.completion is not None
+    cell.completion.choices[0].content[:] = [ContentBlock(type="text", text="It costs $5 and $10 ![x](http://e.test/a.png)")]
+    at.run()
+    shown = [m.value for m in at.main.markdown if "costs" in m.value]
+    assert shown and "\\$5" in shown[0] and "\\![x]" in shown[0]
+    at.toggle(key=keys.cell_action(cell.id, "raw")).set_value(True).run()
+    assert any(t.value == "It costs $5 and $10 ![x](http://e.test/a.png)" for t in at.text)

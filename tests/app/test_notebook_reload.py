@@ -1,0 +1,158 @@
+"""A reload starts a new Streamlit session: the notebook named in the URL brings the work back.
+
+A new AppTest is a new session; giving it the first one's `notebook` query parameter is what a browser
+reload does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import state as keys
+from playground.notebook import Notebook, new_id, valid_id
+from playground.store import NotebookStore, default_path
+
+pytestmark = pytest.mark.apptest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "xai-NEVER-STORE-ME-0123456789abcdef"
+
+
+@pytest.fixture
+def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+
+
+def _app(notebook_id: str | None = None, *, param: str = keys.NOTEBOOK_PARAM) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if notebook_id is not None:
+        app.query_params[param] = notebook_id
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _notebook_id(app: AppTest) -> str:
+    value = app.query_params[keys.NOTEBOOK_PARAM]
+    value = value[0] if isinstance(value, list) else value
+    assert valid_id(value) and value == app.session_state[keys.NOTEBOOK].id
+    return value
+
+
+@pytest.mark.usefixtures("embedded")
+def test_a_new_session_with_the_notebook_id_gets_conversation_settings_and_cells_back() -> None:
+    first = _app()
+    first.slider(key=keys.field("temperature")).set_value(0.4)
+    first.number_input(key=keys.field("max_completion_tokens")).set_value(12)
+    first.text_input(key=keys.TITLE).set_value("Colours").run()
+    first.chat_input(key=keys.CHAT_INPUT).set_value("Name one colour.").run()
+    assert not first.exception, first.exception
+    (cell,) = first.session_state[keys.NOTEBOOK].cells
+    assert cell.status == "done"
+    answer = cell.completion.text(0)
+    notebook_id = _notebook_id(first)
+
+    second = _app(notebook_id)  # "reload"
+    assert _notebook_id(second) == notebook_id
+    nb = second.session_state[keys.NOTEBOOK]
+    assert nb.title == "Colours" and second.text_input(key=keys.TITLE).value == "Colours"
+    assert [m.content for m in nb.conversation] == ["Name one colour.", answer]
+    assert second.slider(key=keys.field("temperature")).value == 0.4
+    assert second.number_input(key=keys.field("max_completion_tokens")).value == 12
+    (back,) = nb.cells
+    assert back.id == cell.id and back.completion == cell.completion
+    assert answer.strip()[:20] in "\n".join(m.value for m in second.main.markdown)
+    assert not second.warning
+
+
+@pytest.mark.usefixtures("embedded")
+def test_an_unknown_or_malformed_notebook_id_starts_afresh() -> None:
+    gone = _app(new_id())
+    assert gone.session_state[keys.NOTEBOOK].conversation == []
+    assert any("not here" in w.value for w in gone.warning)
+    junk = _app("not-an-id")
+    assert junk.session_state[keys.NOTEBOOK].conversation == [] and valid_id(_notebook_id(junk))
+
+
+@pytest.mark.usefixtures("embedded")
+def test_a_link_of_the_first_versions_opens_the_migrated_draft() -> None:
+    path = default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE drafts (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
+        draft = {"messages": [{"role": "user", "content": "From the old page", "name": "", "tool_call_id": ""}],
+                 "settings": {"temperature": 0.3}, "runs": []}
+        conn.execute("INSERT INTO drafts VALUES (?, ?, ?)", ("0123456789abcdef", json.dumps(draft), 1.7e9))
+    app = _app("0123456789abcdef", param=keys.DRAFT_PARAM)
+    assert [m.content for m in app.session_state[keys.NOTEBOOK].conversation] == ["From the old page"]
+    assert app.slider(key=keys.field("temperature")).value == 0.3
+    assert _notebook_id(app) == "0123456789abcdef"
+
+
+@pytest.mark.usefixtures("embedded")
+def test_the_api_key_never_reaches_the_store(data_dir: Path) -> None:
+    app = _app()
+    app.session_state[keys.SETTINGS]["model.openai"] = "m"  # as if typed into the model box earlier
+    app.selectbox(key=keys.BACKEND).set_value("openai").run()
+    app.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1").run()
+    app.text_input(key=keys.API_KEY).set_value(SECRET).run()
+    app.chat_input(key=keys.CHAT_INPUT).set_value("Hello").run()
+    assert not app.exception
+    saved = NotebookStore().load(_notebook_id(app))
+    assert saved is not None and saved.conversation[0].content == "Hello" and saved.cells  # the notebook was written...
+    files = [p for p in data_dir.iterdir() if p.is_file()]
+    assert files and all(SECRET.encode() not in p.read_bytes() for p in files)  # ...without the key
+
+
+def test_a_store_that_cannot_be_written_warns_and_the_page_keeps_working(
+        gateway, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(blocker))
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    app = _app()
+    app.text_input(key=keys.TITLE).set_value("Still typing").run()
+    assert not app.exception
+    assert any("not being saved" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert app.text_input(key=keys.TITLE).value == "Still typing"
+
+
+@pytest.mark.usefixtures("embedded")
+def test_two_tabs_on_one_notebook_keep_both() -> None:
+    first = _app()
+    first.text_input(key=keys.TITLE).set_value("Shared").run()
+    notebook_id = _notebook_id(first)
+    second = _app(notebook_id)
+    second.text_input(key=keys.TITLE).set_value("Changed in tab two").run()
+    first.text_input(key=keys.TITLE).set_value("Changed in tab one").run()  # its copy is now stale
+    assert not first.exception
+    assert any("another tab" in w.value for w in first.warning), [w.value for w in first.warning]
+    assert _notebook_id(first) != notebook_id
+    titles = {s.title for s in NotebookStore().list()}
+    assert "Changed in tab two" in titles and any(t.startswith("Changed in tab one") for t in titles)
+
+
+@pytest.mark.usefixtures("embedded")
+def test_logit_bias_rows_come_back_after_a_reload() -> None:
+    import pandas as pd
+
+    first = _app()
+    first.text_input(key=keys.TITLE).set_value("Biased").run()
+    first.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
+        {"token": pd.Series(["Paris", "42"], dtype="string"), "bias": pd.Series([-100, 5], dtype="Int64")})
+    first.run()
+    assert not first.exception, first.exception
+    second = _app(_notebook_id(first))  # "reload"
+    rows = second.session_state[keys.LOGIT_BIAS_ROWS].to_dict("records")
+    assert [(r["token"], r["bias"]) for r in rows] == [("Paris", -100), ("42", 5)]
+
+
+def test_notebook_model_starts_empty() -> None:
+    assert Notebook().is_empty()
