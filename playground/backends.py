@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Literal, NoReturn
 
 import httpx
-
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from playground.client import ClientConfig

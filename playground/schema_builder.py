@@ -7,7 +7,12 @@ The form
     `FieldForm` is one schema the form can show: a single type (optionally nullable), title, description,
     allowed values (`enum`), a default, the usual constraints of its type, the item schema of an array and
     the property rows of an object. `PropertyRow` is a FieldForm with a name and a required flag;
-    `ObjectForm` is the top-level object (tool parameters, a response schema). `ToolForm` is a function tool.
+    `ObjectForm` is the top-level object (tool parameters, a response schema). `ToolForm` is a function tool,
+    `SchemaForm` a json_schema response format. Keywords the form covers: `type` (one of the six, or
+    [type, "null"]), `title`, `description`, `enum` and `default` (scalars), `format`, `pattern`, `minLength`,
+    `maxLength`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`, `items`,
+    `minItems`, `maxItems`, `uniqueItems`, `properties`, `required`, `additionalProperties` (true/false), and
+    `$schema` at the top.
 
 Both ways
     `form_to_schema(form)` and `schema_to_form(schema)` are inverses: form → JSON → form gives the same form,
@@ -49,7 +54,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as _SchemaError
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
 
-from playground.fields import TOOL_NAME_PATTERN
+from playground.fields import MAX_TOOLS, TOOL_NAME_PATTERN
 from playground.response import ContentBlock
 
 __all__ = [
@@ -1169,6 +1174,14 @@ def validate_tools(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
     """Every reason these tools cannot be sent, each on its row: "tools.<i>.name",
     "tools.<i>.parameters.<property>….<setting>"."""
     problems: list[Problem] = []
+    if len(tools) > MAX_TOOLS:
+        problems.append(
+            Problem(
+                path="tools",
+                code="too_many_tools",
+                message=f"{len(tools)} tools are more than the API takes ({MAX_TOOLS}); switch some off.",
+            )
+        )
     seen: dict[str, int] = {}
     for i, tool in enumerate(tools):
         prefix = f"tools.{i}"
@@ -1478,8 +1491,9 @@ _MAX_DEPTH = 24
 class _Examples:
     """Builds example values; every choice is checked against the schema and the first valid one kept."""
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Any, required_only: bool = False) -> None:
         self.root = root
+        self.required_only = required_only
         self.validator = (
             Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
             if isinstance(root, Mapping | bool)
@@ -1619,7 +1633,8 @@ class _Examples:
             sub = props.get(name, extra if isinstance(extra, Mapping) else True)
             if sub is False and name not in required:
                 continue
-            if name in required or depth < _MAX_DEPTH // 2:
+            recursive = isinstance(sub, Mapping) and "$ref" in sub and depth >= 2  # stop a self-reference early
+            if name in required or (not self.required_only and depth < _MAX_DEPTH // 2 and not recursive):
                 full[name] = self.make(sub, depth + 1)
         only_required = {k: v for k, v in full.items() if k in required}
         return [full, only_required]
@@ -1828,10 +1843,13 @@ def _category(av: Any) -> str:
     }[str(av)]
 
 
-def example_for(schema: FieldForm | SchemaForm | JsonResponseSchema | Mapping[str, Any] | bool) -> Any:
-    """A valid example of `schema`: required and optional properties, the first allowed value (or const,
-    default), type-appropriate placeholders within the bounds, one item per array, the first branch of
-    oneOf/anyOf that validates, references followed. Valid for every schema the form makes; for a schema no
-    value can satisfy (an empty enum) or a regex beyond the simple generator, the closest try is returned."""
+def example_for(
+    schema: FieldForm | SchemaForm | JsonResponseSchema | Mapping[str, Any] | bool, *, required_only: bool = False
+) -> Any:
+    """A valid example of `schema`: every property (only the required ones with `required_only`), the first
+    allowed value (or const, default), type-appropriate placeholders within the bounds, one item per array,
+    the first branch of oneOf/anyOf that validates, references followed. Valid for every schema the form makes;
+    for a schema no value can satisfy (an empty enum) or a regex beyond the simple generator, the closest try
+    is returned."""
     root = _schema_json(schema)
-    return _Examples(root).make(root)
+    return _Examples(root, required_only).make(root)
