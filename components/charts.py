@@ -75,7 +75,16 @@ class ViewKeys:
         return f"{self.prefix}.choice"
 
     def strip(self, choice: int) -> str:
+        """The container around the token strip (a stable CSS class `st-key-…` for browser tests)."""
         return f"{self.prefix}.c{choice}.strip"
+
+    def strip_chart(self, choice: int, generation: int) -> str:
+        """The strip chart itself; a new generation after each pick in the select box (see probability_view)."""
+        return f"{self.prefix}.c{choice}.strip.chart{generation}"
+
+    def strip_generation(self, choice: int) -> str:
+        """Non-widget key: how many times the select box moved the choice away from the strip's own selection."""
+        return f"{self.prefix}.c{choice}.strip.generation"
 
     def token(self, choice: int) -> str:
         """The select box of tokens (its value is the token's 0-based position)."""
@@ -227,7 +236,12 @@ def _template_strip() -> dict[str, Any]:
                 "probability:Q",
                 scale=alt.Scale(scheme=SCHEME, domain=[0, 1]),
                 legend=alt.Legend(
-                    title="Probability of the chosen token", format="%", orient="top", direction="horizontal", gradientLength=240
+                    title="Probability of the chosen token",
+                    titleLimit=400,
+                    format="%",
+                    orient="top",
+                    direction="horizontal",
+                    gradientLength=240,
                 ),
             ),
             stroke=alt.condition("datum.selected", alt.value("#e8175d"), alt.value(None)),
@@ -452,6 +466,15 @@ def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: s
         )
 
 
+def _on_token_pick(generation_key: str) -> None:
+    """A pick in the select box starts a new strip chart, whose own selection is empty again.
+
+    Otherwise the strip still holds the token clicked before, and clicking that token again after picking
+    another one in the box would not count as a change: nothing would happen.
+    """
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+
+
 def _on_strip_click(strip_key: str, token_key: str) -> None:
     """A click on the strip sets the select box, so both ways of choosing agree."""
     state = st.session_state.get(strip_key)
@@ -515,21 +538,27 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
     s = analysis.summary(completion, choice, lowest_n=lowest_n, frame=frame)
     _summary_metrics(s)
 
-    token_key, strip_key = keys.token(choice), keys.strip(choice)
+    token_key, generation_key = keys.token(choice), keys.strip_generation(choice)
+    strip_key = keys.strip_chart(choice, st.session_state.get(generation_key, 0))
     positions = frame["position"].tolist()
     if st.session_state.get(token_key) not in positions:
         st.session_state[token_key] = s.lowest[0].position if s.lowest else 0
     selected = int(st.session_state[token_key])
 
     strip = strip_chart(frame, selected=selected, wrap=wrap)
-    _draw(strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content")
+    with st.container(key=keys.strip(choice)):
+        _draw(
+            strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content"
+        )
     st.caption(
         "Click a token, or pick it below, to see the alternatives the model considered there. "
         "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
     )
     _downloads(strip, frame, keys=keys, name="strip", stem=f"tokens-choice{choice + 1}")
 
-    selected = st.selectbox("Token", positions, format_func=_token_label(frame), key=token_key)
+    selected = st.selectbox(
+        "Token", positions, format_func=_token_label(frame), key=token_key, on_change=_on_token_pick, args=(generation_key,)
+    )
     alts = analysis.alternatives_frame(completion, selected, choice)
     if alts.empty:
         st.caption("No alternatives at this position: run with top_logprobs above 0 to see them.")
@@ -546,6 +575,10 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
     if s.lowest:
         st.caption(f"Lowest-confidence tokens (the {len(s.lowest)} least likely)")
         lowest = pd.DataFrame([t.model_dump() for t in s.lowest])
+        if lowest["best_alternative"].isna().all():  # the chosen token was always the most likely one
+            lowest = lowest.drop(columns=["best_alternative", "best_alternative_probability"])
+        else:
+            lowest["best_alternative"] = lowest["best_alternative"].fillna("(this one)")
         st.dataframe(
             lowest,
             hide_index=True,
@@ -563,7 +596,10 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
 
 
 def usage_metrics(rows: Sequence[RunStats]) -> None:
-    """One cell's usage and timing as metrics (its run row), and a table per choice when n > 1. No widgets."""
+    """One run's usage and timing as metrics, and a table per choice when n > 1. No widgets.
+
+    `rows`: that one run's RunStats (its row with choice None, plus its per-choice rows, e.g. `run_stats(...)`).
+    """
     run = next((r for r in rows if r.choice is None), rows[0] if rows else None)
     if run is None:
         return
@@ -589,7 +625,19 @@ def usage_metrics(rows: Sequence[RunStats]) -> None:
     if per_choice:
         table = analysis.usage_frame(per_choice)[["choice", "output_tokens", "ttft_s", "total_s", "tokens_per_s"]]
         table["choice"] = table["choice"] + 1
-        st.dataframe(table, hide_index=True, width="content")
+        table = table.dropna(axis="columns", how="all")  # per-choice timings exist only when the page measured them
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="content",
+            column_config={
+                "choice": st.column_config.NumberColumn("Choice"),
+                "output_tokens": st.column_config.NumberColumn("Output tokens"),
+                "ttft_s": st.column_config.NumberColumn("Time to first token (s)", format="%.2f"),
+                "total_s": st.column_config.NumberColumn("Total time (s)", format="%.2f"),
+                "tokens_per_s": st.column_config.NumberColumn("Tokens/s", format="%.1f"),
+            },
+        )
 
 
 def usage_view(rows: Sequence[RunStats], *, key_prefix: str) -> None:

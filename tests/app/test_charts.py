@@ -96,6 +96,8 @@ def test_choosing_a_token_shows_its_alternatives() -> None:
         assert f"{row.token}  {row.probability:.1%}" in shown
     assert "␣Paris  98.0%  ← chosen" in shown
     assert at.selectbox(key=KEYS.token(0)).value == position  # kept on the rerun
+    # a pick in the box starts a fresh strip chart, so clicking the token clicked before counts again
+    assert at.session_state[KEYS.strip_generation(0)] == 1
 
 
 def test_lone_bytes_show_as_hex_on_screen() -> None:
