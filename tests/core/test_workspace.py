@@ -1,0 +1,219 @@
+"""playground.workspace: open what the URL names, save only what changed and never an empty notebook, keep both
+versions when two tabs saved the same notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playground.notebook import Cell, ChatMessage, Notebook, valid_id
+from playground.response import from_chat_completion
+from playground.store import NotebookStore
+from playground.workspace import Workspace, signature
+
+NB_ID = "0123456789abcdef"
+
+
+def a_cell(**extra: Any) -> Cell:
+    values: dict[str, Any] = {
+        "backend": "embedded",
+        "body": {"model": "m", "messages": [{"role": "user", "content": "Hi"}]},
+        "conversation": [ChatMessage(content="Hi")],
+    }
+    values.update(extra)
+    return Cell(**values)
+
+
+def a_completion(text: str = "Hello.") -> Any:
+    return from_chat_completion(
+        {
+            "id": "x",
+            "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        }
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> NotebookStore:
+    return NotebookStore(tmp_path / "playground.sqlite3")
+
+
+@pytest.fixture
+def ws(store: NotebookStore) -> Workspace:
+    return Workspace(store)
+
+
+@pytest.fixture
+def junk(tmp_path: Path) -> NotebookStore:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"not a database at all\n" * 100)
+    return NotebookStore(path)
+
+
+# ------------------------------------------------------------------------------------ open
+
+
+@pytest.mark.parametrize("wanted", [None, "", "../../etc/passwd", "ABCDEF0123456789", 1234, ["0123456789abcdef"]])
+def test_no_or_a_malformed_id_opens_a_new_notebook_quietly(ws: Workspace, store: NotebookStore, wanted: object) -> None:
+    opened = ws.open(wanted)
+    assert opened.warning is None
+    assert valid_id(opened.notebook.id) and opened.notebook.is_empty() and opened.notebook.version == 0
+    assert store.list() == []  # opening writes nothing
+
+
+def test_an_id_that_is_not_stored_opens_a_new_notebook_under_it_with_a_warning(ws: Workspace) -> None:
+    opened = ws.open(NB_ID)
+    assert opened.notebook.id == NB_ID and opened.notebook.is_empty()
+    assert opened.warning is not None and "not here" in opened.warning
+
+
+def test_a_stored_notebook_opens_and_cut_runs_read_as_interrupted(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook(
+        id=NB_ID,
+        title="Mine",
+        cells=[
+            a_cell(status="done", completion=a_completion()),
+            a_cell(status="streaming", partial={0: "Hal"}),
+            a_cell(status="new"),
+            a_cell(status="pending", request_id="req-1"),
+            a_cell(status="stopped"),
+        ],
+    )
+    store.save(nb)
+    opened = ws.open(NB_ID)
+    assert opened.warning is None
+    assert opened.notebook.title == "Mine" and opened.notebook.version == 1
+    assert [c.status for c in opened.notebook.cells] == ["done", "interrupted", "interrupted", "pending", "stopped"]
+    assert opened.notebook.cells[1].text() == "Hal"
+
+
+def test_a_broken_store_opens_a_new_notebook_with_the_reason(junk: NotebookStore) -> None:
+    opened = Workspace(junk).open(NB_ID)
+    assert opened.notebook.is_empty() and opened.notebook.id != NB_ID
+    assert opened.warning is not None and opened.warning.startswith("That notebook could not be opened:")
+
+
+def test_the_default_store_lives_in_the_data_dir(data_dir: Path) -> None:
+    ws = Workspace()
+    ws.save(Notebook(title="Here"), None)
+    assert [s.title for s in NotebookStore(data_dir / "playground.sqlite3").list()] == ["Here"]
+
+
+# ------------------------------------------------------------------------------------ save
+
+
+def test_an_empty_new_notebook_is_never_saved(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook(conversation=[ChatMessage(), ChatMessage(role="system", content="   ")])
+    saved, sig = ws.save(nb, None)
+    assert not saved.wrote and saved.error is None and saved.notebook is nb
+    assert sig == signature(nb)
+    assert store.list() == [] and store.load(nb.id) is None
+
+
+def test_a_changed_notebook_is_saved_once_per_change(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook(conversation=[ChatMessage(content="Hi")])
+    saved, sig = ws.save(nb, None)
+    assert saved.wrote and saved.notebook is nb and nb.version == 1
+    stored = store.load(nb.id)
+    assert stored is not None and stored.version == 1 and stored.updated == nb.updated
+
+    again, sig2 = ws.save(nb, sig)
+    assert not again.wrote and sig2 == sig
+    stored = store.load(nb.id)
+    assert stored is not None and stored.version == 1  # nothing written
+
+    nb.conversation[0].content = "Hi there"
+    third, sig3 = ws.save(nb, sig2)
+    assert third.wrote and sig3 != sig2 and nb.version == 2
+    stored = store.load(nb.id)
+    assert stored is not None and stored.conversation[0].content == "Hi there"
+
+
+def test_a_saved_notebook_emptied_again_is_still_saved(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook(conversation=[ChatMessage(content="Hi")])
+    _, sig = ws.save(nb, None)
+    nb.conversation[0].content = ""
+    saved, _ = ws.save(nb, sig)
+    assert saved.wrote
+    stored = store.load(nb.id)
+    assert stored is not None and stored.conversation[0].content == ""
+
+
+def test_two_tabs_saving_one_notebook_keep_both(store: NotebookStore) -> None:
+    first = store.save(Notebook(id=NB_ID, title="Plan", conversation=[ChatMessage(content="Hi")]))
+    tab_a, tab_b = Workspace(store).open(NB_ID).notebook, Workspace(store).open(NB_ID).notebook
+    sig_a = sig_b = signature(first)
+    tab_a.conversation[0].content = "Hi from A"
+    saved_a, _ = Workspace(store).save(tab_a, sig_a)
+    assert saved_a.wrote and not saved_a.conflict_copy
+
+    tab_b.conversation[0].content = "Hi from B"
+    saved_b, sig = Workspace(store).save(tab_b, sig_b)
+    assert saved_b.wrote and saved_b.conflict_copy and saved_b.error is None
+    copy = saved_b.notebook
+    assert copy.id != NB_ID and valid_id(copy.id)
+    assert copy.title == "Plan (changed in another tab)" and copy.version == 1
+    assert copy.conversation[0].content == "Hi from B"
+    assert sig == signature(copy)
+
+    original = store.load(NB_ID)
+    assert original is not None and original.conversation[0].content == "Hi from A" and original.version == 2
+    stored_copy = store.load(copy.id)
+    assert stored_copy is not None and stored_copy.conversation[0].content == "Hi from B"
+    assert sorted(s.title for s in store.list()) == ["Plan", "Plan (changed in another tab)"]
+
+
+def test_a_failed_save_reports_and_keeps_the_last_signature(junk: NotebookStore) -> None:
+    nb = Notebook(title="Mine")
+    saved, sig = Workspace(junk).save(nb, "before")
+    assert not saved.wrote and saved.notebook is nb and nb.version == 0
+    assert saved.error is not None and "notebook store" in saved.error
+    assert sig == "before"  # so the next run tries again
+    assert Workspace(junk).save(nb, None)[1] == ""
+
+
+# ------------------------------------------------------------------------------------ signature
+
+
+def test_the_signature_changes_with_what_a_save_would_write() -> None:
+    cell = a_cell()
+    nb = Notebook(title="T", conversation=[ChatMessage(content="Hi")], settings={"temperature": 0.3}, cells=[cell])
+    seen = {signature(nb)}
+
+    def changed() -> bool:
+        sig = signature(nb)
+        new = sig not in seen
+        seen.add(sig)
+        return new
+
+    assert not changed()
+    nb.title = "T2"
+    assert changed()
+    nb.conversation[0].name = "ann"
+    assert changed()
+    nb.settings["temperature"] = 0.4
+    assert changed()
+    cell.status = "streaming"
+    assert changed()
+    cell.partial[0] = "Hel"
+    assert changed()
+    cell.partial[0] += "lo"
+    assert changed()
+    cell.completion = a_completion()
+    cell.status = "done"
+    assert changed()
+    cell.continued = True
+    assert changed()
+    nb.cells.append(a_cell())
+    assert changed()
+    nb.comparisons.append({"seeds": [1, 2]})
+    assert changed()
+
+
+def test_the_signature_is_stable_for_an_unchanged_notebook() -> None:
+    nb = Notebook(title="T", conversation=[ChatMessage(content="Hi")], cells=[a_cell(completion=a_completion())])
+    assert signature(nb) == signature(nb)
+    assert signature(nb) == signature(nb.model_copy())  # a shallow copy shares the completion
