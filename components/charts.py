@@ -410,13 +410,12 @@ def _template_usage() -> dict[str, Any]:
 
 def usage_chart(frame: pd.DataFrame) -> VegaChart:
     """Tokens, times and speed of each run (a usage_frame), one bar group per run in the given order."""
-    parts = []
-    for panel, columns in _USAGE_PANELS.items():
-        long = frame[["run", "series", *columns]].melt(id_vars=["run", "series"], var_name="measure", value_name="value")
-        long["panel"] = panel
-        parts.append(long)
-    data = pd.concat(parts, ignore_index=True)
-    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype("float64")  # unknown: NaN, not drawn
+    panel_of = {column: panel for panel, columns in _USAGE_PANELS.items() for column in columns}
+    numbers = frame[list(panel_of)].astype("float64")  # unknown (<NA>) becomes NaN: not drawn
+    data = pd.concat([frame[["run", "series"]], numbers], axis=1).melt(
+        id_vars=["run", "series"], var_name="measure", value_name="value"
+    )
+    data["panel"] = data["measure"].map(panel_of)
     data["measure"] = data["measure"].map(_USAGE_NAMES)
     return VegaChart(_template_usage(), data)
 
