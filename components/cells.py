@@ -174,7 +174,7 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
 def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
                 extra: Callable[[Cell], None] | None = None) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details."""
-    with st.container(border=True, key=f"{keys.PAGE}-cell-{cell.id}"):
+    with st.container(border=True, key=keys.cell(cell.id)):
         _header(cell, label)
         _outdated(cell, conv, settings)
         if cell.status == "pending":

@@ -180,7 +180,7 @@ def _show(m: ChatMessage) -> None:
 
 def _bubble(i: int, m: ChatMessage, n: int, *, editing: bool, request_error: errors.RequestError | None,
             upstream: errors.PlaygroundError | None) -> None:
-    with st.chat_message(m.role, avatar=AVATARS[m.role]):
+    with st.container(key=keys.bubble(i, m.role)), st.chat_message(m.role, avatar=AVATARS[m.role]):
         if editing:
             _editor(i, m)
         else:

@@ -63,6 +63,11 @@ def message_action(i: int, action: str) -> str:
     return f"{PAGE}.messages.{i}.{action}"
 
 
+def bubble(i: int, role: str) -> str:
+    """Key of the container around message i's chat bubble (browser tests find bubbles by role with it)."""
+    return f"{PAGE}.bubble.{i}.{role}"
+
+
 def message_delete(i: int) -> str:
     return message_action(i, "delete")
 
@@ -108,6 +113,11 @@ TITLE = f"{PAGE}.title"  # widget: the notebook's title
 def cell_action(cell_id: str, action: str) -> str:
     """Widget key of a cell's button: rerun, fork, continue, tools, delete, details, raw."""
     return f"{PAGE}.cells.{cell_id}.{action}"
+
+
+def cell(cell_id: str) -> str:
+    """Key of the container around one cell."""
+    return f"{PAGE}.cell.{cell_id}"
 
 
 def sibling(at: int) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from components import cells, conversation, sidebar
@@ -118,12 +120,22 @@ def _mark_stopped(cell: Cell) -> None:
         cell.continued = True
 
 
+def _session_alive() -> bool:
+    """Whether this browser tab is still connected (a Stop click) rather than closed or reloaded."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and Runtime.exists() and Runtime.instance().is_active_session(ctx.session_id)
+
+
 def _after_stop() -> None:
-    """The run before this one was interrupted by the Stop button (a rerun): say it was stopped."""
+    """Stop was clicked: the streaming run ends on another thread (Streamlit's fast reruns); once it has, say
+    it was stopped."""
     if not ss.pop(keys.STOP_REQUESTED, False):
         return
+    deadline = time.monotonic() + 5
+    while any(c.status == "streaming" for c in _notebook().cells) and time.monotonic() < deadline:
+        time.sleep(0.05)
     for cell in reversed(_notebook().cells):
-        if cell.status == "interrupted":
+        if cell.status in ("interrupted", "stopped"):
             _mark_stopped(cell)
             break
 
@@ -140,9 +152,10 @@ def _stream(client: ChatClient, cell: Cell) -> None:
             if time.monotonic() - saved_at > 1.0:
                 _save()
                 saved_at = time.monotonic()
-    except StopException:  # the chat input's Stop ends the script run
+    except StopException:  # the chat input's Stop, a newer run of this page, or a closed tab
         events.close()
-        _mark_stopped(cell)
+        if _session_alive():
+            _mark_stopped(cell)
         raise
     finally:
         events.close()

@@ -8,7 +8,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
 
-STOPPED = re.compile(r"stop reason: (stop|length)")
+DONE = re.compile(r"· done ·")
+LONG = 180_000  # ms: a busy 2-core machine can be slow to answer
 
 
 def css(key: str) -> str:
@@ -16,23 +17,40 @@ def css(key: str) -> str:
     return ".st-key-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
-def message_box(page: Page, i: int = 0) -> Locator:
-    return page.locator(f"{css(keys.message_content(i))} textarea")
+def ready(page: Page) -> None:
+    expect(page.get_by_label("Notebook", exact=True)).to_be_visible(timeout=LONG)
 
 
-def write(page: Page, text: str, *, max_tokens: int | None = None) -> None:
-    """Type the first message (and a length cap, so a small model's answer stays short)."""
-    expect(page.get_by_text("Chat Completions Playground").first).to_be_visible(timeout=60_000)
-    box = message_box(page)
+def number(page: Page, field: str, value: int) -> None:
+    """Type a number into a sidebar field and leave it."""
+    box = page.locator(f"{css(keys.field(field))} input")
+    box.fill(str(value))
+    box.press("Enter")
+    expect(box).to_have_value(str(value))
+
+
+def say(page: Page, text: str) -> None:
+    """Type into the chat input and press Enter."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled(timeout=LONG)
     box.fill(text)
-    box.press("Tab")  # commit the text area's value, as a person leaving the field does
-    if max_tokens is not None:
-        limit = page.locator(f"{css(keys.field('max_completion_tokens'))} input")
-        limit.fill(str(max_tokens))
-        limit.press("Enter")
+    box.press("Enter")
 
 
-def run(page: Page) -> Locator:
-    """Press Run; the answer area."""
-    page.locator(css(keys.RUN)).get_by_role("button").click()
-    return page.locator(css(keys.ANSWER))
+def cells(page: Page) -> Locator:
+    """Every cell (run) on the page, oldest first."""
+    return page.locator("[class*='st-key-playground-cell-']")
+
+
+def wait_done(page: Page, count: int) -> Locator:
+    """Wait until `count` cells exist and the newest says done; returns it."""
+    expect(cells(page)).to_have_count(count, timeout=LONG)
+    newest = cells(page).nth(count - 1)
+    expect(newest.get_by_text(DONE)).to_be_visible(timeout=LONG)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)  # the script finished: saved
+    return newest
+
+
+def bubbles(page: Page, role: str) -> Locator:
+    """The conversation's chat bubbles of one role, in order."""
+    return page.locator(f"[class*='st-key-playground-bubble-'][class*='-{role}']")

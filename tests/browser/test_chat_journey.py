@@ -1,0 +1,92 @@
+"""A person chats: types into the chat input only, reads each answer in a bubble, stops a long answer,
+reloads, makes a mistake and fixes it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from components import state as keys
+from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, wait_done
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_three_turn_chat_typed_only_into_the_chat_input(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 12)
+    for turn, text in enumerate(["Name a fruit.", "Name a colour.", "Name an animal."], start=1):
+        say(page, text)
+        newest = wait_done(page, turn)
+        expect(newest.get_by_text("first token")).to_be_visible()
+        expect(bubbles(page, "user")).to_have_count(turn)
+        expect(bubbles(page, "assistant")).to_have_count(turn)
+        expect(bubbles(page, "user").nth(turn - 1)).to_contain_text(text)
+        answer = bubbles(page, "assistant").nth(turn - 1).inner_text().strip()
+        assert answer and answer != "(empty)"
+    expect(page).to_have_url(re.compile(r"[?&]notebook=[0-9a-f]{16}"))
+
+
+def test_stop_keeps_the_text_that_arrived(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 2000)
+    say(page, "Count from 1 to 500, one number per line.")
+    live = page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))
+    expect(live).to_be_visible(timeout=LONG)
+    page.wait_for_timeout(1500)
+    clicked = time.monotonic()
+    page.locator(css(keys.STOP)).get_by_role("button").click()
+    cell = cells(page).first
+    expect(cell.get_by_text("stopped by you")).to_be_visible(timeout=10_000)
+    seconds = time.monotonic() - clicked
+    print(f"Stop to 'stopped' on screen: {seconds:.2f} s")
+    expect(bubbles(page, "assistant")).to_have_count(1)  # what arrived was added to the conversation
+    kept = bubbles(page, "assistant").first.locator("[data-testid='stMarkdownContainer']").first.inner_text().strip()
+    assert kept and kept != "(empty)"
+
+
+def test_a_reload_mid_stream_keeps_what_arrived(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 2000)
+    say(page, "Count from 1 to 500, one number per line.")
+    expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
+    page.wait_for_timeout(2500)  # saved about once a second while streaming
+    page.reload()
+    ready(page)
+    cell = cells(page).first
+    expect(cell).to_be_visible(timeout=LONG)
+    expect(cell.get_by_text("interrupted")).to_be_visible()
+    expect(cell.get_by_text("text received is kept above")).to_be_visible()
+
+
+def test_a_mistake_shows_before_run_and_goes_when_fixed(page: Page) -> None:
+    ready(page)
+    stop = page.locator(f"{css(keys.field('stop'))} input")
+    stop.fill("a, b, c, d, e")
+    stop.press("Enter")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("at most 4")).to_be_visible()
+    expect(page.get_by_text("Run is off until you fix")).to_be_visible()
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
+    stop.fill("a, b")
+    stop.press("Enter")
+    expect(sidebar.get_by_text("at most 4")).to_have_count(0)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
+
+
+def test_after_the_conversation_changes_the_old_answer_shows_as_outdated(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 8)
+    say(page, "Name a fruit.")
+    cell = wait_done(page, 1)
+    expect(cell.get_by_text("earlier version")).to_have_count(0)
+    page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
+    box = page.locator(f"{css(keys.message_content(0))} textarea")
+    box.fill("Name a vegetable.")
+    box.press("Tab")
+    expect(cell.get_by_text("earlier version")).to_be_visible()
+    cell.get_by_role("button", name="What differed").click()
+    expect(page.get_by_text("Message 1 changed.")).to_be_visible()
