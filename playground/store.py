@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from playground.errors import StoreError
-from playground.notebook import Cell, ChatMessage, Notebook, Timings, safe_base_url
+from playground.notebook import Cell, ChatMessage, Notebook, Timings, new_id, safe_base_url
 
-__all__ = ["MIGRATIONS", "ConflictError", "NotebookStore", "Summary", "default_path"]
+__all__ = ["MIGRATIONS", "ConflictError", "Library", "LibraryItem", "NotebookStore", "Summary", "default_path"]
 
 
 class ConflictError(StoreError):
@@ -71,7 +71,16 @@ def _m003_drafts_to_notebooks(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_drafts, _m002_notebooks, _m003_drafts_to_notebooks]
+def _m004_library(conn: sqlite3.Connection) -> None:
+    """The tool and schema library: named tools and response schemas, kept apart from any notebook."""
+    conn.execute("""CREATE TABLE library (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+        created REAL NOT NULL, updated REAL NOT NULL)""")
+    conn.execute("CREATE INDEX library_kind_name ON library (kind, name)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_drafts, _m002_notebooks, _m003_drafts_to_notebooks,
+                                                         _m004_library]
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:
@@ -239,3 +248,135 @@ class NotebookStore:
             conn.execute("DELETE FROM notebooks WHERE id = ?", (notebook.id,))
             _insert(conn, notebook)
         return notebook
+
+
+# ------------------------------------------------------------------------------------ the tool and schema library
+
+LibraryKind = Literal["tool", "schema"]
+_NAME_MAX = 64  # tool names (and response schema names) are at most 64 characters
+
+
+class LibraryItem(BaseModel):
+    """A tool or a response schema kept by name for later runs.
+
+    `value` is a tool in the API's shape (`{"type": "function", "function": {name, …}}`) or a response
+    schema as the API's `json_schema` object (`{"name", "schema", "strict"?, "description"?}`); `name` is
+    read from it on every save, so the list always shows what the JSON says.
+    """
+
+    id: str = Field(default_factory=new_id)
+    kind: LibraryKind
+    name: str = ""
+    value: dict[str, Any]
+    created: float = Field(default_factory=time.time)
+    updated: float = Field(default_factory=time.time)
+
+
+def _value_name(kind: str, value: dict[str, Any]) -> str | None:
+    source = value.get("function") if kind == "tool" else value
+    if kind == "tool" and not isinstance(source, dict):
+        source = value  # a bare function definition
+    name = source.get("name") if isinstance(source, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _renamed(kind: str, value: dict[str, Any], name: str) -> dict[str, Any]:
+    """`value` (copied) under another name, where its JSON keeps the name."""
+    out = json.loads(json.dumps(value))
+    if kind == "tool" and isinstance(out.get("function"), dict):
+        out["function"]["name"] = name
+    else:
+        out["name"] = name
+    return out
+
+
+class Library:
+    """The tool and schema library, in the notebook store's SQLite file (same migrations, same rules)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self._store = NotebookStore(path)
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    @staticmethod
+    def _row(row: tuple[Any, ...]) -> LibraryItem | None:
+        item_id, kind, name, data, created, updated = row
+        try:
+            return LibraryItem(id=item_id, kind=kind, name=name, value=json.loads(data), created=created, updated=updated)
+        except (ValueError, ValidationError):
+            return None  # an unreadable row is left alone, not shown
+
+    def list(self, kind: LibraryKind | None = None) -> list[LibraryItem]:
+        """Items of one kind (or all), by name; unreadable rows are skipped."""
+        query = "SELECT id, kind, name, data, created, updated FROM library"
+        args: tuple[Any, ...] = ()
+        if kind is not None:
+            query, args = query + " WHERE kind = ?", (kind,)
+        with self._store._connect() as conn:
+            rows = conn.execute(query + " ORDER BY kind DESC, lower(name), created", args).fetchall()
+        return [item for item in map(self._row, rows) if item is not None]
+
+    def get(self, item_id: str) -> LibraryItem | None:
+        with self._store._connect() as conn:
+            row = conn.execute("SELECT id, kind, name, data, created, updated FROM library WHERE id = ?",
+                               (item_id,)).fetchone()
+        return self._row(row) if row is not None else None
+
+    def save(self, item: LibraryItem) -> LibraryItem:
+        """Insert or replace the item; its name is read from its value. Returns what was stored."""
+        name = _value_name(item.kind, item.value)
+        saved = item.model_copy(update={"name": name if name is not None else item.name, "updated": time.time()})
+        with self._store._connect() as conn:
+            conn.execute("INSERT INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, data = excluded.data, "
+                         "updated = excluded.updated",
+                         (saved.id, saved.kind, saved.name, json.dumps(saved.value, ensure_ascii=False), saved.created,
+                          saved.updated))
+        return saved
+
+    @staticmethod
+    def _free_name(conn: sqlite3.Connection, kind: str, stem: str, tails: Iterator[str]) -> str:
+        """The first of `stem + tail` (cut to 64 characters) that no item of `kind` is called."""
+        taken = {row[0] for row in conn.execute("SELECT name FROM library WHERE kind = ?", (kind,))}
+        for tail in tails:
+            candidate = stem[: _NAME_MAX - len(tail)] + tail
+            if candidate not in taken:
+                return candidate
+        raise StoreError(f"No free name for {stem!r} in the library.")  # pragma: no cover - 10,000 copies
+
+    def add(self, kind: LibraryKind, value: dict[str, Any]) -> LibraryItem:
+        """A new item; a name already used by an item of the same kind gets a number (`get_weather_2`)."""
+        name = _value_name(kind, value) or ("tool" if kind == "tool" else "response")
+        with self._store._connect() as conn:
+            free = self._free_name(conn, kind, name, iter(["", *(f"_{n}" for n in range(2, 10_000))]))
+        if free != name:
+            value = _renamed(kind, value, free)
+        return self.save(LibraryItem(kind=kind, name=free, value=value))
+
+    def duplicate(self, item_id: str) -> LibraryItem | None:
+        """A copy under a new id and a free name (`get_weather_copy`, `get_weather_copy2`…); None if it is gone."""
+        item = self.get(item_id)
+        if item is None:
+            return None
+        with self._store._connect() as conn:
+            name = self._free_name(conn, item.kind, item.name, (f"_copy{n if n > 1 else ''}" for n in range(1, 10_000)))
+        now = time.time()
+        copy = LibraryItem(kind=item.kind, name=name, value=_renamed(item.kind, item.value, name), created=now, updated=now)
+        return self.save(copy)
+
+    def delete(self, item_id: str) -> LibraryItem | None:
+        """Remove an item; returns it, so the page can offer Undo (`restore`)."""
+        item = self.get(item_id)
+        with self._store._connect() as conn:
+            conn.execute("DELETE FROM library WHERE id = ?", (item_id,))
+        return item
+
+    def restore(self, item: LibraryItem) -> LibraryItem:
+        """Put a deleted item back as it was (same id, name and times)."""
+        with self._store._connect() as conn:
+            conn.execute("INSERT OR REPLACE INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
+                         (item.id, item.kind, item.name, json.dumps(item.value, ensure_ascii=False), item.created,
+                          item.updated))
+        return item
