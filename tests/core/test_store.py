@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -241,6 +243,40 @@ def test_a_new_notebook_under_a_taken_id_is_a_conflict(db: NotebookStore) -> Non
         db.save(Notebook(id=DRAFT_ID, title="Second"))
 
 
+def test_concurrent_saves_of_one_version_let_exactly_one_win(db: NotebookStore) -> None:
+    """Sessions run on threads: the version check and the write are one transaction, so no save is lost silently."""
+    base = db.save(a_notebook(id=DRAFT_ID))
+    barrier = threading.Barrier(6)
+
+    def save(n: int) -> str:
+        barrier.wait()
+        try:
+            db.save(base.model_copy(update={"title": f"Tab {n}"}))
+        except ConflictError:
+            return "conflict"
+        return f"Tab {n}"
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(save, range(6)))
+    winners = [r for r in results if r != "conflict"]
+    assert len(winners) == 1
+    loaded = db.load(DRAFT_ID)
+    assert loaded is not None and (loaded.title, loaded.version) == (winners[0], 2)
+
+
+def test_sessions_opening_a_fresh_store_at_once_all_work(db: NotebookStore) -> None:
+    barrier = threading.Barrier(6)
+
+    def save(n: int) -> Notebook:
+        barrier.wait()
+        return NotebookStore(db.path).save(a_notebook(title=f"Notebook {n}"))
+
+    with ThreadPoolExecutor(6) as pool:
+        saved = list(pool.map(save, range(6)))
+    assert sorted(s.title for s in db.list()) == sorted(n.title for n in saved)
+    assert [n for n, _ in migrations_in(db.path)] == [m.__name__ for m in MIGRATIONS]
+
+
 # ------------------------------------------------------------------------------------ list and search
 
 
@@ -407,6 +443,23 @@ def test_a_draft_of_the_previous_version_opens_as_a_notebook_with_the_same_id(db
     # and it saves on from there
     saved = db.save(nb.model_copy(update={"title": "Renamed"}))
     assert saved.version == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="NotebookStore only creates a new file as 0600 "
+    "(_create_private does nothing when the file exists); the previous version's DraftStore let "
+    "sqlite create it with the umask's mode (0644 here), so after the upgrade every notebook, "
+    "migrated or new, sits in a file that other users can read",
+)
+def test_a_database_of_the_previous_version_becomes_owner_only(db: NotebookStore) -> None:
+    old_database(db.path, (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
+    db.path.chmod(0o644)  # what sqlite3.connect made under the usual umask 022
+    with held_open(db):
+        db.save(a_notebook())
+        for p in db.path.parent.iterdir():
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
 
 
 def test_drafts_with_tool_calls_several_runs_and_a_cut_stream(db: NotebookStore) -> None:
