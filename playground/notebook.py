@@ -193,6 +193,14 @@ class Cell(BaseModel):
         return out
 
 
+def _clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings fit to keep: no secret, and no base URL carrying credentials."""
+    out = {k: v for k, v in settings.items() if k not in SECRET_SETTINGS}
+    if "base_url" in out:
+        out["base_url"] = safe_base_url(out["base_url"]) or ""
+    return out
+
+
 def _blank(value: Any) -> bool:
     return value in (None, "", [], {}, "none")
 
@@ -229,13 +237,9 @@ class Notebook(BaseModel):
 
     def clean(self) -> Notebook:
         """A copy fit to store or share: no secret settings, no base URL carrying credentials."""
-        settings = {k: v for k, v in self.settings.items() if k not in SECRET_SETTINGS}
-        if "base_url" in settings:
-            settings["base_url"] = safe_base_url(settings["base_url"]) or ""
-        cells = [c.model_copy(update={"base_url": safe_base_url(c.base_url),
-                                      "settings": {k: v for k, v in c.settings.items() if k not in SECRET_SETTINGS}})
+        cells = [c.model_copy(update={"base_url": safe_base_url(c.base_url), "settings": _clean_settings(c.settings)})
                  for c in self.cells]
-        return self.model_copy(update={"settings": settings, "cells": cells})
+        return self.model_copy(update={"settings": _clean_settings(self.settings), "cells": cells})
 
     def duplicate(self) -> Notebook:
         """A copy under a new id, to change without touching the original."""
@@ -314,15 +318,16 @@ def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[s
         raise ValueError('Give a JSON array of messages, or an object with a "messages" array.')
     notes: list[str] = []
     found: list[FieldError] = []
-    converted, _ = convert_seed_messages(raw, notes, found)
+    converted, origin = convert_seed_messages(raw, notes, found)
     out: list[ChatMessage] = []
     for i, m in enumerate(converted):
+        written = origin[i].index + 1  # the message as numbered in the file, before any conversion
         if not isinstance(m, Mapping):
-            raise ValueError(f"Message {i + 1} is not an object.")
+            raise ValueError(f"Message {written} is not an object.")
         try:
             out.append(_message_from_api(m))
-        except (ValidationError, ValueError, TypeError) as exc:
-            raise ValueError(f"Message {i + 1} cannot be read: {_first_problem(exc)}") from None
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"Message {written} cannot be read: {_first_problem(exc)}") from None
     if found:
         raise ValueError(" ".join(e.message for e in found))
     return out, notes

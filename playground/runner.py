@@ -8,7 +8,9 @@ cut or fails. Clients are long-lived, one per (backend, base URL, key), held by 
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import secrets
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -118,7 +120,8 @@ def new_cell(built: Built, *, backend: str, base_url: str | None, conversation: 
 
 def rerun_of(cell: Cell) -> Cell:
     """A new cell sending exactly what `cell` sent, from the same conversation and settings."""
-    return Cell(backend=cell.backend, base_url=cell.base_url, model=cell.model, body=dict(cell.body), notes=list(cell.notes),
+    return Cell(backend=cell.backend, base_url=cell.base_url, model=cell.model, body=copy.deepcopy(cell.body),
+                notes=list(cell.notes),
                 conversation=[m.model_copy(deep=True) for m in cell.conversation], settings=dict(cell.settings),
                 step_of=cell.step_of)
 
@@ -219,8 +222,8 @@ def continuation(completion: Completion, choice: int = 0) -> list[ChatMessage]:
         text = completion.text(choice)
     except IndexError:
         text = ""
-    rows = [ToolCallRow(id=c.id or f"call_{n}", name=c.name or "", arguments=_arguments_text(c.input))
-            for n, c in enumerate(calls)]
+    rows = [ToolCallRow(id=c.id or f"call_{secrets.token_hex(4)}", name=c.name or "", arguments=_arguments_text(c.input))
+            for c in calls]
     out = [ChatMessage(role="assistant", content=text, tool_calls=rows)]
     out.extend(ChatMessage(role="tool", tool_call_id=r.id, name=r.name) for r in rows)
     return out
@@ -231,10 +234,12 @@ def demo_answers(messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], li
     answered (no demo tool of that name: left empty, for the person to fill)."""
     from playground import demo_tools
 
-    calls = {c.id: c for m in messages for c in m.tool_calls}
+    calls: dict[str, ToolCallRow] = {}
     out: list[ChatMessage] = []
     unanswered: list[str] = []
     for m in messages:
+        if m.role == "assistant":
+            calls = {c.id: c for c in m.tool_calls}  # a tool result answers the latest assistant's calls
         if m.role == "tool" and not m.content:
             call = calls.get(m.tool_call_id)
             result = demo_tools.answer(call.name, call.arguments) if call is not None else None

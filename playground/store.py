@@ -62,7 +62,7 @@ def _m003_drafts_to_notebooks(conn: sqlite3.Connection) -> None:
     for draft_id, data, updated in conn.execute("SELECT id, data, updated FROM drafts").fetchall():
         try:
             notebook = _notebook_from_draft(draft_id, json.loads(data), updated)
-        except (ValueError, ValidationError, TypeError, KeyError):
+        except (ValueError, ValidationError, TypeError, KeyError, AttributeError):
             continue  # an unreadable draft stays in the drafts table, untouched
         if notebook.is_empty():
             conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
@@ -143,6 +143,8 @@ class NotebookStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif self.path.stat().st_mode & 0o077:
+            self.path.chmod(0o600)  # made by an earlier version with the umask's mode
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -251,13 +251,6 @@ def test_clean_drops_the_key_and_credentialed_urls() -> None:
     assert plain.settings["base_url"] == "http://127.0.0.1:8000/v1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Notebook.clean() filters api_key out of each cell's settings but never checks a "
-    "cell's settings['base_url'], and new_cell copies the notebook settings (which hold the sidebar's "
-    "base URL) into the cell: a URL with user:password is kept, stored and exported",
-)
 def test_clean_drops_a_credentialed_base_url_from_cell_settings() -> None:
     nb = a_notebook(cells=[a_cell(settings={"base_url": CREDENTIALED})])
     assert "s3cretpass" not in nb.clean().model_dump_json()
@@ -473,13 +466,6 @@ def test_bad_conversations_are_refused_naming_the_message(data: str, words: str)
     assert words in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="conversation_from_json only catches ValidationError/ValueError/TypeError: a "
-    "tool_calls entry that is not an object (or a 'function' that is a string) raises AttributeError "
-    "from _message_from_api instead of a ValueError naming the message",
-)
 @pytest.mark.parametrize(
     "message",
     [
@@ -492,13 +478,6 @@ def test_malformed_tool_calls_are_a_value_error_naming_the_message(message: dict
         conversation_from_json(json.dumps([{"role": "user", "content": "Weather?"}, message]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="conversation_from_json numbers messages after the seed conversion inserted an "
-    "assistant message (it discards convert_seed_messages' origin map), so an error in the person's "
-    "3rd message is reported as 'Message 4'",
-)
 def test_a_bad_message_after_a_seed_tool_message_is_named_by_its_own_position() -> None:
     data = json.dumps(
         [

@@ -163,13 +163,6 @@ def test_no_key_or_credentialed_url_in_any_file(db: NotebookStore) -> None:
     assert loaded.cells[0].base_url is None and loaded.cells[0].settings == {"temperature": 0.3}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a cell's settings['base_url'] is not cleaned (Notebook.clean only drops api_key "
-    "from cell settings; runner.new_cell copies the notebook settings, where the sidebar keeps the typed "
-    "base URL), so a base URL with user:password reaches the database file",
-)
 def test_no_credentialed_url_from_a_cells_settings_in_any_file(db: NotebookStore) -> None:
     nb = a_notebook(settings={"base_url": CREDENTIALED})
     nb.cells[0].settings = {"base_url": CREDENTIALED, "temperature": 0.3}
@@ -445,14 +438,6 @@ def test_a_draft_of_the_previous_version_opens_as_a_notebook_with_the_same_id(db
     assert saved.version == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="NotebookStore only creates a new file as 0600 "
-    "(_create_private does nothing when the file exists); the previous version's DraftStore let "
-    "sqlite create it with the umask's mode (0644 here), so after the upgrade every notebook, "
-    "migrated or new, sits in a file that other users can read",
-)
 def test_a_database_of_the_previous_version_becomes_owner_only(db: NotebookStore) -> None:
     old_database(db.path, (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
     db.path.chmod(0o644)  # what sqlite3.connect made under the usual umask 022
@@ -512,14 +497,6 @@ def test_empty_drafts_are_dropped_and_unreadable_ones_left_alone(db: NotebookSto
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="_m003_drafts_to_notebooks only skips ValueError/ValidationError/TypeError/"
-    "KeyError: a draft whose JSON is not an object (null, a list) or whose message is not an object "
-    "raises AttributeError out of the migration, so every open of the store fails (not even a "
-    "StoreError) instead of leaving that draft alone",
-)
 @pytest.mark.parametrize("data", ["null", "[1, 2]", json.dumps({"messages": ["hi"]})])
 def test_a_draft_that_is_not_an_object_is_left_alone(db: NotebookStore, data: str) -> None:
     old_database(db.path, ("bbbbbbbbbbbbbbbb", data, 2.0), (DRAFT_ID, json.dumps(a_draft()), 4.0))
