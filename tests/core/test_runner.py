@@ -417,17 +417,19 @@ def test_tool_calls_continue_as_calls_and_empty_tool_messages() -> None:
         "Let me look.", [call("get_weather", '{"city": "Paris"}', "c1"), call("add", '{"a": 1, "b": 2}', None)]
     )
     assistant, *tools = continuation(completion)
+    made_up = assistant.tool_calls[1].id  # a call without an id gets a fresh one, unique across turns
+    assert made_up.startswith("call_") and made_up != continuation(completion)[0].tool_calls[1].id
     assert assistant == ChatMessage(
         role="assistant",
         content="Let me look.",
         tool_calls=[
             ToolCallRow(id="c1", name="get_weather", arguments='{"city": "Paris"}'),
-            ToolCallRow(id="call_1", name="add", arguments='{"a": 1, "b": 2}'),
+            ToolCallRow(id=made_up, name="add", arguments='{"a": 1, "b": 2}'),
         ],
     )
     assert tools == [
         ChatMessage(role="tool", tool_call_id="c1", name="get_weather"),
-        ChatMessage(role="tool", tool_call_id="call_1", name="add"),
+        ChatMessage(role="tool", tool_call_id=made_up, name="add"),
     ]
 
 
