@@ -322,7 +322,11 @@ def _httpx(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
         + "\nimport httpx\n\n"
         + f"BASE_URL = {_py_str(url)}\n"
         + f"API_KEY = {_key_expr(backend, sdk=False)}\n"
-        + 'HEADERS = {"Authorization": f"Bearer {API_KEY}"}\n\n'
+        + (
+            'HEADERS = {"Authorization": f"Bearer {API_KEY}"}\n\n'
+            if backend in _KEY_REQUIRED
+            else 'HEADERS = {"Authorization": f"Bearer {API_KEY}"} if API_KEY else {}  # httpx refuses "Bearer "\n\n'
+        )
         + f"body = {python_literal(body)}\n\n"
     )
     if _is_deferred(body):

@@ -298,6 +298,14 @@ def test_the_key_comes_from_the_environment_only(tmp_path: Path) -> None:
 def test_embedded_runs_without_a_key(tmp_path: Path) -> None:
     s = export(PLAIN, base_url=LOCAL, backend="embedded")
     assert f'os.environ.get("{KEY_ENV}", "")' in s.python_httpx
+    (headers,) = [
+        n.value
+        for n in ast.walk(ast.parse(s.python_httpx))
+        if isinstance(n, ast.Assign) and [getattr(t, "id", None) for t in n.targets] == ["HEADERS"]
+    ]
+    code = compile(ast.Expression(headers), "headers", "eval")
+    assert eval(code, {"API_KEY": ""}) == {}  # httpx refuses an "Authorization: Bearer " header
+    assert eval(code, {"API_KEY": "k"}) == {"Authorization": "Bearer k"}
     assert f'os.environ.get("{KEY_ENV}") or "not-needed"' in s.python_openai  # the SDK refuses an empty key
     run = CurlRun(s.curl, tmp_path, key=None)  # under `set -u`, with XAI_API_KEY unset
     assert "Authorization: Bearer " in run.calls[0] and same(run.body(), PLAIN)
