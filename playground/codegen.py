@@ -41,7 +41,8 @@ SDK_PARAMETERS = frozenset(
 
 
 class Snippets(BaseModel):
-    """The same request three ways; each prints the answer text of every choice."""
+    """The same request three ways. The Pythons print the answer text (and tool calls) of every choice; curl prints
+    the server's JSON, or its server-sent events when streamed (no jq needed)."""
 
     model_config = ConfigDict(frozen=True)
 
