@@ -60,8 +60,12 @@ def _confirm_delete(summary: Summary) -> None:
 
 
 def _import() -> None:
-    upload = st.file_uploader("Import a notebook file (.json)", type=["json"], key=keys.NB_IMPORT,
-                              help="A file exported from this page. A bad file is refused and changes nothing.")
+    upload = st.file_uploader(
+        "Import a notebook file (.json)",
+        type=["json"],
+        key=keys.NB_IMPORT,
+        help="A file exported from this page. A bad file is refused and changes nothing.",
+    )
     if upload is None or ss.get(keys.NB_IMPORTED) == upload.file_id:
         return
     try:
@@ -84,18 +88,40 @@ def _row(summary: Summary) -> None:
     with st.container(border=True, key=f"{keys.NB_PAGE}-row-{summary.id}"):
         top, actions = st.columns([3, 2], vertical_alignment="center")
         with top:
-            st.page_link("pages/playground.py", label=summary.title, icon=":material/description:",
-                         query_params={keys.NOTEBOOK_PARAM: summary.id})
+            st.page_link(
+                "pages/playground.py",
+                label=summary.title,
+                icon=":material/description:",
+                query_params={keys.NOTEBOOK_PARAM: summary.id},
+            )
             st.caption(f"changed {when(summary.updated)} · {summary.messages} message(s) · {summary.cells} run(s)")
         with actions.container(horizontal=True, gap="small"):
             with st.popover("Rename", icon=":material/edit:"):
-                st.text_input("New name", value=summary.title, key=keys.nb_action(summary.id, "rename"),
-                              on_change=_rename, args=(summary.id,))
-            st.button("Duplicate", key=keys.nb_action(summary.id, "duplicate"), on_click=_duplicate, args=(summary.id,),
-                      icon=":material/content_copy:", type="tertiary")
-            st.download_button("Export", lambda: _export(summary.id), file_name=f"{summary.title[:40]}.notebook.json",
-                               mime="application/json", key=keys.nb_action(summary.id, "export"),
-                               icon=":material/download:", type="tertiary", on_click="ignore")
+                st.text_input(
+                    "New name",
+                    value=summary.title,
+                    key=keys.nb_action(summary.id, "rename"),
+                    on_change=_rename,
+                    args=(summary.id,),
+                )
+            st.button(
+                "Duplicate",
+                key=keys.nb_action(summary.id, "duplicate"),
+                on_click=_duplicate,
+                args=(summary.id,),
+                icon=":material/content_copy:",
+                type="tertiary",
+            )
+            st.download_button(
+                "Export",
+                lambda: _export(summary.id),
+                file_name=f"{summary.title[:40]}.notebook.json",
+                mime="application/json",
+                key=keys.nb_action(summary.id, "export"),
+                icon=":material/download:",
+                type="tertiary",
+                on_click="ignore",
+            )
             if st.button("Delete", key=keys.nb_action(summary.id, "delete"), icon=":material/delete:", type="tertiary"):
                 _confirm_delete(summary)
 
@@ -108,8 +134,7 @@ def main() -> None:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.info(f"Deleted “{undo.title}”.", icon=":material/delete:")
             st.button("Undo", key=keys.nb_action(undo.id, "undo"), on_click=_undo, icon=":material/undo:")
-    search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message",
-                           icon=":material/search:")
+    search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message", icon=":material/search:")
     _import()
     store = NotebookStore()
     try:

@@ -6,13 +6,11 @@ is opened and autosaved by `playground.workspace` under `?notebook=<id>`, so a r
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
@@ -20,81 +18,17 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from components import cells, conversation, sidebar
 from components import errors as error_view
 from components import state as keys
+from pages import shared
 from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
-from playground.notebook import Cell, ChatMessage, Notebook
+from playground.notebook import Cell, ChatMessage
 from playground.request import Built
-from playground.workspace import Saved, Workspace, signature
 
 ss = st.session_state
 MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row
 
 
-@st.cache_resource(show_spinner="Starting the embedded model…")
-def embedded_gateway() -> Any:
-    """The one embedded gateway of this process: key-free, shared by every session."""
-    from playground.local import start_gateway
-
-    return start_gateway()
-
-
-def _secrets() -> dict[str, Any]:
-    """Plain values of .streamlit/secrets.toml, or {} when there is none."""
-    try:
-        return {k: v for k, v in st.secrets.items() if isinstance(v, str | int | float)}
-    except StreamlitSecretNotFoundError:  # no secrets file: not an error here
-        return {}
-
-
-def _notebook() -> Notebook:
-    return ss[keys.NOTEBOOK]
-
-
-def _clients() -> runner.Clients:
-    return ss.setdefault(keys.CLIENTS, runner.Clients())
-
-
-def _config(backend_id: str, base_url: str | None) -> ClientConfig:
-    return backends.resolve(backend_id, api_key=ss.get(keys.API_KEY), base_url=base_url, secrets=_secrets(),
-                            start_embedded=lambda: embedded_gateway().base_url)
-
-
 # ------------------------------------------------------------------------------------ notebook in, notebook out
-
-
-def _hold(notebook: Notebook) -> None:
-    """Show `notebook`: its conversation, title and settings re-seed every widget."""
-    if keys.NOTEBOOK in ss:  # another notebook was open: its widgets must not carry over
-        ss.pop(keys.TITLE, None)
-        conversation.forget_widgets()
-        sidebar.forget_widgets()
-    ss[keys.NOTEBOOK] = notebook
-    ss[keys.SETTINGS] = notebook.settings
-    st.query_params[keys.NOTEBOOK_PARAM] = notebook.id
-    st.query_params.pop(keys.DRAFT_PARAM, None)
-
-
-def _open() -> None:
-    """Open the notebook the URL names (or a new one) before any widget is drawn; keep the session's otherwise."""
-    wanted = st.query_params.get(keys.NOTEBOOK_PARAM) or st.query_params.get(keys.DRAFT_PARAM)
-    if keys.NOTEBOOK in ss and wanted in (None, _notebook().id):
-        st.query_params[keys.NOTEBOOK_PARAM] = _notebook().id
-        return
-    opened = Workspace().open(wanted)
-    _hold(opened.notebook)
-    ss[keys.SAVED] = signature(opened.notebook)
-    if opened.warning:
-        ss[keys.NOTICE] = opened.warning
-
-
-def _save() -> Saved:
-    """Save when something changed. After a conflict the page holds the copy that was saved instead."""
-    saved, ss[keys.SAVED] = Workspace().save(_notebook(), ss.get(keys.SAVED))
-    if saved.conflict_copy:
-        _hold(saved.notebook)
-        ss[keys.NOTICE] = ("This notebook was changed in another tab at the same time. Both are kept: you are now "
-                           f"working in a copy, “{saved.notebook.title}”.")
-    return saved
 
 
 def _new_notebook() -> None:
@@ -132,9 +66,9 @@ def _after_stop() -> None:
     if not ss.pop(keys.STOP_REQUESTED, False):
         return
     deadline = time.monotonic() + 5
-    while any(c.status == "streaming" for c in _notebook().cells) and time.monotonic() < deadline:
+    while any(c.status == "streaming" for c in shared.notebook().cells) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for cell in reversed(_notebook().cells):
+    for cell in reversed(shared.notebook().cells):
         if cell.status in ("interrupted", "stopped"):
             _mark_stopped(cell)
             break
@@ -150,7 +84,7 @@ def _stream(client: ChatClient, cell: Cell) -> None:
             if event.__class__.__name__ == "TextDelta":
                 live.add(event.choice, event.text)
             if time.monotonic() - saved_at > 1.0:
-                _save()
+                shared.save()
                 saved_at = time.monotonic()
     except StopException:  # the chat input's Stop, a newer run of this page, or a closed tab
         events.close()
@@ -159,14 +93,14 @@ def _stream(client: ChatClient, cell: Cell) -> None:
         raise
     finally:
         events.close()
-        _save()
+        shared.save()
 
 
 def _execute(cell: Cell, config: ClientConfig) -> None:
     """Run a prepared cell: deferred (queued, polled later) or streamed; then redraw everything in place."""
-    nb = _notebook()
+    nb = shared.notebook()
     nb.cells.append(cell)
-    client = _clients().get(config)
+    client = shared.clients().get(config)
     if cell.body.get("deferred"):
         runner.submit_deferred(client, cell)
     else:
@@ -186,18 +120,38 @@ def _upstream(cell: Cell) -> errors.PlaygroundError:
     return errors.TransportError(e.message)
 
 
-def _prepare(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None,
-             *, settings: dict[str, Any] | None = None) -> Built:
+def _prepare(
+    values: sidebar.Values,
+    model: str | None,
+    choice: sidebar.Backend,
+    config: ClientConfig | None,
+    *,
+    settings: dict[str, Any] | None = None,
+) -> Built:
     caps = backends.backend(choice.id).capabilities
-    client = _clients().get(config) if config is not None else None
+    client = shared.clients().get(config) if config is not None else None
     if config is None:
-        _config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
-    return runner.prepare(settings if settings is not None else values.settings, _notebook().conversation, model=model,
-                          logit_bias_rows=values.logit_bias_rows, caps=caps, client=client, found=values.errors)
+        shared.client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
+    return runner.prepare(
+        settings if settings is not None else values.settings,
+        shared.notebook().conversation,
+        model=model,
+        logit_bias_rows=values.logit_bias_rows,
+        caps=caps,
+        client=client,
+        found=values.errors,
+    )
 
 
-def _run_now(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None,
-             *, step_of: str | None = None, settings: dict[str, Any] | None = None) -> None:
+def _run_now(
+    values: sidebar.Values,
+    model: str | None,
+    choice: sidebar.Backend,
+    config: ClientConfig | None,
+    *,
+    step_of: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> None:
     try:
         built = _prepare(values, model, choice, config, settings=settings)
     except errors.RequestError as exc:
@@ -208,15 +162,22 @@ def _run_now(values: sidebar.Values, model: str | None, choice: sidebar.Backend,
         st.rerun()
     assert config is not None
     ss[keys.NOTES] = list(built.notes)
-    cell = runner.new_cell(built, backend=choice.id, base_url=config.base_url, conversation=_notebook().conversation,
-                           settings=dict(_notebook().settings), step_of=step_of)
+    cell = runner.new_cell(
+        built,
+        backend=choice.id,
+        base_url=config.base_url,
+        conversation=shared.notebook().conversation,
+        settings=dict(shared.notebook().settings),
+        step_of=step_of,
+    )
     _execute(cell, config)
 
 
-def _tools_step(cell_id: str, values: sidebar.Values, model: str | None, choice: sidebar.Backend,
-                config: ClientConfig | None) -> None:
+def _tools_step(
+    cell_id: str, values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None
+) -> None:
     """Answer a cell's tool calls with the demo tools, add the results, and run the next step."""
-    nb = _notebook()
+    nb = shared.notebook()
     cell = nb.cell(cell_id)
     if cell is None or cell.completion is None:
         return
@@ -226,8 +187,9 @@ def _tools_step(cell_id: str, values: sidebar.Values, model: str | None, choice:
     filled, unanswered = runner.demo_answers(nb.conversation)
     conversation.replace(filled)
     if unanswered:
-        ss[keys.NOTES] = [f"No demo tool is named {', '.join(sorted(set(unanswered)))}: type its result into the tool "
-                          "message, then press Run."]
+        ss[keys.NOTES] = [
+            f"No demo tool is named {', '.join(sorted(set(unanswered)))}: type its result into the tool message, then press Run."
+        ]
         return
     steps, parent = 1, cell
     while parent.step_of and (up := nb.cell(parent.step_of)) is not None:
@@ -248,9 +210,9 @@ def _pending(values: sidebar.Values, model: str | None, choice: sidebar.Backend,
         _run_now(values, model, choice, config)
     elif kind == "tools":
         _tools_step(cell_id, values, model, choice, config)
-    elif kind == "rerun" and (cell := _notebook().cell(cell_id)) is not None:
+    elif kind == "rerun" and (cell := shared.notebook().cell(cell_id)) is not None:
         try:
-            config_then = _config(cell.backend, cell.base_url)
+            config_then = shared.client_config(cell.backend, cell.base_url)
         except errors.RequestError as exc:
             ss[keys.REQUEST_ERROR] = exc
             return
@@ -261,73 +223,34 @@ def _pending(values: sidebar.Values, model: str | None, choice: sidebar.Backend,
 def _poll_deferred() -> None:
     """Ask for every pending deferred result each second; save each the moment it arrives (xAI hands it out once)."""
     changed = False
-    for cell in _notebook().cells:
+    for cell in shared.notebook().cells:
         if cell.status != "pending":
             continue
         try:
-            client = _clients().get(_config(cell.backend, cell.base_url))
+            client = shared.clients().get(shared.client_config(cell.backend, cell.base_url))
         except errors.RequestError as exc:  # e.g. the xAI key field is empty now: wait until it is back
             st.warning(f"Cannot ask for the deferred result now: {exc.errors[0].message}")
             continue
         changed = runner.poll(client, cell) or changed
     if changed:
-        _save()
+        shared.save()
         st.rerun()
 
 
 # ------------------------------------------------------------------------------------ drawing
 
 
-def _sidebar(shown: errors.RequestError | None, upstream: errors.PlaygroundError | None
-             ) -> tuple[sidebar.Backend, ClientConfig | None, str | None, sidebar.Values]:
-    secrets = _secrets()
-    st.subheader("Model", divider="gray")
-    choice = sidebar.render_backend(default=backends.default_backend(os.environ, secrets),
-                                    key_configured=lambda b: backends.configured_key(b, os.environ, secrets),
-                                    request_error=shown)
-    try:
-        config: ClientConfig | None = _config(choice.id, choice.base_url)
-    except errors.RequestError:
-        config = None  # the missing key / URL is shown next to its field by the live check
-    listed = runner.ModelList()
-    if config is not None:
-        cache: dict[str, runner.ModelList] = ss.setdefault(keys.MODELS_CACHE, {})
-        slot = runner.model_slot(config)
-        if slot not in cache:
-            with ChatClient(config.model_copy(update={"max_retries": 0, "timeout": 15.0})) as client:
-                cache[slot] = runner.list_models(client)
-        listed = cache[slot]
-    model, _ = sidebar.render_model(listed.models, backend_id=choice.id, models_error=listed.error,
-                                    request_error=shown, upstream=upstream)
-    values = sidebar.render_fields(backend_id=choice.id, caps=backends.backend(choice.id).capabilities,
-                                   request_error=shown, upstream=upstream)
-    return choice, config, model, values
-
-
-def _live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:
-    """Every mistake on screen now, without sending anything (logit-bias text is looked up only on Run)."""
-    problems: list[errors.FieldError] = []
-    try:
-        _config(choice.id, choice.base_url)
-    except errors.RequestError as exc:
-        problems.extend(exc.errors)
-    try:
-        runner.prepare(values.settings, _notebook().conversation, model=model, caps=backends.backend(choice.id).capabilities,
-                       client=None, found=values.errors)
-    except errors.RequestError as exc:
-        problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
-    return errors.RequestError(problems) if problems else None
-
-
 def _header() -> None:
-    nb = _notebook()
+    nb = shared.notebook()
     notice = ss.pop(keys.NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/info:")
     left, right = st.columns([5, 2], vertical_alignment="bottom")
     ss.setdefault(keys.TITLE, nb.title)
-    nb.title = left.text_input("Notebook", key=keys.TITLE, help="The name this notebook is listed under on the "
-                               "Notebooks page").strip() or nb.title
+    nb.title = (
+        left.text_input("Notebook", key=keys.TITLE, help="The name this notebook is listed under on the Notebooks page").strip()
+        or nb.title
+    )
     with right.container(horizontal=True):
         st.page_link("pages/notebooks.py", label="All notebooks", icon=":material/folder_open:")
         st.button("New", key=keys.NEW_NOTEBOOK, on_click=_new_notebook, icon=":material/add:", help="Start a new notebook")
@@ -335,7 +258,7 @@ def _header() -> None:
 
 def _cells_at(shown: errors.RequestError | None) -> None:
     """Draw the conversation with every cell under the message it answered."""
-    nb = _notebook()
+    nb = shared.notebook()
     by_at: dict[int, list[Cell]] = defaultdict(list)
     for cell in nb.cells:
         by_at[min(cell.at, len(nb.conversation))].append(cell)
@@ -347,12 +270,23 @@ def _cells_at(shown: errors.RequestError | None) -> None:
 
 def _controls(shown: errors.RequestError | None) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Run", key=keys.RUN, type="primary", icon=":material/play_arrow:", disabled=shown is not None,
-                  on_click=lambda: ss.update({keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None,
-                                              keys.UPSTREAM_ERROR: None, keys.NOTES: []}),
-                  help="Send the conversation as it is")
-        st.toggle("Add answers to the conversation", key=keys.AUTO_APPEND, value=True,
-                  help="Off: run the same conversation many times; each answer stays in its cell")
+        st.button(
+            "Run",
+            key=keys.RUN,
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=shown is not None,
+            on_click=lambda: ss.update(
+                {keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None, keys.UPSTREAM_ERROR: None, keys.NOTES: []}
+            ),
+            help="Send the conversation as it is",
+        )
+        st.toggle(
+            "Add answers to the conversation",
+            key=keys.AUTO_APPEND,
+            value=True,
+            help="Off: run the same conversation many times; each answer stays in its cell",
+        )
     if shown is not None:
         names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
         st.caption(f":material/block: Run is off until you fix: {names} (marked where it is set).")
@@ -371,14 +305,14 @@ def _submitted() -> None:
 
 
 def main() -> None:
-    _open()
+    shared.open_notebook()
     _after_stop()
     shown: errors.RequestError | None = ss.get(keys.CHECK)
     with st.sidebar:
-        choice, config, model, values = _sidebar(shown, ss.get(keys.UPSTREAM_ERROR))
+        choice, config, model, values = shared.sidebar_panel(shown, ss.get(keys.UPSTREAM_ERROR))
     _header()
     _cells_at(shown)
-    check = _live_check(values, model, choice)
+    check = shared.live_check(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check
         st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
@@ -386,11 +320,16 @@ def main() -> None:
     _controls(shown)
     with st.expander("Import or export the conversation", icon=":material/swap_vert:"):
         conversation.import_export()
-    st.chat_input("Type a message and press Enter to run", key=keys.CHAT_INPUT, submit_mode="stop",
-                  on_submit=_submitted, disabled=shown is not None)
-    if any(c.status == "pending" for c in _notebook().cells):
+    st.chat_input(
+        "Type a message and press Enter to run",
+        key=keys.CHAT_INPUT,
+        submit_mode="stop",
+        on_submit=_submitted,
+        disabled=shown is not None,
+    )
+    if any(c.status == "pending" for c in shared.notebook().cells):
         _poll_deferred()
-    saved = _save()
+    saved = shared.save()
     if saved.conflict_copy:
         st.rerun()  # show the copy, and say why
     if saved.error:

@@ -1,0 +1,146 @@
+"""Wiring the pages share: the embedded model, where requests go, the open notebook, and the sidebar.
+
+Every page draws the same sidebar (backend, model, fields) and works on the notebook the session holds,
+opened from the URL (`?notebook=<id>`) and autosaved by `playground.workspace`. HTTP happens only here and
+in the pages, never in components: listing a backend's models is the one request made while drawing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from components import conversation, sidebar
+from components import state as keys
+from playground import backends, errors, runner
+from playground.client import ChatClient, ClientConfig
+from playground.notebook import Notebook
+from playground.workspace import Saved, Workspace, signature
+
+ss = st.session_state
+
+
+@st.cache_resource(show_spinner="Starting the embedded model…")
+def embedded_gateway() -> Any:
+    """The one embedded gateway of this process: key-free, shared by every session."""
+    from playground.local import start_gateway
+
+    return start_gateway()
+
+
+def app_secrets() -> dict[str, Any]:
+    """Plain values of .streamlit/secrets.toml, or {} when there is none."""
+    try:
+        return {k: v for k, v in st.secrets.items() if isinstance(v, str | int | float)}
+    except StreamlitSecretNotFoundError:  # no secrets file: not an error here
+        return {}
+
+
+def notebook() -> Notebook:
+    return ss[keys.NOTEBOOK]
+
+
+def clients() -> runner.Clients:
+    return ss.setdefault(keys.CLIENTS, runner.Clients())
+
+
+def client_config(backend_id: str, base_url: str | None) -> ClientConfig:
+    return backends.resolve(
+        backend_id,
+        api_key=ss.get(keys.API_KEY),
+        base_url=base_url,
+        secrets=app_secrets(),
+        start_embedded=lambda: embedded_gateway().base_url,
+    )
+
+
+def hold(opened: Notebook) -> None:
+    """Show the `opened` notebook: its conversation, title and settings re-seed every widget."""
+    if keys.NOTEBOOK in ss:  # another notebook was open: its widgets must not carry over
+        ss.pop(keys.TITLE, None)
+        conversation.forget_widgets()
+        sidebar.forget_widgets()
+    ss[keys.NOTEBOOK] = opened
+    ss[keys.SETTINGS] = opened.settings
+    st.query_params[keys.NOTEBOOK_PARAM] = opened.id
+    st.query_params.pop(keys.DRAFT_PARAM, None)
+
+
+def open_notebook() -> None:
+    """Open the notebook the URL names (or a new one) before any widget is drawn; keep the session's otherwise."""
+    wanted = st.query_params.get(keys.NOTEBOOK_PARAM) or st.query_params.get(keys.DRAFT_PARAM)
+    if keys.NOTEBOOK in ss and wanted in (None, notebook().id):
+        st.query_params[keys.NOTEBOOK_PARAM] = notebook().id
+        return
+    opened = Workspace().open(wanted)
+    hold(opened.notebook)
+    ss[keys.SAVED] = signature(opened.notebook)
+    if opened.warning:
+        ss[keys.NOTICE] = opened.warning
+
+
+def save() -> Saved:
+    """Save when something changed. After a conflict the page holds the copy that was saved instead."""
+    saved, ss[keys.SAVED] = Workspace().save(notebook(), ss.get(keys.SAVED))
+    if saved.conflict_copy:
+        hold(saved.notebook)
+        ss[keys.NOTICE] = (
+            "This notebook was changed in another tab at the same time. Both are kept: you are now "
+            f"working in a copy, “{saved.notebook.title}”."
+        )
+    return saved
+
+
+def sidebar_panel(
+    shown: errors.RequestError | None, upstream: errors.PlaygroundError | None
+) -> tuple[sidebar.Backend, ClientConfig | None, str | None, sidebar.Values]:
+    secrets = app_secrets()
+    st.subheader("Model", divider="gray")
+    choice = sidebar.render_backend(
+        default=backends.default_backend(os.environ, secrets),
+        key_configured=lambda b: backends.configured_key(b, os.environ, secrets),
+        request_error=shown,
+    )
+    try:
+        config: ClientConfig | None = client_config(choice.id, choice.base_url)
+    except errors.RequestError:
+        config = None  # the missing key / URL is shown next to its field by the live check
+    listed = runner.ModelList()
+    if config is not None:
+        cache: dict[str, runner.ModelList] = ss.setdefault(keys.MODELS_CACHE, {})
+        slot = runner.model_slot(config)
+        if slot not in cache:
+            with ChatClient(config.model_copy(update={"max_retries": 0, "timeout": 15.0})) as client:
+                cache[slot] = runner.list_models(client)
+        listed = cache[slot]
+    model, _ = sidebar.render_model(
+        listed.models, backend_id=choice.id, models_error=listed.error, request_error=shown, upstream=upstream
+    )
+    values = sidebar.render_fields(
+        backend_id=choice.id, caps=backends.backend(choice.id).capabilities, request_error=shown, upstream=upstream
+    )
+    return choice, config, model, values
+
+
+def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:
+    """Every mistake on screen now, without sending anything (logit-bias text is looked up only on Run)."""
+    problems: list[errors.FieldError] = []
+    try:
+        client_config(choice.id, choice.base_url)
+    except errors.RequestError as exc:
+        problems.extend(exc.errors)
+    try:
+        runner.prepare(
+            values.settings,
+            notebook().conversation,
+            model=model,
+            caps=backends.backend(choice.id).capabilities,
+            client=None,
+            found=values.errors,
+        )
+    except errors.RequestError as exc:
+        problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
+    return errors.RequestError(problems) if problems else None
