@@ -14,10 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from components import conversation, response_view, sidebar
+from components import charts, conversation, response_view, sidebar
 from components import state as keys
 from components.text import safe_markdown
-from playground import backends, codegen, runner
+from playground import analysis, backends, codegen, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
 STATUS_WORDS = {"new": "starting", "streaming": "streaming", "stopped": "stopped by you", "interrupted": "interrupted",
@@ -150,22 +150,46 @@ def _code(cell: Cell) -> None:
     st.caption("The key is read from $XAI_API_KEY; it is never written into the code.")
 
 
+def run_stats(cell: Cell) -> list[analysis.RunStats]:
+    """A cell's usage and timings as the charts take them (a row per choice too when n > 1)."""
+    label = f"{when(cell.created)} {cell.id[:4]}"
+    if cell.completion is None:
+        return [analysis.RunStats(label=label, started=cell.created, input_tokens=0, output_tokens=0, cached_tokens=0,
+                                  reasoning_tokens=0, ttft_s=cell.timings.ttft_s, total_s=cell.timings.total_s,
+                                  tokens_per_s=cell.timings.tokens_per_s, choice=None)]
+    rows = analysis.run_stats(cell.completion, label=label, started=cell.created, ttft_s=cell.timings.ttft_s,
+                              total_s=cell.timings.total_s)
+    rows[0].tokens_per_s = cell.timings.tokens_per_s
+    return rows
+
+
+def usage_across(cells: Sequence[Cell]) -> None:
+    """Usage and speed of every run of the notebook, in order: the cost of each change at a glance."""
+    rows = [run_stats(c)[0] for c in cells if c.completion is not None]
+    charts.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
+
+
 def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
     if not st.toggle("Details", key=keys.cell_action(cell.id, "details"),
                      help="Response Datas, usage, the request body and code to send it yourself"):
         return
-    names = ["Response Datas", "Request body", "Code"]
-    tabs = st.tabs(names)
-    with tabs[0]:
+    datas, probabilities, usage, request, code = st.tabs(
+        [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"])
+    with datas:
         if cell.completion is not None:
             response_view.render(cell.completion, key=cell.id)
         else:
             st.caption("No complete answer arrived.")
-    with tabs[1]:
+    with probabilities:
+        if cell.completion is not None:
+            charts.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id))
+    with usage:
+        charts.usage_metrics(run_stats(cell))
+    with request:
         for note in cell.notes:
             st.caption(note)
         st.json(cell.body, expanded=1)
-    with tabs[2]:
+    with code:
         _code(cell)
     if extra is not None:
         extra(cell)

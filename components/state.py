@@ -120,6 +120,15 @@ def cell(cell_id: str) -> str:
     return f"{PAGE}.cell.{cell_id}"
 
 
+def cell_charts(cell_id: str) -> str:
+    """Key prefix of one cell's probability charts (components/charts.py derives its widget keys from it)."""
+    return f"{PAGE}.cells.{cell_id}.charts"
+
+
+USAGE = f"{PAGE}.usage"  # widget: toggle showing usage and speed across the notebook's runs
+USAGE_CHARTS = f"{PAGE}.usage.charts"  # key prefix of the usage chart's downloads
+
+
 def sibling(at: int) -> str:
     """Widget key of the selector between runs made at the same point of the conversation."""
     return f"{PAGE}.cells.at{at}"

@@ -320,6 +320,8 @@ def main() -> None:
     _controls(shown)
     with st.expander("Import or export the conversation", icon=":material/swap_vert:"):
         conversation.import_export()
+    if len(shared.notebook().cells) > 1 and st.toggle("Usage and speed across runs", key=keys.USAGE):
+        cells.usage_across(shared.notebook().cells)
     st.chat_input(
         "Type a message and press Enter to run",
         key=keys.CHAT_INPUT,

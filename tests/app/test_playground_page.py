@@ -403,3 +403,25 @@ def test_dollar_signs_and_images_in_answers_stay_text(at: AppTest) -> None:
     assert shown and "\\$5" in shown[0] and "\\![x]" in shown[0]
     at.toggle(key=keys.cell_action(cell.id, "raw")).set_value(True).run()
     assert any(t.value == "It costs $5 and $10 ![x](http://e.test/a.png)" for t in at.text)
+
+
+def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at: AppTest) -> None:
+    from components import charts
+
+    at.checkbox(key=keys.field("logprobs")).check()
+    at.number_input(key=keys.field("top_logprobs")).set_value(5)
+    short(at, 8)
+    at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    say(at, "Name a colour.")
+    run(at)
+    first, second = cells(at)
+    at.button_group(key=keys.sibling(1)).set_value(first.id).run()
+    at.toggle(key=keys.cell_action(first.id, "details")).set_value(True).run()
+    box = at.selectbox(key=charts.keys_for(keys.cell_charts(first.id)).token(0))
+    assert len(box.options) >= 1
+    box.set_value(0).run()
+    assert not at.exception
+    assert "Alternatives at position 0" in texts(at) and "← chosen" in texts(at)
+    at.toggle(key=keys.USAGE).set_value(True).run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) >= 4  # the cell's strip, alternatives, along-the-answer; usage across runs
