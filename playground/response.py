@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from playground.errors import StreamDecodeError
 
@@ -200,11 +200,15 @@ def _top_logprob(entry: Mapping[str, Any]) -> TopLogprob | None:
     if not isinstance(token, str):
         return None
     raw_bytes = entry.get("bytes")
-    return TopLogprob(
+    # model_construct: every value is checked here already, and a 1,000-token answer has 9,000 of these
+    return TopLogprob.model_construct(
         token=token,
         logprob=float(logprob) if isinstance(logprob, int | float) else float("-inf"),
         bytes=[b for b in raw_bytes if isinstance(b, int)] if isinstance(raw_bytes, list) else None,
     )
+
+
+_ENTRIES = TypeAdapter(list[TokenLogprob])
 
 
 def _logprob_entries(logprobs: Any) -> list[TokenLogprob] | None:
@@ -214,6 +218,10 @@ def _logprob_entries(logprobs: Any) -> list[TokenLogprob] | None:
     content = logprobs.get("content")
     if not isinstance(content, list):
         return None
+    try:  # the usual, well-formed answer: validated in one pass by pydantic-core
+        return _ENTRIES.validate_python(content)
+    except ValidationError:
+        pass  # something odd inside: read it entry by entry, keeping what can be read
     out: list[TokenLogprob] = []
     for entry in content:
         if not isinstance(entry, Mapping):
@@ -223,7 +231,8 @@ def _logprob_entries(logprobs: Any) -> list[TokenLogprob] | None:
             continue
         alternatives = entry.get("top_logprobs")
         alts = [_top_logprob(a) for a in alternatives if isinstance(a, Mapping)] if isinstance(alternatives, list) else []
-        out.append(TokenLogprob(**top.model_dump(), top_logprobs=[a for a in alts if a is not None]))
+        out.append(TokenLogprob.model_construct(token=top.token, logprob=top.logprob, bytes=top.bytes,
+                                                top_logprobs=[a for a in alts if a is not None]))
     return out
 
 
