@@ -7,7 +7,6 @@ switches. The sidebar returns raw UI values; `playground.request.build_request` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -18,8 +17,10 @@ import streamlit as st
 
 from components import errors as error_view
 from components import state as keys
+from components import tool_builder
 from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
+from playground.store import Library
 
 EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
 EXAMPLE_TOOLS = [examples.GET_WEATHER]
@@ -148,42 +149,29 @@ def _response_format(f: Field, wkey: str, out: Values) -> Any:
         return None
     if kind != "json_schema":
         return {"type": kind}
-    _seed("response_format.schema", keys.RESPONSE_SCHEMA, json.dumps(EXAMPLE_SCHEMA, indent=2))
-    text = st.text_area("JSON schema", key=keys.RESPONSE_SCHEMA, height=200,
-                        help="The JSON Schema the answer must match (the schema itself, or "
-                             '{"name", "schema", "strict"}).')
-    _remember("response_format.schema", text)
-    schema = _parse_json(text, "response_format.json_schema", out)
-    return None if schema is _INVALID else {"type": "json_schema", "json_schema": schema}
+    built = tool_builder.schema_field(_store(), library_schemas=_library("schema"))
+    out.errors.extend(_field_errors(built.problems))
+    return built.value
 
 
-_INVALID = object()
-
-
-def _parse_json(text: str, path: str, out: Values) -> Any:
-    """The JSON typed into a text area, or _INVALID with an error recorded next to the field at `path`."""
+def _library(kind: str) -> list[Any]:
+    """The saved tools or schemas offered by "Add a tool" / "Start from…"; none when the store fails."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        out.errors.append(errors.FieldError(path, f"This is not valid JSON: {exc.msg} at line {exc.lineno}.",
-                                            "json_invalid"))
-        return _INVALID
+        return Library().list(kind)  # type: ignore[arg-type]
+    except errors.StoreError:
+        return []
 
 
-def _fill_example_tools() -> None:
-    st.session_state[keys.field("tools")] = json.dumps(EXAMPLE_TOOLS, indent=2)
+def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
+    """Builder problems as FieldErrors on their row's path ("tools.0.parameters.unit.enum"), so Run waits."""
+    return [errors.FieldError(p.path, p.message, p.code) for p in problems]
 
 
 def _tools(f: Field, wkey: str, out: Values) -> Any:
-    _seed(f.key, wkey, "")
-    text = st.text_area(f.label, key=wkey, help=f.help, height=160,
-                        placeholder='[{"type": "function", "function": {"name": …, "parameters": {…}}}]')
-    st.button("Insert example tool", key=keys.TOOLS_EXAMPLE, on_click=_fill_example_tools)
-    _remember(f.key, text)
-    if not text.strip():
-        return None
-    tools = _parse_json(text, "tools", out)
-    return None if tools is _INVALID else tools
+    st.markdown(f.label, help=f.help)
+    built = tool_builder.tools_field(_store(), library_tools=_library("tool"))
+    out.errors.extend(_field_errors(built.problems))
+    return built.value
 
 
 def tool_names(tools: Any) -> list[str]:
@@ -246,42 +234,75 @@ def render_fields(*, backend_id: str, caps: backends.Capabilities,
     """Every sidebar field of fields.py, grouped by section."""
     out = Values(settings={})
     values: dict[str, Any] = {}
+    st.button("Reset to defaults", key=keys.RESET, on_click=_reset, type="tertiary", icon=":material/restart_alt:",
+              help="Every field below back to its documented default (the backend and model stay)")
     for section, section_fields in fields.sections().items():
-        st.subheader(section.value, divider="gray")
-        for f in section_fields:
-            wkey = keys.field(f.key)
-            value: Any
-            if f.kind in (Kind.FLOAT, Kind.INT):
-                value = _remember(f.key, _number(f, wkey))
-            elif f.kind is Kind.BOOL:
-                _seed(f.key, wkey, bool(f.default))
-                value = _remember(f.key, st.checkbox(f.label, key=wkey, help=f.help))
-            elif f.kind in (Kind.TEXT, Kind.STOP):
-                _seed(f.key, wkey, "")
-                value = _remember(f.key, st.text_input(
-                    f.label, key=wkey, help=f.help,
-                    placeholder="e.g. stop,finish" if f.kind is Kind.STOP else "")).strip() or None
-                if f.kind is Kind.STOP and value is not None:
-                    value = st.session_state[wkey]  # keep spaces inside sequences; the core splits
-            elif f.kind is Kind.TOKEN_MAP:
-                _logit_bias(f, wkey, out, caps)
-                value = None  # resolved by the page (tokenizing needs the backend)
-            elif f.kind is Kind.RESPONSE_FORMAT:
-                value = _response_format(f, wkey, out)
-            elif f.kind is Kind.TOOLS:
-                value = _tools(f, wkey, out)
-            elif f.kind is Kind.TOOL_CHOICE:
-                value = _tool_choice(f, wkey, values.get("tools"))
-            else:  # pragma: no cover - a new Kind must get a widget here
-                raise ValueError(f"No widget for {f.kind}")
-            values[f.key] = value
-            _notes(f, backend_id=backend_id, caps=caps, values=values)
-            local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
-            for e in local:  # found while reading the widget: shown at once, before any Run
-                st.error(e.message, icon=":material/warning:")
-            error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
+        with st.expander(section.value, expanded=section is not fields.Section.ADVANCED):
+            _section(section_fields, backend_id=backend_id, caps=caps, request_error=request_error, upstream=upstream,
+                     out=out, values=values)
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
     return out
+
+
+def _reset() -> None:
+    store = _store()
+    for key in fields.SIDEBAR_KEYS:
+        store.pop(key, None)
+    for key in ("response_format.schema", "logit_bias.rows"):
+        store.pop(key, None)
+    forget_widgets()
+
+
+def _changed(f: Field, value: Any) -> bool:
+    """Whether a field differs from its documented default (empty counts as the default of optional fields)."""
+    if f.kind is Kind.TOKEN_MAP:
+        return bool(_store().get("logit_bias.rows"))
+    if f.kind is Kind.TOOL_CHOICE:
+        return value not in (None, "auto")
+    if f.default is None:
+        return value not in (None, "", [], {})
+    return value != f.default
+
+
+def _section(section_fields: list[Field], *, backend_id: str, caps: backends.Capabilities,
+             request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None, out: Values,
+             values: dict[str, Any]) -> None:
+    """The widgets of one sidebar section, each with its notes, its mark when changed, and its errors."""
+    for f in section_fields:
+        wkey = keys.field(f.key)
+        value: Any
+        if f.kind in (Kind.FLOAT, Kind.INT):
+            value = _remember(f.key, _number(f, wkey))
+        elif f.kind is Kind.BOOL:
+            _seed(f.key, wkey, bool(f.default))
+            value = _remember(f.key, st.checkbox(f.label, key=wkey, help=f.help))
+        elif f.kind in (Kind.TEXT, Kind.STOP):
+            _seed(f.key, wkey, "")
+            value = _remember(f.key, st.text_input(
+                f.label, key=wkey, help=f.help,
+                placeholder="e.g. stop,finish" if f.kind is Kind.STOP else "")).strip() or None
+            if f.kind is Kind.STOP and value is not None:
+                value = st.session_state[wkey]  # keep spaces inside sequences; the core splits
+        elif f.kind is Kind.TOKEN_MAP:
+            _logit_bias(f, wkey, out, caps)
+            value = None  # resolved by the page (tokenizing needs the backend)
+        elif f.kind is Kind.RESPONSE_FORMAT:
+            value = _response_format(f, wkey, out)
+        elif f.kind is Kind.TOOLS:
+            value = _tools(f, wkey, out)
+        elif f.kind is Kind.TOOL_CHOICE:
+            value = _tool_choice(f, wkey, values.get("tools"))
+        else:  # pragma: no cover - a new Kind must get a widget here
+            raise ValueError(f"No widget for {f.kind}")
+        values[f.key] = value
+        if _changed(f, value):
+            default = "empty" if f.default is None else f.default
+            st.caption(f":material/edit_note: changed (default: {default})")
+        _notes(f, backend_id=backend_id, caps=caps, values=values)
+        local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
+        for e in local:  # found while reading the widget: shown at once, before any Run
+            st.error(e.message, icon=":material/warning:")
+        error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
 
 
 def _without(err: errors.RequestError | None, shown: list[errors.FieldError]) -> errors.RequestError | None:

@@ -83,6 +83,7 @@ def field(key: str) -> str:
     return f"{PAGE}.{key}"
 
 
+RESET = f"{PAGE}.reset"  # widget: button putting every field back to its default
 SETTINGS = f"{PAGE}.settings"  # non-widget: {field key: last value}, re-seeds sidebar widgets after a page switch
 RESPONSE_SCHEMA = f"{PAGE}.response_format.schema"  # widget: JSON schema text area
 LOGIT_BIAS_ROWS = f"{PAGE}.logit_bias.rows"  # non-widget: base rows of the logit-bias table
@@ -134,6 +135,47 @@ def sibling(at: int) -> str:
     return f"{PAGE}.cells.at{at}"
 
 
+# --- compare page ------------------------------------------------------------------
+CMP_PAGE = "compare"
+CMP_SOURCE = f"{CMP_PAGE}.source"  # widget: segmented control, start from the conversation or from a run
+CMP_CELL = f"{CMP_PAGE}.cell"  # widget: select box of the notebook's runs (cell ids)
+CMP_PROMPT = f"{CMP_PAGE}.prompt"  # widget: a first message, when the conversation is empty
+CMP_MODE = f"{CMP_PAGE}.mode"  # widget: segmented control, "seeds", "sweep" or "sets"
+CMP_SEEDS = f"{CMP_PAGE}.seeds"  # widget: text input, "1, 2, 7" or "1-16"
+CMP_SWEEP_FIELD = f"{CMP_PAGE}.sweep.field"  # widget: select box of compare.SWEEP_FIELDS
+CMP_SWEEP_VALUES = f"{CMP_PAGE}.sweep.values"  # widget: text input, "0.2, 0.7, 1.2"
+CMP_SET_COUNT = f"{CMP_PAGE}.sets.count"  # widget: how many setting sets (2–4)
+CMP_REPEAT = f"{CMP_PAGE}.repeat"  # widget: toggle, run each twice (reproducibility check)
+CMP_RUN = f"{CMP_PAGE}.run"  # widget: the Compare button
+CMP_CANCEL = f"{CMP_PAGE}.cancel"  # widget: Cancel button shown while a comparison runs
+CMP_PENDING = f"{CMP_PAGE}.pending"  # non-widget: the Compare button was pressed; the page starts the runs
+CMP_JOB = f"{CMP_PAGE}.job"  # non-widget: the comparison running now (compare.ComparisonJob and its notebook)
+CMP_ERROR = f"{CMP_PAGE}.error"  # non-widget: errors.RequestError of the last Compare, shown next to its inputs
+CMP_FAILURE = f"{CMP_PAGE}.failure"  # non-widget: why the last comparison could not finish (shown once)
+CMP_REMEMBERED = f"{CMP_PAGE}.remembered"  # non-widget: {widget key: value}, re-seeds this page's inputs after a page switch
+CMP_SHOWN = f"{CMP_PAGE}.shown"  # widget: select box of this notebook's comparisons (ids), newest first
+CMP_DELETE = f"{CMP_PAGE}.delete"  # widget: button deleting the comparison shown
+CMP_STRIPS = f"{CMP_PAGE}.strips"  # widget: toggle, draw the probability strips (off: the page stays fast)
+CMP_CLOSER = f"{CMP_PAGE}.closer"  # widget: select box of the run whose probabilities are shown in full
+CMP_CSV = f"{CMP_PAGE}.csv"  # widget: CSV download button
+
+
+def cmp_set(i: int, setting: str) -> str:
+    """Widget key of one input of setting set i (0-based): label, backend, base_url, model, temperature, top_p,
+    seed, max_completion_tokens, more."""
+    return f"{CMP_PAGE}.sets.{i}.{setting}"
+
+
+def cmp_run(i: int) -> str:
+    """Key of the container (column) of run i of the comparison shown or running."""
+    return f"{CMP_PAGE}.runs.{i}"
+
+
+def cmp_probabilities(comparison_id: str, i: int) -> str:
+    """key_prefix of run i's probability view (components.charts.keys_for gives its widget keys)."""
+    return f"{CMP_PAGE}.probs.{comparison_id}.{i}"
+
+
 # --- notebooks page ----------------------------------------------------------------
 NB_PAGE = "notebooks"
 NB_SEARCH = f"{NB_PAGE}.search"
@@ -145,3 +187,78 @@ NB_UNDO = f"{NB_PAGE}.undo"  # non-widget: the notebook last deleted, for Undo
 def nb_action(notebook_id: str, action: str) -> str:
     """Widget key of a Notebooks-page control of one notebook: open, rename, duplicate, delete, export."""
     return f"{NB_PAGE}.{notebook_id}.{action}"
+
+
+# --- tool & schema builder (Playground sidebar and the Tools & schemas page) --------
+def builder_key(scope: str, path: tuple[int | str, ...] | list[int | str], setting: str) -> str:
+    """Widget key of one setting in a builder: of the tool or schema itself (`path` ()), e.g.
+    "playground.tools.0.name", or of one row, e.g. "playground.tools.0.p.1.enum" (row 2) or
+    "playground.tools.0.p.1.items.0.name" (row 1 of the items of row 2, an array of objects)."""
+    return f"{scope}.p.{'.'.join(map(str, path))}.{setting}" if path else f"{scope}.{setting}"
+
+
+SIDEBAR_TOOLS = f"{PAGE}.tools"  # prefix of the sidebar's tool editors (== field("tools"), the JSON tab's text area)
+
+
+def sidebar_tool(i: int) -> str:
+    """Scope of the sidebar's editor of tool i (its widgets are `builder_key(sidebar_tool(i), …)`)."""
+    return f"{SIDEBAR_TOOLS}.{i}"
+
+
+TOOLS_ADD = f"{PAGE}.tools.add"  # widget: popover "Add a tool"
+TOOLS_NEW = f"{PAGE}.tools.new"  # widget: button adding an empty tool
+
+
+def tools_preset(name: str) -> str:
+    """Widget key of the button adding preset `name` (the seed's get_weather is TOOLS_EXAMPLE)."""
+    return f"{PAGE}.tools.preset.{name}"
+
+
+def tools_from_library(item_id: str) -> str:
+    """Widget key of the button adding a copy of a library tool."""
+    return f"{PAGE}.tools.library.{item_id}"
+
+
+SIDEBAR_SCHEMA = f"{PAGE}.response_format.form"  # scope of the sidebar's response-schema editor
+SCHEMA_LOAD = f"{PAGE}.response_format.load"  # widget: popover "Start from…"
+SCHEMA_EMPTY = f"{PAGE}.response_format.empty"  # widget: button starting an empty schema
+
+
+def schema_preset(name: str) -> str:
+    return f"{PAGE}.response_format.preset.{name}"
+
+
+def schema_from_library(item_id: str) -> str:
+    return f"{PAGE}.response_format.library.{item_id}"
+
+
+BUILDER_TOOLS = f"{PAGE}.builder.tools"  # non-widget: list[tool_builder.ToolRow], this run's tools
+BUILDER_TOOLS_SEEN = f"{PAGE}.builder.tools_seen"  # non-widget: signature of the settings the tools were last synced with
+BUILDER_TOOLS_DRAFT = f"{PAGE}.builder.tools_draft"  # non-widget: unreadable JSON typed into the tools JSON tab
+BUILDER_OPEN = f"{PAGE}.builder.open"  # non-widget: index of a tool just added (its editor opens)
+BUILDER_SCHEMA = f"{PAGE}.builder.schema"  # non-widget: the response schema being edited
+BUILDER_SCHEMA_SEEN = f"{PAGE}.builder.schema_seen"
+BUILDER_SCHEMA_DRAFT = f"{PAGE}.builder.schema_draft"
+
+# --- tools page ("Tools & schemas") -------------------------------------------------
+TP_PAGE = "tools"
+TP_EDIT = f"{TP_PAGE}.edit"  # scope of the page's builder (widgets `builder_key(TP_EDIT, …)`)
+TP_SELECTED = f"{TP_PAGE}.selected"  # non-widget: id of the library item in the builder
+TP_MODEL = f"{TP_PAGE}.model"  # non-widget: (item id, the tool or schema being edited)
+TP_NEW_TOOL = f"{TP_PAGE}.new_tool"  # widget: button
+TP_NEW_SCHEMA = f"{TP_PAGE}.new_schema"  # widget: button
+TP_PASTE = f"{TP_PAGE}.paste"  # widget: text area for pasted JSON
+TP_PASTE_ADD = f"{TP_PAGE}.paste.add"  # widget: button adding what was pasted to the library
+TP_NOTICE = f"{TP_PAGE}.notice"  # non-widget: one message to show once
+TP_UNDO = f"{TP_PAGE}.undo"  # non-widget: the library item last deleted, for Undo
+TP_UNDO_BUTTON = f"{TP_PAGE}.undo.button"  # widget
+
+
+def tp_preset(name: str) -> str:
+    """Widget key of the Tools page's button adding preset `name` to the library."""
+    return f"{TP_PAGE}.preset.{name}"
+
+
+def tp_item(item_id: str, action: str) -> str:
+    """Widget key of a library item's control on the Tools page: open, duplicate, delete, on (for this run)."""
+    return f"{TP_PAGE}.item.{item_id}.{action}"

@@ -157,7 +157,7 @@ FIELDS: dict[str, Field] = {
             "Push particular tokens up or down: token id → bias from -100 (never) to 100 (always). "
             "Pick tokens by their text; the ids are looked up for you.",
             Kind.TOKEN_MAP,
-            Section.SAMPLING,
+            Section.ADVANCED,
             minimum=LOGIT_BIAS_MIN,
             maximum=LOGIT_BIAS_MAX,
             seed_name="Logic Bias",

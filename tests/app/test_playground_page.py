@@ -72,7 +72,7 @@ def short(app: AppTest, tokens: int = 16) -> None:
 
 def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
     for section, section_fields in fields.sections().items():
-        assert any(s.value == section.value for s in at.sidebar.subheader), section
+        assert any(e.label == section.value for e in at.sidebar.expander), section
         for f in section_fields:
             key = keys.field(f.key)
             if f.kind in (Kind.FLOAT, Kind.INT):
@@ -104,6 +104,17 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
     assert at.selectbox(key=keys.MODEL).value  # the model list came from the gateway
     assert notebook(at).conversation == []  # a new notebook starts empty: type into the chat input
     assert not at.error
+    assert not [c for c in at.sidebar.caption if "changed (default" in c.value]  # nothing marked as changed yet
+
+
+def test_changed_fields_are_marked_and_reset_to_defaults(at: AppTest) -> None:
+    at.slider(key=keys.field("temperature")).set_value(0.3)
+    at.text_input(key=keys.field("user")).set_value("someone").run()
+    marks = [c.value for c in at.sidebar.caption if "changed (default" in c.value]
+    assert marks == [":material/edit_note: changed (default: 1.0)", ":material/edit_note: changed (default: empty)"]
+    at.button(key=keys.RESET).click().run()
+    assert at.slider(key=keys.field("temperature")).value == 1.0 and at.text_input(key=keys.field("user")).value == ""
+    assert not [c for c in at.sidebar.caption if "changed (default" in c.value]
 
 
 def test_every_sidebar_widget_reaches_the_request_body(at: AppTest) -> None:
