@@ -81,7 +81,8 @@ def test_model_text_keeps_markdown_but_never_latex_or_images() -> None:
 
 def test_keys_are_namespaced_and_unique() -> None:
     names = [v for k, v in vars(keys).items() if k.isupper() and isinstance(v, str)
-             and k not in ("PAGE", "NB_PAGE", "DRAFT_PARAM", "NOTEBOOK_PARAM")]  # URL parameters, not state keys
+             and not k.endswith("PAGE") and k not in ("DRAFT_PARAM", "NOTEBOOK_PARAM")  # page and URL names
+             and k != "SIDEBAR_TOOLS"]  # a prefix, equal to field("tools") on purpose
     names += [keys.field(k) for k in fields.SIDEBAR_KEYS] + list(keys.message_keys(0)) + [keys.message_delete(0)]
-    assert all(n.startswith(("playground.", "notebooks.")) for n in names)
+    assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.")) for n in names)
     assert len(names) == len(set(names))
