@@ -112,9 +112,11 @@ def _read_error_body(body: bytes) -> tuple[str, str | None, str | None]:
             message = err.get("message")
             param = err.get("param")
             code = err.get("code", err.get("type"))
-            return (str(message) if message is not None else json.dumps(err),
-                    str(param) if param is not None else None,
-                    str(code) if code is not None else None)
+            return (
+                str(message) if message is not None else json.dumps(err),
+                str(param) if param is not None else None,
+                str(code) if code is not None else None,
+            )
         if isinstance(err, str):
             code = data.get("code")
             param = data.get("param")
@@ -131,8 +133,7 @@ def _is_wrong_key(status: int, message: str) -> bool:
     return status == 400 and bool(_API_KEY_WORDS.search(message))
 
 
-def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = None,
-                      secret: str | None = None) -> UpstreamError:
+def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = None, secret: str | None = None) -> UpstreamError:
     """Map an error status and body to the playground error type, with the server's own words."""
     server_message, param, code = _read_error_body(body)
     if secret:
@@ -140,22 +141,37 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
     shown = server_message or "(no message)"
     suffix = f" [{code}]" if code and code != str(status) else ""
     if status in (401, 403) or _is_wrong_key(status, server_message):
-        return AuthError(f"The server refused the credentials (HTTP {status}): {shown}{suffix}",
-                         status=status, server_message=server_message, param=param)
+        return AuthError(
+            f"The server refused the credentials (HTTP {status}): {shown}{suffix}",
+            status=status,
+            server_message=server_message,
+            param=param,
+        )
     if status == 429:
         retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
         wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
-        return RateLimitError(f"Rate limited (HTTP 429): {shown}{suffix}.{wait}", status=status,
-                              server_message=server_message, param=param, retry_after=retry_after)
+        return RateLimitError(
+            f"Rate limited (HTTP 429): {shown}{suffix}.{wait}",
+            status=status,
+            server_message=server_message,
+            param=param,
+            retry_after=retry_after,
+        )
     if 400 <= status < 500:
         where = f" (field: {param})" if param else ""
-        return BadRequestError(f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}",
-                               status=status, server_message=server_message, param=param)
+        return BadRequestError(
+            f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}",
+            status=status,
+            server_message=server_message,
+            param=param,
+        )
     if status >= 500:
-        return ServerError(f"Server error (HTTP {status}): {shown}{suffix}",
-                           status=status, server_message=server_message, param=param)
-    return UpstreamError(f"Unexpected answer (HTTP {status}): {shown}{suffix}",
-                         status=status, server_message=server_message, param=param)
+        return ServerError(
+            f"Server error (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
+        )
+    return UpstreamError(
+        f"Unexpected answer (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
+    )
 
 
 @contextmanager
@@ -191,15 +207,21 @@ def _json(response: httpx.Response, secret: str | None = None) -> Any:
         excerpt = response.text[:200]
         if secret:
             excerpt = excerpt.replace(secret, "***")
-        raise StreamDecodeError(
-            f"The server's answer is not valid JSON (HTTP {response.status_code}): {excerpt!r}") from exc
+        raise StreamDecodeError(f"The server's answer is not valid JSON (HTTP {response.status_code}): {excerpt!r}") from exc
 
 
 # xAI's flat errors carry a gRPC status text as "code"; inside a stream there is no HTTP status to go by
 _GRPC_STATUS = {
-    "invalid argument": 400, "failed precondition": 400, "out of range": 400, "not found": 404,
-    "unauthenticated": 401, "permission denied": 403, "resource exhausted": 429,
-    "deadline exceeded": 504, "unavailable": 503, "internal": 500,
+    "invalid argument": 400,
+    "failed precondition": 400,
+    "out of range": 400,
+    "not found": 404,
+    "unauthenticated": 401,
+    "permission denied": 403,
+    "resource exhausted": 429,
+    "deadline exceeded": 504,
+    "unavailable": 503,
+    "internal": 500,
 }
 
 

@@ -22,22 +22,24 @@ __all__ = ["Engine", "Gateway", "GatewaySettings", "create_app", "find_gguf", "m
 class Gateway:
     """A running gateway: `.base_url` ("http://127.0.0.1:PORT/v1"), `.engine`, `.close()`."""
 
-    def __init__(self, settings: GatewaySettings, *, host: str = "127.0.0.1", port: int = 0,
-                 startup_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, settings: GatewaySettings, *, host: str = "127.0.0.1", port: int = 0, startup_timeout_s: float = 60.0
+    ) -> None:
         self.settings = settings
-        self.engine = Engine(settings.gguf, n_parallel=settings.n_parallel, n_ctx=settings.n_ctx,
-                             threads=settings.threads)
+        self.engine = Engine(settings.gguf, n_parallel=settings.n_parallel, n_ctx=settings.n_ctx, threads=settings.threads)
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
             self.host, self.port = sock.getsockname()[:2]
             app = create_app(settings, engine=self.engine)
-            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                    timeout_graceful_shutdown=3, ws="none")
+            config = uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3, ws="none"
+            )
             self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                            name="playground-gateway", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.run, kwargs={"sockets": [sock]}, name="playground-gateway", daemon=True
+            )
             self._thread.start()
             deadline = time.monotonic() + startup_timeout_s
             while not self._server.started:
@@ -75,7 +77,6 @@ class Gateway:
         self.close()
 
 
-def start_gateway(settings: GatewaySettings | None = None, *, host: str = "127.0.0.1",
-                  port: int = 0) -> Gateway:
+def start_gateway(settings: GatewaySettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> Gateway:
     """Load the model and serve the gateway in the background; returns once it answers."""
     return Gateway(settings or GatewaySettings(), host=host, port=port)

@@ -80,8 +80,15 @@ class GatewaySettings(BaseModel):
 class ApiError(Exception):
     """An error answered in OpenAI's shape."""
 
-    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None,
-                 type_: str = "invalid_request_error") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type_: str = "invalid_request_error",
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code, self.type = status, message, param, code, type_
 
@@ -113,9 +120,13 @@ def sum_usage(parts: list[dict[str, Any]]) -> dict[str, Any]:
     prompt = int(parts[0].get("prompt_tokens", 0))
     cached = int((parts[0].get("prompt_tokens_details") or {}).get("cached_tokens", 0))
     completion = sum(int(p.get("completion_tokens", 0)) for p in parts)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": cached},
-            "completion_tokens_details": {"reasoning_tokens": 0}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cached},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    }
 
 
 def stopping_word(data: dict[str, Any], body: dict[str, Any]) -> str | None:
@@ -133,15 +144,15 @@ def stopping_word(data: dict[str, Any], body: dict[str, Any]) -> str | None:
 def token_entry(token_id: int, piece: str | list[int]) -> dict[str, Any]:
     """xAI's tokenize-text item; llama.cpp gives a byte list for pieces that are not valid UTF-8."""
     raw = bytes(piece) if isinstance(piece, list) else piece.encode("utf-8")
-    return {"token_id": token_id, "string_token": raw.decode("utf-8", errors="replace"),
-            "token_bytes": list(raw)}
+    return {"token_id": token_id, "string_token": raw.decode("utf-8", errors="replace"), "token_bytes": list(raw)}
 
 
 def _bad_request(exc: RequestError) -> ApiError:
     """A RequestError as a 400 naming its first field."""
     first = exc.errors[0] if exc.errors else None
-    return ApiError(400, str(exc) or "Invalid request", param=first.field if first else None,
-                    code=first.code if first else "invalid_request")
+    return ApiError(
+        400, str(exc) or "Invalid request", param=first.field if first else None, code=first.code if first else "invalid_request"
+    )
 
 
 def _tools_plan(body: dict[str, Any]) -> tools.ToolPlan | None:
@@ -182,8 +193,12 @@ class DeferredStore:
     def submit(self, request_id: str, make: Callable[[], Any]) -> None:
         self._purge()
         if len(self.jobs) >= self.max_items:
-            raise ApiError(429, f"Too many deferred requests held ({self.max_items}); fetch results first.",
-                           code="rate_limit_exceeded", type_="rate_limit_error")
+            raise ApiError(
+                429,
+                f"Too many deferred requests held ({self.max_items}); fetch results first.",
+                code="rate_limit_exceeded",
+                type_="rate_limit_error",
+            )
         job = _Job(task=asyncio.get_running_loop().create_task(self._run(request_id, make)))
         self.jobs[request_id] = job
 
@@ -203,8 +218,12 @@ class DeferredStore:
         self._purge()
         job = self.jobs.get(request_id)
         if job is None:
-            raise ApiError(404, f"No deferred request with id {request_id!r} (unknown, expired or already "
-                           "fetched; results can be fetched once).", param="request_id", code="not_found")
+            raise ApiError(
+                404,
+                f"No deferred request with id {request_id!r} (unknown, expired or already fetched; results can be fetched once).",
+                param="request_id",
+                code="not_found",
+            )
         if job.result is None:
             return 202, None
         del self.jobs[request_id]
@@ -246,7 +265,8 @@ class Gateway:
         if self.engine is None:
             s = self.settings
             self.engine = await anyio.to_thread.run_sync(
-                lambda: Engine(s.gguf, n_parallel=s.n_parallel, n_ctx=s.n_ctx, threads=s.threads))
+                lambda: Engine(s.gguf, n_parallel=s.n_parallel, n_ctx=s.n_ctx, threads=s.threads)
+            )
         n = self.engine.n_parallel
         self.slots = asyncio.Semaphore(n)
         self.client = httpx.AsyncClient(
@@ -255,7 +275,8 @@ class Gateway:
             # A fresh loopback connection per request: llama.cpp's HTTP server closes idle and long-used
             # keep-alive connections on its own, and a request sent on one as it closes fails with
             # "Server disconnected without sending a response" (seen in the benchmark).
-            limits=httpx.Limits(max_connections=n + 16, max_keepalive_connections=0))
+            limits=httpx.Limits(max_connections=n + 16, max_keepalive_connections=0),
+        )
 
     async def shutdown(self) -> None:
         await self.deferred.aclose()
@@ -286,8 +307,12 @@ class Gateway:
 
     def check_model(self, model: Any) -> None:
         if not isinstance(model, str) or model.lower() not in self._aliases:
-            raise ApiError(404, f"The model {model!r} does not exist; this gateway serves {self.model_id!r}.",
-                           param="model", code="model_not_found")
+            raise ApiError(
+                404,
+                f"The model {model!r} does not exist; this gateway serves {self.model_id!r}.",
+                param="model",
+                code="model_not_found",
+            )
 
     def _model_object(self) -> dict[str, Any]:
         return {"id": self.model_id, "object": "model", "created": self.created, "owned_by": "playground-local"}
@@ -331,8 +356,7 @@ class Gateway:
         include_usage = bool((clean.pop("stream_options", None) or {}).get("include_usage"))
         n = int(clean.pop("n", 1) or 1)
         if n > self.settings.max_n:
-            raise ApiError(400, f"`n` is at most {self.settings.max_n} on this gateway.", param="n",
-                           code="less_than_equal")
+            raise ApiError(400, f"`n` is at most {self.settings.max_n} on this gateway.", param="n", code="less_than_equal")
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)
         plan = _tools_plan(clean)
@@ -368,8 +392,13 @@ class Gateway:
         return body, top
 
     def _envelope(self, completion_id: str, created: int, obj: str) -> dict[str, Any]:
-        return {"id": completion_id, "object": obj, "created": created, "model": self.model_id,
-                "system_fingerprint": self.fingerprint}
+        return {
+            "id": completion_id,
+            "object": obj,
+            "created": created,
+            "model": self.model_id,
+            "system_fingerprint": self.fingerprint,
+        }
 
     def _upstream_error(self, status: int, content: bytes) -> ApiError:
         message = content.decode("utf-8", errors="replace")[:2000]
@@ -388,8 +417,9 @@ class Gateway:
             try:
                 r = await self.client.post("/v1/chat/completions", json=body)
             except httpx.HTTPError as exc:
-                raise ApiError(502, f"The model server is unreachable: {exc}", type_="server_error",
-                               code="upstream_unreachable") from exc
+                raise ApiError(
+                    502, f"The model server is unreachable: {exc}", type_="server_error", code="upstream_unreachable"
+                ) from exc
         if r.status_code != 200:
             raise self._upstream_error(r.status_code, r.content)
         data = r.json()
@@ -398,14 +428,14 @@ class Gateway:
         finish = up.get("finish_reason")
         if plan is not None:
             message, finish = plan.to_message(message["content"], finish)
-        choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top),
-                  "finish_reason": finish}
+        choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top), "finish_reason": finish}
         if (word := stopping_word(data, body)) is not None:
             choice["stop_sequence"] = word
         return choice, data.get("usage") or {}
 
-    async def complete(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, *,
-                       completion_id: str | None = None) -> dict[str, Any]:
+    async def complete(
+        self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, *, completion_id: str | None = None
+    ) -> dict[str, Any]:
         """A whole chat.completion with n choices (fanned out, then ordered by index)."""
         results = await asyncio.gather(*(self._one(clean, plan, i) for i in range(n)))
         out = self._envelope(completion_id or str(uuid.uuid4()), int(time.time()), "chat.completion")
@@ -413,8 +443,15 @@ class Gateway:
         out["usage"] = sum_usage([u for _, u in results])
         return out
 
-    async def _produce(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int, env: dict[str, Any],
-                       queue: asyncio.Queue[Any], usages: list[dict[str, Any]]) -> None:
+    async def _produce(
+        self,
+        clean: dict[str, Any],
+        plan: tools.ToolPlan | None,
+        index: int,
+        env: dict[str, Any],
+        queue: asyncio.Queue[Any],
+        usages: list[dict[str, Any]],
+    ) -> None:
         """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
         assert self.client is not None and self.slots is not None
         try:
@@ -424,10 +461,10 @@ class Gateway:
                 delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
                 if delta.get("tool_calls"):
                     delta["tool_calls"] = [{"index": k, **call} for k, call in enumerate(delta["tool_calls"])]
-                await queue.put({**env, "choices": [{"index": index, "delta": delta,
-                                                     "logprobs": choice["logprobs"], "finish_reason": None}]})
-                await queue.put({**env, "choices": [{"index": index, "delta": {},
-                                                     "finish_reason": choice["finish_reason"]}]})
+                await queue.put(
+                    {**env, "choices": [{"index": index, "delta": delta, "logprobs": choice["logprobs"], "finish_reason": None}]}
+                )
+                await queue.put({**env, "choices": [{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}]})
                 return
             body, top = self._choice_body(clean, plan, index)  # plan: tool history rendered as text
             body["stream"] = True
@@ -457,8 +494,7 @@ class Gateway:
         except ApiError as exc:
             await queue.put(exc)
         except httpx.HTTPError as exc:
-            await queue.put(ApiError(502, f"The model server stream failed: {exc}", type_="server_error",
-                                     code="upstream_error"))
+            await queue.put(ApiError(502, f"The model server stream failed: {exc}", type_="server_error", code="upstream_error"))
 
     async def stream(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, include_usage: bool) -> Response:
         env = self._envelope(str(uuid.uuid4()), int(time.time()), "chat.completion.chunk")
@@ -512,8 +548,9 @@ class Gateway:
             finally:
                 await cancel()
 
-        return _SSEResponse(events(), media_type="text/event-stream",
-                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return _SSEResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
 
     # -- plumbing --------------------------------------------------------------------------
     async def _read_json(self, request: Request) -> dict[str, Any]:
@@ -565,7 +602,6 @@ def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None
         Route("/v1/chat/deferred-completion/{request_id}", gw.deferred_completion, methods=["GET"]),
         Route("/v1/tokenize-text", gw.tokenize, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={ApiError: api_error, HTTPException: http_error})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ApiError: api_error, HTTPException: http_error})
     app.state.gateway = gw
     return app

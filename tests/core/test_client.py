@@ -32,7 +32,9 @@ BASE = "https://api.example.test/v1"
 BODY = {"model": "grok-4", "messages": [{"role": "user", "content": "hi"}]}
 
 ANSWER = {
-    "id": "2d4e5f60-0000-4000-8000-000000000001", "object": "chat.completion", "model": "grok-4",
+    "id": "2d4e5f60-0000-4000-8000-000000000001",
+    "object": "chat.completion",
+    "model": "grok-4",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}],
     "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
 }
@@ -90,12 +92,20 @@ def sse_response(payload: bytes) -> httpx.Response:
 
 
 def delta(index: int = 0, finish: str | None = None, **d: Any) -> dict[str, Any]:
-    return {"id": "s1", "model": "grok-4", "object": "chat.completion.chunk",
-            "choices": [{"index": index, "delta": d, "finish_reason": finish}]}
+    return {
+        "id": "s1",
+        "model": "grok-4",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": index, "delta": d, "finish_reason": finish}],
+    }
 
 
-USAGE_CHUNK = {"id": "s1", "model": "grok-4", "choices": [],
-               "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}}
+USAGE_CHUNK = {
+    "id": "s1",
+    "model": "grok-4",
+    "choices": [],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+}
 
 
 # ----------------------------------------------------------------------------------- config & key
@@ -154,12 +164,22 @@ def test_list_models() -> None:
 
 
 def test_tokenize() -> None:
-    rec = Recorder(ok({"token_ids": [{"token_id": 9240, "string_token": "Cat", "token_bytes": [67, 97, 116]},
-                                     {"token_id": 11, "string_token": " s", "token_bytes": [32, 115]}]}))
+    rec = Recorder(
+        ok(
+            {
+                "token_ids": [
+                    {"token_id": 9240, "string_token": "Cat", "token_bytes": [67, 97, 116]},
+                    {"token_id": 11, "string_token": " s", "token_bytes": [32, 115]},
+                ]
+            }
+        )
+    )
     with make(rec) as c:
         tokens = c.tokenize("Cats", "grok-4")
-    assert tokens == [Token(token_id=9240, string_token="Cat", token_bytes=[67, 97, 116]),
-                      Token(token_id=11, string_token=" s", token_bytes=[32, 115])]
+    assert tokens == [
+        Token(token_id=9240, string_token="Cat", token_bytes=[67, 97, 116]),
+        Token(token_id=11, string_token=" s", token_bytes=[32, 115]),
+    ]
     assert rec.requests[0].url.path == "/v1/tokenize-text"
     assert rec.bodies == [{"text": "Cats", "model": "grok-4"}]
 
@@ -195,8 +215,14 @@ def test_deferred_submit_without_request_id_is_a_decode_error() -> None:
 
 
 def test_openai_error_shape_gives_message_and_param() -> None:
-    body = {"error": {"message": "top_logprobs must be between 0 and 8", "type": "invalid_request_error",
-                      "param": "top_logprobs", "code": "out_of_range"}}
+    body = {
+        "error": {
+            "message": "top_logprobs must be between 0 and 8",
+            "type": "invalid_request_error",
+            "param": "top_logprobs",
+            "code": "out_of_range",
+        }
+    }
     rec = Recorder(httpx.Response(400, json=body))
     with make(rec) as c, pytest.raises(BadRequestError) as info:
         c.complete(BODY)
@@ -207,8 +233,10 @@ def test_openai_error_shape_gives_message_and_param() -> None:
 
 
 def test_xai_flat_error_shape_gives_message() -> None:
-    body = {"code": "Client specified an invalid argument",
-            "error": "Model grok-3-mini does not support parameter presencePenalty."}
+    body = {
+        "code": "Client specified an invalid argument",
+        "error": "Model grok-3-mini does not support parameter presencePenalty.",
+    }
     with make(Recorder(httpx.Response(400, json=body))) as c, pytest.raises(BadRequestError) as info:
         c.complete(BODY)
     assert info.value.server_message == "Model grok-3-mini does not support parameter presencePenalty."
@@ -232,8 +260,10 @@ def test_plain_text_error_body_is_kept() -> None:
 
 def test_wrong_key_400_is_an_auth_error_without_the_key() -> None:
     # xAI answers a wrong key with 400, and echoes (part of) the key: it must not reach our message
-    body = {"code": "Client specified an invalid argument",
-            "error": f"Incorrect API key provided: {KEY}. You can obtain an API key from https://console.x.ai."}
+    body = {
+        "code": "Client specified an invalid argument",
+        "error": f"Incorrect API key provided: {KEY}. You can obtain an API key from https://console.x.ai.",
+    }
     rec = Recorder(httpx.Response(400, json=body))
     with make(rec) as c, pytest.raises(AuthError) as info:
         c.complete(BODY)
@@ -408,15 +438,20 @@ def test_unexpected_status_is_an_upstream_error() -> None:
 
 
 def test_stream_sends_stream_flags_and_yields_deltas_then_done() -> None:
-    payload = sse(delta(role="assistant", content=None), delta(reasoning_content="hmm"), delta(content="Hel"),
-                  delta(content="lo"), delta(finish="stop"), USAGE_CHUNK)
+    payload = sse(
+        delta(role="assistant", content=None),
+        delta(reasoning_content="hmm"),
+        delta(content="Hel"),
+        delta(content="lo"),
+        delta(finish="stop"),
+        USAGE_CHUNK,
+    )
     rec = Recorder(sse_response(payload))
     with make(rec) as c:
         events = list(c.stream({**BODY, "deferred": True}))
     assert rec.bodies == [{**BODY, "stream": True, "stream_options": {"include_usage": True}}]
     assert rec.requests[0].headers["accept"] == "text/event-stream"
-    assert events[:-1] == [ThinkingDelta(choice=0, text="hmm"), TextDelta(choice=0, text="Hel"),
-                           TextDelta(choice=0, text="lo")]
+    assert events[:-1] == [ThinkingDelta(choice=0, text="hmm"), TextDelta(choice=0, text="Hel"), TextDelta(choice=0, text="lo")]
     done = events[-1]
     assert isinstance(done, Done)
     assert done.completion.text() == "Hello" and done.completion.stop_reason == "stop"
@@ -433,9 +468,11 @@ def test_stream_error_status_is_mapped_before_any_delta() -> None:
 
 def test_stream_open_is_retried_on_5xx_and_429() -> None:
     payload = sse(delta(content="ok"), delta(finish="stop"))
-    rec = Recorder(httpx.Response(502, text="bad gateway"),
-                   httpx.Response(429, headers={"retry-after": "1"}, json={"error": {"message": "slow"}}),
-                   sse_response(payload))
+    rec = Recorder(
+        httpx.Response(502, text="bad gateway"),
+        httpx.Response(429, headers={"retry-after": "1"}, json={"error": {"message": "slow"}}),
+        sse_response(payload),
+    )
     with make(rec) as c:
         events = list(c.stream(BODY))
     assert len(rec.requests) == 3
@@ -454,9 +491,13 @@ class CutStream(httpx.SyncByteStream):
 
 
 def test_stream_cut_mid_way_is_a_decode_error_after_the_deltas_and_not_retried() -> None:
-    rec = Recorder(lambda request: httpx.Response(
-        200, headers={"content-type": "text/event-stream"},
-        stream=CutStream(sse(delta(content="Hel"), delta(content="lo"), done=False))))
+    rec = Recorder(
+        lambda request: httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream"},
+            stream=CutStream(sse(delta(content="Hel"), delta(content="lo"), done=False)),
+        )
+    )
     received: list[object] = []
     with make(rec) as c, pytest.raises(StreamDecodeError, match="cut"):
         for event in c.stream(BODY):
@@ -538,12 +579,13 @@ def test_stream_tool_calls_whole_in_one_chunk() -> None:
     assert (block.type, block.name, block.input) == ("tool_use", "get_weather", {"city": "Seoul"})
 
 
-
 def test_key_never_in_logs_even_through_retries_and_failures(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    rec = Recorder(httpx.Response(500, json={"error": {"message": f"echo {KEY}"}}),
-                   httpx.ConnectError("refused"),
-                   httpx.Response(400, json={"error": f"Incorrect API key provided: {KEY}"}))
+    rec = Recorder(
+        httpx.Response(500, json={"error": {"message": f"echo {KEY}"}}),
+        httpx.ConnectError("refused"),
+        httpx.Response(400, json={"error": f"Incorrect API key provided: {KEY}"}),
+    )
     with make(rec) as c, pytest.raises(AuthError):
         c.complete(BODY)
     assert len(rec.requests) == 3
@@ -558,12 +600,15 @@ def test_malformed_json_excerpt_does_not_echo_the_key() -> None:
     assert "oops" in str(info.value) and KEY not in str(info.value)
 
 
-@pytest.mark.parametrize(("event", "error_type", "status"), [
-    ({"code": "Client specified an invalid argument", "error": "bad stop"}, BadRequestError, 400),
-    ({"code": "Resource exhausted", "error": "too many"}, RateLimitError, 429),
-    ({"error": {"message": "ctx full", "code": 400, "type": "invalid_request_error"}}, BadRequestError, 400),
-    ({"error": "mystery"}, ServerError, 500),
-])
+@pytest.mark.parametrize(
+    ("event", "error_type", "status"),
+    [
+        ({"code": "Client specified an invalid argument", "error": "bad stop"}, BadRequestError, 400),
+        ({"code": "Resource exhausted", "error": "too many"}, RateLimitError, 429),
+        ({"error": {"message": "ctx full", "code": 400, "type": "invalid_request_error"}}, BadRequestError, 400),
+        ({"error": "mystery"}, ServerError, 500),
+    ],
+)
 def test_stream_error_events_are_typed(event: dict[str, Any], error_type: type[UpstreamError], status: int) -> None:
     rec = Recorder(sse_response(sse(delta(content="a"), event, done=False)))
     with make(rec) as c, pytest.raises(error_type) as info:

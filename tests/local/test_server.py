@@ -34,8 +34,10 @@ def test_trim_logprobs_keeps_the_requested_alternatives() -> None:
 
 
 def test_usage_counts_the_prompt_once_and_sums_completions() -> None:
-    parts = [{"prompt_tokens": 10, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}},
-             {"prompt_tokens": 10, "completion_tokens": 5}]
+    parts = [
+        {"prompt_tokens": 10, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}},
+        {"prompt_tokens": 10, "completion_tokens": 5},
+    ]
     usage = sum_usage(parts)
     assert (usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]) == (10, 8, 18)
     assert usage["prompt_tokens_details"]["cached_tokens"] == 4
@@ -85,8 +87,9 @@ def test_deferred_failures_are_reported_once_in_the_error_shape() -> None:
         store.submit("r", refused)
         await asyncio.sleep(0.01)
         status, body = store.poll("r")
-        assert status == 400 and body == {"error": {"message": "nope", "type": "invalid_request_error",
-                                                    "param": "messages", "code": "bad"}}
+        assert status == 400 and body == {
+            "error": {"message": "nope", "type": "invalid_request_error", "param": "messages", "code": "bad"}
+        }
 
     asyncio.run(scenario())
 
