@@ -1,0 +1,189 @@
+"""The Compare page under Streamlit's AppTest, against the real embedded model.
+
+Widgets are reached by the keys of components/state.py; assertions are on text and state, not positions.
+A comparison runs on a background thread: each `app.run()` is one poll of the page, as the fragment's
+timer is in a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import compare_view
+from components import state as keys
+from playground import compare
+from playground.compare import Comparison
+from playground.notebook import Notebook
+
+pytestmark = pytest.mark.apptest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/compare.py"
+
+
+def _app(notebook_id: str | None = None) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if notebook_id is not None:
+        app.query_params[keys.NOTEBOOK_PARAM] = notebook_id
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+@pytest.fixture
+def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
+    """The app on the Compare page, pointed at the session's embedded gateway, no xAI key around."""
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    yield _app()
+
+
+def texts(app: AppTest) -> str:
+    """Everything readable on the page, one string."""
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "error", "info", "warning", "success", "subheader", "title", "text", "code")
+        for e in getattr(app, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def notebook(app: AppTest) -> Notebook:
+    return app.session_state[keys.NOTEBOOK]
+
+
+def ask(app: AppTest, prompt: str, *, tokens: int = 12) -> None:
+    """The first message (the conversation is empty) and a short answer."""
+    app.text_area(key=keys.CMP_PROMPT).set_value(prompt)
+    app.number_input(key=keys.field("max_completion_tokens")).set_value(tokens)
+
+
+def press_compare(app: AppTest) -> None:
+    app.button(key=keys.CMP_RUN).click().run()
+    assert not app.exception, app.exception
+
+
+def finish(app: AppTest, *, saved_before: int = 0) -> Comparison:
+    """Poll the page until the comparison has ended and is saved in the notebook; return it."""
+    deadline = time.monotonic() + 240
+    while keys.CMP_JOB in app.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        app.run()
+        assert not app.exception, app.exception
+    assert keys.CMP_JOB not in app.session_state, "the comparison did not end"
+    assert len(notebook(app).comparisons) == saved_before + 1
+    return Comparison.model_validate(notebook(app).comparisons[-1])
+
+
+def test_three_seeds_side_by_side_saved_with_the_notebook_and_reopened(at: AppTest) -> None:
+    at.slider(key=keys.field("temperature")).set_value(1.5)
+    ask(at, "Name a colour and say why you like it.")
+    at.text_input(key=keys.CMP_SEEDS).set_value("1, 2, 3")
+    press_compare(at)
+    c = finish(at)
+
+    assert [r.label for r in c.results] == ["seed 1", "seed 2", "seed 3"]
+    assert [r.status for r in c.results] == ["done", "done", "done"]
+    assert [r.body["seed"] for r in c.results] == [1, 2, 3]
+    assert all(r.body["temperature"] == 1.5 and r.body["max_completion_tokens"] == 12 for r in c.results)
+    assert all(r.text and r.usage is not None and r.usage.output_tokens > 0 for r in c.results)
+    assert notebook(at).conversation[0].content == "Name a colour and say why you like it."
+
+    page = texts(at)
+    for label in ("seed 1", "seed 2", "seed 3"):
+        assert f"**{label}**" in page
+    analysis = compare.analyse(c)
+    assert f"**{compare_view.plain(analysis.summary)}**" in page
+    assert page.count("first token") >= 3  # each column's timing line
+    for r in c.results:  # each column marks where it departs from the others, as the analysis says
+        words = compare_view.divergence_words(c, analysis, r.index)
+        if words is not None:
+            assert compare_view.plain(words) in page
+    assert at.dataframe  # the runs table (and the similarity matrix)
+    assert any(e.proto.label == "Download CSV" for e in at.get("download_button"))
+    assert at.selectbox(key=keys.CMP_SHOWN).value == c.id
+
+    # a new session on the same notebook (a browser reload) reopens it as it was
+    again = _app(notebook(at).id)
+    assert again.selectbox(key=keys.CMP_SHOWN).value == c.id
+    assert [m.value for m in again.markdown] == [m.value for m in at.markdown]  # the answers, marked the same
+    assert [m.value for m in again.caption if "first token" in m.value] == [
+        m.value for m in at.caption if "first token" in m.value
+    ]
+
+
+def test_mistakes_are_shown_next_to_their_input_and_nothing_runs(at: AppTest) -> None:
+    press_compare(at)  # an empty conversation and no message
+    assert "Nothing was sent" in texts(at)
+    assert not notebook(at).comparisons
+
+    ask(at, "Hello")
+    at.text_input(key=keys.CMP_SEEDS).set_value("9-3")
+    press_compare(at)
+    assert any("runs backwards" in e.value for e in at.error)
+    assert keys.CMP_JOB not in at.session_state
+
+    at.radio(key=keys.CMP_MODE).set_value("sweep").run()
+    at.text_input(key=keys.CMP_SWEEP_VALUES).set_value("0.5, 9")
+    press_compare(at)
+    assert any("out of range" in e.value for e in at.error)
+    assert not any("runs backwards" in e.value for e in at.error)  # the earlier mistake is gone
+
+    at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    at.text_area(key=keys.cmp_set(0, "more")).set_value("{not json")
+    at.text_area(key=keys.cmp_set(1, "more")).set_value('{"colour": 1}')
+    press_compare(at)
+    errors = [e.value for e in at.error]
+    assert any("not valid JSON" in e for e in errors)
+    assert any("'colour' is not a field" in e for e in errors)
+    assert keys.CMP_JOB not in at.session_state
+    assert not notebook(at).comparisons
+
+
+def test_the_reproducibility_check_runs_one_seed_twice_and_says_it_matched(at: AppTest) -> None:
+    ask(at, "Name a fruit.", tokens=10)
+    at.text_input(key=keys.CMP_SEEDS).set_value("1")
+    at.toggle(key=keys.CMP_REPEAT).set_value(True)
+    press_compare(at)
+    c = finish(at)
+    assert [r.label for r in c.results] == ["seed 1 · run 1", "seed 1 · run 2"]
+    (check,) = compare.analyse(c).reproducibility
+    assert check.matched, (c.results[0].text, c.results[1].text)
+    verdict = compare_view.plain("Reproducible: 1 of 1 repeat matched token for token")
+    assert any(verdict in e.value for e in at.success)
+    assert "seed 1 · run 2 matched seed 1 · run 1 token for token." in [t.value for t in at.text]
+    assert compare_view.plain(compare.SEED_NOTE) in texts(at)
+
+
+def test_a_failed_run_shows_its_error_in_its_column_while_the_other_finishes(at: AppTest) -> None:
+    ask(at, "Name a city.", tokens=8)
+    at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    at.text_input(key=keys.cmp_set(1, "label")).set_value("missing model")
+    at.text_input(key=keys.cmp_set(1, "model")).set_value("no-such-model")
+    press_compare(at)
+    c = finish(at)
+    assert [r.label for r in c.results] == ["set A", "missing model"]
+    assert c.results[0].status == "done" and c.results[0].text
+    assert c.results[1].status == "error" and "does not exist" in (c.results[1].error or "")
+    assert any("does not exist" in e.value for e in at.error)
+    assert "**1 failed**" in texts(at) or "1 failed" in texts(at)
+
+
+def test_cancel_keeps_what_finished_and_saves_the_rest_as_cancelled(at: AppTest) -> None:
+    ask(at, "Count from 1 to 500, one number per line.", tokens=1500)
+    at.text_input(key=keys.CMP_SEEDS).set_value("1-8")
+    press_compare(at)
+    assert at.button(key=keys.CMP_CANCEL)  # drawn by the polling fragment while the runs go on
+    at.button(key=keys.CMP_CANCEL).click().run()
+    c = finish(at)
+    statuses = [r.status for r in c.results]
+    assert set(statuses) <= {"done", "cancelled"}
+    assert "cancelled" in statuses
+    assert re.search(r"\d cancelled", texts(at))
