@@ -107,10 +107,16 @@ def _add_system() -> None:
 # ------------------------------------------------------------------------------------ drawing
 
 
-def _toolbar(i: int, n: int) -> None:
+def _toolbar(i: int, n: int, *, editing: bool) -> None:
+    """Edit, and while editing: move, duplicate, insert, delete (one button per message otherwise, so a long
+    conversation stays quick to redraw)."""
+    if not editing:
+        st.button("", key=keys.message_action(i, "edit"), icon=":material/edit:", help="Edit, move, copy or delete "
+                  "this message", on_click=_toggle_edit, args=(i,), type="tertiary")
+        return
     with st.container(horizontal=True, gap="small"):
         tools: list[tuple[str, str, str, Callable[..., None], tuple[Any, ...], bool]] = [
-            ("edit", ":material/edit:", "Edit this message", _toggle_edit, (i,), False),
+            ("edit", ":material/check:", "Done editing", _toggle_edit, (i,), False),
             ("up", ":material/arrow_upward:", "Move up", _move, (i, -1), i == 0),
             ("down", ":material/arrow_downward:", "Move down", _move, (i, 1), i == n - 1),
             ("duplicate", ":material/content_copy:", "Duplicate", _duplicate, (i,), False),
@@ -186,7 +192,7 @@ def _bubble(i: int, m: ChatMessage, n: int, *, editing: bool, request_error: err
         else:
             _show(m)
         error_view.show_field(request_error, f"messages.{i}", upstream=upstream)
-        _toolbar(i, n)
+        _toolbar(i, n, editing=editing)
 
 
 def _system_box(m: ChatMessage, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None

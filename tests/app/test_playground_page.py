@@ -199,10 +199,12 @@ def test_rerun_fork_and_delete_a_cell(at: AppTest) -> None:
     say(at, "And a vegetable?")
     assert "earlier version" in texts(at)
     at.button_group(key=keys.sibling(1)).set_value(first.id).run()  # "Run 1 of 2"
+    at.toggle(key=keys.cell_action(first.id, "more")).set_value(True).run()  # an older run keeps its actions folded
     at.button(key=keys.cell_action(first.id, "fork")).click().run()
     assert [m.content for m in notebook(at).conversation] == ["Name a fruit."]
     assert at.slider(key=keys.field("temperature")).value == 0.0
     at.button_group(key=keys.sibling(1)).set_value(second.id).run()
+    at.toggle(key=keys.cell_action(second.id, "more")).set_value(True).run()
     at.button(key=keys.cell_action(second.id, "delete")).click().run()
     assert second.id not in [c.id for c in cells(at)]
 
@@ -427,6 +429,7 @@ def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at:
     run(at)
     first, second = cells(at)
     at.button_group(key=keys.sibling(1)).set_value(first.id).run()
+    at.toggle(key=keys.cell_action(first.id, "more")).set_value(True).run()
     at.toggle(key=keys.cell_action(first.id, "details")).set_value(True).run()
     box = at.selectbox(key=charts.keys_for(keys.cell_charts(first.id)).token(0))
     assert len(box.options) >= 1
