@@ -7,6 +7,7 @@ through `safe_markdown` or is shown as plain text, tool names and arguments as c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -78,7 +79,8 @@ def render(completion: Completion, *, key: str) -> None:
     cols[3].metric("Reasoning tokens", u.reasoning_tokens)
     ids = [f"id: {completion.id}", f"model: {completion.model}"]
     if completion.created:
-        ids.append(f"created: {completion.created}")
+        moment = dt.datetime.fromtimestamp(completion.created, dt.UTC)
+        ids.append(f"created: {moment:%d %b %Y, %H:%M:%S} UTC ({completion.created})")
     if completion.request_id:
         ids.append(f"request_id: {completion.request_id}")
     if completion.system_fingerprint:
