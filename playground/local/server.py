@@ -6,6 +6,12 @@ any OpenAI/xAI client work offline:
 - every body is validated by `playground.request.validate_body` (bounds from `fields.py`) and
   refused with OpenAI's error shape `{"error": {"message", "type", "param", "code"}}`: 400 for a
   bad field or malformed JSON, 413 for a body over `max_body_bytes`, 404 for an unknown model;
+  an unexpected failure is a 500 in the same shape, never a plain-text page. Bodies nested deeper
+  than `max_json_depth` (validation recurses: 95 levels of `anyOf` raised RecursionError) and strings
+  with lone UTF-16 surrogates (valid JSON, not valid text) are 400s naming where they are;
+  `max_completion_tokens` above one slot's context (`n_ctx // n_parallel`) is a 400 naming it (no
+  answer can be longer, and llama.cpp reads 2**31 as negative and wraps 2**63); errors worded by
+  llama.cpp name the param where the wording tells (`upstream_param`);
 - `n` choices are fanned out as n single-choice upstream requests, queued over the parallel
   slots by one semaphore; with a seed, choice i samples with seed + i (mod 2**32 - 1, because
   llama.cpp reads 0xFFFFFFFF as "random"), so choice 0 equals the n=1 answer and the whole
@@ -31,6 +37,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -75,6 +82,7 @@ class GatewaySettings(BaseModel):
     # Off: every prompt is recomputed, so the same seed (or temperature 0) gives the same answer whatever
     # ran before; on: ~25-30 % more tokens/s on short requests (bench/gateway_throughput.py).
     prompt_cache: bool = False
+    max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
 
 
 class ApiError(Exception):
@@ -145,6 +153,86 @@ def token_entry(token_id: int, piece: str | list[int]) -> dict[str, Any]:
     """xAI's tokenize-text item; llama.cpp gives a byte list for pieces that are not valid UTF-8."""
     raw = bytes(piece) if isinstance(piece, list) else piece.encode("utf-8")
     return {"token_id": token_id, "string_token": raw.decode("utf-8", errors="replace"), "token_bytes": list(raw)}
+
+
+# ---- hostile input -------------------------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _dotted(path: tuple[str | int, ...]) -> str | None:
+    return ".".join(str(p) for p in path) if path else None
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def scan_json(value: Any, max_depth: int) -> None:
+    """Refuse what `json.loads` accepts but nothing after it can handle: nesting deeper than `max_depth`
+    (validation and schema compilers recurse; 95 levels of `anyOf` raised RecursionError) and strings
+    or keys with lone UTF-16 surrogates like `"\\ud800"` (they cannot be encoded to UTF-8 to send on).
+
+    Iterative, so it cannot recurse itself; the 400 names the path, e.g. `messages.0.content`.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if _has_surrogate(node):
+                where = _dotted(path)
+                raise ApiError(
+                    400,
+                    f"`{where or 'body'}` holds a lone UTF-16 surrogate (like \\ud800): that is not valid Unicode text.",
+                    param=where,
+                    code="invalid_unicode",
+                )
+            continue
+        if not isinstance(node, dict | list):
+            continue
+        if len(path) >= max_depth:
+            where = _dotted(path[:6])
+            raise ApiError(
+                400,
+                f"The body is nested more than {max_depth} levels deep (at `{where}`…).",
+                param=where,
+                code="nesting_too_deep",
+            )
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if _has_surrogate(key):
+                    where = _dotted(path)
+                    raise ApiError(
+                        400,
+                        f"A key in `{where or 'body'}` holds a lone UTF-16 surrogate: that is not valid Unicode text.",
+                        param=where,
+                        code="invalid_unicode",
+                    )
+                stack.append((item, (*path, key)))
+        else:
+            stack.extend((item, (*path, i)) for i, item in enumerate(node))
+
+
+_UPSTREAM_FIELD = re.compile(r"""[Ff]ield ['"`]?([A-Za-z_][\w.]*)""")
+
+
+def upstream_param(message: str, body: dict[str, Any], constraint: str | None) -> str | None:
+    """The request field an error worded by llama.cpp is about, where the wording tells.
+
+    `constraint` is the field that became the grammar (`response_format`, or `tools` for a tool call).
+    """
+    if m := _UPSTREAM_FIELD.search(message):
+        name = m.group(1)
+        return "max_completion_tokens" if name in ("max_tokens", "n_predict") else name
+    low = message.lower()
+    if "context" in low or "prompt" in low or ("tokens" in low and "exceed" in low):
+        return "messages"
+    if constraint and any(w in low for w in ("grammar", "schema", "sampler")):
+        return constraint
+    for key in sorted(body, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(key)}\b", message):
+            return key
+    return None
 
 
 def _bad_request(exc: RequestError) -> ApiError:
@@ -305,6 +393,12 @@ class Gateway:
         names = {self.model_id, model_id_for(g), g.name, g.stem, str(g), str(g.resolve())}
         return {a.lower() for a in names}
 
+    @property
+    def max_completion_tokens(self) -> int:
+        """One slot's context: no answer can be longer."""
+        assert self.engine is not None
+        return max(1, self.engine.n_ctx // self.engine.n_parallel)
+
     def check_model(self, model: Any) -> None:
         if not isinstance(model, str) or model.lower() not in self._aliases:
             raise ApiError(
@@ -338,7 +432,7 @@ class Gateway:
         assert self.client is not None
         r = await self.client.post("/tokenize", json={"content": text, "with_pieces": True, "add_special": False})
         if r.status_code != 200:
-            raise self._upstream_error(r.status_code, r.content)
+            raise self._upstream_error(r.status_code, r.content, {"text": text}, None)
         return JSONResponse({"token_ids": [token_entry(t["id"], t["piece"]) for t in r.json()["tokens"]]})
 
     async def deferred_completion(self, request: Request) -> Response:
@@ -357,6 +451,17 @@ class Gateway:
         n = int(clean.pop("n", 1) or 1)
         if n > self.settings.max_n:
             raise ApiError(400, f"`n` is at most {self.settings.max_n} on this gateway.", param="n", code="less_than_equal")
+        limit = self.max_completion_tokens
+        if int(clean.get("max_completion_tokens") or 0) > limit:
+            legacy = "max_tokens" in body and "max_completion_tokens" not in body
+            name = "max_tokens" if legacy else "max_completion_tokens"
+            raise ApiError(
+                400,
+                f"`{name}` is at most {limit} on this gateway (the context of one generation slot; "
+                f"got {clean['max_completion_tokens']}).",
+                param=name,
+                code="less_than_equal",
+            )
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)
         plan = _tools_plan(clean)
@@ -400,13 +505,16 @@ class Gateway:
             "system_fingerprint": self.fingerprint,
         }
 
-    def _upstream_error(self, status: int, content: bytes) -> ApiError:
+    def _upstream_error(self, status: int, content: bytes, body: dict[str, Any], plan: tools.ToolPlan | None) -> ApiError:
+        """llama.cpp's refusal in our shape, naming the field it is about where the wording tells."""
         message = content.decode("utf-8", errors="replace")[:2000]
         with contextlib.suppress(ValueError, AttributeError, TypeError):
             err = json.loads(content).get("error")
             message = err.get("message", message) if isinstance(err, dict) else str(err)
         if 400 <= status < 500:
-            return ApiError(status, f"The model server refused the request: {message}", code="upstream_rejected")
+            constraint = "tools" if plan is not None and plan.constrained else "response_format"
+            param = upstream_param(message, body, constraint)
+            return ApiError(status, f"The model server refused the request: {message}", param=param, code="upstream_rejected")
         return ApiError(502, f"The model server failed: {message}", type_="server_error", code="upstream_error")
 
     async def _one(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -421,7 +529,7 @@ class Gateway:
                     502, f"The model server is unreachable: {exc}", type_="server_error", code="upstream_unreachable"
                 ) from exc
         if r.status_code != 200:
-            raise self._upstream_error(r.status_code, r.content)
+            raise self._upstream_error(r.status_code, r.content, body, plan)
         data = r.json()
         up = data["choices"][0]
         message = {"role": "assistant", "content": up.get("message", {}).get("content")}
@@ -471,7 +579,7 @@ class Gateway:
             body["stream_options"] = {"include_usage": True}
             async with self.slots, self.client.stream("POST", "/v1/chat/completions", json=body) as r:
                 if r.status_code != 200:
-                    raise self._upstream_error(r.status_code, await r.aread())
+                    raise self._upstream_error(r.status_code, await r.aread(), body, plan)
                 async for line in r.aiter_lines():
                     if not line.startswith("data:"):
                         continue
@@ -566,10 +674,14 @@ class Gateway:
             chunks.append(chunk)
         try:
             body = json.loads(b"".join(chunks))
+        except RecursionError:
+            depth = self.settings.max_json_depth
+            raise ApiError(400, f"The body is nested more than {depth} levels deep.", code="nesting_too_deep") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, f"The body is not valid JSON: {exc}", code="invalid_json") from None
         if not isinstance(body, dict):
             raise ApiError(400, "The body must be a JSON object.", code="invalid_json")
+        scan_json(body, self.settings.max_json_depth)
         return body
 
 
@@ -594,6 +706,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
         return ApiError(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", code=code).response()
 
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """Anything unforeseen still answers in the error shape (Starlette logs the traceback after)."""
+        message = f"The gateway failed unexpectedly ({type(exc).__name__})."
+        return ApiError(500, message, type_="server_error", code="internal_error").response()
+
     routes = [
         Route("/health", gw.health, methods=["GET"]),
         Route("/v1/models", gw.models, methods=["GET"]),
@@ -602,6 +719,10 @@ def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None
         Route("/v1/chat/deferred-completion/{request_id}", gw.deferred_completion, methods=["GET"]),
         Route("/v1/tokenize-text", gw.tokenize, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ApiError: api_error, HTTPException: http_error})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+    )
     app.state.gateway = gw
     return app

