@@ -20,19 +20,32 @@ __all__ = ["Engine", "Gateway", "GatewaySettings", "create_app", "find_gguf", "m
 
 
 class Gateway:
-    """A running gateway: `.base_url` ("http://127.0.0.1:PORT/v1"), `.engine`, `.close()`."""
+    """A running gateway: `.base_url` ("http://127.0.0.1:PORT/v1"), `.engine`, `.app`, `.close()`.
+
+    With `engine`, it serves that already loaded model (and leaves it running on close): a test that needs
+    other gateway settings gets its own gateway without a second model load.
+    """
 
     def __init__(
-        self, settings: GatewaySettings, *, host: str = "127.0.0.1", port: int = 0, startup_timeout_s: float = 60.0
+        self,
+        settings: GatewaySettings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        startup_timeout_s: float = 60.0,
+        engine: Engine | None = None,
     ) -> None:
         self.settings = settings
-        self.engine = Engine(settings.gguf, n_parallel=settings.n_parallel, n_ctx=settings.n_ctx, threads=settings.threads)
+        self._owns_engine = engine is None
+        self.engine = engine or Engine(
+            settings.gguf, n_parallel=settings.n_parallel, n_ctx=settings.n_ctx, threads=settings.threads
+        )
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
             self.host, self.port = sock.getsockname()[:2]
-            app = create_app(settings, engine=self.engine)
+            self.app = app = create_app(settings, engine=self.engine)
             config = uvicorn.Config(
                 app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3, ws="none"
             )
@@ -47,7 +60,8 @@ class Gateway:
                     raise RuntimeError("The embedded gateway did not start")
                 time.sleep(0.02)
         except BaseException:
-            self.engine.close()
+            if self._owns_engine:
+                self.engine.close()
             raise
         self._sock = sock
 
@@ -68,7 +82,8 @@ class Gateway:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
-        self.engine.close()
+        if self._owns_engine:
+            self.engine.close()
 
     def __enter__(self) -> Gateway:
         return self
@@ -77,6 +92,8 @@ class Gateway:
         self.close()
 
 
-def start_gateway(settings: GatewaySettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> Gateway:
-    """Load the model and serve the gateway in the background; returns once it answers."""
-    return Gateway(settings or GatewaySettings(), host=host, port=port)
+def start_gateway(
+    settings: GatewaySettings | None = None, *, host: str = "127.0.0.1", port: int = 0, engine: Engine | None = None
+) -> Gateway:
+    """Load the model (unless `engine` is given) and serve the gateway in the background; returns once it answers."""
+    return Gateway(settings or GatewaySettings(), host=host, port=port, engine=engine)

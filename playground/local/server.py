@@ -23,8 +23,13 @@ any OpenAI/xAI client work offline:
   unfetched results are kept `deferred_ttl_s` (24 h, like xAI); at most `deferred_max` requests
   (running + unfetched) are held, beyond that new submissions get 429 rather than evicting one;
 - `POST /v1/tokenize-text` in xAI's shape via llama.cpp's `/tokenize`;
-- streaming is SSE passthrough (ids, model and choice index rewritten); a client that
-  disconnects closes the upstream stream, which makes llama.cpp drop the task and free its slot;
+- streaming is SSE passthrough (ids, model and choice index rewritten);
+- four slots are shared by everyone, so none may generate for a client that has left. Every
+  upstream request is *streamed*, even for a non-streamed client: llama.cpp drops a streamed task
+  when its connection closes, but finishes a non-streamed one whatever happens (measured: a
+  1,500-token answer kept its slot busy 15 s and more after the client left). The gateway watches
+  each client (`_while_connected`) and closes the upstream streams when it goes away, mid-stream,
+  before the first chunk, or while waiting for a non-streamed answer;
 - tools are translated by `playground.local.tools.plan` (the model's template has no tools).
 
 Model names: the advertised id is `model_id_for(gguf)` (`smollm2-135m-instruct`); the GGUF
@@ -40,7 +45,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,6 +238,33 @@ def upstream_param(message: str, body: dict[str, Any], constraint: str | None) -
         if re.search(rf"\b{re.escape(key)}\b", message):
             return key
     return None
+
+
+async def _sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """The JSON events of an upstream SSE stream, up to `[DONE]`."""
+    async for line in response.aiter_lines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise ApiError(
+                502,
+                f"The model server sent an event that is not JSON: {data[:200]!r}",
+                type_="server_error",
+                code="upstream_error",
+            ) from None
+        if isinstance(event, dict):
+            yield event
+
+
+async def _until_disconnected(request: Request) -> None:
+    """Returns when the client has gone away (its body was read before, so nothing else can arrive)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _bad_request(exc: RequestError) -> ApiError:
@@ -470,8 +502,29 @@ class Gateway:
             self.deferred.submit(request_id, lambda: self.complete(clean, n, plan, completion_id=request_id))
             return JSONResponse({"request_id": request_id})
         if stream:
-            return await self.stream(clean, n, plan, include_usage)
+            return await self._while_connected(request, self.stream(clean, n, plan, include_usage))
+        return await self._while_connected(request, self._complete_response(clean, n, plan))
+
+    async def _complete_response(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None) -> Response:
         return JSONResponse(await self.complete(clean, n, plan))
+
+    async def _while_connected(self, request: Request, work: Awaitable[Response]) -> Response:
+        """Await `work` unless the client goes away first; then cancel it, which closes its upstream
+        streams and makes llama.cpp free their slots (a non-streamed n=16 request whose client gave up
+        kept all four slots generating for ~9 minutes)."""
+        task = asyncio.ensure_future(work)
+        watch = asyncio.ensure_future(_until_disconnected(request))
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this handler itself is cancelled (the server stopping)
+            for t in (task, watch):
+                if not t.done():
+                    t.cancel()
+                    with anyio.CancelScope(shield=True):
+                        await asyncio.wait({t})
+        if task.cancelled():
+            return Response(status_code=499)  # nobody is listening
+        return task.result()
 
     # -- generation ------------------------------------------------------------------------
     def _choice_body(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int) -> tuple[dict[str, Any], int]:
@@ -494,6 +547,10 @@ class Gateway:
             body["top_logprobs"] = max(1, top)
         else:
             body.pop("top_logprobs", None)
+        # Always streamed upstream: llama.cpp cancels a streamed task when its connection closes (and
+        # finishes a non-streamed one whatever happens), so a client that leaves frees its slot.
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
         return body, top
 
     def _envelope(self, completion_id: str, created: int, obj: str) -> dict[str, Any]:
@@ -517,29 +574,53 @@ class Gateway:
             return ApiError(status, f"The model server refused the request: {message}", param=param, code="upstream_rejected")
         return ApiError(502, f"The model server failed: {message}", type_="server_error", code="upstream_error")
 
+    async def _events(self, body: dict[str, Any], plan: tools.ToolPlan | None) -> AsyncIterator[dict[str, Any]]:
+        """The upstream stream of one choice as JSON events (the caller holds a slot).
+
+        An error event after the 200 (llama.cpp sends those) is raised as an ApiError."""
+        assert self.client is not None
+        try:
+            async with self.client.stream("POST", "/v1/chat/completions", json=body) as r:
+                if r.status_code != 200:
+                    raise self._upstream_error(r.status_code, await r.aread(), body, plan)
+                async for event in _sse_events(r):
+                    if isinstance(event.get("error"), dict) and not event.get("choices"):
+                        code = event["error"].get("code")
+                        status = code if isinstance(code, int) and 400 <= code < 600 else 500
+                        raise self._upstream_error(status, json.dumps(event).encode(), body, plan)
+                    yield event
+        except httpx.HTTPError as exc:
+            message = f"The model server is unreachable or failed mid-answer: {exc}"
+            raise ApiError(502, message, type_="server_error", code="upstream_unreachable") from exc
+
     async def _one(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One non-streamed choice: (choice, usage)."""
-        assert self.client is not None and self.slots is not None
+        """One non-streamed choice: (choice, usage), gathered from the upstream stream."""
+        assert self.slots is not None
         body, top = self._choice_body(clean, plan, index)
-        async with self.slots:
-            try:
-                r = await self.client.post("/v1/chat/completions", json=body)
-            except httpx.HTTPError as exc:
-                raise ApiError(
-                    502, f"The model server is unreachable: {exc}", type_="server_error", code="upstream_unreachable"
-                ) from exc
-        if r.status_code != 200:
-            raise self._upstream_error(r.status_code, r.content, body, plan)
-        data = r.json()
-        up = data["choices"][0]
-        message = {"role": "assistant", "content": up.get("message", {}).get("content")}
-        finish = up.get("finish_reason")
+        text: list[str] = []
+        tokens: list[dict[str, Any]] = []
+        finish: str | None = None
+        word: str | None = None
+        usage: dict[str, Any] = {}
+        async with self.slots, contextlib.aclosing(self._events(body, plan)) as events:
+            async for event in events:
+                if event.get("usage"):
+                    usage = event["usage"]
+                for c in event.get("choices") or []:
+                    if content := (c.get("delta") or {}).get("content"):
+                        text.append(content)
+                    if isinstance(c.get("logprobs"), dict):
+                        tokens.extend(c["logprobs"].get("content") or [])
+                    if c.get("finish_reason"):
+                        finish, word = c["finish_reason"], stopping_word(event, body)
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(text)}
         if plan is not None:
             message, finish = plan.to_message(message["content"], finish)
-        choice = {"index": index, "message": message, "logprobs": trim_logprobs(up.get("logprobs"), top), "finish_reason": finish}
-        if (word := stopping_word(data, body)) is not None:
+        logprobs = trim_logprobs({"content": tokens}, top) if body.get("logprobs") else None
+        choice = {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish}
+        if word is not None:
             choice["stop_sequence"] = word
-        return choice, data.get("usage") or {}
+        return choice, usage
 
     async def complete(
         self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, *, completion_id: str | None = None
@@ -561,7 +642,7 @@ class Gateway:
         usages: list[dict[str, Any]],
     ) -> None:
         """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
-        assert self.client is not None and self.slots is not None
+        assert self.slots is not None
         try:
             if plan is not None and plan.constrained:  # a tool call is parsed whole, then sent in one chunk
                 choice, usage = await self._one(clean, plan, index)
@@ -575,18 +656,8 @@ class Gateway:
                 await queue.put({**env, "choices": [{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}]})
                 return
             body, top = self._choice_body(clean, plan, index)  # plan: tool history rendered as text
-            body["stream"] = True
-            body["stream_options"] = {"include_usage": True}
-            async with self.slots, self.client.stream("POST", "/v1/chat/completions", json=body) as r:
-                if r.status_code != 200:
-                    raise self._upstream_error(r.status_code, await r.aread(), body, plan)
-                async for line in r.aiter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    chunk = json.loads(data)
+            async with self.slots, contextlib.aclosing(self._events(body, plan)) as events:
+                async for chunk in events:
                     if chunk.get("usage"):
                         usages.append(chunk["usage"])
                     choices = chunk.get("choices") or []
@@ -601,8 +672,6 @@ class Gateway:
                     await queue.put({**env, "choices": choices})
         except ApiError as exc:
             await queue.put(exc)
-        except httpx.HTTPError as exc:
-            await queue.put(ApiError(502, f"The model server stream failed: {exc}", type_="server_error", code="upstream_error"))
 
     async def stream(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, include_usage: bool) -> Response:
         env = self._envelope(str(uuid.uuid4()), int(time.time()), "chat.completion.chunk")
@@ -631,7 +700,11 @@ class Gateway:
             with anyio.CancelScope(shield=True):
                 await asyncio.wait(tasks)
 
-        first = await queue.get()
+        try:
+            first = await queue.get()
+        except BaseException:  # the client left before the first chunk (or the server is stopping)
+            await cancel()
+            raise
         if isinstance(first, ApiError):  # refused before any byte went out: answer with its status
             await cancel()
             return first.response()

@@ -5,6 +5,7 @@ client that left, no body holding a connection, no request stalling the others, 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -44,7 +45,10 @@ def test_unhandled_inputs_are_4xx_in_the_error_shape(gateway: Gateway) -> None:
         ("/tokenize-text", b'{"text":"\\ud800","model":"%s"}' % m, "text"),
     ]
     deep = {"type": "json_schema", "json_schema": {"name": "deep", "schema": nested_schema(95)}}
-    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": nested_schema(95)}}}}
+    tool = {
+        "type": "function",
+        "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": nested_schema(95)}}},
+    }
     for extra, param in (({"response_format": deep}, "response_format.json_schema.schema"), ({"tools": [tool]}, "tools.0")):
         cases.append(("/chat/completions", json.dumps({"model": gateway.model_id, "messages": HI, **extra}).encode(), param))
     with httpx.Client(base_url=gateway.base_url, timeout=60) as client:
@@ -66,3 +70,29 @@ def test_an_error_worded_by_llama_cpp_names_its_param(api: httpx.Client, gateway
     words = [{"role": "user", "content": "word " * (gateway.engine.n_ctx // gateway.engine.n_parallel + 100)}]
     r = api.post("/chat/completions", json={"model": gateway.model_id, "messages": words, "max_completion_tokens": 2})
     assert "context" in refusal(r, 400, "messages")["message"]
+
+
+def busy_slots(gateway: Gateway) -> int:
+    slots = httpx.get(f"{gateway.engine.base_url}/slots", timeout=10).json()
+    return sum(1 for s in slots if s["is_processing"])
+
+
+def test_a_non_streamed_client_that_gives_up_frees_every_slot(gateway: Gateway) -> None:
+    """A non-streamed n=4 request (every slot) whose client stops waiting after 3 s. Before, llama.cpp
+    finished all four answers for nobody (a non-streamed task ignores its closed connection): with the
+    end-of-text token banned and 1,500 tokens each, the slots stayed busy for a minute or more."""
+    n_slots = gateway.engine.n_parallel
+    long = {"model": gateway.model_id, "messages": [{"role": "user", "content": "Count to one thousand."}],
+            "max_completion_tokens": 1500, "logit_bias": {"0": -100, "1": -100, "2": -100}, "n": n_slots}  # fmt: skip
+    with httpx.Client(base_url=gateway.base_url, timeout=httpx.Timeout(60, read=3)) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/chat/completions", json=long)
+    deadline = time.monotonic() + 15
+    while busy_slots(gateway) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert busy_slots(gateway) == 0
+    with httpx.Client(base_url=gateway.base_url, timeout=60) as client:
+        r = client.post(
+            "/chat/completions", json={"model": gateway.model_id, "messages": HI, "max_completion_tokens": 2, "n": n_slots}
+        )
+    assert r.status_code == 200 and len(r.json()["choices"]) == n_slots

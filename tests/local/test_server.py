@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +280,78 @@ def test_an_unexpected_failure_still_answers_in_the_error_shape(offline: TestCli
     r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, "max_completion_tokens": 2})
     error = assert_error_shape(r, 500)
     assert error["type"] == "server_error" and "boom" not in error["message"]
+
+
+class EndlessUpstream(httpx.AsyncByteStream):
+    """An upstream answer that starts and never ends; remembers whether the gateway closed it."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.closed = asyncio.Event()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.started.set()
+        yield b'data: {"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n'
+        await asyncio.Event().wait()  # generating for ever
+
+    async def aclose(self) -> None:
+        self.closed.set()
+
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"n": 3}, {"stream": True, "tools": [WEATHER], "tool_choice": "required"}],
+    ids=["non-streamed", "non-streamed-n3", "streamed-tool-call-before-its-first-chunk"],
+)
+def test_a_client_that_leaves_closes_every_upstream_stream(tmp_path: Path, extra: dict[str, Any]) -> None:
+    """Fault injection at the ASGI level: the client disconnects while its answer is being generated.
+    Before, a non-streamed request (and a streamed tool call, sent whole) went on for nobody: llama.cpp
+    finishes a non-streamed task whatever happens, so the gateway must close its upstream stream."""
+    upstreams: list[EndlessUpstream] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        upstreams.append(EndlessUpstream())
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=upstreams[-1])
+
+    async def scenario() -> None:
+        app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+        gw = app.state.gateway
+        await gw.startup()
+        gw.client = httpx.AsyncClient(base_url="http://upstream.test", transport=httpx.MockTransport(answer))
+        body = json.dumps({"model": MODEL, "messages": HI, "max_completion_tokens": 2000, **extra}).encode()
+        gone = asyncio.Event()
+        sent: list[dict[str, Any]] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions", "query_string": b"",
+                 "root_path": "", "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 2), "state": {}}  # fmt: skip
+        handling = asyncio.create_task(app(scope, receive, send))
+        want = min(int(extra.get("n", 1)), gw.engine.n_parallel)
+        async with asyncio.timeout(10):
+            while len(upstreams) < want or not all(u.started.is_set() for u in upstreams):
+                await asyncio.sleep(0.01)
+        gone.set()  # the client goes away
+        try:
+            async with asyncio.timeout(10):  # a hang guard: before the fix nothing ever closed them
+                await asyncio.gather(*(u.closed.wait() for u in upstreams))
+                await handling
+        finally:
+            handling.cancel()
+            await gw.shutdown()
+        assert all(u.closed.is_set() for u in upstreams)
+
+    asyncio.run(scenario())
