@@ -11,7 +11,9 @@ any OpenAI/xAI client work offline:
   with lone UTF-16 surrogates (valid JSON, not valid text) are 400s naming where they are;
   `max_completion_tokens` above one slot's context (`n_ctx // n_parallel`) is a 400 naming it (no
   answer can be longer, and llama.cpp reads 2**31 as negative and wraps 2**63); errors worded by
-  llama.cpp name the param where the wording tells (`upstream_param`);
+  llama.cpp name the param where the wording tells (`upstream_param`); a body that stops arriving
+  (a Content-Length larger than what is sent held the connection open for ever) is a 408 after
+  `body_timeout_s`, and its connection is closed;
 - `n` choices are fanned out as n single-choice upstream requests, queued over the parallel
   slots by one semaphore; with a seed, choice i samples with seed + i (mod 2**32 - 1, because
   llama.cpp reads 0xFFFFFFFF as "random"), so choice 0 equals the n=1 answer and the whole
@@ -55,7 +57,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Send
@@ -88,6 +90,7 @@ class GatewaySettings(BaseModel):
     # ran before; on: ~25-30 % more tokens/s on short requests (bench/gateway_throughput.py).
     prompt_cache: bool = False
     max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
+    body_timeout_s: float = Field(30, gt=0)  # the whole body must arrive within this
 
 
 class ApiError(Exception):
@@ -101,12 +104,14 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         type_: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code, self.type = status, message, param, code, type_
+        self.headers = headers
 
     def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
@@ -735,16 +740,30 @@ class Gateway:
 
     # -- plumbing --------------------------------------------------------------------------
     async def _read_json(self, request: Request) -> dict[str, Any]:
+        """The body as a JSON object: at most `max_body_bytes` (413), arriving in full within
+        `body_timeout_s` (408); both close the connection, whose unread rest could not be told from
+        a next request."""
         limit = self.settings.max_body_bytes
+        close = {"Connection": "close"}
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large")
+            raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large", headers=close)
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large")
-            chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self.settings.body_timeout_s):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise ApiError(413, f"Request body over {limit} bytes.", code="request_too_large", headers=close)
+                    chunks.append(chunk)
+        except TimeoutError:
+            message = (
+                f"The request body did not arrive in full within {self.settings.body_timeout_s:g} s "
+                f"({size} bytes came; Content-Length said {declared})."
+            )
+            raise ApiError(408, message, code="request_timeout", headers=close) from None
+        except ClientDisconnect:
+            raise ApiError(499, "The client went away while sending the body.", code="client_closed") from None
         try:
             body = json.loads(b"".join(chunks))
         except RecursionError:

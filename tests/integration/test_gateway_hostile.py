@@ -5,13 +5,15 @@ client that left, no body holding a connection, no request stalling the others, 
 from __future__ import annotations
 
 import json
+import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from playground.local import Gateway
+from playground.local import Gateway, GatewaySettings, start_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -96,3 +98,32 @@ def test_a_non_streamed_client_that_gives_up_frees_every_slot(gateway: Gateway) 
             "/chat/completions", json={"model": gateway.model_id, "messages": HI, "max_completion_tokens": 2, "n": n_slots}
         )
     assert r.status_code == 200 and len(r.json()["choices"]) == n_slots
+
+
+@pytest.fixture
+def quick_timeouts(gateway: Gateway) -> Iterator[Gateway]:
+    """A second gateway on the session's model with a 1 s body timeout."""
+    with start_gateway(GatewaySettings(body_timeout_s=1), engine=gateway.engine) as gw:
+        yield gw
+
+
+def raw_exchange(gw: Gateway, head: bytes, body: bytes) -> bytes:
+    """Send a request by hand and read until the server closes the connection (at most 30 s)."""
+    with socket.create_connection((gw.host, gw.port), timeout=30) as sock:
+        sock.sendall(head + body)
+        received = b""
+        while chunk := sock.recv(65536):  # b"" once the server closed; socket.timeout if it never does
+            received += chunk
+    return received
+
+
+def test_a_body_shorter_than_its_content_length_is_timed_out(quick_timeouts: Gateway) -> None:
+    """Before, the gateway waited for the missing bytes for ever, holding the connection open."""
+    body = b'{"messages": []}'
+    for path in (b"/v1/chat/completions", b"/v1/tokenize-text"):
+        head = b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n" % path
+        answer = raw_exchange(quick_timeouts, head, body)
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 408"), answer[:300]
+        error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+        assert error["code"] == "request_timeout" and "1000" in error["message"]
