@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import charts, conversation, response_view, sidebar
+from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
 from components.text import safe_markdown
 from playground import analysis, backends, codegen, runner
@@ -209,6 +209,8 @@ def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings
                 st.caption("The answer was added to the conversation below.")
             else:
                 response_view.answer(cell.completion, key=cell.id)
+            if answer_checks.applies(cell):  # tool calls and json_schema answers checked against what was asked
+                answer_checks.render(cell)
         else:
             _partial(cell)
         _actions(cell)

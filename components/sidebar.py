@@ -162,14 +162,22 @@ def _library(kind: str) -> list[Any]:
         return []
 
 
+def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
+    """Keep a tool in the library: update its item, or add one. Returns the item's id."""
+    library = Library()
+    item = library.get(item_id) if item_id else None
+    if item is not None:
+        return library.save(item.model_copy(update={"value": value})).id
+    return library.add("tool", value).id
+
+
 def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
     """Builder problems as FieldErrors on their row's path ("tools.0.parameters.unit.enum"), so Run waits."""
     return [errors.FieldError(p.path, p.message, p.code) for p in problems]
 
 
 def _tools(f: Field, wkey: str, out: Values) -> Any:
-    st.markdown(f.label, help=f.help)
-    built = tool_builder.tools_field(_store(), library_tools=_library("tool"))
+    built = tool_builder.tools_field(_store(), library_tools=_library("tool"), save=_save_tool)
     out.errors.extend(_field_errors(built.problems))
     return built.value
 

@@ -235,10 +235,10 @@ def schema_from_library(item_id: str) -> str:
 BUILDER_TOOLS = f"{PAGE}.builder.tools"  # non-widget: list[tool_builder.ToolRow], this run's tools
 BUILDER_TOOLS_SEEN = f"{PAGE}.builder.tools_seen"  # non-widget: signature of the settings the tools were last synced with
 BUILDER_TOOLS_DRAFT = f"{PAGE}.builder.tools_draft"  # non-widget: unreadable JSON typed into the tools JSON tab
-BUILDER_OPEN = f"{PAGE}.builder.open"  # non-widget: index of a tool just added (its editor opens)
 BUILDER_SCHEMA = f"{PAGE}.builder.schema"  # non-widget: the response schema being edited
 BUILDER_SCHEMA_SEEN = f"{PAGE}.builder.schema_seen"
 BUILDER_SCHEMA_DRAFT = f"{PAGE}.builder.schema_draft"
+ANSWER_CHECKS = f"{PAGE}.answer_checks"  # non-widget: {cell id: (completion, its checks)}, checked once per answer
 
 # --- tools page ("Tools & schemas") -------------------------------------------------
 TP_PAGE = "tools"

@@ -359,7 +359,8 @@ def test_server_error_under_run_with_param_highlighted_and_under_the_field(gatew
     assert [m.content for m in notebook(app).conversation] == ["Are you there?"]
 
 
-def test_json_schema_response_format_is_sent_wrapped_with_a_note(at: AppTest) -> None:
+def test_json_schema_response_format_is_sent_in_the_api_shape(at: AppTest) -> None:
+    """The schema form starts from the seed's weather schema and sends {name, schema, strict}: nothing to convert."""
     at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
     assert '"city"' in at.text_area(key=keys.RESPONSE_SCHEMA).value  # the seed's example schema to start from
     short(at, 40)
@@ -369,7 +370,8 @@ def test_json_schema_response_format_is_sent_wrapped_with_a_note(at: AppTest) ->
     assert cell.status == "done", cell.error
     fmt = cell.body["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["required"] == ["temperature", "condition", "city"]
-    assert cell.notes and all(n in [i.value for i in at.info] for n in cell.notes)
+    assert fmt["json_schema"]["name"] == "weather_report" and fmt["json_schema"]["strict"] is True
+    assert not any("short form" in n for n in cell.notes)
     assert cell.completion is not None and cell.completion.text(0).lstrip().startswith("{")
 
 

@@ -1,0 +1,256 @@
+"""Tools & schemas page: the library of saved tools and response schemas, presets, and the full builder.
+
+Wiring over `playground.store.Library` and `components.tool_builder`: pick an item to edit it in the form
+(saved as you go), duplicate or delete it (with Undo), add presets or pasted JSON, and switch a tool on for
+the open notebook's next run (its settings, which the Playground sidebar shows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from components import state as keys
+from components import tool_builder
+from components.text import safe_markdown
+from pages import shared
+from playground.errors import StoreError
+from playground.presets import Preset, presets
+from playground.schema_builder import (
+    InputError,
+    JsonResponseSchema,
+    SchemaForm,
+    parse_response_schema,
+    parse_tools,
+    tool_to_json,
+    validate_response_schema,
+    validate_tools,
+)
+from playground.store import Library, LibraryItem
+
+ss = st.session_state
+
+
+# ------------------------------------------------------------------------------------ callbacks
+
+
+def _select(item_id: str | None) -> None:
+    ss[keys.TP_SELECTED] = item_id
+
+
+def _add(kind: str, value: dict[str, Any]) -> LibraryItem:
+    item = Library().add(kind, value)  # type: ignore[arg-type]
+    _select(item.id)
+    return item
+
+
+def _add_preset(preset: Preset) -> None:
+    value = preset.value if preset.kind == "tool" else {"name": preset.name, "schema": preset.value, "strict": True}
+    item = _add(preset.kind, value)
+    ss[keys.TP_NOTICE] = f"Added {item.name} to your library."
+
+
+def _new(kind: str) -> None:
+    if kind == "tool":
+        _add("tool", {"type": "function", "function": {"name": "new_tool", "parameters": {"type": "object", "properties": {}}}})
+    else:
+        _add("schema", {"name": "new_schema", "strict": True, "schema": {"type": "object", "properties": {}}})
+
+
+def _paste() -> None:
+    """Pasted JSON: one tool or an array of tools, else a response schema; each becomes a library item."""
+    text = ss.get(keys.TP_PASTE, "")
+    if not text.strip():
+        return
+    try:
+        tools = parse_tools(text)
+    except InputError as tool_error:
+        try:
+            schema = parse_response_schema(text)
+        except InputError:
+            ss[keys.TP_NOTICE] = "Not added: " + " ".join(p.message for p in tool_error.problems)
+            return
+        item = _add("schema", tool_builder.schema_json(schema) or {})
+        ss[keys.TP_NOTICE] = f"Added the schema {item.name}."
+        ss[keys.TP_PASTE] = ""
+        return
+    items = [Library().add("tool", tool_to_json(t)) for t in tools]
+    _select(items[0].id)
+    ss[keys.TP_NOTICE] = f"Added {len(items)} tool(s): {', '.join(i.name for i in items)}."
+    ss[keys.TP_PASTE] = ""
+
+
+def _duplicate(item_id: str) -> None:
+    copy = Library().duplicate(item_id)
+    if copy is not None:
+        _select(copy.id)
+
+
+def _delete(item_id: str) -> None:
+    ss[keys.TP_UNDO] = Library().delete(item_id)
+    if ss.get(keys.TP_SELECTED) == item_id:
+        _select(None)
+
+
+def _undo() -> None:
+    item: LibraryItem | None = ss.pop(keys.TP_UNDO, None)
+    if item is not None:
+        Library().restore(item)
+        _select(item.id)
+
+
+def _switch(item: LibraryItem) -> None:
+    """A library tool on or off for the open notebook's next run."""
+    tool_builder.use_in_run(ss[keys.SETTINGS], item, bool(ss.get(keys.tp_item(item.id, "on"))))
+
+
+# ------------------------------------------------------------------------------------ drawing
+
+
+def _library(items: list[LibraryItem]) -> None:
+    with st.container(horizontal=True):
+        st.button("New tool", key=keys.TP_NEW_TOOL, icon=":material/add:", on_click=_new, args=("tool",))
+        st.button("New schema", key=keys.TP_NEW_SCHEMA, icon=":material/add:", on_click=_new, args=("schema",))
+    undone: LibraryItem | None = ss.get(keys.TP_UNDO)
+    if undone is not None:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"Deleted {undone.name}.")
+            st.button("Undo", key=keys.TP_UNDO_BUTTON, on_click=_undo, icon=":material/undo:", type="tertiary")
+    selected = ss.get(keys.TP_SELECTED)
+    settings = ss[keys.SETTINGS]
+    for kind, title in (("tool", "Tools"), ("schema", "Response schemas")):
+        st.subheader(title, divider="gray")
+        mine = [i for i in items if i.kind == kind]
+        if not mine:
+            st.caption("None saved yet: start one above, or add a preset below.")
+        for item in mine:
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.button(
+                    item.name or "(no name)",
+                    key=keys.tp_item(item.id, "open"),
+                    on_click=_select,
+                    args=(item.id,),
+                    type="primary" if item.id == selected else "secondary",
+                    icon=":material/edit:",
+                    help="Edit it in the form",
+                )
+                if kind == "tool":
+                    on_key = keys.tp_item(item.id, "on")
+                    ss[on_key] = tool_builder.in_run(settings, item)
+                    st.toggle(
+                        "In Playground",
+                        key=on_key,
+                        on_change=_switch,
+                        args=(item,),
+                        help="Send this tool with the next run of the open notebook (the Playground's sidebar shows it)",
+                    )
+                st.button(
+                    "",
+                    key=keys.tp_item(item.id, "duplicate"),
+                    icon=":material/content_copy:",
+                    type="tertiary",
+                    on_click=_duplicate,
+                    args=(item.id,),
+                    help="Duplicate",
+                )
+                st.button(
+                    "",
+                    key=keys.tp_item(item.id, "delete"),
+                    icon=":material/delete:",
+                    type="tertiary",
+                    on_click=_delete,
+                    args=(item.id,),
+                    help="Delete (you can undo)",
+                )
+    with st.expander("Presets", icon=":material/auto_awesome:"):
+        for preset in presets():
+            st.button(
+                preset.name,
+                key=keys.tp_preset(preset.name),
+                on_click=_add_preset,
+                args=(preset,),
+                icon=":material/build:" if preset.kind == "tool" else ":material/data_object:",
+                help=f"Add to your library: {preset.description}",
+            )
+    with st.expander("Paste JSON", icon=":material/content_paste:"):
+        st.text_area(
+            "One tool, an array of tools, or a response schema",
+            key=keys.TP_PASTE,
+            height=160,
+            placeholder='[{"type": "function", "function": {"name": …, "parameters": {…}}}, …]',
+        )
+        st.button("Add to the library", key=keys.TP_PASTE_ADD, on_click=_paste, icon=":material/library_add:")
+
+
+def _model(item: LibraryItem) -> Any:
+    """The form of the item being edited, loaded once per selection (then the widgets hold the edits)."""
+    held = ss.get(keys.TP_MODEL)
+    if held is not None and held[0] == item.id:
+        return held[1]
+    try:
+        model: Any = parse_tools(item.value)[0] if item.kind == "tool" else parse_response_schema(item.value)
+    except InputError as exc:
+        st.error("This saved item cannot be read: " + " ".join(p.message for p in exc.problems))
+        return None
+    tool_builder.forget(keys.TP_EDIT + ".")
+    ss[keys.TP_MODEL] = (item.id, model)
+    return model
+
+
+def _editor(item: LibraryItem) -> None:
+    if _model(item) is None:
+        return
+    slot = tool_builder.Slot(lambda: ss[keys.TP_MODEL][1], lambda v: ss.__setitem__(keys.TP_MODEL, (item.id, v)))
+    if item.kind == "tool":
+        st.subheader(f"Tool: {item.name}", divider="gray")
+        tool = ss[keys.TP_MODEL][1]
+        edited: Any = tool_builder.tool_editor(slot, scope=keys.TP_EDIT, problems=validate_tools([tool]))
+        value = tool_builder.tool_json(edited)
+    else:
+        st.subheader(f"Response schema: {item.name}", divider="gray")
+        entry: SchemaForm | JsonResponseSchema = ss[keys.TP_MODEL][1]
+        edited = tool_builder.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema(entry))
+        value = tool_builder.schema_json(edited)
+    if value is None:
+        st.caption(":material/cloud_off: Not saved while two rows share a name.")
+        return
+    if value != item.value:
+        saved = Library().save(item.model_copy(update={"value": value}))
+        if saved.kind == "tool":
+            tool_builder.refresh_in_run(ss[keys.SETTINGS], saved)
+        if saved.name != item.name:
+            st.rerun()  # the list shows the new name
+    st.caption(":material/cloud_done: Saved in your library as you type.")
+
+
+def main() -> None:
+    shared.open_notebook()
+    st.title("Tools & schemas")
+    st.caption(
+        "Define a tool, or the JSON shape of an answer, in a form: the JSON is written for you. Switch a tool "
+        "on to use it in the Playground's next run; pick a schema there under Response format → JSON schema."
+    )
+    notice = ss.pop(keys.TP_NOTICE, None)
+    if notice:
+        st.info(safe_markdown(notice), icon=":material/info:")
+    try:
+        items = Library().list()
+    except StoreError as exc:
+        st.error(f"The library cannot be read: {exc}")
+        return
+    left, right = st.columns([1, 4], gap="large")
+    with left:
+        _library(items)
+    with right:
+        chosen = next((i for i in items if i.id == ss.get(keys.TP_SELECTED)), None)
+        if chosen is None:
+            st.info("Pick a tool or schema on the left to edit it, or start a new one.", icon=":material/arrow_back:")
+        else:
+            _editor(chosen)
+    saved = shared.save()
+    if saved.error:
+        st.warning(f"The notebook's settings are not being saved: {saved.error}", icon=":material/warning:")
+
+
+main()
