@@ -196,8 +196,11 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
 
 
 def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
-                extra: Callable[[Cell], None] | None = None) -> None:
-    """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details."""
+                newest: bool = True, extra: Callable[[Cell], None] | None = None) -> None:
+    """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
+
+    Older cells keep their actions behind one toggle: a notebook of many runs stays quick to redraw.
+    """
     with st.container(border=True, key=keys.cell(cell.id)):
         _header(cell, label)
         _outdated(cell, conv, settings)
@@ -213,12 +216,17 @@ def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings
                 answer_checks.render(cell)
         else:
             _partial(cell)
-        _actions(cell)
-        _details(cell, extra)
+        if newest:
+            _actions(cell)
+            _details(cell, extra)
+        elif st.toggle("Actions and details", key=keys.cell_action(cell.id, "more"),
+                       help="Rerun, fork, continue or delete this run; its Response Datas, request body and code"):
+            _actions(cell)
+            _details(cell, extra)
 
 
 def render_group(cells: Sequence[Cell], at: int, *, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
-                 extra: Callable[[Cell], None] | None = None) -> None:
+                 newest_id: str | None = None, extra: Callable[[Cell], None] | None = None) -> None:
     """The runs made at one point of the conversation: the newest shown, the others one click away."""
     if not cells:
         return
@@ -230,7 +238,7 @@ def render_group(cells: Sequence[Cell], at: int, *, conv: Sequence[ChatMessage],
         shown = next((c for c in cells if c.id == chosen), shown)
     n = cells.index(shown) + 1
     render_cell(shown, label=f"Run {n} of {len(cells)}" if len(cells) > 1 else "Run", conv=conv, settings=settings,
-                extra=extra)
+                newest=newest_id in (None, shown.id), extra=extra)
 
 
 class Live:
