@@ -133,7 +133,7 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
             "Backend",
             [SAME, *backends.BACKENDS],
             key=keys.cmp_set(i, "backend"),
-            format_func=lambda b: "Same as the sidebar" if b == SAME else backends.BACKENDS[b].label,  # type: ignore[index]
+            format_func=lambda b: "Unchanged" if b == SAME else backends.BACKENDS[b].label,  # type: ignore[index]
         )
         _field_errors(problem, f"sets.{i}.backend")
         base_url = ""
@@ -142,7 +142,7 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
             base_url = st.text_input("Base URL", key=keys.cmp_set(i, "base_url"), placeholder="http://127.0.0.1:8000/v1")
             _field_errors(problem, f"sets.{i}.base_url")
         _seed(keys.cmp_set(i, "model"), "")
-        model = st.text_input("Model", key=keys.cmp_set(i, "model"), placeholder=model_hint or "same as the sidebar")
+        model = st.text_input("Model", key=keys.cmp_set(i, "model"), placeholder=model_hint or "unchanged")
         _field_errors(problem, f"sets.{i}.model")
         numbers: dict[str, Any] = {}
         for key in SET_NUMBERS:
@@ -157,7 +157,7 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
                 min_value=cast(f.minimum) if f.minimum is not None else None,
                 max_value=cast(f.maximum) if f.maximum is not None else None,
                 step=cast(f.step) if f.step is not None else (1 if is_int else 0.1),
-                placeholder="as the sidebar",
+                placeholder="unchanged",
                 key=wkey,
             )
             _field_errors(problem, f"sets.{i}.{key}")
@@ -275,13 +275,21 @@ def prompt_input(problem: errors.RequestError | None) -> str:
     return text
 
 
-def request_summary(body: Mapping[str, Any], *, where: str) -> None:
-    """What every run starts from: the last message, the settings that are set, and the whole body on demand."""
+def request_summary(body: Mapping[str, Any], *, where: str, left_out: int = 0) -> None:
+    """What every run starts from: the last message, the settings that are set, and the whole body on demand.
+
+    `left_out`: answers at the end of the conversation that the runs do not send (each run answers again)."""
     messages = body.get("messages") or []
     settings = {k: v for k, v in body.items() if k not in ("messages", "model", "tools", "response_format")}
     parts = [f"{len(messages)} message{'s' if len(messages) != 1 else ''}", str(body.get("model") or "no model"), where]
     parts += [f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in settings.items() if not isinstance(v, dict | list)]
     st.caption(plain(" · ".join(parts)))
+    last = next((m for m in reversed(messages) if isinstance(m, dict) and m.get("role") == "user"), None)
+    if last is not None and isinstance(last.get("content"), str):
+        words = " ".join(last["content"].split())
+        asked = (words[:120] + "…") if len(words) > 120 else words
+        answer = "the last answer is left out, so every run answers" if left_out else "every run answers"
+        st.caption(f":material/chat: {answer}: “{plain(asked)}”")
     with st.expander("Request body every run starts from", icon=":material/data_object:"):
         st.json(dict(body), expanded=2)
 
@@ -392,7 +400,11 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
             st.caption(":material/hourglass_top: waiting for a free slot")
             return
         if r.status == "running":
-            st.caption(f":material/progress_activity: streaming… {len(r.text)} characters")
+            st.caption(
+                f":material/progress_activity: streaming… {len(r.text)} characters"
+                if r.text
+                else ":material/progress_activity: waiting for the first token"
+            )
             st.markdown(plain(r.text) + " ▌" if r.text else "…")
             return
         line = _metrics_line(r)
@@ -522,7 +534,7 @@ def _table(c: Comparison, a: Analysis) -> None:
                 "total_s": r.total_s,
                 "tokens_per_s": r.tokens_per_s,
                 "similarity": a.similarity_to_first.get(r.index),
-                "diverges_at": d.point.token_index + 1 if d is not None and d.point is not None else None,
+                "diverges_at": str(d.point.token_index + 1) if d is not None and d.point is not None else "—",
                 "fingerprint": r.system_fingerprint,
             }
         )
@@ -540,7 +552,7 @@ def _table(c: Comparison, a: Analysis) -> None:
             "total_s": st.column_config.NumberColumn("Total (s)", format="%.2f"),
             "tokens_per_s": st.column_config.NumberColumn("Tokens/s", format="%.1f"),
             "similarity": st.column_config.NumberColumn("Similar to the first", format="percent"),
-            "diverges_at": st.column_config.NumberColumn(f"Diverges at {_unit(a)}"),
+            "diverges_at": st.column_config.TextColumn(f"Diverges at {_unit(a)}", help="— : no other answer differs from it"),
             "fingerprint": st.column_config.TextColumn("system_fingerprint"),
         },
     )

@@ -61,16 +61,26 @@ class Problem:
 # ------------------------------------------------------------------------------------ the base request
 
 
+def _question(conv: list[ChatMessage]) -> tuple[list[ChatMessage], int]:
+    """The conversation without the answers at its end (assistant messages without tool calls), and how many
+    were left out: after a chat the last message is the model's answer, and comparing means answering again."""
+    kept = list(conv)
+    while kept and kept[-1].role == "assistant" and not kept[-1].tool_calls:
+        kept.pop()
+    return (kept, len(conv) - len(kept)) if kept else (list(conv), 0)
+
+
 def _from_conversation(values: Any, model: str | None, choice: Any, config: ClientConfig | None, *, lookup: bool) -> Base:
-    """The conversation and the sidebar's settings, built as the Playground's Run builds them.
+    """The conversation (up to its last question) and the sidebar's settings, built as the Playground's Run builds them.
 
     `lookup`: look logit-bias text up with the backend's tokenizer (only on Compare: that is a request)."""
     if config is None:
         shared.client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
     assert config is not None
+    conv, _ = _question(shared.notebook().conversation)
     built = runner.prepare(
         values.settings,
-        shared.notebook().conversation,
+        conv,
         model=model,
         logit_bias_rows=values.logit_bias_rows if lookup else [],
         caps=backends.backend(choice.id).capabilities,
@@ -83,7 +93,7 @@ def _from_conversation(values: Any, model: str | None, choice: Any, config: Clie
         base_url=config.base_url,
         model=model or "",
         settings=dict(values.settings),
-        conversation=list(shared.notebook().conversation),
+        conversation=conv,
     )
 
 
@@ -355,7 +365,9 @@ def main() -> None:
         prompt = ""
         if not source_is_cell and not nb.conversation:
             prompt = compare_view.prompt_input(base_error)
-        inputs = compare_view.setup(nb.cells, problem=setup_error or base_error, model_hint=model or "")
+        chosen = nb.cell(ss.get(keys.CMP_CELL) or "") if source_is_cell else None
+        hint = chosen.model if chosen is not None else model or ""
+        inputs = compare_view.setup(nb.cells, problem=setup_error or base_error, model_hint=hint)
         inputs.prompt = prompt
         if inputs.source == "cell":
             cell = nb.cell(inputs.cell_id or "")
@@ -364,7 +376,8 @@ def main() -> None:
         elif nb.conversation:
             try:
                 preview = _from_conversation(values, model, choice, config, lookup=False)
-                compare_view.request_summary(preview.body, where=backends.backend(choice.id).label)
+                _, left_out = _question(nb.conversation)
+                compare_view.request_summary(preview.body, where=backends.backend(choice.id).label, left_out=left_out)
             except errors.RequestError:
                 pass  # the sidebar and the Compare button say what is wrong
         blocked = shown is not None and inputs.source == "conversation"

@@ -143,6 +143,12 @@ def test_mistakes_are_shown_next_to_their_input_and_nothing_runs(at: AppTest) ->
     errors = [e.value for e in at.error]
     assert any("not valid JSON" in e for e in errors)
     assert any("'colour' is not a field" in e for e in errors)
+
+    at.text_area(key=keys.cmp_set(0, "more")).set_value("")
+    at.text_area(key=keys.cmp_set(1, "more")).set_value("")
+    at.selectbox(key=keys.cmp_set(1, "backend")).set_value("xai")  # no key anywhere: said next to set B's backend
+    press_compare(at)
+    assert any("xAI needs an API key" in e.value for e in at.error)
     assert keys.CMP_JOB not in at.session_state
     assert not notebook(at).comparisons
 
@@ -187,3 +193,25 @@ def test_cancel_keeps_what_finished_and_saves_the_rest_as_cancelled(at: AppTest)
     assert set(statuses) <= {"done", "cancelled"}
     assert "cancelled" in statuses
     assert re.search(r"\d cancelled", texts(at))
+
+
+def test_a_run_of_the_notebook_is_compared_with_exactly_what_it_sent(at: AppTest) -> None:
+    at.switch_page("pages/playground.py").run()
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
+    at.chat_input(key=keys.CHAT_INPUT).set_value("Name an animal.").run()
+    assert not at.exception, at.exception
+    (cell,) = notebook(at).cells
+    assert cell.status == "done" and notebook(at).conversation[-1].role == "assistant"
+
+    at.switch_page(PAGE).run()
+    assert any("the last answer is left out" in c.value for c in at.caption)  # the conversation ends with that answer
+    at.radio(key=keys.CMP_SOURCE).set_value("cell").run()
+    assert at.selectbox(key=keys.CMP_CELL).value == cell.id
+    assert "Name an animal." in at.selectbox(key=keys.CMP_CELL).format_func(cell.id)
+    at.text_input(key=keys.CMP_SEEDS).set_value("4, 5")
+    press_compare(at)
+    c = finish(at)
+    assert [r.label for r in c.results] == ["seed 4", "seed 5"]
+    for r, seed in zip(c.results, (4, 5), strict=True):
+        assert r.status == "done"
+        assert r.body == {**cell.body, "seed": seed}

@@ -1,0 +1,90 @@
+"""A person compares answers: three seeds side by side at temperature 1, where they diverge, and whether
+one seed gives the same answer twice. The page is reached through the sidebar link, as a person would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from components import state as keys
+from tests.browser.pagekit import LONG, css, number, ready
+
+pytestmark = pytest.mark.browser
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots to look at (not in git)
+
+
+def columns(page: Page) -> Locator:
+    """The runs of the comparison shown, one bordered column each."""
+    return page.locator("[class*='st-key-compare-runs-']")
+
+
+def open_compare(page: Page) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=LONG)
+
+
+def press_compare(page: Page) -> None:
+    button = page.locator(css(keys.CMP_RUN)).get_by_role("button")
+    expect(button).to_be_enabled(timeout=LONG)
+    button.click()
+
+
+def wait_shown(page: Page, runs: int, *, saved: int) -> None:
+    """Wait until the notebook holds `saved` comparisons and the reading of one with `runs` runs is on the page."""
+    expect(page.get_by_text(f"Comparisons in this notebook ({saved})")).to_be_visible(timeout=LONG)
+    expect(page.locator(css(keys.CMP_CANCEL))).to_have_count(0)
+    expect(page.locator(css(keys.CMP_CSV))).to_be_visible(timeout=LONG)
+    expect(columns(page)).to_have_count(runs)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
+
+
+def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
+    ready(page)
+    expect(page.locator(css(keys.field("temperature")))).to_contain_text("1.00")
+    number(page, "max_completion_tokens", 12)
+    open_compare(page)
+
+    page.locator(f"{css(keys.CMP_PROMPT)} textarea").fill("Name a colour and say why you like it.")
+    seeds = page.locator(f"{css(keys.CMP_SEEDS)} input")
+    seeds.fill("1, 2, 3")
+    seeds.press("Enter")
+    press_compare(page)
+    expect(page.get_by_text(re.compile(r"\d of 3 runs finished"))).to_be_visible(timeout=LONG)  # progress while it runs
+    wait_shown(page, 3, saved=1)
+
+    for n, column in enumerate(columns(page).all(), start=1):
+        expect(column).to_contain_text(f"seed {n}")
+        expect(column).to_contain_text("first token")
+        answer = column.get_by_test_id("stMarkdownContainer").last.inner_text().strip()
+        assert answer, f"seed {n} shows no answer"
+    markers = page.get_by_text(re.compile(r"Diverges at word \d+: '"))
+    expect(markers.first).to_be_visible()
+    marked = columns(page).first.get_by_test_id("stMarkdownContainer").last.locator("span")  # the highlighted token
+    expect(marked.first).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS_DIR / "compare-seeds.png"))
+
+    seeds.fill("1")
+    seeds.press("Enter")
+    page.locator(css(keys.CMP_REPEAT)).get_by_text("Run each twice").click()
+    expect(page.locator(f"{css(keys.CMP_REPEAT)} input")).to_be_checked()
+    press_compare(page)
+    wait_shown(page, 2, saved=2)
+    expect(columns(page).nth(0)).to_contain_text("seed 1 · run 1")
+    expect(columns(page).nth(1)).to_contain_text("seed 1 · run 2")
+    verdict = page.get_by_test_id("stAlertContentSuccess")
+    expect(verdict).to_contain_text("Reproducible: 1 of 1 repeat matched token for token")
+    expect(page.get_by_text("seed 1 · run 2 matched seed 1 · run 1 token for token.")).to_be_visible()
+    expect(page.get_by_text("xAI documents seeds as best effort")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS_DIR / "compare-reproducibility.png"))
+
+    # both comparisons are kept in the notebook: the first one reopens from the list
+    shown = page.locator(css(keys.CMP_SHOWN))
+    shown.click()
+    page.get_by_role("option", name=re.compile(r"seeds 1, 2, 3 · 3 runs")).click()
+    wait_shown(page, 3, saved=2)
+    expect(columns(page).nth(2)).to_contain_text("seed 3")
