@@ -32,7 +32,14 @@ any OpenAI/xAI client work offline:
   1,500-token answer kept its slot busy 15 s and more after the client left). The gateway watches
   each client (`_while_connected`) and closes the upstream streams when it goes away, mid-stream,
   before the first chunk, or while waiting for a non-streamed answer;
-- tools are translated by `playground.local.tools.plan` (the model's template has no tools).
+- tools are translated by `playground.local.tools.plan` (the model's template has no tools);
+- no single request may stall the others. llama.cpp compiles a `response_format` schema (and the
+  tool-call schema) to a GBNF grammar whose cost grows with the alternatives it holds open, on the
+  one loop that decodes every slot: a 10,000-value `enum` took 112 s and a 4-token request sent
+  meanwhile waited as long. Schemas are held to the limits of `SchemaCost` (each tool's parameters
+  alone and the tool-call constraint as a whole), with a 400 naming the param; parsing, checking
+  and translating a body run in a worker thread within `prepare_timeout_s`, so the event loop keeps
+  serving others meanwhile.
 
 Model names: the advertised id is `model_id_for(gguf)` (`smollm2-135m-instruct`); the GGUF
 file name, its stem and its path are accepted as aliases, case-insensitively.
@@ -47,12 +54,13 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
@@ -69,6 +77,7 @@ from playground.local.engine import RANDOM_SEED, Engine, model_id_for
 from playground.request import validate_body
 
 SEED_MODULUS = RANDOM_SEED  # derived seeds stay in 0 .. 0xFFFFFFFE
+T = TypeVar("T")
 
 
 class GatewaySettings(BaseModel):
@@ -91,6 +100,12 @@ class GatewaySettings(BaseModel):
     prompt_cache: bool = False
     max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
     body_timeout_s: float = Field(30, gt=0)  # the whole body must arrive within this
+    prepare_timeout_s: float = Field(10, gt=0)  # parsing, checking and translating one body, off the event loop
+    # What one schema may cost the grammar engine (see SchemaCost)
+    max_schema_alternatives: int = Field(256, ge=1)
+    max_schema_repeat: int = Field(2048, ge=1)
+    max_schema_depth: int = Field(32, ge=4, le=400)
+    max_schema_bytes: int = Field(32_000, ge=256)
 
 
 class ApiError(Exception):
@@ -223,6 +238,100 @@ def scan_json(value: Any, max_depth: int) -> None:
             stack.extend((item, (*path, i)) for i, item in enumerate(node))
 
 
+@dataclass(frozen=True)
+class SchemaCost:
+    """What makes a JSON schema expensive as a llama.cpp grammar (measured on SmolLM2, 4 slots, 2 cores).
+
+    - `alternatives`: enum values + anyOf/oneOf branches + type lists + `|` in patterns. Each is a parse
+      stack the grammar sampler checks against the whole vocabulary for every token, on the loop all
+      slots share. A 4-token request sent beside an 8-token one constrained to a 300-value enum took
+      0.7 s instead of 0.2 s, 2.2 s beside a 1,000-value enum, 112 s beside a 10,000-value one; anyOf
+      over 2,000 consts stalled everyone 14 s, a pattern `^(w0|…|w1999)$` 5.4 s.
+    - `repeat`: the largest count (min/max length, items, properties, `{m,n}` in a pattern): GBNF
+      expands repetitions (an exact 1,000-character string cost 0.9 s for 4 tokens; past ~2,000
+      llama.cpp refuses the grammar).
+    - `depth`: nesting of objects and arrays; `size`: bytes of compact JSON.
+    """
+
+    alternatives: int
+    repeat: int
+    depth: int
+    size: int
+
+
+_COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains")
+_PATTERN_COUNT = re.compile(r"\{\s*(\d+)\s*(?:,\s*(\d*)\s*)?\}")
+
+
+def schema_cost(schema: Any) -> SchemaCost:
+    """The cost of one schema (iterative; the body's nesting was bounded before)."""
+    alternatives = repeat = depth = 0
+    stack: list[tuple[Any, int]] = [(schema, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, list):
+            depth = max(depth, level)
+            stack.extend((x, level + 1) for x in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        depth = max(depth, level)
+        for key in ("enum", "anyOf", "oneOf", "type"):
+            if isinstance(node.get(key), list):
+                alternatives += len(node[key])
+        if isinstance(node.get("pattern"), str):
+            pattern = node["pattern"]
+            alternatives += pattern.count("|")
+            for low, high in _PATTERN_COUNT.findall(pattern):
+                repeat = max(repeat, int(low[:12]), int(high[:12] or 0))
+        for key in _COUNTS:
+            value = node.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+                repeat = max(repeat, int(min(value, 10**12)))
+        stack.extend((v, level + 1) for v in node.values())
+    size = len(json.dumps(schema, separators=(",", ":"), ensure_ascii=False))
+    return SchemaCost(alternatives, repeat, depth, size)
+
+
+def check_schema_limits(schema: Any, param: str, settings: GatewaySettings) -> None:
+    """A 400 naming `param` when a schema costs more than the shared grammar loop can afford."""
+    cost, s = schema_cost(schema), settings
+    problems = [
+        (
+            cost.alternatives > s.max_schema_alternatives,
+            f"{cost.alternatives} alternatives (enum values, anyOf/oneOf branches, type lists, `|` in patterns); "
+            f"at most {s.max_schema_alternatives}",
+        ),
+        (
+            cost.repeat > s.max_schema_repeat,
+            f"a count of {cost.repeat} (min/max length, items or properties, or {{m,n}} in a pattern); "
+            f"at most {s.max_schema_repeat}",
+        ),
+        (cost.depth > s.max_schema_depth, f"{cost.depth} levels of nesting; at most {s.max_schema_depth}"),
+        (cost.size > s.max_schema_bytes, f"{cost.size} bytes; at most {s.max_schema_bytes}"),
+    ]
+    for bad, what in problems:
+        if bad:
+            message = f"`{param}` is too costly for this gateway's grammar engine: {what}."
+            raise ApiError(400, message, param=param, code="schema_too_complex")
+
+
+def schema_locations(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(param, schema) of every JSON schema in a raw body, found before validation (which walks them)."""
+    rf = body.get("response_format")
+    if isinstance(rf, dict) and isinstance(rf.get("json_schema"), dict):
+        spec = rf["json_schema"]
+        if "schema" in spec:
+            yield "response_format.json_schema.schema", spec["schema"]
+        else:
+            yield "response_format.json_schema", spec
+    if isinstance(body.get("tools"), list):
+        for i, tool in enumerate(body["tools"]):
+            fn = tool.get("function") if isinstance(tool, dict) else None
+            if isinstance(fn, dict) and "parameters" in fn:
+                yield f"tools.{i}.function.parameters", fn["parameters"]
+
+
 _UPSTREAM_FIELD = re.compile(r"""[Ff]ield ['"`]?([A-Za-z_][\w.]*)""")
 
 
@@ -270,6 +379,18 @@ async def _until_disconnected(request: Request) -> None:
     """Returns when the client has gone away (its body was read before, so nothing else can arrive)."""
     while (await request.receive())["type"] != "http.disconnect":
         pass
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A chat request checked and translated (in a worker thread), ready to run."""
+
+    clean: dict[str, Any]
+    n: int
+    stream: bool
+    include_usage: bool
+    deferred: bool
+    plan: tools.ToolPlan | None
 
 
 def _bad_request(exc: RequestError) -> ApiError:
@@ -384,6 +505,8 @@ class Gateway:
         self.slots: asyncio.Semaphore | None = None
         self.deferred = DeferredStore(settings.deferred_ttl_s, settings.deferred_max)
         self.created = int(time.time())
+        # Bodies are checked in worker threads, two at a time (the machine has two cores); others wait their turn.
+        self._prepare_limiter = anyio.CapacityLimiter(2)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def startup(self) -> None:
@@ -460,12 +583,7 @@ class Gateway:
         return JSONResponse({"status": "ok", "model": self.model_id})
 
     async def tokenize(self, request: Request) -> Response:
-        body = await self._read_json(request)
-        text = body.get("text")
-        if not isinstance(text, str):
-            raise ApiError(400, "`text` must be a string.", param="text", code="invalid_type")
-        if "model" in body:
-            self.check_model(body["model"])
+        text = await self._off_loop(self._prepare_tokenize, await self._read_body(request))
         assert self.client is not None
         r = await self.client.post("/tokenize", json={"content": text, "with_pieces": True, "add_special": False})
         if r.status_code != 200:
@@ -479,9 +597,57 @@ class Gateway:
         return JSONResponse(body, status_code=status)
 
     async def chat_completions(self, request: Request) -> Response:
-        body = await self._read_json(request)
+        p = await self._off_loop(self._prepare_chat, await self._read_body(request))
+        if p.deferred:
+            request_id = str(uuid.uuid4())
+            self.deferred.submit(request_id, lambda: self.complete(p.clean, p.n, p.plan, completion_id=request_id))
+            return JSONResponse({"request_id": request_id})
+        if p.stream:
+            return await self._while_connected(request, self.stream(p.clean, p.n, p.plan, p.include_usage))
+        return await self._while_connected(request, self._complete_response(p.clean, p.n, p.plan))
+
+    # -- checking a body, in a worker thread ----------------------------------------------------
+    async def _off_loop(self, work: Callable[[bytes], T], raw: bytes) -> T:
+        """`work(raw)` in a worker thread within `prepare_timeout_s`: parsing, validating and translating a
+        large body never holds the event loop (validating anyOf over 2,000 consts alone took 0.33 s on it).
+        Past the budget the client gets a 503; the thread then finishes on its own, bounded by the limits
+        it checks first."""
+        budget = self.settings.prepare_timeout_s
+        try:
+            async with asyncio.timeout(budget):
+                return await anyio.to_thread.run_sync(work, raw, abandon_on_cancel=True, limiter=self._prepare_limiter)
+        except TimeoutError:
+            message = f"The gateway could not check this request within {budget:g} s; it is large or the server is busy."
+            raise ApiError(503, message, type_="server_error", code="prepare_timeout", headers={"Retry-After": "1"}) from None
+
+    def _parse(self, raw: bytes) -> dict[str, Any]:
+        try:
+            body = json.loads(raw)
+        except RecursionError:
+            depth = self.settings.max_json_depth
+            raise ApiError(400, f"The body is nested more than {depth} levels deep.", code="nesting_too_deep") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, f"The body is not valid JSON: {exc}", code="invalid_json") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "The body must be a JSON object.", code="invalid_json")
+        scan_json(body, self.settings.max_json_depth)
+        return body
+
+    def _prepare_tokenize(self, raw: bytes) -> str:
+        body = self._parse(raw)
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise ApiError(400, "`text` must be a string.", param="text", code="invalid_type")
+        if "model" in body:
+            self.check_model(body["model"])
+        return text
+
+    def _prepare_chat(self, raw: bytes) -> _Prepared:
+        body = self._parse(raw)
         if "model" in body:  # an unknown model is a 404, whatever else is wrong
             self.check_model(body["model"])
+        for param, schema in schema_locations(body):  # before validation, which walks them
+            check_schema_limits(schema, param, self.settings)
         clean = _validate(body)
         stream = bool(clean.pop("stream", False))
         include_usage = bool((clean.pop("stream_options", None) or {}).get("include_usage"))
@@ -502,13 +668,9 @@ class Gateway:
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)
         plan = _tools_plan(clean)
-        if deferred:
-            request_id = str(uuid.uuid4())
-            self.deferred.submit(request_id, lambda: self.complete(clean, n, plan, completion_id=request_id))
-            return JSONResponse({"request_id": request_id})
-        if stream:
-            return await self._while_connected(request, self.stream(clean, n, plan, include_usage))
-        return await self._while_connected(request, self._complete_response(clean, n, plan))
+        if plan is not None and plan.schema is not None:  # every offered tool in one grammar
+            check_schema_limits(plan.schema, "tools", self.settings)
+        return _Prepared(clean, n, stream, include_usage, deferred, plan)
 
     async def _complete_response(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None) -> Response:
         return JSONResponse(await self.complete(clean, n, plan))
@@ -739,8 +901,8 @@ class Gateway:
         )
 
     # -- plumbing --------------------------------------------------------------------------
-    async def _read_json(self, request: Request) -> dict[str, Any]:
-        """The body as a JSON object: at most `max_body_bytes` (413), arriving in full within
+    async def _read_body(self, request: Request) -> bytes:
+        """The raw body: at most `max_body_bytes` (413), arriving in full within
         `body_timeout_s` (408); both close the connection, whose unread rest could not be told from
         a next request."""
         limit = self.settings.max_body_bytes
@@ -764,17 +926,7 @@ class Gateway:
             raise ApiError(408, message, code="request_timeout", headers=close) from None
         except ClientDisconnect:
             raise ApiError(499, "The client went away while sending the body.", code="client_closed") from None
-        try:
-            body = json.loads(b"".join(chunks))
-        except RecursionError:
-            depth = self.settings.max_json_depth
-            raise ApiError(400, f"The body is nested more than {depth} levels deep.", code="nesting_too_deep") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, f"The body is not valid JSON: {exc}", code="invalid_json") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "The body must be a JSON object.", code="invalid_json")
-        scan_json(body, self.settings.max_json_depth)
-        return body
+        return b"".join(chunks)
 
 
 def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None = None) -> Starlette:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from playground.local.server import (
     create_app,
     derived_seed,
     scan_json,
+    schema_cost,
     sum_usage,
     token_entry,
     trim_logprobs,
@@ -355,3 +357,143 @@ def test_a_client_that_leaves_closes_every_upstream_stream(tmp_path: Path, extra
         assert all(u.closed.is_set() for u in upstreams)
 
     asyncio.run(scenario())
+
+
+# ---- schemas the grammar engine cannot afford, and checking bodies off the event loop --------------
+
+
+def enum_schema(values: int) -> dict[str, Any]:
+    """An enum like the one that stalled everyone 112 s (10,000 values, 89 KB)."""
+    return {"type": "object", "properties": {"v": {"enum": [f"v{i:05d}" for i in range(values)]}}, "required": ["v"]}
+
+
+def as_format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "s", "schema": schema}}
+
+
+def test_schema_cost_counts_what_the_grammar_holds_open() -> None:
+    cost = schema_cost(
+        {
+            "type": ["object", "null"],
+            "properties": {
+                "a": {"enum": [1, 2, 3]},
+                "b": {"anyOf": [{"const": "x"}, {"const": "y"}]},
+                "c": {"type": "string", "pattern": "^(red|green|blue){2,5}$", "maxLength": 40},
+                "d": {"type": "array", "minItems": 3, "maxItems": float("inf")},
+                "enum": {"type": "string"},  # a property named like a keyword is not an enum
+            },
+        }
+    )
+    assert cost.alternatives == 2 + 3 + 2 + 2
+    assert cost.repeat == 10**12  # infinity is counted as huge, not crashed on
+    assert cost.depth == 5  # schema > properties > b > anyOf list > const
+    assert cost.size > 100
+
+
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"response_format": as_format(enum_schema(10_000))}, "response_format.json_schema.schema"),
+        ({"response_format": as_format({"anyOf": [{"const": i} for i in range(2000)]})}, "response_format.json_schema.schema"),
+        ({"response_format": as_format({"type": "string", "pattern": "^(" + "|".join(f"w{i}" for i in range(2000)) + ")$"})},
+         "response_format.json_schema.schema"),
+        ({"response_format": as_format({"type": "array", "minItems": 100_000})}, "response_format.json_schema.schema"),
+        ({"tools": [{"type": "function", "function": {"name": "pick", "parameters": enum_schema(10_000)}}]},
+         "tools.0.function.parameters"),
+        # each of 128 tools is cheap; offered together they are one grammar of 128 branches x 4 alternatives
+        ({"tools": [{"type": "function", "function": {"name": f"t{i}", "parameters": enum_schema(3)}} for i in range(128)]},
+         "tools"),
+    ],
+    ids=["enum-10000", "anyOf-2000-consts", "pattern-2000-alternatives", "minItems-100000", "tool-enum-10000", "128-tools"],
+)  # fmt: skip
+def test_a_schema_beyond_the_grammar_budget_is_a_400_naming_it(offline: TestClient, fields: dict[str, Any], param: str) -> None:
+    """Before, each went to llama.cpp, whose grammar loop then stalled every slot (112 s for the enum)."""
+    error = assert_error_shape(offline.post("/chat/completions", json={"model": MODEL, "messages": HI, **fields}), 400)
+    assert (error["param"], error["code"]) == (param, "schema_too_complex"), error
+
+
+def test_a_schema_within_the_budget_passes_the_gateway(offline: TestClient) -> None:
+    """At the limit (256 alternatives) the request reaches the upstream (here a dead port: 502)."""
+    rf = as_format({"enum": list(range(256))})
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": HI, "response_format": rf})
+    assert r.status_code == 502 and r.json()["error"]["code"] == "upstream_unreachable"
+
+
+def _asgi_post(app: Any, path: str, body: bytes) -> Awaitable[list[dict[str, Any]]]:
+    """POST through the ASGI app in the running loop; the messages it sent."""
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()  # the client stays
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
+             "state": {}}  # fmt: skip
+
+    async def run() -> list[dict[str, Any]]:
+        await app(scope, receive, send)
+        return sent
+
+    return run()
+
+
+def test_bodies_are_checked_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one body is being validated, the event loop goes on serving others. Before, validation ran on
+    the loop itself (anyOf over 2,000 consts: 0.33 s during which no other request moved). The validator is
+    wrapped to take 0.3 s and to note whether the loop ticked meanwhile, which it cannot do on the loop."""
+    import playground.local.server as server
+
+    ticks = 0
+    ticked_during: list[bool] = []
+    real = server.validate_body
+
+    def slow_validate(body: Any) -> Any:
+        before = ticks
+        time.sleep(0.3)
+        ticked_during.append(ticks > before)
+        return real(body)
+
+    monkeypatch.setattr(server, "validate_body", slow_validate)
+
+    async def scenario() -> None:
+        nonlocal ticks
+        app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+        await app.state.gateway.startup()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        tick = asyncio.create_task(ticker())
+        try:
+            body = json.dumps({"model": MODEL, "messages": HI, "max_completion_tokens": 2}).encode()
+            sent = await _asgi_post(app, "/v1/chat/completions", body)
+        finally:
+            tick.cancel()
+            await app.state.gateway.shutdown()
+        assert sent[0]["status"] == 502  # checked, then sent to the dead upstream
+        assert ticked_during == [True]
+
+    asyncio.run(scenario())
+
+
+def test_a_body_that_takes_too_long_to_check_is_a_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import playground.local.server as server
+
+    real = server.validate_body
+    monkeypatch.setattr(server, "validate_body", lambda body: (time.sleep(0.5), real(body))[1])
+    app = create_app(GatewaySettings(prepare_timeout_s=0.05), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
+        r = client.post("/chat/completions", json={"model": MODEL, "messages": HI})
+    error = assert_error_shape(r, 503)
+    assert error["code"] == "prepare_timeout" and r.headers["retry-after"] == "1"
