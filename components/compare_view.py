@@ -145,22 +145,24 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
         model = st.text_input("Model", key=keys.cmp_set(i, "model"), placeholder=model_hint or "unchanged")
         _field_errors(problem, f"sets.{i}.model")
         numbers: dict[str, Any] = {}
-        for key in SET_NUMBERS:
+        grid = st.columns(2)
+        for n, key in enumerate(SET_NUMBERS):
             f = fields.FIELDS[key]
             wkey = keys.cmp_set(i, key)
             _seed(wkey, None)
             is_int = f.kind is fields.Kind.INT
             cast = int if is_int else float
-            numbers[key] = st.number_input(
-                f.label,
-                value=None,
-                min_value=cast(f.minimum) if f.minimum is not None else None,
-                max_value=cast(f.maximum) if f.maximum is not None else None,
-                step=cast(f.step) if f.step is not None else (1 if is_int else 0.1),
-                placeholder="unchanged",
-                key=wkey,
-            )
-            _field_errors(problem, f"sets.{i}.{key}")
+            with grid[n % 2]:
+                numbers[key] = st.number_input(
+                    f.label,
+                    value=None,
+                    min_value=cast(f.minimum) if f.minimum is not None else None,
+                    max_value=cast(f.maximum) if f.maximum is not None else None,
+                    step=cast(f.step) if f.step is not None else (1 if is_int else 0.1),
+                    placeholder="unchanged",
+                    key=wkey,
+                )
+                _field_errors(problem, f"sets.{i}.{key}")
         _seed(keys.cmp_set(i, "more"), "")
         more = st.text_area(
             "More fields (JSON)",
@@ -416,9 +418,15 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
                 st.markdown(plain(r.text))
             return
         if r.status == "cancelled":
+            if r.total_s is None:
+                st.warning("Cancelled before it started.", icon=":material/pause:")
+                return
             st.warning(
-                "Cancelled" + ("; the text received is kept." if r.text else " before it started."), icon=":material/pause:"
+                "Cancelled; the text received is kept." if r.text else "Cancelled before the first token.",
+                icon=":material/pause:",
             )
+            if not r.text:
+                return
         d = a.divergence.get(r.index) if a is not None else None
         words = divergence_words(c, a, r.index) if a is not None else None
         group = _group_words(c, a, r.index) if a is not None else None
@@ -595,7 +603,12 @@ def _strips(c: Comparison, a: Analysis) -> None:
 def reading(c: Comparison) -> Analysis:
     """A finished (or cancelled) comparison: summary, the answers side by side with where they diverge,
     reproducibility, the table, similarity, probability strips on demand, and the CSV."""
-    a = compare.analyse(c)
+    memo = ss.get(keys.CMP_ANALYSIS)
+    if memo is not None and memo[0] == c.id:
+        a = memo[1]
+    else:  # a saved comparison never changes: analyse it once per session, not on every rerun
+        a = compare.analyse(c)
+        ss[keys.CMP_ANALYSIS] = (c.id, a)
     _summary(c, a)
     columns(c, a)
     _reproducibility(c, a)
@@ -605,7 +618,7 @@ def reading(c: Comparison) -> Analysis:
     _strips(c, a)
     st.download_button(
         "Download CSV",
-        compare.to_csv(c),
+        lambda: compare.to_csv(c),  # built on click: it analyses every run again
         file_name=f"comparison-{c.id}.csv",
         mime="text/csv",
         key=keys.CMP_CSV,

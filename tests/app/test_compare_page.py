@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import compare_view
+from components import charts, compare_view
 from components import state as keys
 from playground import compare
 from playground.compare import Comparison
@@ -155,17 +155,28 @@ def test_mistakes_are_shown_next_to_their_input_and_nothing_runs(at: AppTest) ->
 
 def test_the_reproducibility_check_runs_one_seed_twice_and_says_it_matched(at: AppTest) -> None:
     ask(at, "Name a fruit.", tokens=10)
+    at.checkbox(key=keys.field("logprobs")).check()
     at.text_input(key=keys.CMP_SEEDS).set_value("1")
     at.toggle(key=keys.CMP_REPEAT).set_value(True)
     press_compare(at)
     c = finish(at)
     assert [r.label for r in c.results] == ["seed 1 · run 1", "seed 1 · run 2"]
-    (check,) = compare.analyse(c).reproducibility
+    analysis = compare.analyse(c)
+    assert analysis.tokens == "logprobs"  # matched by the model's own tokens, not by words
+    (check,) = analysis.reproducibility
     assert check.matched, (c.results[0].text, c.results[1].text)
     verdict = compare_view.plain("Reproducible: 1 of 1 repeat matched token for token")
     assert any(verdict in e.value for e in at.success)
     assert "seed 1 · run 2 matched seed 1 · run 1 token for token." in [t.value for t in at.text]
     assert compare_view.plain(compare.SEED_NOTE) in texts(at)
+
+    probabilities = charts.keys_for(keys.cmp_probabilities(c.id, 0))
+    assert all(w.key != probabilities.token(0) for w in at.selectbox)  # drawn only on demand
+    at.toggle(key=keys.CMP_STRIPS).set_value(True).run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.selectbox if s.key == keys.CMP_CLOSER] == [0]
+    assert any(w.key == probabilities.token(0) for w in at.selectbox)  # the full probability view of run 1
+    assert any("Mean log-probability" in m.label for m in at.metric)
 
 
 def test_a_failed_run_shows_its_error_in_its_column_while_the_other_finishes(at: AppTest) -> None:

@@ -3,6 +3,8 @@ one seed gives the same answer twice. The page is reached through the sidebar li
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -64,6 +66,11 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     expect(markers.first).to_be_visible()
     marked = columns(page).first.get_by_test_id("stMarkdownContainer").last.locator("span")  # the highlighted token
     expect(marked.first).to_be_visible()
+    with page.expect_download() as download:
+        page.locator(css(keys.CMP_CSV)).get_by_role("button").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert [r["label"] for r in rows] == ["seed 1", "seed 2", "seed 3"]
+    assert all(r["status"] == "done" and r["text"] for r in rows)
     page.set_viewport_size({"width": 1400, "height": 1500})
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS_DIR / "compare-seeds.png"))
