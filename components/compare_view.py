@@ -98,6 +98,11 @@ def _seed(key: str, default: Any) -> None:
         ss[key] = _remembered().get(key, default)
 
 
+def current(key: str, default: Any = None) -> Any:
+    """An input's value before it is drawn this run: its widget state, else what is remembered for it."""
+    return ss[key] if key in ss else _remembered().get(key, default)
+
+
 def forget(key: str) -> None:
     """Empty an input (its widget state and what is remembered for it)."""
     ss.pop(key, None)
@@ -351,18 +356,24 @@ def _unit(a: Analysis | None) -> str:
     return "token" if a is not None and a.tokens == "logprobs" else "word"
 
 
-def _marked(text: str, d: Divergence) -> str:
-    """The answer with the token where it diverges highlighted, as escaped Markdown."""
+def marked_answer(text: str, d: Divergence) -> str:
+    """The answer with the token where it diverges highlighted, as escaped Markdown. The token's leading
+    whitespace stays plain text (a line break stays a line break); a token of whitespace only is drawn as
+    ␣ and ↵ so the highlight has something to show."""
     p = d.point
     assert p is not None
     before = text[: p.char]
     if p.token is None:  # the text ends where the other goes on
         return plain(before) + " :orange-background[⟂ ends here]"
     after = text[p.char + len(p.token) :]
-    lead = p.token[: len(p.token) - len(p.token.lstrip(" "))]
-    core = p.token[len(lead) :]
-    shown = plain(core.replace("\n", "↵")) or "␣" * len(lead)
-    tail = "  \n" if "\n" in core else ""
+    core = p.token.lstrip()
+    lead = p.token[: len(p.token) - len(core)]
+    if core:
+        shown = plain(core.replace("\n", "↵"))
+        tail = "  \n" if core.endswith("\n") else ""
+    else:
+        shown = "".join("↵" if ch == "\n" else "␣" for ch in lead)
+        lead, tail = "", "  \n" if lead.endswith("\n") else ""
     return plain(before + lead) + f":orange-background[{shown}]" + tail + plain(after)
 
 
@@ -434,7 +445,7 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
             st.caption(f":material/content_copy: {plain(group)}")
         if words and d is not None:
             st.caption(f":material/call_split: {plain(words)}")
-            st.markdown(_marked(r.text, d))
+            st.markdown(marked_answer(r.text, d))
         elif r.text:
             st.markdown(plain(r.text))
         else:

@@ -361,7 +361,7 @@ def main() -> None:
     running: Running | None = ss.get(keys.CMP_JOB)
 
     with st.container(border=True):
-        source_is_cell = ss.get(keys.CMP_SOURCE) == "cell" and nb.cells
+        source_is_cell = compare_view.current(keys.CMP_SOURCE) == "cell" and nb.cells
         prompt = ""
         if not source_is_cell and not nb.conversation:
             prompt = compare_view.prompt_input(base_error)

@@ -226,3 +226,31 @@ def test_a_run_of_the_notebook_is_compared_with_exactly_what_it_sent(at: AppTest
     for r, seed in zip(c.results, (4, 5), strict=True):
         assert r.status == "done"
         assert r.body == {**cell.body, "seed": seed}
+
+
+HOSTILE = [
+    "![x](http://127.0.0.1:9/x.png)",
+    "[click](http://example.org)",
+    "$5 and $10",
+    ":red[alarm] :material/home:",
+    "<img src=x onerror=alert(1)>",
+    "*bold* _it_ `code` # head",
+    "1. item\n- item\n> quote",
+    "back\\slash] and ]",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_model_text_is_shown_as_written_never_as_markdown(text: str) -> None:
+    shown = compare_view.plain(text)
+    assert re.search(r"(?<!\\)[!\[\]()$:<>*_`#>-]", shown.replace("\\\\", "")) is None  # every one escaped
+    assert re.sub(r"\\(.)", r"\1", shown).replace("  \n", "\n") == text  # and nothing else changed
+
+
+def test_the_diverging_token_is_highlighted_and_the_rest_left_plain() -> None:
+    text = "Hello.\n\nThe [end]"
+    point = compare.Point(char=6, token_index=1, token="\n\nThe", word_index=1, word="The", word_char=8)
+    marked = compare_view.marked_answer(text, compare.Divergence(index=0, diverges=True, point=point))
+    assert marked == "Hello\\.  \n  \n:orange-background[The] \\[end\\]"
+    ended = compare.Point(char=5, token_index=1, token=None, word_index=None, word=None, word_char=None)
+    assert compare_view.marked_answer("Hello", compare.Divergence(index=0, diverges=True, point=ended)).endswith("[⟂ ends here]")
