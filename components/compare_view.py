@@ -514,7 +514,7 @@ def _reproducibility(c: Comparison, a: Analysis) -> None:
     if not checks:
         return
     st.subheader("Reproducibility", divider="gray")
-    verdict = compare.reproducibility_summary(checks)
+    verdict = compare.reproducibility_summary(checks).split(";")[0]  # where each differed is said below, by its unit
     if all(ch.matched for ch in checks):
         st.success(plain(f"Reproducible: {verdict}."), icon=":material/check_circle:")
     else:
