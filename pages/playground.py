@@ -49,7 +49,7 @@ def _mark_stopped(cell: Cell) -> None:
     """Stop was pressed: the cell keeps what arrived, and (with auto-append) so does the conversation."""
     cell.status = "stopped"
     text = cell.text()
-    if ss.get(keys.AUTO_APPEND, True) and text and not cell.continued:
+    if ss.get(keys.AUTO_APPEND, True) and text and not cell.continued and cell.conversation == shared.notebook().conversation:
         conversation.append(ChatMessage(role="assistant", content=text))
         cell.continued = True
 
@@ -105,7 +105,8 @@ def _execute(cell: Cell, config: ClientConfig) -> None:
         runner.submit_deferred(client, cell)
     else:
         _stream(client, cell)
-        if cell.status == "done" and ss.get(keys.AUTO_APPEND, True):
+        answers_the_end = cell.conversation == shared.notebook().conversation  # not a rerun of an earlier point
+        if cell.status == "done" and ss.get(keys.AUTO_APPEND, True) and answers_the_end:
             cells.continue_with(cell)
     if cell.error is not None:
         ss[keys.UPSTREAM_ERROR] = _upstream(cell)

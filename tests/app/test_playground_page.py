@@ -441,3 +441,14 @@ def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at:
     at.toggle(key=keys.USAGE).set_value(True).run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) >= 4  # the cell's strip, alternatives, along-the-answer; usage across runs
+
+
+def test_a_rerun_of_an_earlier_point_does_not_add_its_answer_again(at: AppTest) -> None:
+    short(at, 8)
+    at.slider(key=keys.field("temperature")).set_value(0.0)
+    say(at, "Name a fruit.")
+    (first,) = cells(at)
+    assert [m.role for m in notebook(at).conversation] == ["user", "assistant"]
+    at.button(key=keys.cell_action(first.id, "rerun")).click().run()
+    assert len(cells(at)) == 2 and cells(at)[1].status == "done"
+    assert [m.role for m in notebook(at).conversation] == ["user", "assistant"]  # the rerun stays a sibling run
