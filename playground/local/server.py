@@ -15,10 +15,11 @@ any OpenAI/xAI client work offline:
   (a Content-Length larger than what is sent held the connection open for ever) is a 408 after
   `body_timeout_s`, and its connection is closed;
 - `n` choices are fanned out as n single-choice upstream requests, queued over the parallel
-  slots by one semaphore; with a seed, choice i samples with seed + i (mod 2**32 - 1, because
-  llama.cpp reads 0xFFFFFFFF as "random"), so choice 0 equals the n=1 answer and the whole
-  response is reproducible. Usage: prompt tokens counted once, completion tokens summed over
-  choices (OpenAI's accounting);
+  slots by `FairSlots` (a slot that frees goes to the request holding the fewest, so one request's
+  16 choices cannot queue ahead of everyone else's single one); with a seed, choice i samples
+  with seed + i (mod 2**32 - 1, because llama.cpp reads 0xFFFFFFFF as "random"), so choice 0
+  equals the n=1 answer and the whole response is reproducible. Usage: prompt tokens counted
+  once, completion tokens summed over choices (OpenAI's accounting);
 - `deferred: true` answers `{"request_id"}` at once; `GET /v1/chat/deferred-completion/{id}`
   gives 202 (empty) while running, then 200 with the same chat.completion a direct call
   returns. As on xAI a result can be fetched **once**: it is forgotten after the 200. Finished,
@@ -37,9 +38,11 @@ any OpenAI/xAI client work offline:
   tool-call schema) to a GBNF grammar whose cost grows with the alternatives it holds open, on the
   one loop that decodes every slot: a 10,000-value `enum` took 112 s and a 4-token request sent
   meanwhile waited as long. Schemas are held to the limits of `SchemaCost` (each tool's parameters
-  alone and the tool-call constraint as a whole), with a 400 naming the param; parsing, checking
-  and translating a body run in a worker thread within `prepare_timeout_s`, so the event loop keeps
-  serving others meanwhile.
+  alone and the tool-call constraint as a whole), with a 400 naming the param, and a request whose
+  grammar holds more than `grammar_lane_alternatives` open generates one choice at a time among all
+  such requests (its cost adds up per slot: 4 slots on a 256-value enum made a 4-token request
+  beside them take 5.9 s instead of 0.4 s with one). Parsing, checking and translating a body run in
+  a worker thread within `prepare_timeout_s`, so the event loop keeps serving others meanwhile.
 
 Model names: the advertised id is `model_id_for(gguf)` (`smollm2-135m-instruct`); the GGUF
 file name, its stem and its path are accepted as aliases, case-insensitively.
@@ -50,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import re
 import time
@@ -106,6 +110,7 @@ class GatewaySettings(BaseModel):
     max_schema_repeat: int = Field(2048, ge=1)
     max_schema_depth: int = Field(32, ge=4, le=400)
     max_schema_bytes: int = Field(32_000, ge=256)
+    grammar_lane_alternatives: int = Field(32, ge=0)  # above: one such choice generates at a time
 
 
 class ApiError(Exception):
@@ -391,6 +396,64 @@ class _Prepared:
     include_usage: bool
     deferred: bool
     plan: tools.ToolPlan | None
+    costly: bool = False  # its grammar holds many alternatives open: one such choice at a time
+
+
+class FairSlots:
+    """The llama.cpp slots, shared fairly among requests.
+
+    A slot that frees goes to the waiting request that holds the fewest slots (first come among equals):
+    with a plain FIFO semaphore a request's n=16 choices queued ahead of everyone, and a 4-token request
+    sent behind them waited for all sixteen.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.free = size
+        self.held: dict[object, int] = {}
+        self._waiting: list[tuple[int, object, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, owner: object) -> AsyncIterator[None]:
+        """Hold one slot for `owner` (one object per request) while the block runs."""
+        await self._acquire(owner)
+        try:
+            yield
+        finally:
+            self._release(owner)
+
+    async def _acquire(self, owner: object) -> None:
+        if self.free and not self._waiting:
+            self._take(owner)
+            return
+        entry = (next(self._order), owner, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        try:
+            await entry[2]
+        except BaseException:
+            if entry[2].done() and not entry[2].cancelled():
+                self._release(owner)  # granted just as the waiter was cancelled: pass it on
+            elif entry in self._waiting:
+                self._waiting.remove(entry)
+            raise
+
+    def _take(self, owner: object) -> None:
+        self.free -= 1
+        self.held[owner] = self.held.get(owner, 0) + 1
+
+    def _release(self, owner: object) -> None:
+        self.free += 1
+        if (left := self.held[owner] - 1) > 0:
+            self.held[owner] = left
+        else:
+            del self.held[owner]
+        while self.free and self._waiting:
+            entry = min(self._waiting, key=lambda e: (self.held.get(e[1], 0), e[0]))
+            self._waiting.remove(entry)
+            if not entry[2].done():
+                self._take(entry[1])
+                entry[2].set_result(None)
 
 
 def _bad_request(exc: RequestError) -> ApiError:
@@ -502,7 +565,8 @@ class Gateway:
         self.engine = engine
         self._owns_engine = engine is None
         self.client: httpx.AsyncClient | None = None
-        self.slots: asyncio.Semaphore | None = None
+        self.slots: FairSlots | None = None
+        self.grammar_lane = asyncio.Semaphore(1)  # choices whose grammar is costly, one at a time
         self.deferred = DeferredStore(settings.deferred_ttl_s, settings.deferred_max)
         self.created = int(time.time())
         # Bodies are checked in worker threads, two at a time (the machine has two cores); others wait their turn.
@@ -516,7 +580,7 @@ class Gateway:
                 lambda: Engine(s.gguf, n_parallel=s.n_parallel, n_ctx=s.n_ctx, threads=s.threads)
             )
         n = self.engine.n_parallel
-        self.slots = asyncio.Semaphore(n)
+        self.slots = FairSlots(n)
         self.client = httpx.AsyncClient(
             base_url=self.engine.base_url,
             timeout=httpx.Timeout(self.settings.upstream_timeout_s, connect=10.0),
@@ -600,11 +664,13 @@ class Gateway:
         p = await self._off_loop(self._prepare_chat, await self._read_body(request))
         if p.deferred:
             request_id = str(uuid.uuid4())
-            self.deferred.submit(request_id, lambda: self.complete(p.clean, p.n, p.plan, completion_id=request_id))
+            self.deferred.submit(
+                request_id, lambda: self.complete(p.clean, p.n, p.plan, completion_id=request_id, costly=p.costly)
+            )
             return JSONResponse({"request_id": request_id})
         if p.stream:
-            return await self._while_connected(request, self.stream(p.clean, p.n, p.plan, p.include_usage))
-        return await self._while_connected(request, self._complete_response(p.clean, p.n, p.plan))
+            return await self._while_connected(request, self.stream(p.clean, p.n, p.plan, p.include_usage, costly=p.costly))
+        return await self._while_connected(request, self._complete_response(p))
 
     # -- checking a body, in a worker thread ----------------------------------------------------
     async def _off_loop(self, work: Callable[[bytes], T], raw: bytes) -> T:
@@ -668,12 +734,15 @@ class Gateway:
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)
         plan = _tools_plan(clean)
+        constraint = ((clean.get("response_format") or {}).get("json_schema") or {}).get("schema")
         if plan is not None and plan.schema is not None:  # every offered tool in one grammar
-            check_schema_limits(plan.schema, "tools", self.settings)
-        return _Prepared(clean, n, stream, include_usage, deferred, plan)
+            constraint = plan.schema
+            check_schema_limits(constraint, "tools", self.settings)
+        costly = constraint is not None and schema_cost(constraint).alternatives > self.settings.grammar_lane_alternatives
+        return _Prepared(clean, n, stream, include_usage, deferred, plan, costly)
 
-    async def _complete_response(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None) -> Response:
-        return JSONResponse(await self.complete(clean, n, plan))
+    async def _complete_response(self, p: _Prepared) -> Response:
+        return JSONResponse(await self.complete(p.clean, p.n, p.plan, costly=p.costly))
 
     async def _while_connected(self, request: Request, work: Awaitable[Response]) -> Response:
         """Await `work` unless the client goes away first; then cancel it, which closes its upstream
@@ -760,16 +829,24 @@ class Gateway:
             message = f"The model server is unreachable or failed mid-answer: {exc}"
             raise ApiError(502, message, type_="server_error", code="upstream_unreachable") from exc
 
-    async def _one(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One non-streamed choice: (choice, usage), gathered from the upstream stream."""
+    @contextlib.asynccontextmanager
+    async def _slot(self, owner: object, costly: bool) -> AsyncIterator[None]:
+        """A llama.cpp slot for one choice of `owner`'s request; first the grammar lane if its grammar is costly."""
         assert self.slots is not None
+        async with self.grammar_lane if costly else contextlib.nullcontext(), self.slots.slot(owner):
+            yield
+
+    async def _one(
+        self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int, owner: object, costly: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One non-streamed choice: (choice, usage), gathered from the upstream stream."""
         body, top = self._choice_body(clean, plan, index)
         text: list[str] = []
         tokens: list[dict[str, Any]] = []
         finish: str | None = None
         word: str | None = None
         usage: dict[str, Any] = {}
-        async with self.slots, contextlib.aclosing(self._events(body, plan)) as events:
+        async with self._slot(owner, costly), contextlib.aclosing(self._events(body, plan)) as events:
             async for event in events:
                 if event.get("usage"):
                     usage = event["usage"]
@@ -790,10 +867,17 @@ class Gateway:
         return choice, usage
 
     async def complete(
-        self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, *, completion_id: str | None = None
+        self,
+        clean: dict[str, Any],
+        n: int,
+        plan: tools.ToolPlan | None,
+        *,
+        completion_id: str | None = None,
+        costly: bool = False,
     ) -> dict[str, Any]:
         """A whole chat.completion with n choices (fanned out, then ordered by index)."""
-        results = await asyncio.gather(*(self._one(clean, plan, i) for i in range(n)))
+        owner = object()
+        results = await asyncio.gather(*(self._one(clean, plan, i, owner, costly) for i in range(n)))
         out = self._envelope(completion_id or str(uuid.uuid4()), int(time.time()), "chat.completion")
         out["choices"] = [c for c, _ in results]
         out["usage"] = sum_usage([u for _, u in results])
@@ -807,12 +891,13 @@ class Gateway:
         env: dict[str, Any],
         queue: asyncio.Queue[Any],
         usages: list[dict[str, Any]],
+        owner: object,
+        costly: bool,
     ) -> None:
         """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
-        assert self.slots is not None
         try:
             if plan is not None and plan.constrained:  # a tool call is parsed whole, then sent in one chunk
-                choice, usage = await self._one(clean, plan, index)
+                choice, usage = await self._one(clean, plan, index, owner, costly)
                 usages.append(usage)
                 delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
                 if delta.get("tool_calls"):
@@ -823,7 +908,7 @@ class Gateway:
                 await queue.put({**env, "choices": [{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}]})
                 return
             body, top = self._choice_body(clean, plan, index)  # plan: tool history rendered as text
-            async with self.slots, contextlib.aclosing(self._events(body, plan)) as events:
+            async with self._slot(owner, costly), contextlib.aclosing(self._events(body, plan)) as events:
                 async for chunk in events:
                     if chunk.get("usage"):
                         usages.append(chunk["usage"])
@@ -840,15 +925,18 @@ class Gateway:
         except ApiError as exc:
             await queue.put(exc)
 
-    async def stream(self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, include_usage: bool) -> Response:
+    async def stream(
+        self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, include_usage: bool, *, costly: bool = False
+    ) -> Response:
         env = self._envelope(str(uuid.uuid4()), int(time.time()), "chat.completion.chunk")
+        owner = object()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         usages: list[dict[str, Any]] = []
         done = object()
 
         async def run(i: int) -> None:
             try:
-                await self._produce(clean, plan, i, env, queue, usages)
+                await self._produce(clean, plan, i, env, queue, usages, owner, costly)
             finally:
                 queue.put_nowait(done)
 
