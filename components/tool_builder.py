@@ -71,6 +71,7 @@ TYPE_WORDS = {
     "object": "object",
 }
 ANY_ITEM = "any"
+Problems = Sequence[Problem] | Callable[[Any], Sequence[Problem]]
 
 
 @dataclass(frozen=True)
@@ -531,13 +532,13 @@ def _json_view(where: Any, value: Any, caption: str) -> None:
         where.code(json.dumps(value, indent=2, ensure_ascii=False), language="json", wrap_lines=True)
 
 
-def tool_editor(
-    slot: Slot, *, scope: str, problems: Sequence[Problem] = (), address: str = "tools.0", compact: bool = False
-) -> Tool:
+def tool_editor(slot: Slot, *, scope: str, problems: Problems = (), address: str = "tools.0", compact: bool = False) -> Tool:
     """A tool's form (and, in full, its JSON and an example call beside it). Returns the tool as edited and
-    stores it in `slot`. `problems` are located under `address` ("tools.<i>")."""
-    ctx = _Ctx(_Ui(True), scope, _Problems(problems), compact, slot, "tool", "parameter")
-    tool = slot.get()
+    stores it in `slot`. `problems` (or a function giving them for the tool as the widgets hold it now) are
+    located under `address` ("tools.<i>")."""
+    tool = _read(slot, "tool", scope)
+    found = problems(tool) if callable(problems) else problems
+    ctx = _Ctx(_Ui(True), scope, _Problems(found), compact, slot, "tool", "parameter")
     if compact:
         edited = _tool_body(ctx, st.container(), tool, address)
     else:
@@ -612,12 +613,13 @@ def _example(where: Any, spec: dict[str, Any] | None) -> None:
 
 
 def schema_editor(
-    slot: Slot, *, scope: str, problems: Sequence[Problem] = (), address: str = "response_format", compact: bool = False
+    slot: Slot, *, scope: str, problems: Problems = (), address: str = "response_format", compact: bool = False
 ) -> Schema:
     """A response schema's form, with its JSON and an example of a valid answer beside it (below it when
-    compact). Returns the schema as edited and stores it in `slot`."""
-    ctx = _Ctx(_Ui(True), scope, _Problems(problems), compact, slot, "schema", "field")
-    entry = slot.get()
+    compact). Returns the schema as edited and stores it in `slot`. `problems` as for `tool_editor`."""
+    entry = _read(slot, "schema", scope)
+    found = problems(entry) if callable(problems) else problems
+    ctx = _Ctx(_Ui(True), scope, _Problems(found), compact, slot, "schema", "field")
     if compact:
         edited = _schema_body(ctx, st.container(), entry, address)
         _example(st, schema_json(edited))
@@ -644,27 +646,41 @@ class ToolRow(BaseModel):
 
     def saved(self) -> dict[str, Any]:
         """JSON-able, for the notebook's settings: the form itself (so nothing it holds is lost), or the JSON."""
-        out: dict[str, Any] = {"on": self.on}
-        if isinstance(self.tool, ToolForm):
-            out["form"] = self.tool.model_dump(mode="json", exclude_defaults=True)
-        else:
-            out["json"] = self.tool.tool
+        out: dict[str, Any] = {"on": self.on, **dump(self.tool)}
         if self.library_id:
             out["library_id"] = self.library_id
         return out
 
     @classmethod
     def restored(cls, saved: Any) -> ToolRow | None:
-        if not isinstance(saved, dict):
-            return None
-        try:
-            if isinstance(saved.get("form"), dict):
-                tool: Tool = ToolForm.model_validate(saved["form"])
-            else:
-                tool = _one_tool(parse_tools(saved.get("json")))
-        except (ValidationError, InputError):
+        tool = load("tool", saved)
+        if tool is None:
             return None
         return cls(on=bool(saved.get("on", True)), tool=tool, library_id=saved.get("library_id"))
+
+
+def dump(model: Tool | Schema) -> dict[str, Any]:
+    """A tool or schema as plain JSON-able data: {"form": …} (everything the form holds) or {"json": …}.
+
+    Session state and settings keep this, never the models themselves: Streamlit reloads the modules when a
+    source file changes, and a model made before that is no longer an instance of the reloaded class."""
+    if isinstance(model, ToolForm | SchemaForm):
+        return {"form": model.model_dump(mode="json", exclude_defaults=True)}
+    if isinstance(model, JsonTool):
+        return {"json": model.tool}
+    return {"json": response_format_json(model)["json_schema"]}
+
+
+def load(kind: str, saved: Any) -> Any:
+    """`dump` undone (kind "tool" or "schema"); None when it cannot be read."""
+    if not isinstance(saved, dict):
+        return None
+    try:
+        if isinstance(saved.get("form"), dict):
+            return (ToolForm if kind == "tool" else SchemaForm).model_validate(saved["form"])
+        return _one_tool(parse_tools(saved.get("json"))) if kind == "tool" else parse_response_schema(saved.get("json"))
+    except (ValidationError, InputError):
+        return None
 
 
 class Draft(BaseModel):
@@ -718,21 +734,26 @@ def _json_problems(exc: InputError, path: str) -> list[Problem]:
     return out
 
 
+def _stored_rows() -> list[ToolRow]:
+    """The sidebar's rows as last stored (plain data in the session, see `dump`)."""
+    return [r for r in (ToolRow.restored(d) for d in ss.get(keys.BUILDER_TOOLS) or []) if r is not None]
+
+
 def _tools_slot(i: int) -> Slot:
     def get() -> Tool:
-        return ss[keys.BUILDER_TOOLS][i].tool
+        return load("tool", ss[keys.BUILDER_TOOLS][i])
 
     def put(tool: Tool) -> None:
         rows = ss[keys.BUILDER_TOOLS]
         if i < len(rows):
-            rows[i] = rows[i].model_copy(update={"tool": tool})
+            rows[i] = {**{k: v for k, v in rows[i].items() if k not in ("form", "json")}, **dump(tool)}
 
     return Slot(get, put)
 
 
 def _current_rows() -> list[ToolRow]:
-    """The sidebar's rows with what their widgets hold now (for callbacks)."""
-    rows: list[ToolRow] = list(ss.get(keys.BUILDER_TOOLS) or [])
+    """The sidebar's rows with what their widgets hold now (for callbacks, and before drawing)."""
+    rows = _stored_rows()
     out = []
     for i, row in enumerate(rows):
         scope = keys.sidebar_tool(i)
@@ -741,8 +762,12 @@ def _current_rows() -> list[ToolRow]:
     return out
 
 
+def _put_rows(rows: Sequence[ToolRow]) -> None:
+    ss[keys.BUILDER_TOOLS] = [r.saved() for r in rows]
+
+
 def _set_rows(rows: list[ToolRow]) -> None:
-    ss[keys.BUILDER_TOOLS] = rows
+    _put_rows(rows)
     forget(keys.SIDEBAR_TOOLS + ".")
 
 
@@ -862,7 +887,8 @@ def tools_field(
     `library_tools` are `store.LibraryItem`s of kind tool. Returns the tools that are on (API shape) or None.
     """
     _sync_tools(settings)
-    rows: list[ToolRow] = ss[keys.BUILDER_TOOLS]
+    rows = _current_rows()  # what the widgets hold now, so names and problems are current
+    _put_rows(rows)
     _, shown = _tool_problems(rows)
     form_tab, json_tab = st.tabs(["Form", "JSON"])
     with form_tab:
@@ -902,9 +928,9 @@ def tools_field(
                             args=(i,),
                             type="tertiary",
                         )
-                rows[i] = rows[i].model_copy(update={"on": bool(ss[on_key])})
         _add_menu(library_tools)
-    rows = ss[keys.BUILDER_TOOLS]
+    rows = _current_rows()
+    _put_rows(rows)
     blocking, _ = _tool_problems(rows)
     sent = _enabled_json(rows)
     with json_tab:
@@ -1030,28 +1056,13 @@ EXAMPLE_SCHEMA = SchemaForm(
 )  # type: ignore[arg-type]
 
 
-def _schema_saved(entry: Schema) -> dict[str, Any]:
-    if isinstance(entry, SchemaForm):
-        return {"form": entry.model_dump(mode="json", exclude_defaults=True)}
-    return {"json": schema_json(entry)}
-
-
 def schema_from_settings(settings: dict[str, Any]) -> tuple[Schema, Draft | None]:
     """The sidebar's response schema from a notebook's settings: the form when kept and in agreement with
     `response_format.schema` (what was sent), else that JSON (older notebooks kept its text)."""
     sent = settings.get("response_format.schema")
-    saved = settings.get("response_format.rows")
-    if isinstance(saved, dict):
-        try:
-            entry: Schema = (
-                SchemaForm.model_validate(saved["form"])
-                if isinstance(saved.get("form"), dict)
-                else parse_response_schema(saved.get("json"))
-            )
-            if sent is None or schema_json(entry) == sent:
-                return entry, None
-        except (ValidationError, InputError):
-            pass
+    entry = load("schema", settings.get("response_format.rows"))
+    if entry is not None and (sent is None or schema_json(entry) == sent):
+        return entry, None
     if sent is None or (isinstance(sent, str) and not sent.strip()):
         return EXAMPLE_SCHEMA.model_copy(deep=True), None
     try:
@@ -1062,13 +1073,13 @@ def schema_from_settings(settings: dict[str, Any]) -> tuple[Schema, Draft | None
 
 
 def _schema_slot() -> Slot:
-    return Slot(lambda: ss[keys.BUILDER_SCHEMA], lambda v: ss.__setitem__(keys.BUILDER_SCHEMA, v))
+    return Slot(lambda: load("schema", ss[keys.BUILDER_SCHEMA]), lambda v: ss.__setitem__(keys.BUILDER_SCHEMA, dump(v)))
 
 
 def load_schema(value: dict[str, Any] | None) -> None:
     """Callback: put a preset, a library schema or an empty one in the sidebar's response schema."""
     entry = SchemaForm(strict=True) if value is None else parse_response_schema(value)
-    ss[keys.BUILDER_SCHEMA] = entry
+    ss[keys.BUILDER_SCHEMA] = dump(entry)
     ss[keys.BUILDER_SCHEMA_DRAFT] = None
     forget(keys.SIDEBAR_SCHEMA + ".")
     ss[keys.SCHEMA_LOAD] = False
@@ -1081,10 +1092,10 @@ def _schema_json_edited() -> None:
     except InputError as exc:
         current = _read(_schema_slot(), "schema", keys.SIDEBAR_SCHEMA)
         ss[keys.BUILDER_SCHEMA_DRAFT] = Draft(
-            text=text, problems=_json_problems(exc, "response_format"), model=_signature(_schema_saved(current))
+            text=text, problems=_json_problems(exc, "response_format"), model=_signature(dump(current))
         )
         return
-    ss[keys.BUILDER_SCHEMA] = entry
+    ss[keys.BUILDER_SCHEMA] = dump(entry)
     ss[keys.BUILDER_SCHEMA_DRAFT] = None
     forget(keys.SIDEBAR_SCHEMA + ".")
 
@@ -1094,7 +1105,7 @@ def _sync_schema(settings: dict[str, Any]) -> None:
     if keys.BUILDER_SCHEMA in ss and ss.get(keys.BUILDER_SCHEMA_SEEN) == seen:
         return
     entry, draft = schema_from_settings(settings)
-    ss[keys.BUILDER_SCHEMA] = entry
+    ss[keys.BUILDER_SCHEMA] = dump(entry)
     ss[keys.BUILDER_SCHEMA_DRAFT] = draft
     ss.pop(keys.RESPONSE_SCHEMA, None)
     forget(keys.SIDEBAR_SCHEMA + ".")
@@ -1126,9 +1137,7 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
                 st.caption("Nothing saved yet.")
             for item in library_schemas:
                 st.button(item.name, key=keys.schema_from_library(item.id), on_click=load_schema, args=(item.value,))
-        entry: Schema = ss[keys.BUILDER_SCHEMA]
-        problems = validate_response_schema(entry)
-        entry = schema_editor(_schema_slot(), scope=keys.SIDEBAR_SCHEMA, problems=problems, compact=True)
+        entry = schema_editor(_schema_slot(), scope=keys.SIDEBAR_SCHEMA, problems=validate_response_schema, compact=True)
     spec = schema_json(entry)
     problems = validate_response_schema(entry)
     with json_tab:
@@ -1136,13 +1145,13 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
             keys.RESPONSE_SCHEMA,
             keys.BUILDER_SCHEMA_DRAFT,
             json.dumps(spec, indent=2, ensure_ascii=False) if spec else "",
-            _signature(_schema_saved(entry)),
+            _signature(dump(entry)),
             on_change=_schema_json_edited,
             label="JSON schema",
             help='The schema (or {"name", "schema", "strict"}, or the whole response_format). Paste one here; the form follows.',
         )
     settings["response_format.schema"] = spec
-    settings["response_format.rows"] = _schema_saved(entry)
+    settings["response_format.rows"] = dump(entry)
     ss[keys.BUILDER_SCHEMA_SEEN] = _signature({k: settings.get(k) for k in ("response_format.schema", "response_format.rows")})
     named = [
         p.model_copy(update={"message": f"{' › '.join(p.path.split('.')[2:-1])}: {p.message}"})

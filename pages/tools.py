@@ -19,8 +19,6 @@ from playground.errors import StoreError
 from playground.presets import Preset, presets
 from playground.schema_builder import (
     InputError,
-    JsonResponseSchema,
-    SchemaForm,
     parse_response_schema,
     parse_tools,
     tool_to_json,
@@ -183,34 +181,35 @@ def _library(items: list[LibraryItem]) -> None:
         st.button("Add to the library", key=keys.TP_PASTE_ADD, on_click=_paste, icon=":material/library_add:")
 
 
-def _model(item: LibraryItem) -> Any:
-    """The form of the item being edited, loaded once per selection (then the widgets hold the edits)."""
+def _slot(item: LibraryItem) -> tool_builder.Slot | None:
+    """Where the form of the item being edited lives: loaded once per selection (then the widgets hold the edits),
+    kept as plain data (`tool_builder.dump`)."""
     held = ss.get(keys.TP_MODEL)
-    if held is not None and held[0] == item.id:
-        return held[1]
-    try:
-        model: Any = parse_tools(item.value)[0] if item.kind == "tool" else parse_response_schema(item.value)
-    except InputError as exc:
-        st.error("This saved item cannot be read: " + " ".join(p.message for p in exc.problems))
-        return None
-    tool_builder.forget(keys.TP_EDIT + ".")
-    ss[keys.TP_MODEL] = (item.id, model)
-    return model
+    if held is None or held[0] != item.id:
+        try:
+            model: Any = parse_tools(item.value)[0] if item.kind == "tool" else parse_response_schema(item.value)
+        except InputError as exc:
+            st.error("This saved item cannot be read: " + " ".join(p.message for p in exc.problems))
+            return None
+        tool_builder.forget(keys.TP_EDIT + ".")
+        ss[keys.TP_MODEL] = (item.id, tool_builder.dump(model))
+    return tool_builder.Slot(
+        lambda: tool_builder.load(item.kind, ss[keys.TP_MODEL][1]),
+        lambda v: ss.__setitem__(keys.TP_MODEL, (item.id, tool_builder.dump(v))),
+    )
 
 
 def _editor(item: LibraryItem) -> None:
-    if _model(item) is None:
+    slot = _slot(item)
+    if slot is None:
         return
-    slot = tool_builder.Slot(lambda: ss[keys.TP_MODEL][1], lambda v: ss.__setitem__(keys.TP_MODEL, (item.id, v)))
     if item.kind == "tool":
         st.subheader(f"Tool: {item.name}", divider="gray")
-        tool = ss[keys.TP_MODEL][1]
-        edited: Any = tool_builder.tool_editor(slot, scope=keys.TP_EDIT, problems=validate_tools([tool]))
+        edited: Any = tool_builder.tool_editor(slot, scope=keys.TP_EDIT, problems=lambda tool: validate_tools([tool]))
         value = tool_builder.tool_json(edited)
     else:
         st.subheader(f"Response schema: {item.name}", divider="gray")
-        entry: SchemaForm | JsonResponseSchema = ss[keys.TP_MODEL][1]
-        edited = tool_builder.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema(entry))
+        edited = tool_builder.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema)
         value = tool_builder.schema_json(edited)
     if value is None:
         st.caption(":material/cloud_off: Not saved while two rows share a name.")

@@ -13,9 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
-from components.tool_builder import enum_to_text, text_to_enum
+from components.tool_builder import enum_to_text, rows_from_settings, schema_from_settings, text_to_enum
 from playground import examples
-from playground.notebook import Cell, Notebook
+from playground.notebook import Cell, Notebook, NotebookFile
 from playground.response import ContentBlock
 from playground.store import Library, NotebookStore
 
@@ -101,6 +101,7 @@ def test_a_tool_defined_in_the_form_is_sent_called_and_checked(at: AppTest) -> N
     define_get_weather(at)
     assert sent_tools(at) == [WEATHER]  # the JSON follows the form at once
     assert notebook(at).settings["tools"] == [WEATHER]  # and the notebook keeps it
+    json.dumps([at.session_state[keys.BUILDER_TOOLS], at.session_state[keys.BUILDER_SCHEMA]])  # plain data, see dump()
     at.selectbox(key=keys.field("tool_choice")).set_value("required")
     at.slider(key=keys.field("temperature")).set_value(0.0)
     at.number_input(key=keys.field("max_completion_tokens")).set_value(60).run()
@@ -325,6 +326,11 @@ def test_settings_bring_the_tools_and_schema_back_in_a_new_session(at: AppTest, 
         "type": ["string", "null"],
         "enum": ["celsius", "fahrenheit"],
     }
+    # exported and imported (a new notebook from the file): the same tools and schema
+    imported = NotebookFile.load(NotebookFile.dump(notebook(again)))
+    assert rows_from_settings(imported.settings) == rows_from_settings(notebook(again).settings)
+    assert schema_from_settings(imported.settings)[0] == schema_from_settings(notebook(again).settings)[0]
+    assert schema_from_settings(imported.settings)[0].name == "report"
 
 
 def test_old_notebooks_with_tools_as_text_still_open(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

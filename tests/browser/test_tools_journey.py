@@ -1,0 +1,173 @@
+"""A person demoing tool calling in the browser, typing no JSON: defines get_weather in the sidebar's form, runs it
+with tool choice "required" on the embedded model and reads the call marked valid; then builds a response schema
+the same way and reads the answer's check. A developer pastes two tools as JSON and finds both in the form."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from components import state as keys
+from playground import examples
+from tests.browser.pagekit import LONG, css, number, ready, say, wait_done
+
+pytestmark = pytest.mark.browser
+
+TOOL = keys.sidebar_tool(0)
+SCHEMA = keys.SIDEBAR_SCHEMA
+
+
+def k(scope: str, setting: str, *path: int | str) -> str:
+    return keys.builder_key(scope, path, setting)
+
+
+def sidebar(page: Page) -> Locator:
+    return page.locator("section[data-testid='stSidebar']")
+
+
+def settle(page: Page) -> None:
+    """Wait, as a person does, until the page has finished redrawing after the last change."""
+    page.wait_for_timeout(250)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=LONG)
+
+
+def type_in(page: Page, key: str, text: str) -> None:
+    """Type into a text box and press Enter (Streamlit sends it then)."""
+    box = page.locator(f"{css(key)} input")
+    expect(box).to_be_visible(timeout=LONG)
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value(text)
+    settle(page)
+
+
+def click(page: Page, key: str) -> None:
+    settle(page)
+    page.locator(css(key)).get_by_role("button").first.click()
+    settle(page)
+
+
+def check(page: Page, key: str, label: str) -> None:
+    settle(page)
+    page.locator(css(key)).get_by_text(label, exact=True).click()
+    expect(page.locator(css(key)).get_by_role("checkbox")).to_be_checked()
+    settle(page)
+
+
+def choose(page: Page, key: str, option: str) -> None:
+    """Pick an option of a select box: click it, type the option's first letters, pick it."""
+    box = page.locator(css(key)).get_by_role("combobox")
+    expect(box).to_be_enabled(timeout=LONG)
+    box.click()
+    box.press_sequentially(option[:4], delay=40)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+    settle(page)
+
+
+def add_row(page: Page, scope: str, index: int) -> None:
+    click(page, k(scope, "add"))
+    expect(page.locator(f"{css(k(scope, 'name', index))} input")).to_be_visible(timeout=LONG)
+
+
+def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(page: Page) -> None:
+    ready(page)
+    page.get_by_text("Add answers to the conversation", exact=True).click()  # each answer stays in its cell
+    expect(page.get_by_role("switch", name="Add answers to the conversation")).not_to_be_checked()
+    number(page, "max_completion_tokens", 60)
+
+    # A tool, from the form.
+    sidebar(page).get_by_role("button", name="Add a tool").click()
+    page.get_by_role("button", name="Empty tool").click()
+    type_in(page, k(TOOL, "name"), "get_weather")
+    expect(sidebar(page).get_by_text("get_weather", exact=True)).to_be_visible()  # the tool's switch says its name
+    add_row(page, TOOL, 0)
+    type_in(page, k(TOOL, "name", 0), "city")
+    check(page, k(TOOL, "required", 0), "Required")
+    add_row(page, TOOL, 1)
+    type_in(page, k(TOOL, "name", 1), "unit")
+    type_in(page, k(TOOL, "enum", 1), "celsius, fahrenheit")
+    settle(page)
+    sidebar(page).get_by_role("tab", name="JSON").first.click()  # the JSON it made
+    area = page.locator(f"{css(keys.field('tools'))} textarea")
+    expect(area).to_have_value(re.compile(r'"enum": \[\s*"celsius",\s*"fahrenheit"'), timeout=LONG)
+    tools = json.loads(area.input_value())
+    assert tools[0]["function"]["parameters"] == {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+        "required": ["city"],
+    }
+    form = sidebar(page).get_by_role("tab", name="Form").first
+    form.click()
+    expect(form).to_have_attribute("aria-selected", "true")
+    choose(page, keys.field("tool_choice"), "required")
+
+    say(page, "What is the weather in Paris?")
+    first = wait_done(page, 1)
+    expect(first.get_by_text("✅ Valid")).to_be_visible()
+    expect(first.get_by_text("get_weather").first).to_be_visible()
+    expect(first.get_by_text("❌")).to_have_count(0)
+    page.screenshot(path=str(_shots() / "tools-call-valid.png"), full_page=True)
+
+    # Then the shape of an answer, from the form.
+    page.locator(css(k(TOOL, "on"))).get_by_text("get_weather", exact=True).click()  # this tool off for now
+    choose(page, keys.field("response_format"), "JSON schema")
+    click(page, keys.SCHEMA_LOAD)
+    page.get_by_role("button", name="Empty schema").click()
+    type_in(page, k(SCHEMA, "name"), "weather")
+    add_row(page, SCHEMA, 0)
+    type_in(page, k(SCHEMA, "name", 0), "city")
+    check(page, k(SCHEMA, "required", 0), "Required")
+    add_row(page, SCHEMA, 1)
+    type_in(page, k(SCHEMA, "name", 1), "condition")
+    type_in(page, k(SCHEMA, "enum", 1), "sunny, cloudy, rainy")
+    check(page, k(SCHEMA, "required", 1), "Required")
+    expect(sidebar(page).get_by_text('"condition": "sunny"')).to_be_visible()  # what a valid answer looks like
+
+    say(page, "What is the weather in Paris? Answer in JSON.")
+    second = wait_done(page, 2)
+    expect(second.get_by_text(re.compile("✅ Valid|❌"))).to_be_visible()
+    page.screenshot(path=str(_shots() / "tools-schema-checked.png"), full_page=True)
+
+
+def test_paste_two_tools_as_json_and_find_both_in_the_form(page: Page) -> None:
+    ready(page)
+    sidebar(page).get_by_role("tab", name="JSON").first.click()
+    convert = {
+        "type": "function",
+        "function": {
+            "name": "convert_units",
+            "parameters": {
+                "type": "object",
+                "properties": {"value": {"type": "number"}, "from_unit": {"type": "string", "enum": ["meter", "foot"]}},
+                "required": ["value", "from_unit"],
+            },
+        },
+    }
+    area = page.locator(f"{css(keys.field('tools'))} textarea")
+    area.fill(json.dumps([examples.GET_WEATHER, convert], indent=2))
+    area.press("Control+Enter")
+    settle(page)
+    form = sidebar(page).get_by_role("tab", name="Form").first
+    form.click()
+    expect(form).to_have_attribute("aria-selected", "true")
+    expect(page.locator(css(k(keys.sidebar_tool(0), "on"))).get_by_text("get_weather", exact=True)).to_be_visible(timeout=LONG)
+    expect(page.locator(css(k(keys.sidebar_tool(1), "on"))).get_by_text("convert_units", exact=True)).to_be_visible()
+    second = keys.sidebar_tool(1)
+    page.locator(css(k(second, "edit"))).get_by_text("Edit", exact=True).click()
+    expect(page.locator(f"{css(k(second, 'name'))} input")).to_have_value("convert_units")
+    expect(page.locator(f"{css(k(second, 'name', 1))} input")).to_have_value("from_unit")
+    expect(page.locator(f"{css(k(second, 'enum', 1))} input")).to_have_value("meter, foot")
+    page.screenshot(path=str(_shots() / "tools-pasted.png"), full_page=True)
+
+
+def _shots():  # type: ignore[no-untyped-def]
+    """Screenshots of the journeys, for a person to look at (test-artifacts/ is printed by CI)."""
+    from tests.browser.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
