@@ -868,11 +868,25 @@ def _where(tools: Sequence[Tool], p: Problem) -> str:
     parts = p.path.split(".")
     if len(parts) < 2 or not parts[1].isdigit() or int(parts[1]) >= len(tools):
         return ""
+    if len(parts) < 4 or parts[2] != "parameters":
+        return ""  # a problem of the tool itself (its name): said on its own
     tool = tools[int(parts[1])]
-    names = [tool.name or f"tool {int(parts[1]) + 1}"]
-    rest = parts[3:] if len(parts) > 2 and parts[2] == "parameters" else []
-    names += [f"row {int(n[1:]) + 1}" if re.fullmatch(r"#\d+", n) else n for n in rest[:-1]]
-    return " › ".join(names)
+    return " › ".join([tool.name or f"tool {int(parts[1]) + 1}", *([_place(parts[3:-1])] if parts[4:] else [])])
+
+
+def _place(segments: Sequence[str]) -> str:
+    """Row names along a problem's path in words: "stops › items › city"; "#2" is "row 3"."""
+    return " › ".join(f"row {int(n[1:]) + 1}" if re.fullmatch(r"#\d+", n) else n for n in segments)
+
+
+# Problems `request.build_request` reports itself (tool and schema names, the meta-schema, parameters that are not
+# an object, too many tools): shown on their row here, but left to the request's own error in the list under the
+# field, so nothing is said three times.
+_ALSO_IN_REQUEST = frozenset({"tool_name", "duplicate_tool_name", "meta_schema", "parameters_not_object", "too_many_tools"})
+
+
+def _not_also_in_request(problems: Sequence[Problem]) -> list[Problem]:
+    return [p for p in problems if p.code not in _ALSO_IN_REQUEST]
 
 
 def tools_field(
@@ -949,7 +963,7 @@ def tools_field(
     ss[keys.BUILDER_TOOLS_SEEN] = _signature({k: settings.get(k) for k in ("tools", "tools.rows")})
     tools = [r.tool for r in rows if r.on]
     problems = [p.model_copy(update={"message": f"{w}: {p.message}" if (w := _where(tools, p)) else p.message}) for p in blocking]
-    return BuilderValue(value=sent or None, problems=(draft.problems if draft else []) + problems)
+    return BuilderValue(value=sent or None, problems=(draft.problems if draft else []) + _not_also_in_request(problems))
 
 
 def _json_tab(
@@ -1154,13 +1168,10 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
     settings["response_format.rows"] = dump(entry)
     ss[keys.BUILDER_SCHEMA_SEEN] = _signature({k: settings.get(k) for k in ("response_format.schema", "response_format.rows")})
     named = [
-        p.model_copy(update={"message": f"{' › '.join(p.path.split('.')[2:-1])}: {p.message}"})
-        if p.path.startswith("response_format.schema.") and len(p.path.split(".")) > 3
-        else p
-        for p in problems
+        p.model_copy(update={"message": f"{w}: {p.message}"}) if (w := _place(p.path.split(".")[2:-1])) else p for p in problems
     ]
     value = {"type": "json_schema", "json_schema": spec} if spec is not None else None
-    return BuilderValue(value=value, problems=(draft.problems if draft else []) + named)
+    return BuilderValue(value=value, problems=(draft.problems if draft else []) + _not_also_in_request(named))
 
 
 __all__ = [

@@ -101,7 +101,7 @@ def test_a_tool_defined_in_the_form_is_sent_called_and_checked(at: AppTest) -> N
     define_get_weather(at)
     assert sent_tools(at) == [WEATHER]  # the JSON follows the form at once
     assert notebook(at).settings["tools"] == [WEATHER]  # and the notebook keeps it
-    json.dumps([at.session_state[keys.BUILDER_TOOLS], at.session_state[keys.BUILDER_SCHEMA]])  # plain data, see dump()
+    json.dumps(at.session_state[keys.BUILDER_TOOLS])  # plain data in the session, see tool_builder.dump
     at.selectbox(key=keys.field("tool_choice")).set_value("required")
     at.slider(key=keys.field("temperature")).set_value(0.0)
     at.number_input(key=keys.field("max_completion_tokens")).set_value(60).run()
