@@ -350,7 +350,7 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
     box = where.container(border=True, key=k("row")) if ui.draw else None
     cols: list[Any] = [box] * 6
     if ui.draw and not ctx.compact:
-        cols = [*box.columns([4, 3, 2, 0.7, 0.7], vertical_alignment="bottom"), None]
+        cols = [*box.columns([3, 2.5, 2.4, 0.6, 0.6], vertical_alignment="bottom"), None]
         cols = [cols[0], cols[1], None, cols[2], cols[3], cols[4]]
     name = ui.widget(cols[0], "text_input", k("name"), row.name, "Name", placeholder="e.g. city")
     type_ = ui.widget(

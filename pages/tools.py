@@ -110,57 +110,6 @@ def _library(items: list[LibraryItem]) -> None:
     with st.container(horizontal=True):
         st.button("New tool", key=keys.TP_NEW_TOOL, icon=":material/add:", on_click=_new, args=("tool",))
         st.button("New schema", key=keys.TP_NEW_SCHEMA, icon=":material/add:", on_click=_new, args=("schema",))
-    undone: LibraryItem | None = ss.get(keys.TP_UNDO)
-    if undone is not None:
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.caption(f"Deleted {undone.name}.")
-            st.button("Undo", key=keys.TP_UNDO_BUTTON, on_click=_undo, icon=":material/undo:", type="tertiary")
-    selected = ss.get(keys.TP_SELECTED)
-    settings = ss[keys.SETTINGS]
-    for kind, title in (("tool", "Tools"), ("schema", "Response schemas")):
-        st.subheader(title, divider="gray")
-        mine = [i for i in items if i.kind == kind]
-        if not mine:
-            st.caption("None saved yet: start one above, or add a preset below.")
-        for item in mine:
-            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-                st.button(
-                    item.name or "(no name)",
-                    key=keys.tp_item(item.id, "open"),
-                    on_click=_select,
-                    args=(item.id,),
-                    type="primary" if item.id == selected else "secondary",
-                    icon=":material/edit:",
-                    help="Edit it in the form",
-                )
-                if kind == "tool":
-                    on_key = keys.tp_item(item.id, "on")
-                    ss[on_key] = tool_builder.in_run(settings, item)
-                    st.toggle(
-                        "In Playground",
-                        key=on_key,
-                        on_change=_switch,
-                        args=(item,),
-                        help="Send this tool with the next run of the open notebook (the Playground's sidebar shows it)",
-                    )
-                st.button(
-                    "",
-                    key=keys.tp_item(item.id, "duplicate"),
-                    icon=":material/content_copy:",
-                    type="tertiary",
-                    on_click=_duplicate,
-                    args=(item.id,),
-                    help="Duplicate",
-                )
-                st.button(
-                    "",
-                    key=keys.tp_item(item.id, "delete"),
-                    icon=":material/delete:",
-                    type="tertiary",
-                    on_click=_delete,
-                    args=(item.id,),
-                    help="Delete (you can undo)",
-                )
     with st.expander("Presets", icon=":material/auto_awesome:"):
         for preset in presets():
             st.button(
@@ -179,6 +128,63 @@ def _library(items: list[LibraryItem]) -> None:
             placeholder='[{"type": "function", "function": {"name": …, "parameters": {…}}}, …]',
         )
         st.button("Add to the library", key=keys.TP_PASTE_ADD, on_click=_paste, icon=":material/library_add:")
+    undone: LibraryItem | None = ss.get(keys.TP_UNDO)
+    if undone is not None:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"Deleted {undone.name}.")
+            st.button("Undo", key=keys.TP_UNDO_BUTTON, on_click=_undo, icon=":material/undo:", type="tertiary")
+    selected = ss.get(keys.TP_SELECTED)
+    settings = ss[keys.SETTINGS]
+    for kind, title in (("tool", "Tools"), ("schema", "Response schemas")):
+        st.subheader(title, divider="gray")
+        mine = [i for i in items if i.kind == kind]
+        if not mine:
+            st.caption("None saved yet: start one above, or add a preset.")
+        for item in mine:
+            _item(item, selected=item.id == selected, settings=settings)
+
+
+def _item(item: LibraryItem, *, selected: bool, settings: dict[str, Any]) -> None:
+    """One library item: its name (opens it in the form), then switch for the next run, duplicate, delete."""
+    with st.container(border=True, gap="small"):
+        st.button(
+            item.name or "(no name)",
+            key=keys.tp_item(item.id, "open"),
+            on_click=_select,
+            args=(item.id,),
+            type="primary" if selected else "tertiary",
+            icon=":material/build:" if item.kind == "tool" else ":material/data_object:",
+            help="Edit it in the form",
+        )
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            if item.kind == "tool":
+                on_key = keys.tp_item(item.id, "on")
+                ss[on_key] = tool_builder.in_run(settings, item)
+                st.toggle(
+                    "Use",
+                    key=on_key,
+                    on_change=_switch,
+                    args=(item,),
+                    help="Send this tool with the next run of the open notebook (the Playground's sidebar shows it)",
+                )
+            st.button(
+                "",
+                key=keys.tp_item(item.id, "duplicate"),
+                icon=":material/content_copy:",
+                type="tertiary",
+                on_click=_duplicate,
+                args=(item.id,),
+                help="Duplicate",
+            )
+            st.button(
+                "",
+                key=keys.tp_item(item.id, "delete"),
+                icon=":material/delete:",
+                type="tertiary",
+                on_click=_delete,
+                args=(item.id,),
+                help="Delete (you can undo)",
+            )
 
 
 def _slot(item: LibraryItem) -> tool_builder.Slot | None:
