@@ -53,6 +53,7 @@ from playground.schema_builder import (
     parse_response_schema,
     parse_tools,
     response_format_json,
+    schema_to_form,
     tool_to_json,
     validate_response_schema,
     validate_tools,
@@ -347,7 +348,7 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
     Compact (the sidebar): one under the other."""
     ui = ctx.ui
     k = lambda s: keys.builder_key(ctx.scope, path, s)  # noqa: E731
-    box = where.container(border=True, key=k("row")) if ui.draw else None
+    box: Any = where.container(border=True, key=k("row")) if ui.draw else None
     cols: list[Any] = [box] * 6
     if ui.draw and not ctx.compact:
         cols = [*box.columns([3, 2.5, 2.4, 0.6, 0.6], vertical_alignment="bottom"), None]
@@ -367,8 +368,7 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
         line = box.container(horizontal=True, vertical_alignment="center")
         cols[3:] = [line] * 3
     required = ui.widget(cols[3], "checkbox", k("required"), row.required, "Required")
-    updated = row.model_copy(update={"name": name, "type": type_, "required": required})
-    updated = _more(ctx, cols[4], updated, path)
+    updated: Any = _more(ctx, cols[4], row.model_copy(update={"name": name, "type": type_, "required": required}), path)
     if ui.draw:
         cols[5].button(
             "",
@@ -1065,9 +1065,7 @@ def _save_tool(i: int, save: Callable[[dict[str, Any], str | None], str]) -> Non
 # ------------------------------------------------------------------------------------ the sidebar: response schema
 
 
-EXAMPLE_SCHEMA = SchemaForm(
-    name="weather_report", strict=True, json_schema=parse_response_schema(examples.WEATHER_SCHEMA).json_schema
-)  # type: ignore[arg-type]
+EXAMPLE_SCHEMA = SchemaForm(name="weather_report", strict=True, json_schema=schema_to_form(examples.WEATHER_SCHEMA))
 
 
 def schema_from_settings(settings: dict[str, Any]) -> tuple[Schema, Draft | None]:

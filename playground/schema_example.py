@@ -156,7 +156,7 @@ class _Examples:
         return ["example"]
 
     def arrays(self, s: dict[str, Any], depth: int) -> list[Any]:
-        prefix = s.get("prefixItems") if isinstance(s.get("prefixItems"), list) else []
+        prefix: list[Any] = s["prefixItems"] if isinstance(s.get("prefixItems"), list) else []
         items = s.get("items", True)
         low = s["minItems"] if _is_int(s.get("minItems")) else 0
         high = s["maxItems"] if _is_int(s.get("maxItems")) else None
@@ -188,7 +188,7 @@ class _Examples:
         return out
 
     def objects(self, s: dict[str, Any], depth: int) -> list[Any]:
-        props = s.get("properties") if isinstance(s.get("properties"), Mapping) else {}
+        props: Mapping[str, Any] = s["properties"] if isinstance(s.get("properties"), Mapping) else {}
         required = [r for r in s.get("required", []) if isinstance(r, str)] if isinstance(s.get("required"), list) else []
         extra = s.get("additionalProperties", True)
         full: dict[str, Any] = {}
@@ -252,8 +252,8 @@ def _strings(s: Mapping[str, Any]) -> list[str]:
         matched = _from_pattern(s["pattern"])
         if matched is not None:
             candidates.insert(0, matched)
-    low = s.get("minLength") if _is_int(s.get("minLength")) else 0
-    high = s.get("maxLength") if _is_int(s.get("maxLength")) else None
+    low: int = s["minLength"] if _is_int(s.get("minLength")) else 0
+    high: int | None = s["maxLength"] if _is_int(s.get("maxLength")) else None
     out: list[str] = []
     for c in candidates:
         if len(c) < low:
@@ -270,7 +270,7 @@ def _numbers(s: Mapping[str, Any], integer: bool) -> list[Any]:
 
     def num(key: str) -> Fraction | None:
         v = s.get(key)
-        return Fraction(v) if _is_number(v) else None
+        return Fraction(v) if isinstance(v, int | float) and _is_number(v) else None
 
     lo, hi, xlo, xhi, step = (num(k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"))
     if step is not None and step <= 0:

@@ -119,7 +119,7 @@ def _name_problems(f: FieldForm, path: str) -> list[Problem]:
 
 def _addressable(form: FieldForm) -> FieldForm:
     """A copy whose unnamed rows are named by position ("#2"), so problems found in the JSON can name them."""
-    rows = [r.model_copy(update={"name": r.name or f"#{i}"}) for i, r in enumerate(form.properties)]
+    rows: list[Any] = [r.model_copy(update={"name": r.name or f"#{i}"}) for i, r in enumerate(form.properties)]
     rows = [_addressable(r) for r in rows]
     items = _addressable(form.items) if form.items is not None else None
     return form.model_copy(update={"properties": rows, "items": items})
