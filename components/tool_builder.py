@@ -20,6 +20,7 @@ schemas page uses `tool_editor` / `schema_editor` in full.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -844,11 +845,21 @@ def _sync_tools(settings: dict[str, Any]) -> None:
     ss[keys.BUILDER_TOOLS_SEEN] = seen
 
 
+@functools.lru_cache(maxsize=64)
+def _validated(saved: str) -> list[Problem]:
+    """validate_tools of tools given as `dump`s in JSON: every rerun draws the sidebar, the tools seldom change."""
+    return validate_tools([load("tool", d) for d in json.loads(saved)])
+
+
+def _validate(tools: Sequence[Tool]) -> list[Problem]:
+    return list(_validated(json.dumps([dump(t) for t in tools], sort_keys=True)))
+
+
 def _tool_problems(rows: Sequence[ToolRow]) -> tuple[list[Problem], dict[int, list[Problem]]]:
     """(problems that block Run, addressed "tools.<i>" by position among the tools that are on;
     problems to show per row, addressed "tools.<row>")."""
     on = [i for i, r in enumerate(rows) if r.on]
-    blocking = validate_tools([rows[i].tool for i in on])
+    blocking = _validate([rows[i].tool for i in on])
     shown: dict[int, list[Problem]] = {i: [] for i in range(len(rows))}
     for p in blocking:
         parts = p.path.split(".")
@@ -857,9 +868,7 @@ def _tool_problems(rows: Sequence[ToolRow]) -> tuple[list[Problem], dict[int, li
             shown[row].append(p.model_copy(update={"path": ".".join(["tools", str(row), *parts[2:]])}))
     for i, r in enumerate(rows):
         if not r.on:  # not sent, so not blocking; still worth seeing
-            shown[i] = [
-                p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in validate_tools([r.tool])
-            ]
+            shown[i] = [p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in _validate([r.tool])]
     return blocking, shown
 
 
