@@ -177,6 +177,12 @@ class _Problems:
         self.left = [p for p in self.left if p not in mine]
         return mine
 
+    def setting(self, address: str, setting: str) -> list[Problem]:
+        """Problems of one setting of the thing at `address` (shown right under its widget)."""
+        mine = [p for p in self.left if p.path == f"{address}.{setting}"]
+        self.left = [p for p in self.left if p not in mine]
+        return mine
+
 
 def _show(ui: _Ui, where: Any, problems: Sequence[Problem]) -> None:
     if ui.draw:
@@ -333,8 +339,8 @@ def _details(
             help="Comma-separated (or a JSON array). Empty: any value of the type.",
         )
         f = f.model_copy(update={"enum": enum})
-    if item_of:
-        _show(ui, where, ctx.problems.at(address))
+        _show(ui, enum_at if enum_at is not None else where, ctx.problems.setting(address, "enum"))
+    _show(ui, where, ctx.problems.at(address))  # the rest of this row's own problems, before its fields
     if f.type == "array":
         box = where.container(border=True) if ui.draw else None
         f = f.model_copy(update={"items": _items(ctx, box, f, path, address)})
@@ -355,6 +361,8 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
         cols = [*box.columns([3, 2.5, 2.4, 0.6, 0.6], vertical_alignment="bottom"), None]
         cols = [cols[0], cols[1], None, cols[2], cols[3], cols[4]]
     name = ui.widget(cols[0], "text_input", k("name"), row.name, "Name", placeholder="e.g. city")
+    if ctx.compact:
+        _show(ui, box, ctx.problems.setting(address, "name"))
     type_ = ui.widget(
         cols[1],
         "selectbox",
@@ -380,12 +388,13 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
             args=(ctx.slot, ctx.kind, ctx.scope, "delete", path),
             type="tertiary",
         )
+    if not ctx.compact:
+        _show(ui, box, ctx.problems.setting(address, "name"))  # under the first line
     second = box.columns(2) if ui.draw and not ctx.compact else [box, box]
     description = ui.widget(
         second[0], "text_input", k("description"), row.description, "Description", placeholder="What it means, for the model"
     )
     updated = updated.model_copy(update={"description": description})
-    _show(ui, box, ctx.problems.at(address))
     details = _details(ctx, box, updated, path, address, enum_at=second[1] if ui.draw else None)
     assert isinstance(details, PropertyRow)
     return details
