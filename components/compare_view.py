@@ -1,6 +1,6 @@
 """The Compare page's drawing: the set-up inputs, the columns filling in while runs stream, and the reading.
 
-Drawing only: no HTTP, no threads. The page (pages/compare.py) turns what `setup` returns into variants and
+Drawing only: no HTTP, no threads. The page (views/compare.py) turns what `setup` returns into variants and
 runs them with `playground.compare`; everything read off a finished comparison comes from `compare.analyse`.
 
 Model text is untrusted: it reaches the screen through `plain` (every Markdown character escaped, so no

@@ -158,7 +158,8 @@ def _library(kind: str) -> list[Any]:
     """The saved tools or schemas offered by "Add a tool" / "Start from…"; none when the store fails."""
     try:
         return Library().list(kind)  # type: ignore[arg-type]
-    except errors.StoreError:
+    except errors.StoreError as exc:
+        st.caption(f":material/warning: Your saved {kind}s cannot be read now: {exc}")
         return []
 
 

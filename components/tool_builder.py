@@ -1030,7 +1030,7 @@ def _add_menu(library_tools: Sequence[Any]) -> None:
                 args=(item.value, item.id),
                 help="A copy of this saved tool, for this notebook",
             )
-        st.page_link("pages/tools.py", label="Tools & schemas page", icon=":material/construction:")
+        st.page_link("views/tools.py", label="Tools & schemas page", icon=":material/construction:")
 
 
 def _tool_presets() -> list[Preset]:

@@ -24,7 +24,7 @@ from playground.notebook import Notebook
 pytestmark = pytest.mark.apptest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/compare.py"
+PAGE = "views/compare.py"
 
 
 def _app(notebook_id: str | None = None) -> AppTest:
@@ -207,7 +207,7 @@ def test_cancel_keeps_what_finished_and_saves_the_rest_as_cancelled(at: AppTest)
 
 
 def test_a_run_of_the_notebook_is_compared_with_exactly_what_it_sent(at: AppTest) -> None:
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("views/playground.py").run()
     at.number_input(key=keys.field("max_completion_tokens")).set_value(8)
     at.chat_input(key=keys.CHAT_INPUT).set_value("Name an animal.").run()
     assert not at.exception, at.exception

@@ -370,7 +370,7 @@ def test_library_tools_from_the_sidebar_and_the_tools_page(at: AppTest) -> None:
     at.button(key=k(TOOL(0), "save")).click().run()
     (item,) = Library().list("tool")
     assert item.value == WEATHER and notebook(at).settings["tools.rows"][0]["library_id"] == item.id
-    at.switch_page("pages/tools.py").run()
+    at.switch_page("views/tools.py").run()
     ok(at)
     assert at.toggle(key=keys.tp_item(item.id, "on")).value is True  # on for the open notebook's next run
     at.button(key=keys.tp_item(item.id, "open")).click().run()
@@ -381,7 +381,7 @@ def test_library_tools_from_the_sidebar_and_the_tools_page(at: AppTest) -> None:
     names = sorted(i.name for i in Library().list("tool"))
     assert names == ["get_weather", "get_weather_copy"]
     at.toggle(key=keys.tp_item(item.id, "on")).set_value(False).run()
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("views/playground.py").run()
     ok(at)
     assert at.toggle(key=k(TOOL(0), "on")).value is False  # switched off there, off here
     assert at.text_input(key=k(TOOL(0), "enum", 1)).value == "celsius, fahrenheit, kelvin"  # and the edit came along
@@ -389,7 +389,7 @@ def test_library_tools_from_the_sidebar_and_the_tools_page(at: AppTest) -> None:
 
 
 def test_the_tools_page_adds_presets_and_pasted_json_and_deletes_with_undo(at: AppTest) -> None:
-    at.switch_page("pages/tools.py").run()
+    at.switch_page("views/tools.py").run()
     at.button(key=keys.tp_preset("weather_report")).click().run()
     at.text_area(key=keys.TP_PASTE).set_value(json.dumps([examples.GET_WEATHER, {"name": "noop"}])).run()
     at.button(key=keys.TP_PASTE_ADD).click().run()

@@ -19,7 +19,7 @@ from components import compare_view, conversation
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
-from pages import shared
+from views import shared
 from playground import backends, compare, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.compare import Comparison, ComparisonJob, SettingsSet, Variant

@@ -89,7 +89,7 @@ def _row(summary: Summary) -> None:
         top, actions = st.columns([3, 2], vertical_alignment="center")
         with top:
             st.page_link(
-                "pages/playground.py",
+                "views/playground.py",
                 label=summary.title,
                 icon=":material/description:",
                 query_params={keys.NOTEBOOK_PARAM: summary.id},

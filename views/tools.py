@@ -14,7 +14,7 @@ import streamlit as st
 from components import state as keys
 from components import tool_builder
 from components.text import safe_markdown
-from pages import shared
+from views import shared
 from playground.errors import StoreError
 from playground.presets import Preset, presets
 from playground.schema_builder import (

@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from components import cells, conversation, sidebar
 from components import errors as error_view
 from components import state as keys
-from pages import shared
+from views import shared
 from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage
@@ -253,7 +253,7 @@ def _header() -> None:
         or nb.title
     )
     with right.container(horizontal=True):
-        st.page_link("pages/notebooks.py", label="All notebooks", icon=":material/folder_open:")
+        st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")
         st.button("New", key=keys.NEW_NOTEBOOK, on_click=_new_notebook, icon=":material/add:", help="Start a new notebook")
 
 
