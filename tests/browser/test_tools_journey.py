@@ -83,6 +83,8 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
     # A tool, from the form.
     sidebar(page).get_by_role("button", name="Add a tool").click()
     page.get_by_role("button", name="Empty tool").click()
+    expect(page.locator(f"{css(k(TOOL, 'name'))} input")).to_have_value("new_tool", timeout=LONG)
+    settle(page)
     type_in(page, k(TOOL, "name"), "get_weather")
     expect(sidebar(page).get_by_text("get_weather", exact=True)).to_be_visible()  # the tool's switch says its name
     add_row(page, TOOL, 0)
@@ -118,6 +120,9 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
     choose(page, keys.field("response_format"), "JSON schema")
     click(page, keys.SCHEMA_LOAD)
     page.get_by_role("button", name="Empty schema").click()
+    expect(page.locator(f"{css(k(SCHEMA, 'name'))} input")).to_have_value("response", timeout=LONG)  # a fresh schema
+    expect(page.locator(f"{css(k(SCHEMA, 'name', 0))} input")).to_have_count(0)
+    settle(page)
     type_in(page, k(SCHEMA, "name"), "weather")
     add_row(page, SCHEMA, 0)
     type_in(page, k(SCHEMA, "name", 0), "city")
