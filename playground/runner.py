@@ -133,6 +133,8 @@ def _finish_timings(cell: Cell, started: float) -> None:
     if not tokens:
         tokens = len(cell.chunks)
     generating = total - (cell.timings.ttft_s or 0.0)
+    if generating < 0.1 * total:  # everything arrived at once (a server that does not stream): end to end
+        generating = total
     cell.timings.tokens_per_s = round(tokens / generating, 1) if tokens and generating > 0 else None
 
 

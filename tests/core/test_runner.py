@@ -4,6 +4,7 @@ faults of a run injected with httpx.MockTransport (the real runs are in tests/in
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -500,3 +501,16 @@ def test_a_demo_tool_given_bad_arguments_answers_with_the_error() -> None:
 
 def test_nothing_to_answer_changes_nothing() -> None:
     assert demo_answers(CONVERSATION) == (CONVERSATION, [])
+
+
+def test_tokens_per_second_of_an_answer_that_arrived_at_once_is_end_to_end() -> None:
+    from playground import runner
+
+    cell = Cell(backend="embedded", body={"model": "m", "messages": []})
+    cell.completion = from_chat_completion({"id": "x", "model": "m", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 20}})
+    cell.timings.ttft_s = 2.0
+    started = time.monotonic() - 2.0
+    runner._finish_timings(cell, started)
+    assert cell.timings.tokens_per_s is not None and cell.timings.tokens_per_s < 11  # 20 tokens over ~2 s, not over ~0 s
