@@ -305,7 +305,7 @@ def _section(section_fields: list[Field], *, backend_id: str, caps: backends.Cap
             raise ValueError(f"No widget for {f.kind}")
         values[f.key] = value
         if _changed(f, value):
-            default = "empty" if f.default is None else f.default
+            default = "auto" if f.kind is Kind.TOOL_CHOICE else "empty" if f.default is None else f.default
             st.caption(f":material/edit_note: changed (default: {default})")
         _notes(f, backend_id=backend_id, caps=caps, values=values)
         local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
