@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
+from components.text import safe_markdown
 from playground import errors, wording
 
 
@@ -54,7 +55,8 @@ def show_field(err: errors.RequestError | None, path: str, *, exact: bool = Fals
     if isinstance(upstream, errors.UpstreamError):
         param = normalise_param(upstream.param)
         if param and (param == path or (not exact and param.startswith(path + "."))):
-            st.error(f"The server rejected this field: {upstream.server_message or upstream}", icon=":material/block:")
+            st.error(f"The server rejected this field: {safe_markdown(upstream.server_message or str(upstream))}",
+                     icon=":material/block:")
 
 
 def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[errors.FieldError]:
@@ -85,12 +87,12 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
         param = normalise_param(err.param)
         if param:
             lines.append(f"Field: **:red[{label_for(param)}]** (`{param}`)")
-        lines.append(f"Server said: {err.server_message or err}")
+        lines.append(f"Server said: {safe_markdown(err.server_message or str(err))}")
         if isinstance(err, errors.RateLimitError) and err.retry_after:
             lines.append(f"Try again in {err.retry_after:g} s.")
         st.error("  \n".join(lines), icon=":material/block:")
         return
     if isinstance(err, errors.TransportError):
-        st.error(f"Could not reach the server: {err}", icon=":material/cloud_off:")
+        st.error(f"Could not reach the server: {safe_markdown(str(err))}", icon=":material/cloud_off:")
         return
-    st.error(f"{type(err).__name__}: {err}", icon=":material/warning:")
+    st.error(f"{type(err).__name__}: {safe_markdown(str(err))}", icon=":material/warning:")

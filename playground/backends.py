@@ -166,16 +166,19 @@ def resolve(
             raise RequestError([FieldError(API_KEY_FIELD, "xAI needs an API key: paste it here, or set "
                                            "XAI_API_KEY in the environment or in .streamlit/secrets.toml.",
                                            "missing")])
-        return ClientConfig(base_url=XAI_BASE_URL, api_key=SecretStr(key), kind="xai", **extra)
+        return ClientConfig(base_url=XAI_BASE_URL, api_key=SecretStr(_checked_key(key)), kind="xai", **extra)
 
     url = _clean(base_url) or _lookup(ENV_BASE_URL, env, secrets)
     if url is None:
         raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. "
                                        "http://127.0.0.1:8000/v1.", "missing")])
     check_base_url(url)
-    key = _clean(api_key) or _lookup(ENV_API_KEY, env, secrets)
-    return ClientConfig(base_url=_normalise_url(url), api_key=SecretStr(key) if key else None, kind="openai",
-                        **extra)
+    key = _clean(api_key)
+    operator_url = _lookup(ENV_BASE_URL, env, secrets)
+    if key is None and operator_url is not None and _normalise_url(operator_url) == _normalise_url(url):
+        key = _lookup(ENV_API_KEY, env, secrets)  # an operator's key goes only to the URL it was configured for
+    return ClientConfig(base_url=_normalise_url(url), api_key=SecretStr(_checked_key(key)) if key else None,
+                        kind="openai", **extra)
 
 
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
@@ -204,6 +207,14 @@ def check_base_url(url: str) -> None:
     if host.lower().rstrip(".") in _METADATA_HOSTS or (address is not None and address.is_link_local):
         refuse("This address is a link-local or cloud-metadata address, which the playground never calls.",
                "url_forbidden")
+
+
+def _checked_key(key: str) -> str:
+    """A key fit for an HTTP header: printable ASCII. The message never repeats the key."""
+    if not key.isascii() or not key.isprintable():
+        raise RequestError([FieldError(API_KEY_FIELD, "This key has a character an API key cannot have (only plain "
+                                       "letters, digits and punctuation): check what was pasted.", "key_invalid")])
+    return key
 
 
 def _normalise_url(url: str) -> str:

@@ -104,7 +104,8 @@ def test_openai_compatible() -> None:
     assert config.api_key.get_secret_value() == "sk-1"
     assert resolve("openai", base_url="http://h/v1", env={}).api_key is None
     assert resolve("openai", env={"PLAYGROUND_BASE_URL": GATEWAY}).base_url == GATEWAY
-    assert resolve("openai", base_url="http://h/v1", env={"PLAYGROUND_API_KEY": "k2"}).api_key.get_secret_value() == "k2"
+    # an operator's key without its base URL goes nowhere a visitor types (DESIGN: bound to its own URL)
+    assert resolve("openai", base_url="http://h/v1", env={"PLAYGROUND_API_KEY": "k2"}).api_key is None
 
 
 @pytest.mark.parametrize(("url", "code"), [("", "missing"), ("ftp://x/v1", "url_scheme"), ("localhost:8000", "url_scheme")])
@@ -135,3 +136,20 @@ def test_backends_module_does_not_import_streamlit() -> None:
 
     source = open(mod.__file__, encoding="utf-8").read()
     assert "import streamlit" not in source and "from streamlit" not in source
+
+
+def test_an_operator_key_goes_only_to_its_own_base_url() -> None:
+    env = {"PLAYGROUND_BASE_URL": "http://10.0.0.5:8000/v1", "PLAYGROUND_API_KEY": "operator-secret"}
+    own = resolve("openai", base_url="http://10.0.0.5:8000/v1/", env=env)
+    assert own.api_key is not None and own.api_key.get_secret_value() == "operator-secret"
+    other = resolve("openai", base_url="http://attacker.example/v1", env=env)
+    assert other.api_key is None
+    typed = resolve("openai", base_url="http://attacker.example/v1", api_key="my-own", env=env)
+    assert typed.api_key is not None and typed.api_key.get_secret_value() == "my-own"
+
+
+def test_a_key_with_a_character_no_header_can_carry_is_a_message_on_the_key_field() -> None:
+    with pytest.raises(RequestError) as info:
+        resolve("xai", api_key="xai-abc\u00e9def", env={})
+    (error,) = info.value.errors
+    assert error.field == "api_key" and "\u00e9" not in error.message and "abc" not in error.message
