@@ -3,8 +3,9 @@
 Why its own module: every way a call can fail (bad key, rate limit, bad field, server down,
 timeout, a stream cut short, a body that is not JSON) becomes one of the `playground.errors`
 types, with the server's own message and never the API key, so the UI can put it next to the
-right widget. Retries (stamina) cover 429, 5xx and connect errors, honour Retry-After, and stop
-once a stream has started yielding. `transport=` lets tests inject faults with
+right widget. Retries (stamina) honour Retry-After and stop once a stream has started yielding; a POST,
+which can start a generation or a deferred job, is retried only where the server cannot have acted on it
+(the connection failed, 429, 503 with Retry-After), reads also after 5xx and read errors. `transport=` lets tests inject faults with
 `httpx.MockTransport` instead of patching.
 """
 
@@ -166,9 +167,11 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
             param=param,
         )
     if status >= 500:
-        return ServerError(
+        error = ServerError(
             f"Server error (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
         )
+        error.retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
+        return error
     return UpstreamError(
         f"Unexpected answer (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
     )
@@ -189,8 +192,13 @@ def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
         raise NetworkError(f"Could not reach the server ({type(exc).__name__}).") from exc
 
 
+def _never_reached(exc: Exception) -> bool:
+    """The request could not have reached the server: the connection itself failed."""
+    return isinstance(exc, NetworkError | TimeoutError_) and isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 def _retry_hook(exc: Exception) -> bool | float:
-    """stamina backoff hook: retry 429/5xx/connect failures; a number means 'wait this long' (Retry-After)."""
+    """stamina backoff hook for reads (GET): retry 429/5xx/connection failures; a number means 'wait this long'."""
     if isinstance(exc, RateLimitError):
         return min(exc.retry_after, RETRY_AFTER_CAP) if exc.retry_after is not None else True
     if isinstance(exc, ServerError | NetworkError):
@@ -198,6 +206,16 @@ def _retry_hook(exc: Exception) -> bool | float:
     if isinstance(exc, TimeoutError_):
         return isinstance(exc.__cause__, httpx.ConnectTimeout)  # the request never reached the server
     return False
+
+
+def _retry_post_hook(exc: Exception) -> bool | float:
+    """For POST, which can start a generation or a deferred job: retry only where the server cannot have acted on
+    it — the connection failed, 429, or 503 with Retry-After. A 500 or a read error may mean it ran."""
+    if isinstance(exc, RateLimitError):
+        return min(exc.retry_after, RETRY_AFTER_CAP) if exc.retry_after is not None else True
+    if isinstance(exc, ServerError) and exc.status == 503 and getattr(exc, "retry_after", None) is not None:
+        return min(exc.retry_after, RETRY_AFTER_CAP)  # type: ignore[attr-defined]
+    return _never_reached(exc)
 
 
 def _json(response: httpx.Response, secret: str | None = None) -> Any:
@@ -295,11 +313,11 @@ class ChatClient:
     def _raise_for(self, response: httpx.Response) -> NoReturn:
         raise error_from_status(response.status_code, response.content, response.headers, self._secret())
 
-    def _retrying(self) -> Any:
+    def _retrying(self, method: str = "GET") -> Any:
         return stamina.retry_context(
-            on=_retry_hook,
+            on=_retry_post_hook if method == "POST" else _retry_hook,
             attempts=self._config.max_retries + 1,
-            timeout=None,
+            timeout=self._config.timeout,  # the whole call, retries and their waits included, has one deadline
             wait_initial=_RETRY_WAIT_INITIAL,
             wait_max=_RETRY_WAIT_MAX,
         )
@@ -314,7 +332,7 @@ class ChatClient:
 
     def _send(self, method: str, path: str, json_body: dict[str, Any] | None = None) -> httpx.Response:
         response: httpx.Response | None = None
-        for attempt in self._retrying():
+        for attempt in self._retrying(method):
             with attempt:
                 response = self._send_once(method, path, json_body)
         assert response is not None
@@ -403,7 +421,7 @@ class ChatClient:
         stop = _stop_list(body)
 
         opened: tuple[ExitStack, EventSource] | None = None
-        for attempt in self._retrying():
+        for attempt in self._retrying("POST"):
             with attempt:
                 opened = self._open_stream(payload)
         assert opened is not None

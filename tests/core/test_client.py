@@ -305,19 +305,42 @@ def test_429_with_retry_after_then_success() -> None:
     assert len(rec.requests) == 2
 
 
-def test_500_then_success() -> None:
+def test_a_500_on_a_post_is_not_retried_because_the_generation_may_have_run() -> None:
     rec = Recorder(httpx.Response(500, json={"error": {"message": "boom"}}), ok())
+    with make(rec) as c, pytest.raises(ServerError):
+        c.complete(BODY)
+    assert len(rec.requests) == 1
+
+
+def test_a_500_on_a_get_is_retried() -> None:
+    rec = Recorder(httpx.Response(500, json={"error": {"message": "boom"}}),
+                   httpx.Response(200, json={"object": "list", "data": [{"id": "m"}]}))
+    with make(rec) as c:
+        assert c.list_models() == ["m"]
+    assert len(rec.requests) == 2
+
+
+def test_a_read_error_on_a_post_is_not_retried_a_connect_error_is() -> None:
+    rec = Recorder(httpx.ReadError("reset"), ok())
+    with make(rec) as c, pytest.raises(NetworkError):
+        c.complete(BODY)
+    assert len(rec.requests) == 1
+    rec = Recorder(httpx.ConnectError("refused"), ok())
     with make(rec) as c:
         assert c.complete(BODY).text() == "Hello!"
     assert len(rec.requests) == 2
 
 
-def test_500_exhausting_retries_raises_server_error() -> None:
-    rec = Recorder(httpx.Response(503, json={"code": "Unavailable", "error": "overloaded"}))
+def test_503_with_retry_after_exhausting_retries_raises_server_error() -> None:
+    rec = Recorder(httpx.Response(503, headers={"retry-after": "0"}, json={"code": "Unavailable", "error": "overloaded"}))
     with make(rec, max_retries=2) as c, pytest.raises(ServerError) as info:
         c.complete(BODY)
     assert info.value.status == 503 and info.value.server_message == "overloaded"
     assert len(rec.requests) == 3
+    rec = Recorder(httpx.Response(503, json={"code": "Unavailable", "error": "overloaded"}), ok())
+    with make(rec, max_retries=2) as c, pytest.raises(ServerError):
+        c.complete(BODY)  # without Retry-After the server may have started it: not sent again
+    assert len(rec.requests) == 1
 
 
 def test_429_exhausting_retries_keeps_retry_after() -> None:
@@ -466,10 +489,10 @@ def test_stream_error_status_is_mapped_before_any_delta() -> None:
     assert len(rec.requests) == 1
 
 
-def test_stream_open_is_retried_on_5xx_and_429() -> None:
+def test_stream_open_is_retried_on_503_with_retry_after_and_429() -> None:
     payload = sse(delta(content="ok"), delta(finish="stop"))
     rec = Recorder(
-        httpx.Response(502, text="bad gateway"),
+        httpx.Response(503, headers={"retry-after": "0"}, text="busy"),
         httpx.Response(429, headers={"retry-after": "1"}, json={"error": {"message": "slow"}}),
         sse_response(payload),
     )
@@ -582,7 +605,7 @@ def test_stream_tool_calls_whole_in_one_chunk() -> None:
 def test_key_never_in_logs_even_through_retries_and_failures(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     rec = Recorder(
-        httpx.Response(500, json={"error": {"message": f"echo {KEY}"}}),
+        httpx.Response(429, headers={"retry-after": "0"}, json={"error": {"message": f"echo {KEY}"}}),
         httpx.ConnectError("refused"),
         httpx.Response(400, json={"error": f"Incorrect API key provided: {KEY}"}),
     )
