@@ -5,8 +5,8 @@ timeout, a stream cut short, a body that is not JSON) becomes one of the `playgr
 types, with the server's own message and never the API key, so the UI can put it next to the
 right widget. Retries (stamina) honour Retry-After and stop once a stream has started yielding; a POST,
 which can start a generation or a deferred job, is retried only where the server cannot have acted on it
-(the connection failed, 429, 503 with Retry-After), reads also after 5xx and read errors. `transport=` lets tests inject faults with
-`httpx.MockTransport` instead of patching.
+(the connection failed, 429, 503 with Retry-After), reads also after 5xx and read errors.
+`transport=` lets tests inject faults with `httpx.MockTransport` instead of patching.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import secrets
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any

@@ -19,12 +19,12 @@ from components import compare_view, conversation
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
-from views import shared
 from playground import backends, compare, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.compare import Comparison, ComparisonJob, SettingsSet, Variant
 from playground.notebook import ChatMessage
 from playground.store import NotebookStore
+from views import shared
 
 ss = st.session_state
 CONCURRENCY = 4  # the embedded gateway serves 4 at once; xAI's 429 / Retry-After are the client's own retries

@@ -18,11 +18,11 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from components import cells, conversation, sidebar
 from components import errors as error_view
 from components import state as keys
-from views import shared
 from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage
 from playground.request import Built
+from views import shared
 
 ss = st.session_state
 MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row

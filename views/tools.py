@@ -14,7 +14,6 @@ import streamlit as st
 from components import state as keys
 from components import tool_builder
 from components.text import safe_markdown
-from views import shared
 from playground.errors import StoreError
 from playground.presets import Preset, presets
 from playground.schema_builder import (
@@ -26,6 +25,7 @@ from playground.schema_builder import (
     validate_tools,
 )
 from playground.store import Library, LibraryItem
+from views import shared
 
 ss = st.session_state
 

@@ -64,7 +64,7 @@ def test_export_a_notebook_file_and_import_it_back(page: Page, tmp_path: Path) -
     wait_done(page, 1)
     _rename(page, "Rivers")
     page.get_by_role("link", name="All notebooks").click()
-    row = page.locator(f"[class*='st-key-notebooks-row-']").filter(has_text="Rivers")
+    row = page.locator("[class*='st-key-notebooks-row-']").filter(has_text="Rivers")
     expect(row).to_be_visible(timeout=LONG)
     with page.expect_download() as download:
         row.get_by_role("button", name="Export").click()
