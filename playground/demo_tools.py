@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from playground import examples
 from playground.schema_builder import validate_instance
 
 # Arguments longer than this are refused before parsing (a tool call's arguments are a few dozen characters).
@@ -521,19 +522,8 @@ _TOOLS = [
     ),
     DemoTool(
         name="get_weather",
-        description="Fetches the current weather for a specific city.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "city": {"type": "string", "description": "Name of the city to get weather for"},
-                "unit": {
-                    "type": "string",
-                    "enum": ["metric", "imperial"],
-                    "description": "Temperature unit (metric = Celsius, imperial = Fahrenheit)",
-                },
-            },
-            "required": ["city"],
-        },
+        description=examples.GET_WEATHER["function"]["description"],
+        parameters=copy.deepcopy(examples.GET_WEATHER["function"]["parameters"]),  # exactly the seed's tool
         handler=_get_weather,
     ),
     DemoTool(
