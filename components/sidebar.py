@@ -246,7 +246,10 @@ def render_fields(*, backend_id: str, caps: backends.Capabilities,
     st.button("Reset to defaults", key=keys.RESET, on_click=_reset, type="tertiary", icon=":material/restart_alt:",
               help="Every field below back to its documented default (the backend and model stay)")
     for section, section_fields in fields.sections().items():
-        with st.expander(section.value, expanded=section is not fields.Section.ADVANCED):
+        # Sampling is what people change most; a section also opens when something in it is set
+        opened = section is fields.Section.SAMPLING or any(_changed(f, _store().get(f.key, f.default))
+                                                            for f in section_fields)
+        with st.expander(section.value, expanded=opened):
             _section(section_fields, backend_id=backend_id, caps=caps, request_error=request_error, upstream=upstream,
                      out=out, values=values)
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
@@ -268,6 +271,8 @@ def _changed(f: Field, value: Any) -> bool:
         return bool(_store().get("logit_bias.rows"))
     if f.kind is Kind.TOOL_CHOICE:
         return value not in (None, "auto")
+    if f.kind is Kind.RESPONSE_FORMAT:
+        return value not in (None, NO_FORMAT)
     if f.default is None:
         return value not in (None, "", [], {})
     return value != f.default

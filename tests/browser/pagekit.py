@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
+from playground import fields
 
 DONE = re.compile(r"· done ·")
 LONG = 180_000  # ms: a busy 2-core machine can be slow to answer
@@ -21,8 +22,19 @@ def ready(page: Page) -> None:
     expect(page.get_by_label("Notebook", exact=True)).to_be_visible(timeout=LONG)
 
 
+def open_section(page: Page, field: str) -> None:
+    """Unfold the sidebar section holding `field`, as a person clicks its header."""
+    box = page.locator(css(keys.field(field)))
+    if not box.is_visible():
+        section = fields.FIELDS[field].section.value
+        page.get_by_test_id("stSidebar").locator("summary").filter(has_text=section).click()
+        expect(box).to_be_visible()
+
+
 def number(page: Page, field: str, value: int) -> None:
     """Type a number into a sidebar field and leave it."""
+    ready(page)
+    open_section(page, field)
     box = page.locator(f"{css(keys.field(field))} input")
     box.fill(str(value))
     box.press("Enter")

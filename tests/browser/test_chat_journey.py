@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, wait_done
+from tests.browser.pagekit import LONG, bubbles, cells, css, number, open_section, ready, say, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_a_reload_mid_stream_keeps_what_arrived(page: Page) -> None:
 
 def test_a_mistake_shows_before_run_and_goes_when_fixed(page: Page) -> None:
     ready(page)
+    open_section(page, "stop")
     stop = page.locator(f"{css(keys.field('stop'))} input")
     stop.fill("a, b, c, d, e")
     stop.press("Enter")

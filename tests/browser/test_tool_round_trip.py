@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, wait_done
+from tests.browser.pagekit import LONG, bubbles, cells, css, number, open_section, ready, say, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,7 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     page.locator(css(keys.field("temperature"))).get_by_role("slider").focus()
     page.keyboard.press("Home")  # temperature 0: the same demo every time
     sidebar = page.get_by_test_id("stSidebar")
+    open_section(page, "tools")
     sidebar.get_by_role("button", name="Add a tool").click()
     page.locator(css(keys.TOOLS_EXAMPLE)).get_by_role("button").click()
     expect(sidebar.get_by_text("get_weather").first).to_be_visible(timeout=LONG)

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
 from playground import examples
-from tests.browser.pagekit import LONG, css, number, ready, say, wait_done
+from tests.browser.pagekit import LONG, css, number, open_section, ready, say, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +81,7 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
     number(page, "max_completion_tokens", 60)
 
     # A tool, from the form.
+    open_section(page, "tools")
     sidebar(page).get_by_role("button", name="Add a tool").click()
     page.get_by_role("button", name="Empty tool").click()
     expect(page.locator(f"{css(k(TOOL, 'name'))} input")).to_have_value("new_tool", timeout=LONG)
@@ -117,6 +118,7 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
 
     # Then the shape of an answer, from the form.
     page.locator(css(k(TOOL, "on"))).get_by_text("get_weather", exact=True).click()  # this tool off for now
+    open_section(page, "response_format")
     choose(page, keys.field("response_format"), "JSON schema")
     click(page, keys.SCHEMA_LOAD)
     page.get_by_role("button", name="Empty schema").click()
@@ -141,6 +143,7 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
 
 def test_paste_two_tools_as_json_and_find_both_in_the_form(page: Page) -> None:
     ready(page)
+    open_section(page, "tools")
     sidebar(page).get_by_role("tab", name="JSON").first.click()
     convert = {
         "type": "function",
