@@ -24,11 +24,12 @@ def ready(page: Page) -> None:
 
 def open_section(page: Page, field: str) -> None:
     """Unfold the sidebar section holding `field`, as a person clicks its header."""
-    box = page.locator(css(keys.field(field)))
-    if not box.is_visible():
-        section = fields.FIELDS[field].section.value
-        page.get_by_test_id("stSidebar").locator("summary").filter(has_text=section).click()
-        expect(box).to_be_visible()
+    section = fields.FIELDS[field].section.value
+    summary = page.get_by_test_id("stSidebar").locator("summary").filter(has_text=section).first
+    details = summary.locator("xpath=..")
+    if not details.evaluate("d => d.open"):
+        summary.click()
+    page.wait_for_function("d => d.open", arg=details.element_handle())
 
 
 def number(page: Page, field: str, value: int) -> None:
