@@ -65,11 +65,12 @@ def _after_stop() -> None:
     it was stopped."""
     if not ss.pop(keys.STOP_REQUESTED, False):
         return
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 3
     while any(c.status == "streaming" for c in shared.notebook().cells) and time.monotonic() < deadline:
         time.sleep(0.05)
     for cell in reversed(shared.notebook().cells):
-        if cell.status in ("interrupted", "stopped"):
+        # still "streaming" when the old run waits for a slow next token: it ends at that token, already stopped
+        if cell.status in ("streaming", "interrupted", "stopped"):
             _mark_stopped(cell)
             break
 

@@ -31,35 +31,41 @@ def test_a_three_turn_chat_typed_only_into_the_chat_input(page: Page) -> None:
 
 
 def test_stop_keeps_the_text_that_arrived(page: Page) -> None:
+    """A small model sometimes ends its answer before the click lands: then the person asks again."""
     ready(page)
     number(page, "max_completion_tokens", 2000)
-    say(page, "Count from 1 to 500, one number per line.")
-    live = page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))
-    expect(live).to_be_visible(timeout=LONG)
-    page.wait_for_timeout(1500)
-    clicked = time.monotonic()
-    page.locator(css(keys.STOP)).get_by_role("button").click()
-    cell = cells(page).first
-    expect(cell.get_by_text("stopped by you")).to_be_visible(timeout=10_000)
-    seconds = time.monotonic() - clicked
-    print(f"Stop to 'stopped' on screen: {seconds:.2f} s")
-    expect(bubbles(page, "assistant")).to_have_count(1)  # what arrived was added to the conversation
-    kept = bubbles(page, "assistant").first.locator("[data-testid='stMarkdownContainer']").first.inner_text().strip()
-    assert kept and kept != "(empty)"
+    for attempt in range(1, 4):
+        say(page, "Count from 1 to 500, one number per line.")
+        expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
+        clicked = time.monotonic()
+        page.locator(css(keys.STOP)).get_by_role("button").click()
+        cell = cells(page).nth(attempt - 1)
+        expect(cell.get_by_text(re.compile(r"· (stopped by you|done) ·"))).to_be_visible(timeout=15_000)
+        if cell.get_by_text("stopped by you").count():
+            print(f"Stop to 'stopped' on screen: {time.monotonic() - clicked:.2f} s (attempt {attempt})")
+            break
+    else:
+        pytest.fail("the model finished every answer before Stop was clicked")
+    kept = bubbles(page, "assistant").last.locator("[data-testid='stMarkdownContainer']").first.inner_text().strip()
+    assert kept and kept != "(empty)"  # what arrived was added to the conversation
 
 
 def test_a_reload_mid_stream_keeps_what_arrived(page: Page) -> None:
     ready(page)
     number(page, "max_completion_tokens", 2000)
-    say(page, "Count from 1 to 500, one number per line.")
-    expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
-    page.wait_for_timeout(2500)  # saved about once a second while streaming
-    page.reload()
-    ready(page)
-    cell = cells(page).first
-    expect(cell).to_be_visible(timeout=LONG)
-    expect(cell.get_by_text("interrupted")).to_be_visible()
-    expect(cell.get_by_text("text received is kept above")).to_be_visible()
+    for attempt in range(1, 4):
+        say(page, "Count from 1 to 500, one number per line.")
+        expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
+        page.wait_for_timeout(1500)  # saved about once a second while streaming
+        page.reload()
+        ready(page)
+        cell = cells(page).nth(attempt - 1)
+        expect(cell.get_by_text(re.compile(r"· (interrupted|done|streaming) ·"))).to_be_visible(timeout=LONG)
+        if cell.get_by_text(re.compile(r"· interrupted ·")).count():
+            expect(cell.get_by_text("text received is kept above")).to_be_visible()
+            break
+    else:
+        pytest.fail("the model finished every answer before the reload")
 
 
 def test_a_mistake_shows_before_run_and_goes_when_fixed(page: Page) -> None:

@@ -1,0 +1,36 @@
+"""A person asks for logprobs, opens a run's probabilities, picks a token and reads what else the model
+considered; then finds the usage chart across two runs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from components import state as keys
+from tests.browser.pagekit import LONG, cells, css, number, open_section, ready, say, wait_done
+
+pytestmark = pytest.mark.browser
+
+
+def test_token_probabilities_alternatives_and_usage_across_runs(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 8)
+    open_section(page, "logprobs")
+    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    number(page, "top_logprobs", 5)
+    say(page, "Name a colour.")
+    wait_done(page, 1)
+    page.get_by_role("button", name="Run", exact=True).click()
+    newest = wait_done(page, 2)
+    newest.get_by_text("Details", exact=True).click()
+    newest.get_by_role("tab", name="Probabilities").click()
+    expect(newest.get_by_text("Perplexity")).to_be_visible(timeout=LONG)
+    expect(newest.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()  # the coloured strip
+    expect(newest.get_by_text(re.compile(r"Alternatives at position \d+ \(chosen"))).to_be_visible(timeout=LONG)
+    # the view starts on the least likely token: its alternatives are listed with their probabilities
+    expect(newest.get_by_text(re.compile(r"\d+\.\d%\s+← chosen")).first).to_be_visible()
+    page.get_by_text("Usage and speed across runs", exact=True).click()
+    expect(page.locator("[data-testid='stVegaLiteChart']")).not_to_have_count(0)
+    expect(cells(page)).to_have_count(2)
