@@ -24,8 +24,20 @@ any OpenAI/xAI client work offline:
   gives 202 (empty) while running, then 200 with the same chat.completion a direct call
   returns. As on xAI a result can be fetched **once**: it is forgotten after the 200. Finished,
   unfetched results are kept `deferred_ttl_s` (24 h, like xAI); at most `deferred_max` requests
-  (running + unfetched) are held, beyond that new submissions get 429 rather than evicting one;
-- `POST /v1/tokenize-text` in xAI's shape via llama.cpp's `/tokenize`;
+  (running + unfetched) and `deferred_max_bytes` of results (kept as JSON bytes) are held, beyond
+  that new submissions get 429 rather than evicting one;
+- `POST /v1/tokenize-text` in xAI's shape via llama.cpp's `/tokenize`, at most `max_tokenize_chars`;
+- memory: RSS grew from 382 MB to 1,187 MB over ~550 hostile requests and stayed there. Measured
+  causes: (1) llama.cpp keeps a host-RAM cache of finished prompts (`cache_ram_mib`, 8 GiB by
+  default), one entry per distinct token sequence: ~600 KB for every answer unlike those before (64
+  such requests a round to llama.cpp alone: RSS 363 → 410 → 449 → 489 → 527 → 563 → 597 MB; with it
+  off, 373 MB throughout). `Engine` turns it off. (2) llama.cpp's HTTP threads build large JSON
+  answers (a tokenize-text of 1.9 MB is a 9 MB list of pieces; a long prompt is tokenized before it
+  is refused) in their own malloc arenas, and glibc keeps the freed pages: six such tokenize calls
+  left llama.cpp at 1,033 MB, one `malloc_trim` brought it to 432 MB. So the text to tokenize is
+  bounded, a prompt that cannot fit a slot's context is refused before llama.cpp tokenizes it
+  (`PROMPT_CHARS_PER_TOKEN`), and once the gateway has been idle `trim_idle_s` it hands free heap
+  back to the OS (`release_memory`);
 - streaming is SSE passthrough (ids, model and choice index rewritten);
 - four slots are shared by everyone, so none may generate for a client that has left. Every
   upstream request is *streamed*, even for a non-streamed client: llama.cpp drops a streamed task
@@ -52,10 +64,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import itertools
 import json
 import re
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -82,6 +97,10 @@ from playground.request import validate_body
 
 SEED_MODULUS = RANDOM_SEED  # derived seeds stay in 0 .. 0xFFFFFFFE
 T = TypeVar("T")
+# No prompt of more characters per token of a slot's context can fit it: SmolLM2's longest tokens are 64
+# characters (runs of spaces, "-", "=" or "#"); ordinary text is ~4-6 characters a token. Longer prompts
+# (1.9 MB took llama.cpp ~3 s of CPU and tens of MB to tokenize, only to refuse) are refused at once.
+PROMPT_CHARS_PER_TOKEN = 128
 
 
 class GatewaySettings(BaseModel):
@@ -97,6 +116,7 @@ class GatewaySettings(BaseModel):
     max_n: int = Field(fields.MAX_N, ge=1, le=fields.MAX_N)
     deferred_ttl_s: float = Field(24 * 3600, gt=0)
     deferred_max: int = Field(1024, ge=1)
+    deferred_max_bytes: int = Field(128_000_000, ge=1)  # finished, unfetched results (as JSON)
     max_body_bytes: int = Field(2_000_000, ge=1024)
     upstream_timeout_s: float = Field(600, gt=0)
     # Off: every prompt is recomputed, so the same seed (or temperature 0) gives the same answer whatever
@@ -111,6 +131,8 @@ class GatewaySettings(BaseModel):
     max_schema_depth: int = Field(32, ge=4, le=400)
     max_schema_bytes: int = Field(32_000, ge=256)
     grammar_lane_alternatives: int = Field(32, ge=0)  # above: one such choice generates at a time
+    max_tokenize_chars: int = Field(100_000, ge=1)
+    trim_idle_s: float = Field(1.0, ge=0)  # idle this long: free heap goes back to the OS (0: never)
 
 
 class ApiError(Exception):
@@ -337,6 +359,25 @@ def schema_locations(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
                 yield f"tools.{i}.function.parameters", fn["parameters"]
 
 
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    with contextlib.suppress(OSError, AttributeError):
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+        return trim  # type: ignore[no-any-return]
+    return None
+
+
+_malloc_trim = _find_malloc_trim()
+
+
+def release_memory() -> int:
+    """Hand free heap back to the OS with glibc's `malloc_trim`: 1 if some was released, 0 if none, -1 without
+    glibc. It takes each malloc arena's lock in turn, so run it off the event loop."""
+    return _malloc_trim(0) if _malloc_trim is not None else -1
+
+
 _UPSTREAM_FIELD = re.compile(r"""[Ff]ield ['"`]?([A-Za-z_][\w.]*)""")
 
 
@@ -456,6 +497,15 @@ class FairSlots:
                 entry[2].set_result(None)
 
 
+def _text_length(content: Any) -> int:
+    """Characters of a message's content: a string, or content parts with text."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(len(p["text"]) for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return 0
+
+
 def _bad_request(exc: RequestError) -> ApiError:
     """A RequestError as a 400 naming its first field."""
     first = exc.errors[0] if exc.errors else None
@@ -482,48 +532,63 @@ def _validate(body: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class _Job:
     task: asyncio.Task[None]
-    result: tuple[int, dict[str, Any]] | None = None
+    result: tuple[int, bytes] | None = None
     finished_at: float | None = None
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @dataclass
 class DeferredStore:
-    """Deferred requests by id: running or finished-not-yet-fetched. Fetch-once, like xAI."""
+    """Deferred requests by id: running or finished-not-yet-fetched. Fetch-once, like xAI.
+
+    Results are kept as JSON bytes (a 16-choice answer with top-8 logprobs is several times larger as
+    Python objects), and at most `max_bytes` of them: beyond, new submissions get 429.
+    """
 
     ttl_s: float
     max_items: int
+    max_bytes: int = 128_000_000
     jobs: dict[str, _Job] = field(default_factory=dict)
+
+    @property
+    def held_bytes(self) -> int:
+        return sum(len(j.result[1]) for j in self.jobs.values() if j.result is not None)
 
     def _purge(self) -> None:
         now = time.monotonic()
         for key in [k for k, j in self.jobs.items() if j.finished_at and now - j.finished_at > self.ttl_s]:
             del self.jobs[key]
 
-    def submit(self, request_id: str, make: Callable[[], Any]) -> None:
+    def submit(self, request_id: str, make: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         self._purge()
-        if len(self.jobs) >= self.max_items:
+        if len(self.jobs) >= self.max_items or self.held_bytes >= self.max_bytes:
+            held = f"{self.max_items} requests" if len(self.jobs) >= self.max_items else f"{self.max_bytes} bytes"
             raise ApiError(
                 429,
-                f"Too many deferred requests held ({self.max_items}); fetch results first.",
+                f"Too many deferred results held ({held}); fetch results first.",
                 code="rate_limit_exceeded",
                 type_="rate_limit_error",
             )
         job = _Job(task=asyncio.get_running_loop().create_task(self._run(request_id, make)))
         self.jobs[request_id] = job
 
-    async def _run(self, request_id: str, make: Callable[[], Any]) -> None:
+    async def _run(self, request_id: str, make: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         try:
-            result: tuple[int, dict[str, Any]] = (200, await make())
+            result: tuple[int, bytes] = (200, _encode(await make()))
         except ApiError as exc:
-            result = (exc.status, exc.body())
+            result = (exc.status, _encode(exc.body()))
         except Exception as exc:  # noqa: BLE001 - the poller must learn that it failed
-            result = (500, ApiError(500, f"Deferred request failed: {exc}", type_="server_error").body())
+            message = f"Deferred request failed: {exc}"
+            result = (500, _encode(ApiError(500, message, type_="server_error", code="internal_error").body()))
         job = self.jobs.get(request_id)
         if job is not None:
             job.result, job.finished_at = result, time.monotonic()
 
-    def poll(self, request_id: str) -> tuple[int, dict[str, Any] | None]:
-        """(202, None) while running; (status, body) once, then forgotten; 404 when unknown."""
+    def poll(self, request_id: str) -> tuple[int, bytes | None]:
+        """(202, None) while running; (status, JSON bytes) once, then forgotten; 404 when unknown."""
         self._purge()
         job = self.jobs.get(request_id)
         if job is None:
@@ -567,10 +632,13 @@ class Gateway:
         self.client: httpx.AsyncClient | None = None
         self.slots: FairSlots | None = None
         self.grammar_lane = asyncio.Semaphore(1)  # choices whose grammar is costly, one at a time
-        self.deferred = DeferredStore(settings.deferred_ttl_s, settings.deferred_max)
+        self.deferred = DeferredStore(settings.deferred_ttl_s, settings.deferred_max, settings.deferred_max_bytes)
         self.created = int(time.time())
         # Bodies are checked in worker threads, two at a time (the machine has two cores); others wait their turn.
         self._prepare_limiter = anyio.CapacityLimiter(2)
+        self._last_request = 0.0
+        self._trim_task: asyncio.Task[None] | None = None
+        self.trims = 0  # times free heap was handed back to the OS
 
     # -- lifecycle -------------------------------------------------------------------------
     async def startup(self) -> None:
@@ -591,6 +659,9 @@ class Gateway:
         )
 
     async def shutdown(self) -> None:
+        if self._trim_task is not None:
+            self._trim_task.cancel()
+            await asyncio.wait({self._trim_task})
         await self.deferred.aclose()
         if self.client is not None:
             await self.client.aclose()
@@ -647,6 +718,7 @@ class Gateway:
         return JSONResponse({"status": "ok", "model": self.model_id})
 
     async def tokenize(self, request: Request) -> Response:
+        self._touch()
         text = await self._off_loop(self._prepare_tokenize, await self._read_body(request))
         assert self.client is not None
         r = await self.client.post("/tokenize", json={"content": text, "with_pieces": True, "add_special": False})
@@ -658,9 +730,10 @@ class Gateway:
         status, body = self.deferred.poll(request.path_params["request_id"])
         if body is None:
             return Response(status_code=status)
-        return JSONResponse(body, status_code=status)
+        return Response(body, status_code=status, media_type="application/json")
 
     async def chat_completions(self, request: Request) -> Response:
+        self._touch()
         p = await self._off_loop(self._prepare_chat, await self._read_body(request))
         if p.deferred:
             request_id = str(uuid.uuid4())
@@ -704,6 +777,9 @@ class Gateway:
         text = body.get("text")
         if not isinstance(text, str):
             raise ApiError(400, "`text` must be a string.", param="text", code="invalid_type")
+        if len(text) > self.settings.max_tokenize_chars:
+            message = f"`text` is {len(text)} characters; this gateway tokenizes at most {self.settings.max_tokenize_chars}."
+            raise ApiError(400, message, param="text", code="string_too_long")
         if "model" in body:
             self.check_model(body["model"])
         return text
@@ -731,6 +807,10 @@ class Gateway:
                 param=name,
                 code="less_than_equal",
             )
+        chars = sum(_text_length(m.get("content")) for m in clean.get("messages") or [])
+        if chars > limit * PROMPT_CHARS_PER_TOKEN:
+            message = f"The messages hold {chars} characters: more than a slot's context of {limit} tokens can hold."
+            raise ApiError(400, message, param="messages", code="context_length_exceeded")
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)
         plan = _tools_plan(clean)
@@ -761,6 +841,20 @@ class Gateway:
         if task.cancelled():
             return Response(status_code=499)  # nobody is listening
         return task.result()
+
+    # -- memory ------------------------------------------------------------------------------
+    def _touch(self) -> None:
+        """A request came: once the gateway has been idle `trim_idle_s`, free heap goes back to the OS."""
+        self._last_request = time.monotonic()
+        if self.settings.trim_idle_s and (self._trim_task is None or self._trim_task.done()):
+            self._trim_task = asyncio.get_running_loop().create_task(self._trim_when_idle())
+
+    async def _trim_when_idle(self) -> None:
+        idle = self.settings.trim_idle_s
+        while (wait := self._last_request + idle - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        await anyio.to_thread.run_sync(release_memory)
+        self.trims += 1
 
     # -- generation ------------------------------------------------------------------------
     def _choice_body(self, clean: dict[str, Any], plan: tools.ToolPlan | None, index: int) -> tuple[dict[str, Any], int]:

@@ -21,6 +21,7 @@ from playground.local.server import (
     GatewaySettings,
     create_app,
     derived_seed,
+    release_memory,
     scan_json,
     schema_cost,
     sum_usage,
@@ -77,11 +78,35 @@ def test_deferred_store_is_fetch_once_and_bounded() -> None:
         assert store.poll("a") == (202, None)
         gate.set()
         await asyncio.sleep(0.01)
-        assert store.poll("a") == (200, {"id": "x"})
+        assert store.poll("a") == (200, b'{"id":"x"}')
         with pytest.raises(ApiError) as gone:
             store.poll("a")
         assert gone.value.status == 404
         store.submit("c", work)  # room again after the fetch
+        await store.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_deferred_results_are_held_up_to_a_number_of_bytes() -> None:
+    """Unfetched results are JSON bytes, and their total is bounded: a 16-choice answer with top-8 logprobs
+    is megabytes, and 1,024 of them were held for 24 h before."""
+
+    async def scenario() -> None:
+        store = DeferredStore(ttl_s=60, max_items=100, max_bytes=1000)
+
+        async def big() -> dict[str, str]:
+            return {"text": "x" * 1200}
+
+        store.submit("a", big)
+        await asyncio.sleep(0.01)
+        assert store.held_bytes > 1000
+        with pytest.raises(ApiError) as full:
+            store.submit("b", big)
+        assert full.value.status == 429 and "1000 bytes" in full.value.message
+        status, body = store.poll("a")
+        assert status == 200 and body is not None and json.loads(body)["text"] == "x" * 1200
+        store.submit("b", big)  # room again once fetched
         await store.aclose()
 
     asyncio.run(scenario())
@@ -97,9 +122,12 @@ def test_deferred_failures_are_reported_once_in_the_error_shape() -> None:
         store.submit("r", refused)
         await asyncio.sleep(0.01)
         status, body = store.poll("r")
-        assert status == 400 and body == {
-            "error": {"message": "nope", "type": "invalid_request_error", "param": "messages", "code": "bad"}
-        }
+        assert (
+            status == 400
+            and body is not None
+            and json.loads(body)
+            == {"error": {"message": "nope", "type": "invalid_request_error", "param": "messages", "code": "bad"}}
+        )
 
     asyncio.run(scenario())
 
@@ -608,3 +636,35 @@ def test_costly_grammars_generate_one_at_a_time_beside_the_rest(tmp_path: Path) 
             await gw.shutdown()
 
     asyncio.run(scenario())
+
+
+# ---- memory -------------------------------------------------------------------------------------------
+
+
+def test_tokenize_text_is_bounded(offline: TestClient) -> None:
+    """A 1.9 MB text made llama.cpp build a 9 MB JSON of pieces; six such calls left RSS at 1 GB."""
+    r = offline.post("/tokenize-text", json={"text": "hello " * 20_000, "model": MODEL})
+    error = assert_error_shape(r, 400, "text")
+    assert error["code"] == "string_too_long" and "100000" in error["message"]
+
+
+def test_idle_gateway_hands_free_memory_back(tmp_path: Path) -> None:
+    """After requests, once idle for trim_idle_s, the gateway calls malloc_trim (once per idle spell)."""
+    assert release_memory() in (0, 1)  # glibc here: the call itself works
+    app = create_app(GatewaySettings(trim_idle_s=0.05), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    gw = app.state.gateway
+    with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
+        for _ in range(3):
+            client.post("/tokenize-text", json={"text": 5})  # refused at once; a request all the same
+        deadline = time.monotonic() + 10
+        while gw.trims < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert gw.trims == 1
+
+
+def test_a_prompt_no_slot_can_hold_is_refused_before_llama_cpp(offline: TestClient) -> None:
+    """2048 tokens of context at most 128 characters each (the longest tokens are 64): 300,000 characters
+    cannot fit. Before, llama.cpp spent ~3 s of CPU and tens of MB tokenizing 1.9 MB before refusing it."""
+    long = [{"role": "user", "content": [{"type": "text", "text": "word " * 60_000}]}]
+    error = assert_error_shape(offline.post("/chat/completions", json={"model": MODEL, "messages": long}), 400, "messages")
+    assert error["code"] == "context_length_exceeded"
