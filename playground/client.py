@@ -6,7 +6,12 @@ types, with the server's own message and never the API key, so the UI can put it
 right widget. Retries (stamina) honour Retry-After and stop once a stream has started yielding; a POST,
 which can start a generation or a deferred job, is retried only where the server cannot have acted on it
 (the connection failed, 429, 503 with Retry-After), reads also after 5xx and read errors.
-`transport=` lets tests inject faults with `httpx.MockTransport` instead of patching.
+Each call has one deadline, `ClientConfig.timeout` from its start: attempts, the waits between them
+and the reading of a body all fit in it (a server trickling a byte at a time used to hold a call as long
+as it liked, since httpx's timeouts are per read), and a wait that would cross it is not taken. A
+stream's deadline covers opening it; once it yields, each read has `timeout` (a long answer may take
+longer than that in all). `transport=` lets tests inject faults with `httpx.MockTransport` instead of
+patching.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, Literal, NoReturn
 from urllib.parse import quote
@@ -218,6 +225,48 @@ def _retry_post_hook(exc: Exception) -> bool | float:
     return _never_reached(exc)
 
 
+class _Deadline:
+    """When a call must be over (monotonic clock)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self) -> float:
+        """Seconds left; TimeoutError_ when none are."""
+        left = self.left()
+        if left <= 0:
+            raise TimeoutError_(f"The call did not finish within its deadline of {self.seconds:g} s.")
+        return left
+
+    def timeout(self, config_timeout: float) -> httpx.Timeout:
+        """httpx timeouts for the next attempt: none longer than what is left."""
+        left = min(config_timeout, self.check())
+        return httpx.Timeout(left, connect=min(left, 15.0))
+
+
+def _within(deadline: _Deadline, hook: Callable[[Exception], bool | float]) -> Callable[[Exception], bool | float]:
+    """`hook`, but a retry whose wait (Retry-After, or the next backoff) would end past the deadline is not made."""
+    backoffs = 0
+
+    def decide(exc: Exception) -> bool | float:
+        nonlocal backoffs
+        decision = hook(exc)
+        if decision is False:
+            return False
+        if decision is True:  # exponential backoff with jitter, as stamina would, so it can be checked here
+            wait = min(_RETRY_WAIT_INITIAL * 2**backoffs, _RETRY_WAIT_MAX) + random.uniform(0, _RETRY_WAIT_INITIAL)
+            backoffs += 1
+        else:
+            wait = float(decision)
+        return wait if wait < deadline.left() else False
+
+    return decide
+
+
 def _json(response: httpx.Response, secret: str | None = None) -> Any:
     try:
         return json.loads(response.content)
@@ -313,28 +362,39 @@ class ChatClient:
     def _raise_for(self, response: httpx.Response) -> NoReturn:
         raise error_from_status(response.status_code, response.content, response.headers, self._secret())
 
-    def _retrying(self, method: str = "GET") -> Any:
+    def _retrying(self, method: str, deadline: _Deadline) -> Any:
         return stamina.retry_context(
-            on=_retry_post_hook if method == "POST" else _retry_hook,
+            on=_within(deadline, _retry_post_hook if method == "POST" else _retry_hook),
             attempts=self._config.max_retries + 1,
-            timeout=self._config.timeout,  # the whole call, retries and their waits included, has one deadline
+            timeout=self._config.timeout,
             wait_initial=_RETRY_WAIT_INITIAL,
             wait_max=_RETRY_WAIT_MAX,
         )
 
-    def _send_once(self, method: str, path: str, json_body: dict[str, Any] | None) -> httpx.Response:
-        with _transport_errors():
-            response = self._http.request(method, path, json=json_body)
+    def _send_once(self, method: str, path: str, json_body: dict[str, Any] | None, deadline: _Deadline) -> httpx.Response:
+        """One attempt, its body read in pieces so the deadline holds however slowly it comes."""
+        with (
+            _transport_errors(),
+            self._http.stream(method, path, json=json_body, timeout=deadline.timeout(self._config.timeout)) as streamed,
+        ):
+            pieces = []
+            for piece in streamed.iter_bytes():
+                pieces.append(piece)
+                deadline.check()
+        # iter_bytes decoded the body: the copy must not say it is still compressed
+        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        response = httpx.Response(streamed.status_code, headers=kept, content=b"".join(pieces), request=streamed.request)
         log.debug("%s %s -> %s", method, path, response.status_code)
         if response.status_code >= 300:  # redirects are not followed: a moved API is an error to show
             self._raise_for(response)
         return response
 
     def _send(self, method: str, path: str, json_body: dict[str, Any] | None = None) -> httpx.Response:
+        deadline = _Deadline(self._config.timeout)
         response: httpx.Response | None = None
-        for attempt in self._retrying(method):
+        for attempt in self._retrying(method, deadline):
             with attempt:
-                response = self._send_once(method, path, json_body)
+                response = self._send_once(method, path, json_body, deadline)
         assert response is not None
         return response
 
@@ -392,12 +452,13 @@ class ChatClient:
 
     # -- streaming ----------------------------------------------------------------------------
 
-    def _open_stream(self, payload: dict[str, Any]) -> tuple[ExitStack, EventSource]:
+    def _open_stream(self, payload: dict[str, Any], deadline: _Deadline) -> tuple[ExitStack, EventSource]:
         """Open the SSE response and check its status; the caller owns (and closes) the stack."""
         stack = ExitStack()
         try:
             with _transport_errors():
-                source = stack.enter_context(connect_sse(self._http, "POST", "chat/completions", json=payload))
+                timeout = deadline.timeout(self._config.timeout)
+                source = stack.enter_context(connect_sse(self._http, "POST", "chat/completions", json=payload, timeout=timeout))
                 response = source.response
                 if response.status_code >= 300:
                     response.read()
@@ -420,10 +481,11 @@ class ChatClient:
         payload["stream_options"] = {**options, "include_usage": True}
         stop = _stop_list(body)
 
+        deadline = _Deadline(self._config.timeout)
         opened: tuple[ExitStack, EventSource] | None = None
-        for attempt in self._retrying("POST"):
+        for attempt in self._retrying("POST", deadline):
             with attempt:
-                opened = self._open_stream(payload)
+                opened = self._open_stream(payload, deadline)
         assert opened is not None
         stack, source = opened
         with stack:

@@ -313,8 +313,10 @@ def test_a_500_on_a_post_is_not_retried_because_the_generation_may_have_run() ->
 
 
 def test_a_500_on_a_get_is_retried() -> None:
-    rec = Recorder(httpx.Response(500, json={"error": {"message": "boom"}}),
-                   httpx.Response(200, json={"object": "list", "data": [{"id": "m"}]}))
+    rec = Recorder(
+        httpx.Response(500, json={"error": {"message": "boom"}}),
+        httpx.Response(200, json={"object": "list", "data": [{"id": "m"}]}),
+    )
     with make(rec) as c:
         assert c.list_models() == ["m"]
     assert len(rec.requests) == 2
@@ -443,6 +445,57 @@ def test_retry_hook_decisions() -> None:
     assert hook(BadRequestError("x", status=400)) is False
     assert hook(AuthError("x", status=401)) is False
     assert hook(StreamDecodeError("x")) is False
+
+
+def _trickle(chunks: int, pause_s: float) -> Iterator[bytes]:
+    """A body that arrives a piece at a time: each read is quick, the whole takes chunks x pause_s."""
+    yield b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": "'
+    for _ in range(chunks):
+        time.sleep(pause_s)
+        yield b"a"
+    yield b'"}, "finish_reason": "stop"}]}'
+
+
+def test_the_whole_call_has_one_deadline_even_when_each_read_is_quick() -> None:
+    """A server that sends its answer a byte every 0.2 s never trips a per-read timeout; the call as a whole
+    must still end at its deadline (config.timeout) instead of taking as long as the server likes."""
+    rec = Recorder(lambda request: httpx.Response(200, headers={"content-type": "application/json"}, content=_trickle(15, 0.2)))
+    with make(rec, timeout=0.5) as c, pytest.raises(TimeoutError_) as info:
+        c.complete(BODY)
+    assert "0.5" in str(info.value)
+    assert len(rec.requests) == 1
+
+
+def test_a_body_within_the_deadline_is_read_whole() -> None:
+    rec = Recorder(lambda request: httpx.Response(200, headers={"content-type": "application/json"}, content=_trickle(3, 0.01)))
+    with make(rec, timeout=30) as c:
+        assert c.complete(BODY).text() == "aaa"
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_beyond_the_deadline_is_not_waited_for(status: int) -> None:
+    """Retry-After 20 s on a call whose deadline is 5 s: the error is reported at once, with its Retry-After,
+    rather than waited out past the deadline (or, before, sent again at once under stamina's test mode)."""
+    rec = Recorder(httpx.Response(status, headers={"retry-after": "20"}, json={"error": {"message": "busy"}}), ok())
+    with make(rec, timeout=5) as c, pytest.raises(RateLimitError if status == 429 else ServerError):
+        c.complete(BODY)
+    assert len(rec.requests) == 1
+
+
+def test_a_backoff_that_would_cross_the_deadline_is_not_taken() -> None:
+    """A GET after a 500 is retried with backoff while there is time; none is left within a 0.2 s deadline."""
+    rec = Recorder(
+        httpx.Response(500, json={"error": {"message": "boom"}}), httpx.Response(200, json={"object": "list", "data": []})
+    )
+    with make(rec, timeout=0.2) as c, pytest.raises(ServerError):
+        c.list_models()
+    assert len(rec.requests) == 1
+    rec = Recorder(
+        httpx.Response(500, json={"error": {"message": "boom"}}), httpx.Response(200, json={"object": "list", "data": []})
+    )
+    with make(rec, timeout=30) as c:
+        assert c.list_models() == []
+    assert len(rec.requests) == 2
 
 
 def test_retry_after_http_date() -> None:
