@@ -98,8 +98,10 @@ from playground.request import validate_body
 SEED_MODULUS = RANDOM_SEED  # derived seeds stay in 0 .. 0xFFFFFFFE
 T = TypeVar("T")
 # No prompt of more characters per token of a slot's context can fit it: SmolLM2's longest tokens are 64
-# characters (runs of spaces, "-", "=" or "#"); ordinary text is ~4-6 characters a token. Longer prompts
-# (1.9 MB took llama.cpp ~3 s of CPU and tens of MB to tokenize, only to refuse) are refused at once.
+# characters (runs of spaces, "-", "=" or "#"); ordinary text is ~4-6 characters a token. And every message
+# costs at least one token (its role markers; ChatML spends ~5). Prompts beyond either are refused at once:
+# llama.cpp spent ~3 s of CPU and tens of MB tokenizing 1.9 MB, and 21 s on 20,000 one-letter messages,
+# only to refuse them.
 PROMPT_CHARS_PER_TOKEN = 128
 
 
@@ -807,9 +809,12 @@ class Gateway:
                 param=name,
                 code="less_than_equal",
             )
-        chars = sum(_text_length(m.get("content")) for m in clean.get("messages") or [])
-        if chars > limit * PROMPT_CHARS_PER_TOKEN:
-            message = f"The messages hold {chars} characters: more than a slot's context of {limit} tokens can hold."
+        messages = clean.get("messages") or []
+        chars = sum(_text_length(m.get("content")) for m in messages)
+        if chars / PROMPT_CHARS_PER_TOKEN + len(messages) > limit:
+            message = (
+                f"The {len(messages)} messages ({chars} characters) are more than a slot's context of {limit} tokens can hold."
+            )
             raise ApiError(400, message, param="messages", code="context_length_exceeded")
         deferred = bool(clean.pop("deferred", False))
         clean.pop("model", None)

@@ -668,3 +668,6 @@ def test_a_prompt_no_slot_can_hold_is_refused_before_llama_cpp(offline: TestClie
     long = [{"role": "user", "content": [{"type": "text", "text": "word " * 60_000}]}]
     error = assert_error_shape(offline.post("/chat/completions", json={"model": MODEL, "messages": long}), 400, "messages")
     assert error["code"] == "context_length_exceeded"
+    many = [{"role": "user", "content": "a"}] * 2049  # each message is a token at least; llama.cpp took 21 s on 20,000
+    error = assert_error_shape(offline.post("/chat/completions", json={"model": MODEL, "messages": many}), 400, "messages")
+    assert error["code"] == "context_length_exceeded"
