@@ -3,9 +3,11 @@
 import streamlit as st
 
 st.set_page_config(page_title="Chat Completions Playground", page_icon=":material/chat:", layout="wide")
-st.navigation([
-    st.Page("views/playground.py", title="Playground", icon=":material/chat:", default=True),
-    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("views/tools.py", title="Tools & schemas", icon=":material/construction:"),
-    st.Page("views/notebooks.py", title="Notebooks", icon=":material/folder_open:"),
-]).run()
+st.navigation(
+    [
+        st.Page("views/playground.py", title="Playground", icon=":material/chat:", default=True),
+        st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("views/tools.py", title="Tools & schemas", icon=":material/construction:"),
+        st.Page("views/notebooks.py", title="Notebooks", icon=":material/folder_open:"),
+    ]
+).run()

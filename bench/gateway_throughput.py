@@ -24,11 +24,18 @@ from playground.local import GatewaySettings, start_gateway  # noqa: E402
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
 
 
-async def stream_once(client: httpx.AsyncClient, url: str, model: str, tokens: int, seed: int,
-                      extra: dict[str, object]) -> int:
-    body = {"model": model, "messages": PROMPT, "max_completion_tokens": tokens, "temperature": 0, "seed": seed,
-            "logit_bias": {"0": -100, "2": -100}, "stream": True, "stream_options": {"include_usage": True},
-            **extra}
+async def stream_once(client: httpx.AsyncClient, url: str, model: str, tokens: int, seed: int, extra: dict[str, object]) -> int:
+    body = {
+        "model": model,
+        "messages": PROMPT,
+        "max_completion_tokens": tokens,
+        "temperature": 0,
+        "seed": seed,
+        "logit_bias": {"0": -100, "2": -100},
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        **extra,
+    }
     generated = 0
     async with client.stream("POST", url, json=body) as r:
         r.raise_for_status()
@@ -38,12 +45,12 @@ async def stream_once(client: httpx.AsyncClient, url: str, model: str, tokens: i
     return generated
 
 
-async def rate(client: httpx.AsyncClient, url: str, model: str, streams: int, tokens: int,
-               extra: dict[str, object] | None = None) -> float:
+async def rate(
+    client: httpx.AsyncClient, url: str, model: str, streams: int, tokens: int, extra: dict[str, object] | None = None
+) -> float:
     """Total generated tokens / wall time of `streams` concurrent streams."""
     started = time.perf_counter()
-    counts = await asyncio.gather(*(stream_once(client, url, model, tokens, s, extra or {})
-                                    for s in range(streams)))
+    counts = await asyncio.gather(*(stream_once(client, url, model, tokens, s, extra or {}) for s in range(streams)))
     return sum(counts) / (time.perf_counter() - started)
 
 
@@ -82,11 +89,19 @@ def main() -> None:
     gateway = start_gateway(GatewaySettings(n_parallel=4, threads=args.threads))
     ready = time.perf_counter() - started
     try:
-        print(f"model load (llama.cpp, {gateway.engine.gguf.name}): {gateway.engine.load_seconds:.2f} s; "
-              f"gateway ready: {ready:.2f} s")
-        results = asyncio.run(measure(f"{gateway.engine.base_url}/v1/chat/completions",
-                                      f"{gateway.base_url}/chat/completions", gateway.model_id,
-                                      args.rounds, args.tokens))
+        print(
+            f"model load (llama.cpp, {gateway.engine.gguf.name}): {gateway.engine.load_seconds:.2f} s; "
+            f"gateway ready: {ready:.2f} s"
+        )
+        results = asyncio.run(
+            measure(
+                f"{gateway.engine.base_url}/v1/chat/completions",
+                f"{gateway.base_url}/chat/completions",
+                gateway.model_id,
+                args.rounds,
+                args.tokens,
+            )
+        )
     finally:
         gateway.close()
     print("tokens/s: " + ", ".join(PATHS))

@@ -20,8 +20,15 @@ from components.text import safe_markdown
 from playground import analysis, backends, codegen, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
-STATUS_WORDS = {"new": "starting", "streaming": "streaming", "stopped": "stopped by you", "interrupted": "interrupted",
-                "pending": "waiting for the deferred result", "done": "done", "error": "failed"}
+STATUS_WORDS = {
+    "new": "starting",
+    "streaming": "streaming",
+    "stopped": "stopped by you",
+    "interrupted": "interrupted",
+    "pending": "waiting for the deferred result",
+    "done": "done",
+    "error": "failed",
+}
 
 
 def _notebook() -> Notebook:
@@ -121,20 +128,52 @@ def _actions(cell: Cell) -> None:
     has_answer = cell.completion is not None
     calls = cell.completion.tool_uses(0) if cell.completion is not None else []
     with st.container(horizontal=True, gap="small"):
-        st.button("Rerun", key=keys.cell_action(cell.id, "rerun"), icon=":material/replay:", on_click=_ask,
-                  args=("rerun", cell.id), help="Send exactly the same request again", type="tertiary")
-        st.button("Fork", key=keys.cell_action(cell.id, "fork"), icon=":material/call_split:", on_click=_fork,
-                  args=(cell.id,), help="Load this run's conversation and settings into the editor", type="tertiary")
+        st.button(
+            "Rerun",
+            key=keys.cell_action(cell.id, "rerun"),
+            icon=":material/replay:",
+            on_click=_ask,
+            args=("rerun", cell.id),
+            help="Send exactly the same request again",
+            type="tertiary",
+        )
+        st.button(
+            "Fork",
+            key=keys.cell_action(cell.id, "fork"),
+            icon=":material/call_split:",
+            on_click=_fork,
+            args=(cell.id,),
+            help="Load this run's conversation and settings into the editor",
+            type="tertiary",
+        )
         if has_answer and not cell.continued:
-            st.button("Continue", key=keys.cell_action(cell.id, "continue"), icon=":material/reply:",
-                      on_click=_continue, args=(cell.id,), type="tertiary",
-                      help="Add this answer (and empty results for its tool calls) to the conversation")
+            st.button(
+                "Continue",
+                key=keys.cell_action(cell.id, "continue"),
+                icon=":material/reply:",
+                on_click=_continue,
+                args=(cell.id,),
+                type="tertiary",
+                help="Add this answer (and empty results for its tool calls) to the conversation",
+            )
         if calls:
-            st.button("Run tools and continue", key=keys.cell_action(cell.id, "tools"), icon=":material/build:",
-                      on_click=_ask, args=("tools", cell.id), type="secondary",
-                      help="Answer every tool call with the built-in demo tool of that name, add the results, run again")
-        st.button("Delete", key=keys.cell_action(cell.id, "delete"), icon=":material/delete:", on_click=_delete,
-                  args=(cell.id,), type="tertiary")
+            st.button(
+                "Run tools and continue",
+                key=keys.cell_action(cell.id, "tools"),
+                icon=":material/build:",
+                on_click=_ask,
+                args=("tools", cell.id),
+                type="secondary",
+                help="Answer every tool call with the built-in demo tool of that name, add the results, run again",
+            )
+        st.button(
+            "Delete",
+            key=keys.cell_action(cell.id, "delete"),
+            icon=":material/delete:",
+            on_click=_delete,
+            args=(cell.id,),
+            type="tertiary",
+        )
 
 
 def _code(cell: Cell) -> None:
@@ -154,11 +193,23 @@ def run_stats(cell: Cell) -> list[analysis.RunStats]:
     """A cell's usage and timings as the charts take them (a row per choice too when n > 1)."""
     label = f"{when(cell.created)} {cell.id[:4]}"
     if cell.completion is None:
-        return [analysis.RunStats(label=label, started=cell.created, input_tokens=0, output_tokens=0, cached_tokens=0,
-                                  reasoning_tokens=0, ttft_s=cell.timings.ttft_s, total_s=cell.timings.total_s,
-                                  tokens_per_s=cell.timings.tokens_per_s, choice=None)]
-    rows = analysis.run_stats(cell.completion, label=label, started=cell.created, ttft_s=cell.timings.ttft_s,
-                              total_s=cell.timings.total_s)
+        return [
+            analysis.RunStats(
+                label=label,
+                started=cell.created,
+                input_tokens=0,
+                output_tokens=0,
+                cached_tokens=0,
+                reasoning_tokens=0,
+                ttft_s=cell.timings.ttft_s,
+                total_s=cell.timings.total_s,
+                tokens_per_s=cell.timings.tokens_per_s,
+                choice=None,
+            )
+        ]
+    rows = analysis.run_stats(
+        cell.completion, label=label, started=cell.created, ttft_s=cell.timings.ttft_s, total_s=cell.timings.total_s
+    )
     rows[0].tokens_per_s = cell.timings.tokens_per_s
     return rows
 
@@ -170,11 +221,15 @@ def usage_across(cells: Sequence[Cell]) -> None:
 
 
 def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
-    if not st.toggle("Details", key=keys.cell_action(cell.id, "details"),
-                     help="Response Datas, usage, the request body and code to send it yourself"):
+    if not st.toggle(
+        "Details",
+        key=keys.cell_action(cell.id, "details"),
+        help="Response Datas, usage, the request body and code to send it yourself",
+    ):
         return
     datas, probabilities, usage, request, code = st.tabs(
-        [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"])
+        [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"]
+    )
     with datas:
         if cell.completion is not None:
             response_view.render(cell.completion, key=cell.id)
@@ -195,8 +250,15 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
         extra(cell)
 
 
-def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
-                newest: bool = True, extra: Callable[[Cell], None] | None = None) -> None:
+def render_cell(
+    cell: Cell,
+    *,
+    label: str,
+    conv: Sequence[ChatMessage],
+    settings: Mapping[str, Any],
+    newest: bool = True,
+    extra: Callable[[Cell], None] | None = None,
+) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
 
     Older cells keep their actions behind one toggle: a notebook of many runs stays quick to redraw.
@@ -205,8 +267,11 @@ def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings
         _header(cell, label)
         _outdated(cell, conv, settings)
         if cell.status == "pending":
-            st.info(f"Deferred request `{cell.request_id}` is queued; the result appears here when it is ready "
-                    f"(waited {time.time() - cell.created:.0f} s).", icon=":material/hourglass_top:")
+            st.info(
+                f"Deferred request `{cell.request_id}` is queued; the result appears here when it is ready "
+                f"(waited {time.time() - cell.created:.0f} s).",
+                icon=":material/hourglass_top:",
+            )
         elif cell.completion is not None:
             if cell.continued:
                 st.caption("The answer was added to the conversation below.")
@@ -219,26 +284,48 @@ def render_cell(cell: Cell, *, label: str, conv: Sequence[ChatMessage], settings
         if newest:
             _actions(cell)
             _details(cell, extra)
-        elif st.toggle("Actions and details", key=keys.cell_action(cell.id, "more"),
-                       help="Rerun, fork, continue or delete this run; its Response Datas, request body and code"):
+        elif st.toggle(
+            "Actions and details",
+            key=keys.cell_action(cell.id, "more"),
+            help="Rerun, fork, continue or delete this run; its Response Datas, request body and code",
+        ):
             _actions(cell)
             _details(cell, extra)
 
 
-def render_group(cells: Sequence[Cell], at: int, *, conv: Sequence[ChatMessage], settings: Mapping[str, Any],
-                 newest_id: str | None = None, extra: Callable[[Cell], None] | None = None) -> None:
+def render_group(
+    cells: Sequence[Cell],
+    at: int,
+    *,
+    conv: Sequence[ChatMessage],
+    settings: Mapping[str, Any],
+    newest_id: str | None = None,
+    extra: Callable[[Cell], None] | None = None,
+) -> None:
     """The runs made at one point of the conversation: the newest shown, the others one click away."""
     if not cells:
         return
     shown = cells[-1]
     if len(cells) > 1:
         labels = {c.id: f"Run {n} of {len(cells)}" for n, c in enumerate(cells, start=1)}
-        chosen = st.segmented_control("Runs here", list(labels), key=keys.sibling(at), format_func=labels.__getitem__,
-                                      default=shown.id, label_visibility="collapsed")
+        chosen = st.segmented_control(
+            "Runs here",
+            list(labels),
+            key=keys.sibling(at),
+            format_func=labels.__getitem__,
+            default=shown.id,
+            label_visibility="collapsed",
+        )
         shown = next((c for c in cells if c.id == chosen), shown)
     n = cells.index(shown) + 1
-    render_cell(shown, label=f"Run {n} of {len(cells)}" if len(cells) > 1 else "Run", conv=conv, settings=settings,
-                newest=newest_id in (None, shown.id), extra=extra)
+    render_cell(
+        shown,
+        label=f"Run {n} of {len(cells)}" if len(cells) > 1 else "Run",
+        conv=conv,
+        settings=settings,
+        newest=newest_id in (None, shown.id),
+        extra=extra,
+    )
 
 
 class Live:
@@ -248,8 +335,13 @@ class Live:
         with st.chat_message("assistant", avatar=conversation.AVATARS["assistant"]):
             self._line = st.empty()
             self._text = st.empty()
-            st.button("Stop", key=keys.STOP, icon=":material/stop_circle:", on_click=on_stop,
-                      help="End this answer now and keep what arrived")
+            st.button(
+                "Stop",
+                key=keys.STOP,
+                icon=":material/stop_circle:",
+                on_click=on_stop,
+                help="End this answer now and keep what arrived",
+            )
         self._started = time.monotonic()
         self._texts: dict[int, str] = {}
         self._pieces = 0
@@ -266,8 +358,9 @@ class Live:
     def draw(self) -> None:
         elapsed = time.monotonic() - self._started
         rate = self._pieces / elapsed if elapsed > 0 else 0.0
-        self._line.caption(f":material/progress_activity: Answering… {self._pieces} tokens · {elapsed:.1f} s · "
-                           f"{rate:.0f} tokens/s")
+        self._line.caption(
+            f":material/progress_activity: Answering… {self._pieces} tokens · {elapsed:.1f} s · {rate:.0f} tokens/s"
+        )
         many = len(self._texts) > 1
         body = "\n\n".join((f"Choice {i + 1}: " if many else "") + self._texts[i] for i in sorted(self._texts))
         self._text.markdown(safe_markdown(body) + " ▌")

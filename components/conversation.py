@@ -20,8 +20,12 @@ from components.text import safe_markdown
 from playground import errors, fields
 from playground.notebook import ChatMessage, Notebook, ToolCallRow, conversation_from_json, conversation_to_json
 
-AVATARS = {"system": ":material/settings:", "user": ":material/person:", "assistant": ":material/smart_toy:",
-           "tool": ":material/build:"}
+AVATARS = {
+    "system": ":material/settings:",
+    "user": ":material/person:",
+    "assistant": ":material/smart_toy:",
+    "tool": ":material/build:",
+}
 VIEWS = ("Chat", "Form")
 
 
@@ -83,8 +87,7 @@ def _delete(i: int) -> None:
     if 0 <= i < len(conv):
         conv.pop(i)
         forget_widgets(i)
-        st.session_state[keys.EDITING] = {e if e < i else e - 1 for e in st.session_state.get(keys.EDITING, set())
-                                          if e != i}
+        st.session_state[keys.EDITING] = {e if e < i else e - 1 for e in st.session_state.get(keys.EDITING, set()) if e != i}
 
 
 def _toggle_edit(i: int) -> None:
@@ -111,8 +114,15 @@ def _toolbar(i: int, n: int, *, editing: bool) -> None:
     """Edit, and while editing: move, duplicate, insert, delete (one button per message otherwise, so a long
     conversation stays quick to redraw)."""
     if not editing:
-        st.button("", key=keys.message_action(i, "edit"), icon=":material/edit:", help="Edit, move, copy or delete "
-                  "this message", on_click=_toggle_edit, args=(i,), type="tertiary")
+        st.button(
+            "",
+            key=keys.message_action(i, "edit"),
+            icon=":material/edit:",
+            help="Edit, move, copy or delete this message",
+            on_click=_toggle_edit,
+            args=(i,),
+            type="tertiary",
+        )
         return
     with st.container(horizontal=True, gap="small"):
         tools: list[tuple[str, str, str, Callable[..., None], tuple[Any, ...], bool]] = [
@@ -124,18 +134,33 @@ def _toolbar(i: int, n: int, *, editing: bool) -> None:
             ("delete", ":material/delete:", "Delete this message", _delete, (i,), False),
         ]
         for action, icon, help_text, callback, args, disabled in tools:
-            st.button("", key=keys.message_action(i, action), icon=icon, help=help_text, on_click=callback, args=args,
-                      disabled=disabled, type="tertiary")
+            st.button(
+                "",
+                key=keys.message_action(i, action),
+                icon=icon,
+                help=help_text,
+                on_click=callback,
+                args=args,
+                disabled=disabled,
+                type="tertiary",
+            )
 
 
 def _tool_call_rows(i: int, m: ChatMessage) -> None:
     """An assistant's tool calls as rows (id, name, arguments) a person can edit."""
     frame = pd.DataFrame([c.model_dump() for c in m.tool_calls], columns=["id", "name", "arguments"]).astype("string")
-    edited = st.data_editor(frame, key=keys.message_tool_calls(i), num_rows="dynamic", hide_index=True,
-                            width="stretch",
-                            column_config={"id": st.column_config.TextColumn("Call id"),
-                                           "name": st.column_config.TextColumn("Tool name"),
-                                           "arguments": st.column_config.TextColumn("Arguments (JSON)")})
+    edited = st.data_editor(
+        frame,
+        key=keys.message_tool_calls(i),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.TextColumn("Call id"),
+            "name": st.column_config.TextColumn("Tool name"),
+            "arguments": st.column_config.TextColumn("Arguments (JSON)"),
+        },
+    )
     rows = []
     for r in edited.to_dict("records"):
         values = {k: "" if pd.isna(r.get(k)) else str(r.get(k)) for k in ("id", "name", "arguments")}
@@ -159,9 +184,13 @@ def _editor(i: int, m: ChatMessage) -> None:
     if m.role == "tool":
         ss.setdefault(tcid_key, m.tool_call_id)
         m.tool_call_id = st.text_input(mk["tool_call_id"].label, key=tcid_key, help=mk["tool_call_id"].help)
-    m.content = st.text_area(f"{mk['content'].label} of message {i + 1}", key=content_key, help=mk["content"].help,
-                             height="content" if m.content else 100,
-                             placeholder="The tool's result" if m.role == "tool" else "Type here")
+    m.content = st.text_area(
+        f"{mk['content'].label} of message {i + 1}",
+        key=content_key,
+        help=mk["content"].help,
+        height="content" if m.content else 100,
+        placeholder="The tool's result" if m.role == "tool" else "Type here",
+    )
     if m.role == "assistant":
         st.caption("Tool calls this message makes (add a row to call a tool):")
         _tool_call_rows(i, m)
@@ -184,8 +213,15 @@ def _show(m: ChatMessage) -> None:
         st.code(f"{c.name}({c.arguments})", language=None, wrap_lines=True)
 
 
-def _bubble(i: int, m: ChatMessage, n: int, *, editing: bool, request_error: errors.RequestError | None,
-            upstream: errors.PlaygroundError | None) -> None:
+def _bubble(
+    i: int,
+    m: ChatMessage,
+    n: int,
+    *,
+    editing: bool,
+    request_error: errors.RequestError | None,
+    upstream: errors.PlaygroundError | None,
+) -> None:
     with st.container(key=keys.bubble(i, m.role)), st.chat_message(m.role, avatar=AVATARS[m.role]):
         if editing:
             _editor(i, m)
@@ -195,27 +231,45 @@ def _bubble(i: int, m: ChatMessage, n: int, *, editing: bool, request_error: err
         _toolbar(i, n, editing=editing)
 
 
-def _system_box(m: ChatMessage, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None
-                ) -> None:
+def _system_box(m: ChatMessage, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None) -> None:
     ss = st.session_state
     ss.setdefault(keys.SYSTEM, m.content)
     with st.container(border=True):
-        m.content = st.text_area("System prompt", key=keys.SYSTEM, height="content",
-                                 help="Instructions the model reads before the conversation (a system message).")
+        m.content = st.text_area(
+            "System prompt",
+            key=keys.SYSTEM,
+            height="content",
+            help="Instructions the model reads before the conversation (a system message).",
+        )
         error_view.show_field(request_error, "messages.0", upstream=upstream)
-        st.button("Remove the system prompt", key=keys.message_delete(0), on_click=_delete, args=(0,), type="tertiary",
-                  icon=":material/delete:")
+        st.button(
+            "Remove the system prompt",
+            key=keys.message_delete(0),
+            on_click=_delete,
+            args=(0,),
+            type="tertiary",
+            icon=":material/delete:",
+        )
 
 
-def render(*, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None,
-           after_message: Callable[[int], None]) -> bool:
+def render(
+    *, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None, after_message: Callable[[int], None]
+) -> bool:
     """Draw the conversation; `after_message(k)` draws what answered the first k messages. Returns the form view."""
     ss = st.session_state
     conv = _notebook().conversation
-    form_view = st.segmented_control("View", VIEWS, key=keys.VIEW, default="Chat", required=True,
-                                     label_visibility="collapsed",
-                                     help="Chat: read and edit messages as bubbles. Form: every field of every "
-                                          "message at once (name, tool call id).") == "Form"
+    form_view = (
+        st.segmented_control(
+            "View",
+            VIEWS,
+            key=keys.VIEW,
+            default="Chat",
+            required=True,
+            label_visibility="collapsed",
+            help="Chat: read and edit messages as bubbles. Form: every field of every message at once (name, tool call id).",
+        )
+        == "Form"
+    )
     error_view.show_field(request_error, "messages", exact=True, upstream=upstream)
     editing: set[int] = ss.setdefault(keys.EDITING, set())
     start = 0
@@ -224,8 +278,7 @@ def render(*, request_error: errors.RequestError | None, upstream: errors.Playgr
         after_message(1)
         start = 1
     elif not form_view:
-        st.button("Add a system prompt", key=keys.ADD_SYSTEM, on_click=_add_system, type="tertiary",
-                  icon=":material/settings:")
+        st.button("Add a system prompt", key=keys.ADD_SYSTEM, on_click=_add_system, type="tertiary", icon=":material/settings:")
     for i in range(start, len(conv)):
         _bubble(i, conv[i], len(conv), editing=form_view or i in editing, request_error=request_error, upstream=upstream)
         after_message(i + 1)
@@ -237,11 +290,20 @@ def render(*, request_error: errors.RequestError | None, upstream: errors.Playgr
 def import_export() -> None:
     """Import a conversation from JSON (the seed document's shapes too) or download it."""
     conv = _notebook().conversation
-    st.download_button("Export conversation (JSON)", conversation_to_json(conv), file_name="conversation.json",
-                       mime="application/json", key=keys.EXPORT_CONVERSATION, icon=":material/download:")
-    upload = st.file_uploader("Import a conversation (JSON)", type=["json"], key=keys.IMPORT_CONVERSATION,
-                              help='A messages array, or an object with "messages" (the seed document\'s example '
-                                   "shapes are converted).")
+    st.download_button(
+        "Export conversation (JSON)",
+        conversation_to_json(conv),
+        file_name="conversation.json",
+        mime="application/json",
+        key=keys.EXPORT_CONVERSATION,
+        icon=":material/download:",
+    )
+    upload = st.file_uploader(
+        "Import a conversation (JSON)",
+        type=["json"],
+        key=keys.IMPORT_CONVERSATION,
+        help='A messages array, or an object with "messages" (the seed document\'s example shapes are converted).',
+    )
     if upload is None:
         return
     marker = f"{upload.file_id}"

@@ -24,7 +24,7 @@ def normalise_param(param: str | None) -> str | None:
     path = re.sub(r"\[(\d+)\]", r".\1", str(param)).strip(".")
     for prefix in ("body.", "request."):
         if path.startswith(prefix):
-            path = path[len(prefix):]
+            path = path[len(prefix) :]
     return path or None
 
 
@@ -46,17 +46,20 @@ def matching(err: errors.RequestError | None, path: str, *, exact: bool = False)
     return err.for_field(path)
 
 
-def show_field(err: errors.RequestError | None, path: str, *, exact: bool = False,
-               upstream: errors.PlaygroundError | None = None) -> None:
+def show_field(
+    err: errors.RequestError | None, path: str, *, exact: bool = False, upstream: errors.PlaygroundError | None = None
+) -> None:
     """Draw the errors belonging to the widget for `path`, right under it."""
     for e in matching(err, path, exact=exact):
-        sub = e.field[len(path) + 1:] if e.field != path else ""
+        sub = e.field[len(path) + 1 :] if e.field != path else ""
         st.error(f"{e.message}" + (f" ({sub})" if sub else ""), icon=":material/warning:")
     if isinstance(upstream, errors.UpstreamError):
         param = normalise_param(upstream.param)
         if param and (param == path or (not exact and param.startswith(path + "."))):
-            st.error(f"The server rejected this field: {safe_markdown(upstream.server_message or str(upstream))}",
-                     icon=":material/block:")
+            st.error(
+                f"The server rejected this field: {safe_markdown(upstream.server_message or str(upstream))}",
+                icon=":material/block:",
+            )
 
 
 def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[errors.FieldError]:
@@ -64,8 +67,7 @@ def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[err
     if err is None:
         return []
     placed = list(placed)
-    return [e for e in err.errors
-            if not any(e.field == p or e.field.startswith(p + ".") for p in placed)]
+    return [e for e in err.errors if not any(e.field == p or e.field.startswith(p + ".") for p in placed)]
 
 
 def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] = ()) -> None:
@@ -79,10 +81,12 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
             st.error(f"**{label_for(e.field)}**: {e.message}", icon=":material/warning:")
         return
     if isinstance(err, errors.UpstreamError):
-        kind = {errors.AuthError: "The server refused the API key",
-                errors.RateLimitError: "Rate limited",
-                errors.BadRequestError: "The server rejected the request",
-                errors.ServerError: "The server failed"}.get(type(err), "The server answered with an error")
+        kind = {
+            errors.AuthError: "The server refused the API key",
+            errors.RateLimitError: "Rate limited",
+            errors.BadRequestError: "The server rejected the request",
+            errors.ServerError: "The server failed",
+        }.get(type(err), "The server answered with an error")
         lines = [f"{kind} (HTTP {err.status})."]
         param = normalise_param(err.param)
         if param:

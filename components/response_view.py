@@ -39,8 +39,15 @@ def _block(block: ContentBlock, raw: bool) -> None:
 
 
 def _choices(completion: Completion) -> list[Choice]:
-    return completion.choices or [Choice(index=0, content=completion.content, stop_reason=completion.stop_reason,
-                                         stop_sequence=completion.stop_sequence, logprobs=None)]
+    return completion.choices or [
+        Choice(
+            index=0,
+            content=completion.content,
+            stop_reason=completion.stop_reason,
+            stop_sequence=completion.stop_sequence,
+            logprobs=None,
+        )
+    ]
 
 
 def _choice(c: Choice, raw: bool) -> None:
@@ -57,8 +64,11 @@ def _choice(c: Choice, raw: bool) -> None:
 def answer(completion: Completion, *, key: str) -> None:
     """What the model answered, as an assistant bubble (tabs when n > 1)."""
     with st.chat_message("assistant", avatar=":material/smart_toy:"):
-        raw = st.toggle("Show raw text", key=keys.cell_action(key, "raw"),
-                        help="The text exactly as the model wrote it, without Markdown formatting")
+        raw = st.toggle(
+            "Show raw text",
+            key=keys.cell_action(key, "raw"),
+            help="The text exactly as the model wrote it, without Markdown formatting",
+        )
         choices = _choices(completion)
         if len(choices) > 1:
             for tab, c in zip(st.tabs([f"Choice {c.index + 1}" for c in choices]), choices, strict=True):

@@ -61,38 +61,52 @@ def _remember(field_key: str, value: Any) -> Any:
 
 
 # --- backend and model --------------------------------------------------------------
-def render_backend(*, default: str, key_configured: Callable[[str], bool],
-                   request_error: errors.RequestError | None = None) -> Backend:
+def render_backend(
+    *, default: str, key_configured: Callable[[str], bool], request_error: errors.RequestError | None = None
+) -> Backend:
     """Backend choice, and the key / base URL it needs."""
     ids = list(backends.BACKENDS)
     _seed("backend", keys.BACKEND, default)
-    chosen = st.selectbox("Backend", ids, key=keys.BACKEND,
-                          format_func=lambda i: backends.BACKENDS[i].label,  # type: ignore[index]
-                          help="Where requests go. The embedded model runs on this machine without a key.")
+    chosen = st.selectbox(
+        "Backend",
+        ids,
+        key=keys.BACKEND,
+        format_func=lambda i: backends.BACKENDS[i].label,  # type: ignore[index]
+        help="Where requests go. The embedded model runs on this machine without a key.",
+    )
     b = backends.backend(_remember("backend", chosen))
     st.caption(b.description)
     api_key: str | None = None
     base_url: str | None = None
     if b.needs_base_url:
         _seed("base_url", keys.BASE_URL, "")
-        base_url = _remember("base_url", st.text_input("Base URL", key=keys.BASE_URL,
-                                                       placeholder="http://127.0.0.1:8000/v1"))
+        base_url = _remember("base_url", st.text_input("Base URL", key=keys.BASE_URL, placeholder="http://127.0.0.1:8000/v1"))
         error_view.show_field(request_error, backends.BASE_URL_FIELD)
     if b.needs_key or b.needs_base_url:
         configured = key_configured(b.id)
-        api_key = st.text_input(
-            "API key", type="password", key=keys.API_KEY,
-            help="Kept only in this browser session, never saved or shown."
-                 + (" A key from the environment or secrets is used when this is empty." if configured else ""),
-            placeholder="set in environment" if configured else ("optional" if not b.needs_key else ""),
-        ) or None
+        api_key = (
+            st.text_input(
+                "API key",
+                type="password",
+                key=keys.API_KEY,
+                help="Kept only in this browser session, never saved or shown."
+                + (" A key from the environment or secrets is used when this is empty." if configured else ""),
+                placeholder="set in environment" if configured else ("optional" if not b.needs_key else ""),
+            )
+            or None
+        )
         error_view.show_field(request_error, backends.API_KEY_FIELD)
     return Backend(id=b.id, api_key=api_key, base_url=base_url)
 
 
-def render_model(models: Sequence[str], *, backend_id: str, models_error: str | None = None,
-                 request_error: errors.RequestError | None = None,
-                 upstream: errors.PlaygroundError | None = None) -> tuple[str | None, bool]:
+def render_model(
+    models: Sequence[str],
+    *,
+    backend_id: str,
+    models_error: str | None = None,
+    request_error: errors.RequestError | None = None,
+    upstream: errors.PlaygroundError | None = None,
+) -> tuple[str | None, bool]:
     """Model selectbox filled from the backend's list, free text allowed. Returns (model, refresh clicked).
 
     The model is remembered per backend, so switching backends never sends one backend's model to another.
@@ -108,12 +122,16 @@ def render_model(models: Sequence[str], *, backend_id: str, models_error: str | 
     current = st.session_state[keys.MODEL]
     if current and current not in options:
         options.append(current)
-    model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True,
-                         placeholder="Type a model name")
+    model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True, placeholder="Type a model name")
     if models_error:
         st.caption(f"Could not list models: {models_error}")
-    refresh = st.button("Reload the model list", key=keys.REFRESH_MODELS, type="tertiary",
-                        icon=":material/refresh:", on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None))
+    refresh = st.button(
+        "Reload the model list",
+        key=keys.REFRESH_MODELS,
+        type="tertiary",
+        icon=":material/refresh:",
+        on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None),
+    )
     error_view.show_field(request_error, "model", upstream=upstream)
     _remember(slot, model)
     return model, refresh
@@ -141,9 +159,15 @@ def _number(f: Field, wkey: str) -> Any:
 
 def _response_format(f: Field, wkey: str, out: Values) -> Any:
     _seed(f.key, wkey, NO_FORMAT)
-    kind = st.selectbox(f.label, f.choices, key=wkey, help=f.help,
-                        format_func=lambda c: {"none": "None", "text": "Text", "json_object": "JSON object",
-                                               "json_schema": "JSON schema"}.get(c, c))
+    kind = st.selectbox(
+        f.label,
+        f.choices,
+        key=wkey,
+        help=f.help,
+        format_func=lambda c: {"none": "None", "text": "Text", "json_object": "JSON object", "json_schema": "JSON schema"}.get(
+            c, c
+        ),
+    )
     _remember(f.key, kind)
     if kind == NO_FORMAT:
         return None
@@ -201,8 +225,14 @@ def _tool_choice(f: Field, wkey: str, tools: Any) -> Any:
     _seed(f.key, wkey, f.choices[0])
     if st.session_state.get(wkey) not in options:
         st.session_state[wkey] = f.choices[0]
-    choice = st.selectbox(f.label, options, key=wkey, help=f.help, disabled=not tools,
-                          format_func=lambda c: c if c in f.choices else f"function: {c}")
+    choice = st.selectbox(
+        f.label,
+        options,
+        key=wkey,
+        help=f.help,
+        disabled=not tools,
+        format_func=lambda c: c if c in f.choices else f"function: {c}",
+    )
     _remember(f.key, choice)
     if not tools:
         st.caption("Add tools to choose how they are used.")
@@ -216,42 +246,64 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
         # rows remembered in the settings, so a reload of the page brings them back.
         saved = _store().get("logit_bias.rows") or []
         st.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
-            {"token": pd.Series([r["token"] for r in saved], dtype="string"),
-             "bias": pd.Series([r["bias"] for r in saved], dtype="Int64")})
+            {
+                "token": pd.Series([r["token"] for r in saved], dtype="string"),
+                "bias": pd.Series([r["bias"] for r in saved], dtype="Int64"),
+            }
+        )
     st.markdown(f.label, help=f.help)
     edited = st.data_editor(
-        st.session_state[keys.LOGIT_BIAS_ROWS], key=wkey, num_rows="dynamic",
+        st.session_state[keys.LOGIT_BIAS_ROWS],
+        key=wkey,
+        num_rows="dynamic",
         hide_index=True,
         column_config={
             "token": st.column_config.TextColumn("Token (text or id)", help="Text to look up, or a token id"),
-            "bias": st.column_config.NumberColumn("Bias", min_value=int(f.minimum or -100),
-                                                  max_value=int(f.maximum or 100), step=1),
+            "bias": st.column_config.NumberColumn(
+                "Bias", min_value=int(f.minimum or -100), max_value=int(f.maximum or 100), step=1
+            ),
         },
     )
-    rows = [{"token": "" if pd.isna(r["token"]) else str(r["token"]),
-             "bias": None if pd.isna(r["bias"]) else int(r["bias"])}
-            for r in edited.to_dict("records")]
-    out.logit_bias_rows = _remember("logit_bias.rows",
-                                    [r for r in rows if r["token"].strip() or r["bias"] is not None])
+    rows = [
+        {"token": "" if pd.isna(r["token"]) else str(r["token"]), "bias": None if pd.isna(r["bias"]) else int(r["bias"])}
+        for r in edited.to_dict("records")
+    ]
+    out.logit_bias_rows = _remember("logit_bias.rows", [r for r in rows if r["token"].strip() or r["bias"] is not None])
     if not caps.tokenize:
         st.caption("This backend cannot look tokens up by text: enter token ids.")
 
 
-def render_fields(*, backend_id: str, caps: backends.Capabilities,
-                  request_error: errors.RequestError | None = None,
-                  upstream: errors.PlaygroundError | None = None) -> Values:
+def render_fields(
+    *,
+    backend_id: str,
+    caps: backends.Capabilities,
+    request_error: errors.RequestError | None = None,
+    upstream: errors.PlaygroundError | None = None,
+) -> Values:
     """Every sidebar field of fields.py, grouped by section."""
     out = Values(settings={})
     values: dict[str, Any] = {}
-    st.button("Reset to defaults", key=keys.RESET, on_click=_reset, type="tertiary", icon=":material/restart_alt:",
-              help="Every field below back to its documented default (the backend and model stay)")
+    st.button(
+        "Reset to defaults",
+        key=keys.RESET,
+        on_click=_reset,
+        type="tertiary",
+        icon=":material/restart_alt:",
+        help="Every field below back to its documented default (the backend and model stay)",
+    )
     for section, section_fields in fields.sections().items():
         # Sampling is what people change most; a section also opens when something in it is set
-        opened = section is fields.Section.SAMPLING or any(_changed(f, _store().get(f.key, f.default))
-                                                            for f in section_fields)
+        opened = section is fields.Section.SAMPLING or any(_changed(f, _store().get(f.key, f.default)) for f in section_fields)
         with st.expander(section.value, expanded=opened):
-            _section(section_fields, backend_id=backend_id, caps=caps, request_error=request_error, upstream=upstream,
-                     out=out, values=values)
+            _section(
+                section_fields,
+                backend_id=backend_id,
+                caps=caps,
+                request_error=request_error,
+                upstream=upstream,
+                out=out,
+                values=values,
+            )
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
     return out
 
@@ -278,9 +330,16 @@ def _changed(f: Field, value: Any) -> bool:
     return value != f.default
 
 
-def _section(section_fields: list[Field], *, backend_id: str, caps: backends.Capabilities,
-             request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None, out: Values,
-             values: dict[str, Any]) -> None:
+def _section(
+    section_fields: list[Field],
+    *,
+    backend_id: str,
+    caps: backends.Capabilities,
+    request_error: errors.RequestError | None,
+    upstream: errors.PlaygroundError | None,
+    out: Values,
+    values: dict[str, Any],
+) -> None:
     """The widgets of one sidebar section, each with its notes, its mark when changed, and its errors."""
     for f in section_fields:
         wkey = keys.field(f.key)
@@ -292,9 +351,13 @@ def _section(section_fields: list[Field], *, backend_id: str, caps: backends.Cap
             value = _remember(f.key, st.checkbox(f.label, key=wkey, help=f.help))
         elif f.kind in (Kind.TEXT, Kind.STOP):
             _seed(f.key, wkey, "")
-            value = _remember(f.key, st.text_input(
-                f.label, key=wkey, help=f.help,
-                placeholder="e.g. stop,finish" if f.kind is Kind.STOP else "")).strip() or None
+            value = (
+                _remember(
+                    f.key,
+                    st.text_input(f.label, key=wkey, help=f.help, placeholder="e.g. stop,finish" if f.kind is Kind.STOP else ""),
+                ).strip()
+                or None
+            )
             if f.kind is Kind.STOP and value is not None:
                 value = st.session_state[wkey]  # keep spaces inside sequences; the core splits
         elif f.kind is Kind.TOKEN_MAP:
@@ -350,8 +413,15 @@ def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: di
 def forget_widgets() -> None:
     """Drop the sidebar's widget state, so every widget re-seeds from the remembered settings."""
     ss = st.session_state
-    for key in (*[keys.field(k) for k in fields.SIDEBAR_KEYS], keys.MODEL, keys.MODEL_FOR, keys.BACKEND, keys.BASE_URL,
-                keys.RESPONSE_SCHEMA, keys.LOGIT_BIAS_ROWS):
+    for key in (
+        *[keys.field(k) for k in fields.SIDEBAR_KEYS],
+        keys.MODEL,
+        keys.MODEL_FOR,
+        keys.BACKEND,
+        keys.BASE_URL,
+        keys.RESPONSE_SCHEMA,
+        keys.LOGIT_BIAS_ROWS,
+    ):
         ss.pop(key, None)
 
 

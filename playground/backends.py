@@ -116,8 +116,7 @@ def default_backend(env: Mapping[str, str] | None = None, secrets: Mapping[str, 
     return "embedded"
 
 
-def configured_key(backend_id: str, env: Mapping[str, str] | None = None,
-                   secrets: Mapping[str, object] | None = None) -> bool:
+def configured_key(backend_id: str, env: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None) -> bool:
     """Whether a key for `backend_id` is already configured outside the page (env or secrets)."""
     env = os.environ if env is None else env
     secrets = secrets or {}
@@ -154,8 +153,15 @@ def resolve(
         url = _lookup(ENV_BASE_URL, env, secrets)
         if url is None:
             if start_embedded is None:
-                raise RequestError([FieldError(BASE_URL_FIELD, "The embedded model is not running and cannot "
-                                               "be started here; set PLAYGROUND_BASE_URL.", "missing")])
+                raise RequestError(
+                    [
+                        FieldError(
+                            BASE_URL_FIELD,
+                            "The embedded model is not running and cannot be started here; set PLAYGROUND_BASE_URL.",
+                            "missing",
+                        )
+                    ]
+                )
             url = start_embedded()
         check_base_url(url)
         return ClientConfig(base_url=_normalise_url(url), kind="embedded", **extra)
@@ -163,22 +169,29 @@ def resolve(
     if b.id == "xai":
         key = _clean(api_key) or _lookup(ENV_XAI_API_KEY, env, secrets)
         if key is None:
-            raise RequestError([FieldError(API_KEY_FIELD, "xAI needs an API key: paste it here, or set "
-                                           "XAI_API_KEY in the environment or in .streamlit/secrets.toml.",
-                                           "missing")])
+            raise RequestError(
+                [
+                    FieldError(
+                        API_KEY_FIELD,
+                        "xAI needs an API key: paste it here, or set "
+                        "XAI_API_KEY in the environment or in .streamlit/secrets.toml.",
+                        "missing",
+                    )
+                ]
+            )
         return ClientConfig(base_url=XAI_BASE_URL, api_key=SecretStr(_checked_key(key)), kind="xai", **extra)
 
     url = _clean(base_url) or _lookup(ENV_BASE_URL, env, secrets)
     if url is None:
-        raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. "
-                                       "http://127.0.0.1:8000/v1.", "missing")])
+        raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. http://127.0.0.1:8000/v1.", "missing")])
     check_base_url(url)
     key = _clean(api_key)
     operator_url = _lookup(ENV_BASE_URL, env, secrets)
     if key is None and operator_url is not None and _normalise_url(operator_url) == _normalise_url(url):
         key = _lookup(ENV_API_KEY, env, secrets)  # an operator's key goes only to the URL it was configured for
-    return ClientConfig(base_url=_normalise_url(url), api_key=SecretStr(_checked_key(key)) if key else None,
-                        kind="openai", **extra)
+    return ClientConfig(
+        base_url=_normalise_url(url), api_key=SecretStr(_checked_key(key)) if key else None, kind="openai", **extra
+    )
 
 
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
@@ -189,6 +202,7 @@ def check_base_url(url: str) -> None:
 
     Raises RequestError on `base_url` in plain words.
     """
+
     def refuse(message: str, code: str) -> NoReturn:
         raise RequestError([FieldError(BASE_URL_FIELD, message, code)])
 
@@ -205,15 +219,22 @@ def check_base_url(url: str) -> None:
     except ValueError:
         address = None
     if host.lower().rstrip(".") in _METADATA_HOSTS or (address is not None and address.is_link_local):
-        refuse("This address is a link-local or cloud-metadata address, which the playground never calls.",
-               "url_forbidden")
+        refuse("This address is a link-local or cloud-metadata address, which the playground never calls.", "url_forbidden")
 
 
 def _checked_key(key: str) -> str:
     """A key fit for an HTTP header: printable ASCII. The message never repeats the key."""
     if not key.isascii() or not key.isprintable():
-        raise RequestError([FieldError(API_KEY_FIELD, "This key has a character an API key cannot have (only plain "
-                                       "letters, digits and punctuation): check what was pasted.", "key_invalid")])
+        raise RequestError(
+            [
+                FieldError(
+                    API_KEY_FIELD,
+                    "This key has a character an API key cannot have (only plain "
+                    "letters, digits and punctuation): check what was pasted.",
+                    "key_invalid",
+                )
+            ]
+        )
     return key
 
 

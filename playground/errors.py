@@ -69,8 +69,15 @@ class AuthError(UpstreamError):
 
 
 class RateLimitError(UpstreamError):
-    def __init__(self, message: str, *, status: int = 429, server_message: str = "",
-                 param: str | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        server_message: str = "",
+        param: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, status=status, server_message=server_message, param=param)
         self.retry_after = retry_after
 

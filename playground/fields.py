@@ -116,8 +116,7 @@ FIELDS: dict[str, Field] = {
         Field(
             "frequency_penalty",
             "Frequency penalty",
-            "Positive values make a token less likely the more often it already appeared, "
-            "so the model repeats itself less.",
+            "Positive values make a token less likely the more often it already appeared, so the model repeats itself less.",
             Kind.FLOAT,
             Section.SAMPLING,
             default=0.0,
@@ -129,8 +128,7 @@ FIELDS: dict[str, Field] = {
         Field(
             "presence_penalty",
             "Presence penalty",
-            "Positive values make any token that already appeared less likely, "
-            "nudging the model toward new topics.",
+            "Positive values make any token that already appeared less likely, nudging the model toward new topics.",
             Kind.FLOAT,
             Section.SAMPLING,
             default=0.0,
@@ -223,8 +221,7 @@ FIELDS: dict[str, Field] = {
         Field(
             "tools",
             "Tools",
-            f"Functions the model may call, each with a name, a description and JSON-schema parameters "
-            f"(at most {MAX_TOOLS}).",
+            f"Functions the model may call, each with a name, a description and JSON-schema parameters (at most {MAX_TOOLS}).",
             Kind.TOOLS,
             Section.TOOLS,
             maximum=MAX_TOOLS,
@@ -232,8 +229,7 @@ FIELDS: dict[str, Field] = {
         Field(
             "tool_choice",
             "Tool choice",
-            "Whether the model may call tools: auto (it decides), none, required (it must call one), "
-            "or one named function.",
+            "Whether the model may call tools: auto (it decides), none, required (it must call one), or one named function.",
             Kind.TOOL_CHOICE,
             Section.TOOLS,
             choices=TOOL_CHOICE_MODES,
@@ -271,8 +267,12 @@ class MessageKey:
 MESSAGE_KEYS: dict[str, MessageKey] = {
     k.key: k
     for k in (
-        MessageKey("role", "Role", "system: instructions for the model; user: the person's turn; "
-                   "assistant: the model's turn; tool: the result of a tool call."),
+        MessageKey(
+            "role",
+            "Role",
+            "system: instructions for the model; user: the person's turn; "
+            "assistant: the model's turn; tool: the result of a tool call.",
+        ),
         MessageKey("content", "Content", "The text of the message."),
         MessageKey("name", "Name", "Optional name of the participant, to tell speakers of one role apart."),
         MessageKey("tool_call_id", "Tool call id", "For a tool message: the id of the call it answers."),

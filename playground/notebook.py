@@ -95,8 +95,9 @@ class ChatMessage(BaseModel):
         if self.role == "tool":
             out["tool_call_id"] = self.tool_call_id
         if self.tool_calls:
-            out["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                                 for c in self.tool_calls]
+            out["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in self.tool_calls
+            ]
             if not self.content:
                 out["content"] = None
         if self.name.strip():
@@ -124,8 +125,13 @@ class CellError(BaseModel):
     @classmethod
     def of(cls, exc: PlaygroundError) -> CellError:
         if isinstance(exc, UpstreamError):
-            return cls(kind=type(exc).__name__, message=str(exc), status=exc.status, param=exc.param,
-                       server_message=exc.server_message or None)
+            return cls(
+                kind=type(exc).__name__,
+                message=str(exc),
+                status=exc.status,
+                param=exc.param,
+                server_message=exc.server_message or None,
+            )
         if isinstance(exc, RequestError):
             return cls(kind="RequestError", message=str(exc), param=exc.errors[0].field if exc.errors else None)
         return cls(kind=type(exc).__name__, message=str(exc))
@@ -228,8 +234,12 @@ class Notebook(BaseModel):
 
     def is_empty(self) -> bool:
         """Nothing a person made: no cells, no text in any message, and the default title."""
-        return (not self.cells and not self.comparisons and self.title == Notebook.model_fields["title"].default
-                and all(not m.content.strip() and not m.tool_calls for m in self.conversation))
+        return (
+            not self.cells
+            and not self.comparisons
+            and self.title == Notebook.model_fields["title"].default
+            and all(not m.content.strip() and not m.tool_calls for m in self.conversation)
+        )
 
     def search_text(self) -> str:
         """What a search matches: the title and the text of every message."""
@@ -237,15 +247,18 @@ class Notebook(BaseModel):
 
     def clean(self) -> Notebook:
         """A copy fit to store or share: no secret settings, no base URL carrying credentials."""
-        cells = [c.model_copy(update={"base_url": safe_base_url(c.base_url), "settings": _clean_settings(c.settings)})
-                 for c in self.cells]
+        cells = [
+            c.model_copy(update={"base_url": safe_base_url(c.base_url), "settings": _clean_settings(c.settings)})
+            for c in self.cells
+        ]
         return self.model_copy(update={"settings": _clean_settings(self.settings), "cells": cells})
 
     def duplicate(self) -> Notebook:
         """A copy under a new id, to change without touching the original."""
         now = time.time()
-        return self.model_copy(deep=True, update={"id": new_id(), "title": f"Copy of {self.title}", "version": 0,
-                                                  "created": now, "updated": now})
+        return self.model_copy(
+            deep=True, update={"id": new_id(), "title": f"Copy of {self.title}", "version": 0, "created": now, "updated": now}
+        )
 
     def title_from_conversation(self) -> str:
         """A title from the first user message, for notebooks nobody named."""
@@ -282,15 +295,17 @@ class NotebookFile(BaseModel):
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError(f'This is not a notebook file (its "format" should be "{FORMAT}").')
         if raw.get("version") != FORMAT_VERSION:
-            raise ValueError(f"This notebook file has version {raw.get('version')!r}; this playground reads version "
-                             f"{FORMAT_VERSION}.")
+            raise ValueError(
+                f"This notebook file has version {raw.get('version')!r}; this playground reads version {FORMAT_VERSION}."
+            )
         try:
             notebook = cls.model_validate(raw).notebook
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"This notebook file is damaged at {where}: {first['msg']} "
-                             f"({exc.error_count()} problem(s) in all).") from None
+            raise ValueError(
+                f"This notebook file is damaged at {where}: {first['msg']} ({exc.error_count()} problem(s) in all)."
+            ) from None
         now = time.time()
         return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now})
 
@@ -348,7 +363,17 @@ def _message_from_api(m: Mapping[str, Any]) -> ChatMessage:
     for c in m.get("tool_calls") or []:
         function = c.get("function") or {}
         arguments = function.get("arguments", "{}")
-        calls.append(ToolCallRow(id=str(c.get("id") or ""), name=str(function.get("name") or ""),
-                                 arguments=arguments if isinstance(arguments, str) else json.dumps(arguments)))
-    return ChatMessage(role=m.get("role", "user"), content="" if content is None else str(content),
-                       name=str(m.get("name") or ""), tool_call_id=str(m.get("tool_call_id") or ""), tool_calls=calls)
+        calls.append(
+            ToolCallRow(
+                id=str(c.get("id") or ""),
+                name=str(function.get("name") or ""),
+                arguments=arguments if isinstance(arguments, str) else json.dumps(arguments),
+            )
+        )
+    return ChatMessage(
+        role=m.get("role", "user"),
+        content="" if content is None else str(content),
+        name=str(m.get("name") or ""),
+        tool_call_id=str(m.get("tool_call_id") or ""),
+        tool_calls=calls,
+    )

@@ -220,9 +220,7 @@ class Message(BaseModel):
         for i, part in enumerate(value):
             if not (isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str)):
                 kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
-                raise PydanticCustomError(
-                    "unsupported_content_part", "part {part} is {kind}", {"part": i + 1, "kind": str(kind)}
-                )
+                raise PydanticCustomError("unsupported_content_part", "part {part} is {kind}", {"part": i + 1, "kind": str(kind)})
             texts.append(part["text"])
         return "\n".join(texts)
 
@@ -504,13 +502,15 @@ def _remap(path: list[str | int], origin: Sequence[Origin] | None) -> list[str |
     return ["messages", index, *rest]
 
 
-def _field_error(path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | None = None,
-                 *, key_error: bool = False, raw: str = "") -> FieldError:
+def _field_error(
+    path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | None = None, *, key_error: bool = False, raw: str = ""
+) -> FieldError:
     return FieldError(_dotted(path), say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
 
 
-def _to_request_error(exc: ValidationError, origin: Sequence[Origin] | None = None,
-                      earlier: Sequence[FieldError] = ()) -> RequestError:
+def _to_request_error(
+    exc: ValidationError, origin: Sequence[Origin] | None = None, earlier: Sequence[FieldError] = ()
+) -> RequestError:
     """Map pydantic's errors once: loc → dotted field path, type → code, and a plain-words message."""
     out: list[FieldError] = list(earlier)
     reported = {e.field for e in earlier}
@@ -637,8 +637,7 @@ def _setting(key: str, raw: Any, notes: list[str], errors: list[FieldError]) -> 
 def _tool(tool: Any, index: int, notes: list[str]) -> Any:
     """A bare function definition `{name, description, parameters}` is wrapped as a tool."""
     if isinstance(tool, Mapping) and "name" in tool and "function" not in tool and "type" not in tool:
-        notes.append(f"Tool {index + 1} was a bare function definition; it was sent as "
-                     f'{{"type": "function", "function": …}}.')
+        notes.append(f'Tool {index + 1} was a bare function definition; it was sent as {{"type": "function", "function": …}}.')
         return {"type": "function", "function": dict(tool)}
     return tool
 
@@ -659,9 +658,11 @@ def _response_format(raw: Any, notes: list[str], errors: list[FieldError]) -> An
     spec = value.get("json_schema")
     if value.get("type") == "json_schema" and isinstance(spec, Mapping) and "schema" not in spec:
         value["json_schema"] = {"name": "response", "schema": dict(spec), "strict": True}
-        notes.append('Response format: the schema was given directly under "json_schema" (the seed document\'s '
-                     'short form); it was sent as {"name": "response", "schema": …, "strict": true}, '
-                     "the form the API expects.")
+        notes.append(
+            'Response format: the schema was given directly under "json_schema" (the seed document\'s '
+            'short form); it was sent as {"name": "response", "schema": …, "strict": true}, '
+            "the form the API expects."
+        )
     return value
 
 
@@ -677,8 +678,7 @@ def _message_dict(m: Any) -> dict[str, Any]:
     return out
 
 
-def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]
-                      ) -> tuple[list[Any], list[Origin]]:
+def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]) -> tuple[list[Any], list[Origin]]:
     """Convert the seed document's tool message to the real protocol.
 
     The seed shows `{"role": "tool", "tool_call_id", "name", "arguments"}` with no assistant call before it.
@@ -728,9 +728,11 @@ def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: lis
             out.append({"role": "assistant", "content": None, "tool_calls": [call]})
             origin.append(Origin(i, inserted=True))
             where = "a new assistant message just before it"
-        notes.append(f"Message {i + 1} used the seed document's tool shape (arguments on the tool message). "
-                     f"The call to {name or 'the tool'} was added to {where}, and the tool message sends "
-                     f"{carried} as its content, as the API expects.")
+        notes.append(
+            f"Message {i + 1} used the seed document's tool shape (arguments on the tool message). "
+            f"The call to {name or 'the tool'} was added to {where}, and the tool message sends "
+            f"{carried} as its content, as the API expects."
+        )
         out.append(m)
         origin.append(Origin(i))
     return out, origin
@@ -758,8 +760,10 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
     if not data.get("tools") and tool_choice in ("auto", "none"):
         del data["tool_choice"]  # the UI's default choice means nothing without tools
     elif isinstance(tool_choice, dict) and isinstance(settings.get("tool_choice"), str):
-        notes.append(f"Tool choice “{tool_choice['function']['name']}” was sent as "
-                     f"{json.dumps(tool_choice)}, the form the API expects for one named function.")
+        notes.append(
+            f"Tool choice “{tool_choice['function']['name']}” was sent as "
+            f"{json.dumps(tool_choice)}, the form the API expects for one named function."
+        )
     if "max_tokens" in data:
         notes.append("max_tokens is the legacy name; it was sent as max_completion_tokens.")
     converted, origin = convert_seed_messages(list(messages), notes, errors)
@@ -772,15 +776,12 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
     if errors:
         raise RequestError(errors)
     defaults = {
-        key: None
-        for key, f in F.FIELDS.items()
-        if f.optional and f.default is not None and getattr(request, key) == f.default
+        key: None for key, f in F.FIELDS.items() if f.optional and f.default is not None and getattr(request, key) == f.default
     }
     return Built(request.model_copy(update=defaults), notes)
 
 
-def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[str], list[int]] | None
-                         ) -> dict[str, int] | None:
+def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[str], list[int]] | None) -> dict[str, int] | None:
     """Rows of token text/id → bias as the API's {token id: bias}; text is tokenized (every piece biased).
 
     Raises RequestError on `logit_bias` for rows that cannot be turned into ids.
@@ -790,8 +791,9 @@ def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[
     for n, row in enumerate(rows, start=1):
         token, bias = str(row.get("token") or ""), row.get("bias")
         if bias is None:
-            problems.append(FieldError("logit_bias", f"Row {n}: give a bias from {F.LOGIT_BIAS_MIN} to "
-                                       f"{F.LOGIT_BIAS_MAX}.", "missing"))
+            problems.append(
+                FieldError("logit_bias", f"Row {n}: give a bias from {F.LOGIT_BIAS_MIN} to {F.LOGIT_BIAS_MAX}.", "missing")
+            )
             continue
         stripped = token.strip()
         if stripped.lstrip("-").isdigit():
@@ -801,8 +803,11 @@ def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[
             problems.append(FieldError("logit_bias", f"Row {n}: give a token (text or id).", "missing"))
             continue
         if tokenize is None:
-            problems.append(FieldError("logit_bias", f"Row {n}: this backend cannot look up {token!r}; enter its "
-                                       "token id.", "tokenize_unsupported"))
+            problems.append(
+                FieldError(
+                    "logit_bias", f"Row {n}: this backend cannot look up {token!r}; enter its token id.", "tokenize_unsupported"
+                )
+            )
             continue
         ids = tokenize(token)
         if not ids:

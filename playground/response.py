@@ -231,8 +231,11 @@ def _logprob_entries(logprobs: Any) -> list[TokenLogprob] | None:
             continue
         alternatives = entry.get("top_logprobs")
         alts = [_top_logprob(a) for a in alternatives if isinstance(a, Mapping)] if isinstance(alternatives, list) else []
-        out.append(TokenLogprob.model_construct(token=top.token, logprob=top.logprob, bytes=top.bytes,
-                                                top_logprobs=[a for a in alts if a is not None]))
+        out.append(
+            TokenLogprob.model_construct(
+                token=top.token, logprob=top.logprob, bytes=top.bytes, top_logprobs=[a for a in alts if a is not None]
+            )
+        )
     return out
 
 
@@ -269,22 +272,21 @@ def _tool_use_blocks(message: Mapping[str, Any]) -> list[ContentBlock]:
     legacy = message.get("function_call")
     if isinstance(legacy, Mapping):  # pre-tools OpenAI shape
         blocks.append(
-            ContentBlock(type="tool_use", name=_str_or_none(legacy.get("name")),
-                         input=parse_arguments(legacy.get("arguments")))
+            ContentBlock(type="tool_use", name=_str_or_none(legacy.get("name")), input=parse_arguments(legacy.get("arguments")))
         )
     return blocks
 
 
-def _openai_choice(choice: Mapping[str, Any], position: int, stop: list[str] | None,
-                   top_hints: Iterable[Any] = ()) -> Choice:
+def _openai_choice(choice: Mapping[str, Any], position: int, stop: list[str] | None, top_hints: Iterable[Any] = ()) -> Choice:
     message = choice.get("message")
     if not isinstance(message, Mapping):
         message = {}
     blocks: list[ContentBlock] = []
     reasoning = _str_or_none(message.get("reasoning_content")) or _str_or_none(message.get("reasoning"))
     if reasoning:
-        blocks.append(ContentBlock(type="thinking", thinking=reasoning,
-                                   signature=_str_or_none(message.get("reasoning_signature"))))
+        blocks.append(
+            ContentBlock(type="thinking", thinking=reasoning, signature=_str_or_none(message.get("reasoning_signature")))
+        )
     text = _content_text(message.get("content"))
     if text:
         blocks.append(ContentBlock(type="text", text=text))
@@ -301,8 +303,9 @@ def _openai_choice(choice: Mapping[str, Any], position: int, stop: list[str] | N
     )
 
 
-def _assemble(data: Mapping[str, Any], choices: list[Choice], usage: Usage, raw: dict[str, Any] | list[Any],
-              request_id: str | None) -> Completion:
+def _assemble(
+    data: Mapping[str, Any], choices: list[Choice], usage: Usage, raw: dict[str, Any] | list[Any], request_id: str | None
+) -> Completion:
     choices = sorted(choices, key=lambda c: c.index)
     first = choices[0] if choices else None
     created = _int_or_none(data.get("created"))
@@ -325,8 +328,7 @@ def _assemble(data: Mapping[str, Any], choices: list[Choice], usage: Usage, raw:
 # public converters
 
 
-def from_chat_completion(data: dict[str, Any], *, request_id: str | None = None,
-                         stop: list[str] | None = None) -> Completion:
+def from_chat_completion(data: dict[str, Any], *, request_id: str | None = None, stop: list[str] | None = None) -> Completion:
     """Normalise an OpenAI/xAI `chat.completion` body. `stop` is the request's stop list, if any."""
     if not isinstance(data, Mapping):
         raise StreamDecodeError(f"expected a chat.completion object, got {type(data).__name__}")
@@ -337,9 +339,7 @@ def from_chat_completion(data: dict[str, Any], *, request_id: str | None = None,
         raise StreamDecodeError("the answer's 'choices' is not a list")
     # a top-level stopping word cannot say which choice it ended: it is only read when there is one choice
     top_hints = [data.get("stopping_word")] if len(raw_choices) == 1 else []
-    choices = [
-        _openai_choice(c, i, stop, top_hints) for i, c in enumerate(raw_choices) if isinstance(c, Mapping)
-    ]
+    choices = [_openai_choice(c, i, stop, top_hints) for i, c in enumerate(raw_choices) if isinstance(c, Mapping)]
     return _assemble(data, choices, _usage(data.get("usage")), dict(data), request_id)
 
 
@@ -358,14 +358,24 @@ def from_anthropic_message(data: dict[str, Any]) -> Completion:
         if kind == "text":
             blocks.append(ContentBlock(type="text", text=_str_or_none(block.get("text")) or ""))
         elif kind == "thinking":
-            blocks.append(ContentBlock(type="thinking", thinking=_str_or_none(block.get("thinking")) or "",
-                                       signature=_str_or_none(block.get("signature"))))
+            blocks.append(
+                ContentBlock(
+                    type="thinking",
+                    thinking=_str_or_none(block.get("thinking")) or "",
+                    signature=_str_or_none(block.get("signature")),
+                )
+            )
         elif kind == "redacted_thinking":
             blocks.append(ContentBlock(type="thinking", thinking=None, signature=_str_or_none(block.get("data"))))
         elif kind == "tool_use":
-            blocks.append(ContentBlock(type="tool_use", id=_str_or_none(block.get("id")),
-                                       name=_str_or_none(block.get("name")),
-                                       input=parse_arguments(block.get("input"))))
+            blocks.append(
+                ContentBlock(
+                    type="tool_use",
+                    id=_str_or_none(block.get("id")),
+                    name=_str_or_none(block.get("name")),
+                    input=parse_arguments(block.get("input")),
+                )
+            )
     choice = Choice(
         index=0,
         content=blocks,

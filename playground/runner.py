@@ -25,8 +25,7 @@ from playground.notebook import Cell, CellError, ChatMessage, ToolCallRow, safe_
 from playground.request import Built, build_request, logit_bias_from_rows
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
 
-__all__ = ["Clients", "ModelList", "continuation", "demo_answers", "new_cell", "poll", "prepare", "stream",
-           "submit_deferred"]
+__all__ = ["Clients", "ModelList", "continuation", "demo_answers", "new_cell", "poll", "prepare", "stream", "submit_deferred"]
 
 
 def _fingerprint(config: ClientConfig) -> str:
@@ -72,9 +71,16 @@ def model_slot(config: ClientConfig) -> str:
     return f"{config.kind}|{config.base_url}|{_fingerprint(config)}"
 
 
-def prepare(settings: Mapping[str, Any], conversation: Sequence[ChatMessage], *, model: str | None,
-            logit_bias_rows: Sequence[Mapping[str, Any]] = (), caps: backends.Capabilities,
-            client: ChatClient | None, found: Sequence[FieldError] = ()) -> Built:
+def prepare(
+    settings: Mapping[str, Any],
+    conversation: Sequence[ChatMessage],
+    *,
+    model: str | None,
+    logit_bias_rows: Sequence[Mapping[str, Any]] = (),
+    caps: backends.Capabilities,
+    client: ChatClient | None,
+    found: Sequence[FieldError] = (),
+) -> Built:
     """Validate everything (no generation yet). Raises RequestError listing every problem with its field.
 
     `found` are problems the caller already found while reading its widgets (bad JSON in a text area).
@@ -89,11 +95,14 @@ def prepare(settings: Mapping[str, Any], conversation: Sequence[ChatMessage], *,
     if logit_bias_rows:
         tokenize: Callable[[str], list[int]] | None = None
         if caps.tokenize and client is not None and model:
+
             def tokenize(text: str) -> list[int]:
                 ids = [t.token_id for t in client.tokenize(text, model)]
-                looked_up.append(f"Logit bias: {text!r} is token{'s' if len(ids) != 1 else ''} "
-                                 f"{', '.join(map(str, ids))} for {model}.")
+                looked_up.append(
+                    f"Logit bias: {text!r} is token{'s' if len(ids) != 1 else ''} {', '.join(map(str, ids))} for {model}."
+                )
                 return ids
+
         try:
             raw["logit_bias"] = logit_bias_from_rows(logit_bias_rows, tokenize)
         except RequestError as exc:
@@ -110,20 +119,40 @@ def prepare(settings: Mapping[str, Any], conversation: Sequence[ChatMessage], *,
     return built
 
 
-def new_cell(built: Built, *, backend: str, base_url: str | None, conversation: Sequence[ChatMessage],
-             settings: Mapping[str, Any], step_of: str | None = None) -> Cell:
+def new_cell(
+    built: Built,
+    *,
+    backend: str,
+    base_url: str | None,
+    conversation: Sequence[ChatMessage],
+    settings: Mapping[str, Any],
+    step_of: str | None = None,
+) -> Cell:
     body = built.request.to_body()
-    return Cell(backend=backend, base_url=safe_base_url(base_url), model=str(body.get("model", "")), body=body,
-                notes=list(built.notes), conversation=[m.model_copy(deep=True) for m in conversation],
-                settings=dict(settings), step_of=step_of)
+    return Cell(
+        backend=backend,
+        base_url=safe_base_url(base_url),
+        model=str(body.get("model", "")),
+        body=body,
+        notes=list(built.notes),
+        conversation=[m.model_copy(deep=True) for m in conversation],
+        settings=dict(settings),
+        step_of=step_of,
+    )
 
 
 def rerun_of(cell: Cell) -> Cell:
     """A new cell sending exactly what `cell` sent, from the same conversation and settings."""
-    return Cell(backend=cell.backend, base_url=cell.base_url, model=cell.model, body=copy.deepcopy(cell.body),
-                notes=list(cell.notes),
-                conversation=[m.model_copy(deep=True) for m in cell.conversation], settings=dict(cell.settings),
-                step_of=cell.step_of)
+    return Cell(
+        backend=cell.backend,
+        base_url=cell.base_url,
+        model=cell.model,
+        body=copy.deepcopy(cell.body),
+        notes=list(cell.notes),
+        conversation=[m.model_copy(deep=True) for m in cell.conversation],
+        settings=dict(cell.settings),
+        step_of=cell.step_of,
+    )
 
 
 def _finish_timings(cell: Cell, started: float) -> None:
@@ -224,8 +253,10 @@ def continuation(completion: Completion, choice: int = 0) -> list[ChatMessage]:
         text = completion.text(choice)
     except IndexError:
         text = ""
-    rows = [ToolCallRow(id=c.id or f"call_{secrets.token_hex(4)}", name=c.name or "", arguments=_arguments_text(c.input))
-            for c in calls]
+    rows = [
+        ToolCallRow(id=c.id or f"call_{secrets.token_hex(4)}", name=c.name or "", arguments=_arguments_text(c.input))
+        for c in calls
+    ]
     out = [ChatMessage(role="assistant", content=text, tool_calls=rows)]
     out.extend(ChatMessage(role="tool", tool_call_id=r.id, name=r.name) for r in rows)
     return out

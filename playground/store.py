@@ -79,30 +79,47 @@ def _m004_library(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX library_kind_name ON library (kind, name)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_drafts, _m002_notebooks, _m003_drafts_to_notebooks,
-                                                         _m004_library]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_drafts, _m002_notebooks, _m003_drafts_to_notebooks, _m004_library]
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:
     """A draft (messages, settings, runs newest first, runs as plain dicts) as a notebook."""
-    conversation = [ChatMessage.model_validate({k: v for k, v in m.items() if k in ChatMessage.model_fields}
-                                               | {"tool_calls": _draft_calls(m.get("tool_calls"))})
-                    for m in data.get("messages") or []]
+    conversation = [
+        ChatMessage.model_validate(
+            {k: v for k, v in m.items() if k in ChatMessage.model_fields} | {"tool_calls": _draft_calls(m.get("tool_calls"))}
+        )
+        for m in data.get("messages") or []
+    ]
     cells = []
     for run in reversed(data.get("runs") or []):
         body = run.get("body") or {}
         status = run.get("status") or "done"
-        cells.append(Cell(
-            id=str(run.get("id") or ""), created=float(run.get("started") or updated), backend=run.get("backend") or "embedded",
-            base_url=safe_base_url(run.get("base_url")), model=str(body.get("model") or ""), body=body,
-            notes=list(run.get("notes") or []), status="interrupted" if status in ("new", "streaming") else status,
-            completion=run.get("completion"), partial={int(k): v for k, v in (run.get("partial") or {}).items()},
-            request_id=run.get("request_id"), timings=Timings(total_s=run.get("latency_s")),
-            continued=bool(run.get("added")),
-            conversation=[m for m in conversation[: len(body.get("messages") or [])]],
-        ))
-    return Notebook(id=draft_id, created=updated, updated=updated, conversation=conversation,
-                    settings=dict(data.get("settings") or {}), cells=cells)
+        cells.append(
+            Cell(
+                id=str(run.get("id") or ""),
+                created=float(run.get("started") or updated),
+                backend=run.get("backend") or "embedded",
+                base_url=safe_base_url(run.get("base_url")),
+                model=str(body.get("model") or ""),
+                body=body,
+                notes=list(run.get("notes") or []),
+                status="interrupted" if status in ("new", "streaming") else status,
+                completion=run.get("completion"),
+                partial={int(k): v for k, v in (run.get("partial") or {}).items()},
+                request_id=run.get("request_id"),
+                timings=Timings(total_s=run.get("latency_s")),
+                continued=bool(run.get("added")),
+                conversation=[m for m in conversation[: len(body.get("messages") or [])]],
+            )
+        )
+    return Notebook(
+        id=draft_id,
+        created=updated,
+        updated=updated,
+        conversation=conversation,
+        settings=dict(data.get("settings") or {}),
+        cells=cells,
+    )
 
 
 def _draft_calls(calls: Any) -> list[dict[str, Any]]:
@@ -114,9 +131,18 @@ def _draft_calls(calls: Any) -> list[dict[str, Any]]:
 
 
 def _insert(conn: sqlite3.Connection, notebook: Notebook) -> None:
-    conn.execute("INSERT INTO notebooks (id, title, search, data, created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (notebook.id, notebook.title, notebook.search_text(), notebook.clean().model_dump_json(),
-                  notebook.created, notebook.updated, notebook.version))
+    conn.execute(
+        "INSERT INTO notebooks (id, title, search, data, created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            notebook.id,
+            notebook.title,
+            notebook.search_text(),
+            notebook.clean().model_dump_json(),
+            notebook.created,
+            notebook.updated,
+            notebook.version,
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------------ the store
@@ -207,13 +233,24 @@ class NotebookStore:
         escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         needle = f"%{escaped}%"
         with self._connect() as conn:
-            rows = conn.execute("SELECT id, title, created, updated, data FROM notebooks WHERE search LIKE ? ESCAPE '\\' "
-                                "ORDER BY updated DESC LIMIT ?", (needle, limit)).fetchall()
+            rows = conn.execute(
+                "SELECT id, title, created, updated, data FROM notebooks WHERE search LIKE ? ESCAPE '\\' "
+                "ORDER BY updated DESC LIMIT ?",
+                (needle, limit),
+            ).fetchall()
         out = []
         for notebook_id, title, created, updated, data in rows:
             parsed = json.loads(data)
-            out.append(Summary(id=notebook_id, title=title, created=created, updated=updated,
-                               cells=len(parsed.get("cells") or []), messages=len(parsed.get("conversation") or [])))
+            out.append(
+                Summary(
+                    id=notebook_id,
+                    title=title,
+                    created=created,
+                    updated=updated,
+                    cells=len(parsed.get("cells") or []),
+                    messages=len(parsed.get("conversation") or []),
+                )
+            )
         return out
 
     # -- writing ---------------------------------------------------------------------------------
@@ -233,8 +270,10 @@ class NotebookStore:
             elif row[0] != notebook.version:
                 raise ConflictError(notebook.id, row[0])
             else:
-                conn.execute("UPDATE notebooks SET title = ?, search = ?, data = ?, updated = ?, version = ? WHERE id = ?",
-                             (saved.title, saved.search_text(), data, now, saved.version, saved.id))
+                conn.execute(
+                    "UPDATE notebooks SET title = ?, search = ?, data = ?, updated = ?, version = ? WHERE id = ?",
+                    (saved.title, saved.search_text(), data, now, saved.version, saved.id),
+                )
         return saved
 
     def delete(self, notebook_id: str) -> Notebook | None:
@@ -322,8 +361,7 @@ class Library:
 
     def get(self, item_id: str) -> LibraryItem | None:
         with self._store._connect() as conn:
-            row = conn.execute("SELECT id, kind, name, data, created, updated FROM library WHERE id = ?",
-                               (item_id,)).fetchone()
+            row = conn.execute("SELECT id, kind, name, data, created, updated FROM library WHERE id = ?", (item_id,)).fetchone()
         return self._row(row) if row is not None else None
 
     def save(self, item: LibraryItem) -> LibraryItem:
@@ -331,11 +369,12 @@ class Library:
         name = _value_name(item.kind, item.value)
         saved = item.model_copy(update={"name": name if name is not None else item.name, "updated": time.time()})
         with self._store._connect() as conn:
-            conn.execute("INSERT INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?) "
-                         "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, data = excluded.data, "
-                         "updated = excluded.updated",
-                         (saved.id, saved.kind, saved.name, json.dumps(saved.value, ensure_ascii=False), saved.created,
-                          saved.updated))
+            conn.execute(
+                "INSERT INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name, data = excluded.data, "
+                "updated = excluded.updated",
+                (saved.id, saved.kind, saved.name, json.dumps(saved.value, ensure_ascii=False), saved.created, saved.updated),
+            )
         return saved
 
     @staticmethod
@@ -378,7 +417,8 @@ class Library:
     def restore(self, item: LibraryItem) -> LibraryItem:
         """Put a deleted item back as it was (same id, name and times)."""
         with self._store._connect() as conn:
-            conn.execute("INSERT OR REPLACE INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
-                         (item.id, item.kind, item.name, json.dumps(item.value, ensure_ascii=False), item.created,
-                          item.updated))
+            conn.execute(
+                "INSERT OR REPLACE INTO library (id, kind, name, data, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
+                (item.id, item.kind, item.name, json.dumps(item.value, ensure_ascii=False), item.created, item.updated),
+            )
         return item

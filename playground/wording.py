@@ -73,8 +73,7 @@ def _between(path: Sequence[str | int], ctx: Mapping[str, Any]) -> tuple[Any, An
     return ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
 
 
-def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_error: bool = False,
-         raw: str = "") -> str:
+def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_error: bool = False, raw: str = "") -> str:
     """The one place that words an error: the field, and the rule it broke."""
     s = subject(path, key_error)
     if code in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -130,21 +129,18 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
         "invalid_json_schema": f"{s} is not a valid JSON Schema. {ctx.get('detail', '')}".strip(),
         "parameters_not_object": f"{s} must be a JSON Schema whose type is “object”.",
         "json_schema_missing": "Response format “json_schema” needs a schema.",
-        "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not "
-                                  f"“{ctx.get('type')}”.",
-        "tool_message_needs_tool_call_id": f"{subject(path[:2])} is a tool result and needs the id of the tool "
-                                           "call it answers.",
+        "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not “{ctx.get('type')}”.",
+        "tool_message_needs_tool_call_id": f"{subject(path[:2])} is a tool result and needs the id of the tool call it answers.",
         "tool_call_id_only_on_tool": f"{s} belongs only on tool messages.",
         "missing_content": f"{subject(path[:2])} ({ctx.get('role')}) needs content.",
         "assistant_needs_content_or_tool_calls": f"{subject(path[:2])} (assistant) needs content or tool calls.",
         "tool_calls_only_on_assistant": f"{s} belong only on assistant messages.",
         "duplicate_tool_call_id": f"{subject(path[:2])} uses the tool call id “{ctx.get('id')}” twice.",
         "unknown_tool_call_id": f"{subject(path[:2])} answers tool call “{ctx.get('id')}”, but no earlier "
-                                "assistant message made that call.",
+        "assistant message made that call.",
         "invalid_json_arguments": f"{s} must be JSON text ({ctx.get('detail')}).",
         "arguments_not_object": f"{s} must be a JSON object.",
-        "unsupported_content_part": f"{s}: only text is supported, but part {ctx.get('part')} is "
-                                    f"“{ctx.get('kind')}”.",
+        "unsupported_content_part": f"{s}: only text is supported, but part {ctx.get('part')} is “{ctx.get('kind')}”.",
         "max_tokens_conflict": "Max tokens and Max completion tokens disagree; send only max_completion_tokens.",
         "stream_options_needs_stream": f"{s} need Stream turned on.",
         "deferred_with_stream": "A deferred request cannot also stream; turn one of them off.",

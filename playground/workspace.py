@@ -21,10 +21,14 @@ __all__ = ["Opened", "Saved", "Workspace", "signature"]
 
 def signature(notebook: Notebook) -> str:
     """What a save would write, cheaply: completions by identity (they are never changed in place)."""
-    cells = [(c.id, c.status, id(c.completion), sum(map(len, c.partial.values())), c.continued, c.request_id)
-             for c in notebook.cells]
-    return json.dumps([notebook.title, [m.model_dump() for m in notebook.conversation], notebook.settings, cells,
-                       len(notebook.comparisons)], sort_keys=True, default=str)
+    cells = [
+        (c.id, c.status, id(c.completion), sum(map(len, c.partial.values())), c.continued, c.request_id) for c in notebook.cells
+    ]
+    return json.dumps(
+        [notebook.title, [m.model_dump() for m in notebook.conversation], notebook.settings, cells, len(notebook.comparisons)],
+        sort_keys=True,
+        default=str,
+    )
 
 
 class Opened(BaseModel):
@@ -55,8 +59,10 @@ class Workspace:
         except StoreError as exc:
             return Opened(notebook=Notebook(), warning=f"That notebook could not be opened: {exc}")
         if notebook is None:
-            return Opened(notebook=Notebook(id=wanted), warning="The notebook this link named is not here (deleted, or "
-                                                                 "saved on another machine); this is a new one.")
+            return Opened(
+                notebook=Notebook(id=wanted),
+                warning="The notebook this link named is not here (deleted, or saved on another machine); this is a new one.",
+            )
         for cell in notebook.cells:
             if cell.status in ("new", "streaming"):
                 cell.status = "interrupted"  # its stream ended with the session that ran it

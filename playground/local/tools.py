@@ -78,9 +78,28 @@ _TOOL_KEYS = ("tools", "tool_choice", "parallel_tool_calls")
 
 # Keywords that describe values but that llama.cpp's schema-to-grammar converters do not accept
 # or cannot enforce; kept out of the grammar only (arguments are still meant to satisfy them).
-_GRAMMAR_DROP = ("not", "if", "then", "else", "dependentSchemas", "dependentRequired", "patternProperties",
-                 "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contains", "minContains",
-                 "maxContains", "$schema", "$id", "examples", "default", "title", "format", "uniqueItems")
+_GRAMMAR_DROP = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "$schema",
+    "$id",
+    "examples",
+    "default",
+    "title",
+    "format",
+    "uniqueItems",
+)
 
 EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -201,13 +220,16 @@ class ToolPlan:
         if not self.answer_tool:
             return None
         head = re.match(
-            r'\s*\{\s*"name"\s*:\s*"' + re.escape(self.answer_tool) + r'"\s*,\s*"arguments"\s*:\s*\{\s*"'
-            + ANSWER_ARGUMENT + r'"\s*:\s*"',
+            r'\s*\{\s*"name"\s*:\s*"'
+            + re.escape(self.answer_tool)
+            + r'"\s*,\s*"arguments"\s*:\s*\{\s*"'
+            + ANSWER_ARGUMENT
+            + r'"\s*:\s*"',
             text,
         )
         if head is None:
             return None
-        return _partial_json_string(text[head.end():])
+        return _partial_json_string(text[head.end() :])
 
     def function(self, name: str) -> Function | None:
         """The request's function of that name, if any."""
@@ -426,9 +448,7 @@ def plan(body: dict[str, Any]) -> ToolPlan | None:
     elif mode == "function":
         offered = tuple(f for f in functions if f.name == name)
         if not offered:
-            raise RequestError(
-                [FieldError("tool_choice", f"tool_choice names {name!r}, which is not in tools", "unknown_tool")]
-            )
+            raise RequestError([FieldError("tool_choice", f"tool_choice names {name!r}, which is not in tools", "unknown_tool")])
     else:
         offered = functions
         if mode == "auto":

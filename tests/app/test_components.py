@@ -31,8 +31,11 @@ def test_logit_bias_empty_is_none() -> None:
 
 @pytest.mark.parametrize(
     ("row", "code"),
-    [({"token": "cat", "bias": 1}, "tokenize_unsupported"), ({"token": "1", "bias": None}, "missing"),
-     ({"token": "", "bias": 3}, "missing")],
+    [
+        ({"token": "cat", "bias": 1}, "tokenize_unsupported"),
+        ({"token": "1", "bias": None}, "missing"),
+        ({"token": "", "bias": 3}, "missing"),
+    ],
 )
 def test_logit_bias_row_problems_name_the_field(row: dict, code: str) -> None:
     with pytest.raises(RequestError) as info:
@@ -48,8 +51,13 @@ def test_tool_names_skip_malformed_entries() -> None:
 
 @pytest.mark.parametrize(
     ("param", "path"),
-    [("temperature", "temperature"), ("messages[2].role", "messages.2.role"), ("body.top_logprobs", "top_logprobs"),
-     (None, None), ("", None)],
+    [
+        ("temperature", "temperature"),
+        ("messages[2].role", "messages.2.role"),
+        ("body.top_logprobs", "top_logprobs"),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_server_param_becomes_a_field_path(param: str | None, path: str | None) -> None:
     assert error_view.normalise_param(param) == path
@@ -63,8 +71,14 @@ def test_labels_for_paths() -> None:
 
 
 def test_errors_match_their_widget_and_the_rest_go_under_run() -> None:
-    err = RequestError([FieldError("messages", "empty", "too_short"), FieldError("messages.1.role", "bad", "x"),
-                        FieldError("stop", "too many", "too_long"), FieldError("stream", "unknown", "extra")])
+    err = RequestError(
+        [
+            FieldError("messages", "empty", "too_short"),
+            FieldError("messages.1.role", "bad", "x"),
+            FieldError("stop", "too many", "too_long"),
+            FieldError("stream", "unknown", "extra"),
+        ]
+    )
     assert [e.field for e in error_view.matching(err, "messages", exact=True)] == ["messages"]
     assert [e.field for e in error_view.matching(err, "messages.1")] == ["messages.1.role"]
     assert error_view.matching(err, "messages.10") == []
@@ -80,9 +94,15 @@ def test_model_text_keeps_markdown_but_never_latex_or_images() -> None:
 
 
 def test_keys_are_namespaced_and_unique() -> None:
-    names = [v for k, v in vars(keys).items() if k.isupper() and isinstance(v, str)
-             and not k.endswith("PAGE") and k not in ("DRAFT_PARAM", "NOTEBOOK_PARAM")  # page and URL names
-             and k != "SIDEBAR_TOOLS"]  # a prefix, equal to field("tools") on purpose
+    names = [
+        v
+        for k, v in vars(keys).items()
+        if k.isupper()
+        and isinstance(v, str)
+        and not k.endswith("PAGE")
+        and k not in ("DRAFT_PARAM", "NOTEBOOK_PARAM")  # page and URL names
+        and k != "SIDEBAR_TOOLS"
+    ]  # a prefix, equal to field("tools") on purpose
     names += [keys.field(k) for k in fields.SIDEBAR_KEYS] + list(keys.message_keys(0)) + [keys.message_delete(0)]
     assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.")) for n in names)
     assert len(names) == len(set(names))

@@ -86,8 +86,11 @@ def test_a_link_of_the_first_versions_opens_the_migrated_draft() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE drafts (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
-        draft = {"messages": [{"role": "user", "content": "From the old page", "name": "", "tool_call_id": ""}],
-                 "settings": {"temperature": 0.3}, "runs": []}
+        draft = {
+            "messages": [{"role": "user", "content": "From the old page", "name": "", "tool_call_id": ""}],
+            "settings": {"temperature": 0.3},
+            "runs": [],
+        }
         conn.execute("INSERT INTO drafts VALUES (?, ?, ?)", ("0123456789abcdef", json.dumps(draft), 1.7e9))
     app = _app("0123456789abcdef", param=keys.DRAFT_PARAM)
     assert [m.content for m in app.session_state[keys.NOTEBOOK].conversation] == ["From the old page"]
@@ -111,7 +114,8 @@ def test_the_api_key_never_reaches_the_store(data_dir: Path) -> None:
 
 
 def test_a_store_that_cannot_be_written_warns_and_the_page_keeps_working(
-        gateway, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    gateway, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(blocker))
@@ -146,7 +150,8 @@ def test_logit_bias_rows_come_back_after_a_reload() -> None:
     first = _app()
     first.text_input(key=keys.TITLE).set_value("Biased").run()
     first.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
-        {"token": pd.Series(["Paris", "42"], dtype="string"), "bias": pd.Series([-100, 5], dtype="Int64")})
+        {"token": pd.Series(["Paris", "42"], dtype="string"), "bias": pd.Series([-100, 5], dtype="Int64")}
+    )
     first.run()
     assert not first.exception, first.exception
     second = _app(_notebook_id(first))  # "reload"

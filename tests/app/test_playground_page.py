@@ -35,8 +35,11 @@ def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: 
 
 def texts(app: AppTest) -> str:
     """Everything readable on the page, one string."""
-    parts = [e.value for kind in ("markdown", "caption", "error", "info", "warning", "subheader", "title", "text", "code")
-             for e in getattr(app, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "error", "info", "warning", "subheader", "title", "text", "code")
+        for e in getattr(app, kind)
+    ]
     parts += [f"{m.label} {m.value}" for m in app.metric]
     return "\n".join(str(p) for p in parts)
 

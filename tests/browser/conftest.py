@@ -24,8 +24,12 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def _chromium() -> str:
-    for candidate in (os.environ.get("PLAYGROUND_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                      shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("PLAYGROUND_CHROMIUM"),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     pytest.fail("No Chromium found: install Debian's `chromium` (make test does this as root).")
@@ -41,14 +45,27 @@ def _free_port() -> int:
 def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """`streamlit run app.py` on a free port, pointed at the session's embedded gateway."""
     port = _free_port()
-    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url,
-           "PLAYGROUND_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, "PLAYGROUND_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     env.pop("XAI_API_KEY", None)
     log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -81,8 +98,15 @@ def browser() -> Iterator[Browser]:
         b = pw.chromium.launch(
             executable_path=_chromium(),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()

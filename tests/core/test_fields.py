@@ -14,11 +14,24 @@ SEED = Path(__file__).resolve().parents[2] / "docs" / "chat-completions-fields.t
 
 # The seed's labels, in its words, mapped to the API keys.
 SEED_LABELS = {
-    "Model": "model", "Messages": "messages", "Deferred": "deferred", "Frequency penalty": "frequency_penalty",
-    "Logic Bias": "logit_bias", "Logprobs": "logprobs", "Max Completion Tokens": "max_completion_tokens",
-    "N": "n", "Precense penalty": "presence_penalty", "Response Format": "response_format", "Seed": "seed",
-    "Stop": "stop", "Temperature": "temperature", "Tools": "tools", "Tool Choice": "tool_choice",
-    "Top Logprobs": "top_logprobs", "Top P": "top_p", "User": "user",
+    "Model": "model",
+    "Messages": "messages",
+    "Deferred": "deferred",
+    "Frequency penalty": "frequency_penalty",
+    "Logic Bias": "logit_bias",
+    "Logprobs": "logprobs",
+    "Max Completion Tokens": "max_completion_tokens",
+    "N": "n",
+    "Precense penalty": "presence_penalty",
+    "Response Format": "response_format",
+    "Seed": "seed",
+    "Stop": "stop",
+    "Temperature": "temperature",
+    "Tools": "tools",
+    "Tool Choice": "tool_choice",
+    "Top Logprobs": "top_logprobs",
+    "Top P": "top_p",
+    "User": "user",
 }
 
 
@@ -35,9 +48,15 @@ def test_seed_document_lists_the_labels_we_map() -> None:
 @pytest.mark.parametrize(
     ("key", "minimum", "maximum", "default"),
     [
-        ("temperature", 0, 2, 1), ("top_p", 0, 1, 1), ("frequency_penalty", -2, 2, 0),
-        ("presence_penalty", -2, 2, 0), ("top_logprobs", 0, 8, None), ("n", 1, fields.MAX_N, 1),
-        ("logit_bias", -100, 100, None), ("stop", None, 4, None), ("max_completion_tokens", 1, None, None),
+        ("temperature", 0, 2, 1),
+        ("top_p", 0, 1, 1),
+        ("frequency_penalty", -2, 2, 0),
+        ("presence_penalty", -2, 2, 0),
+        ("top_logprobs", 0, 8, None),
+        ("n", 1, fields.MAX_N, 1),
+        ("logit_bias", -100, 100, None),
+        ("stop", None, 4, None),
+        ("max_completion_tokens", 1, None, None),
     ],
 )
 def test_documented_bounds(key: str, minimum: float | None, maximum: float | None, default: object) -> None:

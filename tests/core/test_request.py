@@ -79,9 +79,16 @@ def test_float_bounds(key: str, good: list[float], bad_low: float, bad_high: flo
 
 
 @pytest.mark.parametrize("key", FLOAT_FIELDS)
-@pytest.mark.parametrize(("value", "code"), [("warm", "float_parsing"), (True, "number_type"),
-                                             (math.inf, "finite_number"), (math.nan, "finite_number"),
-                                             ([1], "float_type")])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("warm", "float_parsing"),
+        (True, "number_type"),
+        (math.inf, "finite_number"),
+        (math.nan, "finite_number"),
+        ([1], "float_type"),
+    ],
+)
 def test_float_fields_reject_non_numbers(key: str, value: Any, code: str) -> None:
     assert bad(**{key: value}) == {(key, code)}
 
@@ -105,8 +112,10 @@ def test_in_bound_floats_accepted(key: str, data: st.DataObject) -> None:
 @settings(max_examples=60, deadline=None)
 def test_out_of_bound_floats_rejected_on_their_field(key: str, data: st.DataObject) -> None:
     f = F.FIELDS[key]
-    value = data.draw(st.floats(max_value=f.minimum, exclude_max=True, allow_nan=False, allow_infinity=False)
-                      | st.floats(min_value=f.maximum, exclude_min=True, allow_nan=False, allow_infinity=False))
+    value = data.draw(
+        st.floats(max_value=f.minimum, exclude_max=True, allow_nan=False, allow_infinity=False)
+        | st.floats(min_value=f.maximum, exclude_min=True, allow_nan=False, allow_infinity=False)
+    )
     ((field, code),) = bad(**{key: value})
     assert field == key
     assert code in ("greater_than_equal", "less_than_equal")
@@ -127,8 +136,7 @@ def test_int_bounds_from_fields(key: str, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("key", INT_FIELDS)
-@pytest.mark.parametrize(("value", "code"), [(1.5, "int_from_float"), ("many", "int_parsing"),
-                                             (True, "number_type")])
+@pytest.mark.parametrize(("value", "code"), [(1.5, "int_from_float"), ("many", "int_parsing"), (True, "number_type")])
 def test_int_fields_reject_non_integers(key: str, value: Any, code: str) -> None:
     extra = {"logprobs": True} if key == "top_logprobs" else {}
     assert bad(**{key: value}, **extra) == {(key, code)}
@@ -278,11 +286,12 @@ def test_model_required_and_non_empty() -> None:
         ({"role": "system", "content": 3}, {("messages.1.content", "string_type")}),
         ({"role": "assistant"}, {("messages.1.content", "assistant_needs_content_or_tool_calls")}),
         ({"role": "user", "content": "x", "arguments": {}}, {("messages.1.arguments", "extra_forbidden")}),
-        ({"role": "user", "content": "x", "tool_call_id": "c"}, {("messages.1.tool_call_id",
-                                                                   "tool_call_id_only_on_tool")}),
+        ({"role": "user", "content": "x", "tool_call_id": "c"}, {("messages.1.tool_call_id", "tool_call_id_only_on_tool")}),
         ({"role": "tool", "content": "x"}, {("messages.1.tool_call_id", "tool_message_needs_tool_call_id")}),
-        ({"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
-         {("messages.1.content", "unsupported_content_part")}),
+        (
+            {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
+            {("messages.1.content", "unsupported_content_part")},
+        ),
         ("hello", {("messages.1", "model_type")}),
     ],
 )
@@ -332,12 +341,18 @@ def test_tool_call_arguments_dict_sent_as_json_text() -> None:
 @pytest.mark.parametrize(
     ("call", "expected"),
     [
-        ({**CALL, "function": {"name": "get weather", "arguments": "{}"}},
-         ("messages.1.tool_calls.0.function.name", "string_pattern_mismatch")),
-        ({**CALL, "function": {"name": "f", "arguments": "{oops"}},
-         ("messages.1.tool_calls.0.function.arguments", "invalid_json_arguments")),
-        ({**CALL, "function": {"name": "f", "arguments": "[1]"}},
-         ("messages.1.tool_calls.0.function.arguments", "arguments_not_object")),
+        (
+            {**CALL, "function": {"name": "get weather", "arguments": "{}"}},
+            ("messages.1.tool_calls.0.function.name", "string_pattern_mismatch"),
+        ),
+        (
+            {**CALL, "function": {"name": "f", "arguments": "{oops"}},
+            ("messages.1.tool_calls.0.function.arguments", "invalid_json_arguments"),
+        ),
+        (
+            {**CALL, "function": {"name": "f", "arguments": "[1]"}},
+            ("messages.1.tool_calls.0.function.arguments", "arguments_not_object"),
+        ),
         ({**CALL, "type": "code"}, ("messages.1.tool_calls.0.type", "literal_error")),
         ({**CALL, "id": ""}, ("messages.1.tool_calls.0.id", "string_too_short")),
         ({"id": "call_1", "type": "function"}, ("messages.1.tool_calls.0.function", "missing")),
@@ -354,8 +369,7 @@ def test_tool_call_ids() -> None:
     orphan = [USER, {"role": "tool", "tool_call_id": "nope", "content": "x"}]
     assert errors_of(validate_body, body(messages=orphan)) == {("messages.1.tool_call_id", "unknown_tool_call_id")}
     misplaced = [{"role": "user", "content": "x", "tool_calls": [CALL]}]
-    assert errors_of(validate_body, body(messages=misplaced)) == {("messages.0.tool_calls",
-                                                                    "tool_calls_only_on_assistant")}
+    assert errors_of(validate_body, body(messages=misplaced)) == {("messages.0.tool_calls", "tool_calls_only_on_assistant")}
 
 
 # ---------------------------------------------------------------------------------------------- tools
@@ -364,8 +378,7 @@ def test_tool_call_ids() -> None:
 def test_tools_good() -> None:
     out = ok(tools=[GET_WEATHER, {"function": {"name": "clock"}}])["tools"]
     assert out[0] == GET_WEATHER
-    assert out[1] == {"type": "function", "function": {"name": "clock", "parameters": {"type": "object",
-                                                                                      "properties": {}}}}
+    assert out[1] == {"type": "function", "function": {"name": "clock", "parameters": {"type": "object", "properties": {}}}}
 
 
 @pytest.mark.parametrize("name", ["a" * 65, "", "get weather", "naïve", "a.b"])
@@ -380,18 +393,22 @@ def test_tool_name_pattern_good(name: str) -> None:
 
 def test_tool_parameters_must_be_valid_object_schema() -> None:
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "strin"}}}]) == {
-        ("tools.0.function.parameters", "invalid_json_schema")}
+        ("tools.0.function.parameters", "invalid_json_schema")
+    }
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "object", "required": "city"}}}]) == {
-        ("tools.0.function.parameters", "invalid_json_schema")}
+        ("tools.0.function.parameters", "invalid_json_schema")
+    }
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "array"}}}]) == {
-        ("tools.0.function.parameters", "parameters_not_object")}
-    assert bad(tools=[{"function": {"name": "f", "parameters": []}}]) == {
-        ("tools.0.function.parameters", "dict_type")}
+        ("tools.0.function.parameters", "parameters_not_object")
+    }
+    assert bad(tools=[{"function": {"name": "f", "parameters": []}}]) == {("tools.0.function.parameters", "dict_type")}
 
 
 def test_both_name_and_parameters_reported() -> None:
     assert bad(tools=[{"function": {"name": "a b", "parameters": {"type": 1}}}]) == {
-        ("tools.0.function.name", "string_pattern_mismatch"), ("tools.0.function.parameters", "invalid_json_schema")}
+        ("tools.0.function.name", "string_pattern_mismatch"),
+        ("tools.0.function.parameters", "invalid_json_schema"),
+    }
 
 
 def test_tools_unique_and_at_most_128() -> None:
@@ -419,16 +436,17 @@ def test_tool_choice_named() -> None:
     assert ok(tools=[GET_WEATHER], tool_choice=named)["tool_choice"] == named
     assert isinstance(validate_body(body(tools=[GET_WEATHER], tool_choice=named)).tool_choice, NamedToolChoice)
     assert bad(tools=[GET_WEATHER], tool_choice={"type": "function", "function": {"name": "other"}}) == {
-        ("tool_choice.function.name", "unknown_tool_choice")}
+        ("tool_choice.function.name", "unknown_tool_choice")
+    }
     assert bad(tools=[GET_WEATHER], tool_choice={"type": "function", "function": {}}) == {
-        ("tool_choice.function.name", "missing")}
+        ("tool_choice.function.name", "missing")
+    }
 
 
 def test_tool_choice_needs_tools() -> None:
     assert bad(tool_choice="required") == {("tool_choice", "tool_choice_needs_tools")}
     assert bad(tool_choice="auto") == {("tool_choice", "tool_choice_needs_tools")}
-    assert bad(tool_choice={"type": "function", "function": {"name": "f"}}) == {
-        ("tool_choice", "tool_choice_needs_tools")}
+    assert bad(tool_choice={"type": "function", "function": {"name": "f"}}) == {("tool_choice", "tool_choice_needs_tools")}
     assert ok(tool_choice="none")["tool_choice"] == "none"  # "none" without tools asks for nothing
 
 
@@ -448,16 +466,20 @@ def test_response_format_good() -> None:
     assert ok(response_format={"type": "json_object"})["response_format"] == {"type": "json_object"}
     spec = {"name": "weather", "schema": WEATHER_SCHEMA, "strict": True}
     assert ok(response_format={"type": "json_schema", "json_schema": spec})["response_format"] == {
-        "type": "json_schema", "json_schema": spec}
+        "type": "json_schema",
+        "json_schema": spec,
+    }
 
 
 def test_response_format_bad() -> None:
     assert bad(response_format={"type": "yaml"}) == {("response_format.type", "literal_error")}
     assert bad(response_format={"type": "json_schema"}) == {("response_format.json_schema", "json_schema_missing")}
     assert bad(response_format={"type": "text", "json_schema": {"schema": WEATHER_SCHEMA}}) == {
-        ("response_format.json_schema", "json_schema_unexpected")}
+        ("response_format.json_schema", "json_schema_unexpected")
+    }
     assert bad(response_format={"type": "json_schema", "json_schema": {"schema": {"type": "strin"}}}) == {
-        ("response_format.json_schema.schema", "invalid_json_schema")}
+        ("response_format.json_schema.schema", "invalid_json_schema")
+    }
     # The seed's short form is not the API's: the strict gateway path names the stray keys.
     fields_ = {f for f, _ in bad(response_format={"type": "json_schema", "json_schema": WEATHER_SCHEMA})}
     assert "response_format.json_schema.schema" in fields_ and "response_format.json_schema.properties" in fields_
@@ -484,8 +506,10 @@ def test_deferred_user_and_extras() -> None:
 
 
 def test_unknown_keys_named() -> None:
-    assert bad(search_parameters={}, temprature=1) == {("search_parameters", "extra_forbidden"),
-                                                       ("temprature", "extra_forbidden")}
+    assert bad(search_parameters={}, temprature=1) == {
+        ("search_parameters", "extra_forbidden"),
+        ("temprature", "extra_forbidden"),
+    }
     with pytest.raises(RequestError) as info:
         validate_body(body(temprature=1))
     assert "temprature" in info.value.errors[0].message
@@ -510,10 +534,23 @@ def test_to_body_omits_unset() -> None:
 
 def test_body_round_trips() -> None:
     full = body(
-        messages=tool_round(), temperature=0.3, top_p=0.9, frequency_penalty=0.5, presence_penalty=-0.5,
-        seed=7, logit_bias={"42": -100}, max_completion_tokens=64, n=2, stop=["END"], logprobs=True,
-        top_logprobs=3, response_format={"type": "json_object"}, tools=[GET_WEATHER], tool_choice="auto",
-        deferred=False, user="me",
+        messages=tool_round(),
+        temperature=0.3,
+        top_p=0.9,
+        frequency_penalty=0.5,
+        presence_penalty=-0.5,
+        seed=7,
+        logit_bias={"42": -100},
+        max_completion_tokens=64,
+        n=2,
+        stop=["END"],
+        logprobs=True,
+        top_logprobs=3,
+        response_format={"type": "json_object"},
+        tools=[GET_WEATHER],
+        tool_choice="auto",
+        deferred=False,
+        user="me",
     )
     out = validate_body(full).to_body()
     assert out == {**full, "messages": [USER, {"role": "assistant", "tool_calls": [CALL]}, full["messages"][2]]}
@@ -522,8 +559,12 @@ def test_body_round_trips() -> None:
 
 def test_errors_map_all_at_once() -> None:
     found = bad(temperature=3, top_p=-1, n=0, stop=["", "x"])
-    assert found == {("temperature", "less_than_equal"), ("top_p", "greater_than_equal"),
-                     ("n", "greater_than_equal"), ("stop.0", "string_too_short")}
+    assert found == {
+        ("temperature", "less_than_equal"),
+        ("top_p", "greater_than_equal"),
+        ("n", "greater_than_equal"),
+        ("stop.0", "string_too_short"),
+    }
 
 
 def test_request_error_for_field() -> None:
@@ -556,8 +597,16 @@ def test_build_minimal() -> None:
 
 def test_build_omits_defaults_and_empties() -> None:
     settings = {k: F.FIELDS[k].default for k in F.SIDEBAR_KEYS}
-    settings.update(seed="", user="  ", stop="", logit_bias="", response_format="none", tool_choice="auto",
-                    tools=[], max_completion_tokens=None)
+    settings.update(
+        seed="",
+        user="  ",
+        stop="",
+        logit_bias="",
+        response_format="none",
+        tool_choice="auto",
+        tools=[],
+        max_completion_tokens=None,
+    )
     assert build(settings).request.to_body() == {"model": "grok-3", "messages": [USER]}
 
 
@@ -567,15 +616,21 @@ def test_build_keeps_non_defaults() -> None:
 
 
 def test_build_text_inputs() -> None:
-    out = build({"seed": " 42 ", "temperature": "0.5", "max_completion_tokens": "100",
-                 "stop": r"END, a\,b, \n", "logit_bias": '{"9240": 50}'}).request.to_body()
+    out = build(
+        {
+            "seed": " 42 ",
+            "temperature": "0.5",
+            "max_completion_tokens": "100",
+            "stop": r"END, a\,b, \n",
+            "logit_bias": '{"9240": 50}',
+        }
+    ).request.to_body()
     assert out["seed"] == 42 and out["temperature"] == 0.5 and out["max_completion_tokens"] == 100
     assert out["stop"] == ["END", "a,b", "\n"] and out["logit_bias"] == {"9240": 50}
 
 
 def test_build_bad_text_inputs() -> None:
-    assert build_bad({"seed": "forty", "temperature": "hot"}) == {("seed", "int_parsing"),
-                                                                  ("temperature", "float_parsing")}
+    assert build_bad({"seed": "forty", "temperature": "hot"}) == {("seed", "int_parsing"), ("temperature", "float_parsing")}
     assert build_bad({"logit_bias": "{9240: 50}"}) == {("logit_bias", "invalid_json")}
     assert build_bad({"stop": "a,b,c,d,e"}) == {("stop", "too_long")}
     assert build_bad({"top_logprobs": 2}) == {("top_logprobs", "top_logprobs_needs_logprobs")}
@@ -583,14 +638,18 @@ def test_build_bad_text_inputs() -> None:
 
 
 def test_build_reports_conversion_and_validation_errors_together() -> None:
-    assert build_bad({"logit_bias": "nope", "temperature": 9}) == {("logit_bias", "invalid_json"),
-                                                                   ("temperature", "less_than_equal")}
+    assert build_bad({"logit_bias": "nope", "temperature": 9}) == {
+        ("logit_bias", "invalid_json"),
+        ("temperature", "less_than_equal"),
+    }
 
 
 def test_build_response_format_short_form_is_wrapped_with_note() -> None:
     built = build({"response_format": {"type": "json_schema", "json_schema": WEATHER_SCHEMA}})
     assert built.request.to_body()["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "response", "schema": WEATHER_SCHEMA, "strict": True}}
+        "type": "json_schema",
+        "json_schema": {"name": "response", "schema": WEATHER_SCHEMA, "strict": True},
+    }
     assert len(built.notes) == 1 and "json_schema" in built.notes[0]
 
 
@@ -601,7 +660,8 @@ def test_build_response_format_other_forms() -> None:
     assert built.request.to_body()["response_format"]["json_schema"]["name"] == "w" and built.notes == []
     assert build_bad({"response_format": "json_schema"}) == {("response_format.json_schema", "json_schema_missing")}
     assert build_bad({"response_format": {"type": "json_schema", "json_schema": {"type": "strin"}}}) == {
-        ("response_format.json_schema.schema", "invalid_json_schema")}
+        ("response_format.json_schema.schema", "invalid_json_schema")
+    }
 
 
 def test_build_tool_choice_forms() -> None:
@@ -609,8 +669,9 @@ def test_build_tool_choice_forms() -> None:
     assert built.request.to_body()["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
     assert len(built.notes) == 1
     assert build({"tools": [GET_WEATHER], "tool_choice": "required"}).request.to_body()["tool_choice"] == "required"
-    assert build_bad({"tools": [GET_WEATHER], "tool_choice": "get_time"}) == {("tool_choice.function.name",
-                                                                           "unknown_tool_choice")}
+    assert build_bad({"tools": [GET_WEATHER], "tool_choice": "get_time"}) == {
+        ("tool_choice.function.name", "unknown_tool_choice")
+    }
     assert build_bad({"tool_choice": "required"}) == {("tool_choice", "tool_choice_needs_tools")}
     assert "tool_choice" not in build({"tool_choice": "none"}).request.to_body()
 
@@ -624,8 +685,7 @@ def test_build_tools_as_json_text_and_bare_functions() -> None:
 SEED_TOOL_CONVERSATION = [
     {"role": "system", "content": "You are an AI that provides weather information."},
     {"role": "user", "content": "Tell me the weather in Seoul."},
-    {"role": "tool", "tool_call_id": "123456", "name": "get_weather",
-     "arguments": {"city": "Seoul", "unit": "metric"}},
+    {"role": "tool", "tool_call_id": "123456", "name": "get_weather", "arguments": {"city": "Seoul", "unit": "metric"}},
     {"role": "assistant", "content": "The current weather in Seoul is clear, with a temperature of 12°C."},
 ]
 
@@ -635,8 +695,10 @@ def test_build_converts_seed_tool_message() -> None:
     msgs = built.request.to_body()["messages"]
     args = json.dumps({"city": "Seoul", "unit": "metric"})
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant"]
-    assert msgs[2] == {"role": "assistant", "tool_calls": [
-        {"id": "123456", "type": "function", "function": {"name": "get_weather", "arguments": args}}]}
+    assert msgs[2] == {
+        "role": "assistant",
+        "tool_calls": [{"id": "123456", "type": "function", "function": {"name": "get_weather", "arguments": args}}],
+    }
     assert msgs[3] == {"role": "tool", "tool_call_id": "123456", "content": args}
     assert len(built.notes) == 1 and "Message 3" in built.notes[0]
 
@@ -644,10 +706,8 @@ def test_build_converts_seed_tool_message() -> None:
 def test_build_seed_tool_message_with_result_and_parallel_calls() -> None:
     msgs = [
         USER,
-        {"role": "tool", "tool_call_id": "a", "name": "get_weather", "arguments": {"city": "Seoul"},
-         "result": {"temp": 12}},
-        {"role": "tool", "tool_call_id": "b", "name": "get_weather", "arguments": '{"city": "Busan"}',
-         "content": "14°C"},
+        {"role": "tool", "tool_call_id": "a", "name": "get_weather", "arguments": {"city": "Seoul"}, "result": {"temp": 12}},
+        {"role": "tool", "tool_call_id": "b", "name": "get_weather", "arguments": '{"city": "Busan"}', "content": "14°C"},
         {"role": "tool", "name": "clock", "arguments": {}},
     ]
     out = build(messages=msgs).request.to_body()["messages"]
@@ -657,17 +717,18 @@ def test_build_seed_tool_message_with_result_and_parallel_calls() -> None:
 
 
 def test_build_seed_tool_message_joins_existing_assistant_call() -> None:
-    msgs = [USER, {"role": "assistant", "content": None, "tool_calls": [CALL]},
-            {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "arguments": {"city": "Seoul"}}]
+    msgs = [
+        USER,
+        {"role": "assistant", "content": None, "tool_calls": [CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "arguments": {"city": "Seoul"}},
+    ]
     out = build(messages=msgs).request.to_body()["messages"]
     assert [m["role"] for m in out] == ["user", "assistant", "tool"] and out[1]["tool_calls"] == [CALL]
 
 
 def test_build_error_paths_point_at_messages_as_written() -> None:
-    msgs = [USER, {"role": "tool", "tool_call_id": "1", "name": "bad name", "arguments": {}},
-            {"role": "robot", "content": "x"}]
-    assert build_bad(messages=msgs) == {("messages.1.name", "string_pattern_mismatch"),
-                                        ("messages.2.role", "literal_error")}
+    msgs = [USER, {"role": "tool", "tool_call_id": "1", "name": "bad name", "arguments": {}}, {"role": "robot", "content": "x"}]
+    assert build_bad(messages=msgs) == {("messages.1.name", "string_pattern_mismatch"), ("messages.2.role", "literal_error")}
     nameless = [USER, {"role": "tool", "tool_call_id": "1", "arguments": {}}]
     assert ("messages.1.name", "tool_message_needs_name") in build_bad(messages=nameless)
 
@@ -686,12 +747,14 @@ def test_build_unknown_setting_named() -> None:
     temperature=st.floats(0, 2) | st.none(),
     top_p=st.floats(0, 1) | st.none(),
     seed=st.integers(0, 2**32 - 1) | st.none(),
-    stop=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\\,"), min_size=1).map(str.strip)
-                  .filter(bool), max_size=4),
+    stop=st.lists(
+        st.text(st.characters(codec="utf-8", exclude_characters="\\,"), min_size=1).map(str.strip).filter(bool), max_size=4
+    ),
 )
 @settings(max_examples=60, deadline=None)
-def test_build_property_valid_settings_round_trip(temperature: float | None, top_p: float | None,
-                                                  seed: int | None, stop: list[str]) -> None:
+def test_build_property_valid_settings_round_trip(
+    temperature: float | None, top_p: float | None, seed: int | None, stop: list[str]
+) -> None:
     out = build({"temperature": temperature, "top_p": top_p, "seed": seed, "stop": ", ".join(stop)}).request.to_body()
     for key, value, default in (("temperature", temperature, 1.0), ("top_p", top_p, 1.0), ("seed", seed, None)):
         if value is None or value == default:
@@ -703,20 +766,36 @@ def test_build_property_valid_settings_round_trip(temperature: float | None, top
 
 
 def test_cross_field_rules_reported_beside_unrelated_errors() -> None:
-    assert bad(temperature=9, top_logprobs=2) == {("temperature", "less_than_equal"),
-                                                  ("top_logprobs", "top_logprobs_needs_logprobs")}
-    found = bad(response_format={"type": "yaml"}, tools=[GET_WEATHER], tool_choice="get_time_x",
-                messages=[USER, {"role": "tool", "tool_call_id": "x", "content": "r"}])
-    assert found == {("response_format.type", "literal_error"), ("tool_choice", "literal_error"),
-                     ("messages.1.tool_call_id", "unknown_tool_call_id")}
+    assert bad(temperature=9, top_logprobs=2) == {
+        ("temperature", "less_than_equal"),
+        ("top_logprobs", "top_logprobs_needs_logprobs"),
+    }
+    found = bad(
+        response_format={"type": "yaml"},
+        tools=[GET_WEATHER],
+        tool_choice="get_time_x",
+        messages=[USER, {"role": "tool", "tool_call_id": "x", "content": "r"}],
+    )
+    assert found == {
+        ("response_format.type", "literal_error"),
+        ("tool_choice", "literal_error"),
+        ("messages.1.tool_call_id", "unknown_tool_call_id"),
+    }
     found = bad(n=0, tools=[GET_WEATHER, GET_WEATHER], tool_choice={"type": "function", "function": {"name": "zz"}})
     assert found == {("n", "greater_than_equal"), ("tools.1.function.name", "duplicate_tool_name")}
 
 
 def test_messages_name_their_field() -> None:
     with pytest.raises(RequestError) as info:
-        validate_body(body(temperature=9, messages=[USER, {"role": "bot", "content": "x"}],
-                           tools=[{"function": {"name": "a b"}}], stop=["a", ""], logit_bias={"7": 500}))
+        validate_body(
+            body(
+                temperature=9,
+                messages=[USER, {"role": "bot", "content": "x"}],
+                tools=[{"function": {"name": "a b"}}],
+                stop=["a", ""],
+                logit_bias={"7": 500},
+            )
+        )
     said = {e.field: e.message for e in info.value.errors}
     assert "Temperature" in said["temperature"]
     assert said["messages.1.role"].startswith("Message 2 role")
@@ -726,11 +805,16 @@ def test_messages_name_their_field() -> None:
 
 
 def test_a_seed_tool_message_merged_into_earlier_calls_gets_its_own_errors() -> None:
-    messages = [{"role": "user", "content": "hi"},
-                {"role": "assistant", "content": None,
-                 "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-                {"role": "tool", "tool_call_id": "c1", "content": "1"},
-                {"role": "tool", "name": "bad name!", "arguments": "nope"}]
+    messages = [
+        {"role": "user", "content": "hi"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "1"},
+        {"role": "tool", "name": "bad name!", "arguments": "nope"},
+    ]
     with pytest.raises(RequestError) as info:
         build_request({"model": "m"}, messages)
     assert {e.field for e in info.value.errors} == {"messages.3.name", "messages.3.arguments"}

@@ -43,8 +43,12 @@ def xai_reasoning_answer() -> dict:
             "completion_tokens": 9,
             "total_tokens": 135,
             "prompt_tokens_details": {"text_tokens": 32, "audio_tokens": 0, "image_tokens": 0, "cached_tokens": 6},
-            "completion_tokens_details": {"reasoning_tokens": 94, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 94,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         },
         "system_fingerprint": "fp_6ca29cf396",
     }
@@ -62,8 +66,7 @@ def test_xai_answer_with_reasoning_becomes_thinking_then_text() -> None:
     assert c.text() == "101 multiplied by 3 is 303."
     assert c.stop_reason == "stop"
     assert c.stop_sequence is None
-    assert c.usage.model_dump() == {"input_tokens": 32, "output_tokens": 9,
-                                    "cache_read_input_tokens": 6, "reasoning_tokens": 94}
+    assert c.usage.model_dump() == {"input_tokens": 32, "output_tokens": 9, "cache_read_input_tokens": 6, "reasoning_tokens": 94}
     assert c.system_fingerprint == "fp_6ca29cf396"
     assert c.raw == xai_reasoning_answer()
     assert len(c.choices) == 1 and c.choices[0].logprobs is None
@@ -76,7 +79,9 @@ def test_request_id_is_passed_through() -> None:
 
 def test_several_choices_keep_their_index_and_choice_zero_is_mirrored() -> None:
     data = {
-        "id": "x", "model": "m", "created": 1700000000,
+        "id": "x",
+        "model": "m",
+        "created": 1700000000,
         "choices": [
             {"index": 1, "message": {"role": "assistant", "content": "second"}, "finish_reason": "length"},
             {"index": 0, "message": {"role": "assistant", "content": "first"}, "finish_reason": "stop"},
@@ -96,17 +101,22 @@ def test_several_choices_keep_their_index_and_choice_zero_is_mirrored() -> None:
 
 def tool_answer(arguments: str) -> dict:
     return {
-        "id": XAI_ID, "model": "grok-4",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_1", "type": "function",
-                 "function": {"name": "get_weather", "arguments": arguments}},
-                {"id": "call_2", "type": "function",
-                 "function": {"name": "add", "arguments": '{"a": 12, "b": 30}'}},
-            ]},
-            "finish_reason": "tool_calls",
-        }],
+        "id": XAI_ID,
+        "model": "grok-4",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": arguments}},
+                        {"id": "call_2", "type": "function", "function": {"name": "add", "arguments": '{"a": 12, "b": 30}'}},
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ],
     }
 
 
@@ -143,20 +153,38 @@ def test_text_and_tool_calls_together_keep_text_first() -> None:
 def test_logprobs_content_becomes_token_logprobs() -> None:
     # the exact shape llama.cpp (and so the embedded gateway) returns, extra "id" included
     data = {
-        "id": "chatcmpl-1", "model": "smol", "created": 1,
-        "choices": [{
-            "index": 0, "finish_reason": "length",
-            "message": {"role": "assistant", "content": "1."},
-            "logprobs": {"content": [
-                {"id": 33, "token": "1", "bytes": [49], "logprob": -1.36,
-                 "top_logprobs": [{"id": 33, "token": "1", "bytes": [49], "logprob": -1.36},
-                                  {"id": 504, "token": "The", "bytes": [84, 104, 101], "logprob": -2.47}]},
-                {"id": 30, "token": ".", "bytes": [46], "logprob": -1.17, "top_logprobs": []},
-                {"token": "?", "logprob": None, "bytes": None},
-            ]},
-        }],
-        "usage": {"prompt_tokens": 41, "completion_tokens": 2, "total_tokens": 43,
-                  "prompt_tokens_details": {"cached_tokens": 40}},
+        "id": "chatcmpl-1",
+        "model": "smol",
+        "created": 1,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "length",
+                "message": {"role": "assistant", "content": "1."},
+                "logprobs": {
+                    "content": [
+                        {
+                            "id": 33,
+                            "token": "1",
+                            "bytes": [49],
+                            "logprob": -1.36,
+                            "top_logprobs": [
+                                {"id": 33, "token": "1", "bytes": [49], "logprob": -1.36},
+                                {"id": 504, "token": "The", "bytes": [84, 104, 101], "logprob": -2.47},
+                            ],
+                        },
+                        {"id": 30, "token": ".", "bytes": [46], "logprob": -1.17, "top_logprobs": []},
+                        {"token": "?", "logprob": None, "bytes": None},
+                    ]
+                },
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 41,
+            "completion_tokens": 2,
+            "total_tokens": 43,
+            "prompt_tokens_details": {"cached_tokens": 40},
+        },
     }
     c = from_chat_completion(data)
     lp = c.choices[0].logprobs
@@ -169,8 +197,17 @@ def test_logprobs_content_becomes_token_logprobs() -> None:
 
 
 def test_content_parts_are_joined() -> None:
-    data = {"id": "a", "model": "m", "choices": [{"index": 0, "finish_reason": "stop", "message": {
-        "role": "assistant", "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]}}]}
+    data = {
+        "id": "a",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]},
+            }
+        ],
+    }
     assert from_chat_completion(data).text() == "Hello"
 
 
@@ -192,12 +229,15 @@ def test_stop_sequence_at_top_level_is_read_too() -> None:
     assert from_chat_completion(data, stop=["5", "zzz"]).stop_sequence == "zzz"
 
 
-@pytest.mark.parametrize(("stop", "extra"), [
-    (["5"], {}),  # upstream does not say which one
-    (None, {"stopping_word": "5"}),  # request had no stop strings
-    (["5"], {"stopping_word": "<|im_end|>"}),  # a word the request did not ask for
-    (["5"], {"stopping_word": "5", "finish_reason": "length"}),  # not a stop
-])
+@pytest.mark.parametrize(
+    ("stop", "extra"),
+    [
+        (["5"], {}),  # upstream does not say which one
+        (None, {"stopping_word": "5"}),  # request had no stop strings
+        (["5"], {"stopping_word": "<|im_end|>"}),  # a word the request did not ask for
+        (["5"], {"stopping_word": "5", "finish_reason": "length"}),  # not a stop
+    ],
+)
 def test_stop_sequence_is_none_unless_known(stop: list[str] | None, extra: dict) -> None:
     assert from_chat_completion(stop_answer(**extra), stop=stop).stop_sequence is None
 
@@ -219,15 +259,18 @@ def test_empty_choices_give_an_empty_completion() -> None:
 
 def test_anthropic_message_is_already_the_seed_shape() -> None:
     data = {
-        "id": "msg_01", "type": "message", "role": "assistant", "model": "grok-3",
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "grok-3",
         "content": [
             {"type": "thinking", "thinking": "The user wants weather.", "signature": "sig-abc"},
             {"type": "text", "text": "Checking."},
             {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Seoul"}},
         ],
-        "stop_reason": "tool_use", "stop_sequence": None,
-        "usage": {"input_tokens": 20, "output_tokens": 15, "cache_read_input_tokens": 4,
-                  "cache_creation_input_tokens": 0},
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 20, "output_tokens": 15, "cache_read_input_tokens": 4, "cache_creation_input_tokens": 0},
     }
     c = from_anthropic_message(data)
     assert c.id == "msg_01" and c.model == "grok-3" and c.created is None
@@ -235,17 +278,23 @@ def test_anthropic_message_is_already_the_seed_shape() -> None:
     assert (c.content[0].thinking, c.content[0].signature) == ("The user wants weather.", "sig-abc")
     assert (c.content[2].id, c.content[2].name, c.content[2].input) == ("toolu_1", "get_weather", {"city": "Seoul"})
     assert c.stop_reason == "tool_use" and c.stop_sequence is None
-    assert c.usage.model_dump() == {"input_tokens": 20, "output_tokens": 15,
-                                    "cache_read_input_tokens": 4, "reasoning_tokens": 0}
+    assert c.usage.model_dump() == {"input_tokens": 20, "output_tokens": 15, "cache_read_input_tokens": 4, "reasoning_tokens": 0}
     assert c.text() == "Checking."
     assert len(c.choices) == 1 and c.choices[0].content == c.content
     assert c.raw == data
 
 
 def test_anthropic_stop_sequence() -> None:
-    c = from_anthropic_message({"id": "m", "model": "g", "content": [{"type": "text", "text": "1, 2"}],
-                                "stop_reason": "stop_sequence", "stop_sequence": "3",
-                                "usage": {"input_tokens": 3, "output_tokens": 4}})
+    c = from_anthropic_message(
+        {
+            "id": "m",
+            "model": "g",
+            "content": [{"type": "text", "text": "1, 2"}],
+            "stop_reason": "stop_sequence",
+            "stop_sequence": "3",
+            "usage": {"input_tokens": 3, "output_tokens": 4},
+        }
+    )
     assert (c.stop_reason, c.stop_sequence) == ("stop_sequence", "3")
 
 
@@ -253,8 +302,15 @@ def test_anthropic_stop_sequence() -> None:
 
 
 def chunk(choices: list[dict], **extra: object) -> dict:
-    return {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1795867806,
-            "model": "smol", "system_fingerprint": "b0", "choices": choices, **extra}
+    return {
+        "id": "chatcmpl-s",
+        "object": "chat.completion.chunk",
+        "created": 1795867806,
+        "model": "smol",
+        "system_fingerprint": "b0",
+        "choices": choices,
+        **extra,
+    }
 
 
 def feed(chunks: list[dict], **kwargs: object) -> tuple[list[TextDelta | ThinkingDelta], Completion]:
@@ -269,15 +325,21 @@ def test_stream_text_deltas_and_final_usage_chunk() -> None:
         chunk([{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}]),
         chunk([{"index": 0, "delta": {"content": "lo"}, "finish_reason": None}]),
         chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]),
-        chunk([], usage={"prompt_tokens": 38, "completion_tokens": 2, "total_tokens": 40,
-                         "prompt_tokens_details": {"cached_tokens": 32}}),
+        chunk(
+            [],
+            usage={
+                "prompt_tokens": 38,
+                "completion_tokens": 2,
+                "total_tokens": 40,
+                "prompt_tokens_details": {"cached_tokens": 32},
+            },
+        ),
     ]
     events, c = feed(chunks)
     assert events == [TextDelta(choice=0, text="Hel"), TextDelta(choice=0, text="lo")]
     assert c.text() == "Hello" and c.stop_reason == "stop"
     assert (c.id, c.model, c.created, c.system_fingerprint) == ("chatcmpl-s", "smol", 1795867806, "b0")
-    assert c.usage.model_dump() == {"input_tokens": 38, "output_tokens": 2,
-                                    "cache_read_input_tokens": 32, "reasoning_tokens": 0}
+    assert c.usage.model_dump() == {"input_tokens": 38, "output_tokens": 2, "cache_read_input_tokens": 32, "reasoning_tokens": 0}
     assert c.raw == chunks
 
 
@@ -285,13 +347,17 @@ def test_stream_reasoning_becomes_thinking_deltas_and_block() -> None:
     chunks = [
         chunk([{"index": 0, "delta": {"role": "assistant", "reasoning_content": "Think"}}]),
         chunk([{"index": 0, "delta": {"reasoning_content": "ing."}}]),
-        chunk([{"index": 0, "delta": {"content": "Answer"}, "finish_reason": "stop"}],
-              usage={"prompt_tokens": 5, "completion_tokens": 1,
-                     "completion_tokens_details": {"reasoning_tokens": 2}}),
+        chunk(
+            [{"index": 0, "delta": {"content": "Answer"}, "finish_reason": "stop"}],
+            usage={"prompt_tokens": 5, "completion_tokens": 1, "completion_tokens_details": {"reasoning_tokens": 2}},
+        ),
     ]
     events, c = feed(chunks)
-    assert events == [ThinkingDelta(choice=0, text="Think"), ThinkingDelta(choice=0, text="ing."),
-                      TextDelta(choice=0, text="Answer")]
+    assert events == [
+        ThinkingDelta(choice=0, text="Think"),
+        ThinkingDelta(choice=0, text="ing."),
+        TextDelta(choice=0, text="Answer"),
+    ]
     assert [b.type for b in c.content] == ["thinking", "text"]
     assert c.content[0].thinking == "Thinking." and c.text() == "Answer"
     assert c.usage.reasoning_tokens == 2
@@ -318,12 +384,33 @@ def test_stream_interleaved_choices() -> None:
 
 def test_stream_tool_call_arriving_in_pieces() -> None:
     chunks = [
-        chunk([{"index": 0, "delta": {"role": "assistant", "tool_calls": [
-            {"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}}]),
+        chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}
+                        ],
+                    },
+                }
+            ]
+        ),
         chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '{"ci'}}]}}]),
         chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": 'ty": "Paris"}'}}]}}]),
-        chunk([{"index": 0, "delta": {"tool_calls": [
-            {"index": 1, "id": "call_b", "type": "function", "function": {"name": "add", "arguments": '{"a":1'}}]}}]),
+        chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 1, "id": "call_b", "type": "function", "function": {"name": "add", "arguments": '{"a":1'}}
+                        ]
+                    },
+                }
+            ]
+        ),
         chunk([{"index": 0, "delta": {"tool_calls": [{"index": 1, "function": {"arguments": ',"b":2}'}}]}}]),
         chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
     ]
@@ -331,15 +418,37 @@ def test_stream_tool_call_arriving_in_pieces() -> None:
     assert events == []
     assert c.stop_reason == "tool_calls"
     assert [(b.id, b.name, b.input) for b in c.content] == [
-        ("call_a", "get_weather", {"city": "Paris"}), ("call_b", "add", {"a": 1, "b": 2})]
+        ("call_a", "get_weather", {"city": "Paris"}),
+        ("call_b", "add", {"a": 1, "b": 2}),
+    ]
 
 
 def test_stream_tool_calls_arriving_whole_like_xai() -> None:
     chunks = [
-        chunk([{"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "call_1", "function": {"name": "get_weather", "arguments": '{"city":"Tokyo"}'}, "type": "function"},
-            {"id": "call_2", "function": {"name": "get_weather", "arguments": '{"city":"Seoul"}'}, "type": "function"},
-        ]}, "finish_reason": "tool_calls"}]),
+        chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "function": {"name": "get_weather", "arguments": '{"city":"Tokyo"}'},
+                                "type": "function",
+                            },
+                            {
+                                "id": "call_2",
+                                "function": {"name": "get_weather", "arguments": '{"city":"Seoul"}'},
+                                "type": "function",
+                            },
+                        ],
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ]
+        ),
     ]
     _, c = feed(chunks)
     assert [(b.id, b.input) for b in c.content] == [("call_1", {"city": "Tokyo"}), ("call_2", {"city": "Seoul"})]
@@ -347,9 +456,18 @@ def test_stream_tool_calls_arriving_whole_like_xai() -> None:
 
 def test_stream_logprobs_are_collected_per_choice() -> None:
     def lp(token: str, logprob: float) -> dict:
-        return {"content": [{"id": 1, "token": token, "bytes": list(token.encode()), "logprob": logprob,
-                             "top_logprobs": [{"id": 1, "token": token, "bytes": list(token.encode()),
-                                               "logprob": logprob}]}]}
+        return {
+            "content": [
+                {
+                    "id": 1,
+                    "token": token,
+                    "bytes": list(token.encode()),
+                    "logprob": logprob,
+                    "top_logprobs": [{"id": 1, "token": token, "bytes": list(token.encode()), "logprob": logprob}],
+                }
+            ]
+        }
+
     chunks = [
         chunk([{"index": 0, "delta": {"content": "Hi"}, "logprobs": lp("Hi", -0.5)}]),
         chunk([{"index": 0, "delta": {"content": "!"}, "logprobs": lp("!", -0.25)}]),
@@ -368,8 +486,11 @@ def test_stream_without_logprobs_has_none() -> None:
 
 
 def test_stream_stopping_word_and_request_id() -> None:
-    _, c = feed([chunk([{"index": 0, "delta": {"content": "1, 2"}, "finish_reason": "stop", "stopping_word": ","}])],
-                stop=[","], request_id="r1")
+    _, c = feed(
+        [chunk([{"index": 0, "delta": {"content": "1, 2"}, "finish_reason": "stop", "stopping_word": ","}])],
+        stop=[","],
+        request_id="r1",
+    )
     assert c.stop_sequence == "," and c.request_id == "r1"
 
 
@@ -389,8 +510,11 @@ def test_stream_equals_the_same_answer_unstreamed() -> None:
     msg = whole["choices"][0]["message"]
     chunks = [
         {"id": XAI_ID, "model": "grok-4", "choices": [{"index": 0, "delta": {"content": "ok"}}]},
-        {"id": XAI_ID, "model": "grok-4", "choices": [{"index": 0, "delta": {"tool_calls": msg["tool_calls"]},
-                                                       "finish_reason": "tool_calls"}]},
+        {
+            "id": XAI_ID,
+            "model": "grok-4",
+            "choices": [{"index": 0, "delta": {"tool_calls": msg["tool_calls"]}, "finish_reason": "tool_calls"}],
+        },
     ]
     _, streamed = feed(chunks)
     assert streamed.content == from_chat_completion(whole).content
@@ -410,15 +534,30 @@ def test_public_names() -> None:
     import playground.response as module
 
     assert set(module.__all__) == {
-        "Choice", "Completion", "ContentBlock", "Done", "StreamAccumulator", "TextDelta", "ThinkingDelta",
-        "TokenLogprob", "TopLogprob", "Usage", "from_anthropic_message", "from_chat_completion", "parse_arguments"}
+        "Choice",
+        "Completion",
+        "ContentBlock",
+        "Done",
+        "StreamAccumulator",
+        "TextDelta",
+        "ThinkingDelta",
+        "TokenLogprob",
+        "TopLogprob",
+        "Usage",
+        "from_anthropic_message",
+        "from_chat_completion",
+        "parse_arguments",
+    }
     assert all(hasattr(module, name) for name in module.__all__)
 
 
 def test_a_top_level_stopping_word_is_not_given_to_every_choice() -> None:
-    data = {"id": "x", "model": "m", "stopping_word": "END",
-            "choices": [{"index": i, "message": {"role": "assistant", "content": "a"}, "finish_reason": "stop"}
-                        for i in range(2)]}
+    data = {
+        "id": "x",
+        "model": "m",
+        "stopping_word": "END",
+        "choices": [{"index": i, "message": {"role": "assistant", "content": "a"}, "finish_reason": "stop"} for i in range(2)],
+    }
     completion = from_chat_completion(data, stop=["END"])
     assert [c.stop_sequence for c in completion.choices] == [None, None]
     one = from_chat_completion({**data, "choices": data["choices"][:1]}, stop=["END"])
@@ -427,6 +566,12 @@ def test_a_top_level_stopping_word_is_not_given_to_every_choice() -> None:
 
 def test_a_stopping_word_on_a_choices_first_chunk_is_kept() -> None:
     acc = StreamAccumulator(stop=["END"])
-    acc.add({"id": "x", "model": "m", "stopping_word": "END",
-             "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]})
+    acc.add(
+        {
+            "id": "x",
+            "model": "m",
+            "stopping_word": "END",
+            "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}],
+        }
+    )
     assert acc.completion().stop_sequence == "END"

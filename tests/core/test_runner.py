@@ -507,9 +507,14 @@ def test_tokens_per_second_of_an_answer_that_arrived_at_once_is_end_to_end() -> 
     from playground import runner
 
     cell = Cell(backend="embedded", body={"model": "m", "messages": []})
-    cell.completion = from_chat_completion({"id": "x", "model": "m", "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 20}})
+    cell.completion = from_chat_completion(
+        {
+            "id": "x",
+            "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 20},
+        }
+    )
     cell.timings.ttft_s = 2.0
     started = time.monotonic() - 2.0
     runner._finish_timings(cell, started)

@@ -136,12 +136,24 @@ def test_tokenize_round_trips_the_bytes(client: ChatClient, model: str) -> None:
 
 
 def test_tool_call_comes_back_as_tool_use(client: ChatClient, model: str) -> None:
-    tool = {"type": "function", "function": {
-        "name": "get_weather", "description": "Current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
-    c = client.complete({"model": model, "temperature": 0, "max_completion_tokens": 60,
-                         "messages": [{"role": "user", "content": "What is the weather in Seoul?"}],
-                         "tools": [tool], "tool_choice": "required"})
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Current weather for a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }
+    c = client.complete(
+        {
+            "model": model,
+            "temperature": 0,
+            "max_completion_tokens": 60,
+            "messages": [{"role": "user", "content": "What is the weather in Seoul?"}],
+            "tools": [tool],
+            "tool_choice": "required",
+        }
+    )
     assert c.stop_reason == "tool_calls"
     uses = c.tool_uses()
     assert uses and uses[0].name == "get_weather" and uses[0].id

@@ -53,8 +53,14 @@ def test_deferred_returns_the_same_completion_as_a_direct_call(api: httpx.Client
 
 
 def test_202_while_running(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, **BODY, "max_completion_tokens": 24, "n": 2,
-            "logit_bias": {"2": -100, "0": -100}, "deferred": True}
+    body = {
+        "model": gateway.model_id,
+        **BODY,
+        "max_completion_tokens": 24,
+        "n": 2,
+        "logit_bias": {"2": -100, "0": -100},
+        "deferred": True,
+    }
     request_id = api.post("/chat/completions", json=body).json()["request_id"]
     first = api.get(f"/chat/deferred-completion/{request_id}")
     assert first.status_code == 202 and first.content == b""
@@ -69,15 +75,17 @@ def test_unknown_id_is_a_404_in_the_error_shape(api: httpx.Client) -> None:
 
 
 def test_deferred_requests_are_validated_before_queueing(api: httpx.Client, gateway: Gateway) -> None:
-    r = api.post("/chat/completions", json={"model": gateway.model_id, **BODY, "temperature": 5,
-                                             "deferred": True})
+    r = api.post("/chat/completions", json={"model": gateway.model_id, **BODY, "temperature": 5, "deferred": True})
     assert r.status_code == 400 and r.json()["error"]["param"] == "temperature"
 
 
 def test_many_deferred_in_flight_lose_nothing(api: httpx.Client, gateway: Gateway) -> None:
-    ids = [api.post("/chat/completions", json={"model": gateway.model_id, **BODY, "seed": i,
-                                               "max_completion_tokens": 2, "deferred": True}).json()["request_id"]
-           for i in range(12)]
+    ids = [
+        api.post(
+            "/chat/completions", json={"model": gateway.model_id, **BODY, "seed": i, "max_completion_tokens": 2, "deferred": True}
+        ).json()["request_id"]
+        for i in range(12)
+    ]
     assert len(set(ids)) == 12
     results = [poll(api, i) for i in ids]
     assert all(r.status_code == 200 and r.json()["choices"][0]["message"]["content"] for r in results)

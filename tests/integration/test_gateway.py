@@ -52,8 +52,12 @@ def test_the_gguf_file_name_is_accepted_as_the_model(api: httpx.Client, gateway:
 
 
 def test_same_seed_twice_gives_the_same_text(api: httpx.Client, gateway: Gateway) -> None:
-    texts = [chat(api, gateway.model_id, seed=1234, temperature=1.5, max_completion_tokens=16)
-             .json()["choices"][0]["message"]["content"] for _ in range(2)]
+    texts = [
+        chat(api, gateway.model_id, seed=1234, temperature=1.5, max_completion_tokens=16).json()["choices"][0]["message"][
+            "content"
+        ]
+        for _ in range(2)
+    ]
     assert texts[0] == texts[1]
 
 
@@ -61,15 +65,21 @@ def test_an_answer_does_not_change_after_other_requests_ran(api: httpx.Client, g
     """A slot's cached prompt from an earlier request must not change a later answer. It did before the
     gateway turned llama.cpp's prompt cache off: this greedy tool call's city went from "Seoul" to
     "Sinango" or "S Korea" once other prompts had run (7 times in 8, measured)."""
+
     def answer() -> dict[str, Any]:
-        return chat(api, gateway.model_id, messages=[{"role": "user", "content": "What's the weather in Seoul?"}],
-                    tools=[GET_WEATHER], temperature=0, max_completion_tokens=96).json()["choices"][0]["message"]
+        return chat(
+            api,
+            gateway.model_id,
+            messages=[{"role": "user", "content": "What's the weather in Seoul?"}],
+            tools=[GET_WEATHER],
+            temperature=0,
+            max_completion_tokens=96,
+        ).json()["choices"][0]["message"]
 
     first = answer()
     for _ in range(3):
         for prompt in ("Tell me a joke.", "Write a poem about the sea."):
-            chat(api, gateway.model_id, messages=[{"role": "user", "content": prompt}], temperature=0.7,
-                 max_completion_tokens=20)
+            chat(api, gateway.model_id, messages=[{"role": "user", "content": prompt}], temperature=0.7, max_completion_tokens=20)
         assert answer()["tool_calls"][0]["function"] == first["tool_calls"][0]["function"]
 
 
@@ -94,8 +104,11 @@ def test_logprobs_without_top_logprobs_give_no_alternatives(api: httpx.Client, g
 
 
 def test_a_stop_sequence_stops(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"messages": [{"role": "user", "content": "Count from 1 to 10, separated by commas."}],
-            "temperature": 0, "max_completion_tokens": 40}
+    body = {
+        "messages": [{"role": "user", "content": "Count from 1 to 10, separated by commas."}],
+        "temperature": 0,
+        "max_completion_tokens": 40,
+    }
     free = chat(api, gateway.model_id, **body).json()["choices"][0]["message"]["content"]
     assert "4" in free, free  # the unconstrained answer goes past 4
     stopped = chat(api, gateway.model_id, stop=["4", "never"], **body).json()["choices"][0]
@@ -105,8 +118,14 @@ def test_a_stop_sequence_stops(api: httpx.Client, gateway: Gateway) -> None:
 
 
 def test_a_streamed_stop_names_its_sequence(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": "Count from 1 to 10."}],
-            "temperature": 0, "max_completion_tokens": 40, "stop": ["3"], "stream": True}
+    body = {
+        "model": gateway.model_id,
+        "messages": [{"role": "user", "content": "Count from 1 to 10."}],
+        "temperature": 0,
+        "max_completion_tokens": 40,
+        "stop": ["3"],
+        "stream": True,
+    }
     with api.stream("POST", "/chat/completions", json=body) as r:
         chunks = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
     last = [c for ch in chunks for c in ch["choices"] if c.get("finish_reason")]
@@ -125,9 +144,14 @@ def test_max_completion_tokens_cut_gives_finish_reason_length(api: httpx.Client,
 
 
 def test_json_object_output_parses(api: httpx.Client, gateway: Gateway) -> None:
-    data = chat(api, gateway.model_id, temperature=0, max_completion_tokens=60,
-                messages=[{"role": "user", "content": "Give a JSON object with a city name."}],
-                response_format={"type": "json_object"}).json()
+    data = chat(
+        api,
+        gateway.model_id,
+        temperature=0,
+        max_completion_tokens=60,
+        messages=[{"role": "user", "content": "Give a JSON object with a city name."}],
+        response_format={"type": "json_object"},
+    ).json()
     choice = data["choices"][0]
     if choice["finish_reason"] == "stop":
         assert isinstance(json.loads(choice["message"]["content"]), dict)
@@ -136,13 +160,20 @@ def test_json_object_output_parses(api: httpx.Client, gateway: Gateway) -> None:
 
 
 def test_json_schema_output_validates(api: httpx.Client, gateway: Gateway) -> None:
-    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
-                                               "temperature": {"type": "integer"}},
-              "required": ["city", "temperature"], "additionalProperties": False}
-    data = chat(api, gateway.model_id, temperature=0, max_completion_tokens=60,
-                messages=[{"role": "user", "content": "Weather in Seoul as JSON."}],
-                response_format={"type": "json_schema",
-                                 "json_schema": {"name": "weather", "schema": schema, "strict": True}}).json()
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string", "maxLength": 20}, "temperature": {"type": "integer"}},
+        "required": ["city", "temperature"],
+        "additionalProperties": False,
+    }
+    data = chat(
+        api,
+        gateway.model_id,
+        temperature=0,
+        max_completion_tokens=60,
+        messages=[{"role": "user", "content": "Weather in Seoul as JSON."}],
+        response_format={"type": "json_schema", "json_schema": {"name": "weather", "schema": schema, "strict": True}},
+    ).json()
     choice = data["choices"][0]
     assert choice["finish_reason"] == "stop", choice
     jsonschema.validate(json.loads(choice["message"]["content"]), schema)
@@ -150,25 +181,30 @@ def test_json_schema_output_validates(api: httpx.Client, gateway: Gateway) -> No
 
 def test_json_schema_cut_short_gives_length(api: httpx.Client, gateway: Gateway) -> None:
     schema = {"type": "object", "properties": {"story": {"type": "string"}}, "required": ["story"]}
-    data = chat(api, gateway.model_id, max_completion_tokens=3,
-                response_format={"type": "json_schema", "json_schema": {"name": "s", "schema": schema}}).json()
+    data = chat(
+        api,
+        gateway.model_id,
+        max_completion_tokens=3,
+        response_format={"type": "json_schema", "json_schema": {"name": "s", "schema": schema}},
+    ).json()
     assert data["choices"][0]["finish_reason"] == "length"
 
 
-@pytest.mark.parametrize(("fields", "param"), [
-    ({"top_logprobs": 9, "logprobs": True}, "top_logprobs"),
-    ({"temperature": 3}, "temperature"),
-    ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
-    ({"logit_bias": {"19556": 101}}, "logit_bias"),
-    ({"n": 0}, "n"),
-    ({"top_p": 1.5}, "top_p"),
-    ({"presence_penalty": -2.5}, "presence_penalty"),
-    ({"frequency_penalty": 2.5}, "frequency_penalty"),
-    ({"tools": [{"type": "function", "function": {"name": "bad name!", "parameters": {"type": "object"}}}]},
-     "tools"),
-])
-def test_bad_bounds_give_400_naming_the_param(api: httpx.Client, gateway: Gateway, fields: dict[str, Any],
-                                              param: str) -> None:
+@pytest.mark.parametrize(
+    ("fields", "param"),
+    [
+        ({"top_logprobs": 9, "logprobs": True}, "top_logprobs"),
+        ({"temperature": 3}, "temperature"),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
+        ({"logit_bias": {"19556": 101}}, "logit_bias"),
+        ({"n": 0}, "n"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"presence_penalty": -2.5}, "presence_penalty"),
+        ({"frequency_penalty": 2.5}, "frequency_penalty"),
+        ({"tools": [{"type": "function", "function": {"name": "bad name!", "parameters": {"type": "object"}}}]}, "tools"),
+    ],
+)
+def test_bad_bounds_give_400_naming_the_param(api: httpx.Client, gateway: Gateway, fields: dict[str, Any], param: str) -> None:
     r = chat(api, gateway.model_id, **fields)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
@@ -187,8 +223,12 @@ def test_malformed_json_is_a_400(api: httpx.Client) -> None:
 def test_unknown_model_is_a_404_in_the_error_shape(api: httpx.Client) -> None:
     r = chat(api, "grok-99")
     assert r.status_code == 404
-    assert r.json()["error"] | {"message": ""} == {"message": "", "type": "invalid_request_error",
-                                                   "param": "model", "code": "model_not_found"}
+    assert r.json()["error"] | {"message": ""} == {
+        "message": "",
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": "model_not_found",
+    }
 
 
 def test_a_body_over_the_limit_is_a_413(api: httpx.Client, gateway: Gateway) -> None:
@@ -203,13 +243,14 @@ def test_tokenize_text_in_xais_shape(api: httpx.Client, gateway: Gateway) -> Non
     assert r.status_code == 200, r.text
     tokens = r.json()["token_ids"]
     assert "".join(t["string_token"] for t in tokens) == "Hello world"
-    assert all(isinstance(t["token_id"], int) and bytes(t["token_bytes"]).decode() == t["string_token"]
-               for t in tokens)
+    assert all(isinstance(t["token_id"], int) and bytes(t["token_bytes"]).decode() == t["string_token"] for t in tokens)
     # the ids work as logit_bias keys: banning the first token of the greedy answer changes it
-    first = chat(api, gateway.model_id, temperature=0, max_completion_tokens=1,
-                 logprobs=True).json()["choices"][0]["logprobs"]["content"][0]
-    banned = chat(api, gateway.model_id, temperature=0, max_completion_tokens=1, logprobs=True,
-                  logit_bias={str(first["id"]): -100}).json()["choices"][0]["logprobs"]["content"][0]
+    first = chat(api, gateway.model_id, temperature=0, max_completion_tokens=1, logprobs=True).json()["choices"][0]["logprobs"][
+        "content"
+    ][0]
+    banned = chat(
+        api, gateway.model_id, temperature=0, max_completion_tokens=1, logprobs=True, logit_bias={str(first["id"]): -100}
+    ).json()["choices"][0]["logprobs"]["content"][0]
     assert banned["token"] != first["token"]
 
 
@@ -219,8 +260,14 @@ def test_tokenize_text_keeps_bytes_of_partial_characters(api: httpx.Client, gate
 
 
 def test_streaming_passes_sse_through_with_usage(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, "messages": HELLO, "max_completion_tokens": 6, "seed": 5,
-            "stream": True, "stream_options": {"include_usage": True}}
+    body = {
+        "model": gateway.model_id,
+        "messages": HELLO,
+        "max_completion_tokens": 6,
+        "seed": 5,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
     chunks = []
     with api.stream("POST", "/chat/completions", json=body) as r:
         assert r.status_code == 200

@@ -52,14 +52,21 @@ def test_usage_adds_completion_tokens_over_choices(api: httpx.Client, gateway: G
 def test_n_above_the_slots_is_queued_up_to_the_maximum(api: httpx.Client, gateway: Gateway) -> None:
     data = run(api, gateway, n=fields.MAX_N, seed=3, max_completion_tokens=2)
     assert [c["index"] for c in data["choices"]] == list(range(fields.MAX_N))
-    r = api.post("/chat/completions", json={"model": gateway.model_id, "messages": PROMPT,
-                                             "n": fields.MAX_N + 1})
+    r = api.post("/chat/completions", json={"model": gateway.model_id, "messages": PROMPT, "n": fields.MAX_N + 1})
     assert r.status_code == 400 and r.json()["error"]["param"] == "n"
 
 
 def test_streamed_n_chunks_carry_their_choice_index(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, "messages": PROMPT, "max_completion_tokens": 5, "seed": 9,
-            "temperature": 1.2, "n": 3, "stream": True, "stream_options": {"include_usage": True}}
+    body = {
+        "model": gateway.model_id,
+        "messages": PROMPT,
+        "max_completion_tokens": 5,
+        "seed": 9,
+        "temperature": 1.2,
+        "n": 3,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
     with api.stream("POST", "/chat/completions", json=body) as r:
         assert r.status_code == 200
         lines = [line for line in r.iter_lines() if line]
@@ -87,9 +94,14 @@ def test_a_disconnecting_streamer_frees_its_slots(gateway: Gateway) -> None:
     """Four long streams (every slot busy) are dropped after their first tokens; their slots free
     at once and a new request is served promptly with all slots available."""
     n_slots = gateway.engine.n_parallel
-    long = {"model": gateway.model_id, "messages": [{"role": "user", "content": "Count to one thousand."}],
-            "max_completion_tokens": 1500, "logit_bias": {"0": -100, "1": -100, "2": -100},  # no end-of-text token
-            "n": n_slots, "stream": True}
+    long = {
+        "model": gateway.model_id,
+        "messages": [{"role": "user", "content": "Count to one thousand."}],
+        "max_completion_tokens": 1500,
+        "logit_bias": {"0": -100, "1": -100, "2": -100},  # no end-of-text token
+        "n": n_slots,
+        "stream": True,
+    }
     with httpx.Client(base_url=gateway.base_url, timeout=60) as client:
         with client.stream("POST", "/chat/completions", json=long) as r:
             assert r.status_code == 200
@@ -109,7 +121,8 @@ def test_a_disconnecting_streamer_frees_its_slots(gateway: Gateway) -> None:
     assert _busy_slots(gateway) == 0
     started = time.monotonic()
     with httpx.Client(base_url=gateway.base_url, timeout=60) as client:
-        r = client.post("/chat/completions", json={"model": gateway.model_id, "messages": PROMPT,
-                                                   "max_completion_tokens": 4, "n": n_slots})
+        r = client.post(
+            "/chat/completions", json={"model": gateway.model_id, "messages": PROMPT, "max_completion_tokens": 4, "n": n_slots}
+        )
     assert r.status_code == 200 and len(r.json()["choices"]) == n_slots
     assert time.monotonic() - started < 20

@@ -19,14 +19,25 @@ pytestmark = pytest.mark.integration
 CLIENTS = 16
 ROUNDS = 2  # requests per client
 BUDGET_S = 240
-TOOLS = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Fetches the current weather for a specific city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Fetches the current weather for a specific city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }
+]
 
 
 async def one(client: httpx.AsyncClient, model: str, kind: str, seed: int, stats: Counter[str]) -> None:
-    body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": "Say something short."}],
-                            "max_completion_tokens": 4, "seed": seed}
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": "Say something short."}],
+        "max_completion_tokens": 4,
+        "seed": seed,
+    }
     if kind == "stream":
         async with client.stream("POST", "/chat/completions", json={**body, "stream": True}) as r:
             stats[f"status_{r.status_code // 100}xx"] += 1
@@ -38,8 +49,14 @@ async def one(client: httpx.AsyncClient, model: str, kind: str, seed: int, stats
         stats[f"status_{r.status_code // 100}xx"] += 1
         assert len(r.json()["choices"]) == 3
     elif kind == "tools":
-        weather = {**body, "messages": [{"role": "user", "content": "Weather in Paris?"}],
-                   "tools": TOOLS, "tool_choice": "required", "temperature": 0, "max_completion_tokens": 60}
+        weather = {
+            **body,
+            "messages": [{"role": "user", "content": "Weather in Paris?"}],
+            "tools": TOOLS,
+            "tool_choice": "required",
+            "temperature": 0,
+            "max_completion_tokens": 60,
+        }
         r = await client.post("/chat/completions", json=weather)
         stats[f"status_{r.status_code // 100}xx"] += 1
         choice = r.json()["choices"][0]
@@ -64,8 +81,8 @@ async def load(base_url: str, model: str) -> tuple[Counter[str], float]:
     kinds = ["stream", "n", "deferred", "tools"]
     stats: Counter[str] = Counter()
     started = time.monotonic()
-    async with httpx.AsyncClient(base_url=base_url, timeout=BUDGET_S,
-                                 limits=httpx.Limits(max_connections=CLIENTS * 2)) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=BUDGET_S, limits=httpx.Limits(max_connections=CLIENTS * 2)) as client:
+
         async def worker(w: int) -> None:
             for k in range(ROUNDS):
                 await one(client, model, kinds[(w + k) % len(kinds)], w * 10 + k, stats)

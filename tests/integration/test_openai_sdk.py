@@ -21,8 +21,9 @@ def sdk(gateway: Gateway) -> openai.OpenAI:
 
 
 def test_completes(sdk: openai.OpenAI, gateway: Gateway) -> None:
-    out = sdk.chat.completions.create(model=gateway.model_id, messages=MESSAGES, max_completion_tokens=5,
-                                      seed=4, logprobs=True, top_logprobs=3)
+    out = sdk.chat.completions.create(
+        model=gateway.model_id, messages=MESSAGES, max_completion_tokens=5, seed=4, logprobs=True, top_logprobs=3
+    )
     assert out.model == gateway.model_id and out.system_fingerprint
     assert out.choices[0].message.content
     assert out.choices[0].finish_reason in ("stop", "length")
@@ -31,8 +32,9 @@ def test_completes(sdk: openai.OpenAI, gateway: Gateway) -> None:
 
 
 def test_streams_with_usage(sdk: openai.OpenAI, gateway: Gateway) -> None:
-    stream = sdk.chat.completions.create(model=gateway.model_id, messages=MESSAGES, max_completion_tokens=5,
-                                         stream=True, stream_options={"include_usage": True})
+    stream = sdk.chat.completions.create(
+        model=gateway.model_id, messages=MESSAGES, max_completion_tokens=5, stream=True, stream_options={"include_usage": True}
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text
@@ -42,8 +44,7 @@ def test_streams_with_usage(sdk: openai.OpenAI, gateway: Gateway) -> None:
 def test_n_choices_plain_and_streamed(sdk: openai.OpenAI, gateway: Gateway) -> None:
     out = sdk.chat.completions.create(model=gateway.model_id, messages=MESSAGES, max_completion_tokens=3, n=3)
     assert [c.index for c in out.choices] == [0, 1, 2]
-    stream = sdk.chat.completions.create(model=gateway.model_id, messages=MESSAGES, max_completion_tokens=3,
-                                         n=2, stream=True)
+    stream = sdk.chat.completions.create(model=gateway.model_id, messages=MESSAGES, max_completion_tokens=3, n=2, stream=True)
     assert {c.index for chunk in stream for c in chunk.choices} == {0, 1}
 
 
@@ -60,16 +61,31 @@ def test_errors_surface_as_sdk_exceptions(sdk: openai.OpenAI, gateway: Gateway) 
 
 
 def test_tool_calls_parse(sdk: openai.OpenAI, gateway: Gateway) -> None:
-    tools = [{"type": "function", "function": {
-        "name": "get_weather", "description": "Fetches the current weather for a specific city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Fetches the current weather for a specific city.",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            },
+        }
+    ]
     ask = [{"role": "user", "content": "Tell me the weather in Seoul."}]
-    out = sdk.chat.completions.create(model=gateway.model_id, messages=ask, tools=tools, tool_choice="required",
-                                      temperature=0, max_completion_tokens=60)
+    out = sdk.chat.completions.create(
+        model=gateway.model_id, messages=ask, tools=tools, tool_choice="required", temperature=0, max_completion_tokens=60
+    )
     call = out.choices[0].message.tool_calls[0]
     assert out.choices[0].finish_reason == "tool_calls"
     assert call.function.name == "get_weather" and "city" in json.loads(call.function.arguments)
-    stream = sdk.chat.completions.create(model=gateway.model_id, messages=ask, tools=tools, tool_choice="required",
-                                         temperature=0, max_completion_tokens=60, stream=True)
+    stream = sdk.chat.completions.create(
+        model=gateway.model_id,
+        messages=ask,
+        tools=tools,
+        tool_choice="required",
+        temperature=0,
+        max_completion_tokens=60,
+        stream=True,
+    )
     calls = [tc for chunk in stream for c in chunk.choices for tc in (c.delta.tool_calls or [])]
     assert calls and calls[0].function.name == "get_weather"

@@ -19,7 +19,6 @@ from playground.local import Gateway
 pytestmark = pytest.mark.integration
 
 
-
 SEOUL = "What's the weather in Seoul?"
 
 
@@ -74,18 +73,14 @@ def test_none_answers_in_text(api: httpx.Client, gateway: Gateway) -> None:
     assert choice["finish_reason"] in {"stop", "length"}
 
 
-@pytest.mark.parametrize(
-    "prompt", [SEOUL, "Tell me a joke.", "Who wrote Hamlet?", "Hello!", "What is 12 plus 30?"]
-)
+@pytest.mark.parametrize("prompt", [SEOUL, "Tell me a joke.", "Who wrote Hamlet?", "Hello!", "What is 12 plus 30?"])
 def test_required_always_calls_with_valid_arguments(api: httpx.Client, gateway: Gateway, prompt: str) -> None:
     choice = ask(api, gateway, prompt, tools=[GET_WEATHER], tool_choice="required")
     the_call(choice, GET_WEATHER)
 
 
 @pytest.mark.parametrize("prompt", ["Add 7 and 5", SEOUL, "Tell me a joke."])
-def test_a_named_function_is_always_called_with_valid_arguments(
-    api: httpx.Client, gateway: Gateway, prompt: str
-) -> None:
+def test_a_named_function_is_always_called_with_valid_arguments(api: httpx.Client, gateway: Gateway, prompt: str) -> None:
     choice = ask(api, gateway, prompt, tools=[GET_WEATHER, ADD], tool_choice=named(ADD))
     arguments = the_call(choice, ADD)
     assert all(isinstance(arguments[k], int | float) for k in ("a", "b"))
@@ -97,8 +92,16 @@ def test_add_gets_the_numbers(api: httpx.Client, gateway: Gateway) -> None:
 
 
 def test_required_with_several_tools_and_n_choices_all_call(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": SEOUL}], "temperature": 1.0,
-            "seed": 7, "n": 2, "max_completion_tokens": 96, "tools": [GET_WEATHER, ADD], "tool_choice": "required"}
+    body = {
+        "model": gateway.model_id,
+        "messages": [{"role": "user", "content": SEOUL}],
+        "temperature": 1.0,
+        "seed": 7,
+        "n": 2,
+        "max_completion_tokens": 96,
+        "tools": [GET_WEATHER, ADD],
+        "tool_choice": "required",
+    }
     r = api.post("/chat/completions", json=body)
     assert r.status_code == 200, r.text
     tools = {t["function"]["name"]: t for t in (GET_WEATHER, ADD)}
@@ -134,8 +137,15 @@ def test_a_cut_call_is_length_not_an_error(api: httpx.Client, gateway: Gateway) 
 
 
 def test_streamed_tool_call_arrives_whole(api: httpx.Client, gateway: Gateway) -> None:
-    body = {"model": gateway.model_id, "messages": [{"role": "user", "content": SEOUL}], "temperature": 0,
-            "max_completion_tokens": 96, "tools": [GET_WEATHER], "tool_choice": "required", "stream": True}
+    body = {
+        "model": gateway.model_id,
+        "messages": [{"role": "user", "content": SEOUL}],
+        "temperature": 0,
+        "max_completion_tokens": 96,
+        "tools": [GET_WEATHER],
+        "tool_choice": "required",
+        "stream": True,
+    }
     calls, finish = [], None
     with api.stream("POST", "/chat/completions", json=body) as r:
         assert r.status_code == 200

@@ -16,9 +16,7 @@ USER = {"role": "user", "content": "What's the weather in Seoul?"}
 CALL = {
     "role": "assistant",
     "content": None,
-    "tool_calls": [
-        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Seoul"}'}}
-    ],
+    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Seoul"}'}}],
 }
 RESULT = {"role": "tool", "tool_call_id": "call_1", "content": "18°C and sunny"}
 
@@ -189,12 +187,17 @@ def test_render_keeps_text_of_a_calling_message_and_finds_names_by_id():
             {"id": "b", "type": "function", "function": {"name": "get_weather", "arguments": "not json"}},
         ],
     }
-    out = render_messages([USER, call, {"role": "tool", "tool_call_id": "b", "content": "rain"},
-                           {"role": "tool", "name": "clock", "content": "12:00"},
-                           {"role": "tool", "content": [{"type": "text", "text": "x"}]}])
+    out = render_messages(
+        [
+            USER,
+            call,
+            {"role": "tool", "tool_call_id": "b", "content": "rain"},
+            {"role": "tool", "name": "clock", "content": "12:00"},
+            {"role": "tool", "content": [{"type": "text", "text": "x"}]},
+        ]
+    )
     assert out[1]["content"] == 'Let me check.\nCalling add({"a": 1, "b": 2}).\nCalling get_weather("not json").'
-    assert [m["content"] for m in out[2:]] == ["Result of get_weather: rain", "Result of clock: 12:00",
-                                               "Result of the tool: x"]
+    assert [m["content"] for m in out[2:]] == ["Result of get_weather: rain", "Result of clock: 12:00", "Result of the tool: x"]
     assert all(m["role"] in ("user", "assistant") for m in out)
 
 
@@ -263,7 +266,6 @@ def test_a_named_choice_does_not_accept_another_tool():
 
 def test_public_names():
     assert sorted(tools.__all__) == sorted(
-        ["ANSWER_TOOL", "Function", "ToolPlan", "call_names", "grammar_schema", "new_call_id", "plan",
-         "render_messages"]
+        ["ANSWER_TOOL", "Function", "ToolPlan", "call_names", "grammar_schema", "new_call_id", "plan", "render_messages"]
     )
     assert all(hasattr(tools, name) for name in tools.__all__)
