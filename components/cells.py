@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
-from components.text import safe_markdown
+from components.text import safe_markdown, speed_words
 from playground import analysis, backends, codegen, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
@@ -81,22 +81,10 @@ def when(timestamp: float) -> str:
     return moment.strftime("%d %b %Y, %H:%M")
 
 
-def timing_words(cell: Cell) -> str:
-    t = cell.timings
-    parts = []
-    if t.ttft_s is not None:
-        parts.append(f"first token {t.ttft_s:.2f} s")
-    if t.total_s is not None:
-        parts.append(f"total {t.total_s:.2f} s")
-    if t.tokens_per_s is not None:
-        parts.append(f"{t.tokens_per_s:g} tokens/s")
-    return " · ".join(parts)
-
-
 def _header(cell: Cell, label: str) -> None:
     b = backends.BACKENDS.get(cell.backend)  # type: ignore[call-overload]
     facts = [label, STATUS_WORDS[cell.status], when(cell.created), b.label if b else cell.backend, cell.model]
-    timing = timing_words(cell)
+    timing = speed_words(cell.timings.ttft_s, cell.timings.total_s, cell.timings.tokens_per_s)
     if timing:
         facts.append(timing)
     st.caption(" · ".join(f for f in facts if f))

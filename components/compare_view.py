@@ -22,6 +22,7 @@ from components import charts
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
+from components.text import speed_words
 from playground import analysis as probabilities
 from playground import backends, compare, errors, fields
 from playground.compare import Analysis, Comparison, Divergence, RunResult
@@ -336,16 +337,8 @@ def option_label(c: Comparison) -> str:
 
 
 def _metrics_line(r: RunResult) -> str:
-    parts = []
-    if r.usage is not None:
-        parts.append(f"{r.usage.output_tokens} tokens")
-    if r.ttft_s is not None:
-        parts.append(f"first token {r.ttft_s:.2f} s")
-    if r.total_s is not None:
-        parts.append(f"total {r.total_s:.2f} s")
-    if r.tokens_per_s is not None:
-        parts.append(f"{r.tokens_per_s:.1f} tokens/s")
-    return " · ".join(parts)
+    tokens = f"{r.usage.output_tokens} tokens" if r.usage is not None else ""
+    return " · ".join(p for p in (tokens, speed_words(r.ttft_s, r.total_s, r.tokens_per_s)) if p)
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,3 +24,15 @@ def safe_markdown(text: str) -> str:
         return "_(no text)_"
     parts = _CODE.split(text)
     return "".join(part if n % 2 else _escape(part) for n, part in enumerate(parts))
+
+
+def speed_words(ttft_s: float | None, total_s: float | None, tokens_per_s: float | None) -> str:
+    """A run's timing as one line: "first token 0.21 s · total 1.30 s · 52.0 tokens/s" (unknown parts left out)."""
+    parts = []
+    if ttft_s is not None:
+        parts.append(f"first token {ttft_s:.2f} s")
+    if total_s is not None:
+        parts.append(f"total {total_s:.2f} s")
+    if tokens_per_s is not None:
+        parts.append(f"{tokens_per_s:.1f} tokens/s")
+    return " · ".join(parts)
