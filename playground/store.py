@@ -232,25 +232,17 @@ class NotebookStore:
         """Notebooks newest first, those whose title or message text contains `search` (case-insensitive)."""
         escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         needle = f"%{escaped}%"
-        with self._connect() as conn:
+        with self._connect() as conn:  # counted by SQLite: a list of many notebooks never parses their JSON here
             rows = conn.execute(
-                "SELECT id, title, created, updated, data FROM notebooks WHERE search LIKE ? ESCAPE '\\' "
+                "SELECT id, title, created, updated, json_array_length(data, '$.cells'), "
+                "json_array_length(data, '$.conversation') FROM notebooks WHERE search LIKE ? ESCAPE '\\' "
                 "ORDER BY updated DESC LIMIT ?",
                 (needle, limit),
             ).fetchall()
-        out = []
-        for notebook_id, title, created, updated, data in rows:
-            parsed = json.loads(data)
-            out.append(
-                Summary(
-                    id=notebook_id,
-                    title=title,
-                    created=created,
-                    updated=updated,
-                    cells=len(parsed.get("cells") or []),
-                    messages=len(parsed.get("conversation") or []),
-                )
-            )
+        out = [
+            Summary(id=notebook_id, title=title, created=created, updated=updated, cells=cells or 0, messages=messages or 0)
+            for notebook_id, title, created, updated, cells, messages in rows
+        ]
         return out
 
     # -- writing ---------------------------------------------------------------------------------
