@@ -22,6 +22,13 @@ def ready(page: Page) -> None:
     expect(page.get_by_label("Notebook", exact=True)).to_be_visible(timeout=LONG)
 
 
+def settle(page: Page) -> None:
+    """Wait, as a person does, until the page has finished the run a change started (so it is saved)."""
+    page.wait_for_timeout(300)  # the run may not have begun yet
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=LONG)
+
+
 def open_section(page: Page, field: str) -> None:
     """Unfold the sidebar section holding `field`, as a person clicks its header."""
     section = fields.FIELDS[field].section.value

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, wait_done
+from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, settle, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def _rename(page: Page, title: str) -> None:
     box = page.get_by_label("Notebook", exact=True)
     box.fill(title)
     box.press("Enter")
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
+    settle(page)
 
 
 def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page) -> None:
