@@ -49,6 +49,19 @@ def number(page: Page, field: str, value: int) -> None:
     expect(box).to_have_value(str(value))
 
 
+LONG_ANSWER = "Write a very long story about a dragon."  # at temperature 0 the model runs to the token limit
+
+
+def greedy(page: Page) -> None:
+    """Temperature to 0 with the slider's keyboard (Home), so the answer is the same every time."""
+    open_section(page, "temperature")
+    thumb = page.get_by_test_id("stSidebar").get_by_role("slider", name=re.compile(r"^Temperature"))
+    thumb.focus()
+    thumb.press("Home")
+    expect(thumb).to_have_value("0")
+    settle(page)
+
+
 def say(page: Page, text: str) -> None:
     """Type into the chat input and press Enter."""
     box = page.get_by_test_id("stChatInputTextArea")

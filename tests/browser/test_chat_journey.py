@@ -10,7 +10,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, open_section, ready, say, wait_done
+from tests.browser.pagekit import (
+    LONG,
+    LONG_ANSWER,
+    bubbles,
+    cells,
+    css,
+    greedy,
+    number,
+    open_section,
+    ready,
+    say,
+    wait_done,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +43,12 @@ def test_a_three_turn_chat_typed_only_into_the_chat_input(page: Page) -> None:
 
 
 def test_stop_keeps_the_text_that_arrived(page: Page) -> None:
-    """A small model sometimes ends its answer before the click lands: then the person asks again."""
+    """At temperature 0 this prompt runs to the token limit; should it ever end first, the person asks again."""
     ready(page)
     number(page, "max_completion_tokens", 2000)
+    greedy(page)
     for attempt in range(1, 4):
-        say(page, "Count from 1 to 500, one number per line.")
+        say(page, LONG_ANSWER)
         expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
         clicked = time.monotonic()
         page.locator(css(keys.STOP)).get_by_role("button").click()
@@ -53,8 +66,9 @@ def test_stop_keeps_the_text_that_arrived(page: Page) -> None:
 def test_a_reload_mid_stream_keeps_what_arrived(page: Page) -> None:
     ready(page)
     number(page, "max_completion_tokens", 2000)
+    greedy(page)
     for attempt in range(1, 4):
-        say(page, "Count from 1 to 500, one number per line.")
+        say(page, LONG_ANSWER)
         expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
         page.wait_for_timeout(1500)  # saved about once a second while streaming
         page.reload()

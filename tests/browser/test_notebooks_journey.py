@@ -41,9 +41,11 @@ def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page) ->
     search = page.get_by_label("Search")
     search.fill("planet")
     search.press("Enter")
-    link = page.get_by_role("link", name="Planets notebook")
+    rows = page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']")
+    expect(rows).to_have_count(1)  # the search has applied: other tests' notebooks are gone
+    link = rows.get_by_role("link", name="Planets notebook")
     expect(link).to_be_visible()
-    expect(page.get_by_text(re.compile(r"1 run"))).to_be_visible()
+    expect(rows.get_by_text(re.compile(r"1 run"))).to_be_visible()
     link.click()
     ready(page)
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
