@@ -706,7 +706,14 @@ class Gateway:
             )
 
     def _model_object(self) -> dict[str, Any]:
-        return {"id": self.model_id, "object": "model", "created": self.created, "owned_by": "playground-local"}
+        # `context_length` (as OpenRouter and LM Studio name it) lets a client warn before it asks for more.
+        return {
+            "id": self.model_id,
+            "object": "model",
+            "created": self.created,
+            "owned_by": "playground-local",
+            "context_length": self.max_completion_tokens,
+        }
 
     # -- endpoints -------------------------------------------------------------------------
     async def models(self, request: Request) -> Response:

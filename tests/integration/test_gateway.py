@@ -29,6 +29,14 @@ def test_models_lists_the_embedded_model(api: httpx.Client, gateway: Gateway) ->
     assert data["data"][0]["object"] == "model"
 
 
+def test_the_model_says_its_context_and_a_longer_answer_is_refused(api: httpx.Client, gateway: Gateway) -> None:
+    context = api.get("/models").json()["data"][0]["context_length"]
+    assert isinstance(context, int) and context > 0
+    assert chat(api, gateway.model_id, max_completion_tokens=context, temperature=0).status_code == 200  # a short greeting
+    r = chat(api, gateway.model_id, max_completion_tokens=context + 1)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "max_completion_tokens"
+
+
 def test_a_reply_arrives_in_the_chat_completion_shape(api: httpx.Client, gateway: Gateway) -> None:
     r = chat(api, gateway.model_id, seed=1)
     assert r.status_code == 200, r.text
