@@ -279,8 +279,9 @@ def render_fields(
     caps: backends.Capabilities,
     request_error: errors.RequestError | None = None,
     upstream: errors.PlaygroundError | None = None,
+    warn: Callable[[str, Any], str | None] = lambda key, value: None,
 ) -> Values:
-    """Every sidebar field of fields.py, grouped by section."""
+    """Every sidebar field of fields.py, grouped by section; `warn(field, value)` adds a warning under a field."""
     out = Values(settings={})
     values: dict[str, Any] = {}
     st.button(
@@ -303,6 +304,7 @@ def render_fields(
                 upstream=upstream,
                 out=out,
                 values=values,
+                warn=warn,
             )
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
     return out
@@ -339,6 +341,7 @@ def _section(
     upstream: errors.PlaygroundError | None,
     out: Values,
     values: dict[str, Any],
+    warn: Callable[[str, Any], str | None],
 ) -> None:
     """The widgets of one sidebar section, each with its notes, its mark when changed, and its errors."""
     for f in section_fields:
@@ -376,6 +379,8 @@ def _section(
             default = "auto" if f.kind is Kind.TOOL_CHOICE else "empty" if f.default is None else f.default
             st.caption(f":material/edit_note: changed (default: {default})")
         _notes(f, backend_id=backend_id, caps=caps, values=values)
+        if warning := warn(f.key, value):
+            st.warning(warning, icon=":material/warning:")
         local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
         for e in local:  # found while reading the widget: shown at once, before any Run
             st.error(e.message, icon=":material/warning:")

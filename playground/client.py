@@ -53,7 +53,7 @@ from playground.response import (
     from_chat_completion,
 )
 
-__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token", "error_from_status"]
+__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "ModelInfo", "Token", "error_from_status"]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,19 @@ class ClientConfig(BaseModel):
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=3, ge=0)
     kind: Literal["xai", "embedded", "openai"] = "embedded"
+
+
+class ModelInfo(BaseModel):
+    """One entry of a model list."""
+
+    id: str
+    context_length: int | None = None  # tokens one request may use in all, when the server says
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> ModelInfo:
+        context = entry.get("context_length", entry.get("context_window"))
+        ok = isinstance(context, int) and not isinstance(context, bool) and context > 0
+        return cls(id=str(entry["id"]), context_length=context if ok else None)
 
 
 class Token(BaseModel):
@@ -402,11 +415,15 @@ class ChatClient:
 
     def list_models(self) -> list[str]:
         """Model ids from `GET /models` (OpenAI list shape)."""
+        return [m.id for m in self.models()]
+
+    def models(self) -> list[ModelInfo]:
+        """`GET /models` with what each entry says of its context (our gateway and some servers do; xAI does not)."""
         data = _json(self._send("GET", "models"), self._secret())
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise StreamDecodeError("GET /models did not answer with a list under 'data'")
-        return [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id") is not None]
+        return [ModelInfo.from_entry(m) for m in items if isinstance(m, dict) and m.get("id") is not None]
 
     def complete(self, body: dict[str, Any]) -> Completion:
         """One non-streamed completion. `stream` and `deferred` are dropped: those have their own methods."""

@@ -56,14 +56,26 @@ class ModelList(BaseModel):
     """A backend's models, or why they could not be listed."""
 
     models: list[str] = Field(default_factory=list)
+    context: dict[str, int] = Field(default_factory=dict)  # model id -> its context, where the server says
     error: str | None = None
+
+    def too_long(self, model: str | None, max_completion_tokens: Any) -> str | None:
+        """A warning, before anything is sent, when the answer asked for cannot fit the model's context."""
+        limit = self.context.get(model or "")
+        if limit is None or not isinstance(max_completion_tokens, int) or max_completion_tokens <= limit:
+            return None
+        return (
+            f"{model} can use at most {limit:,} tokens in one request, prompt included; "
+            f"an answer of {max_completion_tokens:,} cannot fit, and the server may refuse the request."
+        )
 
 
 def list_models(client: ChatClient) -> ModelList:
     try:
-        return ModelList(models=client.list_models())
+        infos = client.models()
     except PlaygroundError as exc:
         return ModelList(error=str(exc))
+    return ModelList(models=[m.id for m in infos], context={m.id: m.context_length for m in infos if m.context_length})
 
 
 def model_slot(config: ClientConfig) -> str:

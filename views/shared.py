@@ -120,7 +120,11 @@ def sidebar_panel(
         listed.models, backend_id=choice.id, models_error=listed.error, request_error=shown, upstream=upstream
     )
     values = sidebar.render_fields(
-        backend_id=choice.id, caps=backends.backend(choice.id).capabilities, request_error=shown, upstream=upstream
+        backend_id=choice.id,
+        caps=backends.backend(choice.id).capabilities,
+        request_error=shown,
+        upstream=upstream,
+        warn=lambda key, value: listed.too_long(model, value) if key == "max_completion_tokens" else None,
     )
     return choice, config, model, values
 

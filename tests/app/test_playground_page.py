@@ -212,6 +212,16 @@ def test_rerun_fork_and_delete_a_cell(at: AppTest) -> None:
     assert second.id not in [c.id for c in cells(at)]
 
 
+def test_an_answer_longer_than_the_model_can_hold_is_warned_of_before_sending(at: AppTest) -> None:
+    """The embedded gateway's model list says one slot's context; the field's warning comes from it."""
+    box = at.number_input(key=keys.field("max_completion_tokens"))
+    box.set_value(100_000).run()
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any("100,000" in w and "cannot fit" in w for w in warnings), warnings
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(64).run()
+    assert not [w.value for w in at.sidebar.warning if "cannot fit" in w.value]
+
+
 def test_a_mistake_shows_at_once_blocks_run_and_goes_when_fixed(at: AppTest) -> None:
     at.number_input(key=keys.field("top_logprobs")).set_value(3).run()
     assert any("Logprobs" in e.value for e in at.sidebar.error)

@@ -693,7 +693,14 @@ def test_stream_error_events_are_typed(event: dict[str, Any], error_type: type[U
 
 
 def test_public_names() -> None:
-    assert set(client_module.__all__) == {"RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "Token", "error_from_status"}
+    assert set(client_module.__all__) == {
+        "RETRY_AFTER_CAP",
+        "ChatClient",
+        "ClientConfig",
+        "ModelInfo",
+        "Token",
+        "error_from_status",
+    }
     assert all(hasattr(client_module, name) for name in client_module.__all__)
 
 

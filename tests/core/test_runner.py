@@ -176,6 +176,31 @@ def test_a_model_list_that_fails_says_why() -> None:
     assert listed.error is not None and "No credits left." in listed.error and KEY not in listed.error
 
 
+def test_a_model_list_keeps_each_context_and_warns_of_an_answer_that_cannot_fit() -> None:
+    server = Server(
+        httpx.Response(
+            200,
+            json={
+                "data": [
+                    {"id": "small", "context_length": 2048},
+                    {"id": "wide", "context_window": 131072},
+                    {"id": "silent"},
+                    {"id": "odd", "context_length": "big"},
+                ]
+            },
+        )
+    )
+    listed = list_models(client_for(server))
+    assert listed.models == ["small", "wide", "silent", "odd"]
+    assert listed.context == {"small": 2048, "wide": 131072}
+    assert listed.too_long("small", 2048) is None
+    warning = listed.too_long("small", 4000)
+    assert warning is not None and "2,048" in warning and "4,000" in warning
+    assert listed.too_long("wide", 4000) is None
+    assert listed.too_long("silent", 10**9) is None  # nothing known, nothing said
+    assert listed.too_long("small", None) is None
+
+
 # ------------------------------------------------------------------------------------ prepare, cells
 
 
