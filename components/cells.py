@@ -8,6 +8,7 @@ Datas, request body, code) are drawn only when opened, so a notebook of many cel
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -316,6 +317,13 @@ def render_group(
     )
 
 
+def wait_words(seconds: float, reason: str) -> str:
+    """The live line while the server has asked to wait: "…(429 Too Many Requests): retrying in 7 s…"."""
+    if seconds <= 0:
+        return f"The server asked to wait ({reason}): retrying now…"
+    return f"The server asked to wait ({reason}): retrying in {math.ceil(seconds)} s…"
+
+
 class Live:
     """The run being streamed: its text as it arrives, a live line (tokens, elapsed, tokens/s) and Stop."""
 
@@ -342,6 +350,10 @@ class Live:
         if now - self._drawn >= 0.05:  # redraw at most 20 times a second
             self.draw()
             self._drawn = now
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """The client is waiting out a server's Retry-After: count it down on the live line (called each second)."""
+        self._line.caption(f":material/hourglass_top: {wait_words(seconds, reason)}")
 
     def draw(self) -> None:
         elapsed = time.monotonic() - self._started

@@ -11,13 +11,15 @@ and the reading of a body all fit in it (a server trickling a byte at a time use
 as it liked, since httpx's timeouts are per read), and a wait that would cross it is not taken. A
 stream's deadline covers opening it; once it yields, each read has `timeout` (a long answer may take
 longer than that in all). `transport=` lets tests inject faults with `httpx.MockTransport` instead of
-patching.
+patching. `on_wait=` (per call) hears about a Retry-After wait second by second, so a page can count it down
+instead of looking frozen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import http
 import json
 import logging
 import random
@@ -53,7 +55,7 @@ from playground.response import (
     from_chat_completion,
 )
 
-__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "ModelInfo", "Token", "error_from_status"]
+__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "ModelInfo", "Token", "WaitHook", "error_from_status"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ _RETRY_WAIT_INITIAL = 0.5
 _RETRY_WAIT_MAX = 8.0
 _MAX_MESSAGE = 600  # characters of a non-JSON error body kept in a message
 _API_KEY_WORDS = re.compile(r"api[ _-]?key", re.IGNORECASE)
+
+WaitHook = Callable[[float, str], None]
+"""Told (seconds left, why) about once a second while the client waits on a server's Retry-After, then (0, why)."""
 
 
 class ClientConfig(BaseModel):
@@ -154,6 +159,19 @@ def _is_wrong_key(status: int, message: str) -> bool:
     return status == 400 and bool(_API_KEY_WORDS.search(message))
 
 
+def _what_to_do(status: int) -> str:
+    """The next step for a person who got `status`: every error message ends with one."""
+    if status == 404:
+        return "Check the model name (the sidebar lists this server's models) and the base URL."
+    if status == 413:
+        return "The request is too large: shorten the conversation, tools or schema."
+    if status == 503:
+        return "The server is busy or down: run again in a moment."
+    if status >= 500:
+        return "The server failed, not the request: run again in a moment."
+    return "Fix what it names and run again."
+
+
 def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = None, secret: str | None = None) -> UpstreamError:
     """Map an error status and body to the playground error type, with the server's own words."""
     server_message, param, code = _read_error_body(body)
@@ -163,14 +181,15 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
     suffix = f" [{code}]" if code and code != str(status) else ""
     if status in (401, 403) or _is_wrong_key(status, server_message):
         return AuthError(
-            f"The server refused the credentials (HTTP {status}): {shown}{suffix}",
+            f"The server refused the credentials (HTTP {status}): {shown}{suffix}. "
+            "Check the API key, and that it is meant for this base URL.",
             status=status,
             server_message=server_message,
             param=param,
         )
     if status == 429:
         retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
-        wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
+        wait = f" Retry after {retry_after:g} s." if retry_after is not None else " Wait a little, then run again."
         return RateLimitError(
             f"Rate limited (HTTP 429): {shown}{suffix}.{wait}",
             status=status,
@@ -181,14 +200,17 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
     if 400 <= status < 500:
         where = f" (field: {param})" if param else ""
         return BadRequestError(
-            f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}",
+            f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}. {_what_to_do(status)}",
             status=status,
             server_message=server_message,
             param=param,
         )
     if status >= 500:
         error = ServerError(
-            f"Server error (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
+            f"Server error (HTTP {status}): {shown}{suffix}. {_what_to_do(status)}",
+            status=status,
+            server_message=server_message,
+            param=param,
         )
         error.retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
         return error
@@ -203,13 +225,22 @@ def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise TimeoutError_(f"The server did not answer in time ({type(exc).__name__}).") from exc
+        raise TimeoutError_(
+            f"The server did not answer in time ({type(exc).__name__}). Run again; if it keeps happening, "
+            "ask for fewer tokens or check that the server is not overloaded."
+        ) from exc
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         if streaming:
-            raise StreamDecodeError(f"The stream was cut before it finished ({type(exc).__name__}).") from exc
-        raise NetworkError(f"The connection failed ({type(exc).__name__}).") from exc
+            raise StreamDecodeError(
+                f"The stream was cut before it finished ({type(exc).__name__}). "
+                "The text received is kept; run again for a whole answer."
+            ) from exc
+        raise NetworkError(f"The connection failed ({type(exc).__name__}). Run again in a moment.") from exc
     except httpx.TransportError as exc:
-        raise NetworkError(f"Could not reach the server ({type(exc).__name__}).") from exc
+        raise NetworkError(
+            f"Could not reach the server ({type(exc).__name__}). Check the base URL and that the server is running, "
+            "then run again."
+        ) from exc
 
 
 def _never_reached(exc: Exception) -> bool:
@@ -261,8 +292,31 @@ class _Deadline:
         return httpx.Timeout(left, connect=min(left, 15.0))
 
 
-def _within(deadline: _Deadline, hook: Callable[[Exception], bool | float]) -> Callable[[Exception], bool | float]:
-    """`hook`, but a retry whose wait (Retry-After, or the next backoff) would end past the deadline is not made."""
+def _wait_reason(exc: Exception) -> str:
+    """ "429 Too Many Requests": what the server said, for a person waiting on it."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        try:
+            return f"{status} {http.HTTPStatus(status).phrase}"
+        except ValueError:
+            return f"HTTP {status}"
+    return type(exc).__name__
+
+
+def _count_down(seconds: float, reason: str, on_wait: WaitHook) -> None:
+    """Wait `seconds`, telling `on_wait` what is left about once a second (the page redraws its live line)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        on_wait(left, reason)
+        time.sleep(min(1.0, left))
+    on_wait(0.0, reason)
+
+
+def _within(
+    deadline: _Deadline, hook: Callable[[Exception], bool | float], on_wait: WaitHook | None = None
+) -> Callable[[Exception], bool | float]:
+    """`hook`, but a retry whose wait (Retry-After, or the next backoff) would end past the deadline is not made.
+    With `on_wait`, a server's Retry-After is waited out here, counted down, and stamina waits no more."""
     backoffs = 0
 
     def decide(exc: Exception) -> bool | float:
@@ -275,6 +329,9 @@ def _within(deadline: _Deadline, hook: Callable[[Exception], bool | float]) -> C
             backoffs += 1
         else:
             wait = float(decision)
+            if on_wait is not None and wait < deadline.left():
+                _count_down(wait, _wait_reason(exc), on_wait)
+                return 0.0
         return wait if wait < deadline.left() else False
 
     return decide
@@ -287,7 +344,10 @@ def _json(response: httpx.Response, secret: str | None = None) -> Any:
         excerpt = response.text[:200]
         if secret:
             excerpt = excerpt.replace(secret, "***")
-        raise StreamDecodeError(f"The server's answer is not valid JSON (HTTP {response.status_code}): {excerpt!r}") from exc
+        raise StreamDecodeError(
+            f"The server's answer is not valid JSON (HTTP {response.status_code}): {excerpt!r}. "
+            "Check that the base URL points at a chat-completions API (it usually ends in /v1)."
+        ) from exc
 
 
 # xAI's flat errors carry a gRPC status text as "code"; inside a stream there is no HTTP status to go by
@@ -375,9 +435,9 @@ class ChatClient:
     def _raise_for(self, response: httpx.Response) -> NoReturn:
         raise error_from_status(response.status_code, response.content, response.headers, self._secret())
 
-    def _retrying(self, method: str, deadline: _Deadline) -> Any:
+    def _retrying(self, method: str, deadline: _Deadline, on_wait: WaitHook | None = None) -> Any:
         return stamina.retry_context(
-            on=_within(deadline, _retry_post_hook if method == "POST" else _retry_hook),
+            on=_within(deadline, _retry_post_hook if method == "POST" else _retry_hook, on_wait),
             attempts=self._config.max_retries + 1,
             timeout=self._config.timeout,
             wait_initial=_RETRY_WAIT_INITIAL,
@@ -402,10 +462,12 @@ class ChatClient:
             self._raise_for(response)
         return response
 
-    def _send(self, method: str, path: str, json_body: dict[str, Any] | None = None) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, json_body: dict[str, Any] | None = None, on_wait: WaitHook | None = None
+    ) -> httpx.Response:
         deadline = _Deadline(self._config.timeout)
         response: httpx.Response | None = None
-        for attempt in self._retrying(method, deadline):
+        for attempt in self._retrying(method, deadline, on_wait):
             with attempt:
                 response = self._send_once(method, path, json_body, deadline)
         assert response is not None
@@ -425,19 +487,19 @@ class ChatClient:
             raise StreamDecodeError("GET /models did not answer with a list under 'data'")
         return [ModelInfo.from_entry(m) for m in items if isinstance(m, dict) and m.get("id") is not None]
 
-    def complete(self, body: dict[str, Any]) -> Completion:
+    def complete(self, body: dict[str, Any], *, on_wait: WaitHook | None = None) -> Completion:
         """One non-streamed completion. `stream` and `deferred` are dropped: those have their own methods."""
         payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options", "deferred")}
-        data = _json(self._send("POST", "chat/completions", payload), self._secret())
+        data = _json(self._send("POST", "chat/completions", payload, on_wait), self._secret())
         if not isinstance(data, dict):
             raise StreamDecodeError("the answer is not a JSON object")
         return from_chat_completion(data, stop=_stop_list(body))
 
-    def submit_deferred(self, body: dict[str, Any]) -> str:
+    def submit_deferred(self, body: dict[str, Any], *, on_wait: WaitHook | None = None) -> str:
         """Start a deferred completion; returns its request_id (fetch it once with `poll_deferred`)."""
         payload = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
         payload["deferred"] = True
-        data = _json(self._send("POST", "chat/completions", payload), self._secret())
+        data = _json(self._send("POST", "chat/completions", payload, on_wait), self._secret())
         request_id = data.get("request_id") if isinstance(data, dict) else None
         if not isinstance(request_id, str) or not request_id:
             raise StreamDecodeError("the deferred request was accepted but no request_id came back")
@@ -448,7 +510,18 @@ class ChatClient:
 
         xAI hands a result out exactly once: the caller must persist it as soon as it arrives.
         """
-        response = self._send("GET", f"chat/deferred-completion/{quote(request_id, safe='')}")
+        try:
+            response = self._send("GET", f"chat/deferred-completion/{quote(request_id, safe='')}")
+        except BadRequestError as exc:
+            if exc.status != 404:
+                raise
+            raise BadRequestError(
+                f"The deferred result {request_id} is gone (HTTP 404): it was already fetched, or it expired; "
+                f"a result is handed out once. Run again for a new one. Server said: {exc.server_message or '(nothing)'}",
+                status=exc.status,
+                server_message=exc.server_message,
+                param=exc.param,
+            ) from exc
         if response.status_code == 202:
             return None
         data = _json(response, self._secret())
@@ -485,12 +558,12 @@ class ChatClient:
             raise
         return stack, source
 
-    def stream(self, body: dict[str, Any]) -> Iterator[TextDelta | ThinkingDelta | Done]:
+    def stream(self, body: dict[str, Any], *, on_wait: WaitHook | None = None) -> Iterator[TextDelta | ThinkingDelta | Done]:
         """Stream a completion: text/thinking deltas as they arrive, then `Done` with the whole answer.
 
         Opening the stream is retried like any call; once a delta has been yielded nothing is retried
         (the caller already showed it). A stream that ends without `[DONE]` and unfinished choices
-        raises StreamDecodeError.
+        raises StreamDecodeError. `on_wait` hears each second of a Retry-After wait before it opens.
         """
         payload = {k: v for k, v in body.items() if k != "deferred"}
         payload["stream"] = True
@@ -500,7 +573,7 @@ class ChatClient:
 
         deadline = _Deadline(self._config.timeout)
         opened: tuple[ExitStack, EventSource] | None = None
-        for attempt in self._retrying("POST", deadline):
+        for attempt in self._retrying("POST", deadline, on_wait):
             with attempt:
                 opened = self._open_stream(payload, deadline)
         assert opened is not None
@@ -538,14 +611,20 @@ class ChatClient:
                     try:
                         chunk = json.loads(data_text)
                     except ValueError as exc:
-                        raise StreamDecodeError(f"A stream event is not valid JSON: {data_text[:200]!r}") from exc
+                        raise StreamDecodeError(
+                            f"A stream event is not valid JSON: {data_text[:200]!r}. The text received is kept; "
+                            "check that the base URL points at a chat-completions API."
+                        ) from exc
                     if not isinstance(chunk, dict):
                         raise StreamDecodeError(f"A stream event is not a JSON object: {data_text[:200]!r}")
                     if event.event == "error" or ("error" in chunk and "choices" not in chunk):
                         raise self._stream_error(chunk)
                     yield from accumulator.add(chunk)
             if not saw_done and not accumulator.finished:
-                raise StreamDecodeError("The stream ended before the answer finished (no [DONE]).")
+                raise StreamDecodeError(
+                    "The stream ended before the answer finished (no [DONE]). The text received is kept; "
+                    "run again for a whole answer."
+                )
             yield Done(completion=accumulator.completion())
 
     def _stream_error(self, chunk: dict[str, Any]) -> PlaygroundError:

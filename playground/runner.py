@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from playground import backends
-from playground.client import ChatClient, ClientConfig
+from playground.client import ChatClient, ClientConfig, WaitHook
 from playground.errors import FieldError, PlaygroundError, RequestError
 from playground.notebook import Cell, CellError, ChatMessage, ToolCallRow, safe_base_url
 from playground.request import Built, build_request, logit_bias_from_rows
@@ -179,18 +179,21 @@ def _finish_timings(cell: Cell, started: float) -> None:
     cell.timings.tokens_per_s = round(tokens / generating, 1) if tokens and generating > 0 else None
 
 
-def stream(client: ChatClient, cell: Cell, *, keep_chunks: bool = True) -> Iterator[TextDelta | ThinkingDelta]:
+def stream(
+    client: ChatClient, cell: Cell, *, keep_chunks: bool = True, on_wait: WaitHook | None = None
+) -> Iterator[TextDelta | ThinkingDelta]:
     """Stream `cell.body`, filling the cell as deltas arrive, and yield the deltas for drawing.
 
     Ends with the cell "done" (its Completion set) or "error". If the caller stops iterating (a Stop, a
     rerun, a closed tab), the cell keeps the text received and is marked "interrupted"; a caller that
-    knows the person pressed Stop marks it "stopped" afterwards.
+    knows the person pressed Stop marks it "stopped" afterwards. `on_wait` hears a server's Retry-After
+    counted down (the live view shows it).
     """
     started = time.monotonic()
     cell.status = "streaming"
     cell.error = None
     try:
-        for event in client.stream(cell.body):
+        for event in client.stream(cell.body, on_wait=on_wait):
             if isinstance(event, Done):
                 cell.completion = event.completion
                 cell.status = "done"

@@ -79,7 +79,7 @@ def _stream(client: ChatClient, cell: Cell) -> None:
     """Stream into the live view, saving what arrived about once a second and whatever way the run ends."""
     live = cells.Live(on_stop=_stop_clicked)
     saved_at = time.monotonic()
-    events = runner.stream(client, cell)
+    events = runner.stream(client, cell, on_wait=live.waiting)
     try:
         for event in events:
             if event.__class__.__name__ == "TextDelta":
