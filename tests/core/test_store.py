@@ -1,5 +1,8 @@
 """playground.store: notebooks come back whole, saves never overwrite another tab's, secrets never reach a file,
-the drafts of the first versions become notebooks, and a broken file is a StoreError."""
+the drafts of the first versions become notebooks, and a broken file is a StoreError.
+
+Every test that takes `db` or `backend` runs twice: on a SQLite file and on a real PostgreSQL (tests/core/conftest.py);
+the tests of files and their modes are SQLite's own (`file_db`)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ import pytest
 from playground.errors import StoreError
 from playground.notebook import Cell, ChatMessage, Notebook, Timings, ToolCallRow
 from playground.response import Completion, from_chat_completion
-from playground.store import MIGRATIONS, ConflictError, NotebookStore, Summary, default_path
+from playground.store import MIGRATIONS, SCHEMA_VERSION, ConflictError, NewerSchemaError, NotebookStore, Summary, default_path
+from tests.pg import Backend
 
 SECRET = "xai-THIS-IS-A-SECRET-KEY-1234567890"
 PASSWORD = "hunter2-url-password"
@@ -101,20 +105,25 @@ def held_open(store: NotebookStore) -> Iterator[None]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> NotebookStore:
+def db(backend: Backend) -> NotebookStore:
+    return backend.store()
+
+
+@pytest.fixture
+def file_db(tmp_path: Path) -> NotebookStore:
     return NotebookStore(tmp_path / "data" / "playground.sqlite3")
 
 
 # ------------------------------------------------------------------------------------ round trip
 
 
-def test_round_trip_keeps_the_conversation_settings_and_a_real_completion(db: NotebookStore) -> None:
+def test_round_trip_keeps_the_conversation_settings_and_a_real_completion(db: NotebookStore, backend: Backend) -> None:
     nb = a_notebook()
     saved = db.save(nb)
     assert saved.version == 1 and saved.updated >= nb.updated
     assert nb.version == 0  # the caller's notebook is not changed
 
-    loaded = NotebookStore(db.path).load(nb.id)
+    loaded = backend.store().load(nb.id)
     assert loaded is not None
     assert loaded == saved
     assert loaded.conversation == nb.conversation and loaded.settings == nb.settings
@@ -142,7 +151,8 @@ def test_default_path_is_under_the_data_dir(data_dir: Path) -> None:
 # ------------------------------------------------------------------------------------ secrets and permissions
 
 
-def test_no_key_or_credentialed_url_in_any_file(db: NotebookStore) -> None:
+def test_no_key_or_credentialed_url_in_any_file(file_db: NotebookStore) -> None:
+    db = file_db
     nb = a_notebook(settings={"api_key": SECRET, "base_url": CREDENTIALED, "temperature": 0.3})
     nb.cells[0].base_url = CREDENTIALED
     nb.cells[0].settings = {"api_key": SECRET, "temperature": 0.3}
@@ -163,7 +173,8 @@ def test_no_key_or_credentialed_url_in_any_file(db: NotebookStore) -> None:
     assert loaded.cells[0].base_url is None and loaded.cells[0].settings == {"temperature": 0.3}
 
 
-def test_no_credentialed_url_from_a_cells_settings_in_any_file(db: NotebookStore) -> None:
+def test_no_credentialed_url_from_a_cells_settings_in_any_file(file_db: NotebookStore) -> None:
+    db = file_db
     nb = a_notebook(settings={"base_url": CREDENTIALED})
     nb.cells[0].settings = {"base_url": CREDENTIALED, "temperature": 0.3}
     with held_open(db):
@@ -172,7 +183,8 @@ def test_no_credentialed_url_from_a_cells_settings_in_any_file(db: NotebookStore
             assert PASSWORD.encode() not in data, name
 
 
-def test_the_files_are_readable_by_their_owner_only(db: NotebookStore) -> None:
+def test_the_files_are_readable_by_their_owner_only(file_db: NotebookStore) -> None:
+    db = file_db
     with held_open(db):
         db.save(a_notebook())
         files = [p for p in db.path.parent.iterdir() if p.is_file()]
@@ -181,7 +193,9 @@ def test_the_files_are_readable_by_their_owner_only(db: NotebookStore) -> None:
             assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
 
 
-def test_a_junk_file_is_a_store_error_not_a_crash(db: NotebookStore) -> None:
+def test_a_junk_file_is_a_store_error_not_a_crash(file_db: NotebookStore) -> None:
+    db = file_db
+    assert db.path is not None
     db.path.parent.mkdir(parents=True)
     db.path.write_bytes(b"this is not a database\n" * 200)
     for action in (lambda: db.load(DRAFT_ID), lambda: db.list(), lambda: db.save(a_notebook()), lambda: db.delete(DRAFT_ID)):
@@ -195,13 +209,10 @@ def test_a_folder_that_cannot_be_made_is_a_store_error(tmp_path: Path) -> None:
         NotebookStore(tmp_path / "file" / "playground.sqlite3").list()
 
 
-def test_an_unreadable_saved_notebook_is_a_store_error(db: NotebookStore) -> None:
+def test_an_unreadable_saved_notebook_is_a_store_error(db: NotebookStore, backend: Backend) -> None:
     nb = a_notebook()
     db.save(nb)
-    conn = sqlite3.connect(db.path)
-    with conn:
-        conn.execute("UPDATE notebooks SET data = ? WHERE id = ?", (json.dumps({"cells": "many"}), nb.id))
-    conn.close()
+    backend.raw("UPDATE notebooks SET data = ? WHERE id = ?", json.dumps({"cells": "many"}), nb.id)
     with pytest.raises(StoreError, match=f"The saved notebook {nb.id} could not be read"):
         db.load(nb.id)
 
@@ -257,17 +268,17 @@ def test_concurrent_saves_of_one_version_let_exactly_one_win(db: NotebookStore) 
     assert loaded is not None and (loaded.title, loaded.version) == (winners[0], 2)
 
 
-def test_sessions_opening_a_fresh_store_at_once_all_work(db: NotebookStore) -> None:
+def test_sessions_opening_a_fresh_store_at_once_all_work(db: NotebookStore, backend: Backend) -> None:
     barrier = threading.Barrier(6)
 
     def save(n: int) -> Notebook:
         barrier.wait()
-        return NotebookStore(db.path).save(a_notebook(title=f"Notebook {n}"))
+        return backend.store().save(a_notebook(title=f"Notebook {n}"))
 
     with ThreadPoolExecutor(6) as pool:
         saved = list(pool.map(save, range(6)))
     assert sorted(s.title for s in db.list()) == sorted(n.title for n in saved)
-    assert [n for n, _ in migrations_in(db.path)] == [m.__name__ for m in MIGRATIONS]
+    assert [n for n, _ in migrations_in(backend)] == [m.__name__ for m in MIGRATIONS]
 
 
 # ------------------------------------------------------------------------------------ list and search
@@ -334,11 +345,12 @@ def test_delete_then_restore_brings_it_back_as_it_was(db: NotebookStore) -> None
     assert loaded is not None and loaded.version == 3
 
 
-def test_restore_cleans_secrets_too(db: NotebookStore) -> None:
+def test_restore_cleans_secrets_too(file_db: NotebookStore) -> None:
+    db = file_db
     nb = a_notebook(settings={"api_key": SECRET})
     with held_open(db):
         db.restore(nb)
-        assert not any(SECRET.encode() in data for data in all_bytes(db.path.parent).values())
+        assert not any(SECRET.encode() in data for data in all_bytes(db.path.parent).values())  # type: ignore[union-attr]
     loaded = db.load(nb.id)
     assert loaded is not None and "api_key" not in loaded.settings
 
@@ -346,35 +358,29 @@ def test_restore_cleans_secrets_too(db: NotebookStore) -> None:
 # ------------------------------------------------------------------------------------ migrations
 
 
-def migrations_in(path: Path) -> list[tuple[str, float]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT name, applied FROM migrations ORDER BY rowid").fetchall()
-    finally:
-        conn.close()
+def migrations_in(backend: Backend) -> list[tuple[str, float]]:
+    return [(name, applied) for name, applied in backend.raw("SELECT name, applied FROM migrations ORDER BY applied, name")]
 
 
-def test_migrations_have_unique_names_and_each_is_applied_once(db: NotebookStore) -> None:
+def test_migrations_have_unique_names_and_each_is_applied_once(db: NotebookStore, backend: Backend) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     assert len(set(names)) == len(names)
     assert names == sorted(names)  # ordered by their number
     db.list()
-    first = migrations_in(db.path)
+    first = migrations_in(backend)
     assert [n for n, _ in first] == names
     db.save(a_notebook())
-    NotebookStore(db.path).list()
-    assert migrations_in(db.path) == first  # not applied again
+    backend.store().list()
+    assert migrations_in(backend) == first  # not applied again
 
 
-def old_database(path: Path, *drafts: tuple[str, str, float]) -> None:
+def old_database(backend: Backend, *drafts: tuple[str, str, float]) -> None:
     """A database as the previous version (the DraftStore) left it: one drafts table, no migrations table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE drafts (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL NOT NULL)")
-        conn.executemany("INSERT INTO drafts (id, data, updated) VALUES (?, ?, ?)", drafts)
-    conn.close()
+    if backend.name == "sqlite":
+        backend.raw("PRAGMA journal_mode=WAL")
+    backend.raw(f"CREATE TABLE drafts (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated {backend.real} NOT NULL)")
+    for draft in drafts:
+        backend.raw("INSERT INTO drafts (id, data, updated) VALUES (?, ?, ?)", *draft)
 
 
 def a_draft(**extra: Any) -> dict[str, Any]:
@@ -403,16 +409,12 @@ def a_draft(**extra: Any) -> dict[str, Any]:
     return draft
 
 
-def drafts_left(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return [r[0] for r in conn.execute("SELECT id FROM drafts ORDER BY id")]
-    finally:
-        conn.close()
+def drafts_left(backend: Backend) -> list[str]:
+    return [r[0] for r in backend.raw("SELECT id FROM drafts ORDER BY id")]
 
 
-def test_a_draft_of_the_previous_version_opens_as_a_notebook_with_the_same_id(db: NotebookStore) -> None:
-    old_database(db.path, (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
+def test_a_draft_of_the_previous_version_opens_as_a_notebook_with_the_same_id(db: NotebookStore, backend: Backend) -> None:
+    old_database(backend, (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
     nb = db.load(DRAFT_ID)
     assert nb is not None
     assert nb.id == DRAFT_ID and nb.title == "Colours?" and nb.version == 0
@@ -431,15 +433,17 @@ def test_a_draft_of_the_previous_version_opens_as_a_notebook_with_the_same_id(db
     assert cell.partial == {0: "Red"} and cell.timings.total_s == 0.4 and not cell.continued
     assert cell.conversation == nb.conversation and cell.at == 1
     assert cell.text() == "Red, green, blue."
-    assert drafts_left(db.path) == []
+    assert drafts_left(backend) == []
     assert [s.id for s in db.list("colours")] == [DRAFT_ID]
     # and it saves on from there
     saved = db.save(nb.model_copy(update={"title": "Renamed"}))
     assert saved.version == 1
 
 
-def test_a_database_of_the_previous_version_becomes_owner_only(db: NotebookStore) -> None:
-    old_database(db.path, (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
+def test_a_database_of_the_previous_version_becomes_owner_only(file_db: NotebookStore, tmp_path: Path) -> None:
+    db = file_db
+    assert db.path is not None
+    old_database(Backend("sqlite", path=db.path), (DRAFT_ID, json.dumps(a_draft()), 1700000001.0))
     db.path.chmod(0o644)  # what sqlite3.connect made under the usual umask 022
     with held_open(db):
         db.save(a_notebook())
@@ -447,7 +451,7 @@ def test_a_database_of_the_previous_version_becomes_owner_only(db: NotebookStore
             assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
 
 
-def test_drafts_with_tool_calls_several_runs_and_a_cut_stream(db: NotebookStore) -> None:
+def test_drafts_with_tool_calls_several_runs_and_a_cut_stream(db: NotebookStore, backend: Backend) -> None:
     call = {"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
     messages = [
         {"role": "user", "content": "Weather in Paris?", "name": "", "tool_call_id": ""},
@@ -462,7 +466,7 @@ def test_drafts_with_tool_calls_several_runs_and_a_cut_stream(db: NotebookStore)
         "partial": {"0": "Sun"},
         "body": {"model": "m", "messages": messages},
     }
-    old_database(db.path, (DRAFT_ID, json.dumps(a_draft(messages=messages, runs=[second, first])), 5.0))
+    old_database(backend, (DRAFT_ID, json.dumps(a_draft(messages=messages, runs=[second, first])), 5.0))
     nb = db.load(DRAFT_ID)
     assert nb is not None
     assert nb.conversation[1].tool_calls == [ToolCallRow(id="call_0", name="get_weather", arguments='{"city": "Paris"}')]
@@ -473,7 +477,7 @@ def test_drafts_with_tool_calls_several_runs_and_a_cut_stream(db: NotebookStore)
     assert nb.cells[1].status == "interrupted" and nb.cells[1].text() == "Sun"
 
 
-def test_empty_drafts_are_dropped_and_unreadable_ones_left_alone(db: NotebookStore) -> None:
+def test_empty_drafts_are_dropped_and_unreadable_ones_left_alone(db: NotebookStore, backend: Backend) -> None:
     empty = {
         "messages": [{"role": "user", "content": "", "name": "", "tool_call_id": ""}],
         "settings": {"temperature": 1},
@@ -481,7 +485,7 @@ def test_empty_drafts_are_dropped_and_unreadable_ones_left_alone(db: NotebookSto
     }
     bad_role = a_draft(messages=[{"role": "wizard", "content": "x"}])
     old_database(
-        db.path,
+        backend,
         ("aaaaaaaaaaaaaaaa", json.dumps(empty), 1.0),
         ("bbbbbbbbbbbbbbbb", "{not json", 2.0),
         ("cccccccccccccccc", json.dumps(bad_role), 3.0),
@@ -489,16 +493,180 @@ def test_empty_drafts_are_dropped_and_unreadable_ones_left_alone(db: NotebookSto
     )
     assert [s.id for s in db.list()] == [DRAFT_ID]
     assert db.load("aaaaaaaaaaaaaaaa") is None
-    assert drafts_left(db.path) == ["bbbbbbbbbbbbbbbb", "cccccccccccccccc"]
-    conn = sqlite3.connect(db.path)
-    try:
-        assert conn.execute("SELECT data FROM drafts WHERE id = 'bbbbbbbbbbbbbbbb'").fetchone() == ("{not json",)
-    finally:
-        conn.close()
+    assert drafts_left(backend) == ["bbbbbbbbbbbbbbbb", "cccccccccccccccc"]
+    assert backend.raw("SELECT data FROM drafts WHERE id = 'bbbbbbbbbbbbbbbb'") == [("{not json",)]
 
 
 @pytest.mark.parametrize("data", ["null", "[1, 2]", json.dumps({"messages": ["hi"]})])
-def test_a_draft_that_is_not_an_object_is_left_alone(db: NotebookStore, data: str) -> None:
-    old_database(db.path, ("bbbbbbbbbbbbbbbb", data, 2.0), (DRAFT_ID, json.dumps(a_draft()), 4.0))
+def test_a_draft_that_is_not_an_object_is_left_alone(db: NotebookStore, backend: Backend, data: str) -> None:
+    old_database(backend, ("bbbbbbbbbbbbbbbb", data, 2.0), (DRAFT_ID, json.dumps(a_draft()), 4.0))
     assert [s.id for s in db.list()] == [DRAFT_ID]
-    assert drafts_left(db.path) == ["bbbbbbbbbbbbbbbb"]
+    assert drafts_left(backend) == ["bbbbbbbbbbbbbbbb"]
+
+
+# ------------------------------------------------------------------------------------ both databases
+
+
+def test_no_key_or_credentialed_url_in_any_row(db: NotebookStore, backend: Backend) -> None:
+    nb = a_notebook(settings={"api_key": SECRET, "base_url": CREDENTIALED, "temperature": 0.3})
+    nb.cells[0].base_url = CREDENTIALED
+    nb.cells[0].settings = {"api_key": SECRET, "base_url": CREDENTIALED}
+    saved = db.save(nb)
+    saved.settings["api_key"] = SECRET
+    db.save(saved)
+    db.restore(saved.model_copy(update={"id": "1111111111111111"}))
+    dump = backend.dump()
+    assert nb.id in dump and "1111111111111111" in dump  # the dump does hold the notebooks
+    assert SECRET not in dump and PASSWORD not in dump
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(db: NotebookStore, backend: Backend) -> None:
+    kept = db.save(a_notebook(title="Kept"))
+    backend.raw("INSERT INTO migrations (name, applied) VALUES (?, ?)", "_m999_from_the_future", 1.0)
+    before = backend.dump()
+    actions = [
+        lambda: backend.store().load(kept.id),
+        lambda: backend.store().list(),
+        lambda: backend.store().save(a_notebook(title="New")),
+        lambda: backend.store().save(kept.model_copy(update={"title": "Changed"})),
+        lambda: backend.store().delete(kept.id),
+        lambda: backend.library().list(),
+    ]
+    for action in actions:
+        with pytest.raises(NewerSchemaError) as caught:
+            action()
+        assert isinstance(caught.value, StoreError)
+        message = str(caught.value)
+        assert "newer playground" in message and "_m999_from_the_future" in message and "untouched" in message
+        assert f"knows version {SCHEMA_VERSION}" in message
+    assert backend.dump() == before
+
+
+def test_a_newer_schema_without_our_tables_is_not_migrated(backend: Backend) -> None:
+    """A database that a newer version started from scratch: none of our migrations run on it."""
+    backend.raw(f"CREATE TABLE migrations (name TEXT PRIMARY KEY, applied {backend.real} NOT NULL)")
+    backend.raw("INSERT INTO migrations (name, applied) VALUES (?, ?)", "_m000_another_layout", 1.0)
+    with pytest.raises(NewerSchemaError, match="_m000_another_layout"):
+        backend.store().list()
+    assert backend.raw("SELECT name FROM migrations") == [("_m000_another_layout",)]
+    assert "notebooks" not in backend.dump() and "drafts" not in backend.dump()
+
+
+def test_the_database_url_setting_is_the_default_store(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = backend.url or f"sqlite:///{backend.path}"
+    monkeypatch.setenv("PLAYGROUND_DATABASE_URL", url)
+    saved = NotebookStore().save(a_notebook(title="Shared"))
+    assert backend.store().load(saved.id) == saved
+    assert NotebookStore().dialect == backend.name
+    if backend.path is not None:
+        assert NotebookStore().path == backend.path and stat.S_IMODE(backend.path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url at all", "not a database URL"),
+        ("mysql://someone@localhost/db", "runs on sqlite or postgresql"),
+    ],
+)
+def test_an_unusable_database_url_is_a_store_error(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        NotebookStore(url=url)
+
+
+def test_an_unreachable_postgresql_is_a_store_error_that_hides_its_password(unused_tcp_port: int) -> None:
+    store = NotebookStore(url=f"postgresql://alice:{PASSWORD}@127.0.0.1:{unused_tcp_port}/playground?connect_timeout=5")
+    with pytest.raises(StoreError, match="Cannot open the notebook store at postgresql") as caught:
+        store.list()
+    assert PASSWORD not in str(caught.value) and "***" in str(caught.value)
+    assert PASSWORD not in store.location
+    store.dispose()
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------------ a deferred result, written once
+
+
+def pending_notebook() -> Notebook:
+    cell = Cell(backend="xai", model="grok", body={"model": "grok", "deferred": True}, status="pending", request_id="req-1")
+    return Notebook(id=DRAFT_ID, title="Deferred", conversation=[ChatMessage(content="Colours?")], cells=[cell])
+
+
+def test_a_deferred_result_is_written_once_when_two_processes_poll(db: NotebookStore, backend: Backend) -> None:
+    db.save(pending_notebook())
+    page_a, page_b = backend.store().load(DRAFT_ID), backend.store().load(DRAFT_ID)
+    assert page_a is not None and page_b is not None
+    cell_id = page_a.cells[0].id
+
+    page_a.cells[0].status, page_a.cells[0].completion = "done", a_completion()  # A's poll got the answer
+    first = backend.store().finish_cell(page_a, cell_id)
+    assert first is not None and first.wrote and (first.base_version, first.version) == (1, 2)
+    first.apply(page_a)
+    assert page_a.version == 2  # only its own write came between: the page saves on without a conflict
+    assert db.save(page_a.model_copy(update={"title": "Deferred, answered"})).version == 3
+
+    page_b.cells[0].status = "error"  # B's poll of the same request: xAI had handed the answer out already
+    second = backend.store().finish_cell(page_b, cell_id)
+    assert second is not None and not second.wrote and second.version == 3
+    second.apply(page_b)
+    assert page_b.cells[0].status == "done" and page_b.cells[0].completion == a_completion()  # B shows A's answer
+    assert page_b.version == 1  # B's own later save is still a conflict, as any stale save
+
+    stored = db.load(DRAFT_ID)
+    assert stored is not None and stored.cells[0].status == "done" and stored.cells[0].completion == a_completion()
+    assert (stored.title, stored.version) == ("Deferred, answered", 3)
+
+
+def test_an_answer_replaces_an_error_but_nothing_replaces_an_answer(db: NotebookStore, backend: Backend) -> None:
+    db.save(pending_notebook())
+    failed, answered, late = (backend.store().load(DRAFT_ID) for _ in range(3))
+    assert failed is not None and answered is not None and late is not None
+    cell_id = failed.cells[0].id
+    failed.cells[0].status = "error"
+    assert backend.store().finish_cell(failed, cell_id).wrote  # type: ignore[union-attr]
+    answered.cells[0].status, answered.cells[0].completion = "done", a_completion()
+    assert backend.store().finish_cell(answered, cell_id).wrote  # type: ignore[union-attr]
+    other = from_chat_completion(completion_json() | {"id": "other"})
+    late.cells[0].status, late.cells[0].completion = "done", other
+    outcome = backend.store().finish_cell(late, cell_id)
+    assert outcome is not None and not outcome.wrote and outcome.cell.completion == a_completion()
+    stored = db.load(DRAFT_ID)
+    assert stored is not None and stored.version == 3 and stored.cells[0].completion == a_completion()
+
+
+def test_finishing_a_cell_that_is_not_stored_is_left_to_save(db: NotebookStore) -> None:
+    nb = pending_notebook()
+    assert db.finish_cell(nb, nb.cells[0].id) is None  # the notebook is not stored yet
+    db.save(nb.model_copy(update={"cells": []}))
+    assert db.finish_cell(nb, nb.cells[0].id) is None  # the cell is not
+    assert db.finish_cell(nb, "no-such-cell") is None
+
+
+def test_concurrent_finishes_store_one_result(db: NotebookStore, backend: Backend) -> None:
+    db.save(pending_notebook())
+    barrier = threading.Barrier(6)
+
+    def finish(n: int) -> bool:
+        page = backend.store().load(DRAFT_ID)
+        assert page is not None
+        page.cells[0].status = "done"
+        page.cells[0].completion = from_chat_completion(completion_json() | {"id": f"answer-{n}"})
+        barrier.wait()
+        outcome = backend.store().finish_cell(page, page.cells[0].id)
+        assert outcome is not None
+        return outcome.wrote
+
+    with ThreadPoolExecutor(6) as pool:
+        wrote = list(pool.map(finish, range(6)))
+    assert wrote.count(True) == 1
+    stored = db.load(DRAFT_ID)
+    assert stored is not None and stored.version == 2
+    assert stored.cells[0].completion is not None and stored.cells[0].completion.id == f"answer-{wrote.index(True)}"

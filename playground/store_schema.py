@@ -1,0 +1,52 @@
+"""The store's tables as SQLAlchemy Core objects, for SQLite and PostgreSQL alike.
+
+The tables here are the schema as the latest migration leaves it; statements are built from them, so
+one query text serves both databases. Migrations (in `store`) never use these objects: a migration
+creates what existed at its own time, and stays the same when these tables grow.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
+
+__all__ = ["drafts", "library", "metadata", "migrations", "notebooks"]
+
+metadata = MetaData()
+
+migrations = Table(
+    "migrations",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("applied", Double, nullable=False),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+notebooks = Table(
+    "notebooks",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("search", Text, nullable=False),  # the title and message text, lower-cased (Notebook.search_text)
+    Column("data", Text, nullable=False),  # the notebook's JSON, secrets removed
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Column("version", Integer, nullable=False),  # counts saves: the optimistic check of every write
+)
+
+library = Table(
+    "library",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
