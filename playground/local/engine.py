@@ -105,6 +105,11 @@ class Engine:
         return model_id_for(self.gguf)
 
     @property
+    def server(self) -> xlc.Server | None:
+        """The xllamacpp server, for in-process calls (`handle_chat_completions`); None once closed."""
+        return self._server
+
+    @property
     def n_ctx_per_slot(self) -> int:
         return self.n_ctx // self.n_parallel
 
