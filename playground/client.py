@@ -599,6 +599,7 @@ class ChatClient:
                 return
 
             accumulator = StreamAccumulator(stop=stop)
+            yielded = False
             saw_done = False
             with _transport_errors(streaming=True):
                 for event in source.iter_sse():
@@ -618,8 +619,10 @@ class ChatClient:
                     if not isinstance(chunk, dict):
                         raise StreamDecodeError(f"A stream event is not a JSON object: {data_text[:200]!r}")
                     if event.event == "error" or ("error" in chunk and "choices" not in chunk):
-                        raise self._stream_error(chunk)
-                    yield from accumulator.add(chunk)
+                        raise self._stream_error(chunk, after_text=yielded)
+                    for delta in accumulator.add(chunk):
+                        yielded = True
+                        yield delta
             if not saw_done and not accumulator.finished:
                 raise StreamDecodeError(
                     "The stream ended before the answer finished (no [DONE]). The text received is kept; "
@@ -627,6 +630,10 @@ class ChatClient:
                 )
             yield Done(completion=accumulator.completion())
 
-    def _stream_error(self, chunk: dict[str, Any]) -> PlaygroundError:
-        """An error sent inside the stream (llama.cpp and xAI do this after a 200)."""
-        return error_from_status(_status_of_stream_error(chunk), json.dumps(chunk).encode(), None, self._secret())
+    def _stream_error(self, chunk: dict[str, Any], *, after_text: bool = False) -> PlaygroundError:
+        """An error sent inside the stream (llama.cpp and xAI do this after a 200); after text, the message says
+        the text received is kept."""
+        error = error_from_status(_status_of_stream_error(chunk), json.dumps(chunk).encode(), None, self._secret())
+        if after_text:
+            error.args = (f"{error} The text received before it is kept.",)
+        return error
