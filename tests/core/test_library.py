@@ -1,52 +1,62 @@
 """playground.store's tool and schema library: items come back as saved, names follow their JSON, adding and
-duplicating never reuse a name, delete can be undone, and the migration joins the notebook store's file."""
+duplicating never reuse a name, delete can be undone, and the migration joins the notebook store's database.
+Every test runs on a SQLite file and on a real PostgreSQL (`backend`, tests/core/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from playground import examples
 from playground.notebook import Notebook
 from playground.presets import presets
-from playground.store import MIGRATIONS, Library, LibraryItem, NotebookStore
+from playground.store import MIGRATIONS, Library, LibraryItem
+from tests.pg import Backend
 
 WEATHER_SPEC = {"name": "weather_report", "schema": examples.WEATHER_SCHEMA, "strict": True}
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
-    return Library(tmp_path / "store.sqlite3")
+def library(backend: Backend) -> Library:
+    return backend.library()
 
 
-def test_the_library_migration_is_the_last_and_applied_once(tmp_path: Path) -> None:
+def tables(backend: Backend) -> set[str]:
+    if backend.name == "sqlite":
+        return {row[0] for row in backend.raw("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {row[0] for row in backend.raw("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+
+
+def test_the_library_migration_is_the_last_and_applied_once(backend: Backend) -> None:
     names = [m.__name__ for m in MIGRATIONS]
     assert names[-1] == "_m004_library" and len(set(names)) == len(names)
-    lib = Library(tmp_path / "s.sqlite3")
+    lib = backend.library()
     lib.add("tool", examples.GET_WEATHER)
-    Library(lib.path).list()  # a second connection does not apply it again
-    with sqlite3.connect(lib.path) as conn:
-        applied = [row[0] for row in conn.execute("SELECT name FROM migrations ORDER BY applied")]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert applied == names and {"library", "notebooks"} <= tables
+    backend.library().list()  # a second connection does not apply it again
+    applied = [row[0] for row in backend.raw("SELECT name FROM migrations ORDER BY applied")]
+    assert applied == names and {"library", "notebooks"} <= tables(backend)
 
 
-def test_an_existing_store_gains_the_library_and_keeps_its_notebooks(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as conn:  # a file written before the library existed
-        conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
-        for i, migration in enumerate(MIGRATIONS[:3]):
-            migration(conn)
-            conn.execute("INSERT INTO migrations VALUES (?, ?)", (migration.__name__, float(i)))
-    notebooks = NotebookStore(path)
+def test_an_existing_store_gains_the_library_and_keeps_its_notebooks(backend: Backend) -> None:
+    """A database written before the library existed: the three first migrations' tables, by hand."""
+    backend.raw(f"CREATE TABLE migrations (name TEXT PRIMARY KEY, applied {backend.real} NOT NULL)")
+    backend.raw(f"CREATE TABLE drafts (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated {backend.real} NOT NULL)")
+    backend.raw(
+        "CREATE TABLE notebooks (id TEXT PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL, data TEXT NOT NULL, "
+        f"created {backend.real} NOT NULL, updated {backend.real} NOT NULL, version INTEGER NOT NULL)"
+    )
+    backend.raw("CREATE INDEX notebooks_updated ON notebooks (updated DESC)")
+    for i, migration in enumerate(MIGRATIONS[:3]):
+        backend.raw("INSERT INTO migrations VALUES (?, ?)", migration.__name__, float(i))
+    assert "library" not in tables(backend)
+    notebooks = backend.store()
     saved = notebooks.save(Notebook(title="Kept"))
-    assert Library(path).list() == []
-    item = Library(path).add("schema", WEATHER_SPEC)
+    assert backend.library().list() == []
+    item = backend.library().add("schema", WEATHER_SPEC)
     assert notebooks.load(saved.id) is not None and notebooks.load(saved.id).title == "Kept"  # type: ignore[union-attr]
-    assert Library(path).get(item.id) == item
+    assert backend.library().get(item.id) == item
+    assert [r[0] for r in backend.raw("SELECT name FROM migrations ORDER BY applied")][-1] == "_m004_library"
 
 
 def test_items_come_back_as_saved_and_named_by_their_json(library: Library) -> None:
@@ -124,11 +134,10 @@ def test_delete_then_undo(library: Library) -> None:
     assert library.delete("0123456789abcdef") is None
 
 
-def test_an_unreadable_row_is_skipped_not_fatal(library: Library) -> None:
+def test_an_unreadable_row_is_skipped_not_fatal(library: Library, backend: Backend) -> None:
     good = library.add("tool", examples.GET_WEATHER)
-    with sqlite3.connect(library.path) as conn:
-        conn.execute("INSERT INTO library VALUES ('bad', 'tool', 'broken', '{not json', 0, 0)")
-        conn.execute("INSERT INTO library VALUES ('odd', 'gadget', 'odd', '{}', 0, 0)")
+    backend.raw("INSERT INTO library VALUES ('bad', 'tool', 'broken', '{not json', 0, 0)")
+    backend.raw("INSERT INTO library VALUES ('odd', 'gadget', 'odd', '{}', 0, 0)")
     assert [i.id for i in library.list()] == [good.id]
     assert library.get("bad") is None
 

@@ -12,6 +12,7 @@ from playground.notebook import Cell, ChatMessage, Notebook, valid_id
 from playground.response import from_chat_completion
 from playground.store import NotebookStore
 from playground.workspace import Workspace, signature
+from tests.pg import Backend
 
 NB_ID = "0123456789abcdef"
 
@@ -37,8 +38,9 @@ def a_completion(text: str = "Hello.") -> Any:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> NotebookStore:
-    return NotebookStore(tmp_path / "playground.sqlite3")
+def store(backend: Backend) -> NotebookStore:
+    """Every test with a store runs on a SQLite file and on a real PostgreSQL (tests/core/conftest.py)."""
+    return backend.store()
 
 
 @pytest.fixture
