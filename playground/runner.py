@@ -64,10 +64,7 @@ class ModelList(BaseModel):
         limit = self.context.get(model or "")
         if limit is None or not isinstance(max_completion_tokens, int) or max_completion_tokens <= limit:
             return None
-        return (
-            f"{model} can use at most {limit:,} tokens in one request, prompt included; "
-            f"an answer of {max_completion_tokens:,} cannot fit, and the server may refuse the request."
-        )
+        return f"{model} holds at most {limit:,} tokens per request, prompt included: {max_completion_tokens:,} cannot fit."
 
 
 def list_models(client: ChatClient) -> ModelList:
