@@ -34,6 +34,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="reuse cached prompts: faster, but an answer may then depend on what ran before",
     )
+    p.add_argument(
+        "--http-relay",
+        action="store_true",
+        help="relay llama.cpp's own HTTP server instead of calling it in-process (the older, slower path)",
+    )
     return p.parse_args(argv)
 
 
@@ -47,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         max_n=args.max_n,
         max_body_bytes=args.max_body_bytes,
         prompt_cache=args.prompt_cache,
+        in_process=not args.http_relay,
     )
     print(f"Loading the model; then serving http://{args.host}:{args.port}/v1", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", ws="none")

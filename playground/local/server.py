@@ -38,7 +38,12 @@ any OpenAI/xAI client work offline:
   bounded, a prompt that cannot fit a slot's context is refused before llama.cpp tokenizes it
   (`PROMPT_CHARS_PER_TOKEN`), and once the gateway has been idle `trim_idle_s` it hands free heap
   back to the OS (`release_memory`);
-- streaming is SSE passthrough (ids, model and choice index rewritten);
+- llama.cpp is called in-process (`in_process`, the default): its handler `handle_chat_completions(body,
+  callback)` runs in a thread per choice and hands each chunk, already a dict, to the event loop, so no token
+  crosses llama.cpp's HTTP server, a loopback socket and an SSE parser (`bench/probe_inprocess.py` shows it
+  carries streaming, logprobs, grammars, the stopping word, parallel slots and cancellation). The relay of
+  llama.cpp's HTTP server stays as the fallback (`in_process=False`); tokenize always uses it (there is no
+  in-process tokenize handler). Streamed chunks go out with ids, model and choice index rewritten;
 - four slots are shared by everyone, so none may generate for a client that has left. Every
   upstream request is *streamed*, even for a non-streamed client: llama.cpp drops a streamed task
   when its connection closes, but finishes a non-streamed one whatever happens (measured: a
@@ -71,6 +76,7 @@ import itertools
 import json
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -135,6 +141,9 @@ class GatewaySettings(BaseModel):
     grammar_lane_alternatives: int = Field(32, ge=0)  # above: one such choice generates at a time
     max_tokenize_chars: int = Field(100_000, ge=1)
     trim_idle_s: float = Field(1.0, ge=0)  # idle this long: free heap goes back to the OS (0: never)
+    # Call llama.cpp in-process (its handler, a callback per chunk) instead of relaying its HTTP server's SSE
+    # over a loopback socket; the relay stays as a fallback (`--http-relay`).
+    in_process: bool = True
 
 
 class ApiError(Exception):
@@ -917,23 +926,84 @@ class Gateway:
         return ApiError(502, f"The model server failed: {message}", type_="server_error", code="upstream_error")
 
     async def _events(self, body: dict[str, Any], plan: tools.ToolPlan | None) -> AsyncIterator[dict[str, Any]]:
-        """The upstream stream of one choice as JSON events (the caller holds a slot).
+        """The upstream stream of one choice as JSON events (the caller holds a slot): in-process by default,
+        over llama.cpp's HTTP server with `in_process=False`. Both yield the same chunk dicts.
 
-        An error event after the 200 (llama.cpp sends those) is raised as an ApiError."""
+        An error event after the start (llama.cpp sends those) is raised as an ApiError."""
+        source = self._in_process_events(body, plan) if self.settings.in_process else self._http_events(body, plan)
+        async with contextlib.aclosing(source) as events:
+            async for event in events:
+                if isinstance(event.get("error"), dict) and not event.get("choices"):
+                    code = event["error"].get("code")
+                    status = code if isinstance(code, int) and 400 <= code < 600 else 500
+                    raise self._upstream_error(status, json.dumps(event).encode(), body, plan)
+                yield event
+
+    async def _http_events(self, body: dict[str, Any], plan: tools.ToolPlan | None) -> AsyncIterator[dict[str, Any]]:
+        """One choice relayed from llama.cpp's HTTP server (SSE over a loopback connection)."""
         assert self.client is not None
         try:
             async with self.client.stream("POST", "/v1/chat/completions", json=body) as r:
                 if r.status_code != 200:
                     raise self._upstream_error(r.status_code, await r.aread(), body, plan)
                 async for event in _sse_events(r):
-                    if isinstance(event.get("error"), dict) and not event.get("choices"):
-                        code = event["error"].get("code")
-                        status = code if isinstance(code, int) and 400 <= code < 600 else 500
-                        raise self._upstream_error(status, json.dumps(event).encode(), body, plan)
                     yield event
         except httpx.HTTPError as exc:
             message = f"The model server is unreachable or failed mid-answer: {exc}"
             raise ApiError(502, message, type_="server_error", code="upstream_unreachable") from exc
+
+    async def _in_process_events(self, body: dict[str, Any], plan: tools.ToolPlan | None) -> AsyncIterator[dict[str, Any]]:
+        """One choice from llama.cpp's own handler, called in-process (no HTTP, no SSE, no JSON parsing).
+
+        `handle_chat_completions(body, callback)` blocks (without the GIL) until the answer ends and calls
+        `callback` with each chunk, already a dict; a callback that returns True stops the generation at once.
+        So it runs in its own thread, hands chunks to this loop, and when this generator is closed early (the
+        client left) the next callback says stop; the slot is held until llama.cpp has let go of it.
+        A refused request raises (ValueError: the request is at fault) before any chunk.
+        """
+        assert self.engine is not None
+        server = self.engine.server
+        if server is None:
+            raise ApiError(503, "The model server has stopped.", type_="server_error", code="upstream_unreachable")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
+        finished: asyncio.Future[None] = loop.create_future()
+        stop = threading.Event()
+
+        def hand(item: dict[str, Any] | BaseException | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            hand(chunk)
+            return stop.is_set()
+
+        def mark_finished() -> None:
+            if not finished.done():
+                finished.set_result(None)
+
+        def run() -> None:
+            try:
+                server.handle_chat_completions(body, on_chunk)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, who words it
+                hand(exc)
+            finally:
+                hand(None)
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(mark_finished)
+
+        threading.Thread(target=run, name="llama-choice", daemon=True).start()
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    status = 400 if isinstance(item, ValueError) else 500
+                    content = json.dumps({"error": {"message": str(item)}}).encode()
+                    raise self._upstream_error(status, content, body, plan) from item
+                yield item
+        finally:
+            stop.set()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait({finished}, timeout=self.settings.upstream_timeout_s)
 
     @contextlib.asynccontextmanager
     async def _slot(self, owner: object, costly: bool) -> AsyncIterator[None]:

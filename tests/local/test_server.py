@@ -4,6 +4,7 @@ and the error handling that needs no model (an app over a stopped upstream)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -164,7 +165,7 @@ def test_upstream_down_is_a_502_not_a_crash(tmp_path: Path) -> None:
         gguf = tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
     async def scenario() -> None:
-        gw = Gateway(GatewaySettings(), DeadEngine())  # type: ignore[arg-type]
+        gw = Gateway(GatewaySettings(in_process=False), DeadEngine())  # type: ignore[arg-type]
         await gw.startup()
         try:
             with pytest.raises(ApiError) as err:
@@ -193,7 +194,7 @@ class FakeEngine:
 @pytest.fixture
 def offline(tmp_path: Path) -> Iterator[TestClient]:
     """The gateway app over a fake engine; `app.state.gateway.client` can be swapped for a MockTransport."""
-    app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    app = create_app(GatewaySettings(in_process=False), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
     with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
         yield client
 
@@ -347,7 +348,7 @@ def test_a_client_that_leaves_closes_every_upstream_stream(tmp_path: Path, extra
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=upstreams[-1])
 
     async def scenario() -> None:
-        app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+        app = create_app(GatewaySettings(in_process=False), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
         gw = app.state.gateway
         await gw.startup()
         gw.client = httpx.AsyncClient(base_url="http://upstream.test", transport=httpx.MockTransport(answer))
@@ -493,7 +494,7 @@ def test_bodies_are_checked_off_the_event_loop(tmp_path: Path, monkeypatch: pyte
 
     async def scenario() -> None:
         nonlocal ticks
-        app = create_app(GatewaySettings(), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+        app = create_app(GatewaySettings(in_process=False), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
         await app.state.gateway.startup()
 
         async def ticker() -> None:
@@ -520,7 +521,7 @@ def test_a_body_that_takes_too_long_to_check_is_a_503(tmp_path: Path, monkeypatc
 
     real = server.validate_body
     monkeypatch.setattr(server, "validate_body", lambda body: (time.sleep(0.5), real(body))[1])
-    app = create_app(GatewaySettings(prepare_timeout_s=0.05), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    app = create_app(GatewaySettings(prepare_timeout_s=0.05, in_process=False), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
     with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
         r = client.post("/chat/completions", json={"model": MODEL, "messages": HI})
     error = assert_error_shape(r, 503)
@@ -566,7 +567,7 @@ class FakeLlama:
 def _gateway(tmp_path: Path) -> Any:
     from playground.local.server import Gateway
 
-    return Gateway(GatewaySettings(), FakeEngine(tmp_path))  # type: ignore[arg-type]
+    return Gateway(GatewaySettings(in_process=False), FakeEngine(tmp_path))  # type: ignore[arg-type]
 
 
 def _asking(label: str) -> dict[str, Any]:
@@ -651,7 +652,7 @@ def test_tokenize_text_is_bounded(offline: TestClient) -> None:
 def test_idle_gateway_hands_free_memory_back(tmp_path: Path) -> None:
     """After requests, once idle for trim_idle_s, the gateway calls malloc_trim (once per idle spell)."""
     assert release_memory() in (0, 1)  # glibc here: the call itself works
-    app = create_app(GatewaySettings(trim_idle_s=0.05), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
+    app = create_app(GatewaySettings(trim_idle_s=0.05, in_process=False), engine=FakeEngine(tmp_path))  # type: ignore[arg-type]
     gw = app.state.gateway
     with TestClient(app, base_url="http://testserver/v1", raise_server_exceptions=False) as client:
         for _ in range(3):
@@ -671,3 +672,123 @@ def test_a_prompt_no_slot_can_hold_is_refused_before_llama_cpp(offline: TestClie
     many = [{"role": "user", "content": "a"}] * 2049  # each message is a token at least; llama.cpp took 21 s on 20,000
     error = assert_error_shape(offline.post("/chat/completions", json={"model": MODEL, "messages": many}), 400, "messages")
     assert error["code"] == "context_length_exceeded"
+
+
+# ---- the in-process path (llama.cpp's handler called from a thread), with a fake handler ---------------
+
+
+class FakeHandler:
+    """Stands in for `xllamacpp.Server`: `handle_chat_completions(body, callback)` blocks in its own thread and
+    calls back per chunk, like llama.cpp's; `fail` is raised instead, `endless` generates until told to stop."""
+
+    def __init__(self, *, fail: Exception | None = None, endless: bool = False) -> None:
+        self.fail, self.endless = fail, endless
+        self.calls = 0
+        self.stopped_by_callback = False
+        self.returned = False
+
+    def handle_chat_completions(self, body: dict[str, Any], callback: Any) -> None:
+        self.calls += 1
+        try:
+            if self.fail is not None:
+                raise self.fail
+            for k in itertools.count():
+                if not self.endless and k == 2:
+                    break
+                chunk = {"choices": [{"index": 0, "delta": {"content": "ab"[k % 2]}, "finish_reason": None}]}
+                if callback(chunk):
+                    self.stopped_by_callback = True
+                    return
+                time.sleep(0.005)
+            callback({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            callback({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
+        finally:
+            self.returned = True
+
+
+def _in_process(tmp_path: Path, handler: FakeHandler | None) -> Any:
+    from playground.local.server import Gateway
+
+    engine = FakeEngine(tmp_path)
+    engine.server = handler  # type: ignore[attr-defined]
+    return Gateway(GatewaySettings(in_process=True), engine)  # type: ignore[arg-type]
+
+
+def test_in_process_answers_from_the_handler_chunks(tmp_path: Path) -> None:
+    async def scenario() -> dict[str, Any]:
+        gw = _in_process(tmp_path, FakeHandler())
+        await gw.startup()
+        try:
+            return await gw.complete(_asking("hi"), 2, None)
+        finally:
+            await gw.shutdown()
+
+    out = asyncio.run(scenario())
+    assert [c["message"]["content"] for c in out["choices"]] == ["ab", "ab"]
+    assert out["usage"]["completion_tokens"] == 4 and out["usage"]["prompt_tokens"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fail", "status", "type_"),
+    [
+        (ValueError("JSON schema error at #: unrecognized type nonsense"), 400, "invalid_request_error"),
+        (RuntimeError("ggml crashed"), 502, "server_error"),
+    ],
+    ids=["refused", "failed"],
+)
+def test_in_process_refusals_and_failures_answer_in_the_error_shape(
+    tmp_path: Path, fail: Exception, status: int, type_: str
+) -> None:
+    """Fault injection: llama.cpp's handler raises (it does for a schema it cannot compile) instead of an HTTP status."""
+
+    async def scenario() -> ApiError:
+        gw = _in_process(tmp_path, FakeHandler(fail=fail))
+        await gw.startup()
+        try:
+            with pytest.raises(ApiError) as err:
+                await gw.complete(_asking("hi"), 1, None)
+            return err.value
+        finally:
+            await gw.shutdown()
+
+    error = asyncio.run(scenario())
+    assert error.status == status and error.type == type_ and str(fail) in error.message
+
+
+def test_in_process_a_stopped_engine_is_a_503(tmp_path: Path) -> None:
+    async def scenario() -> ApiError:
+        gw = _in_process(tmp_path, None)
+        await gw.startup()
+        try:
+            with pytest.raises(ApiError) as err:
+                await gw.complete(_asking("hi"), 1, None)
+            return err.value
+        finally:
+            await gw.shutdown()
+
+    assert asyncio.run(scenario()).status == 503
+
+
+def test_in_process_a_client_that_leaves_stops_the_generation_before_its_slot_is_freed(tmp_path: Path) -> None:
+    """The request is cancelled mid-answer: the next callback tells llama.cpp to stop, and the gateway's slot is
+    handed back only once the handler has returned (else the next request would find llama.cpp's slot busy)."""
+    handler = FakeHandler(endless=True)
+
+    async def scenario() -> None:
+        gw = _in_process(tmp_path, handler)
+        await gw.startup()
+        try:
+            task = asyncio.create_task(gw.complete(_asking("hi"), 1, None))
+            async with asyncio.timeout(5):
+                while handler.calls == 0:
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # a few chunks in
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert handler.returned and handler.stopped_by_callback
+            assert gw.slots.free == gw.slots.size
+        finally:
+            await gw.shutdown()
+
+    asyncio.run(scenario())
