@@ -20,7 +20,6 @@ from components import state as keys
 from components import tool_builder
 from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
-from playground.store import Library
 
 EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
 EXAMPLE_TOOLS = [examples.GET_WEATHER]
@@ -43,6 +42,16 @@ class Values:
     settings: dict[str, Any]
     logit_bias_rows: list[dict[str, Any]] = dc_field(default_factory=list)
     errors: list[errors.FieldError] = dc_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SavedItems:
+    """The tool library as the sidebar offers it ("Add a tool", "Start from…"); the view reads the store."""
+
+    tools: Sequence[Any] = ()  # store.LibraryItem of kind tool
+    schemas: Sequence[Any] = ()  # … of kind schema
+    save_tool: Callable[[dict[str, Any], str | None], str] | None = None  # (value, item id) -> item id
+    problem: str | None = None  # why the library cannot be read now
 
 
 def _store() -> dict[str, Any]:
@@ -157,7 +166,7 @@ def _number(f: Field, wkey: str) -> Any:
     return st.number_input(f.label, **kwargs)
 
 
-def _response_format(f: Field, wkey: str, out: Values) -> Any:
+def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
     _seed(f.key, wkey, NO_FORMAT)
     kind = st.selectbox(
         f.label,
@@ -173,27 +182,11 @@ def _response_format(f: Field, wkey: str, out: Values) -> Any:
         return None
     if kind != "json_schema":
         return {"type": kind}
-    built = tool_builder.schema_field(_store(), library_schemas=_library("schema"))
+    if saved.problem:
+        st.caption(f":material/warning: {saved.problem}")
+    built = tool_builder.schema_field(_store(), library_schemas=saved.schemas)
     out.errors.extend(_field_errors(built.problems))
     return built.value
-
-
-def _library(kind: str) -> list[Any]:
-    """The saved tools or schemas offered by "Add a tool" / "Start from…"; none when the store fails."""
-    try:
-        return Library().list(kind)  # type: ignore[arg-type]
-    except errors.StoreError as exc:
-        st.caption(f":material/warning: Your saved {kind}s cannot be read now: {exc}")
-        return []
-
-
-def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
-    """Keep a tool in the library: update its item, or add one. Returns the item's id."""
-    library = Library()
-    item = library.get(item_id) if item_id else None
-    if item is not None:
-        return library.save(item.model_copy(update={"value": value})).id
-    return library.add("tool", value).id
 
 
 def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
@@ -201,8 +194,10 @@ def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
     return [errors.FieldError(p.path, p.message, p.code) for p in problems]
 
 
-def _tools(f: Field, wkey: str, out: Values) -> Any:
-    built = tool_builder.tools_field(_store(), library_tools=_library("tool"), save=_save_tool)
+def _tools(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
+    if saved.problem:
+        st.caption(f":material/warning: {saved.problem}")
+    built = tool_builder.tools_field(_store(), library_tools=saved.tools, save=saved.save_tool)
     out.errors.extend(_field_errors(built.problems))
     return built.value
 
@@ -280,6 +275,7 @@ def render_fields(
     request_error: errors.RequestError | None = None,
     upstream: errors.PlaygroundError | None = None,
     warn: Callable[[str, Any], str | None] = lambda key, value: None,
+    saved: SavedItems = SavedItems(),
 ) -> Values:
     """Every sidebar field of fields.py, grouped by section; `warn(field, value)` adds a warning under a field."""
     out = Values(settings={})
@@ -305,6 +301,7 @@ def render_fields(
                 out=out,
                 values=values,
                 warn=warn,
+                saved=saved,
             )
     out.settings = {k: _unless_default(k, v) for k, v in values.items()}
     return out
@@ -342,6 +339,7 @@ def _section(
     out: Values,
     values: dict[str, Any],
     warn: Callable[[str, Any], str | None],
+    saved: SavedItems,
 ) -> None:
     """The widgets of one sidebar section, each with its notes, its mark when changed, and its errors."""
     for f in section_fields:
@@ -367,9 +365,9 @@ def _section(
             _logit_bias(f, wkey, out, caps)
             value = None  # resolved by the page (tokenizing needs the backend)
         elif f.kind is Kind.RESPONSE_FORMAT:
-            value = _response_format(f, wkey, out)
+            value = _response_format(f, wkey, out, saved)
         elif f.kind is Kind.TOOLS:
-            value = _tools(f, wkey, out)
+            value = _tools(f, wkey, out, saved)
         elif f.kind is Kind.TOOL_CHOICE:
             value = _tool_choice(f, wkey, values.get("tools"))
         else:  # pragma: no cover - a new Kind must get a widget here

@@ -18,6 +18,7 @@ from components import state as keys
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Notebook
+from playground.store import Library
 from playground.workspace import Saved, Workspace, signature
 
 ss = st.session_state
@@ -125,8 +126,27 @@ def sidebar_panel(
         request_error=shown,
         upstream=upstream,
         warn=lambda key, value: listed.too_long(model, value) if key == "max_completion_tokens" else None,
+        saved=saved_library(),
     )
     return choice, config, model, values
+
+
+def saved_library() -> sidebar.SavedItems:
+    """The saved tools and schemas the sidebar offers, and how it keeps one; a store that fails says why."""
+    try:
+        library = Library()
+        return sidebar.SavedItems(tools=library.list("tool"), schemas=library.list("schema"), save_tool=_save_tool)
+    except errors.StoreError as exc:
+        return sidebar.SavedItems(problem=f"Your saved tools and schemas cannot be read now: {exc}")
+
+
+def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
+    """Keep a tool in the library: update its item, or add one. Returns the item's id."""
+    library = Library()
+    item = library.get(item_id) if item_id else None
+    if item is not None:
+        return library.save(item.model_copy(update={"value": value})).id
+    return library.add("tool", value).id
 
 
 def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:
