@@ -292,6 +292,9 @@ class NotebookFile(BaseModel):
             raw = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValueError(f"This file is not JSON: {exc}") from None
+        except RecursionError:
+            raise ValueError("This file is nested too deeply to be a notebook.") from None
+        _refuse_lone_surrogates(raw)
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError(f'This is not a notebook file (its "format" should be "{FORMAT}").')
         if raw.get("version") != FORMAT_VERSION:
@@ -327,6 +330,9 @@ def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[s
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"This is not JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("This file is nested too deeply to be a conversation.") from None
+    _refuse_lone_surrogates(raw)
     if isinstance(raw, dict) and isinstance(raw.get("messages"), list):
         raw = raw["messages"]
     if not isinstance(raw, list):
@@ -346,6 +352,16 @@ def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[s
     if found:
         raise ValueError(" ".join(e.message for e in found))
     return out, notes
+
+
+def _refuse_lone_surrogates(raw: Any) -> None:
+    """JSON may spell half a character ("\\ud800"); such text can be neither saved nor sent, so say so on import."""
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("This file has text that is not valid Unicode (an unpaired surrogate such as \\ud800).") from None
+    except RecursionError:
+        raise ValueError("This file is nested too deeply to read.") from None
 
 
 def _first_problem(exc: Exception) -> str:

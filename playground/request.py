@@ -519,6 +519,9 @@ def _to_request_error(
         key_error = "[key]" in loc
         loc = [p for p in loc if p != "[key]"]
         ctx = err.get("ctx") or {}
+        if not loc and err["type"] == "string_unicode":  # a key that is a lone surrogate: no path can name it
+            out.append(_field_error(["body"], "string_unicode", raw="a key is not valid Unicode text (a lone surrogate)"))
+            continue
         if err["type"] == _RULES:
             for sub, code, issue_ctx in ctx["issues"]:
                 parts = [int(p) if p.isdigit() else p for p in sub.split(".")] if sub else []
@@ -604,6 +607,8 @@ def _setting(key: str, raw: Any, notes: list[str], errors: list[FieldError]) -> 
         raise _Skip
     kind = F.FIELDS[key].kind if key in F.FIELDS else None
     if kind is F.Kind.STOP:
+        if not isinstance(raw, str | Sequence):
+            return raw  # not text nor a list (false, a number): validation names it
         value = parse_stop(raw) if isinstance(raw, str) else list(raw)
         if not value:
             raise _Skip
