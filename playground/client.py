@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html
 import http
 import json
 import logging
@@ -63,6 +64,7 @@ RETRY_AFTER_CAP = 30.0  # seconds: never sleep longer than this on a server's Re
 _RETRY_WAIT_INITIAL = 0.5
 _RETRY_WAIT_MAX = 8.0
 _MAX_MESSAGE = 600  # characters of a non-JSON error body kept in a message
+_MAX_HTML_WORDS = 200  # characters of an HTML error page's text kept in a message
 _API_KEY_WORDS = re.compile(r"api[ _-]?key", re.IGNORECASE)
 
 WaitHook = Callable[[float, str], None]
@@ -151,6 +153,9 @@ def _read_error_body(body: bytes) -> tuple[str, str | None, str | None]:
             if key in data:
                 detail = data[key]
                 return (detail if isinstance(detail, str) else json.dumps(detail)), None, None
+    if text.startswith("<"):  # an HTML error page (a proxy's 502): its words only, short
+        words = " ".join(html.unescape(re.sub(r"<(script|style)\b.*?</\1>|<[^>]*>", " ", text, flags=re.S | re.I)).split())
+        return (words[:_MAX_HTML_WORDS] + ("…" if len(words) > _MAX_HTML_WORDS else "")) or "(an HTML page)", None, None
     return text[:_MAX_MESSAGE], None, None
 
 

@@ -242,7 +242,7 @@ FAULTS: list[Fault] = [
         "HTTP 502, 26 KB text/html",
         lambda request: httpx.Response(502, headers={"content-type": "text/html"}, text=HTML_PAGE),
         ServerError,
-        ("Server error (HTTP 502)", "502 Bad Gateway"),
+        ("Server error (HTTP 502)", "502 Bad Gateway 502 Bad Gateway nginx nginx"),  # its words, not its tags
         "run again in a moment",
     ),
     Fault(
@@ -408,6 +408,7 @@ def test_fault(fault: Fault) -> None:
     assert fault.to_do in message, message
     assert "xai-k" not in message
     assert len(message) < 1000, "a long body is cut to a short excerpt"
+    assert "<html" not in message and "<p>" not in message
     if fault.status == "error":
         assert cell.error is not None and cell.error.kind == fault.error.__name__  # type: ignore[union-attr]
         assert cell.completion is None

@@ -32,7 +32,7 @@ REAL_FAULTS = [
     RealFault(
         "Backend down",
         "base URL on a 127.0.0.1 port nothing listens on",
-        "error (4 connection attempts)",
+        "error (a refused connection is tried again: it cannot have reached the server)",
         "Could not reach the server (ConnectError). Check the base URL and that the server is running, then run again.",
     ),
     RealFault(
