@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import sqlite3
@@ -84,6 +85,7 @@ class PostgresServer:
         for _ in range(5):  # a free port can be taken between asking and starting: try another
             self.port = _free_port()
             if self._start():
+                self._watch()
                 return
         raise RuntimeError(f"PostgreSQL did not start; its log says:\n{self._log_tail()}")
 
@@ -112,6 +114,15 @@ class PostgresServer:
             timeout=120,
         )
         return done.returncode == 0
+
+    def _watch(self) -> None:
+        """Stop the server and remove its folder when this process dies without running atexit (killed, timed out)."""
+        stop = " ".join(
+            shlex.quote(a) for a in self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        )
+        folder = shlex.quote(str(self.folder))
+        script = f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; {stop} >/dev/null 2>&1; rm -rf {folder}"
+        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
     def _log_tail(self) -> str:
         try:
