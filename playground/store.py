@@ -350,7 +350,7 @@ class NotebookStore:
 
     @property
     def dialect(self) -> str:
-        """ "sqlite" or "postgresql"."""
+        """The database kind: "sqlite" or "postgresql"."""
         return self._url.get_backend_name()
 
     def dispose(self) -> None:
