@@ -1,30 +1,62 @@
-"""Tokens/s through the gateway vs the raw llama.cpp server, side by side in one run.
+"""Tokens/s and time to first token: the gateway vs the raw llama.cpp server, side by side in one run.
 
-Both paths share one engine (the gateway's), get the same streamed request (greedy, end-of-text
-banned so every stream generates exactly TOKENS tokens) and are measured in alternating rounds,
-so drift on a shared machine hits both alike. Prints model load time, tokens/s and the ratios
-(goal: gateway >= 0.97x raw). Run: `uv run python bench/gateway_throughput.py` (make bench).
+All paths share one engine (one model load) and get the same streamed request (greedy, end-of-text banned
+so every stream generates exactly TOKENS tokens); they are measured in rotating rounds, so drift on a
+shared machine hits all alike. The paths:
+
+- `raw` and `raw A/A`: llama.cpp's HTTP server with the gateway's prompt-cache setting (off), measured
+  twice: their ratio is the noise of this run (the A/A control);
+- `gateway`: the gateway as shipped (in-process llama.cpp, prompt cache off);
+- `relay`: the gateway relaying llama.cpp's HTTP server (`in_process=False`, the path before);
+- `raw cached` / `gateway cached`: both with the prompt cache on (`--prompt-cache`);
+- `raw defaults`: llama.cpp as a person running it directly gets it (no cache_prompt/top_k/min_p sent, so
+  its own defaults: prompt cache on, top_k 40, min_p 0.05).
+
+Prints model load time, tokens/s, the ratios (goal: gateway >= 1.00x raw with the same setting) and time to
+first token p50/p95 at 1, 4 and 8 streams. Run: `uv run python bench/gateway_throughput.py` (make bench).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playground.local import GatewaySettings, start_gateway  # noqa: E402
+from playground.local import Gateway, GatewaySettings, start_gateway  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
+NO_CACHE: dict[str, Any] = {"cache_prompt": False, "top_k": 0, "min_p": 0.0}  # what the gateway sends by default
+CACHED: dict[str, Any] = {"cache_prompt": True, "top_k": 0, "min_p": 0.0}  # what it sends with --prompt-cache
 
 
-async def stream_once(client: httpx.AsyncClient, url: str, model: str, tokens: int, seed: int, extra: dict[str, object]) -> int:
+@dataclass(frozen=True)
+class Route:
+    """One way to reach the model: a URL and what the body adds."""
+
+    name: str
+    url: str
+    extra: dict[str, Any]
+
+
+@dataclass
+class Samples:
+    rates: list[float] = field(default_factory=list)
+    ttfts: list[float] = field(default_factory=list)
+
+
+async def stream_once(client: httpx.AsyncClient, path: Route, model: str, tokens: int, seed: int) -> tuple[int, float]:
+    """(tokens generated, seconds to the first token) of one streamed request."""
     body = {
         "model": model,
         "messages": PROMPT,
@@ -34,82 +66,120 @@ async def stream_once(client: httpx.AsyncClient, url: str, model: str, tokens: i
         "logit_bias": {"0": -100, "2": -100},
         "stream": True,
         "stream_options": {"include_usage": True},
-        **extra,
+        **path.extra,
     }
-    generated = 0
-    async with client.stream("POST", url, json=body) as r:
+    generated, first = 0, 0.0
+    started = time.perf_counter()
+    async with client.stream("POST", path.url, json=body) as r:
         r.raise_for_status()
         async for line in r.aiter_lines():
+            if not first:
+                compact = line.replace(": ", ":")
+                if '"content":"' in compact and '"content":""' not in compact:
+                    first = time.perf_counter() - started
             if line.startswith("data: {") and '"usage"' in line:
-                generated = int(httpx.Response(200, content=line[6:]).json()["usage"]["completion_tokens"])
-    return generated
+                generated = int(json.loads(line[6:])["usage"]["completion_tokens"])
+    return generated, first
 
 
-async def rate(
-    client: httpx.AsyncClient, url: str, model: str, streams: int, tokens: int, extra: dict[str, object] | None = None
-) -> float:
-    """Total generated tokens / wall time of `streams` concurrent streams."""
+async def run(client: httpx.AsyncClient, path: Route, model: str, streams: int, tokens: int, into: Samples) -> None:
+    """`streams` concurrent streams: total tokens / wall time into `into.rates`, each stream's TTFT into `into.ttfts`."""
     started = time.perf_counter()
-    counts = await asyncio.gather(*(stream_once(client, url, model, tokens, s, extra or {}) for s in range(streams)))
-    return sum(counts) / (time.perf_counter() - started)
+    results = await asyncio.gather(*(stream_once(client, path, model, tokens, s) for s in range(streams)))
+    into.rates.append(sum(n for n, _ in results) / (time.perf_counter() - started))
+    into.ttfts.extend(t for _, t in results)
 
 
-# The gateway turns llama.cpp's prompt cache off (reproducible answers); "raw, same request" does the
-# same, so gateway/raw is the gateway's own overhead, and raw/raw-cached the price of reproducibility.
-PATHS = ("raw, cached prompt", "raw, same request", "gateway")
-NO_CACHE = {"cache_prompt": False}
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def measure(raw_url: str, gw_url: str, model: str, rounds: int, tokens: int) -> dict[int, list[float]]:
-    """Median tokens/s of each path in PATHS, at 1 and 4 streams, in rotating order."""
-    out: dict[int, list[float]] = {}
-    paths = [(raw_url, None), (raw_url, NO_CACHE), (gw_url, None)]
-    # No keep-alive, for both paths alike: llama.cpp closes reused connections on its own (see server.py).
-    async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        for url, extra in paths:  # warm every path (connections, first-request costs)
-            await rate(client, url, model, 1, 8, extra)
+async def measure(
+    paths: list[Route], ttft_paths: list[Route], model: str, rounds: int, tokens: int
+) -> tuple[dict[int, dict[str, Samples]], dict[int, dict[str, Samples]]]:
+    """Rotating rounds: tokens/s of every path at 1 and 4 streams; then TTFT of `ttft_paths` at 8 streams."""
+    # No keep-alive, for every path alike: llama.cpp closes reused connections on its own (see server.py).
+    async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        for p in paths:  # warm every path (connections, first-request costs)
+            await run(client, p, model, 1, 8, Samples())
+        speed: dict[int, dict[str, Samples]] = {}
         for streams in (1, 4):
-            samples: list[list[float]] = [[] for _ in paths]
+            speed[streams] = {p.name: Samples() for p in paths}
             for k in range(rounds):
                 for j in range(len(paths)):
-                    i = (j + k) % len(paths)
-                    url, extra = paths[i]
-                    samples[i].append(await rate(client, url, model, streams, tokens, extra))
-            out[streams] = [statistics.median(s) for s in samples]
-    return out
+                    p = paths[(j + k) % len(paths)]
+                    await run(client, p, model, streams, tokens, speed[streams][p.name])
+        wide: dict[int, dict[str, Samples]] = {8: {p.name: Samples() for p in ttft_paths}}
+        for k in range(max(1, rounds - 1)):
+            for j in range(len(ttft_paths)):
+                p = ttft_paths[(j + k) % len(ttft_paths)]
+                await run(client, p, model, 8, tokens, wide[8][p.name])
+    return speed, wide
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per concurrency (median kept)")
+    ap.add_argument("--rounds", type=int, default=3, help="rotating rounds per concurrency (median kept)")
     ap.add_argument("--tokens", type=int, default=48, help="tokens generated per stream")
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: the engine's)")
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()
     started = time.perf_counter()
     gateway = start_gateway(GatewaySettings(n_parallel=4, threads=args.threads))
     ready = time.perf_counter() - started
+    extra: list[Gateway] = []
     try:
+        cached = start_gateway(GatewaySettings(n_parallel=4, prompt_cache=True), engine=gateway.engine)
+        extra.append(cached)
+        relay = start_gateway(GatewaySettings(n_parallel=4, in_process=False), engine=gateway.engine)
+        extra.append(relay)
+        raw = f"{gateway.engine.base_url}/v1/chat/completions"
+        paths = [
+            Route("raw", raw, NO_CACHE),
+            Route("raw A/A", raw, NO_CACHE),
+            Route("gateway", f"{gateway.base_url}/chat/completions", {}),
+            Route("relay", f"{relay.base_url}/chat/completions", {}),
+            Route("raw cached", raw, CACHED),
+            Route("gateway cached", f"{cached.base_url}/chat/completions", {}),
+            Route("raw defaults", raw, {}),
+        ]
+        ttft_paths = [p for p in paths if p.name in ("raw", "gateway", "raw defaults")]
         print(
             f"model load (llama.cpp, {gateway.engine.gguf.name}): {gateway.engine.load_seconds:.2f} s; "
-            f"gateway ready: {ready:.2f} s"
+            f"gateway ready: {ready:.2f} s; load average before: {os.getloadavg()[0]:.2f}",
+            flush=True,
         )
-        results = asyncio.run(
-            measure(
-                f"{gateway.engine.base_url}/v1/chat/completions",
-                f"{gateway.base_url}/chat/completions",
-                gateway.model_id,
-                args.rounds,
-                args.tokens,
-            )
-        )
+        speed, wide = asyncio.run(measure(paths, ttft_paths, gateway.model_id, args.rounds, args.tokens))
     finally:
+        for g in extra:
+            g.close()
         gateway.close()
-    print("tokens/s: " + ", ".join(PATHS))
-    print(f"{'streams':>7} {'cached':>8} {'raw':>8} {'gateway':>8} {'gateway/raw':>12} {'raw/cached':>11}")
-    for streams, (cached, raw, gw) in results.items():
-        print(f"{streams:>7} {cached:>8.1f} {raw:>8.1f} {gw:>8.1f} {gw / raw:>12.3f} {raw / cached:>11.3f}")
-    worst = min(gw / raw for _, raw, gw in results.values())
-    print(f"worst gateway/raw ratio {worst:.3f} (goal >= 0.97): {'met' if worst >= 0.97 else 'NOT met'}")
+    med = {s: {name: statistics.median(v.rates) for name, v in by.items()} for s, by in speed.items()}
+    load = os.getloadavg()[0]
+    print(f"tokens/s, median of {args.rounds} rotating rounds, {args.tokens} tokens a stream; load average after: {load:.2f}")
+    names = [p.name for p in paths]
+    print(f"{'streams':>7} " + " ".join(f"{n:>14}" for n in names))
+    for s, row in med.items():
+        print(f"{s:>7} " + " ".join(f"{row[n]:>14.1f}" for n in names))
+    ratios = [
+        ("A/A control: raw A/A / raw", "raw A/A", "raw"),
+        ("gateway / raw (cache off both)", "gateway", "raw"),
+        ("relay (before) / raw", "relay", "raw"),
+        ("gateway cached / raw cached", "gateway cached", "raw cached"),
+        ("gateway default / raw defaults", "gateway", "raw defaults"),
+        ("gateway cached / raw defaults", "gateway cached", "raw defaults"),
+        ("raw / raw cached (cost of cache off)", "raw", "raw cached"),
+    ]
+    print(f"{'ratio':<40} {'1 stream':>9} {'4 streams':>10}")
+    for label, a, b in ratios:
+        print(f"{label:<40} {med[1][a] / med[1][b]:>9.3f} {med[4][a] / med[4][b]:>10.3f}")
+    print("time to first token (s), p50 / p95")
+    print(f"{'streams':>7} " + " ".join(f"{n:>16}" for n in ("raw", "gateway", "raw defaults")))
+    for s, by in [*speed.items(), *wide.items()]:
+        cells = [f"{pct(by[n].ttfts, 0.5):.3f} / {pct(by[n].ttfts, 0.95):.3f}" for n in ("raw", "gateway", "raw defaults")]
+        print(f"{s:>7} " + " ".join(f"{c:>16}" for c in cells))
+    worst = min(med[s]["gateway"] / med[s]["raw"] for s in med)
+    print(f"worst gateway/raw ratio {worst:.3f} (goal >= 1.00): {'met' if worst >= 1.0 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ and llama.cpp lacks. Facts of the pinned xllamacpp build that this module relies
 - `verbosity = -1` silences its logging entirely; the default (3) writes every request's
   timings to stderr, which would flood the app and the tests.
 - A seed of 0xFFFFFFFF (LLAMA_DEFAULT_SEED) means "random" to llama.cpp.
+- Flash attention is what keeps a reused prompt cache exact on CPU. With it, a prompt's logprobs are
+  bit-identical whether 0, 1, 8, … or all but one of its tokens come from the cache (one batch of P tokens
+  vs a batch of the P-k left); without it (`flash_attn=False`), the attention of a batch of 8 or fewer new
+  tokens takes another kernel path and the logprobs differ by up to 0.16 (measured: SmolLM2, 52-token prompt,
+  `bench/probe_reproducible.py`). llama.cpp's "auto" picks it on CPU today; we ask for it explicitly.
 - The server stops when the `xllamacpp.Server` object is destroyed; there is no stop method.
 - `cache_ram_mib` (8192 by default) is a host-RAM cache of finished prompts' KV state, one entry per
   distinct token sequence, kept up to 8 GiB: with sampled answers RSS grew ~600 KB per request and was
@@ -80,6 +85,7 @@ class Engine:
         n_ctx: int = 8192,
         threads: int | None = None,
         verbosity: int = -1,
+        flash_attn: bool | None = True,
     ) -> None:
         self.gguf = Path(gguf) if gguf else find_gguf()
         self.n_parallel = n_parallel
@@ -93,6 +99,10 @@ class Engine:
         params.n_threads_http = n_parallel + 8  # model list / tokenize stay answerable while slots are busy
         params.verbosity = verbosity
         params.cache_ram_mib = 0  # no host-RAM prompt cache: it grew by every distinct answer (see above)
+        fa = xlc.llama_flash_attn_type
+        params.flash_attn_type = {None: fa.LLAMA_FLASH_ATTN_TYPE_AUTO, True: fa.LLAMA_FLASH_ATTN_TYPE_ENABLED}.get(
+            flash_attn, fa.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
         self._lock = threading.Lock()
         started = time.perf_counter()
         self._server: xlc.Server | None = xlc.Server(params)
