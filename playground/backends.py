@@ -26,6 +26,7 @@ XAI_BASE_URL = "https://api.x.ai/v1"
 ENV_XAI_API_KEY = "XAI_API_KEY"
 ENV_BASE_URL = "PLAYGROUND_BASE_URL"
 ENV_API_KEY = "PLAYGROUND_API_KEY"  # key for an OpenAI-compatible server given by PLAYGROUND_BASE_URL
+ENV_ALLOWED_BASE_URLS = "PLAYGROUND_ALLOWED_BASE_URLS"  # comma-separated: the only servers a visitor may type
 
 # Field paths used in RequestErrors raised here, so the UI can show them next to the right widget.
 API_KEY_FIELD = "api_key"
@@ -185,8 +186,9 @@ def resolve(
     if url is None:
         raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. http://127.0.0.1:8000/v1.", "missing")])
     check_base_url(url)
-    key = _clean(api_key)
     operator_url = _lookup(ENV_BASE_URL, env, secrets)
+    _check_allowed(url, _lookup(ENV_ALLOWED_BASE_URLS, env, secrets), operator_url)
+    key = _clean(api_key)
     if key is None and operator_url is not None and _normalise_url(operator_url) == _normalise_url(url):
         key = _lookup(ENV_API_KEY, env, secrets)  # an operator's key goes only to the URL it was configured for
     return ClientConfig(
@@ -220,6 +222,31 @@ def check_base_url(url: str) -> None:
         address = None
     if host.lower().rstrip(".") in _METADATA_HOSTS or (address is not None and address.is_link_local):
         refuse("This address is a link-local or cloud-metadata address, which the playground never calls.", "url_forbidden")
+
+
+def _check_allowed(url: str, allowed: str | None, operator_url: str | None) -> None:
+    """On a shared deployment the operator lists the servers visitors may use; `PLAYGROUND_BASE_URL` is one.
+
+    A URL is allowed when it is a listed one or lies under it (`http://h:8000/v1` allows `…/v1/` and
+    `…/v1/x`, not `…/v10`). With no list, any URL that `check_base_url` accepts goes.
+    """
+    if allowed is None:
+        return
+    listed = [_normalise_url(u) for u in allowed.split(",") if u.strip()]
+    if operator_url:
+        listed.append(_normalise_url(operator_url))
+    wanted = _normalise_url(url)
+    if any(wanted == u or wanted.startswith(u + "/") for u in listed):
+        return
+    raise RequestError(
+        [
+            FieldError(
+                BASE_URL_FIELD,
+                "This playground only calls the servers its operator listed: " + ", ".join(listed) + ".",
+                "url_not_allowed",
+            )
+        ]
+    )
 
 
 def _checked_key(key: str) -> str:

@@ -152,3 +152,28 @@ def test_a_key_with_a_character_no_header_can_carry_is_a_message_on_the_key_fiel
         resolve("xai", api_key="xai-abc\u00e9def", env={})
     (error,) = info.value.errors
     assert error.field == "api_key" and "\u00e9" not in error.message and "abc" not in error.message
+
+
+def test_an_operator_allow_list_limits_the_servers_a_visitor_may_type() -> None:
+    env = {
+        "PLAYGROUND_ALLOWED_BASE_URLS": "http://10.0.0.7:8080/v1, https://models.example.com/v1/",
+        "PLAYGROUND_BASE_URL": "http://10.0.0.5:8000/v1",
+    }
+    for ok in (
+        "http://10.0.0.7:8080/v1",
+        "https://models.example.com/v1/",
+        "http://10.0.0.5:8000/v1",
+        "http://10.0.0.7:8080/v1/x",
+    ):
+        assert resolve("openai", base_url=ok, env=env).base_url.startswith(ok.rstrip("/"))
+    for refused in (
+        "http://10.0.0.7:8080/v10",
+        "http://127.0.0.1:8000/v1",
+        "https://models.example.com",
+        "http://10.0.0.7:8081/v1",
+    ):
+        with pytest.raises(RequestError) as info:
+            resolve("openai", base_url=refused, env=env)
+        (error,) = info.value.errors
+        assert error.field == "base_url" and error.code == "url_not_allowed" and "http://10.0.0.7:8080/v1" in error.message
+    assert resolve("openai", base_url="http://127.0.0.1:8000/v1", env={}).base_url == "http://127.0.0.1:8000/v1"  # no list: open
