@@ -25,7 +25,9 @@ def gateway() -> Iterator[Gateway]:
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Where this test's draft store lives (playground.store reads PLAYGROUND_DATA_DIR)."""
+    """Where this test's notebook store lives (playground.store reads PLAYGROUND_DATA_DIR); a developer's own
+    PLAYGROUND_DATABASE_URL is ignored, so tests never write to that database (PostgreSQL tests set theirs)."""
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(path))
+    monkeypatch.delenv("PLAYGROUND_DATABASE_URL", raising=False)
     return path
