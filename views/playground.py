@@ -233,7 +233,12 @@ def _poll_deferred() -> None:
         except errors.RequestError as exc:  # e.g. the xAI key field is empty now: wait until it is back
             st.warning(f"Cannot ask for the deferred result now: {exc.errors[0].message}")
             continue
-        changed = runner.poll(client, cell) or changed
+        if runner.poll(client, cell):
+            # Written once: when another process (a second tab, another server) stored this result first,
+            # the page shows that one, and the notebook's other edits are saved as usual below.
+            if (finished := shared.finish_cell(cell.id)) is not None:
+                finished.apply(shared.notebook())
+            changed = True
     if changed:
         shared.save()
         st.rerun()

@@ -18,7 +18,7 @@ from components import state as keys
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Notebook
-from playground.store import Library
+from playground.store import Finished, Library
 from playground.workspace import Saved, Workspace, signature
 
 ss = st.session_state
@@ -93,6 +93,14 @@ def save() -> Saved:
             f"working in a copy, “{saved.notebook.title}”."
         )
     return saved
+
+
+def finish_cell(cell_id: str) -> Finished | None:
+    """Store a deferred result once (see `NotebookStore.finish_cell`); None while the notebook is not stored yet."""
+    try:
+        return Workspace().store.finish_cell(notebook(), cell_id)
+    except errors.StoreError:
+        return None  # the ordinary save below reports a failing store
 
 
 def sidebar_panel(

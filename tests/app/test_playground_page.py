@@ -16,6 +16,7 @@ from components import state as keys
 from playground import fields
 from playground.fields import Kind
 from playground.notebook import Cell, Notebook
+from playground.store import NotebookStore
 
 pytestmark = pytest.mark.apptest
 
@@ -319,6 +320,8 @@ def test_deferred_runs_are_polled_and_saved(at: AppTest) -> None:
     for cell in cells(at):
         assert cell.status == "done" and cell.completion is not None and cell.completion.request_id == cell.request_id
     assert "stop reason" in texts(at)
+    (stored,) = [NotebookStore().load(s.id) for s in NotebookStore().list()]  # written once each, no conflict copy
+    assert stored is not None and [c.status for c in stored.cells] == ["done", "done"]
 
 
 def test_xai_backend_notes_and_missing_key_next_to_the_key_field(at: AppTest) -> None:
