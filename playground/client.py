@@ -56,7 +56,7 @@ from playground.response import (
     from_chat_completion,
 )
 
-__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "ModelInfo", "Token", "error_from_status"]
+__all__ = ["RETRY_AFTER_CAP", "ChatClient", "ClientConfig", "ModelInfo", "Token", "WaitHook", "error_from_status"]
 
 log = logging.getLogger(__name__)
 

@@ -699,6 +699,7 @@ def test_public_names() -> None:
         "ClientConfig",
         "ModelInfo",
         "Token",
+        "WaitHook",
         "error_from_status",
     }
     assert all(hasattr(client_module, name) for name in client_module.__all__)
