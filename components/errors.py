@@ -92,8 +92,8 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
         if param:
             lines.append(f"Field: **:red[{label_for(param)}]** (`{param}`)")
         lines.append(f"Server said: {safe_markdown(err.server_message or str(err))}")
-        if isinstance(err, errors.RateLimitError) and err.retry_after:
-            lines.append(f"Try again in {err.retry_after:g} s.")
+        if err.advice:
+            lines.append(safe_markdown(err.advice))
         st.error("  \n".join(lines), icon=":material/block:")
         return
     if isinstance(err, errors.TransportError):

@@ -185,37 +185,43 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
     shown = server_message or "(no message)"
     suffix = f" [{code}]" if code and code != str(status) else ""
     if status in (401, 403) or _is_wrong_key(status, server_message):
+        advice = "Check the API key, and that it is meant for this base URL."
         return AuthError(
-            f"The server refused the credentials (HTTP {status}): {shown}{suffix}. "
-            "Check the API key, and that it is meant for this base URL.",
+            f"The server refused the credentials (HTTP {status}): {shown}{suffix}. {advice}",
             status=status,
             server_message=server_message,
             param=param,
+            advice=advice,
         )
     if status == 429:
         retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
-        wait = f" Retry after {retry_after:g} s." if retry_after is not None else " Wait a little, then run again."
+        advice = f"Retry after {retry_after:g} s." if retry_after is not None else "Wait a little, then run again."
         return RateLimitError(
-            f"Rate limited (HTTP 429): {shown}{suffix}.{wait}",
+            f"Rate limited (HTTP 429): {shown}{suffix}. {advice}",
             status=status,
             server_message=server_message,
             param=param,
             retry_after=retry_after,
+            advice=advice,
         )
     if 400 <= status < 500:
         where = f" (field: {param})" if param else ""
+        advice = _what_to_do(status)
         return BadRequestError(
-            f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}. {_what_to_do(status)}",
+            f"The server rejected the request (HTTP {status}){where}: {shown}{suffix}. {advice}",
             status=status,
             server_message=server_message,
             param=param,
+            advice=advice,
         )
     if status >= 500:
+        advice = _what_to_do(status)
         error = ServerError(
-            f"Server error (HTTP {status}): {shown}{suffix}. {_what_to_do(status)}",
+            f"Server error (HTTP {status}): {shown}{suffix}. {advice}",
             status=status,
             server_message=server_message,
             param=param,
+            advice=advice,
         )
         error.retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
         return error

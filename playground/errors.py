@@ -57,10 +57,13 @@ class NetworkError(TransportError):
 
 
 class UpstreamError(PlaygroundError):
-    def __init__(self, message: str, *, status: int, server_message: str = "", param: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int, server_message: str = "", param: str | None = None, advice: str = ""
+    ) -> None:
         self.status = status
         self.server_message = server_message
         self.param = param
+        self.advice = advice  # what to do next, in plain words (also the end of `message`)
         super().__init__(message)
 
 
@@ -77,8 +80,9 @@ class RateLimitError(UpstreamError):
         server_message: str = "",
         param: str | None = None,
         retry_after: float | None = None,
+        advice: str = "",
     ) -> None:
-        super().__init__(message, status=status, server_message=server_message, param=param)
+        super().__init__(message, status=status, server_message=server_message, param=param, advice=advice)
         self.retry_after = retry_after
 
 

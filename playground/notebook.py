@@ -21,7 +21,16 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, ValidationError
 
 from playground import fields
-from playground.errors import FieldError, PlaygroundError, RequestError, UpstreamError
+from playground.errors import (
+    AuthError,
+    BadRequestError,
+    FieldError,
+    PlaygroundError,
+    RateLimitError,
+    RequestError,
+    ServerError,
+    UpstreamError,
+)
 from playground.request import convert_seed_messages
 from playground.response import Completion
 
@@ -121,6 +130,7 @@ class CellError(BaseModel):
     status: int | None = None
     param: str | None = None
     server_message: str | None = None
+    advice: str | None = None  # what to do next
 
     @classmethod
     def of(cls, exc: PlaygroundError) -> CellError:
@@ -131,10 +141,21 @@ class CellError(BaseModel):
                 status=exc.status,
                 param=exc.param,
                 server_message=exc.server_message or None,
+                advice=exc.advice or None,
             )
         if isinstance(exc, RequestError):
             return cls(kind="RequestError", message=str(exc), param=exc.errors[0].field if exc.errors else None)
         return cls(kind=type(exc).__name__, message=str(exc))
+
+    def upstream(self) -> UpstreamError | None:
+        """The error again, of its own kind (AuthError, RateLimitError…), when the server gave it."""
+        if self.status is None:
+            return None
+        kinds = {k.__name__: k for k in (AuthError, RateLimitError, BadRequestError, ServerError)}
+        kind = kinds.get(self.kind, UpstreamError)
+        return kind(
+            self.message, status=self.status, server_message=self.server_message or "", param=self.param, advice=self.advice or ""
+        )
 
 
 class Cell(BaseModel):

@@ -117,9 +117,7 @@ def _execute(cell: Cell, config: ClientConfig) -> None:
 def _upstream(cell: Cell) -> errors.PlaygroundError:
     e = cell.error
     assert e is not None
-    if e.status is not None:
-        return errors.UpstreamError(e.message, status=e.status, server_message=e.server_message or "", param=e.param)
-    return errors.TransportError(e.message)
+    return e.upstream() or errors.TransportError(e.message)
 
 
 def _prepare(

@@ -369,7 +369,7 @@ def test_server_error_under_run_with_param_highlighted_and_under_the_field(gatew
     assert app.selectbox(key=keys.MODEL).value == "no-such-model"
     say(app, "Are you there?")
     main_errors = [e.value for e in app.main.error]
-    assert any("Server said" in e and "no-such-model" in e for e in main_errors), main_errors
+    assert any("Server said" in e and "no-such-model" in e and "Check the model name" in e for e in main_errors), main_errors
     assert any("server rejected this field" in e.value and "no-such-model" in e.value for e in app.sidebar.error)
     assert cells(app)[0].status == "error"
     assert [m.content for m in notebook(app).conversation] == ["Are you there?"]

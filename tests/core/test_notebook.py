@@ -151,7 +151,9 @@ def test_cell_position_and_finished() -> None:
 
 def test_cell_error_of_each_kind() -> None:
     upstream = CellError.of(
-        BadRequestError("Bad temperature", status=422, server_message="temperature too high", param="temperature")
+        BadRequestError(
+            "Bad temperature", status=422, server_message="temperature too high", param="temperature", advice="Fix it."
+        )
     )
     assert upstream.model_dump() == {
         "kind": "BadRequestError",
@@ -159,7 +161,10 @@ def test_cell_error_of_each_kind() -> None:
         "status": 422,
         "param": "temperature",
         "server_message": "temperature too high",
+        "advice": "Fix it.",
     }
+    again = upstream.upstream()  # as the page shows it under Run after a reload
+    assert isinstance(again, BadRequestError) and (again.status, again.param, again.advice) == (422, "temperature", "Fix it.")
     request = CellError.of(RequestError([FieldError("top_p", "Give a number from 0 to 1.", "less_than_equal")]))
     assert (request.kind, request.param, request.status) == ("RequestError", "top_p", None)
     network = CellError.of(NetworkError("Could not reach the server (ConnectError)."))
