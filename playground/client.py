@@ -88,12 +88,18 @@ class ModelInfo(BaseModel):
 
     id: str
     context_length: int | None = None  # tokens one request may use in all, when the server says
+    owned_by: str | None = None  # "llamacpp" names llama.cpp's own server
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> ModelInfo:
-        context = entry.get("context_length", entry.get("context_window"))
+        meta = entry.get("meta")
+        # our gateway and OpenRouter say context_length; llama.cpp's server says meta.n_ctx (one slot's)
+        context = entry.get("context_length", entry.get("context_window", meta.get("n_ctx") if isinstance(meta, dict) else None))
         ok = isinstance(context, int) and not isinstance(context, bool) and context > 0
-        return cls(id=str(entry["id"]), context_length=context if ok else None)
+        owner = entry.get("owned_by")
+        return cls(
+            id=str(entry["id"]), context_length=context if ok else None, owned_by=owner if isinstance(owner, str) else None
+        )
 
 
 class Token(BaseModel):

@@ -53,18 +53,27 @@ class Clients:
 
 
 class ModelList(BaseModel):
-    """A backend's models, or why they could not be listed."""
+    """A backend's models, or why they could not be listed; and what the list tells of the server's limits."""
 
     models: list[str] = Field(default_factory=list)
     context: dict[str, int] = Field(default_factory=dict)  # model id -> its context, where the server says
+    llama_cpp: bool = False  # the server is llama.cpp's own (it says so in its model list)
     error: str | None = None
 
-    def too_long(self, model: str | None, max_completion_tokens: Any) -> str | None:
-        """A warning, before anything is sent, when the answer asked for cannot fit the model's context."""
-        limit = self.context.get(model or "")
-        if limit is None or not isinstance(max_completion_tokens, int) or max_completion_tokens <= limit:
-            return None
-        return f"{model} holds at most {limit:,} tokens per request, prompt included: {max_completion_tokens:,} cannot fit."
+    def warning(self, model: str | None, field: str, value: Any) -> str | None:
+        """A warning under `field`, before anything is sent, when this server cannot do what `value` asks."""
+        if field == "max_completion_tokens":
+            limit = self.context.get(model or "")
+            if limit is not None and isinstance(value, int) and value > limit:
+                return f"{model} holds at most {limit:,} tokens per request, prompt included: {value:,} cannot fit."
+        if self.llama_cpp and field == "n" and isinstance(value, int) and value > 1:
+            return "llama.cpp's server gives at most one choice per slot (its --parallel); a larger n is refused."
+        if self.llama_cpp and field == "tools" and value:
+            return (
+                "llama.cpp's server calls tools only when the model's chat template has them (started with --jinja); "
+                "otherwise it answers in plain text."
+            )
+        return None
 
 
 def list_models(client: ChatClient) -> ModelList:
@@ -72,7 +81,11 @@ def list_models(client: ChatClient) -> ModelList:
         infos = client.models()
     except PlaygroundError as exc:
         return ModelList(error=str(exc))
-    return ModelList(models=[m.id for m in infos], context={m.id: m.context_length for m in infos if m.context_length})
+    return ModelList(
+        models=[m.id for m in infos],
+        context={m.id: m.context_length for m in infos if m.context_length},
+        llama_cpp=any(m.owned_by == "llamacpp" for m in infos),
+    )
 
 
 def model_slot(config: ClientConfig) -> str:

@@ -133,7 +133,7 @@ def sidebar_panel(
         caps=backends.backend(choice.id).capabilities,
         request_error=shown,
         upstream=upstream,
-        warn=lambda key, value: listed.too_long(model, value) if key == "max_completion_tokens" else None,
+        warn=lambda key, value: listed.warning(model, key, value),
         saved=saved_library(),
     )
     return choice, config, model, values

@@ -193,12 +193,23 @@ def test_a_model_list_keeps_each_context_and_warns_of_an_answer_that_cannot_fit(
     listed = list_models(client_for(server))
     assert listed.models == ["small", "wide", "silent", "odd"]
     assert listed.context == {"small": 2048, "wide": 131072}
-    assert listed.too_long("small", 2048) is None
-    warning = listed.too_long("small", 4000)
+    assert listed.warning("small", "max_completion_tokens", 2048) is None
+    warning = listed.warning("small", "max_completion_tokens", 4000)
     assert warning is not None and "2,048" in warning and "4,000" in warning
-    assert listed.too_long("wide", 4000) is None
-    assert listed.too_long("silent", 10**9) is None  # nothing known, nothing said
-    assert listed.too_long("small", None) is None
+    assert listed.warning("wide", "max_completion_tokens", 4000) is None
+    assert listed.warning("silent", "max_completion_tokens", 10**9) is None  # nothing known, nothing said
+    assert listed.warning("small", "max_completion_tokens", None) is None
+    assert listed.warning("small", "n", 4) is None and not listed.llama_cpp
+
+
+def test_llama_cpps_own_server_is_known_by_its_model_list_and_its_limits_are_said() -> None:
+    entry = {"id": "/m/smol.gguf", "object": "model", "owned_by": "llamacpp", "meta": {"n_ctx": 1024, "n_ctx_train": 8192}}
+    listed = list_models(client_for(Server(httpx.Response(200, json={"object": "list", "data": [entry]}))))
+    assert listed.llama_cpp and listed.context == {"/m/smol.gguf": 1024}  # one slot's context, not the training one
+    assert listed.warning("/m/smol.gguf", "n", 1) is None
+    assert "--parallel" in (listed.warning("/m/smol.gguf", "n", 3) or "")
+    assert "--jinja" in (listed.warning("/m/smol.gguf", "tools", [{"type": "function"}]) or "")
+    assert listed.warning("/m/smol.gguf", "tools", None) is None
 
 
 # ------------------------------------------------------------------------------------ prepare, cells

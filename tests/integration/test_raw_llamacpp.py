@@ -72,6 +72,16 @@ def test_its_model_list_names_the_gguf_file(model: str, gateway: Gateway) -> Non
     assert model == str(gateway.engine.gguf) and model.endswith(".gguf")
 
 
+def test_its_model_list_tells_the_page_what_this_server_cannot_do(client: ChatClient, model: str, gateway: Gateway) -> None:
+    """Known as llama.cpp by its list (`owned_by`), with one slot's context: warned of under n, tools and length."""
+    listed = list_models(client)
+    slot = gateway.engine.n_ctx // gateway.engine.n_parallel
+    assert listed.llama_cpp and listed.context == {model: slot}
+    assert listed.warning(model, "max_completion_tokens", slot + 1) is not None
+    assert listed.warning(model, "n", gateway.engine.n_parallel + 1) is not None
+    assert listed.warning(model, "tools", [GET_WEATHER]) is not None
+
+
 def test_a_plain_run(raw_url: str, client: ChatClient, model: str) -> None:
     cell = cell_for(raw_url, client, model, SHORT)
     completion = client.complete(cell.body)
