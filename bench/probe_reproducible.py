@@ -4,8 +4,12 @@ Each trial sends three unrelated requests (some share the question's first words
 partial prefix of it), waits for them, then asks the question with seed 7 at temperature 1 and logprobs; the
 answer is compared with the first one (asked before anything else ran, cache off): same text, and the same
 logprobs to the last bit. `--beside` sends the question *while* the unrelated requests run instead.
-Both gateways share one engine and alternate trials. Run by hand (not in `make bench`, ~4 min for 100 trials):
-`uv run python bench/probe_reproducible.py --trials 100 [--no-flash-attn] [--beside]`.
+Both gateways share one engine and alternate trials. Run by hand (not in `make bench`, ~4 min for 100 trials
+on an idle machine): `uv run python bench/probe_reproducible.py --trials 100 [--no-flash-attn] [--beside]`.
+
+`--splits` shows the mechanism instead, on one slot: a prompt of P tokens computed whole (cache off) vs with
+its first k tokens taken from the cache and the other P-k computed as one batch, for several k; prints
+whether the logprobs of the answer are bit-identical.
 """
 
 from __future__ import annotations
@@ -69,13 +73,48 @@ async def trials(gateways: dict[str, Gateway], n: int, beside: bool, tokens: int
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+SPLIT_PROMPT = (
+    "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+    "<|im_start|>user\nWrite three sentences about a lighthouse keeper who finds a bottle on the beach, "
+    "and what the letter inside says.<|im_end|>\n<|im_start|>assistant\n"
+)
+
+
+def splits(flash_attn: bool) -> None:
+    """Logprobs of one prompt with k of its tokens reused from the slot's cache vs none (one slot, greedy)."""
+    engine = Engine(n_parallel=1, n_ctx=2048, flash_attn=flash_attn)
+    srv = engine.server
+    assert srv is not None
+    tokens = httpx.post(f"{engine.base_url}/tokenize", json={"content": SPLIT_PROMPT}).json()["tokens"]
+
+    def logprobs(prompt: list[int], cache: bool, n: int = 16) -> tuple[list[float], int]:
+        body = {"prompt": prompt, "n_predict": n, "temperature": 0, "n_probs": 1, "cache_prompt": cache, "top_k": 0}
+        out = srv.handle_completions(body)
+        return [e["logprob"] for e in out["choices"][0]["logprobs"]["content"]], int(out["timings"]["cache_n"])
+
+    whole, _ = logprobs(tokens, False)
+    cells = []
+    for k in (1, 8, 16, 24, 32, 40, len(tokens) - 12, len(tokens) - 8, len(tokens) - 2, len(tokens) - 1):
+        logprobs(tokens[:k], True, 1)  # the slot now holds the first k tokens
+        got, reused = logprobs(tokens, True)
+        diff = max(abs(a - b) for a, b in zip(got, whole, strict=True))
+        cells.append(f"{len(tokens) - reused} new: {'same' if got == whole else f'DIFF {diff:.1e}'}")
+    engine.close()
+    print(f"flash attention {'on' if flash_attn else 'off'}, prompt of {len(tokens)} tokens: " + "; ".join(cells))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--tokens", type=int, default=24)
     ap.add_argument("--beside", action="store_true", help="ask while the unrelated requests run, not after")
     ap.add_argument("--no-flash-attn", action="store_true", help="llama.cpp without flash attention")
+    ap.add_argument("--splits", action="store_true", help="cached vs whole prefill, flash attention on and off")
     args = ap.parse_args()
+    if args.splits:
+        splits(True)
+        splits(False)
+        return
     started = time.perf_counter()
     engine = Engine(n_parallel=4, flash_attn=not args.no_flash_attn)
     gateways = {
