@@ -31,8 +31,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="larger bodies get 413 (default: %(default)s)")
     p.add_argument(
         "--prompt-cache",
-        action="store_true",
-        help="reuse cached prompts: faster, but an answer may then depend on what ran before",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reuse a slot's cached prompt prefix (default: on; exact with flash attention, so the same seed "
+        "still gives the same answer; --no-prompt-cache recomputes every prompt)",
     )
     p.add_argument(
         "--http-relay",

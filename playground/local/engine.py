@@ -18,7 +18,7 @@ and llama.cpp lacks. Facts of the pinned xllamacpp build that this module relies
 - `cache_ram_mib` (8192 by default) is a host-RAM cache of finished prompts' KV state, one entry per
   distinct token sequence, kept up to 8 GiB: with sampled answers RSS grew ~600 KB per request and was
   never given back (measured: 64 requests a round, 363 → 597 MB over six rounds). 0 turns it off; the
-  gateway does not reuse prompts anyway unless `prompt_cache` is on, which uses the slots' own KV.
+  gateway's `prompt_cache` reuses the slots' own KV instead, which costs no memory beyond the context.
 """
 
 from __future__ import annotations
