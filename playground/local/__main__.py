@@ -32,9 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--prompt-cache",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="reuse a slot's cached prompt prefix (default: on; exact with flash attention, so the same seed "
-        "still gives the same answer; --no-prompt-cache recomputes every prompt)",
+        default=False,
+        help="reuse a slot's cached prompt prefix: faster on short requests, but an answer may then depend on "
+        "what ran before (default: off, every prompt recomputed)",
     )
     p.add_argument(
         "--http-relay",

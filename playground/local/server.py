@@ -127,10 +127,11 @@ class GatewaySettings(BaseModel):
     deferred_max_bytes: int = Field(128_000_000, ge=1)  # finished, unfetched results (as JSON)
     max_body_bytes: int = Field(2_000_000, ge=1024)
     upstream_timeout_s: float = Field(600, gt=0)
-    # On: a slot's cached prefix is reused. With flash attention (Engine) that is bit-identical to recomputing
-    # the prompt, so the same seed still gives the same answer whatever ran before (bench/probe_reproducible.py:
-    # 100/100, logprobs to the bit; tests/integration/test_reproducible.py); off recomputes every prompt.
-    prompt_cache: bool = True
+    # Off: every prompt is recomputed, so the same seed (or temperature 0) gives the same answer whatever ran
+    # before. On: a slot's cached prefix is reused; with flash attention (Engine) that is exact for short prompts
+    # (bench/probe_reproducible.py: 100/100, logprobs to the bit) but not for a long one such as a tool call's,
+    # nor for n choices prefilled together (tests/integration/test_gateway*.py), so it stays a choice.
+    prompt_cache: bool = False
     max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
     body_timeout_s: float = Field(30, gt=0)  # the whole body must arrive within this
     prepare_timeout_s: float = Field(10, gt=0)  # parsing, checking and translating one body, off the event loop
@@ -883,8 +884,8 @@ class Gateway:
         """The upstream body of choice `index`, and how many top_logprobs the client wants."""
         body = plan.upstream_body(clean) if plan is not None else dict(clean)
         body.pop("n", None)
-        # Reusing a slot's cached prefix is exact with flash attention (see Engine); without it the attention of
-        # a few new tokens took another kernel path and a temperature-0 answer flipped after others ran.
+        # Unless asked for speed, recompute the prompt every time: reusing a slot's cached prefix can change the
+        # numerics, and with them greedy and seeded answers (a temperature-0 tool call flipped after others ran).
         body["cache_prompt"] = self.settings.prompt_cache
         # Sample from the documented fields only: llama.cpp's own top_k=40 and min_p=0.05 would quietly
         # narrow what temperature and top_p let through.
