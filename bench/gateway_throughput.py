@@ -4,10 +4,10 @@ All paths share one engine (one model load) and get the same streamed request (g
 so every stream generates exactly TOKENS tokens); they are measured in rotating rounds, so drift on a
 shared machine hits all alike. The paths:
 
-- `raw` and `raw A/A`: llama.cpp's HTTP server with the gateway's prompt-cache setting (off), measured
-  twice: their ratio is the noise of this run (the A/A control);
-- `gateway`: the gateway as shipped (in-process llama.cpp, prompt cache off);
-- `relay`: the gateway relaying llama.cpp's HTTP server (`in_process=False`, the path before);
+- `raw` and `raw A/A`: llama.cpp's HTTP server sent what the gateway sends it by default (prompt cache off,
+  top_k/min_p off), measured twice: their ratio is the noise of this run (the A/A control);
+- `gateway`: the gateway as shipped (llama.cpp called in-process, prompt cache off);
+- `relay`: the same gateway relaying llama.cpp's HTTP server (`in_process=False`, the path before);
 - `raw cached` / `gateway cached`: both with the prompt cache on (`--prompt-cache`);
 - `raw defaults`: llama.cpp as a person running it directly gets it (no cache_prompt/top_k/min_p sent, so
   its own defaults: prompt cache on, top_k 40, min_p 0.05).
@@ -38,6 +38,7 @@ from playground.local import Gateway, GatewaySettings, start_gateway  # noqa: E4
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
 NO_CACHE: dict[str, Any] = {"cache_prompt": False, "top_k": 0, "min_p": 0.0}  # what the gateway sends by default
 CACHED: dict[str, Any] = {"cache_prompt": True, "top_k": 0, "min_p": 0.0}  # what it sends with --prompt-cache
+TTFT_PATHS = ("raw", "gateway", "raw cached", "gateway cached", "raw defaults")
 
 
 @dataclass(frozen=True)
@@ -125,13 +126,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: the engine's)")
     args, _ = ap.parse_known_args()
     started = time.perf_counter()
-    gateway = start_gateway(GatewaySettings(n_parallel=4, threads=args.threads))
+    gateway = start_gateway(GatewaySettings(n_parallel=4, threads=args.threads, prompt_cache=False, in_process=True))
     ready = time.perf_counter() - started
     extra: list[Gateway] = []
     try:
         cached = start_gateway(GatewaySettings(n_parallel=4, prompt_cache=True), engine=gateway.engine)
         extra.append(cached)
-        relay = start_gateway(GatewaySettings(n_parallel=4, in_process=False), engine=gateway.engine)
+        relay = start_gateway(GatewaySettings(n_parallel=4, prompt_cache=False, in_process=False), engine=gateway.engine)
         extra.append(relay)
         raw = f"{gateway.engine.base_url}/v1/chat/completions"
         paths = [
@@ -143,7 +144,7 @@ def main() -> None:
             Route("gateway cached", f"{cached.base_url}/chat/completions", {}),
             Route("raw defaults", raw, {}),
         ]
-        ttft_paths = [p for p in paths if p.name in ("raw", "gateway", "raw defaults")]
+        ttft_paths = [p for p in paths if p.name in TTFT_PATHS]
         print(
             f"model load (llama.cpp, {gateway.engine.gguf.name}): {gateway.engine.load_seconds:.2f} s; "
             f"gateway ready: {ready:.2f} s; load average before: {os.getloadavg()[0]:.2f}",
@@ -158,25 +159,25 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"tokens/s, median of {args.rounds} rotating rounds, {args.tokens} tokens a stream; load average after: {load:.2f}")
     names = [p.name for p in paths]
-    print(f"{'streams':>7} " + " ".join(f"{n:>14}" for n in names))
+    print(f"{'streams':>7} " + " ".join(f"{n:>16}" for n in names))
     for s, row in med.items():
-        print(f"{s:>7} " + " ".join(f"{row[n]:>14.1f}" for n in names))
+        print(f"{s:>7} " + " ".join(f"{row[n]:>16.1f}" for n in names))
     ratios = [
         ("A/A control: raw A/A / raw", "raw A/A", "raw"),
         ("gateway / raw (cache off both)", "gateway", "raw"),
-        ("relay (before) / raw", "relay", "raw"),
+        ("relay (before) / raw (cache off both)", "relay", "raw"),
         ("gateway cached / raw cached", "gateway cached", "raw cached"),
         ("gateway default / raw defaults", "gateway", "raw defaults"),
         ("gateway cached / raw defaults", "gateway cached", "raw defaults"),
         ("raw / raw cached (cost of cache off)", "raw", "raw cached"),
     ]
-    print(f"{'ratio':<40} {'1 stream':>9} {'4 streams':>10}")
+    print(f"{'ratio':<42} {'1 stream':>9} {'4 streams':>10}")
     for label, a, b in ratios:
-        print(f"{label:<40} {med[1][a] / med[1][b]:>9.3f} {med[4][a] / med[4][b]:>10.3f}")
+        print(f"{label:<42} {med[1][a] / med[1][b]:>9.3f} {med[4][a] / med[4][b]:>10.3f}")
     print("time to first token (s), p50 / p95")
-    print(f"{'streams':>7} " + " ".join(f"{n:>16}" for n in ("raw", "gateway", "raw defaults")))
+    print(f"{'streams':>7} " + " ".join(f"{n:>16}" for n in TTFT_PATHS))
     for s, by in [*speed.items(), *wide.items()]:
-        cells = [f"{pct(by[n].ttfts, 0.5):.3f} / {pct(by[n].ttfts, 0.95):.3f}" for n in ("raw", "gateway", "raw defaults")]
+        cells = [f"{pct(by[n].ttfts, 0.5):.3f} / {pct(by[n].ttfts, 0.95):.3f}" for n in TTFT_PATHS]
         print(f"{s:>7} " + " ".join(f"{c:>16}" for c in cells))
     worst = min(med[s]["gateway"] / med[s]["raw"] for s in med)
     print(f"worst gateway/raw ratio {worst:.3f} (goal >= 1.00): {'met' if worst >= 1.0 else 'NOT met'}")
