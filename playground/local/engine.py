@@ -9,11 +9,15 @@ and llama.cpp lacks. Facts of the pinned xllamacpp build that this module relies
 - `verbosity = -1` silences its logging entirely; the default (3) writes every request's
   timings to stderr, which would flood the app and the tests.
 - A seed of 0xFFFFFFFF (LLAMA_DEFAULT_SEED) means "random" to llama.cpp.
-- Flash attention is what keeps a reused prompt cache exact on CPU. With it, a prompt's logprobs are
-  bit-identical whether 0, 1, 8, … or all but one of its tokens come from the cache (one batch of P tokens
-  vs a batch of the P-k left); without it (`flash_attn=False`), the attention of a batch of 8 or fewer new
-  tokens takes another kernel path and the logprobs differ by up to 0.16 (measured: SmolLM2, 52-token prompt,
-  `bench/probe_reproducible.py`). llama.cpp's "auto" picks it on CPU today; we ask for it explicitly.
+- A reused prompt cache is not exact on CPU: llama.cpp's kernels are not batch-invariant within one sequence,
+  so a prompt computed on top of k cached tokens (one batch of the P-k left) gives other logprobs than the same
+  prompt computed whole. Measured (`bench/probe_reproducible.py --splits`, SmolLM2): a 52-token prompt is
+  bit-identical at every split with flash attention and differs by up to 0.16 without it when 8 or fewer
+  tokens are new; a 403-token prompt differs at every split (up to 2.1 in a logprob) with or without flash
+  attention, on 1 thread or 2. Other slots' tokens in the same batch do not matter (n=4 seeded choices
+  prefilled together repeat exactly with the cache off). Hence the gateway's `prompt_cache` is off by default.
+  Flash attention is asked for explicitly (llama.cpp's "auto" picks it on CPU today): it is the path that
+  keeps short prompts exact.
 - The server stops when the `xllamacpp.Server` object is destroyed; there is no stop method.
 - `cache_ram_mib` (8192 by default) is a host-RAM cache of finished prompts' KV state, one entry per
   distinct token sequence, kept up to 8 GiB: with sampled answers RSS grew ~600 KB per request and was
