@@ -129,8 +129,8 @@ class GatewaySettings(BaseModel):
     upstream_timeout_s: float = Field(600, gt=0)
     # Off: every prompt is recomputed, so the same seed (or temperature 0) gives the same answer whatever ran
     # before. On: a slot's cached prefix is reused; with flash attention (Engine) that is exact for short prompts
-    # (bench/probe_reproducible.py: 100/100, logprobs to the bit) but not for a long one such as a tool call's,
-    # nor for n choices prefilled together (tests/integration/test_gateway*.py), so it stays a choice.
+    # (bench/probe_reproducible.py: 100/100, logprobs to the bit) but not for a long one such as a tool call's
+    # (nor did n=4 seeded choices repeat: tests/integration/test_gateway*.py), so it stays a choice.
     prompt_cache: bool = False
     max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
     body_timeout_s: float = Field(30, gt=0)  # the whole body must arrive within this
