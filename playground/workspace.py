@@ -9,6 +9,7 @@ tab saved the same notebook meanwhile it keeps both: this version is saved as a 
 from __future__ import annotations
 
 import json
+import time
 
 from pydantic import BaseModel
 
@@ -76,12 +77,17 @@ class Workspace:
         try:
             stored = self.store.save(notebook)
         except ConflictError:
-            copy = notebook.duplicate().model_copy(update={"title": f"{notebook.title} (changed in another tab)"})
+            # A shallow copy under a new id: its cells and messages are the very objects the page holds, so a
+            # run streaming into one of them when the conflict is found goes on filling the copy.
+            now = time.time()
+            title = f"{notebook.title} (changed in another tab)"
+            copy = notebook.model_copy(update={"id": new_id(), "title": title, "version": 0, "created": now, "updated": now})
             try:
                 stored = self.store.save(copy)
             except StoreError as exc:
                 return Saved(notebook=notebook, error=str(exc)), last or ""
-            return Saved(notebook=stored, wrote=True, conflict_copy=True), signature(stored)
+            copy.version, copy.updated = stored.version, stored.updated
+            return Saved(notebook=copy, wrote=True, conflict_copy=True), signature(copy)
         except StoreError as exc:
             return Saved(notebook=notebook, error=str(exc)), last or ""
         notebook.version = stored.version

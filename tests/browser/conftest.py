@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,13 +42,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """`streamlit run app.py` on a free port, pointed at the session's embedded gateway."""
+@contextmanager
+def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with `env`; yields its URL once healthy, stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, "PLAYGROUND_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
-    env.pop("XAI_API_KEY", None)
-    log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("w")
+    log = (logs / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -68,26 +67,43 @@ def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-unty
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
-        time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
+            time.sleep(0.3)
+        else:
+            pytest.fail("streamlit did not become healthy within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The app's environment: the session's embedded gateway, no xAI key, plus `extra`."""
+    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, **extra}
+    env.pop("XAI_API_KEY", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The page served against the session's embedded gateway, notebooks in a SQLite folder of its own."""
+    env = app_env(gateway, PLAYGROUND_DATA_DIR=str(tmp_path_factory.mktemp("data")))
+    env.pop("PLAYGROUND_DATABASE_URL", None)
+    with serve_app(env, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -168,6 +168,23 @@ def test_two_tabs_saving_one_notebook_keep_both(store: NotebookStore) -> None:
     assert sorted(s.title for s in store.list()) == ["Plan", "Plan (changed in another tab)"]
 
 
+def test_a_conflict_found_while_a_run_streams_keeps_filling_the_copy(store: NotebookStore) -> None:
+    """The copy holds the page's own cell objects: what a stream adds after the conflict lands in the copy."""
+    first = store.save(Notebook(id=NB_ID, title="Plan", conversation=[ChatMessage(content="Hi")]))
+    tab_a, tab_b = Workspace(store).open(NB_ID).notebook, Workspace(store).open(NB_ID).notebook
+    Workspace(store).save(tab_a.model_copy(update={"title": "A"}), signature(first))
+    streaming = Cell(backend="embedded", body={"messages": []}, conversation=tab_b.conversation, status="streaming")
+    tab_b.cells.append(streaming)
+    saved, sig = Workspace(store).save(tab_b, signature(first))
+    assert saved.conflict_copy and saved.notebook.cells[0] is streaming
+    streaming.partial = {0: "Hello, wor"}  # the stream goes on after the conflict
+    streaming.status = "done"
+    again, _ = Workspace(store).save(saved.notebook, sig)
+    assert again.wrote and not again.conflict_copy
+    stored = store.load(saved.notebook.id)
+    assert stored is not None and stored.cells[0].status == "done" and stored.cells[0].partial == {0: "Hello, wor"}
+
+
 def test_a_failed_save_reports_and_keeps_the_last_signature(junk: NotebookStore) -> None:
     nb = Notebook(title="Mine")
     saved, sig = Workspace(junk).save(nb, "before")
