@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playground.local import Gateway, GatewaySettings, start_gateway  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
-NO_CACHE: dict[str, Any] = {"cache_prompt": False, "top_k": 0, "min_p": 0.0}  # what the gateway sends by default
-CACHED: dict[str, Any] = {"cache_prompt": True, "top_k": 0, "min_p": 0.0}  # what it sends with --prompt-cache
+# What the gateway sends llama.cpp for these greedy requests, by default and with --prompt-cache
+NO_CACHE: dict[str, Any] = {"cache_prompt": False, "top_k": 1, "min_p": 0.0}
+CACHED: dict[str, Any] = {"cache_prompt": True, "top_k": 1, "min_p": 0.0}
 TTFT_PATHS = ("raw", "gateway", "raw cached", "gateway cached", "raw defaults")
 
 
