@@ -10,7 +10,7 @@ install:
 	$(UV) sync --locked
 
 run: install
-	$(UV) run streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(UV) run python run.py --server.address $(HOST) --server.port $(PORT)
 
 test: install
 	./scripts/ensure-chromium

@@ -26,10 +26,10 @@ ss = st.session_state
 
 @st.cache_resource(show_spinner="Starting the embedded model…")
 def embedded_gateway() -> Any:
-    """The one embedded gateway of this process: key-free, shared by every session."""
-    from playground.local import start_gateway
+    """The one embedded gateway of this process: key-free, shared by every session (already warm under `make run`)."""
+    from playground.local import shared_gateway
 
-    return start_gateway()
+    return shared_gateway()
 
 
 def app_secrets() -> dict[str, Any]:

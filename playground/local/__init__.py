@@ -16,7 +16,16 @@ import uvicorn
 from playground.local.engine import Engine, find_gguf, model_id_for
 from playground.local.server import GatewaySettings, create_app
 
-__all__ = ["Engine", "Gateway", "GatewaySettings", "create_app", "find_gguf", "model_id_for", "start_gateway"]
+__all__ = [
+    "Engine",
+    "Gateway",
+    "GatewaySettings",
+    "create_app",
+    "find_gguf",
+    "model_id_for",
+    "shared_gateway",
+    "start_gateway",
+]
 
 
 class Gateway:
@@ -97,3 +106,19 @@ def start_gateway(
 ) -> Gateway:
     """Load the model (unless `engine` is given) and serve the gateway in the background; returns once it answers."""
     return Gateway(settings or GatewaySettings(), host=host, port=port, engine=engine)
+
+
+_shared: Gateway | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_gateway() -> Gateway:
+    """The process's one embedded gateway, started by the first caller; later callers wait for it.
+
+    `make run` calls it while Streamlit starts (run.py), so the first page view finds the model loaded.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = start_gateway()
+        return _shared
