@@ -111,6 +111,11 @@ T = TypeVar("T")
 PROMPT_CHARS_PER_TOKEN = 128
 
 
+# `on` / `off`: reuse a slot's cached prompt for this request (faster; answers may then depend on what ran
+# before), whatever the gateway's --prompt-cache default. Not an xAI field, so a header rather than the body.
+PROMPT_CACHE_HEADER = "x-prompt-cache"
+
+
 class GatewaySettings(BaseModel):
     """How the gateway and its engine run. Defaults suit a 2-core laptop."""
 
@@ -755,6 +760,11 @@ class Gateway:
     async def chat_completions(self, request: Request) -> Response:
         self._touch()
         p = await self._off_loop(self._prepare_chat, await self._read_body(request))
+        cache = request.headers.get(PROMPT_CACHE_HEADER)
+        if cache is not None:
+            if cache.lower() not in ("on", "off"):
+                raise ApiError(400, f"The {PROMPT_CACHE_HEADER} header is `on` or `off`.", code="invalid_header")
+            p.clean["cache_prompt"] = cache.lower() == "on"  # this request's choice, over --prompt-cache
         if p.deferred:
             request_id = str(uuid.uuid4())
             self.deferred.submit(
@@ -886,7 +896,7 @@ class Gateway:
         body.pop("n", None)
         # Unless asked for speed, recompute the prompt every time: reusing a slot's cached prefix can change the
         # numerics, and with them greedy and seeded answers (a temperature-0 tool call flipped after others ran).
-        body["cache_prompt"] = self.settings.prompt_cache
+        body["cache_prompt"] = bool(body.get("cache_prompt", self.settings.prompt_cache))
         # Sample from the documented fields only: llama.cpp's own top_k=40 and min_p=0.05 would quietly
         # narrow what temperature and top_p let through. At temperature 0 the answer is the most likely token
         # either way, and top_k=1 spares the sampler sorting the whole vocabulary every token (~10 % of
