@@ -897,6 +897,10 @@ class Gateway:
         # Unless asked for speed, recompute the prompt every time: reusing a slot's cached prefix can change the
         # numerics, and with them greedy and seeded answers (a temperature-0 tool call flipped after others ran).
         body["cache_prompt"] = bool(body.get("cache_prompt", self.settings.prompt_cache))
+        # The documented defaults (temperature 1, top_p 1), not llama.cpp's own (0.8 and 0.95): a request that
+        # leaves them out samples as it would on xAI.
+        body.setdefault("temperature", 1.0)
+        body.setdefault("top_p", 1.0)
         # Sample from the documented fields only: llama.cpp's own top_k=40 and min_p=0.05 would quietly
         # narrow what temperature and top_p let through. At temperature 0 the answer is the most likely token
         # either way, and top_k=1 spares the sampler sorting the whole vocabulary every token (~10 % of

@@ -792,3 +792,12 @@ def test_in_process_a_client_that_leaves_stops_the_generation_before_its_slot_is
             await gw.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_llama_cpp_samples_with_the_documented_defaults_when_a_request_leaves_them_out(tmp_path: Path) -> None:
+    """temperature 1 and top_p 1 (the seed document's defaults), not llama.cpp's 0.8 and 0.95."""
+    gw = _gateway(tmp_path)
+    body, _ = gw._choice_body(_asking("Hi"), None, 0)
+    assert (body["temperature"], body["top_p"], body["top_k"], body["min_p"]) == (1.0, 1.0, 0, 0.0)
+    body, _ = gw._choice_body({**_asking("Hi"), "temperature": 0.3, "top_p": 0.5}, None, 0)
+    assert (body["temperature"], body["top_p"]) == (0.3, 0.5)
