@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 import vl_convert as vlc
@@ -107,8 +108,8 @@ def _pct(p: float) -> str:
     """A probability as a percentage that stays informative for tiny values (0.049 %, not 0.0 %)."""
     if pd.isna(p):
         return "—"
-    if 0 < p < 0.001:
-        return f"{p * 100:.2g}%"
+    if 0 < p < 0.001:  # two significant digits, never an exponent ("0.0000012%", not "1.2e-06%")
+        return np.format_float_positional(p * 100, precision=2, unique=False, fractional=False, trim="-") + "%"
     return f"{p:.1%}"
 
 

@@ -246,3 +246,12 @@ def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:
 def test_charts_export_offline(fmt: str, magic: bytes) -> None:
     frame = analysis.token_frame(_recorded("top8_emoji"))
     assert charts.chart_bytes(charts.strip_chart(frame), fmt).startswith(magic)
+
+
+@pytest.mark.parametrize(
+    ("p", "shown"),
+    [(0.5, "50.0%"), (0.0123, "1.2%"), (0.00049, "0.049%"), (1.2e-8, "0.0000012%"), (0.0, "0.0%"), (float("nan"), "—")],
+)
+def test_a_probability_reads_as_a_percentage_never_an_exponent(p: float, shown: str) -> None:
+    """A token sampled at temperature 1 may have a probability of one in a billion: still plain digits."""
+    assert charts._pct(p) == shown
