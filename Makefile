@@ -14,6 +14,7 @@ run: install
 
 test: install
 	./scripts/ensure-chromium
+	./scripts/ensure-postgresql
 	$(UV) run pytest
 
 # While developing: everything but the browser journeys.
