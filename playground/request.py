@@ -258,7 +258,9 @@ def _checked_schema(schema: dict[str, Any], *, need_object: bool) -> dict[str, A
     Schema, and for tool parameters of type object."""
     problems = check_schema(schema)
     if problems:
-        raise PydanticCustomError("invalid_json_schema", "{detail}", {"detail": " ".join(problems)})
+        # The detail quotes the schema, which may hold a lone surrogate: escaped, so the message can be rendered.
+        detail = " ".join(problems).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise PydanticCustomError("invalid_json_schema", "{detail}", {"detail": detail})
     if need_object and schema.get("type") != "object":
         raise PydanticCustomError("parameters_not_object", "parameters must be a schema of type object")
     return schema

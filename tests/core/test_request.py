@@ -824,3 +824,13 @@ def test_a_seed_tool_message_without_a_name_is_one_mistake_one_error() -> None:
     with pytest.raises(RequestError) as info:
         build_request({"model": "m"}, [{"role": "user", "content": "hi"}, {"role": "tool", "arguments": {"city": "Seoul"}}])
     assert [(e.field, e.code) for e in info.value.errors] == [("messages.1.name", "tool_message_needs_name")]
+
+
+def test_a_tool_schema_holding_a_lone_surrogate_is_a_message_on_its_parameters() -> None:
+    """Found by the generated inputs: the schema error quoted the surrogate and pydantic could not render it."""
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"properties": {"\ud800": None}}}}]
+    with pytest.raises(RequestError) as info:
+        build_request({"tools": tools}, [{"role": "user", "content": "hi"}])
+    fields_named = {e.field for e in info.value.errors}
+    assert "tools.0.function.parameters" in fields_named
+    assert all(e.message.encode("utf-8") for e in info.value.errors)  # every message can be shown and sent
