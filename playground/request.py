@@ -253,9 +253,28 @@ class Message(BaseModel):
 # ---------------------------------------------------------------------------------------------- tools
 
 
+MAX_SCHEMA_NESTING = 40  # objects and arrays inside a schema; no real one comes close, and serialising stops near 250
+
+
+def _nesting(value: Any) -> int:
+    """How deeply objects and arrays nest in a JSON value (iteratively: a hostile one may be very deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_SCHEMA_NESTING:  # past the limit the answer is known
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _checked_schema(schema: dict[str, Any], *, need_object: bool) -> dict[str, Any]:
-    """Field-level check (so it is reported even when a sibling field fails): valid Draft 2020-12 JSON
-    Schema, and for tool parameters of type object."""
+    """Field-level check (so it is reported even when a sibling field fails): not nested too deeply, valid
+    Draft 2020-12 JSON Schema, and for tool parameters of type object."""
+    if (depth := _nesting(schema)) > MAX_SCHEMA_NESTING:
+        raise PydanticCustomError("schema_too_deep", "nested too deeply", {"depth": depth, "limit": MAX_SCHEMA_NESTING})
     problems = check_schema(schema)
     if problems:
         # The detail quotes the schema, which may hold a lone surrogate: escaped, so the message can be rendered.

@@ -127,6 +127,7 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
         "unknown_tool_choice": f"Tool choice names “{ctx.get('name')}”, but no tool has that name.",
         "duplicate_tool_name": f"Two tools are named “{ctx.get('name')}”; tool names must be unique.",
         "invalid_json_schema": f"{s} is not a valid JSON Schema. {ctx.get('detail', '')}".strip(),
+        "schema_too_deep": f"{s} nests objects and arrays more than {ctx.get('limit')} levels deep.",
         "parameters_not_object": f"{s} must be a JSON Schema whose type is “object”.",
         "json_schema_missing": "Response format “json_schema” needs a schema.",
         "json_schema_unexpected": f"A schema is only used with response format “json_schema”, not “{ctx.get('type')}”.",

@@ -834,3 +834,19 @@ def test_a_tool_schema_holding_a_lone_surrogate_is_a_message_on_its_parameters()
     fields_named = {e.field for e in info.value.errors}
     assert "tools.0.function.parameters" in fields_named
     assert all(e.message.encode("utf-8") for e in info.value.errors)  # every message can be shown and sent
+
+
+@pytest.mark.parametrize("where", ["tools", "response_format"])
+def test_a_schema_nested_too_deeply_is_a_message_not_a_crash(where: str) -> None:
+    """Found by the generated inputs: 256 levels passed the checks, then serialising the body raised ValueError."""
+    deep: dict[str, Any] = {}
+    for _ in range(128):
+        deep = {"a": [deep]}
+    settings: dict[str, Any] = (
+        {"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", **deep}}}]}
+        if where == "tools"
+        else {"response_format": {"type": "json_schema", "json_schema": deep}}
+    )
+    with pytest.raises(RequestError) as info:
+        build_request(settings, [{"role": "user", "content": "hi"}])
+    assert any("levels deep" in e.message and e.field.startswith(where) for e in info.value.errors), info.value.errors
