@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections import Counter
 from typing import Any
@@ -39,7 +38,6 @@ def _bodies(model: str) -> list[bytes]:
         max_examples=BODIES,
         deadline=None,
         database=None,
-        derandomize=not os.environ.get("PLAYGROUND_FUZZ_NEW"),  # the same bodies every run, as in the core tests
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
     )
     @given(
