@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,17 +56,18 @@ def rss_mb(proc: psutil.Process) -> float:
     return proc.memory_info().rss / MB
 
 
-def settled_rss(proc: psutil.Process, timeout_s: float = 20) -> float:
-    """RSS once it stops falling (the gateway hands memory back after being idle), at most `timeout_s`."""
+def settled_rss(proc: psutil.Process, timeout_s: float = 20, measure: Callable[[psutil.Process], float] = rss_mb) -> float:
+    """`measure(proc)` (RSS in MB) once it stops falling (the gateway hands memory back after being idle), at
+    most `timeout_s`."""
     deadline = time.monotonic() + timeout_s
-    last = rss_mb(proc)
+    last = measure(proc)
     while time.monotonic() < deadline:
         time.sleep(1.5)
-        now = rss_mb(proc)
+        now = measure(proc)
         if now >= last - 1:
             return now
         last = now
-    return rss_mb(proc)
+    return measure(proc)
 
 
 def test_memory_after_hostile_requests_returns_near_its_level_before(server: tuple[str, psutil.Process]) -> None:

@@ -17,7 +17,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.integration.test_gateway_memory import MB, server  # noqa: F401  (the module's own-gateway fixture)
+from tests.integration.test_gateway_memory import MB, server, settled_rss  # noqa: F401  (the module's own-gateway fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,19 +38,6 @@ def tree_rss_mb(proc: psutil.Process) -> float:
         except psutil.NoSuchProcess:
             pass
     return total / MB
-
-
-def settled_tree_rss(proc: psutil.Process, timeout_s: float = 30) -> float:
-    """Tree RSS once it stops falling (the gateway hands memory back when idle), at most `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    last = tree_rss_mb(proc)
-    while time.monotonic() < deadline:
-        time.sleep(1.5)
-        now = tree_rss_mb(proc)
-        if now >= last - 1:
-            return now
-        last = now
-    return tree_rss_mb(proc)
 
 
 def _body(model: str, seed: int, tokens: int, **extra: Any) -> dict[str, Any]:
@@ -136,14 +123,14 @@ def test_streams_deferred_and_hang_ups_at_once(server: tuple[str, psutil.Process
     base, proc = server
     model = httpx.get(f"{base}/models", timeout=30).json()["data"][0]["id"]
     asyncio.run(ttft_at_eight(base, model))  # warm: buffers grow to their working size on the first requests
-    before = settled_tree_rss(proc)
+    before = settled_rss(proc, 30, measure=tree_rss_mb)
 
     ttfts = asyncio.run(ttft_at_eight(base, model))
     stats, elapsed = asyncio.run(load(base, model))
     tiny_started = time.monotonic()
     tiny = asyncio.run(four_tiny(base, model))
     tiny_s = time.monotonic() - tiny_started
-    after = settled_tree_rss(proc)
+    after = settled_rss(proc, 30, measure=tree_rss_mb)
 
     p50 = statistics.median(ttfts)
     p95 = statistics.quantiles(ttfts, n=20)[-1]
