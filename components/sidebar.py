@@ -46,12 +46,20 @@ class Values:
 
 @dataclass(frozen=True)
 class SavedItems:
-    """The tool library as the sidebar offers it ("Add a tool", "Start from…"); the view reads the store."""
+    """The tool library as the sidebar offers it ("Add a tool", "Start from…"); the view says how to read and
+    keep its items, and the sidebar reads a kind only where it draws it."""
 
-    tools: Sequence[Any] = ()  # store.LibraryItem of kind tool
-    schemas: Sequence[Any] = ()  # … of kind schema
+    load: Callable[[str], Sequence[Any]] = lambda kind: ()  # "tool" / "schema" -> store.LibraryItems
     save_tool: Callable[[dict[str, Any], str | None], str] | None = None  # (value, item id) -> item id
-    problem: str | None = None  # why the library cannot be read now
+
+
+def _saved(saved: SavedItems, kind: str) -> Sequence[Any]:
+    """The saved items of `kind`; none, and a word why, when the store cannot be read."""
+    try:
+        return saved.load(kind)
+    except errors.StoreError as exc:
+        st.caption(f":material/warning: Your saved {kind}s cannot be read now: {exc}")
+        return []
 
 
 def _store() -> dict[str, Any]:
@@ -191,9 +199,7 @@ def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any
         return None
     if kind != "json_schema":
         return {"type": kind}
-    if saved.problem:
-        st.caption(f":material/warning: {saved.problem}")
-    built = tool_builder.schema_field(_store(), library_schemas=saved.schemas)
+    built = tool_builder.schema_field(_store(), library_schemas=_saved(saved, "schema"))
     out.errors.extend(_field_errors(built.problems))
     return built.value
 
@@ -204,9 +210,7 @@ def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
 
 
 def _tools(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
-    if saved.problem:
-        st.caption(f":material/warning: {saved.problem}")
-    built = tool_builder.tools_field(_store(), library_tools=saved.tools, save=saved.save_tool)
+    built = tool_builder.tools_field(_store(), library_tools=_saved(saved, "tool"), save=saved.save_tool)
     out.errors.extend(_field_errors(built.problems))
     return built.value
 

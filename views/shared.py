@@ -137,18 +137,9 @@ def sidebar_panel(
         request_error=shown,
         upstream=upstream,
         warn=lambda key, value: listed.warning(model, key, value),
-        saved=saved_library(),
+        saved=sidebar.SavedItems(load=lambda kind: Library().list(kind), save_tool=_save_tool),  # type: ignore[arg-type]
     )
     return choice, config, model, values
-
-
-def saved_library() -> sidebar.SavedItems:
-    """The saved tools and schemas the sidebar offers, and how it keeps one; a store that fails says why."""
-    try:
-        library = Library()
-        return sidebar.SavedItems(tools=library.list("tool"), schemas=library.list("schema"), save_tool=_save_tool)
-    except errors.StoreError as exc:
-        return sidebar.SavedItems(problem=f"Your saved tools and schemas cannot be read now: {exc}")
 
 
 def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
