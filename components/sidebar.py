@@ -93,15 +93,6 @@ def render_backend(
     )
     b = backends.backend(_remember("backend", chosen))
     st.caption(b.description)
-    if b.id == "embedded":
-        st.toggle(
-            "Reuse cached prompts (faster)",
-            key=keys.PROMPT_CACHE,
-            help="The model keeps each conversation's computed prompt and reuses it for the next run: about 1.25× the "
-            "tokens/s alone and 1.4× with four runs at once, first token in 0.02 s instead of 0.14 s (measured on 2 "
-            "cores). The price: the same seed may then give a different answer after other runs, because a prompt "
-            "computed in two pieces gives slightly different numbers. Off, every answer is reproducible.",
-        )
     api_key: str | None = None
     base_url: str | None = None
     if b.needs_base_url:

@@ -26,7 +26,6 @@ SYSTEM = f"{PAGE}.system"  # widget: the system prompt text area at the top of t
 ADD_SYSTEM = f"{PAGE}.system.add"  # widget: button adding a system prompt
 ADD_MESSAGE = f"{PAGE}.messages.add"  # widget: button (form view)
 CHAT_INPUT = f"{PAGE}.chat_input"  # widget: chat input at the bottom; Enter adds the message and runs
-PROMPT_CACHE = f"{PAGE}.prompt_cache"  # widget: toggle, the embedded model reuses cached prompts (faster, less reproducible)
 AUTO_APPEND = f"{PAGE}.auto_append"  # widget: toggle, add each answer to the conversation
 EDITING = f"{PAGE}.editing"  # non-widget: set of message indexes being edited in the chat view
 IMPORT_CONVERSATION = f"{PAGE}.conversation.import"  # widget: file uploader (JSON)

@@ -81,7 +81,6 @@ class ClientConfig(BaseModel):
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=3, ge=0)
     kind: Literal["xai", "embedded", "openai"] = "embedded"
-    prompt_cache: bool | None = None  # embedded gateway only: reuse cached prompts (sent as X-Prompt-Cache)
 
 
 class ModelInfo(BaseModel):
@@ -420,8 +419,6 @@ class ChatClient:
         headers = {"Accept": "application/json", "User-Agent": "chat-completions-playground"}
         if config.api_key is not None and config.api_key.get_secret_value():
             headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
-        if config.prompt_cache is not None:
-            headers["X-Prompt-Cache"] = "on" if config.prompt_cache else "off"
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/") + "/",
             headers=headers,

@@ -40,7 +40,7 @@ class Clients:
         self._clients: dict[tuple[Any, ...], ChatClient] = {}
 
     def get(self, config: ClientConfig) -> ChatClient:
-        slot = (config.kind, config.base_url, _fingerprint(config), config.timeout, config.max_retries, config.prompt_cache)
+        slot = (config.kind, config.base_url, _fingerprint(config), config.timeout, config.max_retries)
         client = self._clients.get(slot)
         if client is None:
             client = self._clients[slot] = ChatClient(config)

@@ -49,16 +49,13 @@ def clients() -> runner.Clients:
 
 
 def client_config(backend_id: str, base_url: str | None) -> ClientConfig:
-    config = backends.resolve(
+    return backends.resolve(
         backend_id,
         api_key=ss.get(keys.API_KEY),
         base_url=base_url,
         secrets=app_secrets(),
         start_embedded=lambda: embedded_gateway().base_url,
     )
-    if config.kind == "embedded":  # the sidebar's choice, sent with every request (X-Prompt-Cache)
-        config = config.model_copy(update={"prompt_cache": bool(ss.get(keys.PROMPT_CACHE, False))})
-    return config
 
 
 def hold(opened: Notebook) -> None:

@@ -32,9 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--prompt-cache",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="reuse a slot's cached prompt prefix: faster on short requests, but an answer may then depend on "
-        "what ran before (default: off, every prompt recomputed)",
+        default=True,
+        help="reuse the prompt prefix a slot already holds (exact: answers do not depend on what ran before); "
+        "--no-prompt-cache recomputes every prompt (default: on)",
     )
     p.add_argument(
         "--http-relay",

@@ -9,15 +9,16 @@ and llama.cpp lacks. Facts of the pinned xllamacpp build that this module relies
 - `verbosity = -1` silences its logging entirely; the default (3) writes every request's
   timings to stderr, which would flood the app and the tests.
 - A seed of 0xFFFFFFFF (LLAMA_DEFAULT_SEED) means "random" to llama.cpp.
-- A reused prompt cache is not exact on CPU: llama.cpp's kernels are not batch-invariant within one sequence,
-  so a prompt computed on top of k cached tokens (one batch of the P-k left) gives other logprobs than the same
-  prompt computed whole. Measured (`bench/probe_reproducible.py --splits`, SmolLM2): a 52-token prompt is
-  bit-identical at every split with flash attention and differs by up to 0.16 without it when 8 or fewer
-  tokens are new; a 403-token prompt differs at every split (up to 2.1 in a logprob) with or without flash
-  attention, on 1 thread or 2. Other slots' tokens in the same batch do not matter (n=4 seeded choices
-  prefilled together repeat exactly with the cache off). Hence the gateway's `prompt_cache` is off by default.
-  Flash attention is asked for explicitly (llama.cpp's "auto" picks it on CPU today): it is the path that
-  keeps short prompts exact.
+- A q8_0 K cache makes every prompt row's numbers independent of what was computed with it, so a reused
+  prompt cache is exact and seeded answers repeat whatever else runs. llama.cpp's CPU flash attention has
+  three paths that round differently: tiles accumulating in float (64 or more queries), one pass accumulating
+  in f16 (fewer), and, for one query over 512 or more keys, the keys split over the threads and merged. With
+  llama.cpp's default f16 K the path depends on the batch, so a prompt computed on top of a cached prefix
+  differs from the same prompt computed whole, and a long prompt's answer changes when other slots decode
+  beside it, even with no cache. The tiles and the split need an f16/f32 K, so with q8_0 every row takes the
+  one pass (`bench/probe_reproducible.py --splits` and `--beside`; the README has the figures and the cost).
+  `batch_invariant=False` keeps llama.cpp's f16 K (the benchmark's "llama.cpp defaults").
+  Flash attention is asked for explicitly (llama.cpp's "auto" picks it on CPU today).
 - The server stops when the `xllamacpp.Server` object is destroyed; there is no stop method.
 - `cache_ram_mib` (8192 by default) is a host-RAM cache of finished prompts' KV state, one entry per
   distinct token sequence, kept up to 8 GiB: with sampled answers RSS grew ~600 KB per request and was
@@ -90,6 +91,8 @@ class Engine:
         threads: int | None = None,
         verbosity: int = -1,
         flash_attn: bool | None = True,
+        batch_invariant: bool = True,
+        cache_ram_mib: int | None = 0,
     ) -> None:
         self.gguf = Path(gguf) if gguf else find_gguf()
         self.n_parallel = n_parallel
@@ -102,11 +105,14 @@ class Engine:
         params.cpuparams_batch.n_threads = params.cpuparams.n_threads
         params.n_threads_http = n_parallel + 8  # model list / tokenize stay answerable while slots are busy
         params.verbosity = verbosity
-        params.cache_ram_mib = 0  # no host-RAM prompt cache: it grew by every distinct answer (see above)
+        if cache_ram_mib is not None:  # None: llama.cpp's own (the benchmark's "llama.cpp defaults")
+            params.cache_ram_mib = cache_ram_mib  # 0: no host-RAM prompt cache, it grew by every answer (see above)
         fa = xlc.llama_flash_attn_type
         params.flash_attn_type = {None: fa.LLAMA_FLASH_ATTN_TYPE_AUTO, True: fa.LLAMA_FLASH_ATTN_TYPE_ENABLED}.get(
             flash_attn, fa.LLAMA_FLASH_ATTN_TYPE_DISABLED
         )
+        if batch_invariant:  # see the module docstring: the one attention path that is batch-invariant
+            params.cache_type_k = xlc.ggml_type.GGML_TYPE_Q8_0
         self._lock = threading.Lock()
         started = time.perf_counter()
         self._server: xlc.Server | None = xlc.Server(params)

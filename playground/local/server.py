@@ -111,11 +111,6 @@ T = TypeVar("T")
 PROMPT_CHARS_PER_TOKEN = 128
 
 
-# `on` / `off`: reuse a slot's cached prompt for this request (faster; answers may then depend on what ran
-# before), whatever the gateway's --prompt-cache default. Not an xAI field, so a header rather than the body.
-PROMPT_CACHE_HEADER = "x-prompt-cache"
-
-
 class GatewaySettings(BaseModel):
     """How the gateway and its engine run. Defaults suit a 2-core laptop."""
 
@@ -132,11 +127,9 @@ class GatewaySettings(BaseModel):
     deferred_max_bytes: int = Field(128_000_000, ge=1)  # finished, unfetched results (as JSON)
     max_body_bytes: int = Field(2_000_000, ge=1024)
     upstream_timeout_s: float = Field(600, gt=0)
-    # Off: every prompt is recomputed, so the same seed (or temperature 0) gives the same answer whatever ran
-    # before. On: a slot's cached prefix is reused; with flash attention (Engine) that is exact for short prompts
-    # (bench/probe_reproducible.py: 100/100, logprobs to the bit) but not for a long one such as a tool call's
-    # (nor did n=4 seeded choices repeat: tests/integration/test_gateway*.py), so it stays a choice.
-    prompt_cache: bool = False
+    # Reuse the longest prefix a slot already holds instead of recomputing the prompt: exact with the engine's
+    # batch-invariant K cache (engine.py), so seeded answers stay the same; off only to measure it.
+    prompt_cache: bool = True
     max_json_depth: int = Field(48, ge=8, le=400)  # nesting of objects and arrays in a body
     body_timeout_s: float = Field(30, gt=0)  # the whole body must arrive within this
     prepare_timeout_s: float = Field(10, gt=0)  # parsing, checking and translating one body, off the event loop
@@ -760,11 +753,6 @@ class Gateway:
     async def chat_completions(self, request: Request) -> Response:
         self._touch()
         p = await self._off_loop(self._prepare_chat, await self._read_body(request))
-        cache = request.headers.get(PROMPT_CACHE_HEADER)
-        if cache is not None:
-            if cache.lower() not in ("on", "off"):
-                raise ApiError(400, f"The {PROMPT_CACHE_HEADER} header is `on` or `off`.", code="invalid_header")
-            p.clean["cache_prompt"] = cache.lower() == "on"  # this request's choice, over --prompt-cache
         if p.deferred:
             request_id = str(uuid.uuid4())
             self.deferred.submit(
@@ -894,9 +882,7 @@ class Gateway:
         """The upstream body of choice `index`, and how many top_logprobs the client wants."""
         body = plan.upstream_body(clean) if plan is not None else dict(clean)
         body.pop("n", None)
-        # Unless asked for speed, recompute the prompt every time: reusing a slot's cached prefix can change the
-        # numerics, and with them greedy and seeded answers (a temperature-0 tool call flipped after others ran).
-        body["cache_prompt"] = bool(body.get("cache_prompt", self.settings.prompt_cache))
+        body["cache_prompt"] = self.settings.prompt_cache
         # The documented defaults (temperature 1, top_p 1), not llama.cpp's own (0.8 and 0.95): a request that
         # leaves them out samples as it would on xAI.
         body.setdefault("temperature", 1.0)

@@ -187,19 +187,18 @@ def test_with_auto_append_off_the_answer_stays_in_its_cell(at: AppTest) -> None:
     assert notebook(at).conversation[1].content == cell.completion.text(0)  # type: ignore[union-attr]
 
 
-def test_reusing_cached_prompts_is_a_choice_under_the_embedded_backend(at: AppTest) -> None:
-    """Off (the default) every prompt is computed afresh; on, a prompt that starts like the last one comes from the
-    cache (the cell's usage says how many tokens did)."""
-    short(at, 2)
+def test_a_repeated_prompt_comes_from_the_cache_and_gives_the_same_answer(at: AppTest) -> None:
+    """The embedded model reuses the prompt a slot already holds (the cell's usage says how many tokens came from
+    the cache), and a seeded answer is the same either way."""
+    short(at, 12)
     at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
+    at.number_input(key=keys.field("seed")).set_value(7)
+    say(at, "Name a fruit and say why you like it.")
     for _ in range(2):
-        say(at, "Name a fruit.")
-    assert [c.completion.usage.cache_read_input_tokens for c in cells(at) if c.completion] == [0, 0]
-    at.toggle(key=keys.PROMPT_CACHE).set_value(True).run()
-    for _ in range(2):
-        say(at, "Name a fruit.")
-    last = cells(at)[-1]
-    assert last.completion is not None and last.completion.usage.cache_read_input_tokens > 0
+        at.button(key=keys.cell_action(cells(at)[-1].id, "rerun")).click().run()
+    done = [c.completion for c in cells(at) if c.completion]
+    assert len(done) == 3 and max(c.usage.cache_read_input_tokens for c in done) > 0
+    assert len({c.text(0) for c in done}) == 1
 
 
 def test_rerun_fork_and_delete_a_cell(at: AppTest) -> None:

@@ -718,11 +718,3 @@ def test_redirect_is_not_followed_but_reported() -> None:
     with make(rec) as c, pytest.raises(UpstreamError) as info:
         c.list_models()
     assert info.value.status == 301 and len(rec.requests) == 1
-
-
-@pytest.mark.parametrize(("choice", "sent"), [(True, "on"), (False, "off"), (None, None)])
-def test_the_prompt_cache_choice_travels_as_a_header(choice: bool | None, sent: str | None) -> None:
-    rec = Recorder(ok())
-    with make(rec, prompt_cache=choice) as c:
-        c.complete({"model": "m", "messages": []})
-    assert rec.requests[0].headers.get("X-Prompt-Cache") == sent
