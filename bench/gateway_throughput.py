@@ -1,7 +1,10 @@
 """Tokens/s and time to first token: the gateway vs the raw llama.cpp server, side by side in one run.
 
-Every path gets the same streamed request (greedy, end-of-text banned so every stream generates exactly
-TOKENS tokens); they are measured in rotating rounds, so drift on a shared machine hits all alike. The paths:
+The paths are served by `bench/_serve.py` from a process of their own (one engine, one model load, plus
+llama.cpp with its defaults), so this client shares no interpreter with the gateway. Every path gets the same
+streamed request (greedy, end-of-text banned so every stream generates exactly TOKENS tokens); they are
+measured in rotating rounds, and each ratio is the median of the ratios within a round, so drift on a shared
+machine hits both sides of it alike. The paths:
 
 - `raw` and `raw A/A`: llama.cpp's HTTP server on the gateway's engine, sent what the gateway sends it by
   default (prompt cache on, top_k/min_p off), measured twice: their ratio is the noise of this run (A/A);
@@ -23,6 +26,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,9 +35,8 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
 
-from playground.local import Engine, Gateway, GatewaySettings, start_gateway  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
 # What the gateway sends llama.cpp for these greedy requests, by default and with --no-prompt-cache
@@ -92,6 +95,11 @@ async def run(client: httpx.AsyncClient, path: Route, model: str, streams: int, 
     into.ttfts.extend(t for _, t in results)
 
 
+def paired(by: dict[str, Samples], a: str, b: str) -> float:
+    """The median over rounds of a's tokens/s over b's in the same round."""
+    return statistics.median(x / y for x, y in zip(by[a].rates, by[b].rates, strict=True))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -122,39 +130,39 @@ async def measure(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3, help="rotating rounds per concurrency (median kept)")
+    ap.add_argument("--rounds", type=int, default=5, help="rotating rounds per concurrency (median kept)")
     ap.add_argument("--tokens", type=int, default=48, help="tokens generated per stream")
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: the engine's)")
     args, _ = ap.parse_known_args()
     started = time.perf_counter()
-    gateway = start_gateway(GatewaySettings(n_parallel=4, threads=args.threads))
-    ready = time.perf_counter() - started
-    extra: list[Gateway] = []
-    plain = Engine(n_parallel=4, threads=args.threads, flash_attn=None, batch_invariant=False, cache_ram_mib=None)
+    threads = ["--threads", str(args.threads)] if args.threads else []
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "bench._serve", *threads], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
-        recompute = start_gateway(GatewaySettings(n_parallel=4, prompt_cache=False), engine=gateway.engine)
-        extra.append(recompute)
-        raw = f"{gateway.engine.base_url}/v1/chat/completions"
+        assert serve.stdout is not None
+        urls = json.loads(serve.stdout.readline())
+        ready = time.perf_counter() - started
         paths = [
-            Route("raw", raw, CACHED),
-            Route("raw A/A", raw, CACHED),
-            Route("gateway", f"{gateway.base_url}/chat/completions", {}),
-            Route("raw recompute", raw, NO_CACHE),
-            Route("gateway recompute", f"{recompute.base_url}/chat/completions", {}),
-            Route("llama.cpp defaults", f"{plain.base_url}/v1/chat/completions", {}),
+            Route("raw", urls["raw"], CACHED),
+            Route("raw A/A", urls["raw"], CACHED),
+            Route("gateway", urls["gateway"], {}),
+            Route("raw recompute", urls["raw"], NO_CACHE),
+            Route("gateway recompute", urls["gateway recompute"], {}),
+            Route("llama.cpp defaults", urls["llama.cpp defaults"], {}),
         ]
         ttft_paths = [p for p in paths if p.name in TTFT_PATHS]
         print(
-            f"model load (llama.cpp, {gateway.engine.gguf.name}): {gateway.engine.load_seconds:.2f} s; "
-            f"gateway ready: {ready:.2f} s; load average before: {os.getloadavg()[0]:.2f}",
+            f"model load (llama.cpp, {urls['gguf']}): {urls['load_seconds']:.2f} s; "
+            f"gateway, its engine and llama.cpp with its defaults ready: {ready:.2f} s; "
+            f"load average before: {os.getloadavg()[0]:.2f}",
             flush=True,
         )
-        speed, wide = asyncio.run(measure(paths, ttft_paths, gateway.model_id, args.rounds, args.tokens))
+        speed, wide = asyncio.run(measure(paths, ttft_paths, urls["model"], args.rounds, args.tokens))
     finally:
-        for g in extra:
-            g.close()
-        gateway.close()
-        plain.close()
+        if serve.stdin is not None:
+            serve.stdin.close()
+        serve.wait(timeout=60)
     med = {s: {name: statistics.median(v.rates) for name, v in by.items()} for s, by in speed.items()}
     load = os.getloadavg()[0]
     print(f"tokens/s, median of {args.rounds} rotating rounds, {args.tokens} tokens a stream; load average after: {load:.2f}")
@@ -171,14 +179,14 @@ def main() -> None:
     ]
     print(f"{'ratio':<42} {'1 stream':>9} {'4 streams':>10}")
     for label, a, b in ratios:
-        print(f"{label:<42} {med[1][a] / med[1][b]:>9.3f} {med[4][a] / med[4][b]:>10.3f}")
+        print(f"{label:<42} {paired(speed[1], a, b):>9.3f} {paired(speed[4], a, b):>10.3f}")
     print("time to first token (s), p50 / p95")
     print(f"{'streams':>7} " + " ".join(f"{n:>16}" for n in TTFT_PATHS))
     for s, by in [*speed.items(), *wide.items()]:
         cells = [f"{pct(by[n].ttfts, 0.5):.3f} / {pct(by[n].ttfts, 0.95):.3f}" for n in TTFT_PATHS]
         print(f"{s:>7} " + " ".join(f"{c:>16}" for c in cells))
     for label, base in (("raw, same setting", "raw"), ("llama.cpp defaults", "llama.cpp defaults")):
-        worst = min(med[s]["gateway"] / med[s][base] for s in med)
+        worst = min(paired(by, "gateway", base) for by in speed.values())
         print(f"worst gateway / {label}: {worst:.3f} (goal >= 1.00): {'met' if worst >= 1.0 else 'NOT met'}")
 
 

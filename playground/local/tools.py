@@ -13,8 +13,8 @@ SmolLM2's template has no tool syntax, so the gateway does the work itself, as p
 
 Choices made (measured on SmolLM2-135M at temperature 0, see tests/integration/test_tools.py).
 With `get_weather` and `add` offered: `auto` picked the right tool for 6 of 7 tool questions (5 of 7
-with the right arguments; those runs reused llama.cpp's prompt cache, which made "Seoul" come out as
-"S Korea" at times — with the cache off, as the gateway now runs, it is "Seoul" every time) but
+with the right arguments; those runs reused llama.cpp's prompt cache over its f16 K cache, which made
+"Seoul" come out as "S Korea" at times — with the engine's q8_0 K cache it is "Seoul" every time, cache or not) but
 answered in text for only 2 of 5 chit-chat prompts; `required` and a named function gave a
 schema-valid call 12 of 12 times (the grammar guarantees it unless `max_completion_tokens` cuts it).
 

@@ -1,5 +1,5 @@
 """playground.compare against the real embedded model over real HTTP: seeds side by side, and a repeated
-seed reproducing its answer token for token (the gateway turns llama.cpp's prompt cache off for that)."""
+seed reproducing its answer token for token (the engine's q8_0 K cache keeps that true with the prompt cache on)."""
 
 from __future__ import annotations
 

@@ -70,9 +70,9 @@ def test_same_seed_twice_gives_the_same_text(api: httpx.Client, gateway: Gateway
 
 
 def test_an_answer_does_not_change_after_other_requests_ran(api: httpx.Client, gateway: Gateway) -> None:
-    """A slot's cached prompt from an earlier request must not change a later answer. It did before the
-    gateway turned llama.cpp's prompt cache off: this greedy tool call's city went from "Seoul" to
-    "Sinango" or "S Korea" once other prompts had run (7 times in 8, measured)."""
+    """A slot's cached prompt from an earlier request must not change a later answer. It did with llama.cpp's
+    f16 K cache and its prompt cache on: this greedy tool call's city went from "Seoul" to "Sinango" or
+    "S Korea" once other prompts had run (7 times in 8, measured). The engine's q8_0 K cache makes reuse exact."""
 
     def answer() -> dict[str, Any]:
         return chat(
