@@ -10,9 +10,9 @@ machine hits both sides of it alike. The paths:
   default (prompt cache on, top_k/min_p off), measured twice: their ratio is the noise of this run (A/A);
 - `gateway`: the gateway as shipped (llama.cpp called in-process, prompt cache on);
 - `raw recompute` / `gateway recompute`: both with the prompt cache off (`--no-prompt-cache`);
-- `llama.cpp defaults`: a second engine as a person running llama.cpp's server gets it (its f16 K cache, its
-  micro-batch and host-RAM prompt cache; no cache_prompt/top_k/min_p sent, so prompt cache on, top_k 40,
-  min_p 0.05).
+- `llama.cpp defaults`: a second engine as a person running llama.cpp's server gets it (its f16 K cache,
+  flash attention "auto" and host-RAM prompt cache; no cache_prompt/top_k/min_p sent, so prompt cache on,
+  top_k 40, min_p 0.05).
 
 Prints model load time, tokens/s, the ratios (goal: gateway >= 1.00x raw with the same setting, and >= 1.00x
 llama.cpp defaults) and time to first token p50/p95 at 1, 4 and 8 streams. Run: `make bench`, or
