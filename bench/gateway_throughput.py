@@ -14,6 +14,9 @@ machine hits both sides of it alike. The paths:
   flash attention "auto" and host-RAM prompt cache; no cache_prompt/top_k/min_p sent, so prompt cache on,
   top_k 40, min_p 0.05).
 
+Then gateway, raw and llama.cpp defaults again, each request continuing a conversation: a ~600-token logbook
+every slot already holds, so the time goes to generating over long keys, where the K cache's type matters.
+
 Prints model load time, tokens/s, the ratios (goal: gateway >= 1.00x raw with the same setting, and >= 1.00x
 llama.cpp defaults) and time to first token p50/p95 at 1, 4 and 8 streams. Run: `make bench`, or
 `uv run python bench/gateway_throughput.py [--rounds N]`.
@@ -36,13 +39,18 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
+from bench._prompts import LOGBOOK  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Tell me a long story about the sea."}]
+# A conversation continued: a 600-token logbook the slots already hold, so mostly generation over long keys
+CHAT = {"messages": [{"role": "system", "content": LOGBOOK}, {"role": "user", "content": "Tell me a long story about day 9."}]}
 # What the gateway sends llama.cpp for these greedy requests, by default and with --no-prompt-cache
 CACHED: dict[str, Any] = {"cache_prompt": True, "top_k": 1, "min_p": 0.0}
 NO_CACHE: dict[str, Any] = {"cache_prompt": False, "top_k": 1, "min_p": 0.0}
 TTFT_PATHS = ("raw", "gateway", "raw recompute", "gateway recompute", "llama.cpp defaults")
+CHAT_PATHS: dict[str, dict[str, Any]] = {"raw": CACHED, "gateway": {}, "llama.cpp defaults": {}}
 
 
 @dataclass(frozen=True)
@@ -111,8 +119,8 @@ async def measure(
     """Rotating rounds: tokens/s of every path at 1 and 4 streams; then TTFT of `ttft_paths` at 8 streams."""
     # No keep-alive, for every path alike: llama.cpp closes reused connections on its own (see server.py).
     async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        for p in paths:  # warm every path (connections, first-request costs)
-            await run(client, p, model, 1, 8, Samples())
+        for p in paths:  # warm every path (connections, first-request costs, every slot's cache)
+            await run(client, p, model, 4, 8, Samples())
         speed: dict[int, dict[str, Samples]] = {}
         for streams in (1, 4):
             speed[streams] = {p.name: Samples() for p in paths}
@@ -121,7 +129,7 @@ async def measure(
                     p = paths[(j + k) % len(paths)]
                     await run(client, p, model, streams, tokens, speed[streams][p.name])
         wide: dict[int, dict[str, Samples]] = {8: {p.name: Samples() for p in ttft_paths}}
-        for k in range(max(1, rounds - 1)):
+        for k in range(max(1, rounds - 1) if ttft_paths else 0):
             for j in range(len(ttft_paths)):
                 p = ttft_paths[(j + k) % len(ttft_paths)]
                 await run(client, p, model, 8, tokens, wide[8][p.name])
@@ -159,6 +167,8 @@ def main() -> None:
             flush=True,
         )
         speed, wide = asyncio.run(measure(paths, ttft_paths, urls["model"], args.rounds, args.tokens))
+        chat = [Route(name, urls[name], {**extra, **CHAT}) for name, extra in CHAT_PATHS.items()]
+        chat_speed, _ = asyncio.run(measure(chat, [], urls["model"], args.rounds, args.tokens))
     finally:
         if serve.stdin is not None:
             serve.stdin.close()
@@ -185,6 +195,11 @@ def main() -> None:
     for s, by in [*speed.items(), *wide.items()]:
         cells = [f"{pct(by[n].ttfts, 0.5):.3f} / {pct(by[n].ttfts, 0.95):.3f}" for n in TTFT_PATHS]
         print(f"{s:>7} " + " ".join(f"{c:>16}" for c in cells))
+    print(f"the same after a {LOGBOOK.count(chr(10)) + 1}-line logbook (~600 tokens) the slots hold: tokens/s and ratios")
+    print(f"{'streams':>7} " + " ".join(f"{n:>18}" for n in CHAT_PATHS) + f" {'gateway / raw':>14} {'gateway / llama.cpp':>20}")
+    for s, by in chat_speed.items():
+        rates = " ".join(f"{statistics.median(by[n].rates):>18.1f}" for n in CHAT_PATHS)
+        print(f"{s:>7} {rates} {paired(by, 'gateway', 'raw'):>14.3f} {paired(by, 'gateway', 'llama.cpp defaults'):>20.3f}")
     for label, base in (("raw, same setting", "raw"), ("llama.cpp defaults", "llama.cpp defaults")):
         worst = min(paired(by, "gateway", base) for by in speed.values())
         print(f"worst gateway / {label}: {worst:.3f} (goal >= 1.00): {'met' if worst >= 1.0 else 'NOT met'}")

@@ -29,6 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._prompts import LOG, LOGBOOK  # noqa: E402
 from playground.local import Engine, Gateway, GatewaySettings, start_gateway  # noqa: E402
 
 QUESTION = "Write three sentences about a lighthouse keeper who finds a bottle on the beach."
@@ -41,10 +42,6 @@ OTHERS = [
     "Write three sentences about a lighthouse keeper who loses his keys.",
     "Tell me a joke about the sea.",
 ]
-
-
-LOG = "Logbook of the lighthouse, day {k}: the lamp was lit at dusk, the wind came from the west, two ships passed."
-LOGBOOK = "You keep the lighthouse logbook below.\n" + "\n".join(LOG.format(k=k) for k in range(1, 23))
 
 
 async def ask(
