@@ -138,7 +138,7 @@ async def measure(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5, help="rotating rounds per concurrency (median kept)")
+    ap.add_argument("--rounds", type=int, default=7, help="rotating rounds per concurrency (median kept)")
     ap.add_argument("--tokens", type=int, default=48, help="tokens generated per stream")
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: the engine's)")
     args, _ = ap.parse_known_args()
