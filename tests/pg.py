@@ -15,7 +15,6 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -27,6 +26,7 @@ from typing import Any
 import psycopg
 
 from playground.store import Library, NotebookStore
+from tests.processes import free_port
 
 __all__ = ["Backend", "PostgresServer", "find_bin_dir", "postgres_server"]
 
@@ -47,12 +47,6 @@ def find_bin_dir() -> Path:
     raise RuntimeError(
         f"PostgreSQL's initdb and pg_ctl were not found (looked in /usr/lib/postgresql/*/bin and PATH): {INSTALL_HINT}"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> str | None:
@@ -83,7 +77,7 @@ class PostgresServer:
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
         self._initdb()
         for _ in range(5):  # a free port can be taken between asking and starting: try another
-            self.port = _free_port()
+            self.port = free_port()
             if self._start():
                 self._watch()
                 return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,16 +37,10 @@ def _chromium() -> str:
     pytest.fail("No Chromium found: install Debian's `chromium` (make test does this as root).")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port with `env`; yields its URL once healthy, stops it afterwards."""
-    port = _free_port()
+    port = free_port()
     log = (logs / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
         [
@@ -82,11 +77,7 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
             pytest.fail("streamlit did not become healthy within 60 s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)
         log.close()
 
 

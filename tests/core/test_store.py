@@ -23,6 +23,7 @@ from playground.notebook import Cell, ChatMessage, Notebook, Timings, ToolCallRo
 from playground.response import Completion, from_chat_completion
 from playground.store import MIGRATIONS, SCHEMA_VERSION, ConflictError, NewerSchemaError, NotebookStore, Summary, default_path
 from tests.pg import Backend
+from tests.processes import free_port
 
 SECRET = "xai-THIS-IS-A-SECRET-KEY-1234567890"
 PASSWORD = "hunter2-url-password"
@@ -585,11 +586,7 @@ def test_an_unreachable_postgresql_is_a_store_error_that_hides_its_password(unus
 
 @pytest.fixture
 def unused_tcp_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 # ------------------------------------------------------------------------------------ a deferred result, written once

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from playground.client import ChatClient, ClientConfig
 from playground.errors import BadRequestError, NetworkError, TimeoutError_
 from playground.local import Gateway
 from playground.notebook import Cell, ChatMessage
+from tests.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -69,9 +69,7 @@ def _cell(model: str, **body: object) -> Cell:
 
 
 def test_backend_down_is_a_network_error_naming_what_to_check() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # nothing listens there
     cell = _cell("m")
     with ChatClient(ClientConfig(base_url=f"http://127.0.0.1:{port}/v1", timeout=10, max_retries=1)) as client:
         list(runner.stream(client, cell))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.processes import free_port, stop
+
 pytestmark = pytest.mark.integration
 
 BIG_TEXT = "hello world " * 160_000  # 1.9 MB, under the 2 MB body limit
@@ -28,9 +29,7 @@ MB = 2**20
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, psutil.Process]]:
     """`python -m playground.local` on a free 127.0.0.1 port: (base URL, its process)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     cmd = [sys.executable, "-m", "playground.local", "--host", "127.0.0.1", "--port", str(port), "--parallel", "4"]
@@ -48,8 +47,7 @@ def server() -> Iterator[tuple[str, psutil.Process]]:
             time.sleep(0.2)
         yield base, psutil.Process(child.pid)
     finally:
-        child.terminate()
-        child.wait(30)
+        stop(child, 30)
 
 
 def rss_mb(proc: psutil.Process) -> float:

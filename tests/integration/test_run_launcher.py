@@ -4,7 +4,6 @@ the process already serves the gateway (found among its listening ports, answeri
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,16 @@ import httpx
 import psutil
 import pytest
 
+from tests.processes import free_port, stop
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def launched(tmp_path: Path) -> Iterator[tuple[psutil.Process, int]]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("XAI_API_KEY", "PLAYGROUND_BASE_URL")}
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path)
     args = [sys.executable, "run.py", "--server.port", str(port), "--server.headless", "true"]
@@ -38,11 +33,7 @@ def launched(tmp_path: Path) -> Iterator[tuple[psutil.Process, int]]:
     try:
         yield psutil.Process(proc.pid), port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 15)
 
 
 def _gateway_models(proc: psutil.Process, streamlit_port: int) -> list[str] | None:
