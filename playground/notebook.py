@@ -274,12 +274,12 @@ class Notebook(BaseModel):
         ]
         return self.model_copy(update={"settings": _clean_settings(self.settings), "cells": cells})
 
-    def duplicate(self) -> Notebook:
-        """A copy under a new id, to change without touching the original."""
+    def duplicate(self, title: str | None = None, *, deep: bool = True) -> Notebook:
+        """A copy under a new id, to change without touching the original; `deep=False` shares the original's
+        cells and messages (the very objects, so what is still being written into them reaches the copy)."""
         now = time.time()
-        return self.model_copy(
-            deep=True, update={"id": new_id(), "title": f"Copy of {self.title}", "version": 0, "created": now, "updated": now}
-        )
+        title = f"Copy of {self.title}" if title is None else title
+        return self.model_copy(deep=deep, update={"id": new_id(), "title": title, "version": 0, "created": now, "updated": now})
 
     def title_from_conversation(self) -> str:
         """A title from the first user message, for notebooks nobody named."""

@@ -9,7 +9,6 @@ tab saved the same notebook meanwhile it keeps both: this version is saved as a 
 from __future__ import annotations
 
 import json
-import time
 
 from pydantic import BaseModel
 
@@ -77,11 +76,8 @@ class Workspace:
         try:
             stored = self.store.save(notebook)
         except ConflictError:
-            # A shallow copy under a new id: its cells and messages are the very objects the page holds, so a
-            # run streaming into one of them when the conflict is found goes on filling the copy.
-            now = time.time()
-            title = f"{notebook.title} (changed in another tab)"
-            copy = notebook.model_copy(update={"id": new_id(), "title": title, "version": 0, "created": now, "updated": now})
+            # Shallow: a run streaming into one of the page's cells when the conflict is found goes on filling the copy.
+            copy = notebook.duplicate(f"{notebook.title} (changed in another tab)", deep=False)
             try:
                 stored = self.store.save(copy)
             except StoreError as exc:
