@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench._prompts import LOGBOOK
 from playground.local import Gateway, GatewaySettings, start_gateway
 
 pytestmark = pytest.mark.integration
@@ -26,9 +27,6 @@ OTHERS = [
     "Write three sentences about a lighthouse keeper who loses his keys.",
     "Say hi",
 ]
-# About 600 tokens: the keys then number more than 512 while the answer is written
-LOG = "Logbook of the lighthouse, day {k}: the lamp was lit at dusk, the wind came from the west, two ships passed."
-SYSTEM = "You keep the lighthouse logbook below.\n" + "\n".join(LOG.format(k=k) for k in range(1, 23))
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["cache-off", "cache-on"])
@@ -79,12 +77,12 @@ def test_the_same_seed_gives_the_same_answer_after_other_requests(served: Gatewa
 
 
 def test_a_long_prompt_gives_the_same_answer_beside_other_requests(served: Gateway) -> None:
-    alone = ask(served, "What happened on day 9?", 5, 12, SYSTEM)
+    alone = ask(served, "What happened on day 9?", 5, 12, LOGBOOK)
     assert alone["usage"]["prompt_tokens"] > 512
     for round_ in range(2):
         with ThreadPoolExecutor(4) as pool:  # three other answers are being written while this one is
             others = [pool.submit(ask, served, text, 300 + round_, 24) for text in OTHERS[:3]]
-            beside = pool.submit(ask, served, "What happened on day 9?", 5, 12, SYSTEM).result()
+            beside = pool.submit(ask, served, "What happened on day 9?", 5, 12, LOGBOOK).result()
             for o in others:
                 o.result()
         assert answer(beside) == answer(alone)
@@ -95,9 +93,9 @@ def test_a_prompt_on_top_of_a_cached_prefix_gives_what_the_whole_prompt_gives(ga
     whole = start_gateway(GatewaySettings(prompt_cache=False), engine=gateway.engine)
     reused = start_gateway(GatewaySettings(prompt_cache=True), engine=gateway.engine)
     try:
-        expected = answer(ask(whole, "What happened on day 12?", 9, 12, SYSTEM))
-        ask(reused, "What happened on day 3?", 1, 2, SYSTEM)  # a slot now holds the logbook
-        out = ask(reused, "What happened on day 12?", 9, 12, SYSTEM)
+        expected = answer(ask(whole, "What happened on day 12?", 9, 12, LOGBOOK))
+        ask(reused, "What happened on day 3?", 1, 2, LOGBOOK)  # a slot now holds the logbook
+        out = ask(reused, "What happened on day 12?", 9, 12, LOGBOOK)
         assert cached(out) > 500
         assert answer(out) == expected
     finally:
