@@ -395,12 +395,22 @@ def summary(completion: Completion, choice: int = 0, *, lowest_n: int = 5, frame
         scored_tokens=len(finite),
         unscored_tokens=len(frame) - len(finite),
         mean_logprob=mean,
-        perplexity=math.exp(-mean) if mean is not None else None,
+        perplexity=_perplexity(mean),
         below_half=int((frame["probability"] < 0.5).sum()),
         top_k=int(frame["alternatives"].max()),
         mean_entropy_bits=float(entropy.mean()) if len(entropy) else None,
         lowest=lowest,
     )
+
+
+def _perplexity(mean_logprob: float | None) -> float | None:
+    """exp(−mean log-probability); infinite when that is beyond what a float holds (a token at −9999)."""
+    if mean_logprob is None:
+        return None
+    try:
+        return math.exp(-mean_logprob)
+    except OverflowError:
+        return math.inf
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -258,6 +259,8 @@ def calculate(expression: str) -> _Number:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         raise ToolError(f"Not a valid expression ({exc.msg}). Allowed: {_ALLOWED_TEXT}.") from None
+    except UnicodeError:  # before ValueError, its base: Python source cannot hold half a character
+        raise ToolError("The expression has text that is not valid Unicode (an unpaired surrogate such as \\ud800).") from None
     except (ValueError, RecursionError, MemoryError):
         raise ToolError("Not a valid expression (too deeply nested or malformed).") from None
     try:
@@ -278,9 +281,10 @@ def _calculator(args: dict[str, Any], _now: datetime) -> dict[str, Any]:
 
 @cache
 def _zone_names() -> dict[str, str]:
-    """Every IANA zone the machine knows (tzdata), keyed by lower case so "europe/paris" also works.
-    Looking keys up here (not passing them to ZoneInfo) also keeps paths like "../x" away from the files."""
-    names = zoneinfo.available_timezones() | {"UTC"}
+    """Every IANA zone name (the `tzdata` package's list), keyed by lower case so "europe/paris" also works.
+    Not `zoneinfo.available_timezones()`: it lists every file under the system's zoneinfo folder, "localtime"
+    (this machine's own zone) included. Looking keys up here also keeps paths like "../x" away from the files."""
+    names = set(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()) | {"UTC"}
     return {n.lower(): n for n in names}
 
 

@@ -173,6 +173,13 @@ def test_only_minus_infinity_gives_no_mean_but_no_error() -> None:
     assert s.has_logprobs and s.mean_logprob is None and s.perplexity is None and s.unscored_tokens == 1
 
 
+def test_a_hugely_unlikely_token_gives_an_infinite_perplexity_not_an_error() -> None:
+    entry = _entry("a", 0.5, [])
+    entry["logprob"] = -9999.0
+    s = analysis.summary(_completion([entry]))
+    assert s.mean_logprob == -9999.0 and s.perplexity == math.inf
+
+
 def test_no_logprobs_at_all_is_a_clear_result() -> None:
     c = _completion(None)
     frame = analysis.token_frame(c)

@@ -407,11 +407,18 @@ def test_get_time_uses_the_module_clock_by_default(monkeypatch: pytest.MonkeyPat
     assert ok("get_time", {"timezone": "UTC"})["time"] == "2025-03-30T00:30:15+00:00"
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "Paris", "../../etc/passwd", "/etc/localtime", "Europe", "x" * 5000])
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus", "Paris", "../../etc/passwd", "/etc/localtime", "localtime", "LocalTime", "Europe", "x" * 5000]
+)
 def test_get_time_unknown_zone_names_an_example(zone: str) -> None:
     error = refused("get_time", {"timezone": zone}, now=fixed())
     assert "Unknown time zone" in error and "Europe/Paris" in error
     assert len(error) < 300
+
+
+def test_calculator_says_a_lone_surrogate_is_not_valid_text() -> None:
+    error = calc_error("1 + \ud800")
+    assert "not valid Unicode" in error and "nested" not in error
 
 
 def test_get_time_wrong_argument_types() -> None:
