@@ -288,22 +288,28 @@ def continuation(completion: Completion, choice: int = 0) -> list[ChatMessage]:
 
 
 def demo_answers(messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[str]]:
-    """Fill empty tool messages whose tool is a built-in demo tool; returns the messages and what was not
-    answered (no demo tool of that name: left empty, for the person to fill)."""
+    """Answer the latest assistant message's tool calls with the built-in demo tools: each empty tool message
+    after it that names one of its calls is filled. Returns the messages and the names of the calls no demo
+    tool answers (left empty, for the person to fill). An empty tool message that names no call of that
+    message, and the calls of earlier rounds, are not calls to answer: they are left as they are."""
     from playground import demo_tools
 
-    calls: dict[str, ToolCallRow] = {}
-    out: list[ChatMessage] = []
+    last = max((i for i, m in enumerate(messages) if m.role == "assistant" and m.tool_calls), default=None)
+    out = list(messages)
+    if last is None:
+        return out, []
+    calls = {c.id: c for c in messages[last].tool_calls if c.id}
     unanswered: list[str] = []
-    for m in messages:
+    for i in range(last + 1, len(out)):
+        m = out[i]
         if m.role == "assistant":
-            calls = {c.id: c for c in m.tool_calls}  # a tool result answers the latest assistant's calls
-        if m.role == "tool" and not m.content:
-            call = calls.get(m.tool_call_id)
-            result = demo_tools.answer(call.name, call.arguments) if call is not None else None
-            if result is None:
-                unanswered.append(call.name if call is not None else m.tool_call_id)
-            else:
-                m = m.model_copy(update={"content": result.content})
-        out.append(m)
+            break
+        call = calls.get(m.tool_call_id) if m.role == "tool" and not m.content else None
+        if call is None:
+            continue
+        result = demo_tools.answer(call.name, call.arguments)
+        if result is None:
+            unanswered.append(call.name or f"(a call with no name, id {call.id})")
+        else:
+            out[i] = m.model_copy(update={"content": result.content})
     return out, unanswered

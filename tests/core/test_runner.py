@@ -520,9 +520,28 @@ def test_demo_answers_fill_empty_tool_messages_of_demo_tools_only() -> None:
     result = json.loads(filled[2].content)
     assert result["city"] == "Paris" and result["source"] == demo_tools.WEATHER_SOURCE
     assert filled[3].content == "" and filled[4].content == "typed by hand" and filled[5].content == ""
-    assert unanswered == ["lookup_stock", "c9"]
+    assert unanswered == ["lookup_stock"]  # "c9" answers no call: not a call to answer (the request check names it)
     assert filled[:2] == messages[:2]
     assert messages[2].content == ""  # the messages given are not changed
+
+
+def test_only_the_latest_calls_are_answered_and_an_empty_tool_message_without_an_id_is_not_a_call() -> None:
+    earlier = [
+        ChatMessage(role="assistant", tool_calls=[ToolCallRow(id="old", name="lookup_stock", arguments="{}")]),
+        ChatMessage(role="tool", tool_call_id="old"),  # left empty by the person, long ago
+    ]
+    latest = ChatMessage(role="assistant", tool_calls=[ToolCallRow(id="c1", name="get_time", arguments='{"timezone": "UTC"}')])
+    messages = [
+        *earlier,
+        ChatMessage(content="And now?"),
+        latest,
+        ChatMessage(role="tool"),
+        ChatMessage(role="tool", tool_call_id="c1"),
+    ]
+    filled, unanswered = demo_answers(messages)
+    assert unanswered == []
+    assert json.loads(filled[5].content)["timezone"] == "UTC"
+    assert filled[:5] == messages[:5]  # the stray empty message and the earlier round are left as they are
 
 
 def test_a_demo_tool_given_bad_arguments_answers_with_the_error() -> None:
