@@ -132,12 +132,23 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+_TOO_DEEP = "it is nested too deeply to read (thousands of brackets inside each other)"
+
+
+def _loads(text: str | bytes) -> Any:
+    """`json.loads`; a document nested past what Python can parse is a ValueError naming that, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError(_TOO_DEEP) from exc
+
+
 def _read_error_body(body: bytes) -> tuple[str, str | None, str | None]:
     """(server message, param, code) from OpenAI's `{"error":{…}}`, xAI's flat `{"code","error"}`,
     FastAPI's `{"detail"}`, or plain text."""
     text = body.decode("utf-8", errors="replace").strip()
     try:
-        data = json.loads(text) if text else None
+        data = _loads(text) if text else None
     except ValueError:
         data = None
     if isinstance(data, dict):
@@ -356,8 +367,13 @@ def _within(
 
 def _json(response: httpx.Response, secret: str | None = None) -> Any:
     try:
-        return json.loads(response.content)
+        return _loads(response.content)
     except ValueError as exc:
+        if isinstance(exc.__cause__, RecursionError):
+            raise StreamDecodeError(
+                f"The server's answer cannot be read (HTTP {response.status_code}): {_TOO_DEEP}. "
+                "Check that the base URL points at a chat-completions API."
+            ) from exc
         excerpt = response.text[:200]
         if secret:
             excerpt = excerpt.replace(secret, "***")
@@ -627,8 +643,12 @@ class ChatClient:
                         saw_done = True
                         break
                     try:
-                        chunk = json.loads(data_text)
+                        chunk = _loads(data_text)
                     except ValueError as exc:
+                        if isinstance(exc.__cause__, RecursionError):
+                            raise StreamDecodeError(
+                                f"A stream event cannot be read: {_TOO_DEEP}. The text received is kept."
+                            ) from exc
                         raise StreamDecodeError(
                             f"A stream event is not valid JSON: {data_text[:200]!r}. The text received is kept; "
                             "check that the base URL points at a chat-completions API."

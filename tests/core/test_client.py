@@ -718,3 +718,24 @@ def test_redirect_is_not_followed_but_reported() -> None:
     with make(rec) as c, pytest.raises(UpstreamError) as info:
         c.list_models()
     assert info.value.status == 301 and len(rec.requests) == 1
+
+
+# ----------------------------------------------------------------------------------- bodies nested past Python's limit
+
+DEEP = "[" * 100_000
+
+
+def test_a_body_nested_past_any_limit_is_a_plain_decode_error() -> None:
+    with make(Recorder(httpx.Response(200, content=DEEP.encode()))) as c, pytest.raises(StreamDecodeError, match="nested"):
+        c.complete(BODY)
+
+
+def test_a_stream_event_nested_past_any_limit_is_a_plain_decode_error() -> None:
+    rec = Recorder(sse_response(sse(delta(content="a"), DEEP, done=True)))
+    with make(rec) as c, pytest.raises(StreamDecodeError, match="nested"):
+        list(c.stream(BODY))
+
+
+def test_an_error_body_nested_past_any_limit_still_maps_by_status() -> None:
+    with make(Recorder(httpx.Response(400, content=DEEP.encode()))) as c, pytest.raises(BadRequestError, match="HTTP 400"):
+        c.complete(BODY)
