@@ -99,4 +99,10 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
     if isinstance(err, errors.TransportError):
         st.error(f"Could not reach the server: {safe_markdown(str(err))}", icon=":material/cloud_off:")
         return
+    if isinstance(err, errors.StreamCutError):
+        st.error(f"The answer broke off before it finished: {safe_markdown(str(err))}", icon=":material/content_cut:")
+        return
+    if isinstance(err, errors.StreamDecodeError):
+        st.error(f"The server's answer could not be read: {safe_markdown(str(err))}", icon=":material/warning:")
+        return
     st.error(f"{type(err).__name__}: {safe_markdown(str(err))}", icon=":material/warning:")

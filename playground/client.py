@@ -43,6 +43,7 @@ from playground.errors import (
     PlaygroundError,
     RateLimitError,
     ServerError,
+    StreamCutError,
     StreamDecodeError,
     TimeoutError_,
     UpstreamError,
@@ -259,7 +260,7 @@ def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
         ) from exc
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         if streaming:
-            raise StreamDecodeError(
+            raise StreamCutError(
                 f"The stream was cut before it finished ({type(exc).__name__}). "
                 "The text received is kept; run again for a whole answer."
             ) from exc
@@ -661,7 +662,7 @@ class ChatClient:
                         yielded = True
                         yield delta
             if not saw_done and not accumulator.finished:
-                raise StreamDecodeError(
+                raise StreamCutError(
                     "The stream ended before the answer finished (no [DONE]). The text received is kept; "
                     "run again for a whole answer."
                 )

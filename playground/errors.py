@@ -10,7 +10,8 @@
     │   ├── RateLimitError      429; `.retry_after` seconds when the server said
     │   ├── BadRequestError     400/404/422 with the server's own message
     │   └── ServerError         5xx
-    ├── StreamDecodeError       a malformed body or a stream cut short
+    ├── StreamDecodeError       a malformed body
+    │   └── StreamCutError      a stream that broke off before the answer finished
     └── StoreError              the notebook store failed
 
 Messages never contain an API key: build them from server text and field names only.
@@ -95,6 +96,10 @@ class ServerError(UpstreamError):
 
 
 class StreamDecodeError(PlaygroundError):
+    pass
+
+
+class StreamCutError(StreamDecodeError):
     pass
 
 

@@ -25,10 +25,15 @@ from playground.errors import (
     AuthError,
     BadRequestError,
     FieldError,
+    NetworkError,
     PlaygroundError,
     RateLimitError,
     RequestError,
     ServerError,
+    StreamCutError,
+    StreamDecodeError,
+    TimeoutError_,
+    TransportError,
     UpstreamError,
 )
 from playground.request import convert_seed_messages
@@ -156,6 +161,14 @@ class CellError(BaseModel):
         return kind(
             self.message, status=self.status, server_message=self.server_message or "", param=self.param, advice=self.advice or ""
         )
+
+    def error(self) -> PlaygroundError:
+        """The error again, of its own kind: a cut stream stays a cut stream (not "could not reach the server")."""
+        upstream = self.upstream()
+        if upstream is not None:
+            return upstream
+        kinds = {k.__name__: k for k in (StreamCutError, StreamDecodeError, TimeoutError_, NetworkError)}
+        return kinds.get(self.kind, TransportError)(self.message)
 
 
 class Cell(BaseModel):

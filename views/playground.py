@@ -117,7 +117,7 @@ def _execute(cell: Cell, config: ClientConfig) -> None:
 def _upstream(cell: Cell) -> errors.PlaygroundError:
     e = cell.error
     assert e is not None
-    return e.upstream() or errors.TransportError(e.message)
+    return e.error()
 
 
 def _prepare(

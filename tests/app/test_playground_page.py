@@ -17,6 +17,7 @@ from playground import fields
 from playground.fields import Kind
 from playground.notebook import Cell, Notebook
 from playground.store import NotebookStore
+from tests.fake_server import cut_stream, fake_server
 
 pytestmark = pytest.mark.apptest
 
@@ -482,3 +483,17 @@ def test_a_rerun_of_an_earlier_point_does_not_add_its_answer_again(at: AppTest) 
     at.button(key=keys.cell_action(first.id, "rerun")).click().run()
     assert len(cells(at)) == 2 and cells(at)[1].status == "done"
     assert [m.role for m in notebook(at).conversation] == ["user", "assistant"]  # the rerun stays a sibling run
+
+
+def test_a_stream_cut_mid_answer_is_named_as_cut_not_as_an_unreachable_server(at: AppTest) -> None:
+    with fake_server() as server:
+        server.reply = cut_stream("Half an ans")
+        at.session_state[keys.SETTINGS]["model.openai"] = "any-model"
+        at.selectbox(key=keys.BACKEND).set_value("openai").run()
+        at.text_input(key=keys.BASE_URL).set_value(server.base_url).run()
+        say(at, "Tell me everything.")
+    (cell,) = cells(at)
+    assert cell.status == "error" and cell.partial == {0: "Half an ans"}
+    shown = [e.value for e in at.main.error]
+    assert any("broke off" in e for e in shown), shown
+    assert not any("Could not reach" in e for e in shown), shown

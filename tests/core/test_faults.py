@@ -27,6 +27,7 @@ from playground.errors import (
     PlaygroundError,
     RateLimitError,
     ServerError,
+    StreamCutError,
     StreamDecodeError,
     TimeoutError_,
 )
@@ -264,7 +265,7 @@ FAULTS: list[Fault] = [
             headers={"content-type": "text/event-stream"},
             stream=_Cut(_sse(_chunk(content="Hel"), _chunk(content="lo"), done=False)),
         ),
-        StreamDecodeError,
+        StreamCutError,
         ("The stream was cut before it finished", "RemoteProtocolError"),
         "The text received is kept; run again for a whole answer",
         partial="Hello",
@@ -275,7 +276,7 @@ FAULTS: list[Fault] = [
         lambda request: httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=_sse(_chunk(content="Hel"), done=False)
         ),
-        StreamDecodeError,
+        StreamCutError,
         ("ended before the answer finished",),
         "The text received is kept",
         partial="Hel",

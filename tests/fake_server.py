@@ -1,0 +1,95 @@
+"""A fake chat-completions server on 127.0.0.1 that remembers every request it gets (method, path, headers).
+
+For tests that must prove what reached a server (or that nothing did), and for faults a real model never makes
+(a stream cut off mid-answer). `answer(handler)` decides each response; the default answers 404.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+Reply = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class FakeServer:
+    base_url: str  # ".../v1"
+    seen: list[Seen] = field(default_factory=list)
+    reply: Reply | None = None
+
+
+def not_found(handler: BaseHTTPRequestHandler) -> None:
+    body = json.dumps({"error": {"message": "nothing here", "type": "not_found"}}).encode()
+    handler.send_response(404)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def cut_stream(text: str) -> Reply:
+    """Start a streamed answer with `text`, then close the connection without finishing it."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        handler.rfile.read(length)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        chunk = {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text}}],
+        }
+        data = f"data: {json.dumps(chunk)}\n\n".encode()
+        handler.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        handler.wfile.flush()
+        handler.close_connection = True  # no terminating chunk: the client sees the body end early
+
+    return reply
+
+
+@contextmanager
+def fake_server() -> Iterator[FakeServer]:
+    """A FakeServer listening on a free 127.0.0.1 port until the block ends."""
+    server_box: list[FakeServer] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            fake = server_box[0]
+            fake.seen.append(Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+            (fake.reply or not_found)(self)
+
+        do_GET = do_POST = _handle
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet test output
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_box.append(FakeServer(base_url=f"http://127.0.0.1:{httpd.server_address[1]}/v1"))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_box[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
