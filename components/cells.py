@@ -17,7 +17,7 @@ import streamlit as st
 
 from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
-from components.text import safe_markdown, speed_words
+from components.text import plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
@@ -83,12 +83,23 @@ def when(timestamp: float) -> str:
 
 
 def _header(cell: Cell, label: str) -> None:
+    """One line: the run's status, how its answer ended and its tokens in and out (no need to open Details)."""
     b = backends.BACKENDS.get(cell.backend)  # type: ignore[call-overload]
-    facts = [label, STATUS_WORDS[cell.status], when(cell.created), b.label if b else cell.backend, cell.model]
+    facts = [label, STATUS_WORDS[cell.status]]
+    if cell.completion is not None:
+        facts.append(stop_words(cell.completion.stop_reason, cell.completion.stop_sequence))
+        facts.append(usage_words(cell.completion.usage.input_tokens, cell.completion.usage.output_tokens))
+    facts += [when(cell.created), b.label if b else cell.backend, cell.model]
     timing = speed_words(cell.timings.ttft_s, cell.timings.total_s, cell.timings.tokens_per_s)
     if timing:
         facts.append(timing)
-    st.caption(" · ".join(f for f in facts if f))
+    terms = None
+    if cell.completion is not None:
+        terms = (
+            f"How it ended is the API's stop reason (finish_reason {plain(cell.completion.stop_reason or 'none')}); "
+            "tokens in and out are its usage (prompt_tokens and completion_tokens)."
+        )
+    st.caption(" · ".join(f for f in facts if f), help=terms)
 
 
 def _outdated(cell: Cell, conv: Sequence[ChatMessage], settings: Mapping[str, Any]) -> None:

@@ -10,7 +10,6 @@ link, image, LaTeX or directive can come out of it), `st.text`, `st.code`, data 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,7 +21,7 @@ from components import charts
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
-from components.text import speed_words
+from components.text import plain, speed_words
 from playground import analysis as probabilities
 from playground import backends, compare, errors, fields
 from playground.compare import Analysis, Comparison, Divergence, RunResult
@@ -40,17 +39,6 @@ SAME = ""  # a set's backend: the same as the comparison's
 
 # --------------------------------------------------------------------------------------------
 # untrusted text
-
-
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-
-
-def plain(text: str) -> str:
-    """`text` for st.markdown, shown exactly as written: every ASCII punctuation character is
-    backslash-escaped (CommonMark allows it for all of them), so nothing becomes a link, an image,
-    emphasis, LaTeX (`$`) or a Streamlit directive (`:red[…]`); line breaks are kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def shown_token(token: str) -> str:

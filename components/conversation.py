@@ -60,7 +60,31 @@ def replace(messages: list[ChatMessage]) -> None:
 # ------------------------------------------------------------------------------------ callbacks (no HTTP)
 
 
+def _commit_typed() -> None:
+    """Copy what the message widgets hold into the conversation before a button acts on it.
+
+    A text area hands its value over when it loses focus, and a click on a button (✓, Move, Delete…) arrives in
+    the same rerun: the button's callback runs before any widget is drawn, so without this the text typed just
+    before the click would be dropped with the widget.
+    """
+    ss = st.session_state
+    conv = _notebook().conversation
+    for i, m in enumerate(conv):
+        role_key, content_key, name_key, tcid_key, _ = keys.message_keys(i)
+        if role_key in ss:
+            m.role = ss[role_key]
+        if content_key in ss:
+            m.content = ss[content_key]
+        if name_key in ss:
+            m.name = ss[name_key]
+        if tcid_key in ss and m.role == "tool":
+            m.tool_call_id = ss[tcid_key]
+    if conv and conv[0].role == "system" and keys.SYSTEM in ss:
+        conv[0].content = ss[keys.SYSTEM]
+
+
 def _move(i: int, by: int) -> None:
+    _commit_typed()
     conv = _notebook().conversation
     j = i + by
     if 0 <= i < len(conv) and 0 <= j < len(conv):
@@ -69,12 +93,14 @@ def _move(i: int, by: int) -> None:
 
 
 def _duplicate(i: int) -> None:
+    _commit_typed()
     conv = _notebook().conversation
     conv.insert(i + 1, conv[i].model_copy(deep=True))
     forget_widgets(i)
 
 
 def _insert(i: int) -> None:
+    _commit_typed()
     conv = _notebook().conversation
     role = "assistant" if conv[i].role == "user" else "user"
     conv.insert(i + 1, ChatMessage(role=role))
@@ -83,6 +109,7 @@ def _insert(i: int) -> None:
 
 
 def _delete(i: int) -> None:
+    _commit_typed()
     conv = _notebook().conversation
     if 0 <= i < len(conv):
         conv.pop(i)
@@ -91,6 +118,7 @@ def _delete(i: int) -> None:
 
 
 def _toggle_edit(i: int) -> None:
+    _commit_typed()
     editing: set[int] = st.session_state.setdefault(keys.EDITING, set())
     editing.symmetric_difference_update({i})
 

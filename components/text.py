@@ -7,6 +7,7 @@ spans and fences are left exactly as written, since Markdown shows them literall
 
 from __future__ import annotations
 
+import json
 import re
 
 _CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.DOTALL)
@@ -24,6 +25,44 @@ def safe_markdown(text: str) -> str:
         return "_(no text)_"
     parts = _CODE.split(text)
     return "".join(part if n % 2 else _escape(part) for n, part in enumerate(parts))
+
+
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def plain(text: str) -> str:
+    """`text` for st.markdown, shown exactly as written: every ASCII punctuation character is
+    backslash-escaped (CommonMark allows it for all of them), so nothing becomes a link, an image,
+    emphasis, LaTeX (`$`) or a Streamlit directive (`:red[…]`); line breaks are kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+STOP_WORDS = {
+    "stop": "ended by itself",
+    "end_turn": "ended by itself",
+    "length": "hit the token limit",
+    "max_tokens": "hit the token limit",
+    "tool_calls": "called a tool",
+    "tool_use": "called a tool",
+    "function_call": "called a tool",
+    "content_filter": "held back by the server's content filter",
+    "stop_sequence": "stopped at a stop sequence",
+}
+
+
+def stop_words(reason: str | None, sequence: str | None = None) -> str:
+    """Why an answer ended, in plain words for st.markdown: "hit the token limit", 'stopped at "###"'."""
+    if sequence:
+        return f"stopped at {plain(json.dumps(sequence, ensure_ascii=False))}"
+    if not reason:
+        return ""
+    return STOP_WORDS.get(reason, f"ended ({plain(reason)})")
+
+
+def usage_words(input_tokens: int, output_tokens: int) -> str:
+    """A run's token counts as one phrase: "52 tokens in, 12 out"."""
+    return f"{input_tokens:,} tokens in, {output_tokens:,} out"
 
 
 def speed_words(ttft_s: float | None, total_s: float | None, tokens_per_s: float | None) -> str:

@@ -111,3 +111,26 @@ def test_after_the_conversation_changes_the_old_answer_shows_as_outdated(page: P
     expect(cell.get_by_text("earlier version")).to_be_visible()
     cell.get_by_role("button", name="What differed").click()
     expect(page.get_by_text("Message 1 changed.")).to_be_visible()
+
+
+def test_stop_reason_and_tokens_visible_on_a_finished_cell(page: Page) -> None:
+    ready(page)
+    number(page, "max_completion_tokens", 3)
+    say(page, LONG_ANSWER)
+    cell = wait_done(page, 1)
+    expect(cell.get_by_text("hit the token limit")).to_be_visible()
+    expect(cell.get_by_text(re.compile(r"\d+ tokens in, 3 out"))).to_be_visible()
+
+
+def test_typed_text_kept_after_done_editing_without_leaving_the_box(page: Page) -> None:
+    """Type into a message and click ✓ straight away (no Tab): the text stays."""
+    ready(page)
+    number(page, "max_completion_tokens", 3)
+    say(page, "Where is my order?")
+    wait_done(page, 1)
+    page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
+    box = page.locator(f"{css(keys.message_content(0))} textarea")
+    box.fill("Order A1234: shipped")
+    page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
+    expect(page.locator(f"{css(keys.message_content(0))} textarea")).to_have_count(0)
+    expect(bubbles(page, "user").first).to_contain_text("Order A1234: shipped")

@@ -1,0 +1,79 @@
+"""The conversation and its cells under AppTest, against the real embedded model: nothing typed is lost,
+a stopped answer joins the conversation only when asked, and a finished cell says how it ended.
+
+Widgets are reached by the keys of components/state.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import state as keys
+from playground.notebook import Notebook
+
+pytestmark = pytest.mark.apptest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception
+    yield app
+
+
+def notebook(app: AppTest) -> Notebook:
+    return app.session_state[keys.NOTEBOOK]
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, app.exception
+    return app
+
+
+def two_messages(app: AppTest) -> None:
+    """A user message and a tool message, written in the form view, then back to the chat bubbles."""
+    app.button_group(key=keys.VIEW).set_value("Form").run()
+    app.button(key=keys.ADD_MESSAGE).click().run()
+    app.text_area(key=keys.message_content(0)).set_value("Where is my order?").run()
+    app.button(key=keys.ADD_MESSAGE).click().run()
+    app.selectbox(key=keys.message_role(1)).set_value("tool").run()
+    app.button_group(key=keys.VIEW).set_value("Chat").run()
+    ok(app)
+
+
+def test_text_typed_then_done_editing_in_one_click_is_kept(at: AppTest) -> None:
+    """The text area hands its value over in the same rerun as the ✓ click (no Tab in between)."""
+    two_messages(at)
+    at.button(key=keys.message_action(1, "edit")).click().run()
+    at.text_area(key=keys.message_content(1)).set_value("Order A1234: shipped")
+    ok(at.button(key=keys.message_action(1, "edit")).click().run())
+    assert notebook(at).conversation[1].content == "Order A1234: shipped"
+    assert any("Order A1234: shipped" in c.value for c in at.code)
+    assert not any("fill in the tool's result" in c.value for c in at.code)
+
+
+def test_text_typed_then_moved_in_one_click_is_kept(at: AppTest) -> None:
+    two_messages(at)
+    at.button(key=keys.message_action(0, "edit")).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("Where is order A1234?")
+    ok(at.button(key=keys.message_action(0, "down")).click().run())
+    assert [m.content for m in notebook(at).conversation] == ["", "Where is order A1234?"]
+
+
+def test_a_finished_cell_says_how_it_ended_and_its_tokens_in_its_header(at: AppTest) -> None:
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(3)
+    at.chat_input(key=keys.CHAT_INPUT).set_value("Write a long story about a dragon.").run()
+    (cell,) = notebook(ok(at)).cells
+    assert cell.completion is not None and cell.completion.stop_reason == "length"
+    usage = cell.completion.usage
+    header = next(c.value for c in at.caption if c.value.startswith("Run · done"))
+    assert "hit the token limit" in header and f"{usage.input_tokens} tokens in, {usage.output_tokens} out" in header
