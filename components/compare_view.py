@@ -147,11 +147,10 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
             is_int = f.kind is fields.Kind.INT
             cast = int if is_int else float
             with grid[n % 2]:
+                # no min/max: the box would clamp; the bounds are checked as the sidebar's are (views.compare)
                 numbers[key] = st.number_input(
                     f.label,
                     value=None,
-                    min_value=cast(f.minimum) if f.minimum is not None else None,
-                    max_value=cast(f.maximum) if f.maximum is not None else None,
                     step=cast(f.step) if f.step is not None else (1 if is_int else 0.1),
                     placeholder="unchanged",
                     key=wkey,

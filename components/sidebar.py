@@ -156,18 +156,19 @@ def render_model(
 
 # --- fields -------------------------------------------------------------------------
 def _number(f: Field, wkey: str) -> Any:
+    """A slider for a bounded float with a default (it cannot leave its bounds), else a number box.
+
+    A number box has no min/max of its own: Streamlit's would turn an out-of-range value red and keep the old
+    one, so what was typed is kept and fields.py's bounds are checked by `request` like every other rule (the
+    reason shows under the box, Run waits)."""
     is_int = f.kind is Kind.INT
     cast = int if is_int else float
     _seed(f.key, wkey, f.default)
     kwargs: dict[str, Any] = {"help": f.help, "key": wkey}
-    if f.minimum is not None:
-        kwargs["min_value"] = cast(f.minimum)
-    if f.maximum is not None:
-        kwargs["max_value"] = cast(f.maximum)
     if f.step is not None:
         kwargs["step"] = cast(f.step)
     if not is_int and f.minimum is not None and f.maximum is not None and f.default is not None:
-        return st.slider(f.label, **kwargs)
+        return st.slider(f.label, min_value=cast(f.minimum), max_value=cast(f.maximum), **kwargs)
     if f.default is None:
         # value=None makes the box clearable in the browser (optional field); the seeded state wins.
         return st.number_input(f.label, value=None, placeholder="empty", **kwargs)

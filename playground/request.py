@@ -14,7 +14,7 @@ Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -51,6 +51,7 @@ __all__ = [
     "ToolCall",
     "ToolCallFunction",
     "build_request",
+    "check_fields",
     "convert_seed_messages",
     "logit_bias_from_rows",
     "parse_stop",
@@ -805,6 +806,17 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
         key: None for key, f in F.FIELDS.items() if f.optional and f.default is not None and getattr(request, key) == f.default
     }
     return Built(request.model_copy(update=defaults), notes)
+
+
+def check_fields(settings: Mapping[str, Any], keys: Iterable[str]) -> list[FieldError]:
+    """The errors `build_request` finds in the fields `keys` of `settings` (bounds, types, rules between
+    fields), before there is a conversation or a model to judge: e.g. a Compare set's values as they are typed."""
+    wanted = set(keys)
+    try:
+        build_request({**settings, "model": "-"}, [{"role": "user", "content": "-"}])
+    except RequestError as exc:
+        return [e for e in exc.errors if e.field.split(".")[0] in wanted]
+    return []
 
 
 def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[str], list[int]] | None) -> dict[str, int] | None:

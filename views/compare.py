@@ -19,7 +19,7 @@ from components import compare_view, conversation
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
-from playground import backends, compare, errors, fields, runner
+from playground import backends, compare, errors, fields, request, runner
 from playground.client import ChatClient, ClientConfig
 from playground.compare import Comparison, ComparisonJob, SettingsSet, Variant
 from playground.notebook import ChatMessage
@@ -164,6 +164,24 @@ def _settings_set(i: int, s: compare_view.SetInputs, base: Base) -> tuple[Settin
         ),
         problems,
     )
+
+
+def _set_check(inputs: compare_view.SetupInputs, settings: dict[str, Any]) -> errors.RequestError | None:
+    """Mistakes in the set forms' numbers as typed now, judged with the settings they change, nothing sent."""
+    problems = []
+    for i, s in enumerate(inputs.sets if inputs.mode == "sets" else []):
+        typed = {k: v for k, v in s.numbers.items() if v is not None}
+        problems += [
+            errors.FieldError(f"sets.{i}.{e.field}", e.message, e.code)
+            for e in request.check_fields({**settings, **typed}, typed)
+        ]
+    return errors.RequestError(problems) if problems else None
+
+
+def _set_field_words(path: str) -> str:
+    """ "sets.0.temperature" → "set A temperature"."""
+    _, i, key = path.split(".", 2)
+    return f"set {chr(ord('A') + int(i))} {fields.FIELDS[key].label.lower() if key in fields.FIELDS else key}"
 
 
 def _variants(inputs: compare_view.SetupInputs, base: Base) -> list[Variant]:
@@ -367,8 +385,13 @@ def main() -> None:
             prompt = compare_view.prompt_input(base_error)
         chosen = nb.cell(ss.get(keys.CMP_CELL) or "") if source_is_cell else None
         hint = chosen.model if chosen is not None else model or ""
-        inputs = compare_view.setup(nb.cells, problem=setup_error or base_error, model_hint=hint)
+        set_check: errors.RequestError | None = ss.get(keys.CMP_SET_CHECK)
+        inputs = compare_view.setup(nb.cells, problem=setup_error or base_error or set_check, model_hint=hint)
         inputs.prompt = prompt
+        check_sets = _set_check(inputs, values.settings if inputs.source == "conversation" else {})
+        if (check_sets.errors if check_sets else None) != (set_check.errors if set_check else None):
+            ss[keys.CMP_SET_CHECK] = check_sets
+            st.rerun()  # each mistake under its set's box (and gone once fixed)
         if inputs.source == "cell":
             cell = nb.cell(inputs.cell_id or "")
             if cell is not None:
@@ -387,12 +410,15 @@ def main() -> None:
             type="primary",
             icon=":material/compare_arrows:",
             on_click=_ask,
-            disabled=running is not None or bool(blocked),
+            disabled=running is not None or bool(blocked) or set_check is not None,
             help="Run every variant, four at a time",
         )
         if blocked and shown is not None:
             names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
             st.caption(f":material/block: Compare is off until you fix: {names} (marked in the sidebar).")
+        if set_check is not None:
+            names = ", ".join(dict.fromkeys(_set_field_words(e.field) for e in set_check.errors))
+            st.caption(f":material/block: Compare is off until you fix: {names} (marked above).")
         if base_error is not None:
             error_view.show_run_error(base_error, placed=["messages", "cell"])
         elif setup_error is not None:

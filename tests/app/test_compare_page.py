@@ -254,3 +254,17 @@ def test_the_diverging_token_is_highlighted_and_the_rest_left_plain() -> None:
     assert marked == "Hello\\.  \n  \n:orange-background[The] \\[end\\]"
     ended = compare.Point(char=5, token_index=1, token=None, word_index=None, word=None, word_char=None)
     assert compare_view.marked_answer("Hello", compare.Divergence(index=0, diverges=True, point=ended)).endswith("[⟂ ends here]")
+
+
+def test_a_set_number_out_of_range_is_kept_named_under_it_and_blocks_compare(at: AppTest) -> None:
+    """A set's temperature of 5 stays 5 in its box, is named as wrong right under it, and Compare waits."""
+    ask(at, "Hello")
+    at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    at.number_input(key=keys.cmp_set(0, "temperature")).set_value(5.0).run()
+    assert at.number_input(key=keys.cmp_set(0, "temperature")).value == 5.0
+    assert any("Temperature must be between 0 and 2" in e.value for e in at.main.error), [e.value for e in at.main.error]
+    assert at.button(key=keys.CMP_RUN).disabled
+    assert "Compare is off until you fix" in texts(at) and "set A" in texts(at)
+    at.number_input(key=keys.cmp_set(0, "temperature")).set_value(1.5).run()
+    assert not at.button(key=keys.CMP_RUN).disabled
+    assert not any("Temperature must be" in e.value for e in at.main.error)

@@ -84,8 +84,8 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
                 widget = at.slider(key=key) if f.kind is Kind.FLOAT else at.number_input(key=key)
                 assert widget.value == f.default, f.key
                 assert widget.label == f.label and widget.help == f.help
-                if f.kind is Kind.INT:
-                    assert widget.min == f.minimum and widget.max == f.maximum, f.key
+                if f.kind is Kind.INT:  # a number box never clamps: fields.py's bounds are checked like any rule
+                    assert widget.min is None and widget.max is None, f.key
                 else:
                     assert (widget.min, widget.max) == (f.minimum, f.maximum), f.key
             elif f.kind is Kind.BOOL:
@@ -497,3 +497,20 @@ def test_a_stream_cut_mid_answer_is_named_as_cut_not_as_an_unreachable_server(at
     shown = [e.value for e in at.main.error]
     assert any("broke off" in e for e in shown), shown
     assert not any("Could not reach" in e for e in shown), shown
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"), [("max_completion_tokens", -5, "at least 1"), ("top_logprobs", 50, "between 0 and 8")]
+)
+def test_a_number_out_of_range_is_kept_named_under_its_field_and_blocks_run(
+    at: AppTest, field: str, typed: int, words: str
+) -> None:
+    """What was typed stays in the box (never clamped to a bound) and is named as wrong under it; nothing is sent."""
+    at.checkbox(key=keys.field("logprobs")).check()
+    at.number_input(key=keys.field(field)).set_value(typed).run()
+    assert at.number_input(key=keys.field(field)).value == typed
+    label = fields.field(field).label
+    assert any(label in e.value and words in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
+    assert at.button(key=keys.RUN).disabled and at.chat_input(key=keys.CHAT_INPUT).disabled
+    assert label in texts(at) and "Run is off until you fix" in texts(at)
+    assert not cells(at)  # nothing was sent

@@ -98,6 +98,23 @@ def test_a_mistake_shows_before_run_and_goes_when_fixed(page: Page) -> None:
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
 
 
+def test_a_bad_number_blocks_run_with_its_reason_visible(page: Page) -> None:
+    """-5 typed into a number box stays -5 and its reason shows under it (not only on hover); nothing can be
+    sent until it is fixed."""
+    number(page, "max_completion_tokens", -5)
+    sidebar = page.get_by_test_id("stSidebar")
+    reason = sidebar.locator("[data-testid='stAlertContentError']").filter(has_text="Max completion tokens must be at least 1")
+    expect(reason).to_be_visible()
+    expect(page.get_by_text("Run is off until you fix")).to_be_visible()
+    expect(page.locator(css(keys.RUN)).get_by_role("button")).to_be_disabled()
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
+    number(page, "max_completion_tokens", 8)
+    expect(reason).to_have_count(0)
+    say(page, "Name a fruit.")
+    cell = wait_done(page, 1)
+    expect(cell).to_be_visible()
+
+
 def test_after_the_conversation_changes_the_old_answer_shows_as_outdated(page: Page) -> None:
     ready(page)
     number(page, "max_completion_tokens", 8)

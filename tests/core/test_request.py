@@ -850,3 +850,12 @@ def test_a_schema_nested_too_deeply_is_a_message_not_a_crash(where: str) -> None
     with pytest.raises(RequestError) as info:
         build_request(settings, [{"role": "user", "content": "hi"}])
     assert any("levels deep" in e.message and e.field.startswith(where) for e in info.value.errors), info.value.errors
+
+
+def test_check_fields_names_only_the_fields_asked_about() -> None:
+    from playground.request import check_fields
+
+    found = check_fields({"temperature": 5.0, "top_p": 3.0}, ["temperature"])
+    assert [(e.field, e.code) for e in found] == [("temperature", "less_than_equal")]
+    assert check_fields({"temperature": 0.5}, ["temperature"]) == []
+    assert [e.code for e in check_fields({"top_logprobs": 3}, ["top_logprobs"])] == ["top_logprobs_needs_logprobs"]
