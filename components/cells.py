@@ -186,7 +186,8 @@ def _code(cell: Cell) -> None:
     curl.code(snippets.curl, language="bash")
     httpx_tab.code(snippets.python_httpx, language="python")
     sdk.code(snippets.python_openai, language="python")
-    st.caption("The key is read from $XAI_API_KEY; it is never written into the code.")
+    env = codegen.KEY_ENVS.get(cell.backend)
+    st.caption(f"The key is read from ${env}; it is never written into the code." if env else "This backend needs no key.")
 
 
 def run_stats(cell: Cell) -> list[analysis.RunStats]:

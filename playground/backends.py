@@ -9,14 +9,14 @@ imports Streamlit) into a `client.ClientConfig`. The API key only ever lives in 
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from typing import Literal, NoReturn
+from typing import Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from playground import addresses
 from playground.client import ClientConfig
 from playground.errors import FieldError, RequestError
 
@@ -30,7 +30,7 @@ ENV_ALLOWED_BASE_URLS = "PLAYGROUND_ALLOWED_BASE_URLS"  # comma-separated: the o
 
 # Field paths used in RequestErrors raised here, so the UI can show them next to the right widget.
 API_KEY_FIELD = "api_key"
-BASE_URL_FIELD = "base_url"
+BASE_URL_FIELD = addresses.BASE_URL_FIELD
 
 
 class Capabilities(BaseModel):
@@ -164,8 +164,7 @@ def resolve(
                     ]
                 )
             url = start_embedded()
-        check_base_url(url)
-        return ClientConfig(base_url=_normalise_url(url), kind="embedded", **extra)
+        return ClientConfig(base_url=check_base_url(url), kind="embedded", **extra)
 
     if b.id == "xai":
         key = _clean(api_key) or _lookup(ENV_XAI_API_KEY, env, secrets)
@@ -185,57 +184,46 @@ def resolve(
     url = _clean(base_url) or _lookup(ENV_BASE_URL, env, secrets)
     if url is None:
         raise RequestError([FieldError(BASE_URL_FIELD, "Give the server's base URL, e.g. http://127.0.0.1:8000/v1.", "missing")])
-    check_base_url(url)
-    operator_url = _lookup(ENV_BASE_URL, env, secrets)
+    url = check_base_url(url)
+    operator_url = _normal_or_none(_lookup(ENV_BASE_URL, env, secrets))
     _check_allowed(url, _lookup(ENV_ALLOWED_BASE_URLS, env, secrets), operator_url)
     key = _clean(api_key)
-    if key is None and operator_url is not None and _normalise_url(operator_url) == _normalise_url(url):
+    if key is None and operator_url == url:
         key = _lookup(ENV_API_KEY, env, secrets)  # an operator's key goes only to the URL it was configured for
-    return ClientConfig(
-        base_url=_normalise_url(url), api_key=SecretStr(_checked_key(key)) if key else None, kind="openai", **extra
-    )
+    return ClientConfig(base_url=url, api_key=SecretStr(_checked_key(key)) if key else None, kind="openai", **extra)
 
 
-_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
-
-
-def check_base_url(url: str) -> None:
-    """A base URL a person typed: http(s), parseable, and never a link-local or cloud-metadata address.
-
-    Raises RequestError on `base_url` in plain words.
+def check_base_url(url: str) -> str:
+    """A base URL a person typed, in its one normal form (`addresses.normalise_base_url`): http(s), nothing that
+    changes what it names, and never a link-local or cloud-metadata address in any spelling (as written; the
+    transport checks the address each connection resolves to). Raises RequestError on `base_url` in plain words.
     """
+    normal = addresses.normalise_base_url(url)
+    addresses.check_host(httpx.URL(normal).host)
+    return normal
 
-    def refuse(message: str, code: str) -> NoReturn:
-        raise RequestError([FieldError(BASE_URL_FIELD, message, code)])
 
-    if not url.startswith(("http://", "https://")):
-        refuse("The base URL must start with http:// or https://.", "url_scheme")
+def _normal_or_none(url: str | None) -> str | None:
+    """An operator's URL in normal form; None when it is missing or cannot be one (it then matches nothing)."""
     try:
-        host = httpx.URL(url).host
-    except (httpx.InvalidURL, ValueError) as exc:
-        refuse(f"This base URL cannot be read ({exc}); it looks like http://127.0.0.1:8000/v1.", "url_invalid")
-    if not host:
-        refuse("The base URL needs a host name, e.g. http://127.0.0.1:8000/v1.", "url_invalid")
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if host.lower().rstrip(".") in _METADATA_HOSTS or (address is not None and address.is_link_local):
-        refuse("This address is a link-local or cloud-metadata address, which the playground never calls.", "url_forbidden")
+        return addresses.normalise_base_url(url) if url else None
+    except RequestError:
+        return None
 
 
 def _check_allowed(url: str, allowed: str | None, operator_url: str | None) -> None:
     """On a shared deployment the operator lists the servers visitors may use; `PLAYGROUND_BASE_URL` is one.
 
-    A URL is allowed when it is a listed one or lies under it (`http://h:8000/v1` allows `…/v1/` and
-    `…/v1/x`, not `…/v10`). With no list, any URL that `check_base_url` accepts goes.
+    `url` and `operator_url` are in normal form. A URL is allowed when it is a listed one or lies under it
+    (`http://h:8000/v1` allows `…/v1/x`, not `…/v10` nor `…/v1/../admin`, which never gets this far).
+    With no list, any URL that `check_base_url` accepts goes.
     """
     if allowed is None:
         return
-    listed = [_normalise_url(u) for u in allowed.split(",") if u.strip()]
+    listed = [u for u in (_normal_or_none(u.strip()) for u in allowed.split(",")) if u]
     if operator_url:
-        listed.append(_normalise_url(operator_url))
-    wanted = _normalise_url(url)
+        listed.append(operator_url)
+    wanted = url
     if any(wanted == u or wanted.startswith(u + "/") for u in listed):
         return
     raise RequestError(
@@ -263,8 +251,3 @@ def _checked_key(key: str) -> str:
             ]
         )
     return key
-
-
-def _normalise_url(url: str) -> str:
-    """Drop a trailing slash so paths join cleanly ("…/v1/" → "…/v1")."""
-    return url.strip().rstrip("/")

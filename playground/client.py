@@ -10,7 +10,8 @@ Each call has one deadline, `ClientConfig.timeout` from its start: attempts, the
 and the reading of a body all fit in it (a server trickling a byte at a time used to hold a call as long
 as it liked, since httpx's timeouts are per read), and a wait that would cross it is not taken. A
 stream's deadline covers opening it; once it yields, each read has `timeout` (a long answer may take
-longer than that in all). `transport=` lets tests inject faults with `httpx.MockTransport` instead of
+longer than that in all). Every connection goes through `addresses.CheckedTransport`, which refuses link-local and
+cloud-metadata addresses after DNS; `transport=` lets tests inject faults with `httpx.MockTransport` instead of
 patching. `on_wait=` (per call) hears about a Retry-After wait second by second, so a page can count it down
 instead of looking frozen.
 """
@@ -36,6 +37,7 @@ import stamina
 from httpx_sse import EventSource, connect_sse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from playground.addresses import CheckedTransport
 from playground.errors import (
     AuthError,
     BadRequestError,
@@ -440,7 +442,7 @@ class ChatClient:
             base_url=config.base_url.rstrip("/") + "/",
             headers=headers,
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 15.0)),
-            transport=transport,
+            transport=transport if transport is not None else CheckedTransport(),
             follow_redirects=False,
         )
 

@@ -1,8 +1,10 @@
 """A sent request ("cell") as code a person can copy and run: curl, Python with httpx, and the `openai` SDK.
 
 Why its own module: what is shown, sent and exported must not drift apart, so the snippets carry the exact body
-that was sent (only `stream`/`stream_options` change, and only by choice). The API key never enters a snippet:
-each reads it from `$XAI_API_KEY` when it runs. Quoting is where export goes wrong, because message text is
+that was sent (only `stream`/`stream_options` change, and only by choice), to the same base URL in the same
+normal form (`addresses.normalise_base_url`). The API key never enters a snippet: each reads the variable of its
+own backend when it runs (`KEY_ENVS`: xAI's key only ever goes to xAI, an OpenAI-compatible server gets
+`$PLAYGROUND_API_KEY`, the embedded model no key at all). Quoting is where export goes wrong, because message text is
 arbitrary (quotes, `$(...)`, backticks, newlines, U+2028, emoji): curl gets the JSON through a quoted heredoc, in
 which bash expands nothing, and Python gets a literal escaped character by character, which round-trips exactly.
 Characters that are invisible or reorder text (controls, U+2028, bidi overrides) are written as escapes in both,
@@ -18,11 +20,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["KEY_ENV", "SDK_PARAMETERS", "Snippets", "export", "exported_body", "python_literal", "streamable"]
+from playground.addresses import normalise_base_url
+from playground.errors import RequestError
 
-KEY_ENV = "XAI_API_KEY"
-BACKEND_KINDS = ("embedded", "xai", "openai")
-_KEY_REQUIRED = frozenset({"xai"})  # the embedded gateway and OpenAI-compatible servers may need no key
+__all__ = ["KEY_ENVS", "SDK_PARAMETERS", "Snippets", "export", "exported_body", "python_literal", "streamable"]
+
+# The variable each backend's code reads its key from; None: no key is sent at all.
+KEY_ENVS: dict[str, str | None] = {"xai": "XAI_API_KEY", "openai": "PLAYGROUND_API_KEY", "embedded": None}
+BACKEND_KINDS = tuple(KEY_ENVS)
+_KEY_REQUIRED = frozenset({"xai"})  # an OpenAI-compatible server may need no key: its variable is sent when set
 _STREAM_KEYS = ("stream", "stream_options")
 _WIDTH = 100  # a Python literal longer than this is spread over lines
 _HEREDOC = "JSON"
@@ -87,13 +93,11 @@ def exported_body(body: Mapping[str, Any], *, stream: bool = False) -> dict[str,
 
 
 def _check_url(base_url: str) -> str:
-    """`base_url` without a trailing slash; ValueError unless it is an http(s) URL with nothing odd in it."""
-    url = base_url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
-        raise ValueError(f"The base URL must start with http:// or https://, got {base_url!r}")
-    if any(not c.isprintable() or c.isspace() for c in url):
-        raise ValueError("The base URL contains spaces or control characters")
-    return url
+    """`base_url` in the normal form the page sends to; ValueError (its words) when the page would refuse it too."""
+    try:
+        return normalise_base_url(base_url)
+    except RequestError as exc:
+        raise ValueError(exc.errors[0].message) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,8 +185,9 @@ def _curl(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
     delimiter = _HEREDOC
     while delimiter in data.splitlines():  # cannot happen with indented JSON; never trust it blindly
         delimiter += "_"
-    key = f"${KEY_ENV}" if backend in _KEY_REQUIRED else f"${{{KEY_ENV}:-}}"
-    auth = f'-H "Authorization: Bearer {key}"'
+    env = KEY_ENVS[backend]
+    key = f"${env}" if backend in _KEY_REQUIRED else f"${{{env}:-}}"
+    auth = f'  -H "Authorization: Bearer {key}" \\\n' if env else ""
     need = _key_comment(backend)
     heredoc = f"--data-binary @- <<'{delimiter}'\n{data}\n{delimiter}\n"
     if not _is_deferred(body):
@@ -192,7 +197,7 @@ def _curl(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
             need
             + note
             + f"curl {flags} {shlex.quote(url + '/chat/completions')} \\\n"
-            + f"  {auth} \\\n"
+            + auth
             + "  -H 'Content-Type: application/json' \\\n"
             + f"  {heredoc}"
         )
@@ -202,7 +207,7 @@ def _curl(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
         + "answer=$(mktemp)\n"
         + '# Submit: the server answers {"request_id": "..."} at once.\n'
         + 'curl -sS "$base_url/chat/completions" -o "$answer" \\\n'
-        + f"  {auth} \\\n"
+        + auth
         + "  -H 'Content-Type: application/json' \\\n"
         + f"  {heredoc}"
         + 'request_id=$(sed -n \'s/.*"request_id" *: *"\\([^"]*\\)".*/\\1/p\' "$answer")\n'
@@ -212,7 +217,7 @@ def _curl(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
         + "  # Poll: 202 = not ready yet, 200 = the completion (xAI hands it out only once: keep it).\n"
         + "  while :; do\n"
         + "    status=$(curl -sS -o \"$answer\" -w '%{http_code}' \\\n"
-        + f"      {auth} \\\n"
+        + (f"    {auth}" if auth else "")
         + '      "$base_url/chat/deferred-completion/$request_id")\n'
         + '    if [ "$status" = 200 ]; then cat "$answer"; echo; break; fi\n'
         + '    if [ "$status" != 202 ]; then echo "HTTP $status" >&2; cat "$answer" >&2; break; fi\n'
@@ -228,17 +233,23 @@ def _curl(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
 
 
 def _key_expr(backend: str, *, sdk: bool) -> str:
+    env = KEY_ENVS[backend]
+    if env is None:
+        return '"not-needed"'  # the SDK refuses an empty key even where the server needs none
     if backend in _KEY_REQUIRED:
-        return f'os.environ["{KEY_ENV}"]'
-    if sdk:  # the SDK refuses an empty key even where the server needs none
-        return f'os.environ.get("{KEY_ENV}") or "not-needed"'
-    return f'os.environ.get("{KEY_ENV}", "")'
+        return f'os.environ["{env}"]'
+    if sdk:
+        return f'os.environ.get("{env}") or "not-needed"'
+    return f'os.environ.get("{env}", "")'
 
 
 def _key_comment(backend: str) -> str:
+    env = KEY_ENVS[backend]
+    if env is None:
+        return "# The embedded model needs no key: none is sent.\n"
     if backend in _KEY_REQUIRED:
-        return f"# Needs your key in the environment: export {KEY_ENV}=...\n"
-    return f"# This server needs no key; {KEY_ENV} is sent when set.\n"
+        return f"# Needs your key in the environment: export {env}=...\n"
+    return f"# This server's key, when it needs one: export {env}=... (sent only when set; never your xAI key).\n"
 
 
 def _many(body: dict[str, Any]) -> bool:
@@ -315,19 +326,30 @@ def _stream_finish(body: dict[str, Any]) -> str:
 # Python with httpx
 
 
+def _httpx_headers(backend: str) -> str:
+    if KEY_ENVS[backend] is None:
+        return "HEADERS: dict[str, str] = {}  # no key\n\n"
+    if backend in _KEY_REQUIRED:
+        return f'API_KEY = {_key_expr(backend, sdk=False)}\nHEADERS = {{"Authorization": f"Bearer {{API_KEY}}"}}\n\n'
+    return (
+        f"API_KEY = {_key_expr(backend, sdk=False)}\n"
+        'HEADERS = {"Authorization": f"Bearer {API_KEY}"} if API_KEY else {}  # httpx refuses "Bearer "\n\n'
+    )
+
+
 def _httpx(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
-    imports = ("import json\n" if stream else "") + "import os\n" + ("import time\n" if _is_deferred(body) else "")
+    uses_env = KEY_ENVS[backend] is not None
+    imports = (
+        ("import json\n" if stream else "")
+        + ("import os\n" if uses_env else "")
+        + ("import time\n" if _is_deferred(body) else "")
+    )
     head = (
         _key_comment(backend)
         + imports
         + "\nimport httpx\n\n"
         + f"BASE_URL = {_py_str(url)}\n"
-        + f"API_KEY = {_key_expr(backend, sdk=False)}\n"
-        + (
-            'HEADERS = {"Authorization": f"Bearer {API_KEY}"}\n\n'
-            if backend in _KEY_REQUIRED
-            else 'HEADERS = {"Authorization": f"Bearer {API_KEY}"} if API_KEY else {}  # httpx refuses "Bearer "\n\n'
-        )
+        + _httpx_headers(backend)
         + f"body = {python_literal(body)}\n\n"
     )
     if _is_deferred(body):
@@ -402,7 +424,7 @@ def _openai(body: dict[str, Any], url: str, backend: str, stream: bool) -> str:
     deferred = _is_deferred(body)
     head = (
         _key_comment(backend)
-        + "import os\n"
+        + ("import os\n" if KEY_ENVS[backend] is not None else "")
         + ("import time\n\nimport httpx\n" if deferred else "\n")
         + "from openai import OpenAI\n\n"
         + "client = OpenAI(\n"

@@ -16,11 +16,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.codegen import KEY_ENV, SDK_PARAMETERS, Snippets, export, exported_body, python_literal, streamable
+from playground import backends
+from playground.client import ChatClient
+from playground.codegen import KEY_ENVS, SDK_PARAMETERS, Snippets, export, exported_body, python_literal, streamable
+from playground.errors import RequestError
 
 BASH = shutil.which("bash")
 XAI = "https://api.x.ai/v1"
@@ -144,7 +148,8 @@ sleep() { :; }
 class CurlRun:
     """What a curl snippet did under bash with the fake `curl`: its calls' arguments, the body it sent, stdout."""
 
-    def __init__(self, snippet: str, tmp: Path, *, key: str | None = DUMMY_KEY) -> None:
+    def __init__(self, snippet: str, tmp: Path, *, keys: dict[str, str] | None = None) -> None:
+        """`keys`: the environment's key variables (default: every backend's variable set to DUMMY_KEY)."""
         assert BASH is not None, "bash is needed to check the curl snippets"
         script = tmp / "snippet.sh"
         script.write_text(FAKE_CURL + snippet, encoding="utf-8")
@@ -156,8 +161,7 @@ class CurlRun:
             "POLLS": str(tmp / "polls"),
             "ANSWER": json.dumps(ANSWER),
         }
-        if key is not None:
-            env[KEY_ENV] = key
+        env |= {v: DUMMY_KEY for v in KEY_ENVS.values() if v} if keys is None else keys
         self.result = subprocess.run([BASH, str(script)], env=env, cwd=tmp, capture_output=True, timeout=60)
         assert self.result.returncode == 0, self.result.stderr.decode()
         calls_text = (tmp / "calls").read_text(encoding="utf-8")
@@ -200,7 +204,7 @@ def test_every_snippet_compiles_and_carries_the_body(name: str, backend: str, st
     assert same(body_of_openai(s.python_openai), expected)
     run = CurlRun(s.curl, tmp_path)
     assert same(run.body(), expected)
-    assert run.calls[0].count(f"Authorization: Bearer {DUMMY_KEY}") == 1
+    assert run.calls[0].count(f"Authorization: Bearer {DUMMY_KEY}") == (0 if backend == "embedded" else 1)
     for snippet in (s.curl, s.python_httpx, s.python_openai):
         assert url in snippet
 
@@ -287,29 +291,69 @@ def test_hostile_text_arrives_literally(template: str, deferred: bool, tmp_path:
 
 def test_the_key_comes_from_the_environment_only(tmp_path: Path) -> None:
     s = export(PLAIN, base_url=XAI, backend="xai")
-    assert f'os.environ["{KEY_ENV}"]' in s.python_httpx and f'os.environ["{KEY_ENV}"]' in s.python_openai
-    assert f'"Authorization: Bearer ${KEY_ENV}"' in s.curl
+    assert 'os.environ["XAI_API_KEY"]' in s.python_httpx and 'os.environ["XAI_API_KEY"]' in s.python_openai
+    assert '"Authorization: Bearer $XAI_API_KEY"' in s.curl
     assert CurlRun(s.curl, tmp_path).calls[0].count(f"Authorization: Bearer {DUMMY_KEY}") == 1
     for snippet in (s.curl, s.python_httpx, s.python_openai):
         assert not re.search(r"\b(xai|sk)-[A-Za-z0-9_-]{8,}", snippet)
         assert DUMMY_KEY not in snippet
 
 
+def _headers_of_httpx(code: str, env: dict[str, str]) -> dict[str, str]:
+    """The HEADERS an httpx snippet builds under `env` (its key lines run; nothing is sent)."""
+    tree = ast.parse(code)
+    lines = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.Assign | ast.AnnAssign) and ast.unparse(n).split()[0] in ("API_KEY", "HEADERS", "HEADERS:")
+    ]
+    scope: dict[str, Any] = {"os": type("os", (), {"environ": env})}
+    exec(compile(ast.Module(body=lines, type_ignores=[]), "headers", "exec"), scope)  # noqa: S102 - the snippet's own two lines
+    return scope["HEADERS"]
+
+
+@pytest.mark.parametrize("backend", ["openai", "embedded"])
+def test_an_xai_key_in_the_environment_never_goes_to_another_server(backend: str, tmp_path: Path) -> None:
+    only_xai = {"XAI_API_KEY": DUMMY_KEY}
+    for body in (PLAIN, BODIES["deferred"]):
+        s = export(body, base_url=LOCAL, backend=backend)
+        assert "XAI_API_KEY" not in s.curl + s.python_httpx + s.python_openai
+        run = CurlRun(s.curl, tmp_path, keys=only_xai)
+        assert not any(DUMMY_KEY in arg for call in run.calls for arg in call)
+        assert _headers_of_httpx(s.python_httpx, only_xai) == {}
+    s = export(PLAIN, base_url=LOCAL, backend=backend)
+    if backend == "openai":  # the server's own variable, when it is set
+        assert _headers_of_httpx(s.python_httpx, {"PLAYGROUND_API_KEY": "k"}) == {"Authorization": "Bearer k"}
+        assert 'os.environ.get("PLAYGROUND_API_KEY") or "not-needed"' in s.python_openai
+    else:  # the embedded model: no key, no variable, no header
+        assert "Authorization" not in s.curl + s.python_httpx and 'api_key="not-needed"' in s.python_openai
+
+
 def test_embedded_runs_without_a_key(tmp_path: Path) -> None:
     s = export(PLAIN, base_url=LOCAL, backend="embedded")
-    assert f'os.environ.get("{KEY_ENV}", "")' in s.python_httpx
-    (headers,) = [
-        n.value
-        for n in ast.walk(ast.parse(s.python_httpx))
-        if isinstance(n, ast.Assign) and [getattr(t, "id", None) for t in n.targets] == ["HEADERS"]
-    ]
-    code = compile(ast.Expression(headers), "headers", "eval")
-    assert eval(code, {"API_KEY": ""}) == {}  # httpx refuses an "Authorization: Bearer " header
-    assert eval(code, {"API_KEY": "k"}) == {"Authorization": "Bearer k"}
-    assert f'os.environ.get("{KEY_ENV}") or "not-needed"' in s.python_openai  # the SDK refuses an empty key
-    run = CurlRun(s.curl, tmp_path, key=None)  # under `set -u`, with XAI_API_KEY unset
-    assert "Authorization: Bearer " in run.calls[0] and same(run.body(), PLAIN)
+    run = CurlRun(s.curl, tmp_path, keys={})  # under `set -u`, with no key variable set
+    assert not any("Authorization" in arg for arg in run.calls[0]) and same(run.body(), PLAIN)
     assert json.loads(run.stdout) == ANSWER
+
+
+def test_the_exported_code_posts_where_the_page_posts() -> None:
+    for typed in ("HTTP://LocalHost:8000/v1/", "http://h:80/v1", "http://h/v1#frag", "http://h/v1?x=1", "http://h/v1/../admin"):
+        try:
+            config = backends.resolve("openai", base_url=typed, env={})
+        except RequestError:
+            with pytest.raises(ValueError, match="base URL"):
+                export(PLAIN, base_url=typed, backend="openai")
+            continue
+        sent: list[str] = []
+
+        def answer(request: httpx.Request, sent: list[str] = sent) -> httpx.Response:
+            sent.append(str(request.url))
+            return httpx.Response(200, json=ANSWER)
+
+        with ChatClient(config, transport=httpx.MockTransport(answer)) as client:
+            client.complete(PLAIN)
+        s = export(PLAIN, base_url=typed, backend="openai")
+        assert f"curl -sS {sent[0]} " in s.curl, (typed, sent)
 
 
 @pytest.mark.parametrize("url", ["http://h/$(touch${IFS}pwned)/v1", "https://h/a'b\"c`touch${IFS}pwned2`/v1"])

@@ -1,0 +1,216 @@
+"""Where a request may go: one normal form for base URLs, and the addresses the playground never calls.
+
+Why its own module: a base URL is user input (typed, or named by an imported notebook), so two walls stand
+between it and the network. `normalise_base_url` is the one spelling every comparison, allow-list, stored cell
+and exported snippet uses; it refuses what could make the URL mean something else than it shows (user:password@,
+`?`, `#`, `.`/`..` path segments). `refusal` says whether an IP address is link-local or a cloud's metadata
+service, in any spelling (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo). `CheckedTransport` applies it to
+the address each connection actually uses, after DNS, so a name that resolves to such an address is refused too,
+and the connection goes to the very address that was checked (no second lookup to rebind).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
+
+import httpcore
+import httpx
+
+from playground.errors import FieldError, RequestError
+
+__all__ = ["BASE_URL_FIELD", "CheckedTransport", "Resolver", "check_host", "normalise_base_url", "refusal"]
+
+BASE_URL_FIELD = "base_url"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+"""(host, port) -> the IP addresses a connection to it would use (the test seam for DNS)."""
+
+# Metadata services that are not link-local: Alibaba, Azure's wire server, Oracle's legacy one, AWS's IPv6 one.
+_METADATA = frozenset(
+    ipaddress.ip_address(a) for a in ("100.100.100.200", "168.63.129.16", "192.0.0.192", "fd00:ec2::254", "169.254.169.254")
+)
+_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_NUMERIC_V4 = re.compile(r"[0-9a-fA-FxX.]+")  # 2852039166, 0xa9fea9fe, 169.254.43518, 0xa9.0xfe.0xa9.0xfe
+
+
+_UP_TO_V1 = "give the address up to /v1, e.g. http://127.0.0.1:8000/v1."
+
+
+def _refuse(message: str, code: str) -> NoReturn:
+    raise RequestError([FieldError(BASE_URL_FIELD, message, code)])
+
+
+# ------------------------------------------------------------------------------------ the URL
+
+
+def normalise_base_url(url: str) -> str:
+    """The one spelling of a base URL: scheme and host in lower case, no default port, no trailing slash.
+
+    Raises RequestError on `base_url`, in plain words, for anything else than http(s)://host[:port]/path, and
+    for what would make the URL mean something else than it shows: user:password@, a query (`?`), a fragment
+    (`#`), `.` or `..` path segments (also percent-encoded), backslashes, spaces and control characters.
+    """
+    text = url.strip()
+    if not text.lower().startswith(("http://", "https://")):
+        _refuse("The base URL must start with http:// or https://.", "url_scheme")
+    if any(c.isspace() or not c.isprintable() or c == "\\" for c in text):
+        _refuse("The base URL cannot contain spaces, control characters or backslashes.", "url_invalid")
+    try:
+        parts = urlsplit(text)
+        parsed = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError) as exc:
+        _refuse(f"This base URL cannot be read ({exc}); it looks like http://127.0.0.1:8000/v1.", "url_invalid")
+    if "@" in parts.netloc:
+        _refuse("A base URL cannot carry a user name or password (user:pass@): put the key in the API key box.", "url_userinfo")
+    if "?" in text:
+        _refuse(f"A base URL cannot have a query (?…): {_UP_TO_V1}", "url_query")
+    if "#" in text:
+        _refuse(f"A base URL cannot have a fragment (#…): {_UP_TO_V1}", "url_fragment")
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        _refuse(
+            "A base URL cannot contain . or .. path segments (they change which path is called): write the path out.",
+            "url_dot_segment",
+        )
+    host = parsed.host
+    if not host:
+        _refuse("The base URL needs a host name, e.g. http://127.0.0.1:8000/v1.", "url_invalid")
+    netloc = f"[{host}]" if ":" in host else host
+    if parsed.port is not None:
+        netloc += f":{parsed.port}"
+    return f"{parsed.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+# ------------------------------------------------------------------------------------ the address
+
+
+def _embedded_v4(address: IPAddress) -> Iterable[IPAddress]:
+    """The address, and every IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4, Teredo)."""
+    yield address
+    if not isinstance(address, ipaddress.IPv6Address):
+        return
+    if address.ipv4_mapped is not None:
+        yield address.ipv4_mapped
+    if address.sixtofour is not None:
+        yield address.sixtofour
+    if address.teredo is not None:
+        yield from address.teredo
+    plain = ipaddress.IPv6Address(int(address))  # without a scope id, for network membership
+    if any(plain in net for net in _NAT64) or (plain in _IPV4_COMPATIBLE and int(plain) > 1):
+        yield ipaddress.IPv4Address(int(plain) & 0xFFFFFFFF)
+
+
+def refusal(address: IPAddress) -> str | None:
+    """Why the playground never calls `address` ("… , a link-local address" or "…, a cloud's metadata service"),
+    or None."""
+    for a in _embedded_v4(address):
+        plain = ipaddress.IPv6Address(int(a)) if isinstance(a, ipaddress.IPv6Address) else a  # without a scope id
+        name = str(address) if a is address else f"{address} (that is {a})"
+        if plain in _METADATA:
+            return f"{name}, a cloud's metadata service"
+        if plain.is_link_local:
+            return f"{name}, a link-local address"
+    return None
+
+
+def _literal(host: str) -> IPAddress | None:
+    """The IP address a host written as one names, in every spelling the system's resolver accepts, or None."""
+    bare = host.strip("[]")
+    try:
+        return ipaddress.ip_address(bare)
+    except ValueError:
+        pass
+    if _NUMERIC_V4.fullmatch(bare):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(bare))
+        except OSError:
+            return None
+    return None
+
+
+def check_host(host: str) -> None:
+    """Refuse a host that is, as written, a link-local or metadata address or a metadata host name (no DNS)."""
+    address = _literal(host)
+    reason = refusal(address) if address is not None else None
+    if reason is None and host.lower().rstrip(".") in _METADATA_HOSTS:
+        reason = f"{host}, a cloud's metadata service"
+    if reason is not None:
+        _refuse(f"The playground never calls {reason}.", "url_forbidden")
+
+
+# ------------------------------------------------------------------------------------ the connection
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+class _CheckedBackend(httpcore.NetworkBackend):
+    """httpcore's own sockets, but every address a name resolves to is checked first, and the connection is made
+    to a checked address (TLS still verifies the host name of the URL)."""
+
+    def __init__(self, resolve: Resolver) -> None:
+        self._resolve = resolve
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        check_host(host)
+        try:
+            found = list(dict.fromkeys(self._resolve(host, port)))
+        except OSError as exc:
+            raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from exc
+        addresses = [ipaddress.ip_address(a) for a in found]
+        for address in addresses:  # one bad answer refuses the name: DNS may hand out any of them
+            if (reason := refusal(address)) is not None:
+                _refuse(f"The playground never calls {host}: it resolves to {reason}.", "url_forbidden")
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolves to no address")
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return self._backend.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return self._backend.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class CheckedTransport(httpx.HTTPTransport):
+    """httpx's own transport whose connections go only to addresses `refusal` lets through.
+
+    `resolve` is the DNS seam (default: the system's resolver); a refused address raises RequestError on
+    `base_url` before any byte is sent.
+    """
+
+    def __init__(self, *, resolve: Resolver | None = None) -> None:
+        super().__init__()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_CheckedBackend(resolve or _system_resolver),
+        )
