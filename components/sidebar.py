@@ -78,10 +78,50 @@ def _remember(field_key: str, value: Any) -> Any:
 
 
 # --- backend and model --------------------------------------------------------------
+def _confirm(slot: str | None) -> None:
+    """The person chose this server (typed its URL, or a key for it): requests may go there."""
+    if slot is not None:
+        st.session_state.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
+
+
+def _key_box(b: backends.Backend, base_url: str | None, slot: str | None, configured: bool) -> str | None:
+    """The API key box, showing the key typed for this very server (`slot`); a key typed here is kept for it
+    alone, so switching backend or base URL never carries a key to another server."""
+    ss = st.session_state
+    typed: dict[str, str] = ss.setdefault(keys.API_KEYS, {})
+    if keys.API_KEY not in ss or ss.get(keys.API_KEY_FOR) != slot:
+        ss[keys.API_KEY] = typed.get(slot, "") if slot else ""
+        ss[keys.API_KEY_FOR] = slot
+    server = b.base_url or (base_url or "").strip() or "this server"
+    help_text = f"Sent only to {server}, kept only in this browser session, never saved or shown."
+    if configured:
+        help_text += " When this is empty, the key set for this server in the environment or secrets is used."
+    key = st.text_input(
+        "API key",
+        type="password",
+        key=keys.API_KEY,
+        disabled=slot is None,
+        help=help_text if slot is not None else "Give the base URL first: a key belongs to the server it is typed for.",
+        placeholder="set in environment" if configured else ("optional" if not b.needs_key else ""),
+    )
+    if slot is not None:
+        if key:
+            typed[slot] = key
+            _confirm(slot)
+        else:
+            typed.pop(slot, None)
+    return key or None
+
+
 def render_backend(
-    *, default: str, key_configured: Callable[[str], bool], request_error: errors.RequestError | None = None
+    *,
+    default: str,
+    key_configured: Callable[[str, str | None], bool],
+    slot_of: Callable[[str, str | None], str | None],
+    request_error: errors.RequestError | None = None,
 ) -> Backend:
-    """Backend choice, and the key / base URL it needs."""
+    """Backend choice, and the key / base URL it needs. `key_configured(backend, base URL)` says whether a key
+    from outside the page goes there; `slot_of(backend, base URL)` names the server a typed key belongs to."""
     ids = list(backends.BACKENDS)
     _seed("backend", keys.BACKEND, default)
     chosen = st.selectbox(
@@ -97,21 +137,16 @@ def render_backend(
     base_url: str | None = None
     if b.needs_base_url:
         _seed("base_url", keys.BASE_URL, "")
-        base_url = _remember("base_url", st.text_input("Base URL", key=keys.BASE_URL, placeholder="http://127.0.0.1:8000/v1"))
+        typed_url = st.text_input(
+            "Base URL",
+            key=keys.BASE_URL,
+            placeholder="http://127.0.0.1:8000/v1",
+            on_change=lambda: _confirm(slot_of(b.id, st.session_state.get(keys.BASE_URL))),
+        )
+        base_url = _remember("base_url", typed_url)
         error_view.show_field(request_error, backends.BASE_URL_FIELD)
     if b.needs_key or b.needs_base_url:
-        configured = key_configured(b.id)
-        api_key = (
-            st.text_input(
-                "API key",
-                type="password",
-                key=keys.API_KEY,
-                help="Kept only in this browser session, never saved or shown."
-                + (" A key from the environment or secrets is used when this is empty." if configured else ""),
-                placeholder="set in environment" if configured else ("optional" if not b.needs_key else ""),
-            )
-            or None
-        )
+        api_key = _key_box(b, base_url, slot_of(b.id, base_url), key_configured(b.id, base_url))
         error_view.show_field(request_error, backends.API_KEY_FIELD)
     return Backend(id=b.id, api_key=api_key, base_url=base_url)
 

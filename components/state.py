@@ -12,7 +12,12 @@ PAGE = "playground"
 
 # --- backend -----------------------------------------------------------------------
 BACKEND = f"{PAGE}.backend"  # widget: selectbox of backends.BACKENDS ids
-API_KEY = f"{PAGE}.api_key"  # widget: password text input (never copied anywhere else)
+API_KEY = f"{PAGE}.api_key"  # widget: password text input, showing the key typed for API_KEY_FOR's server
+API_KEY_FOR = f"{PAGE}.api_key.for"  # non-widget: the server (backends.server_slot) the key box shows the key of
+API_KEYS = f"{PAGE}.api_keys"  # non-widget: {server slot: key typed for it}, this session only, never copied elsewhere
+SERVERS_CONFIRMED = f"{PAGE}.servers_confirmed"  # non-widget: server slots the person chose or confirmed this session
+CONFIRM_SERVER = f"{PAGE}.confirm_server"  # widget: button "Use this server" (a base URL a notebook named)
+CONFIRM_RERUN = f"{PAGE}.confirm_rerun"  # non-widget: id of the cell whose Rerun waits for the person to confirm its server
 BASE_URL = f"{PAGE}.base_url"  # widget: base URL of an OpenAI-compatible server
 MODEL = f"{PAGE}.model"  # widget: selectbox with free text
 MODEL_FOR = f"{PAGE}.model.for_backend"  # non-widget: the backend id the model box was last filled for
@@ -31,6 +36,11 @@ EDITING = f"{PAGE}.editing"  # non-widget: set of message indexes being edited i
 IMPORT_CONVERSATION = f"{PAGE}.conversation.import"  # widget: file uploader (JSON)
 EXPORT_CONVERSATION = f"{PAGE}.conversation.export"  # widget: download button
 IMPORTED = f"{PAGE}.conversation.imported"  # non-widget: file id of the last conversation imported
+
+
+def confirm_cell(cell_id: str, answer: str) -> str:
+    """Widget key of a button answering whether to contact a cell's server: "ask" (poll), "yes" or "no" (Rerun)."""
+    return f"{PAGE}.confirm.{cell_id}.{answer}"
 
 
 def message_role(i: int) -> str:

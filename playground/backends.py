@@ -10,7 +10,7 @@ imports Streamlit) into a `client.ClientConfig`. The API key only ever lives in 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
 import httpx
@@ -117,15 +117,59 @@ def default_backend(env: Mapping[str, str] | None = None, secrets: Mapping[str, 
     return "embedded"
 
 
-def configured_key(backend_id: str, env: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None) -> bool:
-    """Whether a key for `backend_id` is already configured outside the page (env or secrets)."""
+def configured_key(
+    backend_id: str,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, object] | None = None,
+) -> bool:
+    """Whether a key configured outside the page (env or secrets) would go with a request to `backend_id` at
+    `base_url`: xAI's to xAI; `PLAYGROUND_API_KEY` only to `PLAYGROUND_BASE_URL` (an empty `base_url` means it)."""
     env = os.environ if env is None else env
     secrets = secrets or {}
     if backend_id == "xai":
         return _lookup(ENV_XAI_API_KEY, env, secrets) is not None
     if backend_id == "openai":
-        return _lookup(ENV_API_KEY, env, secrets) is not None
+        operator_url = _normal_or_none(_lookup(ENV_BASE_URL, env, secrets))
+        wanted = _normal_or_none(_clean(base_url)) if _clean(base_url) else operator_url
+        return _lookup(ENV_API_KEY, env, secrets) is not None and operator_url is not None and wanted == operator_url
     return False
+
+
+def server_slot(
+    backend_id: str, base_url: str | None, env: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None
+) -> str | None:
+    """The server a typed key and a person's confirmation belong to, where `resolve` would send the request:
+    "xai|https://api.x.ai/v1" or "openai|<base URL in normal form>" (an empty one means `PLAYGROUND_BASE_URL`);
+    None for the embedded model (this machine's own, whatever a cell says) and for an OpenAI-compatible base URL
+    that is missing or cannot be one."""
+    if backend_id == "xai":
+        return f"xai|{XAI_BASE_URL}"
+    if backend_id == "openai":
+        env = os.environ if env is None else env
+        url = _normal_or_none(_clean(base_url) or _lookup(ENV_BASE_URL, env, secrets or {}))
+        return f"openai|{url}" if url else None
+    return None
+
+
+def to_confirm(
+    backend_id: str,
+    base_url: str | None,
+    confirmed: Collection[str],
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, object] | None = None,
+) -> str | None:
+    """The server a person must confirm before anything is sent to `backend_id` at `base_url` (its
+    `server_slot`), or None: the embedded model, a server in `confirmed`, and the operator's `PLAYGROUND_BASE_URL`
+    need no confirming. A notebook from elsewhere names servers; it never chooses where a request goes by itself."""
+    env = os.environ if env is None else env
+    slot = server_slot(backend_id, base_url, env, secrets)
+    if slot is None or slot in confirmed:
+        return None
+    operator_url = _normal_or_none(_lookup(ENV_BASE_URL, env, secrets or {}))
+    if operator_url is not None and slot == f"openai|{operator_url}":
+        return None
+    return slot
 
 
 def resolve(

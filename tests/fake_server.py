@@ -66,6 +66,21 @@ def cut_stream(text: str) -> Reply:
     return reply
 
 
+def deferred(request_id: str) -> Reply:
+    """A deferred-completion server that never finishes: POST answers `{"request_id"}`, every poll 202."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        body = json.dumps({"request_id": request_id}).encode() if handler.command == "POST" else b""
+        handler.send_response(200 if handler.command == "POST" else 202)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return reply
+
+
 @contextmanager
 def fake_server() -> Iterator[FakeServer]:
     """A FakeServer listening on a free 127.0.0.1 port until the block ends."""

@@ -18,6 +18,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from components import cells, conversation, sidebar
 from components import errors as error_view
 from components import state as keys
+from components.text import plain
 from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage
@@ -34,7 +35,8 @@ MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds 
 def _new_notebook() -> None:
     ss.pop(keys.NOTEBOOK, None)
     st.query_params.clear()
-    for key in [k for k in ss if str(k).startswith(f"{keys.PAGE}.") and k != keys.CLIENTS and k != keys.API_KEY]:
+    kept = (keys.CLIENTS, keys.API_KEY, keys.API_KEY_FOR, keys.API_KEYS, keys.SERVERS_CONFIRMED)
+    for key in [k for k in ss if str(k).startswith(f"{keys.PAGE}.") and k not in kept]:
         del ss[key]
 
 
@@ -161,6 +163,7 @@ def _run_now(
         ss[keys.UPSTREAM_ERROR] = exc
         st.rerun()
     assert config is not None
+    shared.confirm(shared.server_slot(choice.id, choice.base_url))  # the person ran it: the sidebar's server
     ss[keys.NOTES] = list(built.notes)
     cell = runner.new_cell(
         built,
@@ -211,6 +214,9 @@ def _pending(values: sidebar.Values, model: str | None, choice: sidebar.Backend,
     elif kind == "tools":
         _tools_step(cell_id, values, model, choice, config)
     elif kind == "rerun" and (cell := shared.notebook().cell(cell_id)) is not None:
+        if shared.to_confirm(cell.backend, cell.base_url) is not None:
+            ss[keys.CONFIRM_RERUN] = cell.id  # a server this session never chose: ask first (see _confirm_rerun)
+            return
         try:
             config_then = shared.client_config(cell.backend, cell.base_url)
         except errors.RequestError as exc:
@@ -225,6 +231,17 @@ def _poll_deferred() -> None:
     changed = False
     for cell in shared.notebook().cells:
         if cell.status != "pending":
+            continue
+        if (slot := shared.to_confirm(cell.backend, cell.base_url)) is not None:
+            # a notebook from elsewhere: opening it contacts no server it names, and never with another's key
+            st.info(
+                f"A run waits for its answer from {plain(shared.server_words(slot))}, a server this notebook names. "
+                "Nothing is sent there until you ask.",
+                icon=":material/help:",
+            )
+            st.button(
+                "Ask that server for the result", key=keys.confirm_cell(cell.id, "ask"), on_click=shared.confirm, args=(slot,)
+            )
             continue
         try:
             client = shared.clients().get(shared.client_config(cell.backend, cell.base_url))
@@ -277,6 +294,31 @@ def _cells_at(shown: errors.RequestError | None) -> None:
         st.caption("Type a message below and press Enter: the answer appears here.")
 
 
+def _confirm_rerun() -> None:
+    """Rerun of a cell whose server this session never chose: say where it would go, and send only on yes."""
+    cell_id = ss.get(keys.CONFIRM_RERUN)
+    cell = shared.notebook().cell(cell_id) if cell_id else None
+    slot = shared.to_confirm(cell.backend, cell.base_url) if cell is not None else None
+    if cell is None or slot is None:
+        ss.pop(keys.CONFIRM_RERUN, None)
+        return
+
+    def answer(yes: bool) -> None:
+        ss.pop(keys.CONFIRM_RERUN, None)
+        if yes:
+            shared.confirm(slot)
+            ss[keys.PENDING] = ("rerun", cell.id)
+
+    st.warning(
+        f"This run went to {plain(shared.server_words(slot))}, a server this notebook names. Rerun sends the same "
+        "request there again (with only a key typed for that server). Send it?",
+        icon=":material/help:",
+    )
+    with st.container(horizontal=True):
+        st.button("Send it there", key=keys.confirm_cell(cell.id, "yes"), on_click=answer, args=(True,), type="primary")
+        st.button("Cancel", key=keys.confirm_cell(cell.id, "no"), on_click=answer, args=(False,))
+
+
 def _controls(shown: errors.RequestError | None) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(
@@ -299,6 +341,7 @@ def _controls(shown: errors.RequestError | None) -> None:
     if shown is not None:
         names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
         st.caption(f":material/block: Run is off until you fix: {names} (marked where it is set).")
+    _confirm_rerun()
     placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD, *fields.SIDEBAR_KEYS]
     error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
     for note in ss.get(keys.NOTES) or []:

@@ -15,6 +15,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from components import conversation, sidebar
 from components import state as keys
+from components.text import plain
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Notebook
@@ -48,10 +49,35 @@ def clients() -> runner.Clients:
     return ss.setdefault(keys.CLIENTS, runner.Clients())
 
 
+def server_slot(backend_id: str, base_url: str | None) -> str | None:
+    """The server a request to `backend_id` at `base_url` goes to (see `backends.server_slot`)."""
+    return backends.server_slot(backend_id, base_url, os.environ, app_secrets())
+
+
+def to_confirm(backend_id: str, base_url: str | None) -> str | None:
+    """The server the person must confirm before anything is sent there (a base URL a notebook named), or None."""
+    return backends.to_confirm(backend_id, base_url, ss.get(keys.SERVERS_CONFIRMED, set()), os.environ, app_secrets())
+
+
+def confirm(slot: str | None) -> None:
+    """The person chose or confirmed this server: requests may go there from now on in this session."""
+    if slot is not None:
+        ss.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
+
+
+def server_words(slot: str) -> str:
+    """A server slot as a person reads it: its base URL ("xAI" for xAI's)."""
+    kind, _, url = slot.partition("|")
+    return "xAI (api.x.ai)" if kind == "xai" else url
+
+
 def client_config(backend_id: str, base_url: str | None) -> ClientConfig:
+    """Where and how to send to `backend_id` at `base_url`, with only the key typed for that very server."""
+    slot = server_slot(backend_id, base_url)
+    typed: dict[str, str] = ss.get(keys.API_KEYS, {})
     return backends.resolve(
         backend_id,
-        api_key=ss.get(keys.API_KEY),
+        api_key=typed.get(slot) if slot is not None else None,
         base_url=base_url,
         secrets=app_secrets(),
         start_embedded=lambda: embedded_gateway().base_url,
@@ -110,7 +136,8 @@ def sidebar_panel(
     st.subheader("Model", divider="gray")
     choice = sidebar.render_backend(
         default=backends.default_backend(os.environ, secrets),
-        key_configured=lambda b: backends.configured_key(b, os.environ, secrets),
+        key_configured=lambda b, url: backends.configured_key(b, url, os.environ, secrets),
+        slot_of=server_slot,
         request_error=shown,
     )
     try:
@@ -118,7 +145,16 @@ def sidebar_panel(
     except errors.RequestError:
         config = None  # the missing key / URL is shown next to its field by the live check
     listed = runner.ModelList()
-    if config is not None:
+    unconfirmed = to_confirm(choice.id, choice.base_url) if choice.id == "openai" else None
+    if config is not None and unconfirmed is not None:
+        # a base URL that came with a notebook: nothing goes there (not even GET /models) until the person says so
+        st.warning(
+            f"This notebook names the server {plain(server_words(unconfirmed))}. Nothing is sent there until you "
+            "use it (this button, or Run).",
+            icon=":material/help:",
+        )
+        st.button("Use this server", key=keys.CONFIRM_SERVER, on_click=confirm, args=(unconfirmed,), icon=":material/check:")
+    if config is not None and unconfirmed is None:
         cache: dict[str, runner.ModelList] = ss.setdefault(keys.MODELS_CACHE, {})
         slot = runner.model_slot(config)
         if slot not in cache:

@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from components import state as keys
 from playground import fields
 from playground.fields import Kind
-from playground.notebook import Cell, Notebook
+from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
-from tests.fake_server import cut_stream, fake_server
+from tests.fake_server import cut_stream, deferred, fake_server
 
 pytestmark = pytest.mark.apptest
 
@@ -514,3 +514,75 @@ def test_a_number_out_of_range_is_kept_named_under_its_field_and_blocks_run(
     assert at.button(key=keys.RUN).disabled and at.chat_input(key=keys.CHAT_INPUT).disabled
     assert label in texts(at) and "Run is off until you fix" in texts(at)
     assert not cells(at)  # nothing was sent
+
+
+def test_a_notebook_naming_a_server_contacts_it_only_when_asked_and_never_with_another_server_s_key(
+    gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    secret = "xai-TYPED-FOR-XAI-ONLY-0123456789"
+    with fake_server() as server:
+        server.reply = deferred("req-2")
+        asked = [ChatMessage(role="user", content="Hi")]
+        body = {"model": "m", "messages": [{"role": "user", "content": "Hi"}], "deferred": True}
+        pending = Cell(
+            backend="openai",
+            base_url=server.base_url,
+            model="m",
+            body=body,
+            conversation=asked,
+            status="pending",
+            request_id="r1",
+        )
+        nb = NotebookStore().save(
+            Notebook(
+                title="From elsewhere",
+                conversation=asked,
+                settings={"backend": "openai", "base_url": server.base_url, "model.openai": "m"},
+                cells=[pending],
+            )
+        )
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.query_params[keys.NOTEBOOK_PARAM] = nb.id
+        app.run()
+        assert any("names the server" in w.value for w in app.sidebar.warning)  # shown, not contacted
+        assert any("Nothing is sent there until you ask" in i.value for i in app.main.info)
+        app.selectbox(key=keys.BACKEND).set_value("xai").run()
+        app.text_input(key=keys.API_KEY).set_value(secret).run()
+        app.run()
+        assert not app.exception and server.seen == []  # opening it, and typing an xAI key, sent nothing there
+
+        app.button(key=keys.cell_action(pending.id, "rerun")).click().run()
+        assert server.seen == [] and any("Send it?" in w.value for w in app.main.warning)
+        app.button(key=keys.confirm_cell(pending.id, "yes")).click().run()
+        app.run()  # the server is confirmed now: its pending run is asked for too
+    assert not app.exception
+    assert {(s.method, s.path) for s in server.seen} >= {
+        ("POST", "/v1/chat/completions"),
+        ("GET", "/v1/chat/deferred-completion/r1"),
+    }
+    assert all("authorization" not in s.headers for s in server.seen), [s.headers for s in server.seen]
+
+
+def test_a_typed_key_stays_with_its_server_and_the_environment_key_is_named_only_for_its_own(
+    gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.setenv("PLAYGROUND_API_KEY", "operator-key")
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    app.selectbox(key=keys.BACKEND).set_value("openai").run()
+    assert app.text_input(key=keys.API_KEY).placeholder == "set in environment"  # empty URL: the operator's server
+    app.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1").run()
+    assert app.text_input(key=keys.API_KEY).placeholder != "set in environment"  # that key is not sent here
+    app.text_input(key=keys.API_KEY).set_value("typed-for-port-9").run()
+    app.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:10/v1").run()
+    assert app.text_input(key=keys.API_KEY).value == ""  # another server: the key typed for port 9 stays there
+    app.selectbox(key=keys.BACKEND).set_value("xai").run()
+    assert app.text_input(key=keys.API_KEY).value == ""
+    app.selectbox(key=keys.BACKEND).set_value("openai").run()
+    app.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1/").run()
+    assert app.text_input(key=keys.API_KEY).value == "typed-for-port-9"
+    assert not app.exception

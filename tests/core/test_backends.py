@@ -115,10 +115,28 @@ def test_openai_compatible_bad_base_url(url: str, code: str) -> None:
 
 
 def test_configured_key() -> None:
-    assert backends.configured_key("xai", {"XAI_API_KEY": "k"}, {})
-    assert backends.configured_key("xai", {}, {"XAI_API_KEY": "k"})
-    assert not backends.configured_key("xai", {}, {})
-    assert not backends.configured_key("embedded", {"XAI_API_KEY": "k"}, {})
+    assert backends.configured_key("xai", None, {"XAI_API_KEY": "k"}, {})
+    assert backends.configured_key("xai", None, {}, {"XAI_API_KEY": "k"})
+    assert not backends.configured_key("xai", None, {}, {})
+    assert not backends.configured_key("embedded", None, {"XAI_API_KEY": "k"}, {})
+
+
+def test_an_operator_key_counts_as_configured_only_for_its_own_base_url() -> None:
+    env = {"PLAYGROUND_BASE_URL": "http://10.0.0.5:8000/v1", "PLAYGROUND_API_KEY": "operator-secret"}
+    assert backends.configured_key("openai", "http://10.0.0.5:8000/v1/", env, {})
+    assert backends.configured_key("openai", "", env, {})  # an empty field means the operator's URL
+    assert not backends.configured_key("openai", "http://elsewhere.example/v1", env, {})
+    assert not backends.configured_key("openai", "http://10.0.0.5:8000/v1", {"PLAYGROUND_API_KEY": "k"}, {})
+
+
+def test_a_server_named_by_a_notebook_needs_confirming_unless_it_is_the_page_s_own() -> None:
+    env = {"PLAYGROUND_BASE_URL": "http://10.0.0.5:8000/v1"}
+    assert backends.to_confirm("openai", "http://attacker.example/v1/", set(), env) == "openai|http://attacker.example/v1"
+    assert backends.to_confirm("openai", "HTTP://Attacker.example/v1", {"openai|http://attacker.example/v1"}, env) is None
+    assert backends.to_confirm("openai", "http://10.0.0.5:8000/v1", set(), env) is None  # the operator's server
+    assert backends.to_confirm("embedded", "http://attacker.example/v1", set(), env) is None  # goes to our own gateway
+    assert backends.to_confirm("xai", "http://attacker.example/v1", set(), env) == "xai|https://api.x.ai/v1"
+    assert backends.server_slot("openai", "http://a/v1/../x") is None
 
 
 def test_timeout_passes_through() -> None:
