@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
-from playground import fields
+from playground import fields, untrusted
 from playground.errors import (
     AuthError,
     BadRequestError,
@@ -66,6 +66,11 @@ SECRET_SETTINGS = frozenset({"api_key"})  # never kept, whatever a caller passes
 def new_id() -> str:
     """A random 16-hex-digit id: notebooks are opened by it from a URL, so it must not be guessable."""
     return secrets.token_hex(8)
+
+
+def new_cell_id() -> str:
+    """A run's id: unique within its notebook (pages key the run's widgets by it)."""
+    return secrets.token_hex(5)
 
 
 def valid_id(value: object) -> bool:
@@ -174,7 +179,7 @@ class CellError(BaseModel):
 class Cell(BaseModel):
     """One run: what was sent, where, with which conversation and settings, and what came back."""
 
-    id: str = Field(default_factory=lambda: secrets.token_hex(5))
+    id: str = Field(default_factory=lambda: new_cell_id())
     created: float = Field(default_factory=time.time)
     backend: str
     base_url: str | None = None
@@ -294,6 +299,26 @@ class Notebook(BaseModel):
         title = f"Copy of {self.title}" if title is None else title
         return self.model_copy(deep=deep, update={"id": new_id(), "title": title, "version": 0, "created": now, "updated": now})
 
+    def checked(self) -> tuple[Notebook, list[str]]:
+        """This notebook made fit to open, and a note per change: every setting the sidebar cannot show (its own,
+        and each run's, which Fork loads) is back to its field's default (`untrusted.check_settings`), and a run
+        whose id another run already has gets its own (pages key widgets by run id)."""
+        settings, notes = untrusted.check_settings(self.settings)
+        cells: list[Cell] = []
+        seen: set[str] = set()
+        for number, cell in enumerate(self.cells, start=1):
+            cell_settings, cell_notes = untrusted.check_settings(cell.settings)
+            notes.extend(f"Run {number}'s settings, {n[0].lower()}{n[1:]}" for n in cell_notes)
+            update: dict[str, Any] = {"settings": cell_settings} if cell_notes else {}
+            if cell.id in seen:
+                update["id"] = new_cell_id()
+                notes.append(f"Run {number} had the same id as an earlier run; it now has one of its own.")
+            seen.add(update.get("id", cell.id))
+            cells.append(cell.model_copy(update=update) if update else cell)
+        if not notes:
+            return self, []
+        return self.model_copy(update={"settings": settings, "cells": cells}), notes
+
     def title_from_conversation(self) -> str:
         """A title from the first user message, for notebooks nobody named."""
         first = next((m.content for m in self.conversation if m.role == "user" and m.content.strip()), "")
@@ -320,15 +345,11 @@ class NotebookFile(BaseModel):
         return cls(notebook=notebook.clean()).model_dump_json(indent=2)
 
     @classmethod
-    def load(cls, data: bytes | str) -> Notebook:
-        """The notebook in an exported file, with a new id (an import never overwrites); ValueError in plain words."""
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValueError(f"This file is not JSON: {exc}") from None
-        except RecursionError:
-            raise ValueError("This file is nested too deeply to be a notebook.") from None
-        _refuse_lone_surrogates(raw)
+    def load(cls, data: bytes | str) -> tuple[Notebook, list[str]]:
+        """The notebook in an exported file, with a new id (an import never overwrites), and notes on what was
+        changed so that it opens (`Notebook.checked`). ValueError in plain words for a file that cannot be one,
+        naming the cap of `untrusted.LIMITS` it passes."""
+        raw = untrusted.read_json(data, "notebook")
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError(f'This is not a notebook file (its "format" should be "{FORMAT}").')
         if raw.get("version") != FORMAT_VERSION:
@@ -343,8 +364,14 @@ class NotebookFile(BaseModel):
             raise ValueError(
                 f"This notebook file is damaged at {where}: {first['msg']} ({exc.error_count()} problem(s) in all)."
             ) from None
+        limits = untrusted.LIMITS
+        if len(notebook.conversation) > limits.messages:
+            raise ValueError(f"This notebook has {len(notebook.conversation)} messages; one can have at most {limits.messages}.")
+        if len(notebook.cells) > limits.cells:
+            raise ValueError(f"This notebook has {len(notebook.cells)} runs; one can have at most {limits.cells}.")
         now = time.time()
-        return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now})
+        notebook, notes = notebook.checked()
+        return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now}), notes
 
 
 # ------------------------------------------------------------------------------------ conversations
@@ -360,17 +387,13 @@ def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[s
     document's tools example is). The seed's tool message that carries `arguments` is converted to the real
     protocol (an assistant tool call, then the tool result), and each conversion is returned as a note.
     Raises ValueError in plain words naming the message at fault."""
-    try:
-        raw = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"This is not JSON: {exc}") from None
-    except RecursionError:
-        raise ValueError("This file is nested too deeply to be a conversation.") from None
-    _refuse_lone_surrogates(raw)
+    raw = untrusted.read_json(data, "conversation")
     if isinstance(raw, dict) and isinstance(raw.get("messages"), list):
         raw = raw["messages"]
     if not isinstance(raw, list):
         raise ValueError('Give a JSON array of messages, or an object with a "messages" array.')
+    if len(raw) > untrusted.LIMITS.messages:
+        raise ValueError(f"This file has {len(raw)} messages; a conversation can have at most {untrusted.LIMITS.messages}.")
     notes: list[str] = []
     found: list[FieldError] = []
     converted, origin = convert_seed_messages(raw, notes, found)
@@ -386,16 +409,6 @@ def conversation_from_json(data: bytes | str) -> tuple[list[ChatMessage], list[s
     if found:
         raise ValueError(" ".join(e.message for e in found))
     return out, notes
-
-
-def _refuse_lone_surrogates(raw: Any) -> None:
-    """JSON may spell half a character ("\\ud800"); such text can be neither saved nor sent, so say so on import."""
-    try:
-        json.dumps(raw, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("This file has text that is not valid Unicode (an unpaired surrogate such as \\ud800).") from None
-    except RecursionError:
-        raise ValueError("This file is nested too deeply to read.") from None
 
 
 def _first_problem(exc: Exception) -> str:

@@ -16,7 +16,9 @@ from playground.errors import StoreError
 from playground.notebook import Notebook, new_id, valid_id
 from playground.store import ConflictError, NotebookStore
 
-__all__ = ["Opened", "Saved", "Workspace", "signature"]
+__all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "signature"]
+
+CHANGED_TO_OPEN = "Some of this notebook's values cannot be shown here, so they were changed for it to open:"
 
 
 def signature(notebook: Notebook) -> str:
@@ -66,6 +68,9 @@ class Workspace:
         for cell in notebook.cells:
             if cell.status in ("new", "streaming"):
                 cell.status = "interrupted"  # its stream ended with the session that ran it
+        notebook, notes = notebook.checked()  # stored by another version or process: what a page cannot show goes
+        if notes:
+            return Opened(notebook=notebook, warning=CHANGED_TO_OPEN + " ".join(notes))
         return Opened(notebook=notebook)
 
     def save(self, notebook: Notebook, last: str | None) -> tuple[Saved, str]:

@@ -368,6 +368,7 @@ def main() -> None:
         f"The same request under many seeds or settings, side by side: how much does the answer vary, and where does "
         f"it start to differ? In notebook “{compare_view.plain(nb.title)}”."
     )
+    shared.show_notice()
     check = shared.live_check(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check

@@ -12,6 +12,7 @@ from components.cells import when
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
 from playground.store import NotebookStore, Summary
+from playground.workspace import CHANGED_TO_OPEN
 
 ss = st.session_state
 
@@ -69,13 +70,18 @@ def _import() -> None:
     if upload is None or ss.get(keys.NB_IMPORTED) == upload.file_id:
         return
     try:
-        notebook = NotebookFile.load(upload.getvalue())
+        notebook, notes = NotebookFile.load(upload.getvalue())
+        NotebookStore().save(notebook)
     except ValueError as exc:
         st.error(f"Nothing was imported: {exc}", icon=":material/warning:")
         return
-    NotebookStore().save(notebook)
+    except StoreError as exc:
+        st.error(f"Nothing was imported: the notebook could not be saved: {exc}", icon=":material/warning:")
+        return
     ss[keys.NB_IMPORTED] = upload.file_id
     st.success(f"Imported “{notebook.title}”.", icon=":material/check:")
+    if notes:
+        st.warning(f"{CHANGED_TO_OPEN} {' '.join(notes)}", icon=":material/info:")
 
 
 def _export(notebook_id: str) -> str:

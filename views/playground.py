@@ -264,9 +264,7 @@ def _poll_deferred() -> None:
 
 def _header() -> None:
     nb = shared.notebook()
-    notice = ss.pop(keys.NOTICE, None)
-    if notice:
-        st.warning(notice, icon=":material/info:")
+    shared.show_notice()
     left, right = st.columns([5, 2], vertical_alignment="bottom")
     ss.setdefault(keys.TITLE, nb.title)
     nb.title = (

@@ -109,8 +109,16 @@ def open_notebook() -> None:
         ss[keys.NOTICE] = opened.warning
 
 
+def show_notice() -> None:
+    """The message the opening or saving of the notebook left for the page; `save` (at the end of the run) clears
+    it, so a rerun in between (the live check's) does not lose it."""
+    if notice := ss.get(keys.NOTICE):
+        st.warning(notice, icon=":material/info:")
+
+
 def save() -> Saved:
     """Save when something changed. After a conflict the page holds the copy that was saved instead."""
+    ss.pop(keys.NOTICE, None)  # shown for the whole run that is ending
     saved, ss[keys.SAVED] = Workspace().save(notebook(), ss.get(keys.SAVED))
     if saved.conflict_copy:
         hold(saved.notebook)

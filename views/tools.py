@@ -236,6 +236,7 @@ def main() -> None:
         "Define a tool, or the JSON shape of an answer, in a form: the JSON is written for you. Switch a tool "
         "on to use it in the Playground's next run; pick a schema there under Response format → JSON schema."
     )
+    shared.show_notice()
     notice = ss.pop(keys.TP_NOTICE, None)
     if notice:
         st.info(safe_markdown(notice), icon=":material/info:")

@@ -327,7 +327,8 @@ def test_settings_bring_the_tools_and_schema_back_in_a_new_session(at: AppTest, 
         "enum": ["celsius", "fahrenheit"],
     }
     # exported and imported (a new notebook from the file): the same tools and schema
-    imported = NotebookFile.load(NotebookFile.dump(notebook(again)))
+    imported, notes = NotebookFile.load(NotebookFile.dump(notebook(again)))
+    assert notes == []
     assert rows_from_settings(imported.settings) == rows_from_settings(notebook(again).settings)
     assert schema_from_settings(imported.settings)[0] == schema_from_settings(notebook(again).settings)[0]
     assert schema_from_settings(imported.settings)[0].name == "report"

@@ -283,7 +283,8 @@ def test_file_round_trip_gives_a_new_id_version_0_and_no_secrets() -> None:
     head = json.loads(text)
     assert (head["format"], head["version"]) == (FORMAT, FORMAT_VERSION)
 
-    loaded = NotebookFile.load(text.encode())
+    loaded, notes = NotebookFile.load(text.encode())
+    assert notes == []
     assert loaded.id != nb.id and valid_id(loaded.id)
     assert loaded.version == 0
     assert loaded.settings == {"base_url": "", "temperature": 0.3}
@@ -296,7 +297,7 @@ def test_file_round_trip_gives_a_new_id_version_0_and_no_secrets() -> None:
 
 def test_two_imports_of_one_file_are_two_notebooks() -> None:
     text = NotebookFile.dump(a_notebook())
-    assert NotebookFile.load(text).id != NotebookFile.load(text).id
+    assert NotebookFile.load(text)[0].id != NotebookFile.load(text)[0].id
 
 
 def damaged(path: list[Any], value: Any) -> str:
@@ -456,7 +457,7 @@ def test_conversation_json_round_trip() -> None:
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        ("{oops", "This is not JSON"),
+        ("{oops", "This file is not JSON"),
         ('"just text"', 'Give a JSON array of messages, or an object with a "messages" array.'),
         ('{"messages": "hi"}', "Give a JSON array of messages"),
         ('[{"role": "user", "content": "hi"}, 5]', "Message 2 is not an object."),
