@@ -158,20 +158,26 @@ def _fit(key: str, value: Any) -> tuple[Any, str | None]:
     return (value, None) if isinstance(value, str) else (None, f"{_kind(value)} is not text")  # TEXT, STOP, TOOL_CHOICE
 
 
+_BROWSER_INT = 2**53 - 1  # the largest whole number a browser's number box holds exactly
+
+
 def _number(f: fields.Field, value: Any) -> tuple[Any, str | None]:
+    """A number the field's widget holds. A number box shows any value and the request check names one out of
+    range under it (so what was typed is kept); a slider (a float field bounded on both sides) cannot leave its
+    bounds, so a value outside them is dropped."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None, f"{_kind(value)} is not a number"
     if f.kind is Kind.INT:
         if not float(value).is_integer():
             return None, f"{_kind(value)} is not a whole number"
-        value = int(value)
-    else:
-        value = float(value)
-    if (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
-        low = "" if f.minimum is None else f"{f.minimum:g}"
-        high = "" if f.maximum is None else f"{f.maximum:g}"
-        bounds = f"from {low} to {high}" if low and high else f"at least {low}" if low else f"at most {high}"
-        return None, f"{_kind(value)} is outside its range ({bounds})"
+        if abs(value) > _BROWSER_INT:
+            return None, f"{_kind(value)} is too large for its box"
+        return int(value), None
+    value = float(value)
+    if f.minimum is None or f.maximum is None:
+        return value, None
+    if not f.minimum <= value <= f.maximum:
+        return None, f"{_kind(value)} is outside its range (from {f.minimum:g} to {f.maximum:g})"
     return value, None
 
 

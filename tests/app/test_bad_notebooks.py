@@ -18,7 +18,7 @@ from playground import untrusted
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
 from playground.workspace import CHANGED_TO_OPEN
-from tests.core.test_untrusted import BAD_SETTINGS
+from tests.core.test_untrusted import BAD_SETTINGS, KEPT_OUT_OF_RANGE
 
 pytestmark = pytest.mark.apptest
 
@@ -66,3 +66,16 @@ def test_a_stored_notebook_with_bad_settings_opens_with_a_note(page: str, settin
         assert app.slider(key=keys.field("temperature")).value == 1.0
     notebook = app.session_state[keys.NOTEBOOK]
     assert notebook.id == stored.id and all(json.dumps(notebook.settings.get(k)) != json.dumps(v) for k, v in settings.items())
+
+
+@pytest.mark.usefixtures("embedded")
+def test_whole_numbers_out_of_range_open_in_their_boxes_named_with_run_off() -> None:
+    stored = NotebookStore().save(Notebook(conversation=[ChatMessage(content="Hi")], settings=KEPT_OUT_OF_RANGE))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params[keys.NOTEBOOK_PARAM] = stored.id
+    app.run()
+    assert not app.exception, app.exception
+    for key, value in KEPT_OUT_OF_RANGE.items():
+        assert app.number_input(key=keys.field(key)).value == value
+    assert app.button(key=keys.RUN).disabled
+    assert not [w for w in app.warning if w.value.startswith(CHANGED_TO_OPEN)]
