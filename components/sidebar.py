@@ -190,7 +190,7 @@ def render_model(
 
 
 # --- fields -------------------------------------------------------------------------
-def _number(f: Field, wkey: str) -> Any:
+def _number(f: Field, wkey: str, default: Any) -> Any:
     """A slider for a bounded float with a default (it cannot leave its bounds), else a number box.
 
     A number box has no min/max of its own: Streamlit's would turn an out-of-range value red and keep the old
@@ -198,7 +198,7 @@ def _number(f: Field, wkey: str) -> Any:
     reason shows under the box, Run waits)."""
     is_int = f.kind is Kind.INT
     cast = int if is_int else float
-    _seed(f.key, wkey, f.default)
+    _seed(f.key, wkey, default)
     kwargs: dict[str, Any] = {"help": f.help, "key": wkey}
     if f.step is not None:
         kwargs["step"] = cast(f.step)
@@ -320,6 +320,7 @@ def render_fields(
     """Every sidebar field of fields.py, grouped by section; `warn(field, value)` adds a warning under a field."""
     out = Values(settings={})
     values: dict[str, Any] = {}
+    _follow_backend(backend_id)
     st.button(
         "Reset to defaults",
         key=keys.RESET,
@@ -330,7 +331,9 @@ def render_fields(
     )
     for section, section_fields in fields.sections().items():
         # Sampling is what people change most; a section also opens when something in it is set
-        opened = section is fields.Section.SAMPLING or any(_changed(f, _store().get(f.key, f.default)) for f in section_fields)
+        opened = section is fields.Section.SAMPLING or any(
+            _changed(f, _store().get(f.key, _default(f, backend_id)), backend_id) for f in section_fields
+        )
         with st.expander(section.value, expanded=opened):
             _section(
                 section_fields,
@@ -347,6 +350,26 @@ def render_fields(
     return out
 
 
+def _default(f: Field, backend_id: str) -> Any:
+    """What a field starts as: the backend's own default where it has one, else the documented one."""
+    own = fields.backend_default(backend_id, f.key)
+    return own.value if own is not None else f.default
+
+
+def _follow_backend(backend_id: str) -> None:
+    """Another backend was chosen: a field still at the old backend's own default takes the new one's (or the
+    documented default); a value the person set stays."""
+    ss = st.session_state
+    before, ss[keys.DEFAULTS_FOR] = ss.get(keys.DEFAULTS_FOR), backend_id
+    if before is None or before == backend_id:
+        return
+    for key in {k for per in fields.BACKEND_DEFAULTS.values() for k in per}:
+        f = fields.field(key)
+        if _store().get(key, _default(f, before)) == _default(f, before):
+            _store()[key] = _default(f, backend_id)
+            ss.pop(keys.field(key), None)
+
+
 def _reset() -> None:
     store = _store()
     for key in fields.SIDEBAR_KEYS:
@@ -356,8 +379,11 @@ def _reset() -> None:
     forget_widgets()
 
 
-def _changed(f: Field, value: Any) -> bool:
-    """Whether a field differs from its documented default (empty counts as the default of optional fields)."""
+def _changed(f: Field, value: Any, backend_id: str) -> bool:
+    """Whether a field differs from its default (the backend's own, else the documented one; empty counts as the
+    default of optional fields)."""
+    if (own := fields.backend_default(backend_id, f.key)) is not None:
+        return value != own.value
     if f.kind is Kind.TOKEN_MAP:
         return bool(_store().get("logit_bias.rows"))
     if f.kind is Kind.TOOL_CHOICE:
@@ -386,7 +412,7 @@ def _section(
         wkey = keys.field(f.key)
         value: Any
         if f.kind in (Kind.FLOAT, Kind.INT):
-            value = _remember(f.key, _number(f, wkey))
+            value = _remember(f.key, _number(f, wkey, _default(f, backend_id)))
         elif f.kind is Kind.BOOL:
             _seed(f.key, wkey, bool(f.default))
             value = _remember(f.key, st.checkbox(f.label, key=wkey, help=f.help))
@@ -413,9 +439,7 @@ def _section(
         else:  # pragma: no cover - a new Kind must get a widget here
             raise ValueError(f"No widget for {f.kind}")
         values[f.key] = value
-        if _changed(f, value):
-            default = "auto" if f.kind is Kind.TOOL_CHOICE else "empty" if f.default is None else f.default
-            st.caption(f":material/edit_note: changed (default: {default})")
+        _default_note(f, value, backend_id)
         _notes(f, backend_id=backend_id, caps=caps, values=values)
         if warning := warn(f.key, value):
             st.warning(warning, icon=":material/warning:")
@@ -423,6 +447,30 @@ def _section(
         for e in local:  # found while reading the widget: shown at once, before any Run
             st.error(e.message, icon=":material/warning:")
         error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
+
+
+def _default_note(f: Field, value: Any, backend_id: str) -> None:
+    """Under a field: that it holds the backend's own default and why, or that it differs from its default."""
+    own = fields.backend_default(backend_id, f.key)
+    backend = backends.backend(backend_id).label
+    if own is not None and value == own.value:
+        st.caption(f"{own.value} is the default of the backend “{backend}”, {own.why}. Empty the box to send none.")
+    elif own is not None and value is None:
+        st.caption(f"Empty: none is sent. The backend “{backend}” suggests {own.value}, {own.why}.")
+    elif _changed(f, value, backend_id):
+        st.caption(f"Changed from the default ({_plain_default(f, backend_id)})")
+
+
+def _plain_default(f: Field, backend_id: str) -> str:
+    """A field's default in words: "off", "empty", "1", "auto"."""
+    if f.kind is Kind.TOOL_CHOICE:
+        return "auto"
+    default = _default(f, backend_id)
+    if f.kind is Kind.BOOL:
+        return "on" if default else "off"
+    if default is None:
+        return "empty"
+    return f"{default:g}" if isinstance(default, float) else str(default)
 
 
 def _without(err: errors.RequestError | None, shown: list[errors.FieldError]) -> errors.RequestError | None:

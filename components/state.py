@@ -93,6 +93,7 @@ def field(key: str) -> str:
     return f"{PAGE}.{key}"
 
 
+DEFAULTS_FOR = f"{PAGE}.defaults_for"  # non-widget: the backend whose own field defaults (fields.BACKEND_DEFAULTS) are shown
 RESET = f"{PAGE}.reset"  # widget: button putting every field back to its default
 SETTINGS = f"{PAGE}.settings"  # non-widget: {field key: last value}, re-seeds sidebar widgets after a page switch
 RESPONSE_SCHEMA = f"{PAGE}.response_format.schema"  # widget: JSON schema text area

@@ -279,6 +279,30 @@ MESSAGE_KEYS: dict[str, MessageKey] = {
     )
 }
 
+
+# A backend's own default for a field the API leaves unset: shown in the field, marked as that backend's
+# default, and sent like a typed value; emptying the field sends none. The embedded model, a small one,
+# can write for minutes without a limit.
+@dataclass(frozen=True)
+class BackendDefault:
+    """A backend's default for one field, and why it has one (said next to the field)."""
+
+    value: Any
+    why: str
+
+
+BACKEND_DEFAULTS: dict[str, dict[str, BackendDefault]] = {
+    "embedded": {
+        "max_completion_tokens": BackendDefault(512, "so an answer ends in seconds instead of running on for minutes"),
+    },
+}
+
+
+def backend_default(backend_id: str, key: str) -> BackendDefault | None:
+    """The default `backend_id` sets for field `key`, or None where it sets none."""
+    return BACKEND_DEFAULTS.get(backend_id, {}).get(key)
+
+
 # Fields the API accepts that the sidebar edits (all but the conversation and model).
 SIDEBAR_KEYS: tuple[str, ...] = tuple(k for k in FIELDS if k not in ("model", "messages"))
 

@@ -82,7 +82,8 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
             key = keys.field(f.key)
             if f.kind in (Kind.FLOAT, Kind.INT):
                 widget = at.slider(key=key) if f.kind is Kind.FLOAT else at.number_input(key=key)
-                assert widget.value == f.default, f.key
+                own = fields.backend_default("embedded", f.key)
+                assert widget.value == (own.value if own else f.default), f.key
                 assert widget.label == f.label and widget.help == f.help
                 if f.kind is Kind.INT:  # a number box never clamps: fields.py's bounds are checked like any rule
                     assert widget.min is None and widget.max is None, f.key
@@ -109,17 +110,18 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
     assert at.selectbox(key=keys.MODEL).value  # the model list came from the gateway
     assert notebook(at).conversation == []  # a new notebook starts empty: type into the chat input
     assert not at.error
-    assert not [c for c in at.sidebar.caption if "changed (default" in c.value]  # nothing marked as changed yet
+    assert not [c for c in at.sidebar.caption if "Changed from the default" in c.value]  # nothing marked as changed yet
 
 
 def test_changed_fields_are_marked_and_reset_to_defaults(at: AppTest) -> None:
     at.slider(key=keys.field("temperature")).set_value(0.3)
     at.text_input(key=keys.field("user")).set_value("someone").run()
-    marks = [c.value for c in at.sidebar.caption if "changed (default" in c.value]
-    assert marks == [":material/edit_note: changed (default: 1.0)", ":material/edit_note: changed (default: empty)"]
+    at.checkbox(key=keys.field("logprobs")).check().run()
+    marks = [c.value for c in at.sidebar.caption if "Changed from the default" in c.value]
+    assert marks == ["Changed from the default (1)", "Changed from the default (off)", "Changed from the default (empty)"]
     at.button(key=keys.RESET).click().run()
     assert at.slider(key=keys.field("temperature")).value == 1.0 and at.text_input(key=keys.field("user")).value == ""
-    assert not [c for c in at.sidebar.caption if "changed (default" in c.value]
+    assert not [c for c in at.sidebar.caption if "Changed from the default" in c.value]
 
 
 def test_every_sidebar_widget_reaches_the_request_body(at: AppTest) -> None:
@@ -586,3 +588,25 @@ def test_a_typed_key_stays_with_its_server_and_the_environment_key_is_named_only
     app.text_input(key=keys.BASE_URL).set_value("http://127.0.0.1:9/v1/").run()
     assert app.text_input(key=keys.API_KEY).value == "typed-for-port-9"
     assert not app.exception
+
+
+def test_the_embedded_model_has_a_visible_default_length_that_can_be_cleared(at: AppTest) -> None:
+    """A fresh page shows the embedded model's default length in the box, marked as its default, and sends it;
+    an emptied box sends no limit; a backend without such a default shows an empty box."""
+    box = at.number_input(key=keys.field("max_completion_tokens"))
+    default = fields.backend_default("embedded", "max_completion_tokens")
+    assert default is not None and box.value == default.value
+    assert any("default of the backend" in c.value and "Embedded" in c.value for c in at.sidebar.caption)
+    at.slider(key=keys.field("temperature")).set_value(0.0)
+    at.text_input(key=keys.field("stop")).set_value(".")
+    say(at, "Say yes.")
+    assert cells(at)[0].body["max_completion_tokens"] == default.value
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(None).run()
+    assert any("none is sent" in c.value for c in at.sidebar.caption)
+    say(at, "Say no.")
+    assert "max_completion_tokens" not in cells(at)[1].body
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(default.value).run()
+    at.selectbox(key=keys.BACKEND).set_value("openai").run()
+    assert at.number_input(key=keys.field("max_completion_tokens")).value is None
+    at.selectbox(key=keys.BACKEND).set_value("embedded").run()
+    assert at.number_input(key=keys.field("max_completion_tokens")).value == default.value
