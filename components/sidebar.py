@@ -20,6 +20,7 @@ from components import state as keys
 from components import tool_builder
 from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
+from playground.notebook import Cell
 
 EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
 EXAMPLE_TOOLS = [examples.GET_WEATHER]
@@ -272,7 +273,50 @@ def _tool_choice(f: Field, wkey: str, tools: Any) -> Any:
     if not tools:
         st.caption("Add tools to choose how they are used.")
         return None
+    if choice == "auto":
+        st.caption("With auto the model decides; a small model often answers in words instead of calling a tool.")
+        st.button(
+            _DEPENDABLE_WORDS,
+            key=keys.TOOLS_DEPENDABLE,
+            on_click=make_calls_dependable,
+            type="tertiary",
+            help="Sets the two fields above and below; change them back any time.",
+        )
     return choice
+
+
+_DEPENDABLE_WORDS = "Always call a tool: " + ", ".join(
+    f"{fields.field(k).label} {v}" for k, v in fields.DEPENDABLE_TOOL_CALL.items()
+)
+
+
+def make_calls_dependable() -> None:
+    """Callback: the visible settings under which the model calls a tool every time (fields.DEPENDABLE_TOOL_CALL)."""
+    for key, value in fields.DEPENDABLE_TOOL_CALL.items():
+        _store()[key] = value
+        st.session_state[keys.field(key)] = value
+
+
+def expected_a_call(cell: Cell) -> bool:
+    """Tools were sent, Tool choice was auto, and the answer came in words only (no choice called a tool)."""
+    body, done = cell.body, cell.completion
+    if cell.status != "done" or done is None or not body.get("tools") or body.get("tool_choice", "auto") != "auto":
+        return False
+    return not any(done.tool_uses(c.index) for c in done.choices)
+
+
+def offer_dependable_calls(cell: Cell) -> None:
+    """After a text answer where a call was expected: why, and the one-click fix (while Tool choice is still auto)."""
+    if not expected_a_call(cell) or _store().get("tool_choice", "auto") != "auto":
+        return
+    st.info(
+        "The model answered in words, not with a tool call. With Tool choice auto it decides for itself, and a "
+        "small model sampling at a high temperature often skips the tool. To make the call dependable, require a "
+        "tool call and lower the temperature (both show in the sidebar, and the tool's answer step then replies "
+        "in words).",
+        icon=":material/info:",
+    )
+    st.button(_DEPENDABLE_WORDS, key=keys.TOOLS_DEPENDABLE_AFTER, on_click=make_calls_dependable)
 
 
 def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -> None:

@@ -220,6 +220,10 @@ def sidebar_tool(i: int) -> str:
 
 TOOLS_ADD = f"{PAGE}.tools.add"  # widget: popover "Add a tool"
 TOOLS_NEW = f"{PAGE}.tools.new"  # widget: button adding an empty tool
+TOOLS_DEPENDABLE = f"{PAGE}.tools.dependable"  # widget: button beside Tool choice setting fields.DEPENDABLE_TOOL_CALL
+TOOLS_DEPENDABLE_AFTER = (
+    f"{PAGE}.tools.dependable.after"  # widget: the same, offered after a text answer where a call was expected
+)
 
 
 def tools_preset(name: str) -> str:

@@ -303,6 +303,12 @@ def backend_default(backend_id: str, key: str) -> BackendDefault | None:
     return BACKEND_DEFAULTS.get(backend_id, {}).get(key)
 
 
+# One click in the sidebar when tools are on: the settings under which a tool demo calls its tool every time.
+# "required" makes the model call one of the tools (the embedded gateway constrains the answer to a call); the low
+# temperature keeps the arguments to the likeliest ones. Both are ordinary fields, shown where they are set.
+DEPENDABLE_TOOL_CALL: dict[str, Any] = {"tool_choice": "required", "temperature": 0.2}
+
+
 # Fields the API accepts that the sidebar edits (all but the conversation and model).
 SIDEBAR_KEYS: tuple[str, ...] = tuple(k for k in FIELDS if k not in ("model", "messages"))
 

@@ -344,6 +344,8 @@ def _controls(shown: errors.RequestError | None) -> None:
     error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
     for note in ss.get(keys.NOTES) or []:
         st.info(note, icon=":material/info:")
+    if shared.notebook().cells:
+        sidebar.offer_dependable_calls(shared.notebook().cells[-1])
 
 
 def _submitted() -> None:

@@ -610,3 +610,26 @@ def test_the_embedded_model_has_a_visible_default_length_that_can_be_cleared(at:
     assert at.number_input(key=keys.field("max_completion_tokens")).value is None
     at.selectbox(key=keys.BACKEND).set_value("embedded").run()
     assert at.number_input(key=keys.field("max_completion_tokens")).value == default.value
+
+
+def test_a_text_answer_where_a_call_was_expected_says_why_and_one_click_makes_the_call_dependable(at: AppTest) -> None:
+    """Tools on, Tool choice auto: a text answer is explained, and one click sets the visible settings
+    (Tool choice required, a low temperature) under which the next question calls the tool."""
+    at.button(key=keys.TOOLS_EXAMPLE).click().run()
+    assert at.button(key=keys.TOOLS_DEPENDABLE)  # offered beside Tool choice as soon as a tool is on
+    at.number_input(key=keys.field("seed")).set_value(1)
+    short(at, 24)
+    say(at, "Say hello to me.")
+    (first,) = cells(at)
+    assert first.completion is not None and not first.completion.tool_uses(0), "the model called the tool this time"
+    assert "answered in words" in texts(at)
+    at.button(key=keys.TOOLS_DEPENDABLE_AFTER).click().run()
+    for key, value in fields.DEPENDABLE_TOOL_CALL.items():
+        widget = at.slider(key=keys.field(key)) if key == "temperature" else at.selectbox(key=keys.field(key))
+        assert widget.value == value, key
+    assert "answered in words" not in texts(at)  # the advice is taken
+    short(at, 60)
+    say(at, "What is the weather in Paris?")
+    second = cells(at)[1]
+    assert second.body["tool_choice"] == "required" and second.completion is not None
+    assert [c.name for c in second.completion.tool_uses(0)] == ["get_weather"]

@@ -157,3 +157,19 @@ def test_streamed_tool_call_arrives_whole(api: httpx.Client, gateway: Gateway) -
                 finish = c.get("finish_reason") or finish
     assert finish == "tool_calls" and len(calls) == 1
     jsonschema.validate(json.loads(calls[0]["function"]["arguments"]), GET_WEATHER["function"]["parameters"])
+
+
+DEMO_RUNS = 8
+
+
+def test_the_one_click_settings_make_the_weather_demo_call_its_tool_every_time(api: httpx.Client, gateway: Gateway) -> None:
+    """The weather preset with the sidebar's one-click settings (fields.DEPENDABLE_TOOL_CALL), under different
+    seeds: every run calls get_weather. (With Tool choice auto at temperature 1 some runs answer in words.)"""
+    from playground.fields import DEPENDABLE_TOOL_CALL
+
+    called = 0
+    for seed in range(DEMO_RUNS):
+        choice = ask(api, gateway, "What is the weather in Paris?", tools=[GET_WEATHER], seed=seed, **DEPENDABLE_TOOL_CALL)
+        the_call(choice, GET_WEATHER)
+        called += 1
+    assert called == DEMO_RUNS
