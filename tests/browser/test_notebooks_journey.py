@@ -1,5 +1,6 @@
 """A person names a notebook, finds it again on the Notebooks page, opens it by its link, exports it to a file
-and imports it back; and copies a run as curl and runs it in a terminal."""
+and imports it back; copies a run as curl and runs it in a terminal; and imports a notebook from elsewhere whose
+pending run names another server, with an xAI key typed in the page: nothing, and certainly no key, goes there."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
+from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, settle, wait_done
+from tests.fake_server import deferred, fake_server
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +107,59 @@ def test_a_run_exported_as_curl_gives_the_same_answer(page: Page) -> None:
     assert result.returncode == 0, result.stderr
     text = json.loads(result.stdout)["choices"][0]["message"]["content"]
     assert " ".join(text.split()) == " ".join(answer.split())
+
+
+def _xai_key(page: Page, secret: str) -> None:
+    """Choose xAI in the sidebar and type a key into its box."""
+    page.locator(css(keys.BACKEND)).get_by_role("combobox").click()
+    page.get_by_role("option", name="xAI (api.x.ai)").click()
+    settle(page)
+    key_box = page.locator(css(keys.API_KEY)).locator("input")
+    key_box.fill(secret)
+    key_box.press("Enter")
+    settle(page)
+
+
+def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> None:
+    secret = "xai-TYPED-IN-THE-PAGE-0123456789abcdef"
+    with fake_server() as server:
+        server.reply = deferred("req-2")
+        asked = [ChatMessage(role="user", content="Hello from elsewhere")]
+        body = {"model": "m", "messages": [m.to_request() for m in asked], "deferred": True}
+        pending = Cell(
+            backend="openai",
+            base_url=server.base_url,
+            model="m",
+            body=body,
+            conversation=asked,
+            status="pending",
+            request_id="r1",
+        )
+        notebook = Notebook(
+            title="Deferred from elsewhere",
+            conversation=asked,
+            settings={"backend": "openai", "base_url": server.base_url, "model.openai": "m"},
+            cells=[pending],
+        )
+        upload = tmp_path / "elsewhere.notebook.json"
+        upload.write_text(NotebookFile.dump(notebook))
+
+        ready(page)
+        _xai_key(page, secret)
+        page.get_by_role("link", name="All notebooks").click()
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+        expect(page.get_by_text("Imported “Deferred from elsewhere”.")).to_be_visible(timeout=LONG)
+        page.get_by_role("link", name="Deferred from elsewhere").click()
+        expect(page.get_by_text("Nothing is sent there until you ask")).to_be_visible(timeout=LONG)
+        expect(page.get_by_text("This notebook names the server")).to_be_visible()
+        _xai_key(page, secret)  # the notebook set the sidebar to its own server: back to xAI, key in the box
+        page.wait_for_timeout(4000)  # four rounds of the page's deferred polling
+        settle(page)
+        page.screenshot(path=str(tmp_path / "deferred-key-notebook.png"), full_page=True)
+        assert server.seen == []  # opening it contacted nothing it names
+
+        page.get_by_role("button", name="Ask that server for the result").click()
+        page.wait_for_timeout(2500)
+        settle(page)
+    assert [(s.method, s.path) for s in server.seen][:1] == [("GET", "/v1/chat/deferred-completion/r1")]
+    assert all("authorization" not in s.headers for s in server.seen)  # asked when told to, and without the xAI key
