@@ -70,6 +70,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "ConflictError",
+    "DeletedError",
     "Finished",
     "Library",
     "LibraryItem",
@@ -91,6 +92,14 @@ class ConflictError(StoreError):
         self.notebook_id = notebook_id
         self.stored_version = stored_version
         super().__init__(f"Notebook {notebook_id} was changed elsewhere (now version {stored_version}).")
+
+
+class DeletedError(StoreError):
+    """The notebook was deleted (another tab, the Notebooks page) since it was loaded: a save would bring it back."""
+
+    def __init__(self, notebook_id: str) -> None:
+        self.notebook_id = notebook_id
+        super().__init__(f"Notebook {notebook_id} was deleted since it was opened.")
 
 
 class NewerSchemaError(StoreError):
@@ -471,12 +480,15 @@ class NotebookStore:
     def save(self, notebook: Notebook) -> Notebook:
         """Write the notebook if nobody saved it since it was loaded; returns it with its new version.
 
-        Raises ConflictError when the stored version is not `notebook.version` (another tab or process saved).
+        Raises ConflictError when the stored version is not `notebook.version` (another tab or process saved), and
+        DeletedError when a notebook that was saved before (`version` > 0) is no longer stored.
         """
         saved = notebook.clean().model_copy(update={"updated": time.time(), "version": notebook.version + 1})
         n = schema.notebooks
         with self._connect() as conn:
             stored = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
+            if stored is None and notebook.version > 0:
+                raise DeletedError(notebook.id)
             if stored is None:
                 insert = _upsert(conn, n).values(**_row(saved)).on_conflict_do_nothing(index_elements=["id"]).returning(n.c.id)
                 if conn.execute(insert).first() is None:  # another process inserted it since our select

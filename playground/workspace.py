@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from playground.errors import StoreError
 from playground.notebook import Notebook, new_id, valid_id
-from playground.store import ConflictError, NotebookStore
+from playground.store import ConflictError, DeletedError, NotebookStore
 
 __all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "signature"]
 
@@ -44,6 +44,7 @@ class Saved(BaseModel):
     notebook: Notebook
     wrote: bool = False
     conflict_copy: bool = False
+    deleted: bool = False  # deleted elsewhere since it was opened: not saved (`keep_copy` saves it anew)
     error: str | None = None
 
 
@@ -80,17 +81,27 @@ class Workspace:
             return Saved(notebook=notebook), now
         try:
             stored = self.store.save(notebook)
+        except DeletedError:
+            error = "this notebook was deleted (in another tab, or on the Notebooks page) since you opened it."
+            return Saved(notebook=notebook, deleted=True, error=error), last or ""
         except ConflictError:
-            # Shallow: a run streaming into one of the page's cells when the conflict is found goes on filling the copy.
-            copy = notebook.duplicate(f"{notebook.title} (changed in another tab)", deep=False)
-            try:
-                stored = self.store.save(copy)
-            except StoreError as exc:
-                return Saved(notebook=notebook, error=str(exc)), last or ""
-            copy.version, copy.updated = stored.version, stored.updated
-            return Saved(notebook=copy, wrote=True, conflict_copy=True), signature(copy)
+            saved = self.keep_copy(notebook, f"{notebook.title} (changed in another tab)")
+            if saved.error is not None:
+                return saved.model_copy(update={"notebook": notebook}), last or ""
+            return saved.model_copy(update={"conflict_copy": True}), signature(saved.notebook)
         except StoreError as exc:
             return Saved(notebook=notebook, error=str(exc)), last or ""
         notebook.version = stored.version
         notebook.updated = stored.updated
         return Saved(notebook=notebook, wrote=True), now
+
+    def keep_copy(self, notebook: Notebook, title: str | None = None) -> Saved:
+        """Save `notebook` as a new one (its own id; the title kept unless given): after a conflict, or a delete.
+        Shallow: a run streaming into one of the page's cells goes on filling the copy."""
+        copy = notebook.duplicate(notebook.title if title is None else title, deep=False)
+        try:
+            stored = self.store.save(copy)
+        except StoreError as exc:
+            return Saved(notebook=copy, error=str(exc))
+        copy.version, copy.updated = stored.version, stored.updated
+        return Saved(notebook=copy, wrote=True)

@@ -433,11 +433,7 @@ def main() -> None:
         _live()
     else:
         _earlier()
-    saved = shared.save()
-    if saved.conflict_copy:
-        st.rerun()
-    if saved.error:
-        st.warning(f"Your work is not being saved, so a reload would lose it: {saved.error}", icon=":material/warning:")
+    shared.show_saved(shared.save())
 
 
 main()

@@ -383,11 +383,7 @@ def main() -> None:
     )
     if any(c.status == "pending" for c in shared.notebook().cells):
         _poll_deferred()
-    saved = shared.save()
-    if saved.conflict_copy:
-        st.rerun()  # show the copy, and say why
-    if saved.error:
-        st.warning(f"Your work is not being saved, so a reload would lose it: {saved.error}", icon=":material/warning:")
+    shared.show_saved(shared.save())
 
 
 main()

@@ -129,6 +129,33 @@ def save() -> Saved:
     return saved
 
 
+def show_saved(saved: Saved) -> None:
+    """The end of a page's run: show the copy a conflict made, or say why the work is not saved (and, for a
+    notebook deleted elsewhere, offer to keep it as a new one)."""
+    if saved.conflict_copy:
+        st.rerun()  # show the copy, and say why
+    if saved.error:
+        st.warning(f"Your work is not being saved, so a reload would lose it: {saved.error}", icon=":material/warning:")
+    if saved.deleted:
+        st.button(
+            "Keep a copy",
+            key=keys.KEEP_COPY,
+            on_click=_keep_copy,
+            icon=":material/content_copy:",
+            help="Save what is on this page as a new notebook",
+        )
+
+
+def _keep_copy() -> None:
+    saved = Workspace().keep_copy(notebook())
+    if saved.error:
+        ss[keys.NOTICE] = f"The copy could not be saved: {saved.error}"
+        return
+    hold(saved.notebook)
+    ss[keys.SAVED] = signature(saved.notebook)
+    ss[keys.NOTICE] = f"Kept as a new notebook, “{saved.notebook.title}”: your work is saved again."
+
+
 def finish_cell(cell_id: str) -> Finished | None:
     """Store a deferred result once (see `NotebookStore.finish_cell`); None while the notebook is not stored yet."""
     try:

@@ -161,3 +161,22 @@ def test_logit_bias_rows_come_back_after_a_reload() -> None:
 
 def test_notebook_model_starts_empty() -> None:
     assert Notebook().is_empty()
+
+
+@pytest.mark.usefixtures("embedded")
+def test_a_notebook_deleted_in_another_tab_is_not_brought_back_and_a_copy_can_be_kept() -> None:
+    first = _app()
+    first.text_input(key=keys.TITLE).set_value("Soon deleted").run()
+    notebook_id = _notebook_id(first)
+    NotebookStore().delete(notebook_id)  # the Notebooks page, in another tab
+    first.text_input(key=keys.TITLE).set_value("Renamed after the delete").run()
+    assert not first.exception, first.exception
+    assert any("was deleted" in w.value for w in first.warning), [w.value for w in first.warning]
+    assert NotebookStore().load(notebook_id) is None and NotebookStore().list() == []
+
+    first.button(key=keys.KEEP_COPY).click().run()
+    assert not first.exception, first.exception
+    kept = NotebookStore().load(_notebook_id(first))
+    assert kept is not None and kept.id != notebook_id and kept.title == "Renamed after the delete"
+    assert any("Kept as a new notebook" in w.value for w in first.warning)
+    assert not any("was deleted" in w.value for w in first.warning)

@@ -21,7 +21,16 @@ import pytest
 from playground.errors import StoreError
 from playground.notebook import Cell, ChatMessage, Notebook, Timings, ToolCallRow
 from playground.response import Completion, from_chat_completion
-from playground.store import MIGRATIONS, SCHEMA_VERSION, ConflictError, NewerSchemaError, NotebookStore, Summary, default_path
+from playground.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ConflictError,
+    DeletedError,
+    NewerSchemaError,
+    NotebookStore,
+    Summary,
+    default_path,
+)
 from tests.pg import Backend
 from tests.processes import free_port
 
@@ -246,6 +255,17 @@ def test_a_new_notebook_under_a_taken_id_is_a_conflict(db: NotebookStore) -> Non
     db.save(a_notebook(id=DRAFT_ID, title="First"))
     with pytest.raises(ConflictError):
         db.save(Notebook(id=DRAFT_ID, title="Second"))
+
+
+def test_saving_a_notebook_deleted_since_it_was_loaded_says_so_and_does_not_bring_it_back(db: NotebookStore) -> None:
+    db.save(a_notebook(id=DRAFT_ID))
+    tab = db.load(DRAFT_ID)
+    assert tab is not None and tab.version == 1
+    db.delete(DRAFT_ID)
+    with pytest.raises(DeletedError) as caught:
+        db.save(tab.model_copy(update={"title": "Edited after the delete"}))
+    assert isinstance(caught.value, StoreError) and caught.value.notebook_id == DRAFT_ID
+    assert db.load(DRAFT_ID) is None and db.list() == []
 
 
 def test_concurrent_saves_of_one_version_let_exactly_one_win(db: NotebookStore) -> None:

@@ -144,6 +144,23 @@ def test_a_saved_notebook_emptied_again_is_still_saved(ws: Workspace, store: Not
     assert stored is not None and stored.conversation[0].content == ""
 
 
+def test_a_notebook_deleted_in_another_tab_is_not_saved_back_and_a_copy_can_be_kept(store: NotebookStore) -> None:
+    first = store.save(Notebook(id=NB_ID, title="Plan", conversation=[ChatMessage(content="Hi")]))
+    tab = Workspace(store).open(NB_ID).notebook
+    store.delete(NB_ID)  # the Notebooks page, in another tab
+    tab.conversation[0].content = "Hi again"
+    saved, sig = Workspace(store).save(tab, signature(first))
+    assert saved.deleted and not saved.wrote and saved.notebook is tab
+    assert saved.error is not None and "deleted" in saved.error
+    assert store.load(NB_ID) is None and store.list() == []
+    assert sig == signature(first)  # not saved: the next save tries (and says so) again
+
+    kept = Workspace(store).keep_copy(tab)
+    assert kept.wrote and kept.notebook.id != NB_ID and kept.notebook.version == 1
+    stored = store.load(kept.notebook.id)
+    assert stored is not None and stored.title == "Plan" and stored.conversation[0].content == "Hi again"
+
+
 def test_two_tabs_saving_one_notebook_keep_both(store: NotebookStore) -> None:
     first = store.save(Notebook(id=NB_ID, title="Plan", conversation=[ChatMessage(content="Hi")]))
     tab_a, tab_b = Workspace(store).open(NB_ID).notebook, Workspace(store).open(NB_ID).notebook
