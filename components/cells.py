@@ -53,10 +53,16 @@ def _fork(cell_id: str) -> None:
 
 
 def continue_with(cell: Cell) -> None:
-    """Add the cell's answer (choice 1) to the conversation, with an empty tool message per tool call."""
-    if cell.completion is None or cell.continued:
+    """Add the cell's answer (choice 1) to the conversation, with an empty tool message per tool call; for a run
+    that was cut short, the text that arrived."""
+    if cell.continued:
         return
-    conversation.append(*runner.continuation(cell.completion))
+    if cell.completion is not None:
+        conversation.append(*runner.continuation(cell.completion))
+    elif cell.text():
+        conversation.append(ChatMessage(role="assistant", content=cell.text()))
+    else:
+        return
     cell.continued = True
 
 
@@ -82,10 +88,17 @@ def when(timestamp: float) -> str:
     return moment.strftime("%d %b %Y, %H:%M")
 
 
+def status_words(cell: Cell) -> str:
+    if cell.stop_cause == "new_message" and cell.status in ("streaming", "stopped", "interrupted"):
+        # still "streaming" while the old run waits for a slow next token: it ends at that token
+        return "stopped: you sent a new message"
+    return STATUS_WORDS[cell.status]
+
+
 def _header(cell: Cell, label: str) -> None:
     """One line: the run's status, how its answer ended and its tokens in and out (no need to open Details)."""
     b = backends.BACKENDS.get(cell.backend)  # type: ignore[call-overload]
-    facts = [label, STATUS_WORDS[cell.status]]
+    facts = [label, status_words(cell)]
     if cell.completion is not None:
         facts.append(stop_words(cell.completion.stop_reason, cell.completion.stop_sequence))
         facts.append(usage_words(cell.completion.usage.input_tokens, cell.completion.usage.output_tokens))
@@ -114,18 +127,26 @@ def _outdated(cell: Cell, conv: Sequence[ChatMessage], settings: Mapping[str, An
 
 
 def _partial(cell: Cell) -> None:
-    for i in sorted(set(cell.partial) | set(cell.partial_thinking)):
-        if cell.partial_thinking.get(i):
-            st.caption(cell.partial_thinking[i])
-        st.markdown(safe_markdown(cell.partial.get(i, "")))
-    if cell.status in ("stopped", "interrupted"):
-        st.warning(f"This run was {STATUS_WORDS[cell.status]}; the text received is kept above.", icon=":material/pause:")
+    if cell.continued:
+        st.caption("The text that arrived was added to the conversation below.")
+    else:
+        for i in sorted(set(cell.partial) | set(cell.partial_thinking)):
+            if cell.partial_thinking.get(i):
+                st.caption(cell.partial_thinking[i])
+            st.markdown(safe_markdown(cell.partial.get(i, "")))
+    if cell.status in ("stopped", "interrupted") and not cell.continued:
+        st.warning(
+            f"This run was {status_words(cell)}; the text received is kept above, outside the conversation"
+            + (" (Use this answer adds it)." if cell.text() else "."),
+            icon=":material/pause:",
+        )
     if cell.error is not None:
         st.error(safe_markdown(cell.error.message), icon=":material/error:")
 
 
 def _actions(cell: Cell) -> None:
     has_answer = cell.completion is not None
+    cut_short = cell.completion is None and cell.status in ("stopped", "interrupted") and bool(cell.text())
     calls = cell.completion.tool_uses(0) if cell.completion is not None else []
     with st.container(horizontal=True, gap="small"):
         st.button(
@@ -155,6 +176,16 @@ def _actions(cell: Cell) -> None:
                 args=(cell.id,),
                 type="tertiary",
                 help="Add this answer (and empty results for its tool calls) to the conversation",
+            )
+        if cut_short and not cell.continued:
+            st.button(
+                "Use this answer",
+                key=keys.cell_action(cell.id, "use"),
+                icon=":material/reply:",
+                on_click=_continue,
+                args=(cell.id,),
+                type="tertiary",
+                help="Add the text that arrived before the run ended to the conversation, as the model's message",
             )
         if calls:
             st.button(

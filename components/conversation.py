@@ -129,6 +129,29 @@ def _add_message() -> None:
     append(ChatMessage(role="assistant" if last == "user" else "user"))
 
 
+def ends_with_answer() -> bool:
+    """Whether the conversation ends with the model's message (no tool calls): Run then continues that message."""
+    conv = _notebook().conversation
+    return bool(conv) and conv[-1].role == "assistant" and not conv[-1].tool_calls
+
+
+def _add_user() -> None:
+    _commit_typed()
+    append(ChatMessage(role="user"))
+    st.session_state.setdefault(keys.EDITING, set()).add(len(_notebook().conversation) - 1)
+
+
+def add_user_button() -> None:
+    """A button adding an empty user message at the end, open for typing."""
+    st.button(
+        "Add a user message",
+        key=keys.ADD_USER,
+        on_click=_add_user,
+        icon=":material/person_add:",
+        help="Add an empty user message at the end, to ask something new before running",
+    )
+
+
 def _add_system() -> None:
     conv = _notebook().conversation
     conv.insert(0, ChatMessage(role="system", content="You are a helpful assistant."))

@@ -30,6 +30,7 @@ VIEW = f"{PAGE}.view"  # widget: segmented control, "Chat" or "Form"
 SYSTEM = f"{PAGE}.system"  # widget: the system prompt text area at the top of the chat
 ADD_SYSTEM = f"{PAGE}.system.add"  # widget: button adding a system prompt
 ADD_MESSAGE = f"{PAGE}.messages.add"  # widget: button (form view)
+ADD_USER = f"{PAGE}.messages.add_user"  # widget: button beside Run when the conversation ends with the model's message
 CHAT_INPUT = f"{PAGE}.chat_input"  # widget: chat input at the bottom; Enter adds the message and runs
 AUTO_APPEND = f"{PAGE}.auto_append"  # widget: toggle, add each answer to the conversation
 EDITING = f"{PAGE}.editing"  # non-widget: set of message indexes being edited in the chat view
@@ -104,6 +105,7 @@ TOOLS_EXAMPLE = f"{PAGE}.tools.example"  # widget: button filling the tools edit
 RUN = f"{PAGE}.run"  # widget: Run button (runs the conversation as it is)
 STOP = f"{PAGE}.run.stop"  # widget: Stop button shown while a run streams
 STOP_REQUESTED = f"{PAGE}.stop_requested"  # non-widget: set by Stop's callback, read by the next script run
+STREAMING = f"{PAGE}.streaming"  # non-widget: id of the cell this session's run is streaming into (until it ends)
 LIVE = f"{PAGE}.live"  # container of the run being streamed
 PENDING = f"{PAGE}.pending"  # non-widget: the action a callback asked for (run, rerun, tools), done by the page
 CLIENTS = f"{PAGE}.clients"  # non-widget: runner.Clients of this session (holds the key; never shared)
@@ -124,7 +126,7 @@ TITLE = f"{PAGE}.title"  # widget: the notebook's title
 
 
 def cell_action(cell_id: str, action: str) -> str:
-    """Widget key of a cell's button: rerun, fork, continue, tools, delete, details, raw."""
+    """Widget key of a cell's button: rerun, fork, continue, use, tools, delete, details, raw."""
     return f"{PAGE}.cells.{cell_id}.{action}"
 
 

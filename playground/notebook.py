@@ -197,6 +197,7 @@ class Cell(BaseModel):
     request_id: str | None = None
     timings: Timings = Field(default_factory=Timings)
     continued: bool = False  # its answer was added to the conversation
+    stop_cause: Literal["new_message"] | None = None  # a "stopped" run ended because the person sent a new message
     step_of: str | None = None  # the cell whose tool calls this run answers ("Run tools and continue")
 
     @property

@@ -48,12 +48,9 @@ def _stop_clicked() -> None:
 
 
 def _mark_stopped(cell: Cell) -> None:
-    """Stop was pressed: the cell keeps what arrived, and (with auto-append) so does the conversation."""
+    """The person stopped the run: the cell keeps what arrived; it joins the conversation only if they ask
+    ("Use this answer"), since a cut-off answer would steer every later turn."""
     cell.status = "stopped"
-    text = cell.text()
-    if ss.get(keys.AUTO_APPEND, True) and text and not cell.continued and cell.conversation == shared.notebook().conversation:
-        conversation.append(ChatMessage(role="assistant", content=text))
-        cell.continued = True
 
 
 def _session_alive() -> bool:
@@ -63,13 +60,18 @@ def _session_alive() -> bool:
 
 
 def _after_stop() -> None:
-    """Stop was clicked: the streaming run ends on another thread (Streamlit's fast reruns); once it has, say
-    it was stopped."""
-    if not ss.pop(keys.STOP_REQUESTED, False):
+    """This run began while the previous one streamed (Stop, a new message, any other change): that run ends on
+    another thread (Streamlit's fast reruns). Wait briefly for it, so the page shows how it ended; after a Stop
+    click, say it was stopped."""
+    interrupted = ss.pop(keys.STREAMING, None) is not None
+    stop = ss.pop(keys.STOP_REQUESTED, False)
+    if not (interrupted or stop):
         return
     deadline = time.monotonic() + 3
     while any(c.status == "streaming" for c in shared.notebook().cells) and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not stop:
+        return
     for cell in reversed(shared.notebook().cells):
         # still "streaming" when the old run waits for a slow next token: it ends at that token, already stopped
         if cell.status in ("streaming", "interrupted", "stopped"):
@@ -81,6 +83,7 @@ def _stream(client: ChatClient, cell: Cell) -> None:
     """Stream into the live view, saving what arrived about once a second and whatever way the run ends."""
     live = cells.Live(on_stop=_stop_clicked)
     saved_at = time.monotonic()
+    ss[keys.STREAMING] = cell.id
     events = runner.stream(client, cell, on_wait=live.waiting)
     try:
         for event in events:
@@ -89,6 +92,7 @@ def _stream(client: ChatClient, cell: Cell) -> None:
             if time.monotonic() - saved_at > 1.0:
                 shared.save()
                 saved_at = time.monotonic()
+        ss.pop(keys.STREAMING, None)
     except StopException:  # the chat input's Stop, a newer run of this page, or a closed tab
         events.close()
         if _session_alive():
@@ -318,9 +322,15 @@ def _confirm_rerun() -> None:
 
 
 def _controls(shown: errors.RequestError | None) -> None:
+    continues = conversation.ends_with_answer()
+    if continues:
+        st.caption(
+            ":material/info: The conversation ends with the model's own message: Run asks the model to continue "
+            "that message. To ask something new, add a user message (or type below)."
+        )
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(
-            "Run",
+            "Run: continue the model's message" if continues else "Run",
             key=keys.RUN,
             type="primary",
             icon=":material/play_arrow:",
@@ -330,6 +340,8 @@ def _controls(shown: errors.RequestError | None) -> None:
             ),
             help="Send the conversation as it is",
         )
+        if continues:
+            conversation.add_user_button()
         st.toggle(
             "Add answers to the conversation",
             key=keys.AUTO_APPEND,
@@ -352,6 +364,10 @@ def _submitted() -> None:
     """Enter in the chat input: the message joins the conversation and the page runs it."""
     text = ss.get(keys.CHAT_INPUT)
     if text:
+        # A run still streaming ends now (this new run interrupts it): its cell says why, and the message is sent.
+        streaming = shared.notebook().cell(ss.get(keys.STREAMING) or "")
+        if streaming is not None and streaming.status in ("streaming", "stopped", "interrupted"):
+            streaming.stop_cause = "new_message"
         conversation.append(ChatMessage(role="user", content=text))
         ss.update({keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None, keys.UPSTREAM_ERROR: None, keys.NOTES: []})
 

@@ -92,15 +92,24 @@ def hold(opened: Notebook) -> None:
         sidebar.forget_widgets()
     ss[keys.NOTEBOOK] = opened
     ss[keys.SETTINGS] = opened.settings
-    st.query_params[keys.NOTEBOOK_PARAM] = opened.id
+    _name_in_url(opened)
     st.query_params.pop(keys.DRAFT_PARAM, None)
+
+
+def _name_in_url(shown: Notebook) -> None:
+    """The URL names a notebook once it is stored: a reload of a fresh, empty one (never saved) opens a fresh one
+    again, instead of asking the store for an id it never held."""
+    if shown.version > 0:
+        st.query_params[keys.NOTEBOOK_PARAM] = shown.id
+    else:
+        st.query_params.pop(keys.NOTEBOOK_PARAM, None)
 
 
 def open_notebook() -> None:
     """Open the notebook the URL names (or a new one) before any widget is drawn; keep the session's otherwise."""
     wanted = st.query_params.get(keys.NOTEBOOK_PARAM) or st.query_params.get(keys.DRAFT_PARAM)
     if keys.NOTEBOOK in ss and wanted in (None, notebook().id):
-        st.query_params[keys.NOTEBOOK_PARAM] = notebook().id
+        _name_in_url(notebook())
         return
     opened = Workspace().open(wanted)
     hold(opened.notebook)
@@ -120,6 +129,8 @@ def save() -> Saved:
     """Save when something changed. After a conflict the page holds the copy that was saved instead."""
     ss.pop(keys.NOTICE, None)  # shown for the whole run that is ending
     saved, ss[keys.SAVED] = Workspace().save(notebook(), ss.get(keys.SAVED))
+    if saved.wrote:
+        _name_in_url(notebook())
     if saved.conflict_copy:
         hold(saved.notebook)
         ss[keys.NOTICE] = (

@@ -77,3 +77,17 @@ def test_a_finished_cell_says_how_it_ended_and_its_tokens_in_its_header(at: AppT
     usage = cell.completion.usage
     header = next(c.value for c in at.caption if c.value.startswith("Run · done"))
     assert "hit the token limit" in header and f"{usage.input_tokens} tokens in, {usage.output_tokens} out" in header
+
+
+def test_run_after_an_answer_says_it_continues_and_offers_a_user_message_instead(at: AppTest) -> None:
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(3)
+    at.chat_input(key=keys.CHAT_INPUT).set_value("Name a fruit.").run()
+    assert [m.role for m in notebook(ok(at)).conversation] == ["user", "assistant"]
+    assert "continue" in at.button(key=keys.RUN).label
+    assert any("Run asks the model to continue" in c.value for c in at.caption)
+    ok(at.button(key=keys.ADD_USER).click().run())
+    assert [m.role for m in notebook(at).conversation] == ["user", "assistant", "user"]
+    at.text_area(key=keys.message_content(2)).set_value("And a colour?")
+    ok(at.button(key=keys.message_action(2, "edit")).click().run())
+    assert notebook(at).conversation[2].content == "And a colour?"
+    assert at.button(key=keys.RUN).label == "Run"

@@ -77,7 +77,15 @@ def test_an_unknown_or_malformed_notebook_id_starts_afresh() -> None:
     assert gone.session_state[keys.NOTEBOOK].conversation == []
     assert any("not here" in w.value for w in gone.warning)
     junk = _app("not-an-id")
-    assert junk.session_state[keys.NOTEBOOK].conversation == [] and valid_id(_notebook_id(junk))
+    assert junk.session_state[keys.NOTEBOOK].conversation == [] and not junk.warning
+    assert keys.NOTEBOOK_PARAM not in junk.query_params  # named in the URL once it is saved
+
+
+@pytest.mark.usefixtures("embedded")
+def test_a_fresh_notebook_reloads_as_a_fresh_one_without_a_warning() -> None:
+    first = _app()
+    again = _app(first.query_params.get(keys.NOTEBOOK_PARAM))  # "reload" with the URL the page showed
+    assert again.session_state[keys.NOTEBOOK].is_empty() and not again.warning
 
 
 @pytest.mark.usefixtures("embedded")

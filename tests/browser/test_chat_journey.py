@@ -59,8 +59,13 @@ def test_stop_keeps_the_text_that_arrived(page: Page) -> None:
             break
     else:
         pytest.fail("the model finished every answer before Stop was clicked")
+    # what arrived shows once, in its cell, and joins the conversation only when the person asks
+    expect(bubbles(page, "assistant")).to_have_count(attempt - 1)
+    cell.get_by_role("button", name="Use this answer").click()
+    expect(bubbles(page, "assistant")).to_have_count(attempt)
+    expect(cell.get_by_text("added to the conversation")).to_be_visible()
     kept = bubbles(page, "assistant").last.locator("[data-testid='stMarkdownContainer']").first.inner_text().strip()
-    assert kept and kept != "(empty)"  # what arrived was added to the conversation
+    assert kept and kept != "(empty)"
 
 
 def test_a_reload_mid_stream_keeps_what_arrived(page: Page) -> None:
@@ -151,3 +156,27 @@ def test_typed_text_kept_after_done_editing_without_leaving_the_box(page: Page) 
     page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
     expect(page.locator(f"{css(keys.message_content(0))} textarea")).to_have_count(0)
     expect(bubbles(page, "user").first).to_contain_text("Order A1234: shipped")
+
+
+def test_a_message_sent_while_an_answer_is_written_stops_it_and_says_why(page: Page) -> None:
+    """A long answer started with Run (the chat input stays open meanwhile); a message typed into the chat input
+    ends it, the cell says why, and the message is sent."""
+    ready(page)
+    page.locator(css(keys.AUTO_APPEND)).get_by_text("Add answers to the conversation").click()
+    number(page, "max_completion_tokens", 2)
+    say(page, LONG_ANSWER)
+    wait_done(page, 1)
+    number(page, "max_completion_tokens", 2000)
+    greedy(page)
+    page.locator(css(keys.RUN)).get_by_role("button").click()
+    expect(page.get_by_text(re.compile(r"Answering… [1-9]\d* tokens"))).to_be_visible(timeout=LONG)
+    say(page, "Name a fruit.")
+    long_one = cells(page).first  # "Run 2 of 2" at the first message (run 1 is one click away)
+    expect(long_one.get_by_text(re.compile(r"· (stopped: you sent a new message|done) ·"))).to_be_visible(timeout=LONG)
+    expect(bubbles(page, "user")).to_have_count(2, timeout=LONG)  # the message is kept and sent
+    expect(bubbles(page, "user").nth(1)).to_contain_text("Name a fruit.")
+    if long_one.get_by_text("· done ·").count():
+        pytest.skip("the model finished the long answer before the new message was sent")
+    page.locator(css(keys.STOP)).get_by_role("button").click()  # the fruit at temperature 0 could run long too
+    expect(cells(page)).to_have_count(2, timeout=LONG)
+    expect(cells(page).nth(1).get_by_text(re.compile(r"· (stopped by you|done) ·"))).to_be_visible(timeout=LONG)

@@ -22,7 +22,7 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page) -> N
     number(page, "top_logprobs", 5)
     say(page, "Name a colour.")
     wait_done(page, 1)
-    page.get_by_role("button", name="Run", exact=True).click()
+    page.locator(css(keys.RUN)).get_by_role("button").click()  # the model continues its answer
     newest = wait_done(page, 2)
     newest.get_by_text("Details", exact=True).click()
     newest.get_by_role("tab", name="Probabilities").click()
