@@ -103,6 +103,18 @@ def _from_cell(cell_id: str | None) -> Base:
         raise errors.RequestError(
             [errors.FieldError("cell", "That run is no longer in this notebook; choose another.", "missing")]
         )
+    if (slot := shared.to_confirm(cell.backend, cell.base_url)) is not None:  # a notebook from elsewhere named it
+        raise errors.RequestError(
+            [
+                errors.FieldError(
+                    "cell",
+                    f"That run went to {shared.server_words(slot)}, a server this notebook names: nothing is sent there "
+                    "until you confirm it (Rerun it on the Playground page, or choose it in the sidebar and press "
+                    "Use this server).",
+                    "server_unconfirmed",
+                )
+            ]
+        )
     return Base(
         body=copy.deepcopy(cell.body),
         backend=cell.backend,

@@ -19,7 +19,9 @@ from components import charts, compare_view
 from components import state as keys
 from playground import compare
 from playground.compare import Comparison
-from playground.notebook import Notebook
+from playground.notebook import Cell, ChatMessage, Notebook
+from playground.store import NotebookStore
+from tests.fake_server import fake_server
 
 pytestmark = pytest.mark.apptest
 
@@ -268,3 +270,22 @@ def test_a_set_number_out_of_range_is_kept_named_under_it_and_blocks_compare(at:
     at.number_input(key=keys.cmp_set(0, "temperature")).set_value(1.5).run()
     assert not at.button(key=keys.CMP_RUN).disabled
     assert not any("Temperature must be" in e.value for e in at.main.error)
+
+
+def test_a_run_from_a_notebook_naming_another_server_is_not_compared_there_unconfirmed(
+    gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    with fake_server() as server:
+        asked = [ChatMessage(role="user", content="Hi")]
+        body = {"model": "m", "messages": [{"role": "user", "content": "Hi"}]}
+        done = Cell(backend="openai", base_url=server.base_url, model="m", body=body, conversation=asked, status="done")
+        nb = NotebookStore().save(Notebook(title="From elsewhere", conversation=asked, cells=[done]))
+        app = _app(nb.id)
+        app.radio(key=keys.CMP_SOURCE).set_value("cell").run()
+        app.text_input(key=keys.CMP_SEEDS).set_value("4, 5")
+        press_compare(app)
+        app.run()
+    assert server.seen == []
+    assert "a server this notebook names" in texts(app)
