@@ -109,8 +109,8 @@ def check_settings(settings: Mapping[str, Any]) -> tuple[dict[str, Any], list[st
 
 def label(key: str) -> str:
     """The name a note gives the setting `key` (its label in fields.py)."""
-    if key.startswith("model."):
-        return f"Model (for {key.removeprefix('model.')})"
+    if key.startswith("model."):  # only for a backend of backends.BACKENDS (other keys are not read, nor checked)
+        return f"Model, for {backends.backend(key.removeprefix('model.')).label}"
     return {"logit_bias.rows": "Logit bias", "backend": "Backend", "base_url": "Base URL"}.get(key) or fields.field(key).label
 
 
@@ -138,7 +138,7 @@ def _kind(value: Any) -> str:
 
 def _fit(key: str, value: Any) -> tuple[Any, str | None]:
     """(the value as the sidebar takes it, None) or (None, what is wrong with it)."""
-    if key.startswith("model.") or key == "base_url":
+    if (key.startswith("model.") and key.removeprefix("model.") in backends.BACKENDS) or key == "base_url":
         return (value, None) if value is None or isinstance(value, str) else (None, f"{_kind(value)} is not a name")
     if key == "backend":
         return (value, None) if isinstance(value, str) and value in backends.BACKENDS else (None, "it names no backend")

@@ -16,9 +16,14 @@ from playground.errors import StoreError
 from playground.notebook import Notebook, new_id, valid_id
 from playground.store import ConflictError, DeletedError, NotebookStore
 
-__all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "signature"]
+__all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "changed_to_open", "signature"]
 
 CHANGED_TO_OPEN = "Some of this notebook's values cannot be shown here, so they were changed for it to open:"
+
+
+def changed_to_open(notes: list[str]) -> str:
+    """The notes of `Notebook.checked` as one message, a line each (they hold no text of the notebook's own)."""
+    return CHANGED_TO_OPEN + "".join(f"\n- {note}" for note in notes)
 
 
 def signature(notebook: Notebook) -> str:
@@ -71,7 +76,7 @@ class Workspace:
                 cell.status = "interrupted"  # its stream ended with the session that ran it
         notebook, notes = notebook.checked()  # stored by another version or process: what a page cannot show goes
         if notes:
-            return Opened(notebook=notebook, warning=CHANGED_TO_OPEN + " ".join(notes))
+            return Opened(notebook=notebook, warning=changed_to_open(notes))
         return Opened(notebook=notebook)
 
     def save(self, notebook: Notebook, last: str | None) -> tuple[Saved, str]:

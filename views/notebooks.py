@@ -12,7 +12,7 @@ from components.cells import when
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
 from playground.store import NotebookStore, Summary
-from playground.workspace import CHANGED_TO_OPEN
+from playground.workspace import changed_to_open
 
 ss = st.session_state
 
@@ -81,7 +81,7 @@ def _import() -> None:
     ss[keys.NB_IMPORTED] = upload.file_id
     st.success(f"Imported “{notebook.title}”.", icon=":material/check:")
     if notes:
-        st.warning(f"{CHANGED_TO_OPEN} {' '.join(notes)}", icon=":material/info:")
+        st.warning(changed_to_open(notes), icon=":material/info:")
 
 
 def _export(notebook_id: str) -> str:

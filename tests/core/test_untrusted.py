@@ -127,11 +127,15 @@ def test_a_stored_bad_value_is_dropped_when_the_notebook_opens(key: str, value: 
 
 
 def test_a_note_never_repeats_text_from_the_file() -> None:
-    _, notes = check_settings({"user": ["![x](http://pixel.example/a.png)"], "temperature": "<img src=x>"})
+    pixel = "model.![x](http://pixel.example/a.png)"  # not a backend's model: not read by the sidebar, kept as it is
+    settings = {"user": ["![x](http://pixel.example/a.png)"], "temperature": "<img src=x>", pixel: [1], "model.xai": 5}
+    checked, notes = check_settings(settings)
     assert notes == [
         "User: a list is not text, so it is back to its default.",
         "Temperature: text is not a number, so it is back to its default (1.0).",
+        "Model, for xAI (api.x.ai): the number 5 is not a name, so it is back to its default.",
     ]
+    assert checked == {pixel: [1]}
 
 
 def test_out_of_range_notes_say_the_range_from_fields() -> None:
