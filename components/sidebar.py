@@ -85,6 +85,14 @@ def _confirm(slot: str | None) -> None:
         st.session_state.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
 
 
+def _url_typed(backend_id: str, slot_of: Callable[[str, str | None], str | None]) -> None:
+    """The person typed a base URL: that server is theirs to use. A value the browser merely sent again (the box
+    was on screen while the page changed) is the one already remembered, and confirms nothing."""
+    typed = (st.session_state.get(keys.BASE_URL) or "").strip()
+    if typed != (_store().get("base_url") or "").strip():
+        _confirm(slot_of(backend_id, typed))
+
+
 def _key_box(b: backends.Backend, base_url: str | None, slot: str | None, configured: bool) -> str | None:
     """The API key box, showing the key typed for this very server (`slot`); a key typed here is kept for it
     alone, so switching backend or base URL never carries a key to another server."""
@@ -142,7 +150,8 @@ def render_backend(
             "Base URL",
             key=keys.BASE_URL,
             placeholder="http://127.0.0.1:8000/v1",
-            on_change=lambda: _confirm(slot_of(b.id, st.session_state.get(keys.BASE_URL))),
+            on_change=_url_typed,
+            args=(b.id, slot_of),
         )
         base_url = _remember("base_url", typed_url)
         error_view.show_field(request_error, backends.BASE_URL_FIELD)

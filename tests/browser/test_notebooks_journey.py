@@ -113,6 +113,8 @@ def _xai_key(page: Page, secret: str) -> None:
     """Choose xAI in the sidebar and type a key into its box."""
     page.locator(css(keys.BACKEND)).get_by_role("combobox").click()
     page.get_by_role("option", name="xAI (api.x.ai)").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text("xAI's hosted Grok models")).to_be_visible(timeout=LONG)
+    expect(page.locator(css(keys.BASE_URL))).to_have_count(0)  # the box now is xAI's, not the other server's
     settle(page)
     key_box = page.locator(css(keys.API_KEY)).locator("input")
     key_box.fill(secret)
@@ -156,7 +158,7 @@ def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> N
         page.wait_for_timeout(4000)  # four rounds of the page's deferred polling
         settle(page)
         page.screenshot(path=str(tmp_path / "deferred-key-notebook.png"), full_page=True)
-        assert server.seen == []  # opening it contacted nothing it names
+        assert server.seen == [], [(r.method, r.path, r.headers.get("authorization")) for r in server.seen]
 
         page.get_by_role("button", name="Ask that server for the result").click()
         page.wait_for_timeout(2500)
