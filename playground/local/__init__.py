@@ -1,5 +1,17 @@
 """The embedded backend: llama.cpp (`engine`) behind an xAI-compatible gateway (`server`).
 
+Modules, one idea each:
+- `engine`: loads the GGUF into llama.cpp (xllamacpp) and holds its server;
+- `server`: the Starlette app (`create_app`) and `Gateway`, its endpoints and n-choice fan-out;
+- `settings`: `GatewaySettings`, every knob with its bounds;
+- `limits`: what one request may cost (body size and time, nesting, schema cost, lengths);
+- `slots`: llama.cpp's parallel slots shared fairly among requests;
+- `deferred`: deferred requests, each result fetched once;
+- `memory`: free heap handed back to the OS once idle;
+- `upstream`: one choice's body and events from llama.cpp (in-process or over its HTTP server);
+- `shapes`: OpenAI/xAI answer shapes (error body, usage, logprobs, tokenize items);
+- `tools`: tool calling translated into a grammar-constrained answer.
+
 `start_gateway()` is what the app (no XAI_API_KEY) and the tests use: it loads the model in
 the calling thread, so a bad GGUF fails loudly right there, then serves the gateway with
 uvicorn on a free 127.0.0.1 port from a daemon thread.
@@ -14,7 +26,8 @@ import time
 import uvicorn
 
 from playground.local.engine import Engine, find_gguf, model_id_for
-from playground.local.server import GatewaySettings, create_app
+from playground.local.server import create_app
+from playground.local.settings import GatewaySettings
 
 __all__ = [
     "Engine",

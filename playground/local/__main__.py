@@ -8,7 +8,8 @@ from pathlib import Path
 import uvicorn
 
 from playground import fields
-from playground.local.server import GatewaySettings, create_app
+from playground.local.server import create_app
+from playground.local.settings import GatewaySettings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

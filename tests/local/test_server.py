@@ -1,5 +1,5 @@
-"""Pure helpers of the gateway: derived seeds, logprob trimming, usage, tokenize items, deferred store,
-and the error handling that needs no model (an app over a stopped upstream)."""
+"""The gateway without a model (a fake or stopped upstream): derived seeds, request limits, sharing the slots,
+memory, the in-process path, and the error handling."""
 
 from __future__ import annotations
 
@@ -16,136 +16,18 @@ import pytest
 from starlette.testclient import TestClient
 
 from playground.local.engine import RANDOM_SEED
-from playground.local.server import (
-    ApiError,
-    DeferredStore,
-    GatewaySettings,
-    create_app,
-    derived_seed,
-    release_memory,
-    scan_json,
-    schema_cost,
-    sum_usage,
-    token_entry,
-    trim_logprobs,
-    upstream_param,
-)
+from playground.local.limits import scan_json, schema_cost
+from playground.local.memory import release_memory
+from playground.local.server import create_app
+from playground.local.settings import GatewaySettings
+from playground.local.shapes import ApiError
+from playground.local.upstream import choice_body, derived_seed, upstream_param
 
 
 def test_choice_0_keeps_the_seed_and_derived_seeds_never_mean_random() -> None:
     assert derived_seed(42, 0) == 42
     assert [derived_seed(7, i) for i in range(4)] == [7, 8, 9, 10]
     assert all(derived_seed(RANDOM_SEED - 2, i) != RANDOM_SEED for i in range(16))
-
-
-def test_trim_logprobs_keeps_the_requested_alternatives() -> None:
-    lp = {"content": [{"token": "a", "logprob": -1.0, "top_logprobs": [{"token": "a"}, {"token": "b"}]}]}
-    assert trim_logprobs(lp, 1)["content"][0]["top_logprobs"] == [{"token": "a"}]
-    assert trim_logprobs(lp, 0)["content"][0]["top_logprobs"] == []
-    assert trim_logprobs(None, 3) is None
-
-
-def test_usage_counts_the_prompt_once_and_sums_completions() -> None:
-    parts = [
-        {"prompt_tokens": 10, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}},
-        {"prompt_tokens": 10, "completion_tokens": 5},
-    ]
-    usage = sum_usage(parts)
-    assert (usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]) == (10, 8, 18)
-    assert usage["prompt_tokens_details"]["cached_tokens"] == 4
-    assert sum_usage([])["total_tokens"] == 0
-
-
-def test_token_entry_handles_pieces_that_are_not_valid_utf8() -> None:
-    assert token_entry(5, "hé") == {"token_id": 5, "string_token": "hé", "token_bytes": [104, 195, 169]}
-    partial = token_entry(9, [32, 230])
-    assert partial["token_bytes"] == [32, 230] and partial["string_token"].startswith(" ")
-
-
-def test_deferred_store_is_fetch_once_and_bounded() -> None:
-    async def scenario() -> None:
-        store = DeferredStore(ttl_s=60, max_items=2)
-        gate = asyncio.Event()
-
-        async def work() -> dict[str, str]:
-            await gate.wait()
-            return {"id": "x"}
-
-        store.submit("a", work)
-        store.submit("b", work)
-        with pytest.raises(ApiError) as full:
-            store.submit("c", work)
-        assert full.value.status == 429
-        assert store.poll("a") == (202, None)
-        gate.set()
-        await asyncio.sleep(0.01)
-        assert store.poll("a") == (200, b'{"id":"x"}')
-        with pytest.raises(ApiError) as gone:
-            store.poll("a")
-        assert gone.value.status == 404
-        store.submit("c", work)  # room again after the fetch
-        await store.aclose()
-
-    asyncio.run(scenario())
-
-
-def test_deferred_results_are_held_up_to_a_number_of_bytes() -> None:
-    """Unfetched results are JSON bytes, and their total is bounded: a 16-choice answer with top-8 logprobs
-    is megabytes, and 1,024 of them were held for 24 h before."""
-
-    async def scenario() -> None:
-        store = DeferredStore(ttl_s=60, max_items=100, max_bytes=1000)
-
-        async def big() -> dict[str, str]:
-            return {"text": "x" * 1200}
-
-        store.submit("a", big)
-        await asyncio.sleep(0.01)
-        assert store.held_bytes > 1000
-        with pytest.raises(ApiError) as full:
-            store.submit("b", big)
-        assert full.value.status == 429 and "1000 bytes" in full.value.message
-        status, body = store.poll("a")
-        assert status == 200 and body is not None and json.loads(body)["text"] == "x" * 1200
-        store.submit("b", big)  # room again once fetched
-        await store.aclose()
-
-    asyncio.run(scenario())
-
-
-def test_deferred_failures_are_reported_once_in_the_error_shape() -> None:
-    async def scenario() -> None:
-        store = DeferredStore(ttl_s=60, max_items=4)
-
-        async def refused() -> dict[str, str]:
-            raise ApiError(400, "nope", param="messages", code="bad")
-
-        store.submit("r", refused)
-        await asyncio.sleep(0.01)
-        status, body = store.poll("r")
-        assert (
-            status == 400
-            and body is not None
-            and json.loads(body)
-            == {"error": {"message": "nope", "type": "invalid_request_error", "param": "messages", "code": "bad"}}
-        )
-
-    asyncio.run(scenario())
-
-
-def test_expired_results_are_forgotten() -> None:
-    async def scenario() -> None:
-        store = DeferredStore(ttl_s=0.01, max_items=4)
-
-        async def quick() -> dict[str, str]:
-            return {}
-
-        store.submit("e", quick)
-        await asyncio.sleep(0.05)
-        with pytest.raises(ApiError):
-            store.poll("e")
-
-    asyncio.run(scenario())
 
 
 def test_settings_refuse_unknown_keys_and_bad_bounds() -> None:
@@ -658,9 +540,9 @@ def test_idle_gateway_hands_free_memory_back(tmp_path: Path) -> None:
         for _ in range(3):
             client.post("/tokenize-text", json={"text": 5})  # refused at once; a request all the same
         deadline = time.monotonic() + 10
-        while gw.trims < 1 and time.monotonic() < deadline:
+        while gw.trimmer.trims < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert gw.trims == 1
+        assert gw.trimmer.trims == 1
 
 
 def test_a_prompt_no_slot_can_hold_is_refused_before_llama_cpp(offline: TestClient) -> None:
@@ -796,8 +678,7 @@ def test_in_process_a_client_that_leaves_stops_the_generation_before_its_slot_is
 
 def test_llama_cpp_samples_with_the_documented_defaults_when_a_request_leaves_them_out(tmp_path: Path) -> None:
     """temperature 1 and top_p 1 (the seed document's defaults), not llama.cpp's 0.8 and 0.95."""
-    gw = _gateway(tmp_path)
-    body, _ = gw._choice_body(_asking("Hi"), None, 0)
+    body, _ = choice_body(_asking("Hi"), None, 0, prompt_cache=True)
     assert (body["temperature"], body["top_p"], body["top_k"], body["min_p"]) == (1.0, 1.0, 0, 0.0)
-    body, _ = gw._choice_body({**_asking("Hi"), "temperature": 0.3, "top_p": 0.5}, None, 0)
+    body, _ = choice_body({**_asking("Hi"), "temperature": 0.3, "top_p": 0.5}, None, 0, prompt_cache=True)
     assert (body["temperature"], body["top_p"]) == (0.3, 0.5)
