@@ -30,6 +30,11 @@ def _has_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+def _lone_surrogate(path: tuple[str | int, ...], what: str) -> ApiError:
+    where = _dotted(path)
+    return ApiError(400, f"{what.format(where or 'body')}: that is not valid Unicode text.", param=where, code="invalid_unicode")
+
+
 def scan_json(value: Any, max_depth: int) -> None:
     """Refuse what `json.loads` accepts but nothing after it can handle: nesting deeper than `max_depth`
     (validation and schema compilers recurse) and strings or keys with lone UTF-16 surrogates like
@@ -42,13 +47,7 @@ def scan_json(value: Any, max_depth: int) -> None:
         node, path = stack.pop()
         if isinstance(node, str):
             if _has_surrogate(node):
-                where = _dotted(path)
-                raise ApiError(
-                    400,
-                    f"`{where or 'body'}` holds a lone UTF-16 surrogate (like \\ud800): that is not valid Unicode text.",
-                    param=where,
-                    code="invalid_unicode",
-                )
+                raise _lone_surrogate(path, "`{}` holds a lone UTF-16 surrogate (like \\ud800)")
             continue
         if not isinstance(node, dict | list):
             continue
@@ -63,13 +62,7 @@ def scan_json(value: Any, max_depth: int) -> None:
         if isinstance(node, dict):
             for key, item in node.items():
                 if _has_surrogate(key):
-                    where = _dotted(path)
-                    raise ApiError(
-                        400,
-                        f"A key in `{where or 'body'}` holds a lone UTF-16 surrogate: that is not valid Unicode text.",
-                        param=where,
-                        code="invalid_unicode",
-                    )
+                    raise _lone_surrogate(path, "A key in `{}` holds a lone UTF-16 surrogate")
                 stack.append((item, (*path, key)))
         else:
             stack.extend((item, (*path, i)) for i, item in enumerate(node))
