@@ -79,8 +79,17 @@ def _cached(cell: Cell) -> list[ChoiceChecks]:
     return result
 
 
+RULE_WORDS = {"not_json": "not JSON", "not_object": "not a JSON object"}
+
+
 def _violation(v: Violation) -> str:
-    return f"- {code(v.path)} {safe_markdown(v.message)} (rule {code(v.rule)})"
+    return f"- {code(v.path)} {safe_markdown(v.message)}"
+
+
+def _rules(violations: list[Violation]) -> str:
+    """The technical terms, for the help: each place and the JSON Schema keyword it breaks."""
+    parts = [f"{code(v.path)}: {RULE_WORDS.get(v.rule) or code(v.rule)}" for v in violations]
+    return "`$` is the whole answer. The JSON Schema keyword each problem breaks: " + "; ".join(parts) + "."
 
 
 def _call(c: CallCheck, prefix: str) -> None:
@@ -91,7 +100,8 @@ def _call(c: CallCheck, prefix: str) -> None:
     n = len(c.violations)
     st.markdown(
         f"{prefix}:red[**❌ Invalid**] call to {name}: {n} problem{'s' * (n != 1)} with its arguments:\n"
-        + "\n".join(_violation(v) for v in c.violations)
+        + "\n".join(_violation(v) for v in c.violations),
+        help=_rules(c.violations),
     )
     if c.raw_arguments is not None:
         st.caption("The arguments as the model wrote them:")
@@ -105,7 +115,8 @@ def _answer(a: AnswerCheck, schema_name: str, prefix: str) -> None:
     if not a.parsed:
         st.markdown(
             f"{prefix}:red[**❌ Not JSON**]: the answer cannot match the schema "
-            f"{code(schema_name)}:\n" + "\n".join(_violation(v) for v in a.violations)
+            f"{code(schema_name)}:\n" + "\n".join(_violation(v) for v in a.violations),
+            help=_rules(a.violations),
         )
         st.caption("The answer as the model wrote it:")
         st.text(a.text or "(empty)")
@@ -113,7 +124,8 @@ def _answer(a: AnswerCheck, schema_name: str, prefix: str) -> None:
     n = len(a.violations)
     st.markdown(
         f"{prefix}:red[**❌ Invalid**] answer: {n} way{'s' * (n != 1)} it breaks the schema {code(schema_name)}:\n"
-        + "\n".join(_violation(v) for v in a.violations)
+        + "\n".join(_violation(v) for v in a.violations),
+        help=_rules(a.violations),
     )
 
 

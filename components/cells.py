@@ -213,7 +213,9 @@ def _code(cell: Cell) -> None:
     except ValueError as exc:
         st.caption(f"No code for this run: {exc}")
         return
-    curl, httpx_tab, sdk = st.tabs(["curl", "Python (httpx)", "Python (openai SDK)"])
+    curl, httpx_tab, sdk = st.tabs(
+        ["curl", "Python (httpx)", "Python (openai SDK)"], key=keys.cell_action(cell.id, "code_tab"), on_change="rerun"
+    )
     curl.code(snippets.curl, language="bash")
     httpx_tab.code(snippets.python_httpx, language="python")
     sdk.code(snippets.python_openai, language="python")
@@ -221,9 +223,10 @@ def _code(cell: Cell) -> None:
     st.caption(f"The key is read from ${env}; it is never written into the code." if env else "This backend needs no key.")
 
 
-def run_stats(cell: Cell) -> list[analysis.RunStats]:
-    """A cell's usage and timings as the charts take them (a row per choice too when n > 1)."""
-    label = f"{when(cell.created)} {cell.id[:4]}"
+def run_stats(cell: Cell, number: int | None = None) -> list[analysis.RunStats]:
+    """A cell's usage and timings as the charts take them (a row per choice too when n > 1), labelled "Run 3 (10:30:18)"
+    by its place in the notebook."""
+    label = f"Run {number} ({when(cell.created)})" if number is not None else f"This run ({when(cell.created)})"
     if cell.completion is None:
         return [
             analysis.RunStats(
@@ -248,7 +251,7 @@ def run_stats(cell: Cell) -> list[analysis.RunStats]:
 
 def usage_across(cells: Sequence[Cell]) -> None:
     """Usage and speed of every run of the notebook, in order: the cost of each change at a glance."""
-    rows = [run_stats(c)[0] for c in cells if c.completion is not None]
+    rows = [run_stats(c, n)[0] for n, c in enumerate(cells, start=1) if c.completion is not None]
     charts.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
 
 
@@ -259,8 +262,11 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
         help="Response Datas, usage, the request body and code to send it yourself",
     ):
         return
+    # keyed: the tab the person chose stays chosen when anything else on the page reruns it
     datas, probabilities, usage, request, code = st.tabs(
-        [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"]
+        [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"],
+        key=keys.cell_action(cell.id, "tab"),
+        on_change="rerun",
     )
     with datas:
         if cell.completion is not None:

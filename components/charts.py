@@ -216,7 +216,7 @@ _TOKEN_TOOLTIP = [
     alt.Tooltip("probability:Q", title="probability", format=".1%"),
     alt.Tooltip("logprob:Q", title="logprob", format=".3f"),
     alt.Tooltip("rank:Q", title="rank among alternatives"),
-    alt.Tooltip("entropy_bits:Q", title="entropy of top-k (bits)", format=".2f"),
+    alt.Tooltip("entropy_bits:Q", title="uncertainty (bits; entropy of the alternatives)", format=".2f"),
 ]
 
 _STRIP_COLUMNS = ["position", "token", "probability", "logprob", "rank", "entropy_bits", "x0", "x1", "y0", "y1", "yc"]
@@ -315,7 +315,7 @@ def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at thi
 def _template_along(points: bool) -> dict[str, Any]:
     colour = alt.Color(
         "measure:N",
-        scale=alt.Scale(domain=["probability", "entropy (bits)"], range=["#3b528b", CHOSEN_COLOUR]),
+        scale=alt.Scale(domain=["probability", "uncertainty (bits)"], range=["#3b528b", CHOSEN_COLOUR]),
         legend=alt.Legend(title=None, orient="top"),
     )
     x = alt.X("position:Q", title="token position", axis=alt.Axis(tickMinStep=1))
@@ -333,11 +333,11 @@ def _template_along(points: bool) -> dict[str, Any]:
     )
     entropy = (
         alt.Chart()
-        .transform_filter("datum.measure == 'entropy (bits)'")
+        .transform_filter("datum.measure == 'uncertainty (bits)'")
         .mark_line(strokeDash=[4, 2])
         .encode(
             x=x,
-            y=alt.Y("value:Q", title="entropy of top-k (bits)", scale=alt.Scale(zero=True), axis=alt.Axis(orient="right")),
+            y=alt.Y("value:Q", title="uncertainty (bits)", scale=alt.Scale(zero=True), axis=alt.Axis(orient="right")),
             color=colour,
             tooltip=tooltip,
         )
@@ -353,10 +353,11 @@ def _template_along(points: bool) -> dict[str, Any]:
 
 
 def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> VegaChart:
-    """Probability of each chosen token (left axis) and entropy of its top-k in bits (right axis) along the answer."""
-    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "entropy (bits)"})
+    """Probability of each chosen token (left axis) and the uncertainty among its alternatives (entropy of the top-k,
+    in bits; right axis) along the answer."""
+    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "uncertainty (bits)"})
     long = data.melt(
-        id_vars=["position", "token"], value_vars=["probability", "entropy (bits)"], var_name="measure", value_name="value"
+        id_vars=["position", "token"], value_vars=["probability", "uncertainty (bits)"], var_name="measure", value_name="value"
     ).dropna(subset=["value"])
     long["selected"] = long["position"] == (-1 if selected is None else selected)
     return VegaChart(_template_along(len(frame) <= 200), long.reset_index(drop=True))
@@ -497,9 +498,11 @@ def _summary_metrics(s: LogprobSummary) -> None:
     )
     cols[2].metric("Tokens below 50 %", f"{s.below_half} of {s.tokens}")
     cols[3].metric(
-        "Mean entropy (top-k)",
+        "Mean uncertainty",
         f"{s.mean_entropy_bits:.2f} bits" if s.mean_entropy_bits is not None else "—",
-        help="Entropy of the alternatives the API returned, renormalised over them: a lower bound on the model's uncertainty.",
+        help="How spread the model's choice was over the alternatives (0 bits: sure of every token). Technically the "
+        "mean entropy of the top-k alternatives the API returned, renormalised over them: a lower bound on the model's "
+        "uncertainty.",
     )
     if s.unscored_tokens:
         st.caption(f"{s.unscored_tokens} token(s) came without a finite logprob and are left out of the mean.")
@@ -569,6 +572,11 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
 
     along = along_chart(frame, selected=selected)
+    st.caption(
+        "Along the answer: how likely each chosen token was, and how uncertain the model was among its alternatives "
+        "(the dashed line).",
+        help="The uncertainty is the entropy of the top-k alternatives the API returned, in bits.",
+    )
     _draw(along, width="stretch")
     _downloads(along, frame, keys=keys, name="along", stem=f"along-choice{choice + 1}")
 

@@ -385,10 +385,29 @@ def _group_words(c: Comparison, a: Analysis, index: int) -> str | None:
     return f"Identical to {', '.join(others)}"
 
 
+def set_words(c: Comparison, index: int) -> str:
+    """What a setting set changes, for its result card: "Temperature 1.4, Model smollm2" ("" when not a set)."""
+    v = c.variants[index] if index < len(c.variants) else None
+    if v is None or v.set_label is None:
+        return ""
+    parts = []
+    if v.backend and v.backend in backends.BACKENDS:
+        parts.append(backends.BACKENDS[v.backend].label)  # type: ignore[index]
+    for key, value in v.changes.items():
+        if key == v.sweep_field or (key == "seed" and v.seed is not None) or c.base_body.get(key) == value:
+            continue  # already in the label, or not a difference
+        name = fields.FIELDS[key].label if key in fields.FIELDS else key.replace("_", " ").capitalize()
+        shown = "default" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{name} {shown}")
+    return ", ".join(parts) or "the same settings as the others"
+
+
 def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
-    """One run: its label, status and figures, and its answer (with the divergence marked once finished)."""
+    """One run: its label (and what its set changes), status and figures, and its answer (with the divergence
+    marked once finished)."""
     with st.container(border=True, key=keys.cmp_run(r.index)):
-        st.markdown(f"**{plain(r.label)}**")
+        changes = set_words(c, r.index)
+        st.markdown(f"**{plain(r.label)}**" + (f" · {plain(changes)}" if changes else ""))
         if r.status == "pending":
             st.caption(":material/hourglass_top: waiting for a free slot")
             return
@@ -562,7 +581,10 @@ def _similarity(c: Comparison, a: Analysis) -> None:
         return
     labels = [c.results[i].label for i in a.compared]
     frame = pd.DataFrame([[a.similarity[i][j] for j in a.compared] for i in a.compared], index=labels, columns=labels)
-    st.caption(f"How much of each pair's {_unit(a)}s line up (1 = identical; difflib's ratio).")
+    st.caption(
+        f"How much of each pair's {_unit(a)}s line up (1 = identical, 0 = nothing in common).",
+        help="Python difflib's SequenceMatcher ratio: twice the matching length over the total length of both.",
+    )
     st.dataframe(frame, width="content", column_config={name: st.column_config.NumberColumn(format="%.2f") for name in labels})
 
 

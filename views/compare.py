@@ -56,6 +56,22 @@ class Problem:
 
     stage: str
     error: errors.RequestError
+    sets: list[compare_view.SetInputs] = field(default_factory=list)  # the set forms as they were when it was found
+
+
+def _still_true(problem: Problem, sets: list[compare_view.SetInputs]) -> Problem | None:
+    """The problem without what was said about a set form the person has changed since (None: nothing left)."""
+
+    def changed(path: str) -> bool:
+        head, _, rest = path.partition(".")
+        index = rest.split(".", 1)[0]
+        if head != "sets" or not index.isdigit():
+            return False
+        i = int(index)
+        return i >= len(sets) or i >= len(problem.sets) or sets[i] != problem.sets[i]
+
+    kept = [e for e in problem.error.errors if not changed(e.field)]
+    return Problem(problem.stage, errors.RequestError(kept), problem.sets) if kept else None
 
 
 # ------------------------------------------------------------------------------------ the base request
@@ -279,7 +295,7 @@ def _start(inputs: compare_view.SetupInputs, values: Any, model: str | None, cho
         variant_list = _variants(inputs, base)
         clients = _clients(variant_list, base, choice.id)
     except errors.RequestError as exc:  # CompareSetupError too
-        ss[keys.CMP_ERROR] = Problem("setup", exc)
+        ss[keys.CMP_ERROR] = Problem("setup", exc, list(inputs.sets))
         st.rerun()
     job = compare.start_comparison(variant_list, lambda v: clients[_slot(v, base)], concurrency=CONCURRENCY, base_body=base.body)
     ss[keys.CMP_JOB] = Running(job=job, notebook_id=shared.notebook().id)
@@ -401,6 +417,11 @@ def main() -> None:
         set_check: errors.RequestError | None = ss.get(keys.CMP_SET_CHECK)
         inputs = compare_view.setup(nb.cells, problem=setup_error or base_error or set_check, model_hint=hint)
         inputs.prompt = prompt
+        if problem is not None and problem.stage == "setup" and problem.sets:
+            still = _still_true(problem, inputs.sets)
+            if still is None or len(still.error.errors) != len(problem.error.errors):
+                ss[keys.CMP_ERROR] = still
+                st.rerun()  # what was said about a set goes once that set changes
         check_sets = _set_check(inputs, values.settings if inputs.source == "conversation" else {})
         if (check_sets.errors if check_sets else None) != (set_check.errors if set_check else None):
             ss[keys.CMP_SET_CHECK] = check_sets

@@ -255,3 +255,20 @@ def test_charts_export_offline(fmt: str, magic: bytes) -> None:
 def test_a_probability_reads_as_a_percentage_never_an_exponent(p: float, shown: str) -> None:
     """A token sampled at temperature 1 may have a probability of one in a billion: still plain digits."""
     assert charts._pct(p) == shown
+
+
+def test_the_views_speak_plain_words_and_keep_the_technical_terms_in_the_help() -> None:
+    at = _app("top5")
+    labels = {m.label: m.proto.help for m in at.metric}
+    assert "entropy" in labels["Mean uncertainty"]  # the term, in the help
+    charts_json = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
+    assert "uncertainty (bits)" in charts_json and "top-k" not in charts_json
+    assert "entropy" not in " ".join(labels) and "entropy" not in _texts(at)
+
+
+def test_runs_are_labelled_by_their_place_in_the_notebook() -> None:
+    from components.cells import run_stats
+    from playground.notebook import Cell
+
+    cell = Cell(backend="embedded", body={}, completion=_recorded("top5"))
+    assert run_stats(cell, 3)[0].label.startswith("Run 3 (") and cell.id[:4] not in run_stats(cell, 3)[0].label

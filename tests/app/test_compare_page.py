@@ -289,3 +289,19 @@ def test_a_run_from_a_notebook_naming_another_server_is_not_compared_there_uncon
         app.run()
     assert server.seen == []
     assert "a server this notebook names" in texts(app)
+
+
+def test_a_set_card_names_what_its_set_changes_and_a_set_warning_goes_once_the_set_changes(at: AppTest) -> None:
+    ask(at, "Name a city.", tokens=4)
+    at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    at.text_area(key=keys.cmp_set(1, "more")).set_value("{bad").run()
+    press_compare(at)
+    assert any("not valid JSON" in e.value for e in at.error)
+    at.text_area(key=keys.cmp_set(1, "more")).set_value("").run()
+    assert not any("not valid JSON" in e.value for e in at.error), "the warning stayed after its set changed"
+    at.number_input(key=keys.cmp_set(1, "temperature")).set_value(1.4)
+    press_compare(at)
+    c = finish(at)
+    page = texts(at)
+    assert f"**{compare_view.plain(c.results[1].label)}** · {compare_view.plain('Temperature 1.4')}" in page
+    assert f"**{compare_view.plain(c.results[0].label)}** · {compare_view.plain('the same settings as the others')}" in page

@@ -299,7 +299,10 @@ def test_every_violation_is_shown_with_its_path_and_rule(at: AppTest) -> None:
     )
     at.run()
     page = ok(at) and texts(at)
-    assert "❌ Invalid" in page and "`$.unit`" in page and "must be one of metric, imperial" in page and "`enum`" in page
+    assert "❌ Invalid" in page and "`$.unit`" in page and "must be one of metric, imperial" in page
+    assert "(rule" not in page and "not_json" not in page  # plain words on the page, the technical terms in the help
+    helps = "\n".join(m.proto.help for m in at.markdown)
+    assert "`$.unit`: `enum`" in helps and "not JSON" in helps
     assert "❌ Not JSON" in page
     assert any(t.value == '{"city": "Paris", "temperature": "warm", "condition": "sunny"' for t in at.text)  # intact
 

@@ -34,3 +34,7 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page) -> N
     page.get_by_text("Usage and speed across runs", exact=True).click()
     expect(page.locator("[data-testid='stVegaLiteChart']")).not_to_have_count(0)
     expect(cells(page)).to_have_count(2)
+    # a setting changes (the run is marked as answering an earlier version): the Details tab chosen stays chosen
+    number(page, "max_completion_tokens", 9)
+    expect(newest.get_by_text("earlier version")).to_be_visible(timeout=LONG)
+    expect(newest.get_by_role("tab", name="Probabilities")).to_have_attribute("aria-selected", "true")
