@@ -16,10 +16,11 @@ import httpx
 import pytest
 
 from playground.client import ChatClient, ClientConfig
-from playground.codegen import KEY_ENV, export
+from playground.codegen import KEY_ENVS, export
 from playground.local import Gateway
 
 pytestmark = pytest.mark.integration
+XAI_KEY = KEY_ENVS["xai"]  # a person's xAI key in their environment: the embedded model's snippets never send it
 
 RUN_TIMEOUT = 240  # seconds; a wall against a hung snippet, not a pass/fail figure
 
@@ -54,12 +55,12 @@ def reference(gateway: Gateway, body: dict[str, Any]) -> str:
 
 
 def run(args: list[str], code: str, tmp_path: Path, name: str, *, key: str | None = "dummy-key") -> str:
-    """Run a snippet as a person would (a file; `key` in the environment, or no key at all); its stdout."""
+    """Run a snippet as a person would (a file; `key` as $XAI_API_KEY, or none set); its stdout."""
     script = tmp_path / name
     script.write_text(code, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    env = {k: v for k, v in os.environ.items() if k != XAI_KEY}
     if key is not None:
-        env[KEY_ENV] = key
+        env[XAI_KEY] = key
     done = subprocess.run([*args, str(script)], env=env, cwd=tmp_path, capture_output=True, timeout=RUN_TIMEOUT)
     assert done.returncode == 0, f"{name} failed:\n{code}\n--- stderr ---\n{done.stderr.decode()}"
     return done.stdout.decode("utf-8")
@@ -81,7 +82,7 @@ def sse_text(stdout: str, choice: int = 0) -> str:
 def test_snippets_print_the_same_answer(
     stream: bool, key: str | None, gateway: Gateway, body: dict[str, Any], reference: str, curl: str, tmp_path: Path
 ) -> None:
-    """The embedded backend needs no key: the snippets run with a dummy one and with none set."""
+    """The embedded backend needs no key: the snippets run the same with an xAI key set (never sent) and with none."""
     s = export(
         {**body, "stream": True, "stream_options": {"include_usage": True}},
         base_url=gateway.base_url,
