@@ -15,12 +15,13 @@ import json
 import secrets
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
 from playground import fields, untrusted
+from playground.backends import BackendId
 from playground.errors import (
     AuthError,
     BadRequestError,
@@ -61,6 +62,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 CellStatus = Literal["new", "streaming", "stopped", "interrupted", "pending", "done", "error"]
 FINISHED: frozenset[str] = frozenset({"stopped", "interrupted", "done", "error"})
 SECRET_SETTINGS = frozenset({"api_key"})  # never kept, whatever a caller passes
+# Seconds since 1970 that a page can show as a date (up to the year 3000); a file may say anything.
+Timestamp = Annotated[float, Field(ge=0, le=32_503_680_000)]
 
 
 def new_id() -> str:
@@ -180,8 +183,8 @@ class Cell(BaseModel):
     """One run: what was sent, where, with which conversation and settings, and what came back."""
 
     id: str = Field(default_factory=lambda: new_cell_id())
-    created: float = Field(default_factory=time.time)
-    backend: str
+    created: Timestamp = Field(default_factory=time.time)
+    backend: BackendId  # a notebook naming a backend this playground does not know cannot be opened: refused
     base_url: str | None = None
     model: str = ""
     body: dict[str, Any]
@@ -261,8 +264,8 @@ class Notebook(BaseModel):
 
     id: str = Field(default_factory=new_id)
     title: str = "Untitled notebook"
-    created: float = Field(default_factory=time.time)
-    updated: float = Field(default_factory=time.time)
+    created: Timestamp = Field(default_factory=time.time)
+    updated: Timestamp = Field(default_factory=time.time)
     version: int = 0
     conversation: list[ChatMessage] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)

@@ -217,3 +217,24 @@ def test_caps_on_size_messages_and_runs_are_named(monkeypatch: pytest.MonkeyPatc
         conversation_from_json(json.dumps([{"role": "user", "content": "x"}] * 4))
     with pytest.raises(ValueError, match="a conversation can be at most"):
         conversation_from_json(json.dumps([{"role": "user", "content": "x" * 30_000}]))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        (["cells", 0, "created"], 1e308, "notebook.cells.0.created"),
+        (["cells", 0, "created"], -1e308, "notebook.cells.0.created"),
+        (["created"], 1e20, "notebook.created"),
+        (["cells", 0, "backend"], "nope", "notebook.cells.0.backend"),
+    ],
+)
+def test_times_a_page_cannot_show_and_unknown_backends_are_refused_naming_the_place(
+    path: list[Any], value: Any, named: str
+) -> None:
+    data = json.loads(a_file({}))
+    target = data["notebook"]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValueError, match=f"damaged at {named}"):
+        NotebookFile.load(json.dumps(data))
