@@ -306,7 +306,8 @@ class Notebook(BaseModel):
     def checked(self) -> tuple[Notebook, list[str]]:
         """This notebook made fit to open, and a note per change: every setting the sidebar cannot show (its own,
         and each run's, which Fork loads) is back to its field's default (`untrusted.check_settings`), and a run
-        whose id another run already has gets its own (pages key widgets by run id)."""
+        whose id another run already has gets its own (pages key widgets by run id); a run is a tool step only of an
+        earlier run (so following `step_of` always ends)."""
         settings, notes = untrusted.check_settings(self.settings)
         cells: list[Cell] = []
         seen: set[str] = set()
@@ -317,6 +318,9 @@ class Notebook(BaseModel):
             if cell.id in seen:
                 update["id"] = new_cell_id()
                 notes.append(f"Run {number} had the same id as an earlier run; it now has one of its own.")
+            if cell.step_of is not None and cell.step_of not in seen:
+                update["step_of"] = None
+                notes.append(f"Run {number} named a run that is not before it as the one whose tool calls it answered.")
             seen.add(update.get("id", cell.id))
             cells.append(cell.model_copy(update=update) if update else cell)
         if not notes:

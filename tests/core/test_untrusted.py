@@ -158,6 +158,18 @@ def test_runs_with_the_same_id_get_their_own() -> None:
     ]
 
 
+def test_a_run_is_a_tool_step_only_of_an_earlier_run_so_following_the_steps_ends() -> None:
+    data = json.loads(a_file({}, cells=3))
+    for cell, step_of in zip(data["notebook"]["cells"], ["c2", "c0", "c2"], strict=True):
+        cell["step_of"] = step_of  # run 1 names a later run, run 3 itself
+    notebook, notes = NotebookFile.load(json.dumps(data))
+    assert [c.step_of for c in notebook.cells] == [None, "c0", None]
+    assert notes == [
+        "Run 1 named a run that is not before it as the one whose tool calls it answered.",
+        "Run 3 named a run that is not before it as the one whose tool calls it answered.",
+    ]
+
+
 def test_a_stored_notebook_whose_runs_share_an_id_opens_with_them_apart() -> None:
     store = NotebookStore()
     cell = Cell(id="same", backend="embedded", body={"model": "m", "messages": []})
