@@ -191,7 +191,6 @@ def render_model(
         "Reload the model list",
         key=keys.REFRESH_MODELS,
         type="tertiary",
-        icon=":material/refresh:",
         on_click=lambda: st.session_state.pop(keys.MODELS_CACHE, None),
     )
     error_view.show_field(request_error, "model", upstream=upstream)
@@ -379,7 +378,6 @@ def render_fields(
         key=keys.RESET,
         on_click=_reset,
         type="tertiary",
-        icon=":material/restart_alt:",
         help="Every field below back to its documented default (the backend and model stay)",
     )
     for section, section_fields in fields.sections().items():

@@ -13,8 +13,9 @@ or deleting a row happens in a callback: it reads the widgets into the model fir
 model, then forgets the editor's widgets so they re-seed. Widget keys are `state.builder_key(scope, path,
 setting)`. Nothing here does I/O: callers read and write the library.
 
-The sidebar uses `tools_field` and `schema_field` (compact, with a JSON tab for developers); the Tools &
-schemas page uses `tool_editor` / `schema_editor` in full.
+The sidebar uses `tools_field` and `schema_field`: a short list there (and a JSON tab for developers), each editor
+opening in a dialog as wide as the page, since the ~300 px sidebar cuts a form; the Tools & schemas page uses
+`tool_editor` / `schema_editor` in the page itself.
 """
 
 from __future__ import annotations
@@ -212,7 +213,6 @@ class _Ctx:
     ui: _Ui
     scope: str
     problems: _Problems
-    compact: bool
     slot: Slot
     kind: str  # "tool" or "schema": the model in the slot, for callbacks
     row_word: str  # "parameter" or "field"
@@ -221,11 +221,7 @@ class _Ctx:
 def _more(ctx: _Ctx, where: Any, f: FieldForm, path: Path) -> FieldForm:
     """The settings a row seldom needs, behind a button: null allowed, default, bounds, pattern, format…"""
     ui, k = ctx.ui, (lambda s: keys.builder_key(ctx.scope, path, s))
-    pop = (
-        where.popover("", icon=":material/tune:", help="More settings: null allowed, default, limits, pattern, format")
-        if ui.draw
-        else None
-    )
+    pop = where.popover("More", help="More settings: null allowed, default, limits, pattern, format") if ui.draw else None
     upd: dict[str, Any] = {}
     upd["nullable"] = ui.widget(pop, "checkbox", k("nullable"), f.nullable, "Can be null")
     upd["title"] = ui.widget(pop, "text_input", k("title"), f.title, "Title")
@@ -350,19 +346,16 @@ def _details(
 
 
 def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> PropertyRow:
-    """One property: name, type, required, description, then what its type holds (values, items, fields).
-    Wide: name, type, required, more and delete on one line, description and allowed values on the next.
-    Compact (the sidebar): one under the other."""
+    """One property: name, type, required, description, then what its type holds (values, items, fields):
+    name, type, required, more and delete on one line, description and allowed values on the next."""
     ui = ctx.ui
     k = lambda s: keys.builder_key(ctx.scope, path, s)  # noqa: E731
     box: Any = where.container(border=True, key=k("row")) if ui.draw else None
     cols: list[Any] = [box] * 6
-    if ui.draw and not ctx.compact:
-        cols = [*box.columns([3, 2.5, 2.4, 0.6, 0.6], vertical_alignment="bottom"), None]
+    if ui.draw:
+        cols = [*box.columns([2.6, 2.2, 2, 1.4, 1.2], vertical_alignment="bottom"), None]
         cols = [cols[0], cols[1], None, cols[2], cols[3], cols[4]]
     name = ui.widget(cols[0], "text_input", k("name"), row.name, "Name", placeholder="e.g. city")
-    if ctx.compact:
-        _show(ui, box, ctx.problems.setting(address, "name"))
     type_ = ui.widget(
         cols[1],
         "selectbox",
@@ -373,24 +366,19 @@ def _row(ctx: _Ctx, where: Any, row: PropertyRow, path: Path, address: str) -> P
         help="string: text · number · integer: a whole number · boolean: true/false · array: a list · "
         "object: named fields of its own",
     )
-    if ui.draw and ctx.compact:
-        line = box.container(horizontal=True, vertical_alignment="center")
-        cols[3:] = [line] * 3
     required = ui.widget(cols[3], "checkbox", k("required"), row.required, "Required")
     updated: Any = _more(ctx, cols[4], row.model_copy(update={"name": name, "type": type_, "required": required}), path)
     if ui.draw:
         cols[5].button(
-            "",
+            "Remove",
             key=k("delete"),
-            icon=":material/delete:",
             help=f"Remove this {ctx.row_word}",
             on_click=_op,
             args=(ctx.slot, ctx.kind, ctx.scope, "delete", path),
             type="tertiary",
         )
-    if not ctx.compact:
-        _show(ui, box, ctx.problems.setting(address, "name"))  # under the first line
-    second = box.columns(2) if ui.draw and not ctx.compact else [box, box]
+    _show(ui, box, ctx.problems.setting(address, "name"))  # under the first line
+    second = box.columns(2) if ui.draw else [box, box]
     description = ui.widget(
         second[0], "text_input", k("description"), row.description, "Description", placeholder="What it means, for the model"
     )
@@ -418,7 +406,6 @@ def _rows(ctx: _Ctx, where: Any, obj: FieldForm, path: Path, address: str) -> Fi
         where.button(
             f"Add a {word}",
             key=keys.builder_key(ctx.scope, path, "add"),
-            icon=":material/add:",
             on_click=_op,
             args=(ctx.slot, ctx.kind, ctx.scope, "add", path),
             type="tertiary",
@@ -451,7 +438,7 @@ def _op(slot: Slot, kind: str, scope: str, op: str, path: Path) -> None:
 
 def _read(slot: Slot, kind: str, scope: str) -> Any:
     """The model with what the widgets hold now (no drawing)."""
-    ctx = _Ctx(_Ui(False), scope, _Problems([]), compact=True, slot=slot, kind=kind, row_word="")
+    ctx = _Ctx(_Ui(False), scope, _Problems([]), slot=slot, kind=kind, row_word="")
     model = slot.get()
     if kind == "tool":
         return _tool_body(ctx, None, model, "tools.0")
@@ -542,27 +529,33 @@ def _json_view(where: Any, value: Any, caption: str) -> None:
         where.code(json.dumps(value, indent=2, ensure_ascii=False), language="json", wrap_lines=True)
 
 
-def tool_editor(slot: Slot, *, scope: str, problems: Problems = (), address: str = "tools.0", compact: bool = False) -> Tool:
-    """A tool's form (and, in full, its JSON and an example call beside it). Returns the tool as edited and
-    stores it in `slot`. `problems` (or a function giving them for the tool as the widgets hold it now) are
+def _beside(beside: bool, folded: str) -> tuple[Any, Any]:
+    """Where the form and its JSON go: side by side, or (in a dialog, which may be narrow) the form across the
+    whole width with the JSON folded under it."""
+    if beside:
+        left, right = st.columns([3, 2], gap="medium")
+        return left, right
+    return st.container(), st.expander(folded)
+
+
+def tool_editor(slot: Slot, *, scope: str, problems: Problems = (), address: str = "tools.0", beside: bool = True) -> Tool:
+    """A tool's form, its JSON and an example call (beside it, or folded under it). Returns the tool as edited
+    and stores it in `slot`. `problems` (or a function giving them for the tool as the widgets hold it now) are
     located under `address` ("tools.<i>")."""
     tool = _read(slot, "tool", scope)
     found = problems(tool) if callable(problems) else problems
-    ctx = _Ctx(_Ui(True), scope, _Problems(found), compact, slot, "tool", "parameter")
-    if compact:
-        edited = _tool_body(ctx, st.container(), tool, address)
-    else:
-        left, right = st.columns([3, 2], gap="medium")
-        edited = _tool_body(ctx, left, tool, address)
-        value = tool_json(edited)
-        _json_view(right, value, "The tool as JSON (what is sent)")
-        if value is not None:
-            right.caption("An example call that obeys it")
-            right.code(
-                f"{edited.name}({json.dumps(example_for(value['function'].get('parameters', {})), ensure_ascii=False)})",
-                language=None,
-                wrap_lines=True,
-            )
+    ctx = _Ctx(_Ui(True), scope, _Problems(found), slot, "tool", "parameter")
+    left, right = _beside(beside, "The tool as JSON, and an example call")
+    edited = _tool_body(ctx, left, tool, address)
+    value = tool_json(edited)
+    _json_view(right, value, "The tool as JSON (what is sent)")
+    if value is not None:
+        right.caption("An example call that obeys it")
+        right.code(
+            f"{edited.name}({json.dumps(example_for(value['function'].get('parameters', {})), ensure_ascii=False)})",
+            language=None,
+            wrap_lines=True,
+        )
     _show(ctx.ui, st, ctx.problems.left)
     slot.set(edited)
     return edited
@@ -574,7 +567,7 @@ def tool_editor(slot: Slot, *, scope: str, problems: Problems = (), address: str
 def _schema_body(ctx: _Ctx, where: Any, entry: Schema, address: str) -> Schema:
     ui = ctx.ui
     k = lambda s: keys.builder_key(ctx.scope, (), s)  # noqa: E731
-    top = where.columns([3, 2], vertical_alignment="bottom") if ui.draw and not ctx.compact else [where, where]
+    top = where.columns([3, 2], vertical_alignment="bottom") if ui.draw else [where, where]
     name = ui.widget(
         top[0],
         "text_input",
@@ -623,22 +616,18 @@ def _example(where: Any, spec: dict[str, Any] | None) -> None:
 
 
 def schema_editor(
-    slot: Slot, *, scope: str, problems: Problems = (), address: str = "response_format", compact: bool = False
+    slot: Slot, *, scope: str, problems: Problems = (), address: str = "response_format", beside: bool = True
 ) -> Schema:
-    """A response schema's form, with its JSON and an example of a valid answer beside it (below it when
-    compact). Returns the schema as edited and stores it in `slot`. `problems` as for `tool_editor`."""
+    """A response schema's form, with its JSON and an example of a valid answer (beside it, or folded under it).
+    Returns the schema as edited and stores it in `slot`. `problems` as for `tool_editor`."""
     entry = _read(slot, "schema", scope)
     found = problems(entry) if callable(problems) else problems
-    ctx = _Ctx(_Ui(True), scope, _Problems(found), compact, slot, "schema", "field")
-    if compact:
-        edited = _schema_body(ctx, st.container(), entry, address)
-        _example(st, schema_json(edited))
-    else:
-        left, right = st.columns([3, 2], gap="medium")
-        edited = _schema_body(ctx, left, entry, address)
-        spec = schema_json(edited)
-        _json_view(right, spec, "The schema as JSON (sent as response_format.json_schema)")
-        _example(right, spec)
+    ctx = _Ctx(_Ui(True), scope, _Problems(found), slot, "schema", "field")
+    left, right = _beside(beside, "The schema as JSON, and an example answer")
+    edited = _schema_body(ctx, left, entry, address)
+    spec = schema_json(edited)
+    _json_view(right, spec, "The schema as JSON (sent as response_format.json_schema)")
+    _example(right, spec)
     _show(ctx.ui, st, ctx.problems.left)
     slot.set(edited)
     return edited
@@ -793,8 +782,56 @@ def add_tool(value: dict[str, Any] | Tool | None, library_id: str | None = None)
         tool = _one_tool(parse_tools(value))
     rows.append(ToolRow(tool=tool, library_id=library_id))
     _set_rows(rows)
-    ss[keys.TOOLS_ADD] = False  # close the menu: the new tool's form opens instead
-    ss[keys.builder_key(keys.sidebar_tool(len(rows) - 1), (), "edit")] = True
+    ss[keys.TOOLS_ADD] = False  # close the menu
+    if value is None:
+        _edit("tool", len(rows) - 1)  # an empty tool is filled in its form
+
+
+def _edit(kind: str, i: int = 0) -> None:
+    """Callback: open the editor of tool `i` ("tool") or of the response schema ("schema") in its dialog."""
+    ss[keys.BUILDER_EDITING] = (kind, i)
+
+
+def _close() -> None:
+    """Callback (the dialog dismissed): nothing is lost, every edit is already in the model."""
+    ss.pop(keys.BUILDER_EDITING, None)
+
+
+def _editing(kind: str) -> int | None:
+    """Which editor of `kind` is open: a dialog closes on a full rerun unless it is opened again."""
+    open_ = ss.get(keys.BUILDER_EDITING)
+    return open_[1] if open_ is not None and open_[0] == kind else None
+
+
+def _done_button() -> None:
+    if st.button("Done", key=keys.BUILDER_DONE, type="primary", help="Close the editor; everything typed is kept"):
+        _close()
+        st.rerun()  # the whole page: the sidebar's list and the checks before Run follow the edit
+
+
+@st.dialog("Edit the tool", width="large", on_dismiss=_close)
+def _tool_dialog(i: int, save: Callable[[dict[str, Any], str | None], str] | None) -> None:
+    """Tool `i` of the sidebar in a dialog: the form across the page's width, its JSON folded under it."""
+    scope = keys.sidebar_tool(i)
+    located = lambda tool: [  # noqa: E731
+        p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in _validate([tool])
+    ]
+    tool = tool_editor(_tools_slot(i), scope=scope, problems=located, address=f"tools.{i}", beside=False)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        _done_button()
+        if save is not None:
+            st.button(
+                "Update in library" if _stored_rows()[i].library_id else "Save to library",
+                key=keys.builder_key(scope, (), "save"),
+                on_click=_save_tool,
+                args=(i, save),
+                help="Keep this tool in your library (the Tools & schemas page)",
+                disabled=tool_json(tool) is None,
+            )
+        if st.button("Remove this tool", key=keys.builder_key(scope, (), "remove"), type="tertiary"):
+            _remove_tool(i)
+            _close()
+            st.rerun()
 
 
 def _free_name(stem: str, taken: Sequence[str]) -> str:
@@ -936,31 +973,18 @@ def tools_field(
                 head.toggle(row.tool.name or "(no name yet)", key=on_key, help="On: sent with the next run")
                 if shown[i]:
                     n = len(shown[i])
-                    head.caption(f":red[:material/error: {n} problem{'s' * (n != 1)}]")
-                with st.expander("Edit", icon=":material/edit:", key=keys.builder_key(scope, (), "edit"), on_change="rerun"):
-                    tool = tool_editor(_tools_slot(i), scope=scope, problems=shown[i], address=f"tools.{i}", compact=True)
-                    with st.container(horizontal=True):
-                        with st.popover("JSON", icon=":material/data_object:"):
-                            _json_view(st, tool_json(tool), "This tool as JSON")
-                        if save is not None:
-                            st.button(
-                                "Update in library" if row.library_id else "Save to library",
-                                key=keys.builder_key(scope, (), "save"),
-                                icon=":material/bookmark_add:",
-                                on_click=_save_tool,
-                                args=(i, save),
-                                type="tertiary",
-                                help="Keep this tool in your library (the Tools & schemas page)",
-                            )
-                        st.button(
-                            "Remove",
-                            key=keys.builder_key(scope, (), "remove"),
-                            icon=":material/delete:",
-                            on_click=_remove_tool,
-                            args=(i,),
-                            type="tertiary",
-                        )
+                    head.caption(f":red[{n} problem{'s' * (n != 1)}]")
+                head.button(
+                    "Edit",
+                    key=keys.builder_key(scope, (), "edit"),
+                    on_click=_edit,
+                    args=("tool", i),
+                    type="tertiary",
+                    help=f"Open the form of {row.tool.name or 'this tool'}: its name, description and parameters",
+                )
         _add_menu(library_tools)
+        if (i := _editing("tool")) is not None and i < len(rows):
+            _tool_dialog(i, save)
     rows = _current_rows()
     _put_rows(rows)
     blocking, _ = _tool_problems(rows)
@@ -1006,11 +1030,10 @@ def _json_tab(
 
 
 def _add_menu(library_tools: Sequence[Any]) -> None:
-    with st.popover("Add a tool", icon=":material/add:", key=keys.TOOLS_ADD, on_change="rerun"):
+    with st.popover("Add a tool", key=keys.TOOLS_ADD, on_change="rerun"):
         st.button(
             "Empty tool",
             key=keys.TOOLS_NEW,
-            icon=":material/edit_note:",
             on_click=add_tool,
             args=(None,),
             help="Start from a name and no parameters",
@@ -1030,7 +1053,7 @@ def _add_menu(library_tools: Sequence[Any]) -> None:
                 args=(item.value, item.id),
                 help="A copy of this saved tool, for this notebook",
             )
-        st.page_link("views/tools.py", label="Tools & schemas page", icon=":material/construction:")
+        st.page_link("views/tools.py", label="Tools & schemas page")
 
 
 def _tool_presets() -> list[Preset]:
@@ -1113,6 +1136,8 @@ def load_schema(value: dict[str, Any] | None) -> None:
     ss[keys.BUILDER_SCHEMA_DRAFT] = None
     forget(keys.SIDEBAR_SCHEMA + ".")
     ss[keys.SCHEMA_LOAD] = False
+    if value is None:
+        _edit("schema")  # an empty schema is filled in its form
 
 
 def _schema_json_edited() -> None:
@@ -1142,15 +1167,30 @@ def _sync_schema(settings: dict[str, Any]) -> None:
     ss[keys.BUILDER_SCHEMA_SEEN] = seen
 
 
+@st.dialog("Edit the response schema", width="large", on_dismiss=_close)
+def _schema_dialog() -> None:
+    """The sidebar's response schema in a dialog: the form across the page's width, its JSON folded under it."""
+    schema_editor(_schema_slot(), scope=keys.SIDEBAR_SCHEMA, problems=validate_response_schema, beside=False)
+    _done_button()
+
+
+def _schema_words(entry: Schema) -> str:
+    """The schema in a line: “weather_report”: an object with city, temperature, condition."""
+    if isinstance(entry, JsonResponseSchema):
+        return f"“{entry.name}”: kept as JSON (the form cannot show all of it)."
+    names = [r.name or f"field {i + 1} (no name yet)" for i, r in enumerate(entry.json_schema.properties)]
+    return f"“{entry.name}”: an object with " + (", ".join(names) if names else "no fields yet") + "."
+
+
 def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = ()) -> BuilderValue:
-    """The sidebar's response schema (json_schema format): the compact form with an example answer, "Load"
-    from presets, the library or empty, and a JSON tab. Keeps `response_format.schema` / `.rows` in the
+    """The sidebar's response schema (json_schema format): what it holds in a line, its form in a dialog ("Edit
+    the schema"), "Start from…" presets, the library or empty, and a JSON tab. Keeps `response_format.schema` / `.rows` in the
     settings. Returns `{"type": "json_schema", "json_schema": {name, schema, strict?}}` (or None while it
     cannot be written) and the problems that block Run."""
     _sync_schema(settings)
     form_tab, json_tab = st.tabs(["Form", "JSON"])
     with form_tab:
-        with st.popover("Start from…", icon=":material/file_open:", key=keys.SCHEMA_LOAD, on_change="rerun"):
+        with st.popover("Start from…", key=keys.SCHEMA_LOAD, on_change="rerun"):
             st.button("Empty schema", key=keys.SCHEMA_EMPTY, on_click=load_schema, args=(None,))
             st.caption("Presets")
             for preset in presets():
@@ -1167,7 +1207,17 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
                 st.caption("Nothing saved yet.")
             for item in library_schemas:
                 st.button(item.name, key=keys.schema_from_library(item.id), on_click=load_schema, args=(item.value,))
-        entry = schema_editor(_schema_slot(), scope=keys.SIDEBAR_SCHEMA, problems=validate_response_schema, compact=True)
+        if _editing("schema") is not None:
+            _schema_dialog()
+        entry = _read(_schema_slot(), "schema", keys.SIDEBAR_SCHEMA)
+        st.caption(safe_markdown(_schema_words(entry)))
+        st.button(
+            "Edit the schema",
+            key=keys.builder_key(keys.SIDEBAR_SCHEMA, (), "edit"),
+            on_click=_edit,
+            args=("schema",),
+            help="Open the form: the answer's fields, their types and allowed values",
+        )
     spec = schema_json(entry)
     problems = validate_response_schema(entry)
     with json_tab:

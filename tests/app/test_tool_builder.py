@@ -64,6 +64,12 @@ def sent_tools(app: AppTest) -> Any:
     return json.loads(text) if text else None
 
 
+def edit(app: AppTest, scope: str) -> None:
+    """Open a tool's (or the response schema's) form: a dialog as wide as the page."""
+    app.button(key=k(scope, "edit")).click().run()
+    ok(app)
+
+
 def type_in(app: AppTest, key: str, value: str) -> None:
     app.text_input(key=key).set_value(value).run()
     ok(app)
@@ -191,10 +197,12 @@ def test_pasting_an_array_of_two_tools_fills_the_form(at: AppTest) -> None:
     }  # the seed's shorter shape
     at.text_area(key=keys.field("tools")).set_value(json.dumps([examples.GET_WEATHER, convert])).run()
     ok(at)
+    edit(at, TOOL(0))
     assert at.text_input(key=k(TOOL(0), "name")).value == "get_weather"
-    assert at.text_input(key=k(TOOL(1), "name")).value == "convert_units"
     assert at.text_input(key=k(TOOL(0), "name", 1)).value == "unit"
     assert at.text_input(key=k(TOOL(0), "enum", 1)).value == "metric, imperial"
+    edit(at, TOOL(1))
+    assert at.text_input(key=k(TOOL(1), "name")).value == "convert_units"
     assert at.checkbox(key=k(TOOL(1), "required", 0)).value is True
     assert [t["function"]["name"] for t in sent_tools(at)] == ["get_weather", "convert_units"]
     assert sent_tools(at)[1]["function"]["parameters"] == convert["input_schema"]
@@ -221,7 +229,8 @@ def test_what_the_form_cannot_show_stays_json_and_is_sent_whole(at: AppTest) -> 
     }
     at.text_area(key=keys.field("tools")).set_value(json.dumps(tool)).run()
     ok(at)
-    assert any("`oneOf`" in i.value and "$.function.parameters.properties.choice.oneOf" in i.value for i in at.sidebar.info)
+    edit(at, TOOL(0))
+    assert any("`oneOf`" in i.value and "$.function.parameters.properties.choice.oneOf" in i.value for i in at.info)
     assert json.loads(at.text_area(key=k(TOOL(0), "json")).value) == tool
     assert sent_tools(at) == [tool]
 
@@ -234,15 +243,20 @@ def test_a_tool_switched_off_is_kept_but_not_sent(at: AppTest) -> None:
     assert [t["function"]["name"] for t in sent_tools(at)] == ["convert_units"]
     rows = notebook(at).settings["tools.rows"]
     assert [r["on"] for r in rows] == [False, True]
+    edit(at, TOOL(1))
     at.button(key=k(TOOL(1), "remove")).click().run()
-    assert sent_tools(at) is None and at.text_input(key=k(TOOL(0), "name")).value == "get_weather"
+    assert sent_tools(at) is None
+    edit(at, TOOL(0))
+    assert at.text_input(key=k(TOOL(0), "name")).value == "get_weather"
 
 
 def test_the_response_schema_form_with_its_example(at: AppTest) -> None:
     at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
+    assert "“weather_report”: an object with temperature, condition" in texts(at)  # the seed's schema, in a line
+    edit(at, SCHEMA)
     assert at.text_input(key=k(SCHEMA, "name")).value == "weather_report"  # the seed's schema to start from
-    assert any('"condition": "example"' in c.value for c in at.sidebar.code)  # what a valid answer looks like
-    at.button(key=keys.SCHEMA_EMPTY).click().run()
+    assert any('"condition": "example"' in c.value for c in at.code)  # what a valid answer looks like
+    at.button(key=keys.SCHEMA_EMPTY).click().run()  # an empty schema opens in its form
     type_in(at, k(SCHEMA, "name"), "verdict")
     at.button(key=k(SCHEMA, "add")).click().run()
     type_in(at, k(SCHEMA, "name", 0), "answer")
@@ -254,7 +268,7 @@ def test_the_response_schema_form_with_its_example(at: AppTest) -> None:
         "strict": True,
         "schema": {"type": "object", "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}}, "required": ["answer"]},
     }
-    assert any(c.value == '{\n  "answer": "yes"\n}' for c in at.sidebar.code)
+    assert any(c.value == '{\n  "answer": "yes"\n}' for c in at.code)
     at.button(key=k(SCHEMA, "add")).click().run()  # a field without a name
     assert any("needs a name" in e.value for e in at.sidebar.error) and at.button(key=keys.RUN).disabled
 
@@ -311,6 +325,7 @@ def test_settings_bring_the_tools_and_schema_back_in_a_new_session(at: AppTest, 
     define_get_weather(at)
     at.checkbox(key=k(TOOL(0), "nullable", 1)).check().run()
     at.selectbox(key=keys.field("response_format")).set_value("json_schema").run()
+    edit(at, SCHEMA)
     type_in(at, k(SCHEMA, "name"), "report")
     at.text_input(key=keys.TITLE).set_value("Weather demo").run()  # a named notebook is saved
     ok(at)
@@ -319,11 +334,13 @@ def test_settings_bring_the_tools_and_schema_back_in_a_new_session(at: AppTest, 
     again.query_params[keys.NOTEBOOK_PARAM] = notebook_id
     again.run()
     ok(again)
+    edit(again, TOOL(0))
     assert again.text_input(key=k(TOOL(0), "name")).value == "get_weather"
     assert again.text_input(key=k(TOOL(0), "enum", 1)).value == "celsius, fahrenheit"
     assert again.checkbox(key=k(TOOL(0), "nullable", 1)).value is True
     assert again.checkbox(key=k(TOOL(0), "required", 0)).value is True
     assert again.selectbox(key=keys.field("response_format")).value == "json_schema"
+    edit(again, SCHEMA)
     assert again.text_input(key=k(SCHEMA, "name")).value == "report"
     assert json.loads(again.text_area(key=keys.field("tools")).value)[0]["function"]["parameters"]["properties"]["unit"] == {
         "type": ["string", "null"],
@@ -350,7 +367,9 @@ def test_old_notebooks_with_tools_as_text_still_open(gateway, monkeypatch: pytes
     app.query_params[keys.NOTEBOOK_PARAM] = old.id
     app.run()
     ok(app)
+    edit(app, TOOL(0))
     assert app.text_input(key=k(TOOL(0), "name")).value == "get_weather"
+    edit(app, SCHEMA)
     assert app.text_input(key=k(SCHEMA, "name", 1)).value == "condition"
     assert notebook(app).settings["tools"] == [examples.GET_WEATHER]
 
@@ -362,10 +381,12 @@ def test_fork_brings_back_the_tools_of_that_run(at: AppTest) -> None:
     at.toggle(key=keys.AUTO_APPEND).set_value(False).run()
     at.chat_input(key=keys.CHAT_INPUT).set_value("Hi").run()
     (cell,) = cells(at)
+    edit(at, TOOL(0))
     at.button(key=k(TOOL(0), "remove")).click().run()
     assert sent_tools(at) is None
     at.button(key=keys.cell_action(cell.id, "fork")).click().run()
     ok(at)
+    edit(at, TOOL(0))
     assert at.text_input(key=k(TOOL(0), "name")).value == "get_weather"
 
 

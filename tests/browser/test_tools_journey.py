@@ -1,11 +1,13 @@
-"""A person demoing tool calling in the browser, typing no JSON: defines get_weather in the sidebar's form, runs it
-with tool choice "required" on the embedded model and reads the call marked valid; then builds a response schema
-the same way and reads the answer's check. A developer pastes two tools as JSON and finds both in the form."""
+"""A person demoing tool calling in the browser, typing no JSON: defines get_weather in the tool's form (a dialog
+as wide as the page, opened from the sidebar), runs it with tool choice "required" on the embedded model and reads
+the call marked valid; then builds a response schema the same way and reads the answer's check. A developer pastes
+two tools as JSON and finds both in the form. At 800 px nothing in the editors is cut."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -87,14 +89,15 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
     expect(page.locator(f"{css(k(TOOL, 'name'))} input")).to_have_value("new_tool", timeout=LONG)
     settle(page)
     type_in(page, k(TOOL, "name"), "get_weather")
-    expect(sidebar(page).get_by_text("get_weather", exact=True)).to_be_visible()  # the tool's switch says its name
     add_row(page, TOOL, 0)
     type_in(page, k(TOOL, "name", 0), "city")
     check(page, k(TOOL, "required", 0), "Required")
     add_row(page, TOOL, 1)
     type_in(page, k(TOOL, "name", 1), "unit")
     type_in(page, k(TOOL, "enum", 1), "celsius, fahrenheit")
-    settle(page)
+    click(page, keys.BUILDER_DONE)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(sidebar(page).get_by_text("get_weather", exact=True)).to_be_visible()  # the tool's switch says its name
     sidebar(page).get_by_role("tab", name="JSON").first.click()  # the JSON it made
     area = page.locator(f"{css(keys.field('tools'))} textarea")
     expect(area).to_have_value(re.compile(r'"enum": \[\s*"celsius",\s*"fahrenheit"'), timeout=LONG)
@@ -133,7 +136,11 @@ def test_define_a_tool_and_a_schema_in_the_form_run_them_and_read_the_checks(pag
     type_in(page, k(SCHEMA, "name", 1), "condition")
     type_in(page, k(SCHEMA, "enum", 1), "sunny, cloudy, rainy")
     check(page, k(SCHEMA, "required", 1), "Required")
-    expect(sidebar(page).get_by_text('"condition": "sunny"')).to_be_visible()  # what a valid answer looks like
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("The schema as JSON, and an example answer").click()
+    expect(dialog.get_by_text('"condition": "sunny"')).to_be_visible()  # what a valid answer looks like
+    click(page, keys.BUILDER_DONE)
+    expect(sidebar(page).get_by_text("“weather”: an object with city, condition.")).to_be_visible()
 
     say(page, "What is the weather in Paris? Answer in JSON.")
     second = wait_done(page, 2)
@@ -166,11 +173,44 @@ def test_paste_two_tools_as_json_and_find_both_in_the_form(page: Page) -> None:
     expect(page.locator(css(k(keys.sidebar_tool(0), "on"))).get_by_text("get_weather", exact=True)).to_be_visible(timeout=LONG)
     expect(page.locator(css(k(keys.sidebar_tool(1), "on"))).get_by_text("convert_units", exact=True)).to_be_visible()
     second = keys.sidebar_tool(1)
-    page.locator(css(k(second, "edit"))).get_by_text("Edit", exact=True).click()
+    click(page, k(second, "edit"))
     expect(page.locator(f"{css(k(second, 'name'))} input")).to_have_value("convert_units")
     expect(page.locator(f"{css(k(second, 'name', 1))} input")).to_have_value("from_unit")
     expect(page.locator(f"{css(k(second, 'enum', 1))} input")).to_have_value("meter, foot")
     page.screenshot(path=str(_shots() / "tools-pasted.png"), full_page=True)
+
+    # On a narrow screen the editor is as wide as the page, and nothing in it is cut.
+    page.set_viewport_size({"width": 800, "height": 900})
+    settle(page)
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    assert dialog.bounding_box()["width"] > 700  # type: ignore[index]
+    assert _cut_text(page) == []
+    page.screenshot(path=str(_shots() / "tools-editor-800.png"))
+    click(page, keys.BUILDER_DONE)
+    assert _cut_text(page) == []
+    names = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stSidebar] button, [role=dialog] button')]"
+        ".map(b => b.getAttribute('aria-label') || b.innerText)"
+    )
+    assert not [n for n in names if re.search(r"\b(delete|tune|edit|add|refresh|restart_alt) icon\b", n or "")], names
+
+
+def _cut_text(page: Page) -> list[Any]:
+    """In the sidebar and the dialog: placeholders wider than their box, and labels cut short with an ellipsis."""
+    return page.evaluate(
+        """() => { const c = document.createElement('canvas').getContext('2d'); const out = [];
+        const where = '[role=dialog], [data-testid=stSidebar]';
+        for (const i of document.querySelectorAll(`:is(${where}) input`)) {
+          if (!i.placeholder || !i.offsetParent || i.getAttribute('role') === 'combobox') continue;
+          const st = getComputedStyle(i); c.font = st.font;
+          const room = i.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+          if (c.measureText(i.placeholder).width > room) out.push(i.placeholder); }
+        for (const e of document.querySelectorAll(`:is(${where}) :is(button, label, div, p, span)`)) {
+          if (e.offsetParent && getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+            out.push(e.innerText); }
+        return out; }"""
+    )
 
 
 def _shots():  # type: ignore[no-untyped-def]
