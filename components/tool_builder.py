@@ -930,8 +930,8 @@ def _where(tools: Sequence[Tool], p: Problem) -> str:
 
 
 def _place(segments: Sequence[str]) -> str:
-    """Row names along a problem's path in words: "stops › items › city"; "#2" is "row 3"."""
-    return " › ".join(f"row {int(n[1:]) + 1}" if re.fullmatch(r"#\d+", n) else n for n in segments)
+    """Row names along a problem's path in words: "stops › items › city"; a row without a name ("#2") is "property 3"."""
+    return " › ".join(f"property {int(n[1:]) + 1}" if re.fullmatch(r"#\d+", n) else n for n in segments)
 
 
 # Problems `request.build_request` reports itself (tool and schema names, the meta-schema, parameters that are not

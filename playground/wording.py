@@ -36,13 +36,31 @@ def _label(key: str) -> str:
     return _EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
+_SCHEMA_WORDS = ("schema", "parameters")  # past one of these, a path names properties inside a JSON Schema
+
+
+def _inside_schema(path: Sequence[str | int]) -> str | None:
+    """A path inside a tool's parameters or a response schema as the form says it: "property 2 name", "unit enum"
+    (the builder addresses a row without a name as "#<i>", counted from 0); None for other paths."""
+    at = next((i for i, p in enumerate(path) if i and p in _SCHEMA_WORDS), None)
+    if at is None or at + 1 >= len(path):
+        return None
+    rest = [
+        f"property {int(p[1:]) + 1}" if isinstance(p, str) and p[1:].isdigit() and p[0] == "#" else str(p) for p in path[at + 1 :]
+    ]
+    return f"{subject(path[:at])}: {' '.join(r.replace('_', ' ') for r in rest if r != 'properties')}"
+
+
 def subject(path: Sequence[str | int], key_error: bool = False) -> str:
-    """What a person calls the thing at `path`: "Temperature", "Message 3 role", "Tool 1 name"."""
+    """What a person calls the thing at `path`: "Temperature", "Message 3 role", "Tool 1 name",
+    "Response format: property 2 name"."""
     if not path:
         return "The request"
     head = path[0]
     if head == "logit_bias" and len(path) > 1:
         return f"Logit bias key “{path[1]}”" if key_error else f"The bias for token {path[1]}"
+    if (inside := _inside_schema(path)) is not None:
+        return inside
     words: list[str] = []
     i = 0
     while i < len(path):

@@ -16,3 +16,11 @@ def test_message_paths_count_from_one_as_a_person_does() -> None:
 
 def test_an_unknown_code_still_says_which_field() -> None:
     assert say(["seed"], "some_new_code", {}, raw="whatever pydantic said").startswith("Seed")
+
+
+def test_a_path_inside_a_schema_is_named_as_the_form_counts_its_properties() -> None:
+    from playground.wording import subject
+
+    assert subject(["response_format", "schema", "#1", "name"]) == "Response format: property 2 name"
+    assert subject(["tools", 0, "function", "parameters", "unit", "enum"]) == "Tool 1: unit enum"
+    assert subject(["response_format", "schema"]) == "Response format schema"
