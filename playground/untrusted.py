@@ -38,12 +38,12 @@ LIMITS = Limits()
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"it has the number {text}, too large to be a number here")
+        raise ValueError(f"it has the number {text}, too large to be a number here.")
     return value
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"it has {name}, which is not a number JSON allows")
+    raise ValueError(f"it has {name}, which is not a number JSON allows.")
 
 
 def read_json(data: bytes | str, what: str, limits: Limits | None = None) -> Any:
@@ -59,7 +59,7 @@ def read_json(data: bytes | str, what: str, limits: Limits | None = None) -> Any
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"This file is not JSON: {exc}") from None
     if (depth := _depth(raw)) > limits.depth:
-        raise ValueError(f"This file is nested {depth} levels deep; a {what} can be at most {limits.depth}.")
+        raise ValueError(f"This file is nested {depth} levels deep; a {what} can be nested at most {limits.depth}.")
     _refuse_lone_surrogates(raw)
     return raw
 
