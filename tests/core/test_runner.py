@@ -340,7 +340,7 @@ def test_a_stream_cut_mid_way_keeps_the_partial_text_and_is_an_error() -> None:
         TextDelta(choice=0, text=", green"),
     ]
     assert cell.status == "error" and cell.completion is None
-    assert cell.error is not None and cell.error.kind == "StreamDecodeError" and "ended before" in cell.error.message
+    assert cell.error is not None and cell.error.kind == "StreamCutError" and "ended before" in cell.error.message
     assert cell.partial == {0: "Red, green"} and cell.partial_thinking == {0: "Colours… "}
     assert cell.text() == "Red, green"
     assert len(cell.chunks) == 3  # kept for a cut run
@@ -352,7 +352,7 @@ def test_a_dropped_connection_mid_stream_keeps_the_partial_text() -> None:
     cell = a_cell()
     assert "".join(d.text for d in stream(client_for(server), cell)) == "Red, gre"
     assert cell.status == "error" and cell.text() == "Red, gre"
-    assert cell.error is not None and cell.error.kind == "StreamDecodeError" and "ReadError" in cell.error.message
+    assert cell.error is not None and cell.error.kind == "StreamCutError" and "ReadError" in cell.error.message
 
 
 def test_an_error_event_inside_the_stream_is_the_servers_error() -> None:
