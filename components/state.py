@@ -110,6 +110,7 @@ LIVE = f"{PAGE}.live"  # container of the run being streamed
 PENDING = f"{PAGE}.pending"  # non-widget: the action a callback asked for (run, rerun, tools), done by the page
 CLIENTS = f"{PAGE}.clients"  # non-widget: runner.Clients of this session (holds the key; never shared)
 NOTICE = f"{PAGE}.notice"  # non-widget: one message to show once at the top (conflict saved as a copy, …)
+NOTICE_SHOWN = f"{PAGE}.notice_shown"  # non-widget: the notice as last drawn (the next save clears it)
 KEEP_COPY = f"{PAGE}.keep_copy"  # widget: button saving a notebook deleted elsewhere as a new one
 REQUEST_ERROR = f"{PAGE}.request_error"  # non-widget: errors.RequestError of the last Run, or None
 UPSTREAM_ERROR = f"{PAGE}.upstream_error"  # non-widget: errors.PlaygroundError of the last Run, or None

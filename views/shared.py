@@ -119,15 +119,17 @@ def open_notebook() -> None:
 
 
 def show_notice() -> None:
-    """The message the opening or saving of the notebook left for the page; `save` (at the end of the run) clears
-    it, so a rerun in between (the live check's) does not lose it."""
+    """The message the opening or saving of the notebook left for the page. The next `save` clears it once it was
+    shown (so a rerun before that, the live check's, does not lose it; one left by that save stays for the next run)."""
     if notice := ss.get(keys.NOTICE):
         st.warning(notice, icon=":material/info:")
+        ss[keys.NOTICE_SHOWN] = notice
 
 
 def save() -> Saved:
     """Save when something changed. After a conflict the page holds the copy that was saved instead."""
-    ss.pop(keys.NOTICE, None)  # shown for the whole run that is ending
+    if ss.get(keys.NOTICE) is not None and ss.get(keys.NOTICE) is ss.get(keys.NOTICE_SHOWN):
+        del ss[keys.NOTICE]
     saved, ss[keys.SAVED] = Workspace().save(notebook(), ss.get(keys.SAVED))
     if saved.wrote:
         _name_in_url(notebook())
