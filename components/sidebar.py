@@ -508,7 +508,7 @@ def _default_note(f: Field, value: Any, backend_id: str) -> None:
         st.caption(f"{own.value} is the default of the backend “{backend}”, {own.why}. Empty the box to send none.")
     elif own is not None and value is None:
         st.caption(f"Empty: none is sent. The backend “{backend}” suggests {own.value}, {own.why}.")
-    elif _changed(f, value, backend_id):
+    elif f.kind is not Kind.TOOLS and _changed(f, value, backend_id):  # a tool list shows itself
         st.caption(f"Changed from the default ({_plain_default(f, backend_id)})")
 
 
@@ -516,6 +516,8 @@ def _plain_default(f: Field, backend_id: str) -> str:
     """A field's default in words: "off", "empty", "1", "auto"."""
     if f.kind is Kind.TOOL_CHOICE:
         return "auto"
+    if f.kind is Kind.RESPONSE_FORMAT:
+        return "none"
     default = _default(f, backend_id)
     if f.kind is Kind.BOOL:
         return "on" if default else "off"

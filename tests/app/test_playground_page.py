@@ -116,9 +116,16 @@ def test_every_field_is_rendered_with_its_default(at: AppTest) -> None:
 def test_changed_fields_are_marked_and_reset_to_defaults(at: AppTest) -> None:
     at.slider(key=keys.field("temperature")).set_value(0.3)
     at.text_input(key=keys.field("user")).set_value("someone").run()
-    at.checkbox(key=keys.field("logprobs")).check().run()
+    at.checkbox(key=keys.field("logprobs")).check()
+    at.selectbox(key=keys.field("response_format")).set_value("json_object")
+    at.button(key=keys.TOOLS_EXAMPLE).click().run()  # a tool list shows itself: no mark
     marks = [c.value for c in at.sidebar.caption if "Changed from the default" in c.value]
-    assert marks == ["Changed from the default (1)", "Changed from the default (off)", "Changed from the default (empty)"]
+    assert marks == [
+        "Changed from the default (1)",
+        "Changed from the default (off)",
+        "Changed from the default (none)",
+        "Changed from the default (empty)",
+    ]
     at.button(key=keys.RESET).click().run()
     assert at.slider(key=keys.field("temperature")).value == 1.0 and at.text_input(key=keys.field("user")).value == ""
     assert not [c for c in at.sidebar.caption if "Changed from the default" in c.value]
