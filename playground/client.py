@@ -44,10 +44,10 @@ from playground.errors import (
     NetworkError,
     PlaygroundError,
     RateLimitError,
+    RequestTimeout,
     ServerError,
     StreamCutError,
     StreamDecodeError,
-    TimeoutError_,
     UpstreamError,
 )
 from playground.response import (
@@ -236,15 +236,14 @@ def error_from_status(status: int, body: bytes, headers: httpx.Headers | None = 
         )
     if status >= 500:
         advice = _what_to_do(status)
-        error = ServerError(
+        return ServerError(
             f"Server error (HTTP {status}): {shown}{suffix}. {advice}",
             status=status,
             server_message=server_message,
             param=param,
             advice=advice,
+            retry_after=_retry_after(headers.get("retry-after")) if headers is not None else None,
         )
-        error.retry_after = _retry_after(headers.get("retry-after")) if headers is not None else None
-        return error
     return UpstreamError(
         f"Unexpected answer (HTTP {status}): {shown}{suffix}", status=status, server_message=server_message, param=param
     )
@@ -256,7 +255,7 @@ def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise TimeoutError_(
+        raise RequestTimeout(
             f"The server did not answer in time ({type(exc).__name__}). Run again; if it keeps happening, "
             "ask for fewer tokens or check that the server is not overloaded."
         ) from exc
@@ -276,7 +275,7 @@ def _transport_errors(*, streaming: bool = False) -> Iterator[None]:
 
 def _never_reached(exc: Exception) -> bool:
     """The request could not have reached the server: the connection itself failed."""
-    return isinstance(exc, NetworkError | TimeoutError_) and isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+    return isinstance(exc, NetworkError | RequestTimeout) and isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
 
 
 def _retry_hook(exc: Exception) -> bool | float:
@@ -285,7 +284,7 @@ def _retry_hook(exc: Exception) -> bool | float:
         return min(exc.retry_after, RETRY_AFTER_CAP) if exc.retry_after is not None else True
     if isinstance(exc, ServerError | NetworkError):
         return True
-    if isinstance(exc, TimeoutError_):
+    if isinstance(exc, RequestTimeout):
         return isinstance(exc.__cause__, httpx.ConnectTimeout)  # the request never reached the server
     return False
 
@@ -295,8 +294,8 @@ def _retry_post_hook(exc: Exception) -> bool | float:
     it — the connection failed, 429, or 503 with Retry-After. A 500 or a read error may mean it ran."""
     if isinstance(exc, RateLimitError):
         return min(exc.retry_after, RETRY_AFTER_CAP) if exc.retry_after is not None else True
-    if isinstance(exc, ServerError) and exc.status == 503 and getattr(exc, "retry_after", None) is not None:
-        return min(exc.retry_after, RETRY_AFTER_CAP)  # type: ignore[attr-defined]
+    if isinstance(exc, ServerError) and exc.status == 503 and exc.retry_after is not None:
+        return min(exc.retry_after, RETRY_AFTER_CAP)
     return _never_reached(exc)
 
 
@@ -311,10 +310,10 @@ class _Deadline:
         return self.at - time.monotonic()
 
     def check(self) -> float:
-        """Seconds left; TimeoutError_ when none are."""
+        """Seconds left; RequestTimeout when none are."""
         left = self.left()
         if left <= 0:
-            raise TimeoutError_(f"The call did not finish within its deadline of {self.seconds:g} s.")
+            raise RequestTimeout(f"The call did not finish within its deadline of {self.seconds:g} s.")
         return left
 
     def timeout(self, config_timeout: float) -> httpx.Timeout:

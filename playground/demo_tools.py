@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from playground import examples
+from playground.errors import PlaygroundError
 from playground.schema_builder import validate_instance
 
 # Arguments longer than this are refused before parsing (a tool call's arguments are a few dozen characters).
@@ -44,7 +45,7 @@ def _utc_now() -> datetime:
 clock: Callable[[], datetime] = _utc_now
 
 
-class ToolError(Exception):
+class ToolError(PlaygroundError):
     """A refusal or failure worth telling the model in plain words (never a crash)."""
 
 

@@ -1,18 +1,29 @@
-"""Every error the playground raises, in one hierarchy (after encode/httpx's `_exceptions.py`).
+"""Every error the playground raises on purpose, in one hierarchy (after encode/httpx's `_exceptions.py`).
+The classes below are defined here; those marked with a module live beside the code that raises them.
 
     PlaygroundError
     ├── RequestError            a request could not be built; `.errors` lists FieldError (field, message, code)
+    │   └── CompareSetupError   (compare.setup) a comparison could not be set up
     ├── TransportError          nothing usable came back
-    │   ├── TimeoutError_
+    │   ├── RequestTimeout      the server did not answer in time, or the call's deadline passed
     │   └── NetworkError        connection refused, DNS, reset
-    ├── UpstreamError           the server answered with an error status; `.status`, `.server_message`, `.param`
+    ├── UpstreamError           the server answered with an error status; `.status`, `.server_message`, `.param`,
+    │   │                       `.retry_after` seconds when the server said (429, 503)
     │   ├── AuthError           401/403, and xAI's 400 "Incorrect API key"
-    │   ├── RateLimitError      429; `.retry_after` seconds when the server said
+    │   ├── RateLimitError      429
     │   ├── BadRequestError     400/404/422 with the server's own message
     │   └── ServerError         5xx
     ├── StreamDecodeError       a malformed body
     │   └── StreamCutError      a stream that broke off before the answer finished
-    └── StoreError              the notebook store failed
+    ├── StoreError              the notebook store failed
+    │   ├── ConflictError       (store) another tab saved the notebook first
+    │   ├── DeletedError        (store) the notebook was deleted elsewhere
+    │   └── NewerSchemaError    (store) migrated by a newer playground; left as it is
+    ├── InputError              (schema_models) pasted text is not JSON, or not a tool / response schema
+    ├── FormError               (schema_models) the form cannot be written as JSON
+    ├── NotRepresentable        (schema_models) the schema uses constructs the form cannot show
+    ├── ToolError               (demo_tools) a demo tool refused; the model is told why
+    └── ApiError                (local.shapes) the gateway's refusal, answered in OpenAI's error shape
 
 Messages never contain an API key: build them from server text and field names only.
 """
@@ -20,6 +31,23 @@ Messages never contain an API key: build them from server text and field names o
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+__all__ = [
+    "AuthError",
+    "BadRequestError",
+    "FieldError",
+    "NetworkError",
+    "PlaygroundError",
+    "RateLimitError",
+    "RequestError",
+    "RequestTimeout",
+    "ServerError",
+    "StoreError",
+    "StreamCutError",
+    "StreamDecodeError",
+    "TransportError",
+    "UpstreamError",
+]
 
 
 class PlaygroundError(Exception):
@@ -49,8 +77,8 @@ class TransportError(PlaygroundError):
     pass
 
 
-class TimeoutError_(TransportError):
-    pass
+class RequestTimeout(TransportError):
+    """The server did not answer in time, or the whole call ran past its deadline."""
 
 
 class NetworkError(TransportError):
@@ -59,12 +87,20 @@ class NetworkError(TransportError):
 
 class UpstreamError(PlaygroundError):
     def __init__(
-        self, message: str, *, status: int, server_message: str = "", param: str | None = None, advice: str = ""
+        self,
+        message: str,
+        *,
+        status: int,
+        server_message: str = "",
+        param: str | None = None,
+        advice: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.server_message = server_message
         self.param = param
         self.advice = advice  # what to do next, in plain words (also the end of `message`)
+        self.retry_after = retry_after  # seconds, from the server's Retry-After header
         super().__init__(message)
 
 
@@ -80,11 +116,12 @@ class RateLimitError(UpstreamError):
         status: int = 429,
         server_message: str = "",
         param: str | None = None,
-        retry_after: float | None = None,
         advice: str = "",
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, status=status, server_message=server_message, param=param, advice=advice)
-        self.retry_after = retry_after
+        super().__init__(
+            message, status=status, server_message=server_message, param=param, advice=advice, retry_after=retry_after
+        )
 
 
 class BadRequestError(UpstreamError):

@@ -30,10 +30,10 @@ from playground.errors import (
     PlaygroundError,
     RateLimitError,
     RequestError,
+    RequestTimeout,
     ServerError,
     StreamCutError,
     StreamDecodeError,
-    TimeoutError_,
     TransportError,
     UpstreamError,
 )
@@ -175,7 +175,8 @@ class CellError(BaseModel):
         upstream = self.upstream()
         if upstream is not None:
             return upstream
-        kinds = {k.__name__: k for k in (StreamCutError, StreamDecodeError, TimeoutError_, NetworkError)}
+        kinds = {k.__name__: k for k in (StreamCutError, StreamDecodeError, RequestTimeout, NetworkError)}
+        kinds["TimeoutError_"] = RequestTimeout  # RequestTimeout's earlier name, in notebooks saved before
         return kinds.get(self.kind, TransportError)(self.message)
 
 

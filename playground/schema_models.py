@@ -22,6 +22,8 @@ from typing import Annotated, Any, Final, Literal, TypeAlias
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
 
+from playground.errors import PlaygroundError
+
 __all__ = [
     "ENUM_TYPES",
     "PARAM_TYPES",
@@ -226,7 +228,7 @@ class AnswerCheck(BaseModel):
         return self.parsed and not self.violations
 
 
-class NotRepresentable(ValueError):
+class NotRepresentable(PlaygroundError):
     """The schema uses constructs the form cannot show; keep the JSON as the source."""
 
     def __init__(self, constructs: list[Construct]) -> None:
@@ -234,7 +236,7 @@ class NotRepresentable(ValueError):
         super().__init__("; ".join(f"{c.path}: {c.message}" for c in constructs))
 
 
-class FormError(ValueError):
+class FormError(PlaygroundError):
     """The form cannot be written as JSON (two properties of one object share a name)."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -242,7 +244,7 @@ class FormError(ValueError):
         super().__init__(" ".join(p.message for p in problems))
 
 
-class InputError(ValueError):
+class InputError(PlaygroundError):
     """Pasted text or a value is not JSON, or not a tool / response schema in any accepted shape."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -25,7 +25,7 @@ SEED_NOTE = (
 Mode = Literal["single", "seeds", "sweep", "sets", "mixed"]
 
 
-class CompareSetupError(RequestError, ValueError):
+class CompareSetupError(RequestError):
     """A comparison could not be set up; `.errors` names the field (seed, temperature, repeat, …)."""
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from playground.errors import RequestError
+from playground.errors import PlaygroundError, RequestError
 
 
-class ApiError(Exception):
+class ApiError(PlaygroundError):
     """An error answered in OpenAI's shape."""
 
     def __init__(

@@ -20,9 +20,9 @@ from playground.errors import (
     BadRequestError,
     NetworkError,
     RateLimitError,
+    RequestTimeout,
     ServerError,
     StreamDecodeError,
-    TimeoutError_,
     UpstreamError,
 )
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
@@ -375,7 +375,7 @@ def test_connect_error_then_success() -> None:
 
 def test_read_timeout_is_a_timeout_error_and_not_retried() -> None:
     rec = Recorder(httpx.ReadTimeout("timed out"))
-    with make(rec) as c, pytest.raises(TimeoutError_):
+    with make(rec) as c, pytest.raises(RequestTimeout):
         c.complete(BODY)
     assert len(rec.requests) == 1  # the server may be generating: do not send it again
 
@@ -388,7 +388,7 @@ def test_connect_timeout_is_retried() -> None:
 
 
 def test_real_timeout_setting_raises_timeout_error() -> None:
-    """A server slower than `timeout` (a real socket, no mock) gives TimeoutError_."""
+    """A server slower than `timeout` (a real socket, no mock) gives RequestTimeout."""
     import socket
     import threading
 
@@ -400,7 +400,7 @@ def test_real_timeout_setting_raises_timeout_error() -> None:
     threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
     try:
         cfg = ClientConfig(base_url=f"http://127.0.0.1:{port}/v1", timeout=0.3, max_retries=0)
-        with ChatClient(cfg) as c, pytest.raises(TimeoutError_):
+        with ChatClient(cfg) as c, pytest.raises(RequestTimeout):
             c.complete(BODY)
     finally:
         for s in accepted:
@@ -460,7 +460,7 @@ def test_the_whole_call_has_one_deadline_even_when_each_read_is_quick() -> None:
     """A server that sends its answer a byte every 0.2 s never trips a per-read timeout; the call as a whole
     must still end at its deadline (config.timeout) instead of taking as long as the server likes."""
     rec = Recorder(lambda request: httpx.Response(200, headers={"content-type": "application/json"}, content=_trickle(15, 0.2)))
-    with make(rec, timeout=0.5) as c, pytest.raises(TimeoutError_) as info:
+    with make(rec, timeout=0.5) as c, pytest.raises(RequestTimeout) as info:
         c.complete(BODY)
     assert "0.5" in str(info.value)
     assert len(rec.requests) == 1
@@ -615,7 +615,7 @@ def test_stream_read_timeout_is_a_timeout_error() -> None:
             raise httpx.ReadTimeout("timed out")
 
     rec = Recorder(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Stalls()))
-    with make(rec) as c, pytest.raises(TimeoutError_):
+    with make(rec) as c, pytest.raises(RequestTimeout):
         list(c.stream(BODY))
 
 

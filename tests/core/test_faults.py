@@ -26,10 +26,10 @@ from playground.errors import (
     NetworkError,
     PlaygroundError,
     RateLimitError,
+    RequestTimeout,
     ServerError,
     StreamCutError,
     StreamDecodeError,
-    TimeoutError_,
 )
 from playground.notebook import Cell, ChatMessage, Notebook
 
@@ -135,7 +135,7 @@ FAULTS: list[Fault] = [
         "Connect timeout",
         "httpx.ConnectTimeout",
         _raise(httpx.ConnectTimeout("timed out")),
-        TimeoutError_,
+        RequestTimeout,
         ("did not answer in time", "ConnectTimeout"),
         "Run again",
         attempts=4,
@@ -144,7 +144,7 @@ FAULTS: list[Fault] = [
         "Read timeout",
         "httpx.ReadTimeout (the server may be generating: not retried)",
         _raise(httpx.ReadTimeout("timed out")),
-        TimeoutError_,
+        RequestTimeout,
         ("did not answer in time", "ReadTimeout"),
         "ask for fewer tokens",
     ),

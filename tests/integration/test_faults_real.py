@@ -12,7 +12,7 @@ import pytest
 
 from playground import runner
 from playground.client import ChatClient, ClientConfig
-from playground.errors import BadRequestError, NetworkError, TimeoutError_
+from playground.errors import BadRequestError, NetworkError, RequestTimeout
 from playground.local import Gateway
 from playground.notebook import Cell, ChatMessage
 from tests.processes import free_port
@@ -103,7 +103,7 @@ def test_a_read_timeout_is_reported_and_the_gateway_stops_that_work(gateway: Gat
         "temperature": 0,
     }
     with ChatClient(ClientConfig(base_url=gateway.base_url, timeout=0.5, max_retries=0)) as client:
-        with pytest.raises(TimeoutError_) as info:
+        with pytest.raises(RequestTimeout) as info:
             client.complete(body)
     assert "did not answer in time" in str(info.value) and "Run again" in str(info.value)
     tiny = {**body, "messages": [{"role": "user", "content": "Hi"}], "max_completion_tokens": 1}
