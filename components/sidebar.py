@@ -50,7 +50,7 @@ class SavedItems:
     """The tool library as the sidebar offers it ("Add a tool", "Start from…"); the view says how to read and
     keep its items, and the sidebar reads a kind only where it draws it."""
 
-    load: Callable[[str], Sequence[Any]] = lambda kind: ()  # "tool" / "schema" -> store.LibraryItems
+    load: Callable[[str], Sequence[Any]] = lambda kind: ()  # "tool" / "schema" -> library.LibraryItems
     save_tool: Callable[[dict[str, Any], str | None], str] | None = None  # (value, item id) -> item id
 
 

@@ -953,7 +953,7 @@ def tools_field(
     """The sidebar's Tools: this run's tools (each on or off, edited in place), "Add a tool" from presets,
     the library or empty, and a JSON tab. Keeps the settings up to date (`tools`, `tools.rows`).
 
-    `library_tools` are `store.LibraryItem`s of kind tool. Returns the tools that are on (API shape) or None.
+    `library_tools` are `library.LibraryItem`s of kind tool. Returns the tools that are on (API shape) or None.
     """
     _sync_tools(settings)
     rows = _current_rows()  # what the widgets hold now, so names and problems are current
@@ -1061,7 +1061,7 @@ def _tool_presets() -> list[Preset]:
 
 
 def in_run(settings: dict[str, Any], item: Any) -> bool:
-    """Whether the library `item` (a `store.LibraryItem`) is on for the next run of the notebook these settings are."""
+    """Whether the library `item` (a `library.LibraryItem`) is on for the next run of the notebook these settings are."""
     rows, _ = rows_from_settings(settings)
     return any(r.on and r.library_id == item.id for r in rows)
 

@@ -1,7 +1,7 @@
 """The store's tables as SQLAlchemy Core objects, for SQLite and PostgreSQL alike.
 
 The tables here are the schema as the latest migration leaves it; statements are built from them, so
-one query text serves both databases. Migrations (in `store`) never use these objects: a migration
+one query text serves both databases. Migrations (`playground.migrations`) never use these objects: a migration
 creates what existed at its own time, and stays the same when these tables grow.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
 
-__all__ = ["drafts", "library", "metadata", "migrations", "notebooks"]
+__all__ = ["library", "metadata", "migrations", "notebooks"]
 
 metadata = MetaData()
 
@@ -18,14 +18,6 @@ migrations = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("applied", Double, nullable=False),
-)
-
-drafts = Table(
-    "drafts",
-    metadata,
-    Column("id", Text, primary_key=True),
-    Column("data", Text, nullable=False),
-    Column("updated", Double, nullable=False),
 )
 
 notebooks = Table(

@@ -25,7 +25,8 @@ from typing import Any
 
 import psycopg
 
-from playground.store import Library, NotebookStore
+from playground.library import Library
+from playground.store import NotebookStore
 from tests.processes import free_port
 
 __all__ = ["Backend", "PostgresServer", "find_bin_dir", "postgres_server"]

@@ -18,8 +18,9 @@ from components import state as keys
 from components.text import plain
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
+from playground.library import Library
 from playground.notebook import Notebook
-from playground.store import Finished, Library
+from playground.store import Finished
 from playground.workspace import Saved, Workspace, signature
 
 ss = st.session_state

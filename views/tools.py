@@ -1,6 +1,6 @@
 """Tools & schemas page: the library of saved tools and response schemas, presets, and the full builder.
 
-Wiring over `playground.store.Library` and `components.tool_builder`: pick an item to edit it in the form
+Wiring over `playground.library.Library` and `components.tool_builder`: pick an item to edit it in the form
 (saved as you go), duplicate or delete it (with Undo), add presets or pasted JSON, and switch a tool on for
 the open notebook's next run (its settings, which the Playground sidebar shows).
 """
@@ -15,6 +15,7 @@ from components import state as keys
 from components import tool_builder
 from components.text import safe_markdown
 from playground.errors import StoreError
+from playground.library import Library, LibraryItem
 from playground.presets import Preset, presets
 from playground.schema_builder import (
     InputError,
@@ -24,7 +25,6 @@ from playground.schema_builder import (
     validate_response_schema,
     validate_tools,
 )
-from playground.store import Library, LibraryItem
 from views import shared
 
 ss = st.session_state

@@ -14,8 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground.database import default_path
 from playground.notebook import Notebook, new_id, valid_id
-from playground.store import NotebookStore, default_path
+from playground.store import NotebookStore
 
 pytestmark = pytest.mark.apptest
 

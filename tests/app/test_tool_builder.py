@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 from components import state as keys
 from components.tool_builder import enum_to_text, rows_from_settings, schema_from_settings, text_to_enum
 from playground import examples
+from playground.library import Library
 from playground.notebook import Cell, Notebook, NotebookFile
 from playground.response import ContentBlock
-from playground.store import Library, NotebookStore
+from playground.store import NotebookStore
 
 pytestmark = pytest.mark.apptest
 

@@ -1,4 +1,4 @@
-"""playground.store's tool and schema library: items come back as saved, names follow their JSON, adding and
+"""playground.library (the tool and schema library): items come back as saved, names follow their JSON, adding and
 duplicating never reuse a name, delete can be undone, and the migration joins the notebook store's database.
 Every test runs on a SQLite file and on a real PostgreSQL (`backend`, tests/core/conftest.py)."""
 
@@ -9,9 +9,10 @@ import json
 import pytest
 
 from playground import examples
+from playground.library import Library, LibraryItem
+from playground.migrations import MIGRATIONS
 from playground.notebook import Notebook
 from playground.presets import presets
-from playground.store import MIGRATIONS, Library, LibraryItem
 from tests.pg import Backend
 
 WEATHER_SPEC = {"name": "weather_report", "schema": examples.WEATHER_SCHEMA, "strict": True}

@@ -18,19 +18,12 @@ from typing import Any
 
 import pytest
 
+from playground.database import NewerSchemaError, default_path
 from playground.errors import StoreError
+from playground.migrations import MIGRATIONS
 from playground.notebook import Cell, ChatMessage, Notebook, Timings, ToolCallRow
 from playground.response import Completion, from_chat_completion
-from playground.store import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    ConflictError,
-    DeletedError,
-    NewerSchemaError,
-    NotebookStore,
-    Summary,
-    default_path,
-)
+from playground.store import ConflictError, DeletedError, NotebookStore, Summary
 from tests.pg import Backend
 from tests.processes import free_port
 
@@ -559,7 +552,7 @@ def test_a_newer_schema_is_refused_and_left_untouched(db: NotebookStore, backend
         assert isinstance(caught.value, StoreError)
         message = str(caught.value)
         assert "newer playground" in message and "_m999_from_the_future" in message and "untouched" in message
-        assert f"knows version {SCHEMA_VERSION}" in message
+        assert f"knows version {len(MIGRATIONS)}" in message
     assert backend.dump() == before
 
 

@@ -1,0 +1,154 @@
+"""The store's schema migrations: an ordered list, each registered by `@migration` where it is declared.
+
+After simonw/llm's `migrations.py`. A migration's name (its function's) is recorded in the database when it
+is applied, so a name never changes and a new migration goes at the end with the next number. Each builds
+the tables of its own time (the frozen Table objects below, never `store_schema`'s), so an old database
+and a new one end with the same schema on SQLite and on PostgreSQL. `Database` applies them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Column, Connection, Double, Index, Integer, MetaData, Table, Text, delete, select
+
+from playground.notebook import Cell, ChatMessage, Notebook, Timings, safe_base_url
+
+__all__ = ["MIGRATIONS", "Migration", "migration"]
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration (in the order of declaration)."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+_drafts_v1 = Table(
+    "drafts",
+    MetaData(),
+    Column("id", Text, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+_notebooks_v2 = Table(
+    "notebooks",
+    MetaData(),
+    Column("id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("search", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("notebooks_updated", _notebooks_v2.c.updated.desc())
+
+_library_v4 = Table(
+    "library",
+    MetaData(),
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+Index("library_kind_name", _library_v4.c.kind, _library_v4.c.name)
+
+
+@migration
+def _m001_drafts(conn: Connection) -> None:
+    """One draft per page visit, as the first versions kept them."""
+    _drafts_v1.create(conn, checkfirst=True)  # the first versions made it without recording a migration
+
+
+@migration
+def _m002_notebooks(conn: Connection) -> None:
+    """Notebooks: a row each, with what lists and searches read beside the JSON."""
+    _notebooks_v2.create(conn)
+
+
+@migration
+def _m003_drafts_to_notebooks(conn: Connection) -> None:
+    """Every draft of the first versions becomes a notebook with the same id; empty drafts are dropped."""
+    d = _drafts_v1
+    for draft_id, data, updated in conn.execute(select(d.c.id, d.c.data, d.c.updated)).all():
+        try:
+            notebook = _notebook_from_draft(draft_id, json.loads(data), updated)
+        except (ValueError, ValidationError, TypeError, KeyError, AttributeError):
+            continue  # an unreadable draft stays in the drafts table, untouched
+        if not notebook.is_empty():
+            notebook = notebook.model_copy(update={"title": notebook.title_from_conversation()})
+            conn.execute(
+                _notebooks_v2.insert().values(
+                    id=notebook.id,
+                    title=notebook.title,
+                    search=notebook.search_text(),
+                    data=notebook.clean().model_dump_json(),
+                    created=notebook.created,
+                    updated=notebook.updated,
+                    version=notebook.version,
+                )
+            )
+        conn.execute(delete(d).where(d.c.id == draft_id))
+
+
+@migration
+def _m004_library(conn: Connection) -> None:
+    """The tool and schema library: named tools and response schemas, kept apart from any notebook."""
+    _library_v4.create(conn)
+
+
+def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:
+    """A draft (messages, settings, runs newest first, runs as plain dicts) as a notebook."""
+    conversation = [
+        ChatMessage.model_validate(
+            {k: v for k, v in m.items() if k in ChatMessage.model_fields} | {"tool_calls": _draft_calls(m.get("tool_calls"))}
+        )
+        for m in data.get("messages") or []
+    ]
+    cells = []
+    for run in reversed(data.get("runs") or []):
+        body = run.get("body") or {}
+        status = run.get("status") or "done"
+        cells.append(
+            Cell(
+                id=str(run.get("id") or ""),
+                created=float(run.get("started") or updated),
+                backend=run.get("backend") or "embedded",
+                base_url=safe_base_url(run.get("base_url")),
+                model=str(body.get("model") or ""),
+                body=body,
+                notes=list(run.get("notes") or []),
+                status="interrupted" if status in ("new", "streaming") else status,
+                completion=run.get("completion"),
+                partial={int(k): v for k, v in (run.get("partial") or {}).items()},
+                request_id=run.get("request_id"),
+                timings=Timings(total_s=run.get("latency_s")),
+                continued=bool(run.get("added")),
+                conversation=[m for m in conversation[: len(body.get("messages") or [])]],
+            )
+        )
+    return Notebook(
+        id=draft_id,
+        created=updated,
+        updated=updated,
+        conversation=conversation,
+        settings=dict(data.get("settings") or {}),
+        cells=cells,
+    )
+
+
+def _draft_calls(calls: Any) -> list[dict[str, Any]]:
+    out = []
+    for c in calls or []:
+        function = c.get("function") or {}
+        out.append({"id": c.get("id") or "", "name": function.get("name") or "", "arguments": function.get("arguments") or "{}"})
+    return out
