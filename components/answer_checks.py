@@ -4,7 +4,7 @@ parameters, and an answer given under a json_schema response format against the 
 Shown as ✅ or each violation with its JSON path and the rule broken; an answer that is not JSON says so and
 keeps the model's text intact (as plain text). The checks run once per completion and are kept in the
 session, so redrawing a notebook of many cells stays cheap. Tool names and values are untrusted: they only
-appear inside code spans or through `safe_markdown`.
+appear inside code spans or through `safe_inline`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 from pydantic import BaseModel, Field
 
 from components import state as keys
-from components.text import safe_markdown
+from components.text import safe_inline
 from playground.notebook import Cell
 from playground.response import Completion
 from playground.schema_builder import AnswerCheck, CallCheck, Violation, check_answer, check_tool_calls, code
@@ -83,7 +83,7 @@ RULE_WORDS = {"not_json": "not JSON", "not_object": "not a JSON object"}
 
 
 def _violation(v: Violation) -> str:
-    return f"- {code(v.path)} {safe_markdown(v.message)}"
+    return f"- {code(v.path)} {safe_inline(v.message)}"
 
 
 def _rules(violations: list[Violation]) -> str:
@@ -93,13 +93,13 @@ def _rules(violations: list[Violation]) -> str:
 
 
 def _call(c: CallCheck, prefix: str) -> None:
-    name = code(c.name) if c.name else "a tool without a name"
+    tool = code(c.name) if c.name else "a tool without a name"
     if c.ok:
-        st.markdown(f"{prefix}:green[**✅ Valid**] call to {name}: its arguments match the tool's parameters.")
+        st.markdown(f"{prefix}:green[**✅ Valid**] call to {tool}: its arguments match the tool's parameters.")
         return
     n = len(c.violations)
     st.markdown(
-        f"{prefix}:red[**❌ Invalid**] call to {name}: {n} problem{'s' * (n != 1)} with its arguments:\n"
+        f"{prefix}:red[**❌ Invalid**] call to {tool}: {n} problem{'s' * (n != 1)} with its arguments:\n"
         + "\n".join(_violation(v) for v in c.violations),
         help=_rules(c.violations),
     )

@@ -17,7 +17,7 @@ import streamlit as st
 
 from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
-from components.text import plain, safe_markdown, speed_words, stop_words, usage_words
+from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
@@ -102,7 +102,7 @@ def _header(cell: Cell, label: str) -> None:
     if cell.completion is not None:
         facts.append(stop_words(cell.completion.stop_reason, cell.completion.stop_sequence))
         facts.append(usage_words(cell.completion.usage.input_tokens, cell.completion.usage.output_tokens))
-    facts += [when(cell.created), b.label if b else cell.backend, cell.model]
+    facts += [when(cell.created), b.label if b else plain(cell.backend), plain(cell.model)]
     timing = speed_words(cell.timings.ttft_s, cell.timings.total_s, cell.timings.tokens_per_s)
     if timing:
         facts.append(timing)
@@ -132,7 +132,7 @@ def _partial(cell: Cell) -> None:
     else:
         for i in sorted(set(cell.partial) | set(cell.partial_thinking)):
             if cell.partial_thinking.get(i):
-                st.caption(cell.partial_thinking[i])
+                st.caption(safe_markdown(cell.partial_thinking[i]))
             st.markdown(safe_markdown(cell.partial.get(i, "")))
     if cell.status in ("stopped", "interrupted") and not cell.continued:
         st.warning(
@@ -141,7 +141,7 @@ def _partial(cell: Cell) -> None:
             icon=":material/pause:",
         )
     if cell.error is not None:
-        st.error(safe_markdown(cell.error.message), icon=":material/error:")
+        st.error(plain(cell.error.message), icon=":material/error:")
 
 
 def _actions(cell: Cell) -> None:
@@ -211,7 +211,7 @@ def _code(cell: Cell) -> None:
     try:
         snippets = codegen.export(cell.body, base_url=cell.base_url or "", backend=cell.backend)
     except ValueError as exc:
-        st.caption(f"No code for this run: {exc}")
+        st.caption(f"No code for this run: {plain(str(exc))}")
         return
     curl, httpx_tab, sdk = st.tabs(
         ["curl", "Python (httpx)", "Python (openai SDK)"], key=keys.cell_action(cell.id, "code_tab"), on_change="rerun"
@@ -280,7 +280,7 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
         charts.usage_metrics(run_stats(cell))
     with request:
         for note in cell.notes:
-            st.caption(note)
+            st.caption(plain(note))
         st.json(cell.body, expanded=1)
     with code:
         _code(cell)
@@ -306,7 +306,7 @@ def render_cell(
         _outdated(cell, conv, settings)
         if cell.status == "pending":
             st.info(
-                f"Deferred request `{cell.request_id}` is queued; the result appears here when it is ready "
+                f"Deferred request {inline_code(cell.request_id or '')} is queued; the result appears here when it is ready "
                 f"(waited {time.time() - cell.created:.0f} s).",
                 icon=":material/hourglass_top:",
             )
@@ -402,7 +402,7 @@ class Live:
 
     def waiting(self, seconds: float, reason: str) -> None:
         """The client is waiting out a server's Retry-After: count it down on the live line (called each second)."""
-        self._line.caption(f":material/hourglass_top: {wait_words(seconds, reason)}")
+        self._line.caption(f":material/hourglass_top: {plain(wait_words(seconds, reason))}")
 
     def draw(self) -> None:
         elapsed = time.monotonic() - self._started
@@ -412,4 +412,4 @@ class Live:
         )
         many = len(self._texts) > 1
         body = "\n\n".join((f"Choice {i + 1}: " if many else "") + self._texts[i] for i in sorted(self._texts))
-        self._text.markdown(safe_markdown(body) + " ▌")
+        self._text.markdown(safe_markdown(body + " ▌"))

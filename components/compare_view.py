@@ -21,7 +21,7 @@ from components import charts
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
-from components.text import plain, speed_words
+from components.text import plain, safe_inline, speed_words
 from playground import analysis as probabilities
 from playground import backends, compare, errors, fields
 from playground.compare import Analysis, Comparison, Divergence, RunResult
@@ -172,7 +172,7 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
                 "model",
                 *SET_NUMBERS,
             ):
-                st.error(e.message, icon=":material/warning:")
+                st.error(safe_inline(e.message), icon=":material/warning:")
     for key in ("label", "backend", "base_url", "model", *SET_NUMBERS, "more"):
         _keep(keys.cmp_set(i, key))
     return SetInputs(
@@ -472,7 +472,7 @@ def running(c: Comparison, *, on_cancel: Callable[[], None]) -> None:
     """Progress, Cancel, and the columns as they fill in."""
     finished = c.finished_count
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.progress(c.progress, text=f"{finished} of {len(c.results)} runs finished · {describe(c)}")
+        st.progress(c.progress, text=f"{finished} of {len(c.results)} runs finished · {plain(describe(c))}")
         st.button(
             "Cancel",
             key=keys.CMP_CANCEL,

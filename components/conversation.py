@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import errors as error_view
 from components import state as keys
-from components.text import safe_markdown
+from components.text import inline_code, plain, safe_markdown
 from playground import errors, fields
 from playground.notebook import ChatMessage, Notebook, ToolCallRow, conversation_from_json, conversation_to_json
 
@@ -250,17 +250,17 @@ def _editor(i: int, m: ChatMessage) -> None:
 def _show(m: ChatMessage) -> None:
     """A message as read: whole text, tool calls as code (tool names and arguments are untrusted)."""
     if m.role == "tool":
-        st.caption(f"Result of tool call `{m.tool_call_id or '?'}`" + (f" ({m.name})" if m.name else ""))
+        st.caption(f"Result of tool call {inline_code(m.tool_call_id or '?')}" + (f" ({plain(m.name)})" if m.name else ""))
         st.code(m.content or "(empty: fill in the tool's result)", language="json", wrap_lines=True)
         return
     if m.name:
-        st.caption(f"name: {m.name}")
+        st.caption(f"name: {plain(m.name)}")
     if m.content:
         st.markdown(safe_markdown(m.content))
     elif not m.tool_calls:
         st.caption("(empty)")
     for c in m.tool_calls:
-        st.caption(f"Calls tool (id {c.id or '?'}):")
+        st.caption(f"Calls tool (id {plain(c.id or '?')}):")
         st.code(f"{c.name}({c.arguments})", language=None, wrap_lines=True)
 
 
@@ -363,7 +363,7 @@ def import_export() -> None:
     try:
         messages, notes = conversation_from_json(upload.getvalue())
     except ValueError as exc:
-        st.error(f"Nothing was imported: {exc}", icon=":material/warning:")
+        st.error(f"Nothing was imported: {plain(str(exc))}", icon=":material/warning:")
         return
     replace(messages)
     st.session_state[keys.IMPORTED] = marker

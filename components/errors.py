@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from components.text import safe_markdown
+from components.text import inline_code, plain
 from playground import errors, wording
 
 
@@ -52,12 +52,12 @@ def show_field(
     """Draw the errors belonging to the widget for `path`, right under it."""
     for e in matching(err, path, exact=exact):
         sub = e.field[len(path) + 1 :] if e.field != path else ""
-        st.error(f"{e.message}" + (f" ({sub})" if sub else ""), icon=":material/warning:")
+        st.error(plain(e.message) + (f" ({plain(sub)})" if sub else ""), icon=":material/warning:")
     if isinstance(upstream, errors.UpstreamError):
         param = normalise_param(upstream.param)
         if param and (param == path or (not exact and param.startswith(path + "."))):
             st.error(
-                f"The server rejected this field: {safe_markdown(upstream.server_message or str(upstream))}",
+                f"The server rejected this field: {plain(upstream.server_message or str(upstream))}",
                 icon=":material/block:",
             )
 
@@ -75,10 +75,10 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
     if err is None:
         return
     if isinstance(err, errors.RequestError):
-        names = ", ".join(dict.fromkeys(f"**{label_for(e.field)}**" for e in err.errors))
-        st.error(f"Nothing was sent: fix {names} (marked where it is set).", icon=":material/warning:")
+        marked = ", ".join(dict.fromkeys(f"**{plain(label_for(e.field))}**" for e in err.errors))
+        st.error(f"Nothing was sent: fix {marked} (marked where it is set).", icon=":material/warning:")
         for e in unplaced(err, placed):
-            st.error(f"**{label_for(e.field)}**: {e.message}", icon=":material/warning:")
+            st.error(f"**{plain(label_for(e.field))}**: {plain(e.message)}", icon=":material/warning:")
         return
     if isinstance(err, errors.UpstreamError):
         kind = {
@@ -90,19 +90,19 @@ def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] 
         lines = [f"{kind} (HTTP {err.status})."]
         param = normalise_param(err.param)
         if param:
-            lines.append(f"Field: **:red[{label_for(param)}]** (`{param}`)")
-        lines.append(f"Server said: {safe_markdown(err.server_message or str(err))}")
+            lines.append(f"Field: **:red[{plain(label_for(param))}]** ({inline_code(param)})")
+        lines.append(f"Server said: {plain(err.server_message or str(err))}")
         if err.advice:
-            lines.append(safe_markdown(err.advice))
+            lines.append(plain(err.advice))
         st.error("  \n".join(lines), icon=":material/block:")
         return
     if isinstance(err, errors.TransportError):
-        st.error(f"Could not reach the server: {safe_markdown(str(err))}", icon=":material/cloud_off:")
+        st.error(f"Could not reach the server: {plain(str(err))}", icon=":material/cloud_off:")
         return
     if isinstance(err, errors.StreamCutError):
-        st.error(f"The answer broke off before it finished: {safe_markdown(str(err))}", icon=":material/content_cut:")
+        st.error(f"The answer broke off before it finished: {plain(str(err))}", icon=":material/content_cut:")
         return
     if isinstance(err, errors.StreamDecodeError):
-        st.error(f"The server's answer could not be read: {safe_markdown(str(err))}", icon=":material/warning:")
+        st.error(f"The server's answer could not be read: {plain(str(err))}", icon=":material/warning:")
         return
-    st.error(f"{type(err).__name__}: {safe_markdown(str(err))}", icon=":material/warning:")
+    st.error(f"{type(err).__name__}: {plain(str(err))}", icon=":material/warning:")

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from components import state as keys
-from components.text import safe_markdown
+from components.text import plain, safe_markdown
 from playground.response import Choice, Completion, ContentBlock
 
 SEED_TITLE = "Response Datas"
@@ -34,7 +34,7 @@ def _block(block: ContentBlock, raw: bool) -> None:
                 st.caption("signature:")
                 st.code(block.signature, language=None)
     elif block.type == "tool_use":
-        st.caption(":material/build: Tool call" + (f" · id {block.id}" if block.id else ""))
+        st.caption(":material/build: Tool call" + (f" · id {plain(block.id)}" if block.id else ""))
         st.code(f"{block.name}({json.dumps(block.input or {}, ensure_ascii=False)})", language=None, wrap_lines=True)
 
 
@@ -58,7 +58,7 @@ def _choice(c: Choice, raw: bool) -> None:
     facts = [f"stop reason: {c.stop_reason or '—'}"]
     if c.stop_sequence:
         facts.append(f"stop sequence: {json.dumps(c.stop_sequence)}")
-    st.caption(" · ".join(facts))
+    st.caption(plain(" · ".join(facts)))
 
 
 def answer(completion: Completion, *, key: str) -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from components import errors as error_view
 from components import state as keys
 from components import tool_builder
+from components.text import plain, safe_inline
 from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
 from playground.notebook import Cell
@@ -59,7 +60,7 @@ def _saved(saved: SavedItems, kind: str) -> Sequence[Any]:
     try:
         return saved.load(kind)
     except errors.StoreError as exc:
-        st.caption(f":material/warning: Your saved {kind}s cannot be read now: {exc}")
+        st.caption(f":material/warning: Your saved {kind}s cannot be read now: {plain(str(exc))}")
         return []
 
 
@@ -186,7 +187,7 @@ def render_model(
         options.append(current)
     model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True, placeholder="Type a model name")
     if models_error:
-        st.caption(f"Could not list models: {models_error}")
+        st.caption(f"Could not list models: {plain(str(models_error))}")
     refresh = st.button(
         "Reload the model list",
         key=keys.REFRESH_MODELS,
@@ -493,10 +494,10 @@ def _section(
         _default_note(f, value, backend_id)
         _notes(f, backend_id=backend_id, caps=caps, values=values)
         if warning := warn(f.key, value):
-            st.warning(warning, icon=":material/warning:")
+            st.warning(plain(warning), icon=":material/warning:")
         local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
         for e in local:  # found while reading the widget: shown at once, before any Run
-            st.error(e.message, icon=":material/warning:")
+            st.error(safe_inline(e.message), icon=":material/warning:")
         error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
 
 

@@ -1,41 +1,122 @@
-"""Untrusted text (model output, tool arguments, server messages) shown as Markdown without surprises.
+"""The one way untrusted text (model output, tool names and ids, titles, server messages, imported files) reaches
+Markdown: every Markdown element in what we hand to Streamlit is one we wrote, never one the text brought.
 
-Markdown keeps lists, code and tables readable, but a dollar sign must not start LaTeX ("$5 and $10"), an
-image must not make the browser fetch a URL, and raw HTML is never enabled (Streamlit escapes it). Code
-spans and fences are left exactly as written, since Markdown shows them literally anyway.
+- `plain(text)`: for a caption, label, title or message: every ASCII punctuation character is backslash-escaped,
+  so no emphasis, link, image, HTML, math (`$`), list or heading can form; line breaks and indentation are kept.
+  Safe anywhere in a line.
+- `safe_inline(text)`: as `plain`, but its code spans stay code (our messages name values in code spans). Not
+  inside `:color[…]` directives: use `plain` there.
+- `safe_markdown(text)`: a whole multi-line body (a model's answer): prose escaped as in `plain` with its line
+  breaks and indentation, code re-emitted as a code span or fenced block of our own, the fence longer than any
+  backtick run inside. Only as the entire body of an element: a fence needs a line of its own.
+- `inline_code(text)`: one value (a tool name, an id, a path) as a code span.
+
+Where the text's own code starts and ends (CommonMark's rules, followed here) only affects the look: whatever
+was taken for prose is escaped, whatever was taken for code is fenced by us.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import string
 
-_CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.DOTALL)
-_IMAGE = re.compile(r"!(?=\[)")
+from playground.schema_models import code as inline_code
 
-
-def _escape(prose: str) -> str:
-    prose = prose.replace("\\", "\\\\").replace("$", "\\$")
-    return _IMAGE.sub("\\\\!", prose).replace("\n", "  \n")
-
-
-def safe_markdown(text: str) -> str:
-    """`text` for st.markdown: line breaks kept, `$` literal, `![…](…)` shown as text instead of loaded."""
-    if not text:
-        return "_(no text)_"
-    parts = _CODE.split(text)
-    return "".join(part if n % 2 else _escape(part) for n, part in enumerate(parts))
-
-
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_ESCAPE = str.maketrans({c: "\\" + c for c in string.punctuation})
+_NEWLINE = re.compile(r"\r\n?|\n")
+_BACKTICKS = re.compile(r"`+")
+_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}(?=[^`]*$)|~{3,})(.*)$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_INFO = re.compile(r"[A-Za-z0-9_+-]{1,32}")
+NBSP = "\u00a0"
 
 
 def plain(text: str) -> str:
-    """`text` for st.markdown, shown exactly as written: every ASCII punctuation character is
-    backslash-escaped (CommonMark allows it for all of them), so nothing becomes a link, an image,
-    emphasis, LaTeX (`$`) or a Streamlit directive (`:red[…]`); line breaks are kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    """`text` as literal Markdown text, exactly as written."""
+    return _escape_lines(_NEWLINE.sub("\n", text), True)
+
+
+def safe_inline(text: str) -> str:
+    """`text` as Markdown whose code spans stay code and everything else is literal."""
+    return _prose(_NEWLINE.sub("\n", text))
+
+
+def _longest_run(text: str) -> int:
+    return max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+
+
+def _prose_line(line: str, starts_line: bool = True) -> str:
+    indent = len(line) - len(line.lstrip(" \t")) if starts_line else 0
+    return NBSP * len(line[:indent].expandtabs(4)) + line[indent:].translate(_ESCAPE)
+
+
+def _prose(text: str) -> str:
+    """One paragraph: escaped text with hard line breaks, and its CommonMark code spans as our own."""
+    runs = list(_BACKTICKS.finditer(text))
+    following: list[int | None] = [None] * len(runs)  # the next run of the same length: where a span would close
+    last: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        size = len(runs[i].group())
+        following[i], last[size] = last.get(size), i
+    out, at, i = [], 0, 0
+    while i < len(runs):
+        j = following[i]
+        if j is None:
+            i += 1
+            continue
+        content = _NEWLINE.sub(" ", text[runs[i].end() : runs[j].start()])
+        if len(content) > 1 and content[0] == content[-1] == " " and content.strip():
+            content = content[1:-1]
+        out += [_escape_lines(text[at : runs[i].start()], at == 0), inline_code(content)]
+        at, i = runs[j].end(), j + 1
+    out.append(_escape_lines(text[at:], at == 0))
+    return "".join(out)
+
+
+def _escape_lines(text: str, at_line_start: bool) -> str:
+    return "  \n".join(_prose_line(line, n > 0 or at_line_start) for n, line in enumerate(text.split("\n")))
+
+
+def _fence(code: str, info: str) -> str:
+    """A fenced block of our own; an info string that is more than a language name stays visible as its first line."""
+    info = info.strip()
+    lang = info if _INFO.fullmatch(info) else ""
+    if info and not lang:
+        code = f"{info}\n{code}"
+    fence = "`" * max(3, _longest_run(code) + 1)
+    return f"{fence}{lang}\n{code}\n{fence}"
+
+
+def safe_markdown(text: str) -> str:
+    """`text` for st.markdown: prose shown literally with its line breaks, code as code, nothing loaded or linked."""
+    if not text or not text.strip():
+        return "_(no text)_"
+    lines = _NEWLINE.sub("\n", text).split("\n")
+    blocks: list[str] = []
+    prose: list[str] = []
+
+    def flush() -> None:
+        paragraphs = _BLANK_LINE.split("\n".join(prose))
+        blocks.extend(_prose(p.strip("\n")) for p in paragraphs if p.strip())
+        prose.clear()
+
+    i = 0
+    while i < len(lines):
+        opener = _FENCE_OPEN.match(lines[i])
+        if opener is None:
+            prose.append(lines[i])
+            i += 1
+            continue
+        flush()
+        indent, fence, info = opener.groups()
+        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        end = next((j for j in range(i + 1, len(lines)) if closing.match(lines[j])), len(lines))
+        body = [line[len(indent) :] if line.startswith(indent) else line.lstrip(" ") for line in lines[i + 1 : end]]
+        blocks.append(_fence("\n".join(body), info))
+        i = end + 1
+    flush()
+    return "\n\n".join(blocks) or "_(no text)_"
 
 
 STOP_WORDS = {

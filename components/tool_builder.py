@@ -32,7 +32,7 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from components import state as keys
-from components.text import safe_markdown
+from components.text import inline_code, plain, safe_inline, safe_markdown
 from playground import examples
 from playground.presets import Preset, presets
 from playground.schema_builder import (
@@ -245,7 +245,7 @@ def _more(ctx: _Ctx, where: Any, f: FieldForm, path: Path) -> FieldForm:
             return
         value, error = _parse_number(text, integer)
         if error and ui.draw and pop is not None:
-            pop.caption(f":red[{error}]")
+            pop.caption(f":red[{plain(error)}]")
         upd[attr] = value if error is None else original
 
     if f.type == "string":
@@ -451,7 +451,7 @@ def _read(slot: Slot, kind: str, scope: str) -> Any:
 def _constructs(ui: _Ui, where: Any, reasons: Sequence[Any]) -> None:
     if not ui.draw:
         return
-    lines = "\n".join(f"- {safe_markdown(r.message)} (at `{r.path}`)" for r in reasons)
+    lines = "\n".join(f"- {safe_inline(r.message)} (at {inline_code(r.path)})" for r in reasons)
     where.info(
         "The form cannot show all of this, so its JSON stays the source; edit it below.\n\n" + lines,
         icon=":material/data_object:",
@@ -970,7 +970,7 @@ def tools_field(
                 on_key = keys.builder_key(scope, (), "on")
                 if on_key not in ss:
                     ss[on_key] = row.on
-                head.toggle(row.tool.name or "(no name yet)", key=on_key, help="On: sent with the next run")
+                head.toggle(plain(row.tool.name) or "(no name yet)", key=on_key, help="On: sent with the next run")
                 if shown[i]:
                     n = len(shown[i])
                     head.caption(f":red[{n} problem{'s' * (n != 1)}]")
@@ -1047,7 +1047,7 @@ def _add_menu(library_tools: Sequence[Any]) -> None:
             st.caption("Nothing saved yet.")
         for item in library_tools:
             st.button(
-                item.name,
+                plain(item.name),
                 key=keys.tools_from_library(item.id),
                 on_click=add_tool,
                 args=(item.value, item.id),
@@ -1206,7 +1206,7 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
             if not library_schemas:
                 st.caption("Nothing saved yet.")
             for item in library_schemas:
-                st.button(item.name, key=keys.schema_from_library(item.id), on_click=load_schema, args=(item.value,))
+                st.button(plain(item.name), key=keys.schema_from_library(item.id), on_click=load_schema, args=(item.value,))
         if _editing("schema") is not None:
             _schema_dialog()
         entry = _read(_schema_slot(), "schema", keys.SIDEBAR_SCHEMA)

@@ -257,10 +257,10 @@ class InputError(PlaygroundError):
 
 def code(name: Any) -> str:
     """`name` as a Markdown code span that no backtick inside it can break out of ("" shows as `""`)."""
-    text = str(name).replace("\n", " ") or '""'
+    text = re.sub(r"\r\n?|\n", " ", str(name)) or '""'
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    pad = " " if text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip()) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 

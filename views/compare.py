@@ -19,6 +19,7 @@ from components import compare_view, conversation
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
+from components.text import plain
 from playground import backends, compare, errors, fields, request, runner
 from playground.client import ChatClient, ClientConfig
 from playground.compare import Comparison, ComparisonJob, SettingsSet, Variant
@@ -449,10 +450,10 @@ def main() -> None:
         )
         if blocked and shown is not None:
             names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
-            st.caption(f":material/block: Compare is off until you fix: {names} (marked in the sidebar).")
+            st.caption(f":material/block: Compare is off until you fix: {plain(names)} (marked in the sidebar).")
         if set_check is not None:
             names = ", ".join(dict.fromkeys(_set_field_words(e.field) for e in set_check.errors))
-            st.caption(f":material/block: Compare is off until you fix: {names} (marked above).")
+            st.caption(f":material/block: Compare is off until you fix: {plain(names)} (marked above).")
         if base_error is not None:
             error_view.show_run_error(base_error, placed=["messages", "cell"])
         elif setup_error is not None:

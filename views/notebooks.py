@@ -9,6 +9,7 @@ import streamlit as st
 
 from components import state as keys
 from components.cells import when
+from components.text import plain, safe_inline
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
 from playground.store import NotebookStore, Summary
@@ -73,15 +74,15 @@ def _import() -> None:
         notebook, notes = NotebookFile.load(upload.getvalue())
         NotebookStore().save(notebook)
     except ValueError as exc:
-        st.error(f"Nothing was imported: {exc}", icon=":material/warning:")
+        st.error(f"Nothing was imported: {plain(str(exc))}", icon=":material/warning:")
         return
     except StoreError as exc:
-        st.error(f"Nothing was imported: the notebook could not be saved: {exc}", icon=":material/warning:")
+        st.error(f"Nothing was imported: the notebook could not be saved: {plain(str(exc))}", icon=":material/warning:")
         return
     ss[keys.NB_IMPORTED] = upload.file_id
-    st.success(f"Imported “{notebook.title}”.", icon=":material/check:")
+    st.success(f"Imported “{plain(notebook.title)}”.", icon=":material/check:")
     if notes:
-        st.warning(changed_to_open(notes), icon=":material/info:")
+        st.warning(safe_inline(changed_to_open(notes)), icon=":material/info:")
 
 
 def _export(notebook_id: str) -> str:
@@ -96,7 +97,7 @@ def _row(summary: Summary) -> None:
         with top:
             st.page_link(
                 "views/playground.py",
-                label=summary.title,
+                label=plain(summary.title),
                 icon=":material/description:",
                 query_params={keys.NOTEBOOK_PARAM: summary.id},
             )
@@ -138,7 +139,7 @@ def main() -> None:
     undo: Notebook | None = ss.get(keys.NB_UNDO)
     if undo is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.info(f"Deleted “{undo.title}”.", icon=":material/delete:")
+            st.info(f"Deleted “{plain(undo.title)}”.", icon=":material/delete:")
             st.button("Undo", key=keys.nb_action(undo.id, "undo"), on_click=_undo, icon=":material/undo:")
     search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message", icon=":material/search:")
     _import()
@@ -146,7 +147,7 @@ def main() -> None:
     try:
         found = store.list(search)
     except StoreError as exc:
-        st.error(f"The notebooks cannot be read: {exc}", icon=":material/warning:")
+        st.error(f"The notebooks cannot be read: {plain(str(exc))}", icon=":material/warning:")
         return
     if not found:
         st.caption("No notebook matches." if search else "No notebooks yet: run something on the Playground page.")

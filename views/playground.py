@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from components import cells, conversation, sidebar
 from components import errors as error_view
 from components import state as keys
-from components.text import plain
+from components.text import plain, safe_inline
 from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage
@@ -250,7 +250,7 @@ def _poll_deferred() -> None:
         try:
             client = shared.clients().get(shared.client_config(cell.backend, cell.base_url))
         except errors.RequestError as exc:  # e.g. the xAI key field is empty now: wait until it is back
-            st.warning(f"Cannot ask for the deferred result now: {exc.errors[0].message}")
+            st.warning(f"Cannot ask for the deferred result now: {safe_inline(exc.errors[0].message)}")
             continue
         if runner.poll(client, cell):
             # Written once: when another process (a second tab, another server) stored this result first,
@@ -350,12 +350,12 @@ def _controls(shown: errors.RequestError | None) -> None:
         )
     if shown is not None:
         names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
-        st.caption(f":material/block: Run is off until you fix: {names} (marked where it is set).")
+        st.caption(f":material/block: Run is off until you fix: {plain(names)} (marked where it is set).")
     _confirm_rerun()
     placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD, *fields.SIDEBAR_KEYS]
     error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
     for note in ss.get(keys.NOTES) or []:
-        st.info(note, icon=":material/info:")
+        st.info(safe_inline(note), icon=":material/info:")
     if shared.notebook().cells:
         sidebar.offer_dependable_calls(shared.notebook().cells[-1])
 

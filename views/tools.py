@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import state as keys
 from components import tool_builder
-from components.text import safe_markdown
+from components.text import plain, safe_inline, safe_markdown
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
 from playground.presets import Preset, presets
@@ -131,12 +131,12 @@ def _library(items: list[LibraryItem]) -> None:
     undone: LibraryItem | None = ss.get(keys.TP_UNDO)
     if undone is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.caption(f"Deleted {undone.name}.")
+            st.caption(f"Deleted {plain(undone.name)}.")
             st.button("Undo", key=keys.TP_UNDO_BUTTON, on_click=_undo, icon=":material/undo:", type="tertiary")
     selected = ss.get(keys.TP_SELECTED)
     settings = ss[keys.SETTINGS]
-    for kind, title in (("tool", "Tools"), ("schema", "Response schemas")):
-        st.subheader(title, divider="gray")
+    for kind, heading in (("tool", "Tools"), ("schema", "Response schemas")):
+        st.subheader(heading, divider="gray")
         mine = [i for i in items if i.kind == kind]
         if not mine:
             st.caption("None saved yet: start one above, or add a preset.")
@@ -148,7 +148,7 @@ def _item(item: LibraryItem, *, selected: bool, settings: dict[str, Any]) -> Non
     """One library item: its name (opens it in the form), then switch for the next run, duplicate, delete."""
     with st.container(border=True, gap="small"):
         st.button(
-            item.name or "(no name)",
+            plain(item.name) or "(no name)",
             key=keys.tp_item(item.id, "open"),
             on_click=_select,
             args=(item.id,),
@@ -195,7 +195,7 @@ def _slot(item: LibraryItem) -> tool_builder.Slot | None:
         try:
             model: Any = parse_tools(item.value)[0] if item.kind == "tool" else parse_response_schema(item.value)
         except InputError as exc:
-            st.error("This saved item cannot be read: " + " ".join(p.message for p in exc.problems))
+            st.error("This saved item cannot be read: " + safe_inline(" ".join(p.message for p in exc.problems)))
             return None
         tool_builder.forget(keys.TP_EDIT + ".")
         ss[keys.TP_MODEL] = (item.id, tool_builder.dump(model))
@@ -210,11 +210,11 @@ def _editor(item: LibraryItem) -> None:
     if slot is None:
         return
     if item.kind == "tool":
-        st.subheader(f"Tool: {item.name}", divider="gray")
+        st.subheader(f"Tool: {plain(item.name)}", divider="gray")
         edited: Any = tool_builder.tool_editor(slot, scope=keys.TP_EDIT, problems=lambda tool: validate_tools([tool]))
         value = tool_builder.tool_json(edited)
     else:
-        st.subheader(f"Response schema: {item.name}", divider="gray")
+        st.subheader(f"Response schema: {plain(item.name)}", divider="gray")
         edited = tool_builder.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema)
         value = tool_builder.schema_json(edited)
     if value is None:
@@ -243,7 +243,7 @@ def main() -> None:
     try:
         items = Library().list()
     except StoreError as exc:
-        st.error(f"The library cannot be read: {exc}")
+        st.error(f"The library cannot be read: {plain(str(exc))}")
         return
     left, right = st.columns([1, 4], gap="large")
     with left:
@@ -256,7 +256,7 @@ def main() -> None:
             _editor(chosen)
     saved = shared.save()
     if saved.error:
-        st.warning(f"The notebook's settings are not being saved: {saved.error}", icon=":material/warning:")
+        st.warning(f"The notebook's settings are not being saved: {plain(str(saved.error))}", icon=":material/warning:")
 
 
 main()

@@ -7,7 +7,6 @@ import pytest
 from components import errors as error_view
 from components import sidebar
 from components import state as keys
-from components.text import safe_markdown
 from playground import fields
 from playground.errors import FieldError, RequestError
 from playground.request import logit_bias_from_rows
@@ -83,14 +82,6 @@ def test_errors_match_their_widget_and_the_rest_go_under_run() -> None:
     assert [e.field for e in error_view.matching(err, "messages.1")] == ["messages.1.role"]
     assert error_view.matching(err, "messages.10") == []
     assert [e.field for e in error_view.unplaced(err, ["messages", *fields.SIDEBAR_KEYS])] == ["stream"]
-
-
-def test_model_text_keeps_markdown_but_never_latex_or_images() -> None:
-    assert safe_markdown("Costs $5 and $10") == "Costs \\$5 and \\$10"
-    assert safe_markdown("![x](http://e.test/a.png)").startswith("\\![x]")
-    assert safe_markdown("- a\n- b") == "- a  \n- b"
-    assert safe_markdown("`a$b` and ```\nx $y\n```") == "`a$b` and ```\nx $y\n```"  # code stays as written
-    assert safe_markdown("") == "_(no text)_"
 
 
 def test_keys_are_namespaced_and_unique() -> None:
