@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Chat Completions Playground", page_icon=":material/chat:", layout="wide")
+# An emoji icon becomes a data: image; a :material/…: one is fetched from fonts.gstatic.com (the CSP forbids that).
+st.set_page_config(page_title="Chat Completions Playground", page_icon="💬", layout="wide")
 st.navigation(
     [
         st.Page("views/playground.py", title="Playground", icon=":material/chat:", default=True),

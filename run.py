@@ -1,4 +1,5 @@
-"""`make run`: Streamlit serving app.py, with the page's modules and the embedded model loading meanwhile.
+"""`make run`: Streamlit serving serve.py (app.py behind its Content-Security-Policy), with the page's modules and
+the embedded model loading meanwhile.
 
 Without this the first page view imports every module the pages use and loads the model, and waits for
 both. Here a background thread of this process (the one Streamlit runs the pages in) does it while the
@@ -32,7 +33,7 @@ def warm(model: bool) -> None:
 def main() -> None:
     model = backends.default_backend(os.environ) == "embedded" and not os.environ.get(backends.ENV_BASE_URL)
     threading.Thread(target=warm, args=(model,), name="warm-up", daemon=True).start()
-    sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", "serve.py", *sys.argv[1:]]
     sys.exit(cli.main())
 
 

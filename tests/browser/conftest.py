@@ -39,7 +39,8 @@ def _chromium() -> str:
 
 @contextmanager
 def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with `env`; yields its URL once healthy, stops it afterwards."""
+    """`streamlit run serve.py` (the page behind its Content-Security-Policy, as `make run` serves it) on a free port
+    with `env`; yields its URL once healthy, stops it afterwards."""
     port = free_port()
     log = (logs / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
@@ -48,7 +49,7 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "serve.py"),
             "--server.port",
             str(port),
             "--server.headless",
@@ -124,6 +125,8 @@ def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iter
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(60_000)
+    refused = []  # what the Content-Security-Policy blocked: normal use of the page trips none of it
+    context.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     pg.goto(app_url)
     yield pg
     report = getattr(request.node, "rep_call", None)
@@ -131,6 +134,7 @@ def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iter
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not refused, refused
 
 
 @pytest.hookimpl(wrapper=True)
