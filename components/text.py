@@ -34,24 +34,29 @@ NBSP = "\u00a0"
 
 def plain(text: str) -> str:
     """`text` as literal Markdown text, exactly as written."""
-    return _escape_lines(_NEWLINE.sub("\n", text), True)
+    return _escape_lines(_NEWLINE.sub("\n", text), False)
 
 
 def safe_inline(text: str) -> str:
     """`text` as Markdown whose code spans stay code and everything else is literal."""
-    return _prose(_NEWLINE.sub("\n", text))
+    return _prose(_NEWLINE.sub("\n", text), False)
 
 
 def _longest_run(text: str) -> int:
     return max((len(m) for m in _BACKTICKS.findall(text)), default=0)
 
 
-def _prose_line(line: str, starts_line: bool = True) -> str:
-    indent = len(line) - len(line.lstrip(" \t")) if starts_line else 0
-    return NBSP * len(line[:indent].expandtabs(4)) + line[indent:].translate(_ESCAPE)
+def _prose_line(line: str, starts_line: bool) -> str:
+    """An escaped line; its indentation as no-break spaces (kept visible, and never an indented code block). Where
+    the line may continue another (`starts_line` False), only an indentation that could start a code block."""
+    indent = len(line) - len(line.lstrip(" \t"))
+    width = len(line[:indent].expandtabs(4))
+    if not starts_line and width < 4:
+        return line.translate(_ESCAPE)
+    return NBSP * width + line[indent:].translate(_ESCAPE)
 
 
-def _prose(text: str) -> str:
+def _prose(text: str, starts_line: bool) -> str:
     """One paragraph: escaped text with hard line breaks, and its CommonMark code spans as our own."""
     runs = list(_BACKTICKS.finditer(text))
     following: list[int | None] = [None] * len(runs)  # the next run of the same length: where a span would close
@@ -68,9 +73,9 @@ def _prose(text: str) -> str:
         content = _NEWLINE.sub(" ", text[runs[i].end() : runs[j].start()])
         if len(content) > 1 and content[0] == content[-1] == " " and content.strip():
             content = content[1:-1]
-        out += [_escape_lines(text[at : runs[i].start()], at == 0), inline_code(content)]
+        out += [_escape_lines(text[at : runs[i].start()], starts_line and at == 0), inline_code(content)]
         at, i = runs[j].end(), j + 1
-    out.append(_escape_lines(text[at:], at == 0))
+    out.append(_escape_lines(text[at:], starts_line and at == 0))
     return "".join(out)
 
 
@@ -98,7 +103,7 @@ def safe_markdown(text: str) -> str:
 
     def flush() -> None:
         paragraphs = _BLANK_LINE.split("\n".join(prose))
-        blocks.extend(_prose(p.strip("\n")) for p in paragraphs if p.strip())
+        blocks.extend(_prose(p.strip("\n"), True) for p in paragraphs if p.strip())
         prose.clear()
 
     i = 0

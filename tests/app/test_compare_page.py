@@ -22,6 +22,7 @@ from playground.compare import Comparison
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
 from tests.fake_server import fake_server
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -142,7 +143,7 @@ def test_mistakes_are_shown_next_to_their_input_and_nothing_runs(at: AppTest) ->
     at.text_area(key=keys.cmp_set(0, "more")).set_value("{not json")
     at.text_area(key=keys.cmp_set(1, "more")).set_value('{"colour": 1}')
     press_compare(at)
-    errors = [e.value for e in at.error]
+    errors = [readable(e.value) for e in at.error]
     assert any("not valid JSON" in e for e in errors)
     assert any("'colour' is not a field" in e for e in errors)
 

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.cells import wait_words
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -29,6 +30,6 @@ def test_the_live_line_shows_the_last_second_of_the_wait() -> None:
     at = AppTest.from_function(_script, default_timeout=30)
     at.run()
     assert not at.exception, at.exception
-    captions = [c.value for c in at.caption]
+    captions = [readable(c.value) for c in at.caption]
     assert any("The server asked to wait (429 Too Many Requests): retrying in 1 s…" in c for c in captions), captions
     assert not any("retrying in 3 s" in c for c in captions)  # one line, redrawn in place

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import ast
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from streamlit.testing.v1 import AppTest
 
+from components import state as keys
 from components.text import NBSP, inline_code, plain, safe_inline, safe_markdown
+from playground.store import NotebookStore
+from tests.hostile import hostile_notebook
 
 PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 ACTIVE = {"image", "link_open", "html_inline", "html_block", "autolink"}
@@ -57,8 +63,13 @@ def squeeze(text: str) -> str:
     return "".join(c for c in text.replace(NBSP, " ") if not c.isspace() and c not in "`~")  # fences vanish
 
 
+def active(markdown: str) -> list[str]:
+    """The images, links and HTML a CommonMark renderer makes of `markdown`."""
+    return [t.type for t in tokens(markdown) if t.type in ACTIVE]
+
+
 def assert_inert(markdown: str) -> None:
-    assert not [t.type for t in tokens(markdown) if t.type in ACTIVE], markdown
+    assert not active(markdown), markdown
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -144,9 +155,7 @@ def _unescaped(node: ast.AST) -> list[str]:
         return _unescaped(node.body) + _unescaped(node.orelse)
     if isinstance(node, ast.Attribute) and node.attr == "__name__":
         return []
-    if isinstance(node, ast.Attribute | ast.Name | ast.Subscript) and any(
-        ast.unparse(node).startswith(t) for t in TRUSTED
-    ):
+    if isinstance(node, ast.Attribute | ast.Name | ast.Subscript) and any(ast.unparse(node).startswith(t) for t in TRUSTED):
         return []
     found = []
     if isinstance(node, ast.Attribute) and node.attr in UNTRUSTED:
@@ -175,3 +184,51 @@ def _calls(path: Path) -> list[tuple[int, str]]:
 def test_every_markdown_call_escapes_what_it_shows(path: Path) -> None:
     """A static look at every st.markdown/caption/error/label…: an untrusted value goes through components/text.py."""
     assert _calls(path) == []
+
+
+# ------------------------------------------------------------------------------------ the pages, with a hostile notebook
+
+PLAIN_ELEMENTS = {"json", "text", "code"}  # shown as text by Streamlit itself
+
+
+def _markdown_strings(message: Message) -> Iterator[str]:
+    """Every body, label, help and text in an element's proto (Streamlit renders those as Markdown)."""
+    for field, value in message.ListFields():
+        values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+        for v in values:
+            if isinstance(v, Message):
+                yield from _markdown_strings(v)
+            elif isinstance(v, str) and field.name in MARKDOWN_ARGS:
+                yield v
+
+
+@pytest.fixture
+def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+
+
+@pytest.mark.apptest
+@pytest.mark.usefixtures("embedded")
+def test_every_page_shows_a_hostile_notebook_as_text() -> None:
+    """Every field of a notebook file holds remote images: on every page, with every run's details open, no
+    Markdown that Streamlit is given makes an image, a link or HTML (the browser journey checks the network)."""
+    notebook = hostile_notebook("http://127.0.0.1:9/px.png", "http://127.0.0.1:9/v1")
+    NotebookStore().save(notebook)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params[keys.NOTEBOOK_PARAM] = notebook.id
+    app.run()
+    for cell in notebook.cells[:-1]:
+        app.toggle(key=keys.cell_action(cell.id, "more")).set_value(True).run()
+    for cell in notebook.cells:
+        app.toggle(key=keys.cell_action(cell.id, "details")).set_value(True).run()
+    shown = []
+    for page in ("views/playground.py", "views/notebooks.py", "views/compare.py", "views/tools.py"):
+        if page != "views/playground.py":
+            app.switch_page(page).run()
+        assert not app.exception, app.exception
+        for node in app._tree:
+            if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message):
+                shown += list(_markdown_strings(node.proto))
+    assert any("answer" in s for s in shown) and any("title" in s for s in shown)  # the hostile texts were drawn
+    assert [text for text in shown if active(text)] == []

@@ -19,6 +19,7 @@ from playground.library import Library
 from playground.notebook import Cell, Notebook, NotebookFile
 from playground.response import ContentBlock
 from playground.store import NotebookStore
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -48,7 +49,7 @@ def ok(app: AppTest) -> AppTest:
 
 def texts(app: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "error", "info", "warning", "text", "code") for e in getattr(app, kind)]
-    return "\n".join(str(p) for p in parts)
+    return readable("\n".join(str(p) for p in parts))
 
 
 def notebook(app: AppTest) -> Notebook:
@@ -176,7 +177,7 @@ def test_more_settings_reach_the_json(at: AppTest) -> None:
 def test_problems_show_on_their_row_block_run_and_go_when_fixed(at: AppTest) -> None:
     define_get_weather(at)
     at.selectbox(key=k(TOOL(0), "type", 1)).set_value("integer").run()  # celsius is not a whole number
-    errors = [e.value for e in at.sidebar.error]
+    errors = [readable(e.value) for e in at.sidebar.error]
     assert any("`celsius` is not a whole number" in e for e in errors), errors
     assert any(e.startswith("get_weather › unit: Allowed value") for e in errors), (
         errors
@@ -186,7 +187,7 @@ def test_problems_show_on_their_row_block_run_and_go_when_fixed(at: AppTest) -> 
     assert not at.sidebar.error and not at.button(key=keys.RUN).disabled
     assert sent_tools(at)[0]["function"]["parameters"]["properties"]["unit"] == {"type": "integer", "enum": [1, 2]}
     type_in(at, k(TOOL(0), "name"), "get weather")
-    assert any("may use only letters, digits" in e.value for e in at.sidebar.error)
+    assert any("may use only letters, digits" in readable(e.value) for e in at.sidebar.error)
     assert at.button(key=keys.RUN).disabled
 
 
@@ -414,7 +415,7 @@ def test_library_tools_from_the_sidebar_and_the_tools_page(at: AppTest) -> None:
     ok(at)
     assert at.toggle(key=k(TOOL(0), "on")).value is False  # switched off there, off here
     assert at.text_input(key=k(TOOL(0), "enum", 1)).value == "celsius, fahrenheit, kelvin"  # and the edit came along
-    assert at.button(key=keys.tools_from_library(item.id)).label == "get_weather"
+    assert readable(at.button(key=keys.tools_from_library(item.id)).label) == "get_weather"
 
 
 def test_the_tools_page_adds_presets_and_pasted_json_and_deletes_with_undo(at: AppTest) -> None:
