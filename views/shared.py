@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from components import conversation, sidebar
 from components import state as keys
-from components.text import plain
+from components.text import plain, safe_inline
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.library import Library
@@ -123,7 +123,7 @@ def show_notice() -> None:
     """The message the opening or saving of the notebook left for the page. The next `save` clears it once it was
     shown (so a rerun before that, the live check's, does not lose it; one left by that save stays for the next run)."""
     if notice := ss.get(keys.NOTICE):
-        st.warning(notice, icon=":material/info:")
+        st.warning(safe_inline(notice), icon=":material/info:")
         ss[keys.NOTICE_SHOWN] = notice
 
 
@@ -149,7 +149,9 @@ def show_saved(saved: Saved) -> None:
     if saved.conflict_copy:
         st.rerun()  # show the copy, and say why
     if saved.error:
-        st.warning(f"Your work is not being saved, so a reload would lose it: {saved.error}", icon=":material/warning:")
+        st.warning(
+            f"Your work is not being saved, so a reload would lose it: {plain(str(saved.error))}", icon=":material/warning:"
+        )
     if saved.deleted:
         st.button(
             "Keep a copy",
