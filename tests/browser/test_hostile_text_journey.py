@@ -155,6 +155,8 @@ def test_remote_images_in_every_untrusted_text_are_never_fetched(page: Page, bro
         file = tmp_path / "hostile.notebook.json"
         file.write_text(NotebookFile.dump(hostile_notebook(px, f"{base}/v1")))
         page.get_by_role("link", name="All notebooks").click()
+        expect(page.get_by_role("heading", name="Notebooks")).to_be_visible(timeout=LONG)
+        settle(page)
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
         expect(page.get_by_text("Imported “title")).to_be_visible(timeout=LONG)
         row = page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']").filter(
