@@ -19,6 +19,7 @@ from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
 from playground.workspace import CHANGED_TO_OPEN
 from tests.core.test_untrusted import BAD_SETTINGS, KEPT_OUT_OF_RANGE
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -58,7 +59,7 @@ def test_a_stored_notebook_with_bad_settings_opens_with_a_note(page: str, settin
     app.switch_page(page)
     app.run()
     assert not app.exception, app.exception
-    (note,) = [w.value for w in app.warning if w.value.startswith(CHANGED_TO_OPEN)]
+    (note,) = [readable(w.value) for w in app.warning if readable(w.value).startswith(CHANGED_TO_OPEN)]
     for key in settings:
         assert untrusted.label(key) in note
     assert "Run 2 had the same id as an earlier run" in note

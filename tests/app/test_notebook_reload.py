@@ -17,6 +17,7 @@ from components import state as keys
 from playground.database import default_path
 from playground.notebook import Notebook, new_id, valid_id
 from playground.store import NotebookStore
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -68,7 +69,7 @@ def test_a_new_session_with_the_notebook_id_gets_conversation_settings_and_cells
     assert second.number_input(key=keys.field("max_completion_tokens")).value == 12
     (back,) = nb.cells
     assert back.id == cell.id and back.completion == cell.completion
-    assert answer.strip()[:20] in "\n".join(m.value for m in second.main.markdown)
+    assert answer.strip()[:20] in "\n".join(readable(m.value) for m in second.main.markdown)
     assert not second.warning
 
 
