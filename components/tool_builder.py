@@ -980,7 +980,7 @@ def tools_field(
                     on_click=_edit,
                     args=("tool", i),
                     type="tertiary",
-                    help=f"Open the form of {row.tool.name or 'this tool'}: its name, description and parameters",
+                    help=f"Open the form of {plain(row.tool.name) or 'this tool'}: its name, description and parameters",
                 )
         _add_menu(library_tools)
         if (i := _editing("tool")) is not None and i < len(rows):
