@@ -273,7 +273,7 @@ def test_the_response_schema_form_with_its_example(at: AppTest) -> None:
     assert any(c.value == '{\n  "answer": "yes"\n}' for c in at.code)
     at.button(key=k(SCHEMA, "add")).click().run()  # a field without a name
     assert any("needs a name" in e.value for e in at.sidebar.error) and at.button(key=keys.RUN).disabled
-    blocked = next(c.value for c in at.caption if "Run is off until you fix" in c.value)
+    blocked = next(readable(c.value) for c in at.caption if "Run is off until you fix" in c.value)
     assert "Response format: property 2 name" in blocked, blocked  # as the form counts them, not "schema #1"
     assert "#1" not in texts(at)
 
