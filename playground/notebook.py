@@ -3,7 +3,7 @@
 A `Notebook` is a conversation, the sidebar settings and the `Cell`s run from them. A cell holds the
 exact body that was sent, where it went (backend and a credential-free base URL), the conversation and
 settings it ran with (so Fork can load them back), its status, what arrived (the `Completion`, or the
-partial text and raw chunks of a run that was stopped or cut), the error, and its timings.
+partial text of a run that was stopped or cut), the error, and its timings.
 
 Nothing here draws or stores: `playground.runner` fills cells, `playground.store` keeps notebooks,
 and pages only show them.
@@ -196,7 +196,6 @@ class Cell(BaseModel):
     completion: Completion | None = None
     partial: dict[int, str] = Field(default_factory=dict)
     partial_thinking: dict[int, str] = Field(default_factory=dict)
-    chunks: list[dict[str, Any]] = Field(default_factory=list)
     error: CellError | None = None
     request_id: str | None = None
     timings: Timings = Field(default_factory=Timings)

@@ -177,21 +177,20 @@ def rerun_of(cell: Cell) -> Cell:
     )
 
 
-def _finish_timings(cell: Cell, started: float) -> None:
+def _finish_timings(cell: Cell, started: float, deltas: int) -> None:
+    """Time to first token, total and tokens/s; `deltas` (the text pieces received) count tokens when no usage came."""
     total = time.monotonic() - started
     cell.timings.total_s = round(total, 3)
     tokens = cell.completion.usage.output_tokens if cell.completion is not None else 0
     if not tokens:
-        tokens = len(cell.chunks)
+        tokens = deltas
     generating = total - (cell.timings.ttft_s or 0.0)
     if generating < 0.1 * total:  # everything arrived at once (a server that does not stream): end to end
         generating = total
     cell.timings.tokens_per_s = round(tokens / generating, 1) if tokens and generating > 0 else None
 
 
-def stream(
-    client: ChatClient, cell: Cell, *, keep_chunks: bool = True, on_wait: WaitHook | None = None
-) -> Iterator[TextDelta | ThinkingDelta]:
+def stream(client: ChatClient, cell: Cell, *, on_wait: WaitHook | None = None) -> Iterator[TextDelta | ThinkingDelta]:
     """Stream `cell.body`, filling the cell as deltas arrive, and yield the deltas for drawing.
 
     Ends with the cell "done" (its Completion set) or "error". If the caller stops iterating (a Stop, a
@@ -200,6 +199,7 @@ def stream(
     counted down (the live view shows it).
     """
     started = time.monotonic()
+    deltas = 0
     cell.status = "streaming"
     cell.error = None
     try:
@@ -214,18 +214,15 @@ def stream(
                 cell.timings.ttft_s = round(time.monotonic() - started, 3)
             target = cell.partial_thinking if isinstance(event, ThinkingDelta) else cell.partial
             target[event.choice] = target.get(event.choice, "") + event.text
-            if keep_chunks:
-                cell.chunks.append(event.model_dump() | {"kind": type(event).__name__})
+            deltas += 1
             yield event
     except PlaygroundError as exc:
         cell.status = "error"
         cell.error = CellError.of(exc)
     finally:
-        _finish_timings(cell, started)
+        _finish_timings(cell, started, deltas)
         if cell.status == "streaming":
             cell.status = "interrupted"
-    if cell.status == "done":
-        cell.chunks = []  # the completion holds everything now
 
 
 def submit_deferred(client: ChatClient, cell: Cell) -> None:

@@ -102,7 +102,7 @@ def _run_one(
     try:
         client = client_for(variant)
         cell = Cell(backend=client.config.kind, base_url=client.config.base_url, body=variant.body)
-        deltas = runner.stream(client, cell, keep_chunks=False)
+        deltas = runner.stream(client, cell)
         for event in deltas:
             if cancel.is_set():
                 break

@@ -4,8 +4,10 @@ faults of a run injected with httpx.MockTransport (the real runs are in tests/in
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ from pydantic import SecretStr
 from playground import backends, demo_tools
 from playground.client import ChatClient, ClientConfig
 from playground.errors import FieldError, RequestError
-from playground.notebook import Cell, ChatMessage, ToolCallRow
+from playground.notebook import Cell, ChatMessage, Notebook, ToolCallRow
 from playground.request import Built
 from playground.response import Completion, TextDelta, ThinkingDelta, from_chat_completion
 from playground.runner import (
@@ -31,6 +33,7 @@ from playground.runner import (
     stream,
     submit_deferred,
 )
+from playground.store import NotebookStore
 
 KEY = "xai-RUNNER-SECRET-0123456789abcdef"
 BASE = "https://api.example.test/v1"
@@ -343,8 +346,34 @@ def test_a_stream_cut_mid_way_keeps_the_partial_text_and_is_an_error() -> None:
     assert cell.error is not None and cell.error.kind == "StreamCutError" and "ended before" in cell.error.message
     assert cell.partial == {0: "Red, green"} and cell.partial_thinking == {0: "Colours… "}
     assert cell.text() == "Red, green"
-    assert len(cell.chunks) == 3  # kept for a cut run
     assert cell.timings.ttft_s is not None and cell.timings.total_s is not None
+
+
+def test_a_cut_runs_saved_notebook_holds_its_text_once(tmp_path: Path) -> None:
+    """What streamed is kept as the cell's partial text; the deltas are not saved again beside it."""
+    pieces = [f" piece{i:03d}" for i in range(300)]
+    server = Server(event_stream(sse(*(chunk(p) for p in pieces))))  # cut: no finish, no [DONE]
+    cell = a_cell()
+    list(stream(client_for(server), cell))
+    text = "".join(pieces)
+    assert cell.status == "error" and cell.text() == text
+    store = NotebookStore(tmp_path / "store.sqlite3")
+    saved = store.save(Notebook(cells=[cell]))
+    with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
+        (data,) = conn.execute("SELECT data FROM notebooks WHERE id = ?", (saved.id,)).fetchone()
+    assert data.count(" piece150") == 1
+    assert len(data) < len(text) + 2_000  # the text once, and the cell's few fields
+    loaded = store.load(saved.id)
+    assert loaded is not None and loaded.cells[0].text() == text
+
+
+def test_a_notebook_saved_with_raw_chunks_still_opens() -> None:
+    """Earlier versions saved a cut run's deltas as `chunks` beside its partial text: they are read and dropped."""
+    cell = a_cell(status="interrupted", partial={0: "Red, green"}).model_dump(mode="json")
+    cell["chunks"] = [{"choice": 0, "text": "Red", "kind": "TextDelta"}, {"choice": 0, "text": ", green", "kind": "TextDelta"}]
+    notebook = Notebook.model_validate_json(json.dumps({"cells": [cell]}))
+    assert notebook.cells[0].text() == "Red, green"
+    assert "chunks" not in notebook.model_dump_json()
 
 
 def test_a_dropped_connection_mid_stream_keeps_the_partial_text() -> None:
@@ -572,5 +601,5 @@ def test_tokens_per_second_of_an_answer_that_arrived_at_once_is_end_to_end() -> 
     )
     cell.timings.ttft_s = 2.0
     started = time.monotonic() - 2.0
-    runner._finish_timings(cell, started)
+    runner._finish_timings(cell, started, deltas=1)
     assert cell.timings.tokens_per_s is not None and cell.timings.tokens_per_s < 11  # 20 tokens over ~2 s, not over ~0 s
