@@ -36,7 +36,6 @@ __all__ = [
     "ViewKeys",
     "along_chart",
     "alternatives_chart",
-    "chart_bytes",
     "keys_for",
     "probability_view",
     "strip_chart",
@@ -178,11 +177,6 @@ class VegaChart:
         if fmt == "png":
             return bytes(vlc.vegalite_to_png(self.to_dict(), vl_version=_VL_VERSION, scale=2))
         raise ValueError(f"unknown image format {fmt!r}")
-
-
-def chart_bytes(chart: VegaChart, fmt: str) -> bytes:
-    """The chart as "svg" or "png" bytes (see VegaChart.image)."""
-    return chart.image(fmt)
 
 
 def _without_data(spec: dict[str, Any]) -> dict[str, Any]:

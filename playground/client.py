@@ -510,10 +510,6 @@ class ChatClient:
 
     # -- API ----------------------------------------------------------------------------------
 
-    def list_models(self) -> list[str]:
-        """Model ids from `GET /models` (OpenAI list shape)."""
-        return [m.id for m in self.models()]
-
     def models(self) -> list[ModelInfo]:
         """`GET /models` with what each entry says of its context (our gateway and some servers do; xAI does not)."""
         data = _json(self._send("GET", "models"), self._secret())

@@ -615,15 +615,3 @@ def answer(
         return ToolResult.fail(str(exc))
     except Exception as exc:  # a bug here must not break the conversation; the text says so
         return ToolResult.fail(f"Internal error in the demo tool {name}: {type(exc).__name__}.")
-
-
-def tool_message(call: Mapping[str, Any], *, now: Callable[[], datetime] | None = None) -> dict[str, Any] | None:
-    """The `{"role": "tool", "tool_call_id", "content"}` message answering one API tool call
-    (`{"id", "type": "function", "function": {"name", "arguments"}}`); None when it is not a demo tool's."""
-    function = call.get("function")
-    if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
-        return None
-    result = answer(function["name"], function.get("arguments"), now=now)
-    if result is None:
-        return None
-    return {"role": "tool", "tool_call_id": str(call.get("id", "")), "content": result.content}

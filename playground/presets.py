@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from playground import examples
 
-__all__ = ["Preset", "get_preset", "presets"]
+__all__ = ["Preset", "presets"]
 
 
 class Preset(BaseModel):
@@ -107,11 +107,3 @@ def presets() -> list[Preset]:
         if all(p.name != preset.name for p in out):
             out.append(preset)
     return out
-
-
-def get_preset(name: str) -> Preset:
-    """The preset called `name`; KeyError naming the known ones otherwise."""
-    for preset in presets():
-        if preset.name == name:
-            return preset
-    raise KeyError(f"No preset named {name!r}; known: {', '.join(p.name for p in presets())}")

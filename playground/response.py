@@ -1,8 +1,7 @@
 """One normalised answer, whatever shape it came in.
 
-xAI (and the embedded gateway) answer in the OpenAI `chat.completion` shape, streams arrive as
-`chat.completion.chunk` dicts, and xAI's deprecated Anthropic-compatible endpoint answers with a
-`message`. The playground shows the seed's "Response Datas" (id, model, created, request_id,
+xAI (and the embedded gateway) answer in the OpenAI `chat.completion` shape and streams arrive as
+`chat.completion.chunk` dicts. The playground shows the seed's "Response Datas" (id, model, created, request_id,
 content[] of text / thinking+signature / tool_use blocks, stop_reason, stop_sequence, usage), so
 every shape is turned into one `Completion` here and nothing above this module looks at raw JSON
 (the raw JSON is still kept in `Completion.raw` for the "raw" view and the store).
@@ -31,7 +30,6 @@ __all__ = [
     "TokenLogprob",
     "TopLogprob",
     "Usage",
-    "from_anthropic_message",
     "from_chat_completion",
     "parse_arguments",
 ]
@@ -343,49 +341,6 @@ def from_chat_completion(data: dict[str, Any], *, request_id: str | None = None,
     top_hints = [data.get("stopping_word")] if len(raw_choices) == 1 else []
     choices = [_openai_choice(c, i, stop, top_hints) for i, c in enumerate(raw_choices) if isinstance(c, Mapping)]
     return _assemble(data, choices, _usage(data.get("usage")), dict(data), request_id)
-
-
-def from_anthropic_message(data: dict[str, Any]) -> Completion:
-    """Normalise an Anthropic-shaped `message` (xAI's deprecated /v1/messages): already the seed's shape."""
-    if not isinstance(data, Mapping):
-        raise StreamDecodeError(f"expected a message object, got {type(data).__name__}")
-    blocks: list[ContentBlock] = []
-    raw_content = data.get("content")
-    if isinstance(raw_content, str):
-        raw_content = [{"type": "text", "text": raw_content}]
-    for block in raw_content if isinstance(raw_content, list) else []:
-        if not isinstance(block, Mapping):
-            continue
-        kind = block.get("type")
-        if kind == "text":
-            blocks.append(ContentBlock(type="text", text=_str_or_none(block.get("text")) or ""))
-        elif kind == "thinking":
-            blocks.append(
-                ContentBlock(
-                    type="thinking",
-                    thinking=_str_or_none(block.get("thinking")) or "",
-                    signature=_str_or_none(block.get("signature")),
-                )
-            )
-        elif kind == "redacted_thinking":
-            blocks.append(ContentBlock(type="thinking", thinking=None, signature=_str_or_none(block.get("data"))))
-        elif kind == "tool_use":
-            blocks.append(
-                ContentBlock(
-                    type="tool_use",
-                    id=_str_or_none(block.get("id")),
-                    name=_str_or_none(block.get("name")),
-                    input=parse_arguments(block.get("input")),
-                )
-            )
-    choice = Choice(
-        index=0,
-        content=blocks,
-        stop_reason=_str_or_none(data.get("stop_reason")),
-        stop_sequence=_str_or_none(data.get("stop_sequence")),
-        logprobs=None,
-    )
-    return _assemble(data, [choice], _usage(data.get("usage")), dict(data), None)
 
 
 # --------------------------------------------------------------------------------------------

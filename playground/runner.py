@@ -25,7 +25,20 @@ from playground.notebook import Cell, CellError, ChatMessage, ToolCallRow, safe_
 from playground.request import Built, build_request, logit_bias_from_rows
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
 
-__all__ = ["Clients", "ModelList", "continuation", "demo_answers", "new_cell", "poll", "prepare", "stream", "submit_deferred"]
+__all__ = [
+    "Clients",
+    "ModelList",
+    "continuation",
+    "demo_answers",
+    "list_models",
+    "model_slot",
+    "new_cell",
+    "poll",
+    "prepare",
+    "rerun_of",
+    "stream",
+    "submit_deferred",
+]
 
 
 def _fingerprint(config: ClientConfig) -> str:

@@ -23,6 +23,7 @@ from playground import backends, errors, fields, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell, ChatMessage
 from playground.request import Built
+from playground.response import TextDelta
 from views import shared
 
 ss = st.session_state
@@ -87,7 +88,7 @@ def _stream(client: ChatClient, cell: Cell) -> None:
     events = runner.stream(client, cell, on_wait=live.waiting)
     try:
         for event in events:
-            if event.__class__.__name__ == "TextDelta":
+            if isinstance(event, TextDelta):
                 live.add(event.choice, event.text)
             if time.monotonic() - saved_at > 1.0:
                 shared.save()

@@ -130,10 +130,6 @@ class Engine:
         return self._server
 
     @property
-    def n_ctx_per_slot(self) -> int:
-        return self.n_ctx // self.n_parallel
-
-    @property
     def running(self) -> bool:
         return self._server is not None
 

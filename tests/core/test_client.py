@@ -156,10 +156,10 @@ def test_complete_passes_stop_list_for_stop_sequence() -> None:
         assert c.complete({**BODY, "stop": ["END", "x"]}).stop_sequence == "END"
 
 
-def test_list_models() -> None:
+def test_models_lists_the_ids() -> None:
     rec = Recorder(ok({"object": "list", "data": [{"id": "grok-4", "object": "model"}, {"id": "grok-3-mini"}]}))
     with make(rec) as c:
-        assert c.list_models() == ["grok-4", "grok-3-mini"]
+        assert [m.id for m in c.models()] == ["grok-4", "grok-3-mini"]
     assert rec.requests[0].method == "GET" and rec.requests[0].url.path == "/v1/models"
 
 
@@ -318,7 +318,7 @@ def test_a_500_on_a_get_is_retried() -> None:
         httpx.Response(200, json={"object": "list", "data": [{"id": "m"}]}),
     )
     with make(rec) as c:
-        assert c.list_models() == ["m"]
+        assert [m.id for m in c.models()] == ["m"]
     assert len(rec.requests) == 2
 
 
@@ -488,13 +488,13 @@ def test_a_backoff_that_would_cross_the_deadline_is_not_taken() -> None:
         httpx.Response(500, json={"error": {"message": "boom"}}), httpx.Response(200, json={"object": "list", "data": []})
     )
     with make(rec, timeout=0.2) as c, pytest.raises(ServerError):
-        c.list_models()
+        c.models()
     assert len(rec.requests) == 1
     rec = Recorder(
         httpx.Response(500, json={"error": {"message": "boom"}}), httpx.Response(200, json={"object": "list", "data": []})
     )
     with make(rec, timeout=30) as c:
-        assert c.list_models() == []
+        assert [m.id for m in c.models()] == []
     assert len(rec.requests) == 2
 
 
@@ -716,7 +716,7 @@ def test_poll_deferred_accepts_a_single_stop_string() -> None:
 def test_redirect_is_not_followed_but_reported() -> None:
     rec = Recorder(httpx.Response(301, headers={"location": "https://elsewhere.test/v1/models"}, text="moved"))
     with make(rec) as c, pytest.raises(UpstreamError) as info:
-        c.list_models()
+        c.models()
     assert info.value.status == 301 and len(rec.requests) == 1
 
 

@@ -27,7 +27,6 @@ from playground.demo_tools import (
     ToolResult,
     answer,
     definitions,
-    tool_message,
 )
 from playground.request import build_request
 from playground.schema_builder import check_schema
@@ -619,31 +618,6 @@ def test_oversized_argument_text_is_refused_before_parsing() -> None:
 def test_arguments_that_are_not_an_object() -> None:
     assert "not list" in refused("calculator", [1, 2])  # type: ignore[arg-type]
     assert "not int" in refused("calculator", 7)  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------------------------------------- tool messages
-
-
-def test_tool_message_answers_an_api_tool_call() -> None:
-    call = {"id": "call_1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "6*7"}'}}
-    message = tool_message(call)
-    assert message == {"role": "tool", "tool_call_id": "call_1", "content": '{"expression": "6*7", "result": 42}'}
-    conversation = [
-        {"role": "user", "content": "What is 6*7?"},
-        {"role": "assistant", "content": None, "tool_calls": [call]},
-        message,
-    ]
-    built = build_request({"model": "m", "tools": definitions()}, conversation)
-    assert built.request.messages[-1].tool_call_id == "call_1"
-
-
-def test_tool_message_for_errors_and_unknown_tools() -> None:
-    bad = tool_message({"id": "c2", "function": {"name": "get_time", "arguments": "{oops"}}, now=fixed())
-    assert bad is not None and "not valid JSON" in json.loads(bad["content"])["error"]
-    assert tool_message({"id": "c3", "function": {"name": "search_web", "arguments": "{}"}}) is None
-    assert tool_message({"id": "c4"}) is None
-    clock = tool_message({"id": "c5", "function": {"name": "get_time"}}, now=fixed())
-    assert clock is not None and json.loads(clock["content"])["timezone"] == "UTC"
 
 
 def test_the_audit_trap_sees_code_running(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from playground import examples, presets
-from playground.presets import Preset, get_preset
+from playground.presets import Preset
 from playground.request import validate_body
 from playground.schema_builder import (
     SchemaForm,
@@ -35,6 +35,11 @@ def _demo_names() -> list[str]:
     return [d["function"]["name"] for d in module.definitions()]
 
 
+def _preset(name: str) -> Preset:
+    [found] = [p for p in presets.presets() if p.name == name]
+    return found
+
+
 def test_the_fixed_presets_and_the_demo_tools_each_once() -> None:
     names = [p.name for p in presets.presets()]
     assert len(names) == len(set(names))
@@ -43,30 +48,25 @@ def test_the_fixed_presets_and_the_demo_tools_each_once() -> None:
 
 
 def test_seed_presets_are_the_seed_examples() -> None:
-    assert get_preset("get_weather") == Preset(
+    assert _preset("get_weather") == Preset(
         name="get_weather",
         kind="tool",
         value=examples.GET_WEATHER,
         description="Fetches the current weather for a specific city.",
     )
-    assert get_preset("weather_report").kind == "schema"
-    assert get_preset("weather_report").value == examples.WEATHER_SCHEMA
+    assert _preset("weather_report").kind == "schema"
+    assert _preset("weather_report").value == examples.WEATHER_SCHEMA
 
 
 def test_web_search_says_it_is_a_demo() -> None:
-    assert "demo" in get_preset("web_search").description.lower()
-    assert "nothing is searched" in get_preset("web_search").value["function"]["description"].lower()
+    assert "demo" in _preset("web_search").description.lower()
+    assert "nothing is searched" in _preset("web_search").value["function"]["description"].lower()
 
 
 def test_presets_are_copies() -> None:
-    get_preset("get_weather").value["function"]["name"] = "changed"
-    assert get_preset("get_weather").value == examples.GET_WEATHER
+    _preset("get_weather").value["function"]["name"] = "changed"
+    assert _preset("get_weather").value == examples.GET_WEATHER
     assert examples.GET_WEATHER["function"]["name"] == "get_weather"
-
-
-def test_unknown_preset() -> None:
-    with pytest.raises(KeyError, match="known: get_weather"):
-        get_preset("nope")
 
 
 @pytest.mark.parametrize("preset", presets.presets(), ids=lambda p: p.name)
@@ -106,5 +106,5 @@ def test_demo_tools_join_without_repeating_a_name(monkeypatch: pytest.MonkeyPatc
     listed = presets.presets()
     names = [p.name for p in listed]
     assert names == ["get_weather", "clock", "convert_units", "web_search", "weather_report"]
-    assert get_preset("get_weather").value == examples.GET_WEATHER
-    assert get_preset("clock") == Preset(name="clock", kind="tool", description="Current time.", value=clock)
+    assert _preset("get_weather").value == examples.GET_WEATHER
+    assert _preset("clock") == Preset(name="clock", kind="tool", description="Current time.", value=clock)

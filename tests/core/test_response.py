@@ -13,7 +13,6 @@ from playground.response import (
     StreamAccumulator,
     TextDelta,
     ThinkingDelta,
-    from_anthropic_message,
     from_chat_completion,
 )
 
@@ -252,50 +251,6 @@ def test_garbage_is_a_decode_error() -> None:
 def test_empty_choices_give_an_empty_completion() -> None:
     c = from_chat_completion({"id": "a", "model": "m", "choices": []})
     assert c.content == [] and c.choices == [] and c.text() == "" and c.stop_reason is None
-
-
-# ----------------------------------------------------------------------------------- Anthropic
-
-
-def test_anthropic_message_is_already_the_seed_shape() -> None:
-    data = {
-        "id": "msg_01",
-        "type": "message",
-        "role": "assistant",
-        "model": "grok-3",
-        "content": [
-            {"type": "thinking", "thinking": "The user wants weather.", "signature": "sig-abc"},
-            {"type": "text", "text": "Checking."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Seoul"}},
-        ],
-        "stop_reason": "tool_use",
-        "stop_sequence": None,
-        "usage": {"input_tokens": 20, "output_tokens": 15, "cache_read_input_tokens": 4, "cache_creation_input_tokens": 0},
-    }
-    c = from_anthropic_message(data)
-    assert c.id == "msg_01" and c.model == "grok-3" and c.created is None
-    assert [b.type for b in c.content] == ["thinking", "text", "tool_use"]
-    assert (c.content[0].thinking, c.content[0].signature) == ("The user wants weather.", "sig-abc")
-    assert (c.content[2].id, c.content[2].name, c.content[2].input) == ("toolu_1", "get_weather", {"city": "Seoul"})
-    assert c.stop_reason == "tool_use" and c.stop_sequence is None
-    assert c.usage.model_dump() == {"input_tokens": 20, "output_tokens": 15, "cache_read_input_tokens": 4, "reasoning_tokens": 0}
-    assert c.text() == "Checking."
-    assert len(c.choices) == 1 and c.choices[0].content == c.content
-    assert c.raw == data
-
-
-def test_anthropic_stop_sequence() -> None:
-    c = from_anthropic_message(
-        {
-            "id": "m",
-            "model": "g",
-            "content": [{"type": "text", "text": "1, 2"}],
-            "stop_reason": "stop_sequence",
-            "stop_sequence": "3",
-            "usage": {"input_tokens": 3, "output_tokens": 4},
-        }
-    )
-    assert (c.stop_reason, c.stop_sequence) == ("stop_sequence", "3")
 
 
 # ----------------------------------------------------------------------------------- streams
@@ -544,7 +499,6 @@ def test_public_names() -> None:
         "TokenLogprob",
         "TopLogprob",
         "Usage",
-        "from_anthropic_message",
         "from_chat_completion",
         "parse_arguments",
     }

@@ -4,6 +4,7 @@ faults of a run injected with httpx.MockTransport (the real runs are in tests/in
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from playground import backends, demo_tools
+from playground import backends, demo_tools, runner
 from playground.client import ChatClient, ClientConfig
 from playground.errors import FieldError, RequestError
 from playground.notebook import Cell, ChatMessage, Notebook, ToolCallRow
@@ -147,6 +148,22 @@ def call(name: str, arguments: str, call_id: str | None = "call_a") -> dict[str,
 
 
 # ------------------------------------------------------------------------------------ clients
+
+
+def test_its_public_names_are_what_the_page_uses() -> None:
+    """`runner.__all__` lists every `runner.name` the views, components and other core modules use."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [f for folder in ("views", "components", "playground") for f in (root / folder).rglob("*.py")]
+    used = {m for f in sources if f.name != "runner.py" for m in re.findall(r"\brunner\.([A-Za-z_]\w*)", f.read_text())}
+    assert used and used <= set(runner.__all__), used - set(runner.__all__)
+    assert all(hasattr(runner, name) for name in runner.__all__)
+
+
+def test_no_page_code_tells_a_kind_by_its_class_name() -> None:
+    """`isinstance`, not `x.__class__.__name__ == "…"`: a renamed class must fail loudly, not skip a branch."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [f for folder in ("views", "components", "playground") for f in (root / folder).rglob("*.py")]
+    assert [f.name for f in sources if "__class__.__name__ ==" in f.read_text()] == []
 
 
 def test_clients_are_pooled_per_backend_url_and_key() -> None:

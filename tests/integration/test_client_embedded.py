@@ -28,7 +28,7 @@ def client(gateway: Any) -> Iterator[ChatClient]:
 
 @pytest.fixture()
 def model(client: ChatClient) -> str:
-    models = client.list_models()
+    models = [m.id for m in client.models()]
     assert models, "the gateway lists no model"
     return models[0]
 
@@ -163,4 +163,4 @@ def test_tool_call_comes_back_as_tool_use(client: ChatClient, model: str) -> Non
 def test_nothing_listening_is_a_network_error() -> None:
     with ChatClient(ClientConfig(base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=5)) as c:
         with pytest.raises(NetworkError):
-            c.list_models()
+            c.models()
