@@ -4,7 +4,8 @@ xAI (and the embedded gateway) answer in the OpenAI `chat.completion` shape and 
 `chat.completion.chunk` dicts. The playground shows the seed's "Response Datas" (id, model, created, request_id,
 content[] of text / thinking+signature / tool_use blocks, stop_reason, stop_sequence, usage), so
 every shape is turned into one `Completion` here and nothing above this module looks at raw JSON
-(the raw JSON is still kept in `Completion.raw` for the "raw" view and the store).
+(the raw JSON is still kept in `Completion.raw` for the "raw" view and the store, its per-token logprobs
+replaced by a marker: they are kept once, in `Choice.logprobs`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from playground.errors import StreamDecodeError
 
 __all__ = [
+    "LOGPROBS_KEPT_ONCE",
     "Choice",
     "Completion",
     "ContentBlock",
@@ -33,6 +35,9 @@ __all__ = [
     "from_chat_completion",
     "parse_arguments",
 ]
+
+
+LOGPROBS_KEPT_ONCE = "(kept once, in the completion's probabilities)"  # stands in the raw JSON for what `Choice.logprobs` holds
 
 
 class ContentBlock(BaseModel):
@@ -303,9 +308,23 @@ def _openai_choice(choice: Mapping[str, Any], position: int, stop: list[str] | N
     )
 
 
+def _without_logprobs(message: Any) -> Any:
+    """A body or chunk whose choices' per-token logprobs, once read into `Choice.logprobs`, give way to a marker."""
+    if not isinstance(message, Mapping) or not isinstance(message.get("choices"), list):
+        return message
+    choices = [
+        {**c, "logprobs": LOGPROBS_KEPT_ONCE}
+        if isinstance(c, Mapping) and isinstance(c.get("logprobs"), Mapping) and isinstance(c["logprobs"].get("content"), list)
+        else c  # read by `_logprob_entries` exactly when its content is a list
+        for c in message["choices"]
+    ]
+    return {**message, "choices": choices}
+
+
 def _assemble(
     data: Mapping[str, Any], choices: list[Choice], usage: Usage, raw: dict[str, Any] | list[Any], request_id: str | None
 ) -> Completion:
+    """The Completion; its raw JSON keeps the server's envelope, and each token's probabilities stay only in `choices`."""
     choices = sorted(choices, key=lambda c: c.index)
     first = choices[0] if choices else None
     created = _int_or_none(data.get("created"))
@@ -320,7 +339,7 @@ def _assemble(
         usage=usage,
         choices=choices,
         system_fingerprint=_str_or_none(data.get("system_fingerprint")),
-        raw=raw,
+        raw=[_without_logprobs(chunk) for chunk in raw] if isinstance(raw, list) else _without_logprobs(raw),
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from playground.errors import StreamDecodeError
 from playground.response import (
+    LOGPROBS_KEPT_ONCE,
     Completion,
     StreamAccumulator,
     TextDelta,
@@ -489,6 +491,7 @@ def test_public_names() -> None:
     import playground.response as module
 
     assert set(module.__all__) == {
+        "LOGPROBS_KEPT_ONCE",
         "Choice",
         "Completion",
         "ContentBlock",
@@ -529,3 +532,16 @@ def test_a_stopping_word_on_a_choices_first_chunk_is_kept() -> None:
         }
     )
     assert acc.completion().stop_sequence == "END"
+
+
+def test_a_body_with_logprobs_keeps_them_once_and_its_envelope_in_raw() -> None:
+    body = json.loads((Path(__file__).parents[1] / "data" / "logprobs_n2.json").read_text())
+    c = from_chat_completion(body)
+    assert all(choice.logprobs for choice in c.choices)
+    assert isinstance(c.raw, dict) and "top_logprobs" not in json.dumps(c.raw)
+    assert [choice["logprobs"] for choice in c.raw["choices"]] == [LOGPROBS_KEPT_ONCE] * len(body["choices"])
+    without = {k: v for k, v in body.items() if k != "choices"}
+    assert {k: v for k, v in c.raw.items() if k != "choices"} == without
+    assert [{k: v for k, v in ch.items() if k != "logprobs"} for ch in c.raw["choices"]] == [
+        {k: v for k, v in ch.items() if k != "logprobs"} for ch in body["choices"]
+    ]

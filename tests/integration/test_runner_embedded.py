@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
-from playground import backends, demo_tools
+from playground import backends, demo_tools, store_schema
 from playground.client import ChatClient, ClientConfig
 from playground.examples import GET_WEATHER
 from playground.local import Gateway
-from playground.notebook import Cell, ChatMessage
+from playground.notebook import Cell, ChatMessage, Notebook
+from playground.response import LOGPROBS_KEPT_ONCE
 from playground.runner import (
     Clients,
     continuation,
@@ -26,6 +30,7 @@ from playground.runner import (
     stream,
     submit_deferred,
 )
+from playground.store import NotebookStore
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +155,41 @@ def test_a_tool_round_trip_with_a_demo_tool(client: ChatClient, gateway: Gateway
     assert step.status == "done", step.error
     assert step.completion is not None and step.completion.tool_uses() == []
     assert step.text().strip() and step.step_of == asked.id
+
+
+def test_a_streamed_answer_with_probabilities_is_saved_with_each_tokens_logprobs_once(
+    client: ChatClient, gateway: Gateway, tmp_path: Path
+) -> None:
+    """The store keeps each token's probabilities once (in the completion); the raw chunks keep the server's envelope."""
+    cell = cell_for(gateway, client, {"seed": 5, "max_completion_tokens": 12, "logprobs": True, "top_logprobs": 4})
+    list(stream(client, cell))
+    assert cell.status == "done" and cell.completion is not None
+    entries = cell.completion.choices[0].logprobs
+    assert entries and all(len(e.top_logprobs) == 4 for e in entries)
+    store = NotebookStore(tmp_path / "notebooks.db")
+    saved = store.save(Notebook(cells=[cell]))
+    with store.database.connect() as conn:
+        data = conn.execute(select(store_schema.notebooks.c.data)).scalar_one()
+    assert data.count('"top_logprobs":[') == len(entries)  # once a token, not again in the raw chunks
+    loaded = store.load(saved.id)
+    assert loaded is not None and loaded.cells[0].completion is not None
+    completion = loaded.cells[0].completion
+    assert completion.choices[0].logprobs == entries
+    raw = completion.raw
+    assert isinstance(raw, list) and raw and all(chunk["id"] == completion.id for chunk in raw)
+    marked = [c["logprobs"] for chunk in raw for c in chunk["choices"] if c.get("logprobs") is not None]
+    assert marked and set(marked) == {LOGPROBS_KEPT_ONCE}
+    assert "".join(c["delta"].get("content") or "" for chunk in raw for c in chunk["choices"]) == completion.text()
+
+    def script(data: str) -> None:
+        from components import response_view
+        from playground.response import Completion
+
+        response_view.render(Completion.model_validate_json(data), key="c")
+
+    at = AppTest.from_function(script, args=(completion.model_dump_json(),), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert "Raw JSON from the server" in [c.value for c in at.caption]
+    shown = json.loads(at.get("json")[1].proto.body)
+    assert shown == raw
