@@ -214,10 +214,10 @@ def _number(f: Field, wkey: str, default: Any) -> Any:
         kwargs["step"] = cast(f.step)
     if not is_int and f.minimum is not None and f.maximum is not None and f.default is not None:
         return st.slider(f.label, min_value=cast(f.minimum), max_value=cast(f.maximum), **kwargs)
-    if f.default is None:
-        # value=None makes the box clearable in the browser (optional field); the seeded state wins.
-        return st.number_input(f.label, value=None, placeholder="empty", **kwargs)
-    return st.number_input(f.label, **kwargs)
+    # value=None makes the box clearable (empty: left out of the body, so the API's default applies) and is what
+    # the box holds if Streamlit drops its state; without a min_value the box would otherwise fall back to 0.
+    placeholder = "empty" if f.default is None else f"{f.default} (the default)"
+    return st.number_input(f.label, value=None, placeholder=placeholder, **kwargs)
 
 
 def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
