@@ -158,9 +158,12 @@ def _run_now(
     *,
     step_of: str | None = None,
     settings: dict[str, Any] | None = None,
+    built: Built | None = None,
 ) -> None:
+    """Run the sidebar's request (`built` when the live check already built it), or with `settings` instead."""
     try:
-        built = _prepare(values, model, choice, config, settings=settings)
+        if built is None:
+            built = _prepare(values, model, choice, config, settings=settings)
     except errors.RequestError as exc:
         ss[keys.REQUEST_ERROR] = exc
         st.rerun()
@@ -208,14 +211,16 @@ def _tools_step(
     _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
 
 
-def _pending(values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None) -> None:
-    """Do what a button asked for in its callback (callbacks never do HTTP)."""
+def _pending(
+    values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None, ready: Built | None
+) -> None:
+    """Do what a button asked for in its callback (callbacks never do HTTP); `ready` is the live check's request."""
     action = ss.pop(keys.PENDING, None)
     if action is None:
         return
     kind, cell_id = action
     if kind == "run":
-        _run_now(values, model, choice, config)
+        _run_now(values, model, choice, config, built=ready)
     elif kind == "tools":
         _tools_step(cell_id, values, model, choice, config)
     elif kind == "rerun" and (cell := shared.notebook().cell(cell_id)) is not None:
@@ -381,11 +386,11 @@ def main() -> None:
         choice, config, model, values = shared.sidebar_panel(shown, ss.get(keys.UPSTREAM_ERROR))
     _header()
     _cells_at(shown)
-    check = shared.live_check(values, model, choice)
+    check, ready = shared.checked_run(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check
         st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
-    _pending(values, model, choice, config)
+    _pending(values, model, choice, config, ready)
     _controls(shown)
     with st.expander("Import or export the conversation", icon=":material/swap_vert:"):
         conversation.import_export()

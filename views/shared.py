@@ -20,6 +20,7 @@ from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.library import Library
 from playground.notebook import Notebook
+from playground.request import Built
 from playground.store import Finished
 from playground.workspace import Saved, Workspace, signature
 
@@ -237,13 +238,22 @@ def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
 
 def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:
     """Every mistake on screen now, without sending anything (logit-bias text is looked up only on Run)."""
+    return checked_run(values, model, choice)[0]
+
+
+def checked_run(
+    values: sidebar.Values, model: str | None, choice: sidebar.Backend
+) -> tuple[errors.RequestError | None, Built | None]:
+    """`live_check`'s mistakes, and the request Run sends when there is none and no logit bias is left to look up
+    (so a Run validates its request once)."""
     problems: list[errors.FieldError] = []
+    built: Built | None = None
     try:
         client_config(choice.id, choice.base_url)
     except errors.RequestError as exc:
         problems.extend(exc.errors)
     try:
-        runner.prepare(
+        built = runner.prepare(
             values.settings,
             notebook().conversation,
             model=model,
@@ -253,4 +263,5 @@ def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backen
         )
     except errors.RequestError as exc:
         problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
-    return errors.RequestError(problems) if problems else None
+    ready = built if not problems and not values.logit_bias_rows else None
+    return (errors.RequestError(problems) if problems else None), ready

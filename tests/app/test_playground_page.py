@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
-from playground import fields
+from playground import fields, runner
 from playground.fields import Kind
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
@@ -184,6 +184,26 @@ def test_chat_input_runs_and_the_answer_joins_the_conversation(at: AppTest) -> N
     say(at, "Thanks. Now say bye.")
     assert len(cells(at)) == 2 and cells(at)[1].at == 3
     assert [m["role"] for m in cells(at)[1].body["messages"]] == ["user", "assistant", "user"]
+
+
+def test_a_run_validates_its_request_once(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live check has already built the request Run sends: Run sends that one instead of building it again
+    (with logit bias given as text, Run still builds it, as only then is the text looked up)."""
+    question = "Say yes."
+    built_for_it: list[int] = []
+    real = runner.build_request
+
+    def counting(settings, messages):  # type: ignore[no-untyped-def]
+        if messages and messages[-1].get("content") == question:
+            built_for_it.append(1)
+        return real(settings, messages)
+
+    monkeypatch.setattr(runner, "build_request", counting)
+    short(at, 4)
+    say(at, question)
+    (cell,) = cells(at)
+    assert cell.status == "done" and cell.body["messages"][-1]["content"] == question
+    assert len(built_for_it) == 1  # the live check's, and Run's is the same
 
 
 def test_with_auto_append_off_the_answer_stays_in_its_cell(at: AppTest) -> None:
