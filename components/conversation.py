@@ -4,6 +4,10 @@ The conversation is the open notebook's `conversation` (a list of `ChatMessage`)
 non-widget key `state.NOTEBOOK`, so it survives errors, reruns and page switches; widgets are seeded
 from it and written back each run. Between messages the page draws the cells that answered them
 (`after_message`). Nothing here does HTTP.
+
+A long conversation opens at its latest `LATEST` messages, with a button revealing earlier ones `EARLIER_STEP` at a
+time, and a very long message shows its first `LONG_CHARS` characters until "Show all": what is drawn is cut,
+never what is kept or sent, so the page's cost does not grow with the notebook.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ AVATARS = {
     "tool": ":material/build:",
 }
 VIEWS = ("Chat", "Form")
+LATEST = 30  # messages drawn when a notebook opens
+EARLIER_STEP = 100  # messages each "Show earlier messages" click adds
+LONG_CHARS = 20_000  # characters of a message drawn until "Show all"
 
 
 def _notebook() -> Notebook:
@@ -41,6 +48,8 @@ def forget_widgets(start: int = 0, stop: int | None = None) -> None:
         for k in keys.message_keys(i):
             ss.pop(k, None)
     ss.pop(keys.SYSTEM, None)
+    if whole := ss.get(keys.SHOWN_WHOLE):
+        ss[keys.SHOWN_WHOLE] = {i for i in whole if i < start}
 
 
 def append(*messages: ChatMessage) -> None:
@@ -152,6 +161,15 @@ def add_user_button() -> None:
     )
 
 
+def _show_earlier() -> None:
+    ss = st.session_state
+    ss[keys.SHOWN_MESSAGES] = ss.get(keys.SHOWN_MESSAGES, LATEST) + EARLIER_STEP
+
+
+def _toggle_whole(i: int) -> None:
+    st.session_state.setdefault(keys.SHOWN_WHOLE, set()).symmetric_difference_update({i})
+
+
 def _add_system() -> None:
     conv = _notebook().conversation
     conv.insert(0, ChatMessage(role="system", content="You are a helpful assistant."))
@@ -247,16 +265,46 @@ def _editor(i: int, m: ChatMessage) -> None:
         _tool_call_rows(i, m)
 
 
-def _show(m: ChatMessage) -> None:
-    """A message as read: whole text, tool calls as code (tool names and arguments are untrusted)."""
+def _shown_text(i: int, text: str) -> tuple[str, bool]:
+    """What of message i's text to draw, and whether it is cut: a long one, its first `LONG_CHARS` characters until
+    the person asks for all of it."""
+    long = len(text) > LONG_CHARS
+    if long and i not in st.session_state.get(keys.SHOWN_WHOLE, set()):
+        return text[:LONG_CHARS], True
+    return text, False
+
+
+def _show_all_button(i: int, text: str, cut: bool) -> None:
+    if len(text) <= LONG_CHARS:
+        return
+    if cut:
+        st.caption(
+            f"Showing the first {LONG_CHARS:,} of {len(text):,} characters. The whole message is kept, and sent with each Run."
+        )
+    st.button(
+        f"Show all ({len(text):,} characters)" if cut else "Show less",
+        key=keys.message_action(i, "show_all"),
+        on_click=_toggle_whole,
+        args=(i,),
+        type="tertiary",
+        icon=":material/unfold_more:" if cut else ":material/unfold_less:",
+    )
+
+
+def _show(i: int, m: ChatMessage) -> None:
+    """A message as read: its text (a long one cut until "Show all"), tool calls as code (tool names and arguments
+    are untrusted)."""
+    text, cut = _shown_text(i, m.content)
     if m.role == "tool":
         st.caption(f"Result of tool call {inline_code(m.tool_call_id or '?')}" + (f" ({plain(m.name)})" if m.name else ""))
-        st.code(m.content or "(empty: fill in the tool's result)", language="json", wrap_lines=True)
+        st.code(text or "(empty: fill in the tool's result)", language="json", wrap_lines=True)
+        _show_all_button(i, m.content, cut)
         return
     if m.name:
         st.caption(f"name: {plain(m.name)}")
     if m.content:
-        st.markdown(safe_markdown(m.content))
+        st.markdown(safe_markdown(text))
+        _show_all_button(i, m.content, cut)
     elif not m.tool_calls:
         st.caption("(empty)")
     for c in m.tool_calls:
@@ -277,7 +325,7 @@ def _bubble(
         if editing:
             _editor(i, m)
         else:
-            _show(m)
+            _show(i, m)
         error_view.show_field(request_error, f"messages.{i}", upstream=upstream)
         _toolbar(i, n, editing=editing)
 
@@ -330,7 +378,18 @@ def render(
         start = 1
     elif not form_view:
         st.button("Add a system prompt", key=keys.ADD_SYSTEM, on_click=_add_system, type="tertiary", icon=":material/settings:")
-    for i in range(start, len(conv)):
+    first = max(start, len(conv) - ss.get(keys.SHOWN_MESSAGES, LATEST))
+    if first > start:
+        st.button(
+            f"Show earlier messages ({first - start:,})",
+            key=keys.SHOW_EARLIER,
+            on_click=_show_earlier,
+            icon=":material/expand_less:",
+            type="tertiary",
+            help=f"Draw up to {EARLIER_STEP} more of the messages above. Every message is sent with each Run, shown or not.",
+        )
+        after_message(first)
+    for i in range(first, len(conv)):
         _bubble(i, conv[i], len(conv), editing=form_view or i in editing, request_error=request_error, upstream=upstream)
         after_message(i + 1)
     if form_view:

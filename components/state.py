@@ -37,6 +37,9 @@ EDITING = f"{PAGE}.editing"  # non-widget: set of message indexes being edited i
 IMPORT_CONVERSATION = f"{PAGE}.conversation.import"  # widget: file uploader (JSON)
 EXPORT_CONVERSATION = f"{PAGE}.conversation.export"  # widget: download button
 IMPORTED = f"{PAGE}.conversation.imported"  # non-widget: file id of the last conversation imported
+SHOWN_MESSAGES = f"{PAGE}.messages.shown"  # non-widget: how many of the latest messages the page draws
+SHOW_EARLIER = f"{PAGE}.messages.show_earlier"  # widget: button "Show earlier messages (N)"
+SHOWN_WHOLE = f"{PAGE}.messages.shown_whole"  # non-widget: indexes of long messages shown in full ("Show all")
 
 
 def confirm_cell(cell_id: str, answer: str) -> str:
@@ -70,7 +73,7 @@ def message_tool_calls(i: int) -> str:
 
 
 def message_action(i: int, action: str) -> str:
-    """Widget key of one of message i's buttons: edit, up, down, duplicate, insert, delete."""
+    """Widget key of one of message i's buttons: edit, up, down, duplicate, insert, delete, show_all."""
     return f"{PAGE}.messages.{i}.{action}"
 
 

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import conversation
 from components import state as keys
-from playground.notebook import Notebook
+from playground.notebook import ChatMessage, Notebook
+from playground.store import NotebookStore
+from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
 
@@ -91,3 +94,42 @@ def test_run_after_an_answer_says_it_continues_and_offers_a_user_message_instead
     ok(at.button(key=keys.message_action(2, "edit")).click().run())
     assert notebook(at).conversation[2].content == "And a colour?"
     assert at.button(key=keys.RUN).label == "Run"
+
+
+def opened(stored: Notebook) -> AppTest:
+    """The Playground page opened on a stored notebook by its URL, as a link or a reload opens it."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params[keys.NOTEBOOK_PARAM] = stored.id
+    return ok(app.run())
+
+
+def shown_text(app: AppTest) -> str:
+    return readable("\n".join(m.value for m in app.markdown))
+
+
+def test_a_long_conversation_opens_at_its_latest_messages_and_shows_earlier_ones_on_request(at: AppTest) -> None:
+    count = conversation.LATEST + 12
+    talk = [ChatMessage(role="user" if k % 2 == 0 else "assistant", content=f"Message number {k}.") for k in range(count)]
+    app = opened(NotebookStore().save(Notebook(title="Long", conversation=talk)))
+    assert f"Message number {count - 1}." in shown_text(app)
+    assert "Message number 3." not in shown_text(app)
+    earlier = app.button(key=keys.SHOW_EARLIER)
+    assert earlier.label == "Show earlier messages (12)"
+    ok(earlier.click().run())
+    assert "Message number 3." in shown_text(app) and "Message number 0." in shown_text(app)
+    assert not any(b.key == keys.SHOW_EARLIER for b in app.button)
+
+
+def test_a_very_long_message_is_cut_on_screen_shown_whole_on_request_and_sent_whole(at: AppTest) -> None:
+    # "=" runs are single tokens to SmolLM2, so the whole message fits one slot of the embedded model
+    long = "The beginning.\n" + ("=" * 64 + "\n") * (conversation.LONG_CHARS // 65 + 20) + "The very end."
+    app = opened(NotebookStore().save(Notebook(title="Long message", conversation=[ChatMessage(content=long)])))
+    assert "The beginning." in shown_text(app) and "The very end." not in shown_text(app)
+    assert any(f"of {len(long):,} characters" in c.value for c in app.caption)
+    ok(app.button(key=keys.message_action(0, "show_all")).click().run())
+    assert "The very end." in shown_text(app)
+    app.number_input(key=keys.field("max_completion_tokens")).set_value(1)
+    ok(app.button(key=keys.RUN).click().run())
+    (cell,) = notebook(app).cells
+    assert cell.error is None, cell.error
+    assert cell.body["messages"][0]["content"] == long
