@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components import errors as error_view
 from components import state as keys
@@ -123,6 +124,19 @@ def _key_box(b: backends.Backend, base_url: str | None, slot: str | None, config
     return key or None
 
 
+def _follow_page() -> None:
+    """Another page drew the sidebar last: Streamlit keys a widget by its page, so the state of the same widget on
+    that page does not carry over (it would fall back to the widget's default). Every sidebar widget re-seeds from
+    the remembered settings instead, as after a Fork."""
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx is not None else None
+    if st.session_state.get(keys.SIDEBAR_PAGE, page) != page:
+        forget_widgets()
+        tool_builder.forget(keys.SIDEBAR_TOOLS + ".")
+        tool_builder.forget(keys.SIDEBAR_SCHEMA + ".")
+    st.session_state[keys.SIDEBAR_PAGE] = page
+
+
 def render_backend(
     *,
     default: str,
@@ -132,6 +146,7 @@ def render_backend(
 ) -> Backend:
     """Backend choice, and the key / base URL it needs. `key_configured(backend, base URL)` says whether a key
     from outside the page goes there; `slot_of(backend, base URL)` names the server a typed key belongs to."""
+    _follow_page()
     ids = list(backends.BACKENDS)
     _seed("backend", keys.BACKEND, default)
     chosen = st.selectbox(

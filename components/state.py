@@ -97,6 +97,7 @@ def field(key: str) -> str:
     return f"{PAGE}.{key}"
 
 
+SIDEBAR_PAGE = f"{PAGE}.sidebar_page"  # non-widget: the page that drew the sidebar last (its widgets' state is that page's)
 DEFAULTS_FOR = f"{PAGE}.defaults_for"  # non-widget: the backend whose own field defaults (fields.BACKEND_DEFAULTS) are shown
 RESET = f"{PAGE}.reset"  # widget: button putting every field back to its default
 SETTINGS = f"{PAGE}.settings"  # non-widget: {field key: last value}, re-seeds sidebar widgets after a page switch

@@ -662,3 +662,17 @@ def test_a_text_answer_where_a_call_was_expected_says_why_and_one_click_makes_th
     second = cells(at)[1]
     assert second.body["tool_choice"] == "required" and second.completion is not None
     assert [c.name for c in second.completion.tool_uses(0)] == ["get_weather"]
+
+
+def test_sidebar_values_survive_switching_pages_both_ways(at: AppTest) -> None:
+    """Streamlit keys a widget by its page: the sidebar's values typed on one page are the same on the next."""
+    at.slider(key=keys.field("temperature")).set_value(0.5)
+    at.number_input(key=keys.field("seed")).set_value(3)
+    at.number_input(key=keys.field("n")).set_value(2)
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(24).run()
+    for page in ("views/compare.py", "views/playground.py", "views/compare.py", "views/playground.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        shown = {k: at.number_input(key=keys.field(k)).value for k in ("seed", "n", "max_completion_tokens")}
+        assert shown == {"seed": 3, "n": 2, "max_completion_tokens": 24}, page
+        assert at.slider(key=keys.field("temperature")).value == 0.5, page
