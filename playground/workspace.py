@@ -8,6 +8,7 @@ tab saved the same notebook meanwhile it keeps both: this version is saved as a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from pydantic import BaseModel
@@ -27,15 +28,18 @@ def changed_to_open(notes: list[str]) -> str:
 
 
 def signature(notebook: Notebook) -> str:
-    """What a save would write, cheaply: completions by identity (they are never changed in place)."""
+    """What a save would write, cheaply: completions by identity (they are never changed in place), every field of
+    every message, all of it hashed (the page keeps a digest, not a copy of every message)."""
     cells = [
         (c.id, c.status, id(c.completion), sum(map(len, c.partial.values())), c.continued, c.request_id) for c in notebook.cells
     ]
-    return json.dumps(
-        [notebook.title, [m.model_dump() for m in notebook.conversation], notebook.settings, cells, len(notebook.comparisons)],
-        sort_keys=True,
-        default=str,
-    )
+    rest = json.dumps([notebook.title, notebook.settings, cells, len(notebook.comparisons)], sort_keys=True, default=str)
+    digest = hashlib.blake2b(rest.encode("utf-8", "surrogatepass"), digest_size=32)
+    for m in notebook.conversation:
+        others = [(field, value) for field, value in m if field != "content"]  # tool calls too
+        digest.update(repr((len(m.content), others)).encode())
+        digest.update(m.content.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 class Opened(BaseModel):
