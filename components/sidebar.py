@@ -413,7 +413,7 @@ def render_fields(
                 warn=warn,
                 saved=saved,
             )
-    out.settings = {k: _unless_default(k, v) for k, v in values.items()}
+    out.settings = dict(values)  # a value at its default is left out by request.build_request, in one place
     return out
 
 
@@ -548,14 +548,6 @@ def _without(err: errors.RequestError | None, shown: list[errors.FieldError]) ->
         return err
     rest = [e for e in err.errors if e not in shown]
     return errors.RequestError(rest) if rest else None
-
-
-def _unless_default(key: str, value: Any) -> Any:
-    """None for a value equal to the field's default: unset fields are left out of the body."""
-    f = fields.field(key)
-    if f.default is not None and value == f.default:
-        return None
-    return value
 
 
 def _notes(f: Field, *, backend_id: str, caps: backends.Capabilities, values: dict[str, Any]) -> None:
