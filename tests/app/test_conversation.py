@@ -121,8 +121,8 @@ def test_a_long_conversation_opens_at_its_latest_messages_and_shows_earlier_ones
 
 
 def test_a_very_long_message_is_cut_on_screen_shown_whole_on_request_and_sent_whole(at: AppTest) -> None:
-    # "=" runs are single tokens to SmolLM2, so the whole message fits one slot of the embedded model
-    long = "The beginning.\n" + ("=" * 64 + "\n") * (conversation.LONG_CHARS // 65 + 20) + "The very end."
+    # 64 "=" are one token to SmolLM2, so the whole message is short work for the embedded model
+    long = "The beginning.\n" + "=" * (conversation.LONG_CHARS + 640) + "\nThe very end."
     app = opened(NotebookStore().save(Notebook(title="Long message", conversation=[ChatMessage(content=long)])))
     assert "The beginning." in shown_text(app) and "The very end." not in shown_text(app)
     assert any(f"of {len(long):,} characters" in c.value for c in app.caption)
