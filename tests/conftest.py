@@ -6,6 +6,7 @@ test ever writes drafts into the real ./data/."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,3 +40,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(path))
     monkeypatch.delenv("PLAYGROUND_DATABASE_URL", raising=False)
     return path
+
+
+@pytest.fixture(autouse=True)
+def main_module() -> Iterator[None]:
+    """Streamlit's script runner (AppTest runs it in this process) installs the page as `__main__` and never puts
+    the real one back; a later `multiprocessing` spawn would then run that page, or a deleted AppTest script,
+    in every child. Each test leaves `__main__` as it found it."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
