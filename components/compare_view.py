@@ -29,7 +29,7 @@ from playground.notebook import Cell
 
 ss = st.session_state
 
-PER_ROW = 4  # answers side by side; more runs wrap onto further rows
+CARD_WIDTH = 240  # pixels: four answers side by side on a wide screen, one under another on a narrow one
 Source = Literal["conversation", "cell"]
 SetupMode = Literal["seeds", "sweep", "sets"]
 MODES: dict[str, str] = {"seeds": "Seeds", "sweep": "Sweep one field", "sets": "Setting sets"}
@@ -245,10 +245,10 @@ def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_h
         )
         _keep(keys.CMP_SET_COUNT)
         _field_errors(problem, "settings_sets")
-        columns = st.columns(count)
-        for i in range(count):
-            with columns[i]:
-                out.sets.append(_set_form(i, problem, model_hint=model_hint))
+        with st.container(horizontal=True, gap="small"):
+            for i in range(count):
+                with st.container(width=CARD_WIDTH):
+                    out.sets.append(_set_form(i, problem, model_hint=model_hint))
     _seed(keys.CMP_REPEAT, False)
     out.repeat = st.toggle(
         "Run each twice (reproducibility check)",
@@ -455,12 +455,11 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
 
 
 def columns(c: Comparison, a: Analysis | None) -> None:
-    """Every run as a column, at most PER_ROW side by side."""
-    width = min(PER_ROW, max(len(c.results), 1))
-    for start in range(0, len(c.results), width):
-        row = st.columns(width)
-        for col, r in zip(row, c.results[start : start + width], strict=False):
-            with col:
+    """Every run as a card of at least CARD_WIDTH pixels, side by side as far as the page is wide, wrapping
+    onto further rows (fixed columns squeezed four answers into a few words each on a narrow screen)."""
+    with st.container(horizontal=True, gap="small"):
+        for r in c.results:
+            with st.container(width=CARD_WIDTH):
                 run_column(c, r, a)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -27,6 +28,14 @@ def settle(page: Page) -> None:
     page.wait_for_timeout(300)  # the run may not have begun yet
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=LONG)
+
+
+def import_file(page: Page, path: Path) -> None:
+    """Import a file on the Notebooks page once it is drawn (an upload into an uploader the page is still
+    drawing is dropped with it)."""
+    expect(page.get_by_role("heading", name="Notebooks")).to_be_visible(timeout=LONG)
+    settle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
 
 
 def open_section(page: Page, field: str) -> None:

@@ -71,8 +71,13 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [r["label"] for r in rows] == ["seed 1", "seed 2", "seed 3"]
     assert all(r["status"] == "done" and r["text"] for r in rows)
-    page.set_viewport_size({"width": 1400, "height": 1500})
     ARTIFACTS_DIR.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 800, "height": 900})  # a narrow screen: cards wrap instead of squeezing words
+    for column in columns(page).all():
+        box = column.bounding_box()
+        assert box is not None and box["width"] >= 200, f"a card is {box} at 800 px wide: its words would be cut"
+    page.screenshot(path=str(ARTIFACTS_DIR / "compare-seeds-800.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1500})
     page.screenshot(path=str(ARTIFACTS_DIR / "compare-seeds.png"))
 
     seeds.fill("1")

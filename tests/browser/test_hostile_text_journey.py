@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from components import state as keys
 from playground.notebook import NotebookFile
-from tests.browser.pagekit import LONG, cells, css, ready, say, settle
+from tests.browser.pagekit import LONG, cells, css, import_file, ready, say, settle
 from tests.hostile import hostile, hostile_notebook, one_line
 
 pytestmark = pytest.mark.browser
@@ -155,9 +155,7 @@ def test_remote_images_in_every_untrusted_text_are_never_fetched(page: Page, bro
         file = tmp_path / "hostile.notebook.json"
         file.write_text(NotebookFile.dump(hostile_notebook(px, f"{base}/v1")))
         page.get_by_role("link", name="All notebooks").click()
-        expect(page.get_by_role("heading", name="Notebooks")).to_be_visible(timeout=LONG)
-        settle(page)
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
+        import_file(page, file)
         expect(page.get_by_text("Imported “title")).to_be_visible(timeout=LONG)
         row = page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']").filter(
             has_text=re.compile(r"title(?!d)")

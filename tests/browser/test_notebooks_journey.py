@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, ready, say, settle, wait_done
+from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done
 from tests.fake_server import deferred, fake_server
 
 pytestmark = pytest.mark.browser
@@ -149,7 +149,7 @@ def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> N
         ready(page)
         _xai_key(page, secret)
         page.get_by_role("link", name="All notebooks").click()
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+        import_file(page, upload)
         expect(page.get_by_text("Imported “Deferred from elsewhere”.")).to_be_visible(timeout=LONG)
         page.get_by_role("link", name="Deferred from elsewhere").click()
         expect(page.get_by_text("Nothing is sent there until you ask")).to_be_visible(timeout=LONG)
