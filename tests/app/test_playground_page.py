@@ -6,7 +6,6 @@ Widgets are reached by the keys of components/state.py; assertions are on text a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,17 +22,6 @@ from tests.markdown import readable
 pytestmark = pytest.mark.apptest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
-    """The app pointed at the session's embedded gateway, no xAI key around."""
-    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
-    monkeypatch.delenv("XAI_API_KEY", raising=False)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    assert not app.exception
-    yield app
 
 
 def texts(app: AppTest) -> str:
