@@ -18,36 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.page import finished_cell  # noqa: E402
 from components import state as keys  # noqa: E402
 from playground.notebook import Cell, ChatMessage, Notebook  # noqa: E402
-from playground.response import from_chat_completion  # noqa: E402
 from playground.store import NotebookStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 3.0
 ANSWER = "Blue is calm and deep like the sea; *green* grows, and `red` warns. " * 3
-
-
-def _cell(conversation: list[ChatMessage], i: int) -> Cell:
-    completion = from_chat_completion(
-        {
-            "id": f"c{i}",
-            "model": "smollm2",
-            "created": 1_700_000_000 + i,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 20 + i, "completion_tokens": 40, "total_tokens": 60 + i},
-        }
-    )
-    return Cell(
-        backend="embedded",
-        base_url="http://127.0.0.1:8000/v1",
-        model="smollm2",
-        body={"model": "smollm2", "messages": [m.to_request() for m in conversation]},
-        conversation=[m.model_copy() for m in conversation],
-        status="done",
-        completion=completion,
-        continued=True,
-    )
 
 
 def long_notebook(messages: int, run_every: int = 100) -> Notebook:
@@ -58,7 +36,7 @@ def long_notebook(messages: int, run_every: int = 100) -> Notebook:
         i = len(conversation)
         conversation.append(ChatMessage(role="user", content=f"Question {i}: name a colour and say **why**."))
         if (i + 1) % run_every == 0:
-            made.append(_cell(conversation, i))
+            made.append(finished_cell(conversation, i, ANSWER))
         conversation.append(ChatMessage(role="assistant", content=ANSWER))
     return Notebook(title=f"{messages} messages", conversation=conversation[:messages], cells=made)
 

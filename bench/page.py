@@ -28,33 +28,36 @@ CELLS = 50
 ROUNDS = 7
 
 
+def finished_cell(conversation: list[ChatMessage], i: int, answer: str) -> Cell:
+    """A finished run `i` of the embedded model answering `conversation` with `answer` (no server involved)."""
+    completion = from_chat_completion(
+        {
+            "id": f"c{i}",
+            "model": "smollm2",
+            "created": 1_700_000_000 + i,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 20 + i, "completion_tokens": 40, "total_tokens": 60 + i},
+        }
+    )
+    return Cell(
+        backend="embedded",
+        base_url="http://127.0.0.1:8000/v1",
+        model="smollm2",
+        body={"model": "smollm2", "messages": [m.to_request() for m in conversation]},
+        conversation=[m.model_copy() for m in conversation],
+        status="done",
+        completion=completion,
+        continued=True,
+    )
+
+
 def _notebook(cells: int) -> Notebook:
     conversation: list[ChatMessage] = []
     made: list[Cell] = []
     for i in range(cells):
         conversation.append(ChatMessage(role="user", content=f"Question {i}: name a colour and say why."))
         answer = " ".join(["Blue is calm and deep like the sea."] * 5)
-        completion = from_chat_completion(
-            {
-                "id": f"c{i}",
-                "model": "smollm2",
-                "created": 1_700_000_000 + i,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 20 + i, "completion_tokens": 40, "total_tokens": 60 + i},
-            }
-        )
-        made.append(
-            Cell(
-                backend="embedded",
-                base_url="http://127.0.0.1:8000/v1",
-                model="smollm2",
-                body={"model": "smollm2", "messages": [m.to_request() for m in conversation]},
-                conversation=[m.model_copy() for m in conversation],
-                status="done",
-                completion=completion,
-                continued=True,
-            )
-        )
+        made.append(finished_cell(conversation, i, answer))
         conversation.append(ChatMessage(role="assistant", content=answer))
     return Notebook(title=f"{cells} cells", conversation=conversation, cells=made)
 
