@@ -10,6 +10,7 @@ Markdown: every Markdown element in what we hand to Streamlit is one we wrote, n
   breaks and indentation, code re-emitted as a code span or fenced block of our own, the fence longer than any
   backtick run inside. Only as the entire body of an element: a fence needs a line of its own.
 - `inline_code(text)`: one value (a tool name, an id, a path) as a code span.
+- `marked(before, match, after)`: a search hit in its context, all literal, the match in bold.
 
 Where the text's own code starts and ends (CommonMark's rules, followed here) only affects the look: whatever
 was taken for prose is escaped, whatever was taken for code is fenced by us.
@@ -122,6 +123,14 @@ def safe_markdown(text: str) -> str:
         i = end + 1
     flush()
     return "\n\n".join(blocks) or "_(no text)_"
+
+
+def marked(before: str, match: str, after: str) -> str:
+    """A search hit in its words (`playground.notebook.snippet`), for a caption: every part literal (`plain`), the
+    match in bold (spaces around it stay outside the bold, where CommonMark would not close it)."""
+    core = match.strip()
+    lead, trail = match[: len(match) - len(match.lstrip())], match[len(match.rstrip()) :]
+    return plain(before + lead) + (f"**{plain(core)}**" if core else "") + plain(trail + after)
 
 
 STOP_WORDS = {

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from playground import fields, untrusted
 from playground.backends import BackendId
@@ -54,7 +54,9 @@ __all__ = [
     "conversation_from_json",
     "conversation_to_json",
     "new_id",
+    "preview",
     "safe_base_url",
+    "snippet",
     "valid_id",
 ]
 
@@ -62,6 +64,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 CellStatus = Literal["new", "streaming", "stopped", "interrupted", "pending", "done", "error"]
 FINISHED: frozenset[str] = frozenset({"stopped", "interrupted", "done", "error"})
 SECRET_SETTINGS = frozenset({"api_key"})  # never kept, whatever a caller passes
+TITLE_CHARS = 60  # a title made from the first message is cut at a word boundary to about this many characters
+UNTITLED = "Untitled notebook"
 # Seconds since 1970 that a page can show as a date (up to the year 3000); a file may say anything.
 Timestamp = Annotated[float, Field(ge=0, le=32_503_680_000)]
 
@@ -259,11 +263,27 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+def _first_line(text: str, limit: int) -> str:
+    """The first non-blank line of `text`, its spaces collapsed, cut at a word boundary near `limit` characters ("…")."""
+    line = next((" ".join(ln.split()) for ln in text.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    cut = line[: limit + 1]
+    words = cut.rsplit(" ", 1)[0] if " " in cut else ""
+    return (words if len(words) >= limit // 2 else cut[:limit]).rstrip(" ,;:.-") + "…"
+
+
 class Notebook(BaseModel):
-    """A conversation, its settings and its cells (oldest first). `version` counts saves (see store)."""
+    """A conversation, its settings and its cells (oldest first). `version` counts saves (see store).
+
+    Until the person names it (`named`), its title follows its first user message (`title_from_conversation`).
+    `imported_from` is the name of the file it was imported from (untrusted text), None when made here.
+    """
 
     id: str = Field(default_factory=new_id)
-    title: str = "Untitled notebook"
+    title: str = UNTITLED
+    named: bool = False
+    imported_from: str | None = None
     created: Timestamp = Field(default_factory=time.time)
     updated: Timestamp = Field(default_factory=time.time)
     version: int = 0
@@ -271,6 +291,14 @@ class Notebook(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     cells: list[Cell] = Field(default_factory=list)
     comparisons: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_before(cls, data: Any) -> Any:
+        """Notebooks saved before titles followed the first message: any title but the default was chosen."""
+        if isinstance(data, dict) and "named" not in data:
+            data = {**data, "named": data.get("title", UNTITLED) != UNTITLED}
+        return data
 
     def cell(self, cell_id: str) -> Cell | None:
         return next((c for c in self.cells if c.id == cell_id), None)
@@ -301,7 +329,8 @@ class Notebook(BaseModel):
         cells and messages (the very objects, so what is still being written into them reaches the copy)."""
         now = time.time()
         title = f"Copy of {self.title}" if title is None else title
-        return self.model_copy(deep=deep, update={"id": new_id(), "title": title, "version": 0, "created": now, "updated": now})
+        update = {"id": new_id(), "title": title, "named": True, "version": 0, "created": now, "updated": now}
+        return self.model_copy(deep=deep, update=update)
 
     def checked(self) -> tuple[Notebook, list[str]]:
         """This notebook made fit to open, and a note per change: every setting the sidebar cannot show (its own,
@@ -328,10 +357,36 @@ class Notebook(BaseModel):
         return self.model_copy(update={"settings": settings, "cells": cells}), notes
 
     def title_from_conversation(self) -> str:
-        """A title from the first user message, for notebooks nobody named."""
+        """A title from the first line of the first user message (cut to about `TITLE_CHARS`), for notebooks nobody
+        named; the title as it is when no user message has text."""
         first = next((m.content for m in self.conversation if m.role == "user" and m.content.strip()), "")
-        words = " ".join(first.split())
-        return (words[:48] + "…") if len(words) > 48 else (words or self.title)
+        return _first_line(first, TITLE_CHARS) or self.title
+
+    def retitle(self) -> None:
+        """Follow the first user message, unless the person named this notebook."""
+        if not self.named:
+            self.title = self.title_from_conversation()
+
+
+def preview(contents: Sequence[str | None], lines: int = 2, limit: int = 90) -> list[str]:
+    """The first lines of a conversation (its messages' texts, in order) for a list: the first line of each of the
+    first `lines` messages that have text, each cut near `limit` characters."""
+    return [_first_line(c, limit) for c in contents if c and c.strip()][:lines]
+
+
+def snippet(text: str, query: str, around: int = 40) -> tuple[str, str, str] | None:
+    """Where `query` first occurs in `text` (ignoring case; spaces collapsed): the words before it, the match as
+    written, the words after it, each side cut near `around` characters ("…"). None when it does not occur."""
+    flat, wanted = " ".join(text.split()), " ".join(query.split())
+    at = flat.lower().find(wanted.lower()) if wanted else -1
+    if at < 0:
+        return None
+    before, match, after = flat[:at], flat[at : at + len(wanted)], flat[at + len(wanted) :]
+    if len(before) > around:
+        before = "…" + before[-around:].split(" ", 1)[-1] if " " in before[-around:] else "…" + before[-around:]
+    if len(after) > around:
+        after = after[:around].rsplit(" ", 1)[0] + "…" if " " in after[:around] else after[:around] + "…"
+    return before, match, after
 
 
 # ------------------------------------------------------------------------------------ files
@@ -353,10 +408,10 @@ class NotebookFile(BaseModel):
         return cls(notebook=notebook.clean()).model_dump_json(indent=2)
 
     @classmethod
-    def load(cls, data: bytes | str) -> tuple[Notebook, list[str]]:
-        """The notebook in an exported file, with a new id (an import never overwrites), and notes on what was
-        changed so that it opens (`Notebook.checked`). ValueError in plain words for a file that cannot be one,
-        naming the cap of `untrusted.LIMITS` it passes."""
+    def load(cls, data: bytes | str, file_name: str | None = None) -> tuple[Notebook, list[str]]:
+        """The notebook in an exported file, with a new id (an import never overwrites), marked as imported from
+        `file_name`, and notes on what was changed so that it opens (`Notebook.checked`). ValueError in plain words
+        for a file that cannot be one, naming the cap of `untrusted.LIMITS` it passes."""
         raw = untrusted.read_json(data, "notebook")
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError(f'This is not a notebook file (its "format" should be "{FORMAT}").')
@@ -379,7 +434,8 @@ class NotebookFile(BaseModel):
             raise ValueError(f"This notebook has {len(notebook.cells)} runs; one can have at most {limits.cells}.")
         now = time.time()
         notebook, notes = notebook.checked()
-        return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now}), notes
+        name = _first_line(file_name or "", 120) or "a file"
+        return notebook.clean().model_copy(update={"id": new_id(), "version": 0, "updated": now, "imported_from": name}), notes
 
 
 # ------------------------------------------------------------------------------------ conversations

@@ -11,18 +11,19 @@ Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.datab
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Connection, case, cast, delete, func, select, update
+from sqlalchemy import JSON, Connection, case, cast, delete, func, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from playground import store_schema as schema
 from playground.database import Database, upsert
 from playground.errors import StoreError
-from playground.notebook import Cell, Notebook
+from playground.notebook import Cell, Notebook, preview, snippet
 
 __all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary"]
 
@@ -57,6 +58,21 @@ def _row(notebook: Notebook) -> dict[str, Any]:
     }
 
 
+def _found(conversation: str | None, wanted: str) -> tuple[str, str, str] | None:
+    """Where `wanted` first occurs in a stored conversation's messages (`notebook.snippet`); None for a title-only match."""
+    if not wanted or not conversation:
+        return None
+    try:
+        messages = json.loads(conversation)
+    except ValueError:
+        return None
+    for m in messages if isinstance(messages, list) else []:
+        content = m.get("content") if isinstance(m, dict) else None
+        if isinstance(content, str) and (found := snippet(content, wanted)) is not None:
+            return found
+    return None
+
+
 def _insert(conn: Connection, notebook: Notebook) -> None:
     conn.execute(schema.notebooks.insert().values(**_row(notebook)))
 
@@ -73,6 +89,9 @@ class Summary(BaseModel):
     updated: float
     cells: int
     messages: int
+    preview: list[str] = []  # the first lines of the conversation
+    imported_from: str | None = None  # the file it was imported from (untrusted text)
+    found: tuple[str, str, str] | None = None  # a search's match in a message: the words before, the match, the words after
 
 
 class Finished(BaseModel):
@@ -155,21 +174,52 @@ class NotebookStore:
         member = cast(data, JSON)[key]
         return case((func.json_typeof(member) == "array", func.json_array_length(member)), else_=0)
 
-    def list(self, search: str = "", limit: int = 200) -> list[Summary]:
-        """Notebooks newest first, those whose title or message text contains `search` (case-insensitive)."""
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    @staticmethod
+    def _text(conn: Connection, *path: str | int) -> ColumnElement[Any]:
+        """The text at `path` in the notebook JSON (e.g. "conversation", 0, "content"), read by the database; NULL when absent."""
+        data = schema.notebooks.c.data
+        if conn.dialect.name == "sqlite":
+            return func.json_extract(data, "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path))
+        return cast(data, JSON)[path].as_string()
+
+    def list(self, search: str = "", limit: int = 200, preview_lines: int = 2) -> list[Summary]:
+        """Notebooks newest first, those whose title or message text contains `search` (case-insensitive), each with the
+        first lines of its conversation, the file it was imported from, and where `search` occurs in its messages."""
+        wanted = search.strip()
+        escaped = wanted.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         n = schema.notebooks
-        with self.database.connect() as conn:  # counted by the database: a list of many notebooks never parses their JSON here
+        with self.database.connect() as conn:  # read by the database: a list of many notebooks never parses their JSON here
+            heads = [self._text(conn, "conversation", i, "content") for i in range(preview_lines + 1)]
             query = (
-                select(n.c.id, n.c.title, n.c.created, n.c.updated, self._count(conn, "cells"), self._count(conn, "conversation"))
+                select(
+                    n.c.id,
+                    n.c.title,
+                    n.c.created,
+                    n.c.updated,
+                    self._count(conn, "cells"),
+                    self._count(conn, "conversation"),
+                    self._text(conn, "imported_from"),
+                    self._text(conn, "conversation") if wanted else literal(None),
+                    *heads,
+                )
                 .where(n.c.search.like(f"%{escaped}%", escape="\\"))
                 .order_by(n.c.updated.desc())
                 .limit(limit)
             )
             rows = conn.execute(query).all()
         return [
-            Summary(id=notebook_id, title=title, created=created, updated=updated, cells=cells or 0, messages=messages or 0)
-            for notebook_id, title, created, updated, cells, messages in rows
+            Summary(
+                id=notebook_id,
+                title=title,
+                created=created,
+                updated=updated,
+                cells=cells or 0,
+                messages=messages or 0,
+                preview=preview([h for h in firsts if isinstance(h, str)], preview_lines),
+                imported_from=imported,
+                found=_found(conversation, wanted),
+            )
+            for notebook_id, title, created, updated, cells, messages, imported, conversation, *firsts in rows
         ]
 
     # -- writing ---------------------------------------------------------------------------------

@@ -84,7 +84,9 @@ class Workspace:
         return Opened(notebook=notebook)
 
     def save(self, notebook: Notebook, last: str | None) -> tuple[Saved, str]:
-        """Save when the signature differs from `last`; returns what happened and the new signature."""
+        """Save when the signature differs from `last`; returns what happened and the new signature. A notebook
+        nobody named is titled from its first user message first (`Notebook.retitle`)."""
+        notebook.retitle()
         now = signature(notebook)
         if now == last or (notebook.version == 0 and notebook.is_empty()):
             return Saved(notebook=notebook), now

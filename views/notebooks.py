@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import state as keys
 from components.cells import when
-from components.text import plain, safe_inline
+from components.text import marked, plain, safe_inline
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
 from playground.store import NotebookStore, Summary
@@ -23,7 +23,7 @@ def _rename(notebook_id: str) -> None:
     store = NotebookStore()
     notebook = store.load(notebook_id)
     if notebook is not None and title:
-        store.save(notebook.model_copy(update={"title": title}))
+        store.save(notebook.model_copy(update={"title": title, "named": True}))
         _forget_if_open(notebook_id)
 
 
@@ -71,7 +71,7 @@ def _import() -> None:
     if upload is None or ss.get(keys.NB_IMPORTED) == upload.file_id:
         return
     try:
-        notebook, notes = NotebookFile.load(upload.getvalue())
+        notebook, notes = NotebookFile.load(upload.getvalue(), upload.name)
         NotebookStore().save(notebook)
     except ValueError as exc:
         st.error(f"Nothing was imported: {plain(str(exc))}", icon=":material/warning:")
@@ -101,7 +101,14 @@ def _row(summary: Summary) -> None:
                 icon=":material/description:",
                 query_params={keys.NOTEBOOK_PARAM: summary.id},
             )
-            st.caption(f"changed {when(summary.updated)} · {summary.messages} message(s) · {summary.cells} run(s)")
+            facts = [f"changed {when(summary.updated)}", f"{summary.messages} message(s)", f"{summary.cells} run(s)"]
+            if summary.imported_from is not None:
+                facts.append(f"imported from {plain(summary.imported_from)}")
+            st.caption(" · ".join(facts))
+            if summary.found is not None:
+                st.caption(f":material/search: {marked(*summary.found)}")
+            elif summary.preview:
+                st.caption(plain("\n".join(summary.preview)))
         with actions.container(horizontal=True, gap="small"):
             with st.popover("Rename", icon=":material/edit:"):
                 st.text_input(

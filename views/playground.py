@@ -272,14 +272,27 @@ def _poll_deferred() -> None:
 # ------------------------------------------------------------------------------------ drawing
 
 
+def _renamed() -> None:
+    """A name typed in stays; an emptied box lets the title follow the first message again."""
+    nb = shared.notebook()
+    typed = (ss.get(keys.TITLE) or "").strip()
+    nb.named = bool(typed)
+    nb.title = typed or nb.title
+
+
 def _header() -> None:
     nb = shared.notebook()
     shared.show_notice()
     left, right = st.columns([5, 2], vertical_alignment="bottom")
+    if not nb.named:  # until the person names it, the title follows the first user message
+        nb.retitle()
+        ss[keys.TITLE] = nb.title
     ss.setdefault(keys.TITLE, nb.title)
-    nb.title = (
-        left.text_input("Notebook", key=keys.TITLE, help="The name this notebook is listed under on the Notebooks page").strip()
-        or nb.title
+    left.text_input(
+        "Notebook",
+        key=keys.TITLE,
+        on_change=_renamed,
+        help="The name this notebook is listed under on the Notebooks page; until you name it, its first message",
     )
     with right.container(horizontal=True):
         st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import state as keys
 from playground.database import default_path
-from playground.notebook import Notebook, new_id, valid_id
+from playground.notebook import ChatMessage, Notebook, new_id, valid_id
 from playground.store import NotebookStore
 from tests.markdown import readable
 
@@ -190,3 +190,41 @@ def test_a_notebook_deleted_in_another_tab_is_not_brought_back_and_a_copy_can_be
     assert kept is not None and kept.id != notebook_id and kept.title == "Renamed after the delete"
     assert any("Kept as a new notebook" in w.value for w in first.warning)
     assert not any("was deleted" in w.value for w in first.warning)
+
+
+@pytest.mark.usefixtures("embedded")
+def test_the_title_follows_the_first_message_until_the_person_names_it() -> None:
+    app = _app()
+    app.number_input(key=keys.field("max_completion_tokens")).set_value(2)
+    app.chat_input(key=keys.CHAT_INPUT).set_value("Why is the sky blue?\nAnswer briefly.").run()
+    assert not app.exception, app.exception
+    assert app.text_input(key=keys.TITLE).value == "Why is the sky blue?"
+    assert [s.title for s in NotebookStore().list()] == ["Why is the sky blue?"]
+    app.text_input(key=keys.TITLE).set_value("Sky").run()
+    app.chat_input(key=keys.CHAT_INPUT).set_value("And the sea?").run()
+    assert app.text_input(key=keys.TITLE).value == "Sky"
+    assert [s.title for s in NotebookStore().list()] == ["Sky"]
+
+
+def test_the_notebooks_page_shows_first_lines_imports_and_search_hits_as_text() -> None:
+    story = "Once upon a time a robot named Pip found a **Lantern** <img src=x> in the woods."
+    NotebookStore().save(
+        Notebook(
+            conversation=[ChatMessage(content="Tell me a story.\nA short one."), ChatMessage(role="assistant", content=story)]
+        )
+    )
+    NotebookStore().save(Notebook(title="From a colleague", named=True, imported_from="<b>team</b>.notebook.json"))
+    app = _app()
+    app.switch_page("views/notebooks.py").run()
+    captions = [c.value for c in app.caption]
+    assert any(readable(c).endswith("imported from <b>team</b>.notebook.json") for c in captions), captions
+    assert (
+        "Tell me a story\\.  \nOnce upon a time a robot named Pip found a \\*\\*Lantern\\*\\* \\<img src\\=x\\> in the woods\\."
+        in captions
+    )
+    app.text_input(key=keys.NB_SEARCH).set_value("LANTERN").run()
+    (hit,) = [c for c in app.caption if ":material/search:" in c.value]
+    assert (
+        hit.value
+        == ":material/search: …a time a robot named Pip found a \\*\\***Lantern**\\*\\* \\<img src\\=x\\> in the woods\\."
+    )

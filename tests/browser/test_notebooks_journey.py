@@ -32,6 +32,7 @@ def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page) ->
     number(page, "max_completion_tokens", 8)
     say(page, "Name a planet.")
     wait_done(page, 1)
+    expect(page.get_by_label("Notebook", exact=True)).to_have_value("Name a planet.")  # titled from the first message
     _rename(page, "Planets notebook")
     url = page.url
     assert re.search(r"notebook=[0-9a-f]{16}", url)

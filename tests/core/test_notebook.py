@@ -20,7 +20,9 @@ from playground.notebook import (
     conversation_from_json,
     conversation_to_json,
     new_id,
+    preview,
     safe_base_url,
+    snippet,
     valid_id,
 )
 from playground.response import Completion, from_chat_completion
@@ -224,12 +226,28 @@ def test_search_text_holds_the_title_and_every_message_lowercased() -> None:
     assert nb.search_text() == "weather demo\nbe brief.\ncolours?"
 
 
-def test_title_from_the_first_user_message() -> None:
+def test_title_from_the_first_line_of_the_first_user_message() -> None:
     assert a_notebook().title_from_conversation() == "Colours?"
-    long = Notebook(conversation=[ChatMessage(role="system", content="sys"), ChatMessage(content="  word\n" * 20)])
-    title = long.title_from_conversation()
-    assert title == ("word " * 10)[:48] + "…" and len(title) == 49
+    lines = Notebook(conversation=[ChatMessage(role="system", content="sys"), ChatMessage(content="\n  Why   is it?\nword\n")])
+    assert lines.title_from_conversation() == "Why is it?"
+    long = Notebook(conversation=[ChatMessage(content="word " * 20)])
+    assert long.title_from_conversation() == "word " * 11 + "word…"  # cut between words, near 60 characters
+    one_word = Notebook(conversation=[ChatMessage(content="x" * 100)]).title_from_conversation()
+    assert one_word == "x" * 60 + "…"
     assert Notebook(title="Kept").title_from_conversation() == "Kept"
+
+
+def test_a_notebook_saved_before_titles_followed_messages_keeps_a_title_someone_chose() -> None:
+    assert Notebook.model_validate({"title": "Mine"}).named
+    assert not Notebook.model_validate({"title": "Untitled notebook"}).named
+    assert not Notebook.model_validate({}).named
+    assert Notebook().duplicate().named  # "Copy of …" is a name
+
+
+def test_snippet_and_preview() -> None:
+    assert snippet("Hello  big\nworld", "BIG world") == ("Hello ", "big world", "")
+    assert snippet("abc", "zzz") is None and snippet("abc", "  ") is None
+    assert preview(["", "first\nsecond", None, "x", "y"]) == ["first", "x"]
 
 
 def test_cell_lookup_and_duplicate() -> None:
@@ -293,6 +311,13 @@ def test_file_round_trip_gives_a_new_id_version_0_and_no_secrets() -> None:
     assert cell.completion == nb.cells[0].completion
     assert cell.partial == {0: "Red"} and cell.base_url is None and cell.settings == {"temperature": 0.3}
     assert cell.body == nb.cells[0].body and cell.id == nb.cells[0].id
+
+
+def test_an_import_says_which_file_it_came_from() -> None:
+    text = NotebookFile.dump(a_notebook())
+    assert NotebookFile.load(text, "team demo.notebook.json")[0].imported_from == "team demo.notebook.json"
+    assert NotebookFile.load(text)[0].imported_from == "a file"
+    assert a_notebook().imported_from is None
 
 
 def test_two_imports_of_one_file_are_two_notebooks() -> None:

@@ -303,7 +303,9 @@ def test_list_is_newest_first_with_counts(db: NotebookStore) -> None:
     new = db.save(Notebook(title="New", conversation=[ChatMessage(content="Hi")]))
     listed = db.list()
     assert [s.id for s in listed] == [new.id, old.id]
-    assert listed[1] == Summary(id=old.id, title="Old", created=old.created, updated=old.updated, cells=1, messages=3)
+    assert listed[1] == Summary(
+        id=old.id, title="Old", created=old.created, updated=old.updated, cells=1, messages=3, preview=["Be brief.", "Colours?"]
+    )
     assert (listed[0].cells, listed[0].messages) == (0, 1)
     assert [s.id for s in db.list(limit=1)] == [new.id]
 
@@ -317,6 +319,31 @@ def test_search_by_title_and_by_message_text_ignoring_case(db: NotebookStore) ->
     assert [s.id for s in db.list("be brief")] == [colours.id, weather.id]  # the system message of both
     assert db.list("tokyo") == []
     assert db.list("green") == []  # the answer in a cell is not searched, only messages
+
+
+def test_the_list_shows_the_first_lines_of_the_conversation_and_where_an_import_came_from(db: NotebookStore) -> None:
+    long = "A first line that goes on and on, " * 5
+    made = db.save(a_notebook(text=f"{long}\nsecond line", conversation=[ChatMessage(content=f"{long}\nsecond line")]))
+    imported = db.save(a_notebook(imported_from="<b>team</b>.notebook.json"))
+    empty = db.save(Notebook(title="Named", named=True))
+    by_id = {s.id: s for s in db.list()}
+    assert by_id[made.id].preview == [
+        "A first line that goes on and on, A first line that goes on and on, A first line that goes…"
+    ]
+    assert by_id[made.id].imported_from is None
+    assert by_id[imported.id].imported_from == "<b>team</b>.notebook.json"  # as written: the page escapes it
+    assert by_id[empty.id].preview == [] and by_id[empty.id].found is None
+
+
+def test_a_search_says_where_in_the_messages_it_matched(db: NotebookStore) -> None:
+    text = "Tell me a story. Once upon a time a small robot named Pip found a Lantern in the woods, and it glowed all night long."
+    nb = db.save(a_notebook(title="Stories", text=text))
+    (hit,) = db.list("  lantern IN ")
+    assert hit.id == nb.id
+    assert hit.found == ("…a time a small robot named Pip found a ", "Lantern in", " the woods, and it glowed all night…")
+    (title_only,) = db.list("stories")
+    assert title_only.found is None  # the title itself is what matched
+    assert db.list()[0].found is None
 
 
 def test_search_treats_percent_underscore_and_backslash_literally(db: NotebookStore) -> None:

@@ -134,6 +134,28 @@ def test_a_changed_notebook_is_saved_once_per_change(ws: Workspace, store: Noteb
     assert stored is not None and stored.conversation[0].content == "Hi there"
 
 
+def test_a_notebook_is_titled_from_its_first_user_message_until_the_person_names_it(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook(
+        conversation=[ChatMessage(role="system", content="Be brief."), ChatMessage(content="Why is the sky blue?\nAsk")]
+    )
+    saved, sig = ws.save(nb, None)
+    assert saved.wrote and nb.title == "Why is the sky blue?"
+    stored = store.load(nb.id)
+    assert stored is not None and stored.title == "Why is the sky blue?" and not stored.named
+    assert [s.title for s in store.list()] == ["Why is the sky blue?"]
+
+    nb.conversation[1].content = "What makes sunsets red?"  # still unnamed: the title follows
+    ws.save(nb, sig)
+    assert nb.title == "What makes sunsets red?"
+
+    nb.title, nb.named = "Sky questions", True  # renamed: it stays
+    _, sig = ws.save(nb, None)
+    nb.conversation[1].content = "Something else"
+    ws.save(nb, sig)
+    stored = store.load(nb.id)
+    assert stored is not None and stored.title == "Sky questions" and stored.named
+
+
 def test_a_saved_notebook_emptied_again_is_still_saved(ws: Workspace, store: NotebookStore) -> None:
     nb = Notebook(conversation=[ChatMessage(content="Hi")])
     _, sig = ws.save(nb, None)
