@@ -121,6 +121,7 @@ UPSTREAM_ERROR = f"{PAGE}.upstream_error"  # non-widget: errors.PlaygroundError 
 NOTES = f"{PAGE}.notes"  # non-widget: conversions build_request made on the last Run
 CHECK = f"{PAGE}.check"  # non-widget: errors.RequestError found in what is on screen now (shown as you type)
 NEW_NOTEBOOK = f"{PAGE}.new_notebook"  # widget: button
+REPORT = f"{PAGE}.report"  # widget: "Download report" (the notebook as one HTML file)
 
 # --- notebook (survives a browser reload) ------------------------------------------
 NOTEBOOK_PARAM = "notebook"  # st.query_params name holding the notebook id (random hex, never a secret)
@@ -179,6 +180,7 @@ CMP_DELETE = f"{CMP_PAGE}.delete"  # widget: button deleting the comparison show
 CMP_STRIPS = f"{CMP_PAGE}.strips"  # widget: toggle, draw the probability strips (off: the page stays fast)
 CMP_CLOSER = f"{CMP_PAGE}.closer"  # widget: select box of the run whose probabilities are shown in full
 CMP_CSV = f"{CMP_PAGE}.csv"  # widget: CSV download button
+CMP_REPORT = f"{CMP_PAGE}.report"  # widget: "Download report" (the comparison as one HTML file)
 
 
 def cmp_set(i: int, setting: str) -> str:
@@ -289,3 +291,4 @@ def tp_preset(name: str) -> str:
 def tp_item(item_id: str, action: str) -> str:
     """Widget key of a library item's control on the Tools page: open, duplicate, delete, on (for this run)."""
     return f"{TP_PAGE}.item.{item_id}.{action}"
+

@@ -11,6 +11,8 @@ Markdown: every Markdown element in what we hand to Streamlit is one we wrote, n
   backtick run inside. Only as the entire body of an element: a fence needs a line of its own.
 - `inline_code(text)`: one value (a tool name, an id, a path) as a code span.
 - `marked(before, match, after)`: a search hit in its context, all literal, the match in bold.
+- `html_text(text)`: for an HTML file (the downloadable report), never Markdown: every character that HTML gives a
+  meaning (`<`, `>`, `&`, quotes) as an entity, so no tag, attribute or link can form.
 
 Where the text's own code starts and ends (CommonMark's rules, followed here) only affects the look: whatever
 was taken for prose is escaped, whatever was taken for code is fenced by us.
@@ -18,9 +20,11 @@ was taken for prose is escaped, whatever was taken for code is fenced by us.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import string
+from collections.abc import Callable
 
 from playground.schema_models import code as inline_code
 
@@ -36,6 +40,11 @@ NBSP = "\u00a0"
 def plain(text: str) -> str:
     """`text` as literal Markdown text, exactly as written."""
     return _escape_lines(_NEWLINE.sub("\n", text), False)
+
+
+def html_text(text: str) -> str:
+    """`text` as literal HTML text (inside an element or a quoted attribute), exactly as written."""
+    return html.escape(text, quote=True)
 
 
 def safe_inline(text: str) -> str:
@@ -146,13 +155,14 @@ STOP_WORDS = {
 }
 
 
-def stop_words(reason: str | None, sequence: str | None = None) -> str:
-    """Why an answer ended, in plain words for st.markdown: "hit the token limit", 'stopped at "###"'."""
+def stop_words(reason: str | None, sequence: str | None = None, *, escape: Callable[[str], str] = plain) -> str:
+    """Why an answer ended, in plain words for st.markdown (or, with `escape=html_text`, for HTML): "hit the token
+    limit", 'stopped at "###"'."""
     if sequence:
-        return f"stopped at {plain(json.dumps(sequence, ensure_ascii=False))}"
+        return f"stopped at {escape(json.dumps(sequence, ensure_ascii=False))}"
     if not reason:
         return ""
-    return STOP_WORDS.get(reason, f"ended ({plain(reason)})")
+    return STOP_WORDS.get(reason, f"ended ({escape(reason)})")
 
 
 def usage_words(input_tokens: int, output_tokens: int) -> str:

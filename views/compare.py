@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import compare_view, conversation
+from components import compare_view, conversation, report
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
@@ -23,7 +23,7 @@ from components.text import plain
 from playground import backends, compare, errors, fields, request, runner
 from playground.client import ChatClient, ClientConfig
 from playground.compare import Comparison, ComparisonJob, SettingsSet, Variant
-from playground.notebook import ChatMessage
+from playground.notebook import ChatMessage, safe_base_url
 from playground.store import NotebookStore
 from views import shared
 
@@ -49,6 +49,8 @@ class Running:
 
     job: ComparisonJob
     notebook_id: str
+    backend: str | None = None  # where the variants without a server of their own go (kept with the result)
+    base_url: str | None = None
 
 
 @dataclass
@@ -299,7 +301,9 @@ def _start(inputs: compare_view.SetupInputs, values: Any, model: str | None, cho
         ss[keys.CMP_ERROR] = Problem("setup", exc, list(inputs.sets))
         st.rerun()
     job = compare.start_comparison(variant_list, lambda v: clients[_slot(v, base)], concurrency=CONCURRENCY, base_body=base.body)
-    ss[keys.CMP_JOB] = Running(job=job, notebook_id=shared.notebook().id)
+    ss[keys.CMP_JOB] = Running(
+        job=job, notebook_id=shared.notebook().id, backend=base.backend, base_url=safe_base_url(base.base_url)
+    )
     st.rerun()
 
 
@@ -313,7 +317,7 @@ def _finish() -> None:
     if result is None:
         ss[keys.CMP_FAILURE] = f"The comparison stopped: {running.job.failure}"
         return
-    data = result.model_dump(mode="json")
+    data = result.model_copy(update={"backend": running.backend, "base_url": running.base_url}).model_dump(mode="json")
     if shared.notebook().id == running.notebook_id:
         shared.notebook().comparisons.append(data)
         shared.save()
@@ -381,6 +385,17 @@ def _earlier() -> None:
             icon=":material/delete:",
             type="tertiary",
             help="Remove this comparison from the notebook",
+        )
+        shown, title = by_id[chosen], shared.notebook().title
+        st.download_button(
+            "Download report",
+            lambda: report.comparison_report(shown, notebook_title=title).encode("utf-8"),  # built on click
+            file_name=report.file_name(title, "comparison"),
+            mime="text/html",
+            key=keys.CMP_REPORT,
+            icon=":material/description:",
+            on_click="ignore",
+            help="The answers side by side, their charts and each request as code, as one HTML file that opens offline",
         )
     compare_view.reading(by_id[chosen])
 

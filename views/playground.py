@@ -15,7 +15,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from components import cells, conversation, sidebar
+from components import cells, conversation, report, sidebar
 from components import errors as error_view
 from components import state as keys
 from components.text import plain, safe_inline
@@ -296,6 +296,16 @@ def _header() -> None:
     )
     with right.container(horizontal=True):
         st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")
+        st.download_button(
+            "Download report",
+            lambda: report.notebook_report(nb).encode("utf-8"),  # built on click: it renders every chart
+            file_name=report.file_name(nb.title, "notebook"),
+            mime="text/html",
+            key=keys.REPORT,
+            icon=":material/description:",
+            on_click="ignore",
+            help="The conversation, every run's answer, charts and code as one HTML file that opens offline",
+        )
         st.button("New", key=keys.NEW_NOTEBOOK, on_click=_new_notebook, icon=":material/add:", help="Start a new notebook")
 
 

@@ -58,6 +58,9 @@ class Comparison(BaseModel):
     variants: list[Variant] = Field(default_factory=list)
     results: list[RunResult] = Field(default_factory=list)
     wall_s: float | None = None
+    # where the variants without a backend of their own went (no key); None on comparisons kept before it was recorded
+    backend: str | None = None
+    base_url: str | None = None
 
     @property
     def finished_count(self) -> int:

@@ -1,20 +1,22 @@
 """A person asks for logprobs, opens a run's probabilities, picks a token and reads what else the model
-considered; then finds the usage chart across two runs."""
+considered; then finds the usage chart across two runs, and downloads the report, which opens offline."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from components import state as keys
 from tests.browser.pagekit import LONG, cells, css, number, open_section, ready, say, wait_done
+from tests.browser.test_report_offline import open_offline
 
 pytestmark = pytest.mark.browser
 
 
-def test_token_probabilities_alternatives_and_usage_across_runs(page: Page) -> None:
+def test_token_probabilities_alternatives_and_usage_across_runs(page: Page, browser: Browser, tmp_path: Path) -> None:
     ready(page)
     number(page, "max_completion_tokens", 8)
     open_section(page, "logprobs")
@@ -38,3 +40,18 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page) -> N
     number(page, "max_completion_tokens", 9)
     expect(newest.get_by_text("earlier version")).to_be_visible(timeout=LONG)
     expect(newest.get_by_role("tab", name="Probabilities")).to_have_attribute("aria-selected", "true")
+
+    # the report: one HTML file with both answers and their charts, opened with the network blocked
+    bubbles = page.locator("[class*='st-key-playground-bubble-'][class*='-assistant'] [data-testid='stMarkdownContainer']")
+    answers = [" ".join(a.inner_text().split()) for a in bubbles.all()]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download report").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    shown, requested, refused = open_offline(browser, path, shot="report-notebook.png")
+    assert requested == [] and refused == [], (requested, refused)
+    assert shown.evaluate("document.querySelectorAll('svg').length") >= 7  # 2 × (strip, alternatives, along) + usage
+    text = " ".join(shown.locator("body").inner_text().split())
+    assert "Name a colour." in text and "Run 1" in text and "Run 2" in text and "Stop reason: length" in text
+    assert answers and all(a in text for a in answers), answers
+    shown.context.close()
