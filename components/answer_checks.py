@@ -18,7 +18,7 @@ from components import state as keys
 from components.text import safe_inline
 from playground.notebook import Cell
 from playground.response import Completion
-from playground.schema_builder import AnswerCheck, CallCheck, Violation, check_answer, check_tool_calls, code
+from playground.schema import AnswerCheck, CallCheck, Violation, check_answer, check_tool_calls, code
 
 ss = st.session_state
 

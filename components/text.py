@@ -26,7 +26,7 @@ import re
 import string
 from collections.abc import Callable
 
-from playground.schema_models import code as inline_code
+from playground.schema.models import code as inline_code
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in string.punctuation})
 _NEWLINE = re.compile(r"\r\n?|\n")

@@ -35,7 +35,7 @@ from components import state as keys
 from components.text import inline_code, plain, safe_inline, safe_markdown
 from playground import examples
 from playground.presets import Preset, presets
-from playground.schema_builder import (
+from playground.schema import (
     ENUM_TYPES,
     PARAM_TYPES,
     FieldForm,

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from playground import examples
 from playground.errors import PlaygroundError
-from playground.schema_builder import validate_instance
+from playground.schema import validate_instance
 
 # Arguments longer than this are refused before parsing (a tool call's arguments are a few dozen characters).
 MAX_ARGUMENTS_CHARS = 20_000

@@ -19,9 +19,9 @@ The classes below are defined here; those marked with a module live beside the c
     │   ├── ConflictError       (store) another tab saved the notebook first
     │   ├── DeletedError        (store) the notebook was deleted elsewhere
     │   └── NewerSchemaError    (store) migrated by a newer playground; left as it is
-    ├── InputError              (schema_models) pasted text is not JSON, or not a tool / response schema
-    ├── FormError               (schema_models) the form cannot be written as JSON
-    ├── NotRepresentable        (schema_models) the schema uses constructs the form cannot show
+    ├── InputError              (schema.models) pasted text is not JSON, or not a tool / response schema
+    ├── FormError               (schema.models) the form cannot be written as JSON
+    ├── NotRepresentable        (schema.models) the schema uses constructs the form cannot show
     ├── ToolError               (demo_tools) a demo tool refused; the model is told why
     └── ApiError                (local.shapes) the gateway's refusal, answered in OpenAI's error shape
 

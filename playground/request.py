@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from playground import fields as F
 from playground.errors import FieldError, RequestError
-from playground.schema_builder import check_schema
+from playground.schema import check_schema
 from playground.wording import say
 
 __all__ = [

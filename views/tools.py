@@ -17,7 +17,7 @@ from components.text import plain, safe_inline, safe_markdown
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
 from playground.presets import Preset, presets
-from playground.schema_builder import (
+from playground.schema import (
     InputError,
     parse_response_schema,
     parse_tools,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from playground import examples
-from playground.schema_models import PARAM_TYPES, SCALAR_TYPES, FieldForm, ObjectForm, PropertyRow
+from playground.schema import PARAM_TYPES, SCALAR_TYPES, FieldForm, ObjectForm, PropertyRow
 
 WEATHER_PARAMS = examples.GET_WEATHER["function"]["parameters"]
 WEATHER_FORM = ObjectForm(

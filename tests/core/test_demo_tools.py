@@ -29,7 +29,7 @@ from playground.demo_tools import (
     definitions,
 )
 from playground.request import build_request
-from playground.schema_builder import check_schema
+from playground.schema import check_schema
 
 SEED_WEATHER_PARAMETERS = {
     "type": "object",

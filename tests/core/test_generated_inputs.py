@@ -20,7 +20,7 @@ from playground import fields as F
 from playground.errors import RequestError
 from playground.notebook import FORMAT, ChatMessage, NotebookFile, conversation_from_json
 from playground.request import build_request, validate_body
-from playground.schema_builder import (
+from playground.schema import (
     InputError,
     parse_response_schema,
     parse_tools,

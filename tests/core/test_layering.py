@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -22,3 +23,34 @@ def test_no_core_module_imports_streamlit() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for every `from module import name` in the file, relative imports resolved."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            out.extend((module, alias.name) for alias in node.names)
+    return out
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """A private name stays in its module; what a package's modules share lives in a private module of that
+    package (e.g. playground/schema/_shared.py), which only that package's modules import."""
+    ours = ("playground", "components", "views", "bench")
+    offences = []
+    for folder in ours:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            package = ".".join(path.relative_to(ROOT).parts[:-1])
+            for module, name in _imports(path):
+                if module.split(".")[0] not in ours:
+                    continue
+                if name.startswith("_") and not name.startswith("__"):
+                    offences.append(f"{path.relative_to(ROOT)}: {name} from {module}")
+                private = [i for i, part in enumerate(module.split(".")) if part.startswith("_") and not part.startswith("__")]
+                if private and package != ".".join(module.split(".")[: private[0]]):
+                    offences.append(f"{path.relative_to(ROOT)}: {module} is private to its package")
+    assert offences == []

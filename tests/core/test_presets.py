@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from playground import examples, presets
 from playground.presets import Preset
 from playground.request import validate_body
-from playground.schema_builder import (
+from playground.schema import (
     SchemaForm,
     ToolForm,
     example_for,

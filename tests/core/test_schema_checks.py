@@ -1,4 +1,4 @@
-"""playground.schema_checks: validation located on rows, every message, and tool calls and answers checked."""
+"""playground.schema.checks: validation located on rows, every message, and tool calls and answers checked."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ import pytest
 from playground import examples
 from playground.request import validate_body
 from playground.response import ContentBlock, from_chat_completion
-from playground.schema_checks import (
+from playground.schema import (
+    FieldForm,
+    JsonTool,
+    ObjectForm,
+    PropertyRow,
+    SchemaForm,
+    ToolForm,
     check_answer,
     check_schema,
     check_tool_calls,
+    code,
+    parse_response_schema,
+    parse_tools,
+    schema_to_form,
+    tools_to_json,
     validate_instance,
     validate_response_schema,
     validate_schema,
     validate_tools,
 )
-from playground.schema_form import parse_response_schema, parse_tools, schema_to_form, tools_to_json
-from playground.schema_models import FieldForm, JsonTool, ObjectForm, PropertyRow, SchemaForm, ToolForm, code
 from tests.core.schema_cases import (
     TRIP_SCHEMA,
     WEATHER_PARAMS,

@@ -1,4 +1,4 @@
-"""playground.schema_example: example_for gives a valid example of every schema the form makes, and more."""
+"""playground.schema.example: example_for gives a valid example of every schema the form makes, and more."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground import examples
-from playground.schema_example import example_for
-from playground.schema_form import form_to_schema
-from playground.schema_models import ObjectForm
+from playground.schema import ObjectForm, example_for, form_to_schema
 from tests.core.schema_cases import (
     TRIP_SCHEMA,
     WEATHER_FORM,

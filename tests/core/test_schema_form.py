@@ -1,4 +1,4 @@
-"""playground.schema_form: form ↔ JSON Schema both ways (nested, property-tested and fuzzed), tools and
+"""playground.schema.form: form ↔ JSON Schema both ways (nested, property-tested and fuzzed), tools and
 response schemas pasted in every accepted shape, what the form cannot show kept as JSON."""
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ from hypothesis import strategies as st
 
 from playground import examples
 from playground.request import validate_body
-from playground.schema_checks import check_schema
-from playground.schema_form import (
-    form_to_schema,
-    parse_response_schema,
-    parse_tools,
-    response_format_json,
-    schema_to_form,
-    tool_to_json,
-    tools_to_json,
-)
-from playground.schema_models import (
+from playground.schema import (
     PARAM_TYPES,
     SCALAR_TYPES,
     FieldForm,
@@ -36,9 +26,17 @@ from playground.schema_models import (
     PropertyRow,
     SchemaForm,
     ToolForm,
+    check_schema,
     enum_text,
+    form_to_schema,
     parse_enum_text,
     parse_json_text,
+    parse_response_schema,
+    parse_tools,
+    response_format_json,
+    schema_to_form,
+    tool_to_json,
+    tools_to_json,
 )
 from tests.core.schema_cases import (
     TRIP_SCHEMA,

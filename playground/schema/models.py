@@ -1,23 +1,19 @@
 """The form's data: one schema as a person edits it, tools and response schemas, and what checks report.
 
-Why: the builder, the checks and the examples share these models and a few JSON helpers, and nothing
-else. `FieldForm` is one schema the form can show: a single type (optionally nullable), title, description,
-allowed values (`enum`), a default, the usual constraints of its type, the item schema of an array and
-the property rows of an object. `PropertyRow` is a FieldForm with a name and a required flag;
-`ObjectForm` is the top-level object (tool parameters, a response schema). `ToolForm` is a function tool,
-`SchemaForm` a json_schema response format; `JsonTool` / `JsonResponseSchema` keep as JSON what the form
-cannot show. `Problem` (a reason not to send, on its row), `Violation`, `CallCheck` and `AnswerCheck` are
-what the checks return. JSON text is read strictly (`parse_json_text`: no NaN, no repeated keys).
+Why: the form, the checks and the examples share these models. `FieldForm` is one schema the form can
+show: a single type (optionally nullable), title, description, allowed values (`enum`), a default, the
+usual constraints of its type, the item schema of an array and the property rows of an object.
+`PropertyRow` is a FieldForm with a name and a required flag; `ObjectForm` is the top-level object (tool
+parameters, a response schema). `ToolForm` is a function tool, `SchemaForm` a json_schema response
+format; `JsonTool` / `JsonResponseSchema` keep as JSON what the form cannot show. `Problem` (a reason not
+to send, on its row), `Violation`, `CallCheck` and `AnswerCheck` are what the checks return.
 
 Messages quote names as Markdown code spans (`code`, safe for any name); still render them as text, never HTML.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Final, Literal, TypeAlias
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, StrictStr
@@ -45,9 +41,6 @@ __all__ = [
     "ToolForm",
     "Violation",
     "code",
-    "enum_text",
-    "parse_enum_text",
-    "parse_json_text",
 ]
 
 PropType: TypeAlias = Literal["string", "number", "integer", "boolean", "array", "object"]
@@ -55,29 +48,11 @@ PARAM_TYPES: Final[tuple[str, ...]] = ("string", "number", "integer", "boolean",
 SCALAR_TYPES: Final[tuple[str, ...]] = ("string", "number", "integer", "boolean")
 # Types whose values can be listed in `enum` or given as `default` by the form (arrays and objects cannot).
 ENUM_TYPES: Final[tuple[str, ...]] = SCALAR_TYPES
-_NUMERIC: Final[tuple[str, ...]] = ("number", "integer")
 
 # JSON has no NaN or Infinity, so the form cannot hold them either.
 FiniteFloat: TypeAlias = Annotated[float, Strict(), AllowInfNan(False)]
 EnumValue: TypeAlias = StrictBool | StrictInt | FiniteFloat | StrictStr | None
 Number: TypeAlias = StrictInt | FiniteFloat
-
-
-# JSON keyword → (FieldForm attribute, the types it applies to). Each is emitted only for those types.
-_CONSTRAINTS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
-    "format": ("format", ("string",)),
-    "pattern": ("pattern", ("string",)),
-    "minLength": ("min_length", ("string",)),
-    "maxLength": ("max_length", ("string",)),
-    "minimum": ("minimum", _NUMERIC),
-    "maximum": ("maximum", _NUMERIC),
-    "exclusiveMinimum": ("exclusive_minimum", _NUMERIC),
-    "exclusiveMaximum": ("exclusive_maximum", _NUMERIC),
-    "multipleOf": ("multiple_of", _NUMERIC),
-    "minItems": ("min_items", ("array",)),
-    "maxItems": ("max_items", ("array",)),
-    "uniqueItems": ("unique_items", ("array",)),
-}
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -262,173 +237,3 @@ def code(name: Any) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip()) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _json_path(parts: Sequence[Any], root: str = "$") -> str:
-    """["properties", "my key", 0] → `$.properties["my key"][0]`."""
-    out = root
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$-]*", str(p)):
-            out += f".{p}"
-        else:
-            out += f"[{json.dumps(str(p), ensure_ascii=False)}]"
-    return out
-
-
-def _row_path(prefix: str, parts: Sequence[Any]) -> str:
-    """A JSON path inside a schema → the row address: `properties.X` → `X`, everything else kept."""
-    segs: list[str] = [prefix] if prefix else []
-    i = 0
-    parts = list(parts)
-    while i < len(parts):
-        if parts[i] == "properties" and i + 1 < len(parts):
-            segs.append(str(parts[i + 1]))
-            i += 2
-            continue
-        segs.append(str(parts[i]))
-        i += 1
-    return ".".join(segs)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return (isinstance(v, int | float) and not isinstance(v, bool)) and not (isinstance(v, float) and not math.isfinite(v))
-
-
-def _fits(value: Any, type_: str) -> bool:
-    """Whether a JSON value is of a JSON Schema type (an integer-valued float counts as an integer)."""
-    if type_ == "string":
-        return isinstance(value, str)
-    if type_ == "integer":
-        return _is_int(value) or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
-    if type_ == "number":
-        return _is_number(value)
-    if type_ == "boolean":
-        return isinstance(value, bool)
-    if type_ == "null":
-        return value is None
-    if type_ == "array":
-        return isinstance(value, list)
-    if type_ == "object":
-        return isinstance(value, Mapping)
-    return False
-
-
-_TYPE_WORDS = {
-    "string": "a string",
-    "number": "a number",
-    "integer": "a whole number",
-    "boolean": "true or false",
-    "null": "null",
-    "array": "an array",
-    "object": "an object",
-}
-
-
-_A_TYPE = {
-    "string": "a string",
-    "number": "a number",
-    "integer": "an integer",
-    "boolean": "a boolean",
-    "array": "an array",
-    "object": "an object",
-}
-
-
-def _value_text(value: Any) -> str:
-    """An allowed value in a message: strings as they are, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def enum_text(value: EnumValue) -> str:
-    """How the form shows one allowed value as text: strings as they are, others as JSON."""
-    return _value_text(value)
-
-
-def parse_enum_text(text: str, type_: str) -> EnumValue:
-    """One allowed value typed into the form → its JSON value for a row of `type_`.
-
-    Text that does not fit the type is returned unchanged (a string), so validation can name it on its row.
-    "null" becomes null for every type except string.
-    """
-    t = text.strip()
-    if type_ != "string" and t == "null":
-        return None
-    if type_ == "integer" and re.fullmatch(r"[+-]?\d+", t):
-        return int(t)
-    if type_ == "number":
-        if re.fullmatch(r"[+-]?\d+", t):
-            return int(t)
-        try:
-            f = float(t)
-        except ValueError:
-            return text
-        return f if math.isfinite(f) else text
-    if type_ == "boolean" and t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    return text
-
-
-# ---------------------------------------------------------------------------------------------- parsing JSON text
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-class _JsonFailure(ValueError):
-    def __init__(self, kind: str, detail: str) -> None:
-        self.kind, self.detail = kind, detail
-        super().__init__(detail)
-
-
-def _loads(text: str) -> Any:
-    """json.loads, strict: no NaN/Infinity, no repeated keys (json.loads would keep the last one silently)."""
-    try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
-    except _DuplicateKey as e:
-        raise _JsonFailure("duplicate_key", str(e.args[0])) from None
-    except json.JSONDecodeError as e:
-        raise _JsonFailure("not_json", f"{e.msg} at line {e.lineno}, column {e.colno}") from None
-    except ValueError as e:
-        raise _JsonFailure("not_json", str(e)) from None
-
-
-def parse_json_text(text: str, path: str = "") -> Any:
-    """Strict JSON (no NaN/Infinity, no repeated keys); InputError with one Problem ("not_json" or
-    "duplicate_key") in plain words otherwise."""
-    try:
-        return _loads(text)
-    except _JsonFailure as e:
-        if e.kind == "duplicate_key":
-            message = f"The key {code(e.detail)} appears twice in one object; keep one."
-        else:
-            message = f"Not valid JSON: {e.detail}."
-        raise InputError([Problem(path=path, code=e.kind, message=message)]) from None
-
-
-def _declared_types(schema: Mapping[str, Any]) -> list[str] | None:
-    t = schema.get("type")
-    if isinstance(t, str):
-        return [t]
-    if isinstance(t, list) and all(isinstance(x, str) for x in t):
-        return list(t)
-    return None

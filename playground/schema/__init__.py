@@ -38,15 +38,16 @@ Answers
 Messages quote names as Markdown code spans (safe for any name); still render them as text, never as HTML.
 
 Where it lives
-    The code is split by what it holds: `schema_models` (the models, `code`, strict JSON text),
-    `schema_form` (form ↔ JSON, pasted tools and response schemas), `schema_checks` (validation and
-    answer checks) and `schema_example` (`example_for`). This module re-exports their public names, so
-    `from playground.schema_builder import …` keeps working everywhere.
+    This package, split by what each module holds: `models` (the pydantic models, `code`), `form`
+    (form ↔ JSON, values and JSON text typed in, pasted tools and response schemas), `checks` (validation
+    and answer checks) and `example` (`example_for`). `_shared` holds what those modules share and nothing
+    else uses (JSON paths, type words, strict JSON reading, the form's JSON writer); only modules of this
+    package import it. This module re-exports every public name: import from `playground.schema`.
 """
 
 from __future__ import annotations
 
-from playground.schema_checks import (
+from playground.schema.checks import (
     check_answer,
     check_schema,
     check_tool_calls,
@@ -55,17 +56,21 @@ from playground.schema_checks import (
     validate_schema,
     validate_tools,
 )
-from playground.schema_example import example_for
-from playground.schema_form import (
+from playground.schema.example import example_for
+from playground.schema.form import (
+    enum_text,
     form_to_schema,
+    parse_enum_text,
+    parse_json_text,
     parse_response_schema,
     parse_tools,
     response_format_json,
+    schema_json,
     schema_to_form,
     tool_to_json,
     tools_to_json,
 )
-from playground.schema_models import (
+from playground.schema.models import (
     ENUM_TYPES,
     PARAM_TYPES,
     SCALAR_TYPES,
@@ -85,9 +90,6 @@ from playground.schema_models import (
     ToolForm,
     Violation,
     code,
-    enum_text,
-    parse_enum_text,
-    parse_json_text,
 )
 
 __all__ = [
@@ -121,6 +123,7 @@ __all__ = [
     "parse_response_schema",
     "parse_tools",
     "response_format_json",
+    "schema_json",
     "schema_to_form",
     "tool_to_json",
     "tools_to_json",

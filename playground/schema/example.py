@@ -19,8 +19,9 @@ from typing import Any, Final
 
 from jsonschema import Draft202012Validator
 
-from playground.schema_form import _schema_json
-from playground.schema_models import _NUMERIC, FieldForm, JsonResponseSchema, SchemaForm, _declared_types, _is_int, _is_number
+from playground.schema._shared import NUMERIC, declared_types, is_int, is_number
+from playground.schema.form import schema_json
+from playground.schema.models import FieldForm, JsonResponseSchema, SchemaForm
 
 __all__ = [
     "example_for",
@@ -131,7 +132,7 @@ class _Examples:
         return out + self.by_type(s, depth)
 
     def by_type(self, s: dict[str, Any], depth: int) -> list[Any]:
-        types = _declared_types(s)
+        types = declared_types(s)
         if types is None:
             types = [_infer_type(s)]
         non_null = [t for t in types if t != "null"]
@@ -147,7 +148,7 @@ class _Examples:
             return [True, False]
         if t == "string":
             return _strings(s)
-        if t in _NUMERIC:
+        if t in NUMERIC:
             return _numbers(s, t == "integer")
         if t == "array":
             return self.arrays(s, depth)
@@ -158,8 +159,8 @@ class _Examples:
     def arrays(self, s: dict[str, Any], depth: int) -> list[Any]:
         prefix: list[Any] = s["prefixItems"] if isinstance(s.get("prefixItems"), list) else []
         items = s.get("items", True)
-        low = s["minItems"] if _is_int(s.get("minItems")) else 0
-        high = s["maxItems"] if _is_int(s.get("maxItems")) else None
+        low = s["minItems"] if is_int(s.get("minItems")) else 0
+        high = s["maxItems"] if is_int(s.get("maxItems")) else None
         n = max(low, 1) if high is None else min(max(low, 1), high)
         values = [self.make(p, depth + 1) for p in prefix[:n]]
         if len(values) < n:
@@ -236,7 +237,7 @@ def _json_equal(a: Any, b: Any) -> bool:
 def _vary(value: Any, i: int) -> Any:
     if isinstance(value, str):
         return f"{value}{i}"
-    if _is_number(value):
+    if is_number(value):
         return value + i
     if isinstance(value, dict):
         return {**value, f"_{i}": i}
@@ -252,8 +253,8 @@ def _strings(s: Mapping[str, Any]) -> list[str]:
         matched = _from_pattern(s["pattern"])
         if matched is not None:
             candidates.insert(0, matched)
-    low: int = s["minLength"] if _is_int(s.get("minLength")) else 0
-    high: int | None = s["maxLength"] if _is_int(s.get("maxLength")) else None
+    low: int = s["minLength"] if is_int(s.get("minLength")) else 0
+    high: int | None = s["maxLength"] if is_int(s.get("maxLength")) else None
     out: list[str] = []
     for c in candidates:
         if len(c) < low:
@@ -270,7 +271,7 @@ def _numbers(s: Mapping[str, Any], integer: bool) -> list[Any]:
 
     def num(key: str) -> Fraction | None:
         v = s.get(key)
-        return Fraction(v) if isinstance(v, int | float) and _is_number(v) else None
+        return Fraction(v) if isinstance(v, int | float) and is_number(v) else None
 
     lo, hi, xlo, xhi, step = (num(k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"))
     if step is not None and step <= 0:
@@ -415,5 +416,5 @@ def example_for(
     the first branch of oneOf/anyOf that validates, references followed. Valid for every schema the form makes;
     for a schema no value can satisfy (an empty enum) or a regex beyond the simple generator, the closest try
     is returned."""
-    root = _schema_json(schema)
+    root = schema_json(schema)
     return _Examples(root, required_only).make(root)

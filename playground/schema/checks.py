@@ -21,9 +21,21 @@ from jsonschema.exceptions import ValidationError as _SchemaError
 
 from playground.fields import MAX_TOOLS, TOOL_NAME_PATTERN
 from playground.response import ContentBlock
-from playground.schema_form import _addressable, _emit, _name_problems, _schema_json, parse_tools, tool_to_json
-from playground.schema_models import (
-    _TYPE_WORDS,
+from playground.schema._shared import (
+    TYPE_WORDS,
+    JsonFailure,
+    addressable,
+    declared_types,
+    emit,
+    fits,
+    json_path,
+    loads,
+    name_problems,
+    row_path,
+    value_text,
+)
+from playground.schema.form import parse_tools, schema_json, tool_to_json
+from playground.schema.models import (
     PARAM_TYPES,
     AnswerCheck,
     CallCheck,
@@ -34,13 +46,6 @@ from playground.schema_models import (
     SchemaForm,
     ToolForm,
     Violation,
-    _declared_types,
-    _fits,
-    _json_path,
-    _JsonFailure,
-    _loads,
-    _row_path,
-    _value_text,
     code,
 )
 
@@ -98,7 +103,7 @@ def validate_instance(instance: Any, schema: Mapping[str, Any]) -> list[str]:
 
 
 def _meta_problem(error: _SchemaError, prefix: str) -> Problem:
-    path = _row_path(prefix, list(error.absolute_path))
+    path = row_path(prefix, list(error.absolute_path))
     if error.validator == "anyOf" and error.absolute_path and error.absolute_path[-1] == "type":
         message = f"{json.dumps(error.instance)} is not a type; use one of {', '.join(PARAM_TYPES)} (or null)."
     else:
@@ -124,19 +129,19 @@ _SUBSCHEMA_ONE = (
 
 def _known_types(schema: Mapping[str, Any]) -> list[str] | None:
     """The declared types when all are JSON types (a misspelt one is the meta-schema's to report)."""
-    types = _declared_types(schema)
-    return types if types is not None and all(t in _TYPE_WORDS for t in types) else None
+    types = declared_types(schema)
+    return types if types is not None and all(t in TYPE_WORDS for t in types) else None
 
 
 def _type_words(types: list[str]) -> str:
-    return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    return " or ".join(TYPE_WORDS.get(t, t) for t in types)
 
 
 def _walk(schema: Any, parts: list[Any], prefix: str, out: list[Problem]) -> None:
     """The checks the meta-schema does not make, on every subschema."""
     if not isinstance(schema, Mapping):
         return
-    here = _row_path(prefix, parts)
+    here = row_path(prefix, parts)
     types = _known_types(schema)
     enum = schema.get("enum")
     if isinstance(enum, list):
@@ -149,12 +154,12 @@ def _walk(schema: Any, parts: list[Any], prefix: str, out: list[Problem]) -> Non
                 )
             )
         for value in enum:
-            if types is not None and not any(_fits(value, t) for t in types):
+            if types is not None and not any(fits(value, t) for t in types):
                 out.append(
                     Problem(
                         path=f"{here}.enum",
                         code="enum_type",
-                        message=f"Allowed value {code(_value_text(value))} is not {_type_words(types)} "
+                        message=f"Allowed value {code(value_text(value))} is not {_type_words(types)} "
                         f"(the type is {' or '.join(types)}).",
                     )
                 )
@@ -165,17 +170,17 @@ def _walk(schema: Any, parts: list[Any], prefix: str, out: list[Problem]) -> Non
                     Problem(
                         path=f"{here}.enum",
                         code="duplicate_enum",
-                        message=f"Allowed value {code(_value_text(value))} is listed twice.",
+                        message=f"Allowed value {code(value_text(value))} is listed twice.",
                     )
                 )
             seen.append(value)
-    if "default" in schema and types is not None and not any(_fits(schema["default"], t) for t in types):
+    if "default" in schema and types is not None and not any(fits(schema["default"], t) for t in types):
         kinds = " or ".join(types)
         out.append(
             Problem(
                 path=f"{here}.default",
                 code="default_type",
-                message=f"The default {code(_value_text(schema['default']))} is not {_type_words(types)} (the type is {kinds}).",
+                message=f"The default {code(value_text(schema['default']))} is not {_type_words(types)} (the type is {kinds}).",
             )
         )
     required = schema.get("required")
@@ -235,10 +240,10 @@ def _schema_problems(schema: Any, prefix: str) -> list[Problem]:
 def validate_schema(schema: FieldForm | Mapping[str, Any], prefix: str = "schema") -> list[Problem]:
     """Every reason this schema (form or JSON) cannot be sent, each located on its row under `prefix`."""
     if isinstance(schema, FieldForm):
-        problems = _name_problems(schema, prefix)
+        problems = name_problems(schema, prefix)
         if any(p.code == "duplicate_property" for p in problems):
             return problems
-        return problems + _schema_problems(_emit(_addressable(schema)), prefix)
+        return problems + _schema_problems(emit(addressable(schema)), prefix)
     return _schema_problems(schema, prefix)
 
 
@@ -311,7 +316,7 @@ def validate_response_schema(entry: SchemaForm | JsonResponseSchema) -> list[Pro
 
 def _shown(parts: Sequence[Any]) -> str:
     """The path of a value inside the answer as a person reads it: "stops[0].city"."""
-    path = _json_path(parts)
+    path = json_path(parts)
     return path[2:] if path.startswith("$.") else path[1:]
 
 
@@ -356,14 +361,14 @@ def _violations(instance: Any, schema: Any, subject: str) -> list[Violation]:
 def _words(e: _SchemaError, subject: str) -> list[Violation]:
     parts = list(e.absolute_path)
     label = _label(parts, subject)
-    path = _json_path(parts)
+    path = json_path(parts)
     rule = str(e.validator) if e.validator is not None else "false"
     v = e.validator_value
     if rule == "required":
         missing = e.message.split(" is a required property")[0]
         names = [n for n in (v if isinstance(v, list) else []) if repr(n) == missing] or [missing]
         return [
-            Violation(path=_json_path([*parts, n]), rule=rule, message=f"{code(_shown([*parts, n]))} is required.") for n in names
+            Violation(path=json_path([*parts, n]), rule=rule, message=f"{code(_shown([*parts, n]))} is required.") for n in names
         ]
     if rule in ("additionalProperties", "unevaluatedProperties") and isinstance(e.instance, Mapping):
         allowed = e.schema.get("properties", {}) if isinstance(e.schema, Mapping) else {}
@@ -372,7 +377,7 @@ def _words(e: _SchemaError, subject: str) -> list[Violation]:
         if extra:
             return [
                 Violation(
-                    path=_json_path([*parts, k]),
+                    path=json_path([*parts, k]),
                     rule=rule,
                     message=f"{code(_shown([*parts, k]))} is not allowed here (no properties beyond those listed).",
                 )
@@ -383,12 +388,12 @@ def _words(e: _SchemaError, subject: str) -> list[Violation]:
         message = f"{label} must be {_type_words([str(t) for t in types])}."
     elif rule == "enum":
         message = (
-            f"{label} must be one of {', '.join(_value_text(x) for x in v)}."
+            f"{label} must be one of {', '.join(value_text(x) for x in v)}."
             if len(v) != 1
-            else f"{label} must be {_value_text(v[0])}."
+            else f"{label} must be {value_text(v[0])}."
         )
     elif rule == "const":
-        message = f"{label} must be {_value_text(v)}."
+        message = f"{label} must be {value_text(v)}."
     elif rule in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
         words = {
             "minimum": "at least",
@@ -442,11 +447,11 @@ def check_answer(text: str, schema: FieldForm | SchemaForm | JsonResponseSchema 
     """An answer under a json_schema response format: parsed, then validated. Unparseable JSON is one
     violation (rule "not_json") and the text is kept as it came."""
     try:
-        value = _loads(text)
-    except _JsonFailure as e:
+        value = loads(text)
+    except JsonFailure as e:
         violation = _not_json("The answer", text, e)
         return AnswerCheck(text=text, parsed=False, violations=[violation])
-    json_schema = _schema_json(schema)
+    json_schema = schema_json(schema)
     invalid = _invalid_schema(json_schema)
     if invalid:
         return AnswerCheck(text=text, parsed=True, value=value, violations=[invalid])
@@ -501,7 +506,7 @@ def check_tool_calls(calls: Sequence[ContentBlock], tools: Sequence[ToolForm | J
     return checks
 
 
-def _not_json(subject: str, text: str, e: _JsonFailure) -> Violation:
+def _not_json(subject: str, text: str, e: JsonFailure) -> Violation:
     plural = subject == "The arguments"
     is_, repeats = ("are", "repeat") if plural else ("is", "repeats")
     if e.kind == "duplicate_key":
@@ -515,18 +520,18 @@ def _not_json(subject: str, text: str, e: _JsonFailure) -> Violation:
 
 def _raw_violation(raw: str) -> Violation:
     try:
-        parsed = _loads(raw)
-    except _JsonFailure as e:
+        parsed = loads(raw)
+    except JsonFailure as e:
         return _not_json("The arguments", raw, e)
     return Violation(
         path="$",
         rule="not_object",
-        message=f"The arguments must be a JSON object, not {_TYPE_WORDS.get(_json_type(parsed), 'that')}.",
+        message=f"The arguments must be a JSON object, not {TYPE_WORDS.get(_json_type(parsed), 'that')}.",
     )
 
 
 def _json_type(value: Any) -> str:
     for t in ("null", "boolean", "integer", "number", "string", "array", "object"):
-        if _fits(value, t) and not (t == "integer" and isinstance(value, float)):
+        if fits(value, t) and not (t == "integer" and isinstance(value, float)):
             return t
     return "unknown"

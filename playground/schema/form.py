@@ -21,16 +21,29 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from playground.schema_models import (
-    _A_TYPE,
-    _CONSTRAINTS,
-    _TYPE_WORDS,
+from playground.schema._shared import (
+    A_TYPE,
+    CONSTRAINTS,
+    TYPE_WORDS,
+    JsonFailure,
+    emit,
+    is_int,
+    is_number,
+    json_path,
+    loads,
+    name_problems,
+    value_text,
+)
+from playground.schema.models import (
     ENUM_TYPES,
     PARAM_TYPES,
     Construct,
+    EnumValue,
     FieldForm,
     FormError,
     InputError,
@@ -42,18 +55,18 @@ from playground.schema_models import (
     PropertyRow,
     SchemaForm,
     ToolForm,
-    _is_int,
-    _is_number,
-    _json_path,
     code,
-    parse_json_text,
 )
 
 __all__ = [
+    "enum_text",
     "form_to_schema",
+    "parse_enum_text",
+    "parse_json_text",
     "parse_response_schema",
     "parse_tools",
     "response_format_json",
+    "schema_json",
     "schema_to_form",
     "tool_to_json",
     "tools_to_json",
@@ -62,78 +75,15 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------- form → JSON
 
 
-def _emit(f: FieldForm) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(f, ObjectForm) and f.dialect is not None:
-        out["$schema"] = f.dialect
-    out["type"] = [f.type, "null"] if f.nullable else f.type
-    if f.title:
-        out["title"] = f.title
-    if f.description:
-        out["description"] = f.description
-    if f.type in ENUM_TYPES:
-        if f.enum is not None:
-            out["enum"] = list(f.enum)
-        if f.default is not None:
-            out["default"] = f.default
-    for key, (attr, types) in _CONSTRAINTS.items():
-        value = getattr(f, attr)
-        if value is not None and f.type in types:
-            out[key] = value
-    if f.type == "array" and f.items is not None:
-        out["items"] = _emit(f.items)
-    if f.type == "object":
-        out["properties"] = {row.name: _emit(row) for row in f.properties}
-        required = [row.name for row in f.properties if row.required]
-        if required:
-            out["required"] = required
-        if f.additional_properties is not None:
-            out["additionalProperties"] = f.additional_properties
-    return out
-
-
-def _name_problems(f: FieldForm, path: str) -> list[Problem]:
-    """Empty and repeated property names, at every depth of the form (only objects' rows count)."""
-    problems: list[Problem] = []
-    if f.type == "object":
-        seen: set[str] = set()
-        for i, row in enumerate(f.properties):
-            label = row.name if row.name and row.name not in seen else f"#{i}"
-            here = f"{path}.{label}" if path else label
-            if not row.name:
-                problems.append(Problem(path=f"{here}.name", code="empty_name", message=f"Property {i + 1} needs a name."))
-            elif row.name in seen:
-                problems.append(
-                    Problem(
-                        path=f"{here}.name",
-                        code="duplicate_property",
-                        message=f"Two properties are named {code(row.name)}; names must be unique.",
-                    )
-                )
-            seen.add(row.name)
-            problems.extend(_name_problems(row, here))
-    if f.type == "array" and f.items is not None:
-        problems.extend(_name_problems(f.items, f"{path}.items" if path else "items"))
-    return problems
-
-
-def _addressable(form: FieldForm) -> FieldForm:
-    """A copy whose unnamed rows are named by position ("#2"), so problems found in the JSON can name them."""
-    rows: list[Any] = [r.model_copy(update={"name": r.name or f"#{i}"}) for i, r in enumerate(form.properties)]
-    rows = [_addressable(r) for r in rows]
-    items = _addressable(form.items) if form.items is not None else None
-    return form.model_copy(update={"properties": rows, "items": items})
-
-
 def form_to_schema(form: FieldForm) -> dict[str, Any]:
     """The JSON Schema the form describes (canonical: no empty description, `required` in row order).
 
     Raises FormError when two properties of one object share a name (JSON cannot hold both).
     """
-    duplicates = [p for p in _name_problems(form, "") if p.code == "duplicate_property"]
+    duplicates = [p for p in name_problems(form, "") if p.code == "duplicate_property"]
     if duplicates:
         raise FormError(duplicates)
-    return _emit(form)
+    return emit(form)
 
 
 def tool_to_json(tool: ToolForm | JsonTool) -> dict[str, Any]:
@@ -163,6 +113,51 @@ def response_format_json(entry: SchemaForm | JsonResponseSchema) -> dict[str, An
     if entry.strict is not None:
         spec["strict"] = entry.strict
     return {"type": "json_schema", "json_schema": spec}
+
+
+# ---------------------------------------------------------------- values and JSON text typed into the form
+
+
+def enum_text(value: EnumValue) -> str:
+    """How the form shows one allowed value as text: strings as they are, others as JSON."""
+    return value_text(value)
+
+
+def parse_enum_text(text: str, type_: str) -> EnumValue:
+    """One allowed value typed into the form → its JSON value for a row of `type_`.
+
+    Text that does not fit the type is returned unchanged (a string), so validation can name it on its row.
+    "null" becomes null for every type except string.
+    """
+    t = text.strip()
+    if type_ != "string" and t == "null":
+        return None
+    if type_ == "integer" and re.fullmatch(r"[+-]?\d+", t):
+        return int(t)
+    if type_ == "number":
+        if re.fullmatch(r"[+-]?\d+", t):
+            return int(t)
+        try:
+            f = float(t)
+        except ValueError:
+            return text
+        return f if math.isfinite(f) else text
+    if type_ == "boolean" and t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    return text
+
+
+def parse_json_text(text: str, path: str = "") -> Any:
+    """Strict JSON (no NaN/Infinity, no repeated keys); InputError with one Problem ("not_json" or
+    "duplicate_key") in plain words otherwise."""
+    try:
+        return loads(text)
+    except JsonFailure as e:
+        if e.kind == "duplicate_key":
+            message = f"The key {code(e.detail)} appears twice in one object; keep one."
+        else:
+            message = f"Not valid JSON: {e.detail}."
+        raise InputError([Problem(path=path, code=e.kind, message=message)]) from None
 
 
 # ---------------------------------------------------------------------------------------------- JSON → form
@@ -208,7 +203,7 @@ def _read_type(value: Any) -> tuple[str | None, bool]:
 
 def _read(schema: Any, parts: list[Any], out: list[Construct], *, top: bool = False) -> dict[str, Any] | None:
     """FieldForm keyword arguments for `schema`, appending to `out` whatever the form cannot show."""
-    path = _json_path(parts)
+    path = json_path(parts)
     if not isinstance(schema, Mapping):
         what = "a true/false schema" if isinstance(schema, bool) else "a schema that is not an object"
         out.append(Construct(path=path, keyword="schema", message=f"The form cannot show {what}; edit it as JSON."))
@@ -217,12 +212,12 @@ def _read(schema: Any, parts: list[Any], out: list[Construct], *, top: bool = Fa
     if type_ is None:
         present = [k for k in schema if k in _CONSTRUCT_WORDS]
         if present and "type" not in schema:  # e.g. {"oneOf": […]}: name the construct, not the missing type
-            out.extend(_unsupported(_json_path([*parts, k]), k) for k in present)
+            out.extend(_unsupported(json_path([*parts, k]), k) for k in present)
             return None
         detail = f"the type {json.dumps(schema['type'])}" if "type" in schema else "a schema without a type"
         out.append(
             Construct(
-                path=_json_path([*parts, "type"]),
+                path=json_path([*parts, "type"]),
                 keyword="type",
                 message=f"The form shows one type of {', '.join(PARAM_TYPES)} (or one of them or null), not {detail}; "
                 "edit it as JSON.",
@@ -258,8 +253,8 @@ def _take(
         kw["enum"] = list(value)
     elif key == "default" and _is_scalar(value) and value is not None:
         kw["default"] = value
-    elif key in _CONSTRAINTS and _constraint_ok(key, value):
-        kw[_CONSTRAINTS[key][0]] = value
+    elif key in CONSTRAINTS and _constraint_ok(key, value):
+        kw[CONSTRAINTS[key][0]] = value
     elif key == "items" and isinstance(value, Mapping):
         item = _read(value, here, out)
         if item is not None:
@@ -287,17 +282,17 @@ def _constraint_ok(key: str, value: Any) -> bool:
     if key == "uniqueItems":
         return isinstance(value, bool)
     if key in ("minLength", "maxLength", "minItems", "maxItems"):
-        return _is_int(value)
-    return _is_number(value)
+        return is_int(value)
+    return is_number(value)
 
 
 def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | bool) or _is_number(value)
+    return value is None or isinstance(value, str | bool) or is_number(value)
 
 
 # Which types the form shows each keyword for.
 _APPLIES: Final[dict[str, tuple[str, ...]]] = {
-    **{key: types for key, (_attr, types) in _CONSTRAINTS.items()},
+    **{key: types for key, (_attr, types) in CONSTRAINTS.items()},
     "items": ("array",),
     "properties": ("object",),
     "required": ("object",),
@@ -317,16 +312,16 @@ _VALUE_WORDS: Final[dict[str, str]] = {
 
 
 def _unsupported_key(parts: list[Any], key: str, value: Any, type_: str) -> Construct:
-    path = _json_path(parts)
+    path = json_path(parts)
     if key in _APPLIES and type_ not in _APPLIES[key]:
         shown = ", ".join(f"{t}s" for t in _APPLIES[key])
-        message = f"{code(key)} on {_A_TYPE[type_]}: the form shows it only for {shown}; edit it as JSON."
+        message = f"{code(key)} on {A_TYPE[type_]}: the form shows it only for {shown}; edit it as JSON."
         return Construct(path=path, keyword=key, message=message)
     if key in _VALUE_WORDS:
         return Construct(
             path=path, keyword=key, message=f"{code(key)}: the form cannot show {_VALUE_WORDS[key]}; edit it as JSON."
         )
-    if key in _CONSTRAINTS:
+    if key in CONSTRAINTS:
         return Construct(
             path=path, keyword=key, message=f"{code(key)}: the form cannot show the value {json.dumps(value)}; edit it as JSON."
         )
@@ -335,7 +330,7 @@ def _unsupported_key(parts: list[Any], key: str, value: Any, type_: str) -> Cons
 
 def _check_required(value: Any, props: Any, here: list[Any], out: list[Construct]) -> None:
     """`required` can be shown as row flags only when it names each existing property at most once."""
-    path = _json_path(here)
+    path = json_path(here)
     if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
         out.append(
             Construct(path=path, keyword="required", message="`required` must be a list of property names; edit it as JSON.")
@@ -374,7 +369,7 @@ def schema_to_form(schema: Any) -> ObjectForm:
             Construct(
                 path="$.type",
                 keyword="type",
-                message=f"The form shows an object at the top, not {_TYPE_WORDS[kw['type']]}; edit it as JSON.",
+                message=f"The form shows an object at the top, not {TYPE_WORDS[kw['type']]}; edit it as JSON.",
             )
         )
     if out or kw is None:
@@ -454,8 +449,8 @@ def _function_of(entry: Any, path: str) -> tuple[dict[str, Any], dict[str, Any]]
 def _parse_tool(entry: Any, path: str) -> ToolForm | JsonTool:
     function, extra = _function_of(entry, path)
     tool = {"type": "function", **extra, "function": function}
-    reasons = [_unsupported(_json_path([k]), k) for k in extra]
-    reasons += [_unsupported(_json_path(["function", k]), k) for k in function if k not in _FUNCTION_KEYS]
+    reasons = [_unsupported(json_path([k]), k) for k in extra]
+    reasons += [_unsupported(json_path(["function", k]), k) for k in function if k not in _FUNCTION_KEYS]
     if "strict" in function and not isinstance(function["strict"], bool):
         reasons.append(
             Construct(path="$.function.strict", keyword="strict", message="`strict` is not true or false; edit it as JSON.")
@@ -553,7 +548,7 @@ def _is_spec(value: Mapping[str, Any]) -> bool:
     return isinstance(value.get("schema"), Mapping | bool) and set(value) <= _SPEC_KEYS
 
 
-def _schema_json(schema: Any) -> Any:
+def schema_json(schema: Any) -> Any:
     """The bare JSON Schema of a form, a response-schema entry, or a response_format in any accepted shape."""
     if isinstance(schema, Mapping) and (schema.get("type") == "json_schema" or _is_spec(schema)):
         schema = parse_response_schema(schema)

@@ -1,5 +1,5 @@
-"""playground.schema_builder re-exports the public names of the schema modules it was split into, so every
-`from playground.schema_builder import …` (request.py's `check_schema` among them) keeps working."""
+"""playground.schema re-exports the public names of the schema modules it was split into, so every
+`from playground.schema import …` (request.py's `check_schema` among them) keeps working."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import importlib
 
 import pytest
 
-import playground.schema_builder as facade
+import playground.schema as facade
 
-PARTS = ["playground.schema_models", "playground.schema_form", "playground.schema_checks", "playground.schema_example"]
+PARTS = ["playground.schema.models", "playground.schema.form", "playground.schema.checks", "playground.schema.example"]
 
 
 @pytest.mark.parametrize("module", PARTS)
