@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ import streamlit as st
 from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
-from playground import analysis, backends, codegen, runner
+from playground import analysis, backends, codegen, errors, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
 STATUS_WORDS = {
@@ -364,6 +365,21 @@ def render_group(
         newest=newest_id in (None, shown.id),
         extra=extra,
     )
+
+
+def render_notebook(nb: Notebook, *, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None) -> None:
+    """The conversation with every cell under the message it answered."""
+    by_at: dict[int, list[Cell]] = defaultdict(list)
+    for cell in nb.cells:
+        by_at[min(cell.at, len(nb.conversation))].append(cell)
+    newest = nb.cells[-1].id if nb.cells else None
+
+    def draw(k: int) -> None:
+        render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest)
+
+    conversation.render(request_error=request_error, upstream=upstream, after_message=draw)
+    if not nb.conversation:
+        st.caption("Type a message below and press Enter: the answer appears here.")
 
 
 def wait_words(seconds: float, reason: str) -> str:

@@ -1,7 +1,7 @@
-"""The Compare page's drawing: the set-up inputs, the columns filling in while runs stream, and the reading.
+"""The Compare page's reading: the columns filling in while runs stream, a finished comparison, and the
+notebook's saved comparisons (the set-up inputs are components/compare_setup.py).
 
-Drawing only: no HTTP, no threads. The page (views/compare.py) turns what `setup` returns into variants and
-runs them with `playground.compare`; everything read off a finished comparison comes from `compare.analyse`.
+Drawing only: no HTTP, no threads. Everything read off a finished comparison comes from `compare.analyse`.
 
 Model text is untrusted: it reaches the screen through `plain` (every Markdown character escaped, so no
 link, image, LaTeX or directive can come out of it), `st.text`, `st.code`, data frames and Vega text marks.
@@ -10,32 +10,23 @@ link, image, LaTeX or directive can come out of it), `st.text`, `st.code`, data 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from components import charts
-from components import errors as error_view
+from components import charts, report
 from components import state as keys
 from components.cells import when
-from components.text import plain, safe_inline, speed_words
+from components.text import plain, speed_words
 from playground import analysis as probabilities
-from playground import backends, compare, errors, fields
+from playground import backends, compare, fields
 from playground.compare import Analysis, Comparison, Divergence, RunResult
-from playground.notebook import Cell
+from playground.notebook import Notebook
 
 ss = st.session_state
 
 CARD_WIDTH = 240  # pixels: four answers side by side on a wide screen, one under another on a narrow one
-Source = Literal["conversation", "cell"]
-SetupMode = Literal["seeds", "sweep", "sets"]
-MODES: dict[str, str] = {"seeds": "Seeds", "sweep": "Sweep one field", "sets": "Setting sets"}
-SOURCES: dict[str, str] = {"conversation": "The conversation and the sidebar's settings", "cell": "A run of this notebook"}
-SET_NUMBERS = ("temperature", "top_p", "seed", "max_completion_tokens")  # the fields each set form offers
-SAME = ""  # a set's backend: the same as the comparison's
 
 # --------------------------------------------------------------------------------------------
 # untrusted text
@@ -44,249 +35,6 @@ SAME = ""  # a set's backend: the same as the comparison's
 def shown_token(token: str) -> str:
     """A token as it reads in a sentence: quoted, with its whitespace visible (' blue', '\\n')."""
     return repr(token)
-
-
-# --------------------------------------------------------------------------------------------
-# set-up
-
-
-@dataclass
-class SetInputs:
-    """What one setting-set form holds: empty means "as the comparison's base"."""
-
-    label: str = ""
-    backend: str = SAME
-    base_url: str = ""
-    model: str = ""
-    numbers: dict[str, Any] = field(default_factory=dict)  # field key → value (None: as the base)
-    more: str = ""  # a JSON object of further fields
-
-
-@dataclass
-class SetupInputs:
-    """Everything the set-up inputs hold, as typed."""
-
-    source: Source = "conversation"
-    cell_id: str | None = None
-    prompt: str = ""
-    mode: SetupMode = "seeds"
-    seeds: str = ""
-    sweep_field: str = "temperature"
-    sweep_values: str = ""
-    sets: list[SetInputs] = field(default_factory=list)
-    repeat: bool = False
-
-
-def _remembered() -> dict[str, Any]:
-    return ss.setdefault(keys.CMP_REMEMBERED, {})
-
-
-def _seed(key: str, default: Any) -> None:
-    """Give an input its remembered value (or `default`) before it is drawn: widget state is dropped on a page switch."""
-    if key not in ss:
-        ss[key] = _remembered().get(key, default)
-
-
-def current(key: str, default: Any = None) -> Any:
-    """An input's value before it is drawn this run: its widget state, else what is remembered for it."""
-    return ss[key] if key in ss else _remembered().get(key, default)
-
-
-def forget(key: str) -> None:
-    """Empty an input (its widget state and what is remembered for it)."""
-    ss.pop(key, None)
-    _remembered().pop(key, None)
-
-
-def _keep(key: str) -> Any:
-    value = ss.get(key)
-    _remembered()[key] = value
-    return value
-
-
-def cell_label(cell: Cell) -> str:
-    """A run as the select box lists it: when, the first words of what it answered, the model."""
-    asked = next((m.content for m in reversed(cell.conversation) if m.role == "user" and m.content.strip()), "")
-    words = " ".join(asked.split())
-    words = (words[:40] + "…") if len(words) > 40 else words or "(no user message)"
-    return f"{when(cell.created)} · “{words}” · {cell.model or cell.backend}"
-
-
-def _field_errors(problem: errors.RequestError | None, path: str) -> None:
-    error_view.show_field(problem, path, exact=True)
-
-
-def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -> SetInputs:
-    letter = chr(ord("A") + i)
-    with st.container(border=True):
-        _seed(keys.cmp_set(i, "label"), "")
-        label = st.text_input("Name", key=keys.cmp_set(i, "label"), placeholder=f"set {letter}")
-        _field_errors(problem, f"sets.{i}.label")
-        _seed(keys.cmp_set(i, "backend"), SAME)
-        backend = st.selectbox(
-            "Backend",
-            [SAME, *backends.BACKENDS],
-            key=keys.cmp_set(i, "backend"),
-            format_func=lambda b: "Unchanged" if b == SAME else backends.BACKENDS[b].label,  # type: ignore[index]
-        )
-        _field_errors(problem, f"sets.{i}.backend")
-        base_url = ""
-        if backend == "openai":
-            _seed(keys.cmp_set(i, "base_url"), "")
-            base_url = st.text_input("Base URL", key=keys.cmp_set(i, "base_url"), placeholder="http://127.0.0.1:8000/v1")
-            _field_errors(problem, f"sets.{i}.base_url")
-        _seed(keys.cmp_set(i, "model"), "")
-        model = st.text_input("Model", key=keys.cmp_set(i, "model"), placeholder=model_hint or "unchanged")
-        _field_errors(problem, f"sets.{i}.model")
-        numbers: dict[str, Any] = {}
-        grid = st.columns(2)
-        for n, key in enumerate(SET_NUMBERS):
-            f = fields.FIELDS[key]
-            wkey = keys.cmp_set(i, key)
-            _seed(wkey, None)
-            is_int = f.kind is fields.Kind.INT
-            cast = int if is_int else float
-            with grid[n % 2]:
-                # no min/max: the box would clamp; the bounds are checked as the sidebar's are (views.compare)
-                numbers[key] = st.number_input(
-                    f.label,
-                    value=None,
-                    step=cast(f.step) if f.step is not None else (1 if is_int else 0.1),
-                    placeholder="unchanged",
-                    key=wkey,
-                )
-                _field_errors(problem, f"sets.{i}.{key}")
-        _seed(keys.cmp_set(i, "more"), "")
-        more = st.text_area(
-            "More fields (JSON)",
-            key=keys.cmp_set(i, "more"),
-            height=68,
-            placeholder='{"frequency_penalty": 0.5}',
-            help="Any other documented fields for this set, as a JSON object; null removes a field.",
-        )
-        for e in problem.errors if problem else []:
-            if e.field.startswith(f"sets.{i}.") and e.field.split(".", 2)[2] not in (
-                "label",
-                "backend",
-                "base_url",
-                "model",
-                *SET_NUMBERS,
-            ):
-                st.error(safe_inline(e.message), icon=":material/warning:")
-    for key in ("label", "backend", "base_url", "model", *SET_NUMBERS, "more"):
-        _keep(keys.cmp_set(i, key))
-    return SetInputs(
-        label=label.strip(), backend=backend, base_url=base_url.strip(), model=model.strip(), numbers=numbers, more=more
-    )
-
-
-def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_hint: str) -> SetupInputs:
-    """The set-up inputs; errors in `problem` (fields "seed", "sweep", a swept field, "repeat", "settings_sets",
-    "sets.<i>.<field>", "cell", "prompt") are drawn under the input they belong to."""
-    out = SetupInputs()
-    if cells:
-        _seed(keys.CMP_SOURCE, "conversation")
-        out.source = st.radio("Start from", list(SOURCES), key=keys.CMP_SOURCE, format_func=SOURCES.__getitem__, horizontal=True)
-        _keep(keys.CMP_SOURCE)
-    if out.source == "cell":
-        ids = [c.id for c in reversed(cells)]
-        by_id = {c.id: c for c in cells}
-        if ss.get(keys.CMP_CELL) not in ids:
-            ss[keys.CMP_CELL] = ids[0]
-        out.cell_id = st.selectbox(
-            "Run",
-            ids,
-            key=keys.CMP_CELL,
-            format_func=lambda i: cell_label(by_id[i]),
-            help="Each comparison sends exactly what this run sent, with one thing changed.",
-        )
-        _field_errors(problem, "cell")
-
-    _seed(keys.CMP_MODE, "seeds")
-    out.mode = st.radio("Compare", list(MODES), key=keys.CMP_MODE, format_func=MODES.__getitem__, horizontal=True)
-    _keep(keys.CMP_MODE)
-    if out.mode == "seeds":
-        _seed(keys.CMP_SEEDS, "1, 2, 3")
-        out.seeds = st.text_input(
-            "Seeds",
-            key=keys.CMP_SEEDS,
-            placeholder="1, 2, 7 or 1-16",
-            help=f"A list like 1, 2, 7 or a range like 1-16; at most {compare.MAX_RUNS} runs.",
-        )
-        _keep(keys.CMP_SEEDS)
-        _field_errors(problem, "seed")
-    elif out.mode == "sweep":
-        left, right = st.columns([1, 2])
-        _seed(keys.CMP_SWEEP_FIELD, "temperature")
-        out.sweep_field = left.selectbox(
-            "Field", list(compare.SWEEP_FIELDS), key=keys.CMP_SWEEP_FIELD, format_func=lambda k: fields.FIELDS[k].label
-        )
-        _keep(keys.CMP_SWEEP_FIELD)
-        f = fields.FIELDS[out.sweep_field]
-        _seed(keys.CMP_SWEEP_VALUES, "0.2, 0.7, 1.2")
-        with right:
-            out.sweep_values = st.text_input(
-                "Values",
-                key=keys.CMP_SWEEP_VALUES,
-                placeholder="0.2, 0.7, 1.2",
-                help=f"{f.label} goes from {f.minimum:g} to {f.maximum:g}; one run per value.",
-            )
-            _keep(keys.CMP_SWEEP_VALUES)
-            _field_errors(problem, "sweep")
-            _field_errors(problem, out.sweep_field)
-    else:
-        _seed(keys.CMP_SET_COUNT, compare.MIN_SETS)
-        count = st.radio(
-            "Sets",
-            list(range(compare.MIN_SETS, compare.MAX_SETS + 1)),
-            key=keys.CMP_SET_COUNT,
-            horizontal=True,
-            help="Each set changes some fields of the base request; empty inputs keep it.",
-        )
-        _keep(keys.CMP_SET_COUNT)
-        _field_errors(problem, "settings_sets")
-        with st.container(horizontal=True, gap="small"):
-            for i in range(count):
-                with st.container(width=CARD_WIDTH):
-                    out.sets.append(_set_form(i, problem, model_hint=model_hint))
-    _seed(keys.CMP_REPEAT, False)
-    out.repeat = st.toggle(
-        "Run each twice (reproducibility check)",
-        key=keys.CMP_REPEAT,
-        help="Sends every request twice and says, token for token, whether the answers matched.",
-    )
-    _keep(keys.CMP_REPEAT)
-    _field_errors(problem, "repeat")
-    return out
-
-
-def prompt_input(problem: errors.RequestError | None) -> str:
-    """A first message, for an empty conversation (it joins the notebook's conversation on Compare)."""
-    st.info("The conversation is empty. Write the first message here, or on the Playground page.", icon=":material/chat:")
-    _seed(keys.CMP_PROMPT, "")
-    text = st.text_area("Message", key=keys.CMP_PROMPT, height=80, placeholder="Name a colour and say why you like it.")
-    _keep(keys.CMP_PROMPT)
-    _field_errors(problem, "messages")
-    return text
-
-
-def request_summary(body: Mapping[str, Any], *, where: str, left_out: int = 0) -> None:
-    """What every run starts from: the last message, the settings that are set, and the whole body on demand.
-
-    `left_out`: answers at the end of the conversation that the runs do not send (each run answers again)."""
-    messages = body.get("messages") or []
-    settings = {k: v for k, v in body.items() if k not in ("messages", "model", "tools", "response_format")}
-    parts = [f"{len(messages)} message{'s' if len(messages) != 1 else ''}", str(body.get("model") or "no model"), where]
-    parts += [f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in settings.items() if not isinstance(v, dict | list)]
-    st.caption(plain(" · ".join(parts)))
-    last = next((m for m in reversed(messages) if isinstance(m, dict) and m.get("role") == "user"), None)
-    if last is not None and isinstance(last.get("content"), str):
-        words = " ".join(last["content"].split())
-        asked = (words[:120] + "…") if len(words) > 120 else words
-        answer = "the last answer is left out, so every run answers" if left_out else "every run answers"
-        st.caption(f":material/chat: {answer}: “{plain(asked)}”")
-    with st.expander("Request body every run starts from", icon=":material/data_object:"):
-        st.json(dict(body), expanded=2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -638,3 +386,63 @@ def reading(c: Comparison) -> Analysis:
         on_click="ignore",
     )
     return a
+
+
+# --------------------------------------------------------------------------------------------
+# a notebook's comparisons
+
+
+def _saved(nb: Notebook) -> list[Comparison]:
+    """The notebook's comparisons, newest first (one that cannot be read is skipped with a note)."""
+    out = []
+    for data in nb.comparisons:
+        try:
+            out.append(Comparison.model_validate(data))
+        except ValueError:
+            st.caption("One saved comparison could not be read and is not shown.")
+    return sorted(out, key=lambda c: c.created, reverse=True)
+
+
+def saved(nb: Notebook) -> None:
+    """Pick one of the notebook's comparisons (the newest at first) and read it; Delete removes it, Download report
+    saves it as one HTML file."""
+    comparisons = _saved(nb)
+    if not comparisons:
+        st.caption("No comparisons in this notebook yet: choose what to vary above and press Compare.")
+        return
+    by_id = {c.id: c for c in comparisons}
+    if ss.get(keys.CMP_SHOWN) not in by_id:
+        ss[keys.CMP_SHOWN] = comparisons[0].id
+
+    def delete() -> None:
+        shown = ss.pop(keys.CMP_SHOWN, None)
+        nb.comparisons[:] = [d for d in nb.comparisons if d.get("id") != shown]
+
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        chosen = st.selectbox(
+            f"Comparisons in this notebook ({len(comparisons)})",
+            list(by_id),
+            key=keys.CMP_SHOWN,
+            format_func=lambda i: option_label(by_id[i]),
+            width=520,
+        )
+        st.button(
+            "Delete",
+            key=keys.CMP_DELETE,
+            on_click=delete,
+            icon=":material/delete:",
+            type="tertiary",
+            help="Remove this comparison from the notebook",
+        )
+        shown = by_id[chosen]
+        st.download_button(
+            "Download report",
+            lambda: report.comparison_report(shown, notebook_title=nb.title).encode("utf-8"),  # built on click
+            file_name=report.file_name(nb.title, "comparison"),
+            mime="text/html",
+            key=keys.CMP_REPORT,
+            icon=":material/description:",
+            on_click="ignore",
+            help="The answers side by side, their charts and each request as code, as one HTML file that opens offline",
+        )
+    reading(by_id[chosen])

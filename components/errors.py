@@ -9,7 +9,7 @@ and echoed under that parameter's widget when the server named one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -68,6 +68,13 @@ def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[err
         return []
     placed = list(placed)
     return [e for e in err.errors if not any(e.field == p or e.field.startswith(p + ".") for p in placed)]
+
+
+def blocked(action: str, err: errors.RequestError | None, *, where: str, words: Callable[[str], str] = label_for) -> None:
+    """Under a disabled button: "<action> is off until you fix: <fields> (<where>)"; nothing when `err` is None."""
+    if err is not None:
+        names = ", ".join(dict.fromkeys(words(e.field) for e in err.errors))
+        st.caption(f":material/block: {action} is off until you fix: {plain(names)} ({where}).")
 
 
 def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] = ()) -> None:

@@ -291,4 +291,3 @@ def tp_preset(name: str) -> str:
 def tp_item(item_id: str, action: str) -> str:
     """Widget key of a library item's control on the Tools page: open, duplicate, delete, on (for this run)."""
     return f"{TP_PAGE}.item.{item_id}.{action}"
-

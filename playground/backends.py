@@ -152,6 +152,12 @@ def server_slot(
     return None
 
 
+def server_words(slot: str) -> str:
+    """A server slot as a person reads it: its base URL ("xAI" for xAI's)."""
+    kind, _, url = slot.partition("|")
+    return "xAI (api.x.ai)" if kind == "xai" else url
+
+
 def to_confirm(
     backend_id: str,
     base_url: str | None,

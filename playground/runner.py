@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from playground import backends
 from playground.client import ChatClient, ClientConfig, WaitHook
 from playground.errors import FieldError, PlaygroundError, RequestError
-from playground.notebook import Cell, CellError, ChatMessage, ToolCallRow, safe_base_url
+from playground.notebook import Cell, CellError, ChatMessage, Notebook, ToolCallRow, safe_base_url
 from playground.request import Built, build_request, logit_bias_from_rows
 from playground.response import Completion, Done, TextDelta, ThinkingDelta
 
@@ -33,6 +33,7 @@ __all__ = [
     "list_models",
     "model_slot",
     "new_cell",
+    "next_step_settings",
     "poll",
     "prepare",
     "rerun_of",
@@ -323,3 +324,18 @@ def demo_answers(messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], li
         else:
             out[i] = m.model_copy(update={"content": result.content})
     return out, unanswered
+
+
+MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row
+
+
+def next_step_settings(notebook: Notebook, cell: Cell, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the run that answers `cell`'s tool results: tool choice "none" (answer in words) after
+    MAX_TOOL_STEPS steps in a row, or when a call was forced, since a forced call would loop forever."""
+    steps, parent = 1, cell
+    while parent.step_of and (up := notebook.cell(parent.step_of)) is not None:
+        steps, parent = steps + 1, up
+    out = dict(settings)
+    if steps >= MAX_TOOL_STEPS or out.get("tool_choice") not in (None, "auto", "none"):
+        out["tool_choice"] = "none"
+    return out

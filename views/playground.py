@@ -6,8 +6,8 @@ is opened and autosaved by `playground.workspace` under `?notebook=<id>`, so a r
 
 from __future__ import annotations
 
+import functools
 import time
-from collections import defaultdict
 from typing import Any
 
 import streamlit as st
@@ -15,30 +15,17 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from components import cells, conversation, report, sidebar
-from components import errors as error_view
+from components import cells, controls, conversation, sidebar
 from components import state as keys
-from components.text import plain, safe_inline
-from playground import backends, errors, fields, runner
+from components.text import safe_inline
+from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
-from playground.notebook import Cell, ChatMessage
+from playground.notebook import Cell
 from playground.request import Built
 from playground.response import TextDelta
 from views import shared
 
 ss = st.session_state
-MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row
-
-
-# ------------------------------------------------------------------------------------ notebook in, notebook out
-
-
-def _new_notebook() -> None:
-    ss.pop(keys.NOTEBOOK, None)
-    st.query_params.clear()
-    kept = (keys.CLIENTS, keys.API_KEY, keys.API_KEY_FOR, keys.API_KEYS, keys.SERVERS_CONFIRMED)
-    for key in [k for k in ss if str(k).startswith(f"{keys.PAGE}.") and k not in kept]:
-        del ss[key]
 
 
 # ------------------------------------------------------------------------------------ running
@@ -127,29 +114,6 @@ def _upstream(cell: Cell) -> errors.PlaygroundError:
     return e.error()
 
 
-def _prepare(
-    values: sidebar.Values,
-    model: str | None,
-    choice: sidebar.Backend,
-    config: ClientConfig | None,
-    *,
-    settings: dict[str, Any] | None = None,
-) -> Built:
-    caps = backends.backend(choice.id).capabilities
-    client = shared.clients().get(config) if config is not None else None
-    if config is None:
-        shared.client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
-    return runner.prepare(
-        settings if settings is not None else values.settings,
-        shared.notebook().conversation,
-        model=model,
-        logit_bias_rows=values.logit_bias_rows,
-        caps=caps,
-        client=client,
-        found=values.errors,
-    )
-
-
 def _run_now(
     values: sidebar.Values,
     model: str | None,
@@ -163,7 +127,7 @@ def _run_now(
     """Run the sidebar's request (`built` when the live check already built it), or with `settings` instead."""
     try:
         if built is None:
-            built = _prepare(values, model, choice, config, settings=settings)
+            built = shared.prepare(values, model, choice, config, shared.notebook().conversation, settings=settings)
     except errors.RequestError as exc:
         ss[keys.REQUEST_ERROR] = exc
         st.rerun()
@@ -202,12 +166,7 @@ def _tools_step(
             f"No demo tool is named {', '.join(sorted(set(unanswered)))}: type its result into the tool message, then press Run."
         ]
         return
-    steps, parent = 1, cell
-    while parent.step_of and (up := nb.cell(parent.step_of)) is not None:
-        steps, parent = steps + 1, up
-    settings = dict(values.settings)
-    if steps >= MAX_TOOL_STEPS or settings.get("tool_choice") not in (None, "auto", "none"):
-        settings["tool_choice"] = "none"  # a forced call would loop forever: this step must answer in words
+    settings = runner.next_step_settings(nb, cell, values.settings)
     _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
 
 
@@ -244,14 +203,7 @@ def _poll_deferred() -> None:
             continue
         if (slot := shared.to_confirm(cell.backend, cell.base_url)) is not None:
             # a notebook from elsewhere: opening it contacts no server it names, and never with another's key
-            st.info(
-                f"A run waits for its answer from {plain(shared.server_words(slot))}, a server this notebook names. "
-                "Nothing is sent there until you ask.",
-                icon=":material/help:",
-            )
-            st.button(
-                "Ask that server for the result", key=keys.confirm_cell(cell.id, "ask"), on_click=shared.confirm, args=(slot,)
-            )
+            controls.ask_for_result(cell, backends.server_words(slot), functools.partial(shared.confirm, slot))
             continue
         try:
             client = shared.clients().get(shared.client_config(cell.backend, cell.base_url))
@@ -272,61 +224,8 @@ def _poll_deferred() -> None:
 # ------------------------------------------------------------------------------------ drawing
 
 
-def _renamed() -> None:
-    """A name typed in stays; an emptied box lets the title follow the first message again."""
-    nb = shared.notebook()
-    typed = (ss.get(keys.TITLE) or "").strip()
-    nb.named = bool(typed)
-    nb.title = typed or nb.title
-
-
-def _header() -> None:
-    nb = shared.notebook()
-    shared.show_notice()
-    left, right = st.columns([5, 2], vertical_alignment="bottom")
-    if not nb.named:  # until the person names it, the title follows the first user message
-        nb.retitle()
-        ss[keys.TITLE] = nb.title
-    ss.setdefault(keys.TITLE, nb.title)
-    left.text_input(
-        "Notebook",
-        key=keys.TITLE,
-        on_change=_renamed,
-        help="The name this notebook is listed under on the Notebooks page; until you name it, its first message",
-    )
-    with right.container(horizontal=True):
-        st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")
-        st.download_button(
-            "Download report",
-            lambda: report.notebook_report(nb).encode("utf-8"),  # built on click: it renders every chart
-            file_name=report.file_name(nb.title, "notebook"),
-            mime="text/html",
-            key=keys.REPORT,
-            icon=":material/description:",
-            on_click="ignore",
-            help="The conversation, every run's answer, charts and code as one HTML file that opens offline",
-        )
-        st.button("New", key=keys.NEW_NOTEBOOK, on_click=_new_notebook, icon=":material/add:", help="Start a new notebook")
-
-
-def _cells_at(shown: errors.RequestError | None) -> None:
-    """Draw the conversation with every cell under the message it answered."""
-    nb = shared.notebook()
-    by_at: dict[int, list[Cell]] = defaultdict(list)
-    for cell in nb.cells:
-        by_at[min(cell.at, len(nb.conversation))].append(cell)
-    newest = nb.cells[-1].id if nb.cells else None
-
-    def draw(k: int) -> None:
-        cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest)
-
-    conversation.render(request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR), after_message=draw)
-    if not nb.conversation:
-        st.caption("Type a message below and press Enter: the answer appears here.")
-
-
 def _confirm_rerun() -> None:
-    """Rerun of a cell whose server this session never chose: say where it would go, and send only on yes."""
+    """Rerun of a cell whose server this session never chose: ask first; send only on yes."""
     cell_id = ss.get(keys.CONFIRM_RERUN)
     cell = shared.notebook().cell(cell_id) if cell_id else None
     slot = shared.to_confirm(cell.backend, cell.base_url) if cell is not None else None
@@ -334,71 +233,11 @@ def _confirm_rerun() -> None:
         ss.pop(keys.CONFIRM_RERUN, None)
         return
 
-    def answer(yes: bool) -> None:
-        ss.pop(keys.CONFIRM_RERUN, None)
-        if yes:
-            shared.confirm(slot)
-            ss[keys.PENDING] = ("rerun", cell.id)
+    def yes() -> None:
+        shared.confirm(slot)
+        ss[keys.PENDING] = ("rerun", cell.id)
 
-    st.warning(
-        f"This run went to {plain(shared.server_words(slot))}, a server this notebook names. Rerun sends the same "
-        "request there again (with only a key typed for that server). Send it?",
-        icon=":material/help:",
-    )
-    with st.container(horizontal=True):
-        st.button("Send it there", key=keys.confirm_cell(cell.id, "yes"), on_click=answer, args=(True,), type="primary")
-        st.button("Cancel", key=keys.confirm_cell(cell.id, "no"), on_click=answer, args=(False,))
-
-
-def _controls(shown: errors.RequestError | None) -> None:
-    continues = conversation.ends_with_answer()
-    if continues:
-        st.caption(
-            ":material/info: The conversation ends with the model's own message: Run asks the model to continue "
-            "that message. To ask something new, add a user message (or type below)."
-        )
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button(
-            "Run: continue the model's message" if continues else "Run",
-            key=keys.RUN,
-            type="primary",
-            icon=":material/play_arrow:",
-            disabled=shown is not None,
-            on_click=lambda: ss.update(
-                {keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None, keys.UPSTREAM_ERROR: None, keys.NOTES: []}
-            ),
-            help="Send the conversation as it is",
-        )
-        if continues:
-            conversation.add_user_button()
-        st.toggle(
-            "Add answers to the conversation",
-            key=keys.AUTO_APPEND,
-            value=True,
-            help="Off: run the same conversation many times; each answer stays in its cell",
-        )
-    if shown is not None:
-        names = ", ".join(dict.fromkeys(error_view.label_for(e.field) for e in shown.errors))
-        st.caption(f":material/block: Run is off until you fix: {plain(names)} (marked where it is set).")
-    _confirm_rerun()
-    placed = ["model", "messages", backends.API_KEY_FIELD, backends.BASE_URL_FIELD, *fields.SIDEBAR_KEYS]
-    error_view.show_run_error(ss.get(keys.REQUEST_ERROR) or ss.get(keys.UPSTREAM_ERROR), placed=placed)
-    for note in ss.get(keys.NOTES) or []:
-        st.info(safe_inline(note), icon=":material/info:")
-    if shared.notebook().cells:
-        sidebar.offer_dependable_calls(shared.notebook().cells[-1])
-
-
-def _submitted() -> None:
-    """Enter in the chat input: the message joins the conversation and the page runs it."""
-    text = ss.get(keys.CHAT_INPUT)
-    if text:
-        # A run still streaming ends now (this new run interrupts it): its cell says why, and the message is sent.
-        streaming = shared.notebook().cell(ss.get(keys.STREAMING) or "")
-        if streaming is not None and streaming.status in ("streaming", "stopped", "interrupted"):
-            streaming.stop_cause = "new_message"
-        conversation.append(ChatMessage(role="user", content=text))
-        ss.update({keys.PENDING: ("run", ""), keys.REQUEST_ERROR: None, keys.UPSTREAM_ERROR: None, keys.NOTES: []})
+    controls.confirm_rerun(cell, backends.server_words(slot), yes)
 
 
 def main() -> None:
@@ -407,25 +246,22 @@ def main() -> None:
     shown: errors.RequestError | None = ss.get(keys.CHECK)
     with st.sidebar:
         choice, config, model, values = shared.sidebar_panel(shown, ss.get(keys.UPSTREAM_ERROR))
-    _header()
-    _cells_at(shown)
+    shared.show_notice()
+    controls.header(shared.notebook())
+    cells.render_notebook(shared.notebook(), request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR))
     check, ready = shared.checked_run(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check
         st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
     _pending(values, model, choice, config, ready)
-    _controls(shown)
+    controls.run_button(shown)
+    _confirm_rerun()
+    controls.outcome(shared.notebook())
     with st.expander("Import or export the conversation", icon=":material/swap_vert:"):
         conversation.import_export()
     if len(shared.notebook().cells) > 1 and st.toggle("Usage and speed across runs", key=keys.USAGE):
         cells.usage_across(shared.notebook().cells)
-    st.chat_input(
-        "Type a message and press Enter to run",
-        key=keys.CHAT_INPUT,
-        submit_mode="stop",
-        on_submit=_submitted,
-        disabled=shown is not None,
-    )
+    controls.chat_input(disabled=shown is not None)
     if any(c.status == "pending" for c in shared.notebook().cells):
         _poll_deferred()
     shared.show_saved(shared.save())

@@ -19,7 +19,7 @@ from components.text import plain, safe_inline
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.library import Library
-from playground.notebook import Notebook
+from playground.notebook import ChatMessage, Notebook
 from playground.request import Built
 from playground.store import Finished
 from playground.workspace import Saved, Workspace, signature
@@ -65,12 +65,6 @@ def confirm(slot: str | None) -> None:
     """The person chose or confirmed this server: requests may go there from now on in this session."""
     if slot is not None:
         ss.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
-
-
-def server_words(slot: str) -> str:
-    """A server slot as a person reads it: its base URL ("xAI" for xAI's)."""
-    kind, _, url = slot.partition("|")
-    return "xAI (api.x.ai)" if kind == "xai" else url
 
 
 def client_config(backend_id: str, base_url: str | None) -> ClientConfig:
@@ -201,7 +195,7 @@ def sidebar_panel(
     if config is not None and unconfirmed is not None:
         # a base URL that came with a notebook: nothing goes there (not even GET /models) until the person says so
         st.warning(
-            f"This notebook names the server {plain(server_words(unconfirmed))}. Nothing is sent there until you "
+            f"This notebook names the server {plain(backends.server_words(unconfirmed))}. Nothing is sent there until you "
             "use it (this button, or Run).",
             icon=":material/help:",
         )
@@ -234,6 +228,31 @@ def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
     if item is not None:
         return library.save(item.model_copy(update={"value": value})).id
     return library.add("tool", value).id
+
+
+def prepare(
+    values: sidebar.Values,
+    model: str | None,
+    choice: sidebar.Backend,
+    config: ClientConfig | None,
+    conv: list[ChatMessage],
+    *,
+    settings: dict[str, Any] | None = None,
+    lookup: bool = True,
+) -> Built:
+    """The request `conv` and the sidebar's values (or `settings`) make. `lookup`: look logit-bias text up with the
+    backend's tokenizer (a request). Raises RequestError (PlaygroundError when the lookup fails)."""
+    if config is None:
+        client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
+    return runner.prepare(
+        values.settings if settings is None else settings,
+        conv,
+        model=model,
+        logit_bias_rows=values.logit_bias_rows if lookup else (),
+        caps=backends.backend(choice.id).capabilities,
+        client=clients().get(config) if lookup and config is not None else None,
+        found=values.errors,
+    )
 
 
 def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backend) -> errors.RequestError | None:

@@ -7,6 +7,8 @@ Three steps, each usable alone (the Compare page only draws them):
   per-run errors and cancellation; `start_comparison` does it on a background thread for a page that polls;
 - `read`: `divergence`, `first_difference`, `group_identical`, `similarity`, `reproducibility`, gathered by
   `analyse`; `to_csv` exports the table.
+- `inputs` (imported on its own): what the Compare page's inputs hold as typed, turned into the base request
+  every run starts from and the variants, with each mistake on the path of its input.
 
 Nothing here imports Streamlit.
 """
