@@ -58,6 +58,8 @@ CHAR_PX = FONT_PX * 0.6  # width of one monospace character (0.6 em in common mo
 PAD_PX = 3  # inside each token box, either side
 GAP_PX = 2  # between token boxes
 ROW_PX = 22
+WINDOW_TOKENS = 500  # tokens the strip shows at a time: a long answer is paged through
+ALONG_POINTS = 500  # points of the chart along the answer at most: a longer answer is drawn as means
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,6 +91,18 @@ class ViewKeys:
     def token(self, choice: int) -> str:
         """The select box of tokens (its value is the token's 0-based position)."""
         return f"{self.prefix}.c{choice}.token"
+
+    def window(self, choice: int) -> str:
+        """The slider of the tokens shown in the strip, for a long answer (its value is the window's first position)."""
+        return f"{self.prefix}.c{choice}.window"
+
+    def step(self, choice: int, direction: str) -> str:
+        """The "previous" / "next" buttons beside the window slider."""
+        return f"{self.prefix}.c{choice}.window.{direction}"
+
+    def lowest(self, choice: int, generation: int) -> str:
+        """The table of the least likely tokens (a click on a row picks that token); renewed with the strip chart."""
+        return f"{self.prefix}.c{choice}.lowest{generation}"
 
     def download(self, chart: str, fmt: str) -> str:
         return f"{self.prefix}.download.{chart}.{fmt}"
@@ -342,19 +356,49 @@ def _template_along(points: bool) -> dict[str, Any]:
         .mark_rule(color="#e8175d", strokeWidth=2)
         .encode(x="position:Q")
     )
-    chart = alt.layer(prob, entropy, rule).resolve_scale(y="independent")
+    band = (  # the tokens the strip shows, for a long answer
+        alt.Chart()
+        .transform_filter("datum.measure == 'shown in the strip'")
+        .mark_rect(color="#e8175d", opacity=0.12)
+        .encode(x="position:Q", x2="end:Q")
+    )
+    chart = alt.layer(band, prob, entropy, rule).resolve_scale(y="independent")
     return _spec(chart.properties(width=640, height=200, title="Along the answer"), autosize="fit-x")
 
 
-def along_chart(frame: pd.DataFrame, *, selected: int | None = None) -> VegaChart:
+def along_chart(
+    frame: pd.DataFrame,
+    *,
+    selected: int | None = None,
+    shown: tuple[int, int] | None = None,
+    max_points: int | None = None,
+) -> VegaChart:
     """Probability of each chosen token (left axis) and the uncertainty among its alternatives (entropy of the top-k,
-    in bits; right axis) along the answer."""
+    in bits; right axis) along the answer.
+
+    `shown` (first, last position) shades the tokens the strip shows. An answer of more than `max_points` tokens is
+    drawn as the means over runs of consecutive tokens (each point starts at its run's first position), so a
+    long answer stays one light chart.
+    """
     data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "uncertainty (bits)"})
+    data["end"] = data["position"]
+    if max_points is not None and len(data) > max_points:
+        size = -(-len(data) // max_points)
+        groups = data.groupby(data["position"] // size, sort=True)
+        data = groups.agg({"position": "min", "end": "max", "probability": "mean", "uncertainty (bits)": "mean"})
+        data["token"] = [f"mean of tokens {a:,}–{b:,}" for a, b in zip(data["position"], data["end"], strict=True)]
     long = data.melt(
-        id_vars=["position", "token"], value_vars=["probability", "uncertainty (bits)"], var_name="measure", value_name="value"
+        id_vars=["position", "end", "token"],
+        value_vars=["probability", "uncertainty (bits)"],
+        var_name="measure",
+        value_name="value",
     ).dropna(subset=["value"])
-    long["selected"] = long["position"] == (-1 if selected is None else selected)
-    return VegaChart(_template_along(len(frame) <= 200), long.reset_index(drop=True))
+    at = -1 if selected is None else selected
+    long["selected"] = (long["position"] <= at) & (at <= long["end"])
+    if shown is not None:
+        band = {"position": shown[0], "end": shown[1], "token": "", "measure": "shown in the strip", "selected": False}
+        long = pd.concat([long, pd.DataFrame([band])], ignore_index=True)
+    return VegaChart(_template_along(len(data) <= 200), long.reset_index(drop=True))
 
 
 _USAGE_PANELS = {
@@ -426,7 +470,8 @@ def _draw(chart: VegaChart, **kwargs: Any) -> Any:
 
 
 def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: str, stem: str) -> None:
-    """SVG, PNG and CSV buttons; the images are rendered only when clicked (vl-convert takes a while)."""
+    """SVG, PNG and CSV buttons; the files are made only when clicked (vl-convert takes a while, and a long answer's
+    CSV holds every token)."""
 
     def image(fmt: str) -> Callable[[], bytes]:
         return lambda: chart.image(fmt)
@@ -452,7 +497,7 @@ def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: s
         )
         st.download_button(
             "CSV",
-            analysis.csv_bytes(frame),
+            lambda: analysis.csv_bytes(frame),
             file_name=f"{stem}.csv",
             mime="text/csv",
             key=keys.download(name, "csv"),
@@ -461,11 +506,12 @@ def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: s
         )
 
 
-def _on_token_pick(generation_key: str) -> None:
-    """A pick in the select box starts a new strip chart, whose own selection is empty again.
+def _renew_strip(generation_key: str) -> None:
+    """Start a new strip chart (and table of lowest tokens), whose own selection is empty again.
 
-    Otherwise the strip still holds the token clicked before, and clicking that token again after picking
-    another one in the box would not count as a change: nothing would happen.
+    Called when the token is chosen some other way than a click on the strip (the select box, the window, the
+    table): otherwise the strip still holds the token clicked before, and clicking that token again would not
+    count as a change, so nothing would happen.
     """
     st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
 
@@ -476,6 +522,72 @@ def _on_strip_click(strip_key: str, token_key: str) -> None:
     points = (state or {}).get("selection", {}).get("token") or []
     if points and isinstance(points[0], dict) and "position" in points[0]:
         st.session_state[token_key] = int(points[0]["position"])
+
+
+def window_start(position: int, size: int = WINDOW_TOKENS) -> int:
+    """The first position of the window of `size` tokens holding `position`."""
+    return position - position % size
+
+
+def _step_window(window_key: str, generation_key: str, step: int, last: int) -> None:
+    st.session_state[window_key] = min(max(st.session_state.get(window_key, 0) + step, 0), last)
+    _renew_strip(generation_key)
+
+
+def _on_lowest_pick(table_key: str, positions: list[int], keys: ViewKeys, choice: int, size: int) -> None:
+    """A click on a row of the lowest tokens picks that token, moving the strip's window to it."""
+    rows = ((st.session_state.get(table_key) or {}).get("selection") or {}).get("rows") or []
+    if rows and 0 <= rows[0] < len(positions):
+        position = positions[rows[0]]
+        st.session_state[keys.token(choice)] = position
+        st.session_state[keys.window(choice)] = window_start(position, size)
+        _renew_strip(keys.strip_generation(choice))
+
+
+def _window(frame: pd.DataFrame, keys: ViewKeys, choice: int, selected: int, size: int) -> pd.DataFrame:
+    """The part of a long answer the strip shows: `size` tokens, moved with a slider or previous / next.
+
+    A short answer is shown whole, with no control. Opens on the window holding `selected`.
+    """
+    n = len(frame)
+    if n <= size:
+        return frame
+    window_key, generation_key = keys.window(choice), keys.strip_generation(choice)
+    starts = list(range(0, n, size))
+    if st.session_state.get(window_key) not in starts:
+        st.session_state[window_key] = window_start(selected, size)
+
+    def label(start: int) -> str:
+        return f"{start + 1:,}–{min(start + size, n):,}"
+
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.button(
+            "Previous",
+            key=keys.step(choice, "previous"),
+            icon=":material/chevron_left:",
+            disabled=st.session_state[window_key] == 0,
+            on_click=_step_window,
+            args=(window_key, generation_key, -size, starts[-1]),
+        )
+        start = st.select_slider(
+            f"Tokens shown (of {n:,})",
+            starts,
+            format_func=label,
+            key=window_key,
+            on_change=_renew_strip,
+            args=(generation_key,),
+            help=f"A long answer's strip shows {size} tokens at a time; the chart along the answer and the "
+            "downloads cover all of it.",
+        )
+        st.button(
+            "Next",
+            key=keys.step(choice, "next"),
+            icon=":material/chevron_right:",
+            disabled=start == starts[-1],
+            on_click=_step_window,
+            args=(window_key, generation_key, size, starts[-1]),
+        )
+    return frame.iloc[start : start + size]
 
 
 def _summary_metrics(s: LogprobSummary) -> None:
@@ -517,10 +629,14 @@ def _alternatives_text(alts: pd.DataFrame, position: int, token: str) -> str:
     return "\n".join(lines)
 
 
-def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80, lowest_n: int = 8) -> int | None:
+def probability_view(
+    completion: Completion, *, key_prefix: str, wrap: int = 80, lowest_n: int = 8, window: int = WINDOW_TOKENS
+) -> int | None:
     """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
 
-    n > 1: a radio picks the choice. Returns the chosen token's position (None without logprobs).
+    n > 1: a radio picks the choice. An answer longer than `window` tokens shows that many in the strip and the
+    select box at a time (`keys.window(choice)` moves them); the summary, the chart along the answer, the lowest
+    tokens and the CSV downloads cover the whole answer. Returns the chosen token's position (None without logprobs).
     Widget keys: `keys_for(key_prefix)`; the select box of tokens is `keys_for(key_prefix).token(choice)`.
     """
     keys = keys_for(key_prefix)
@@ -536,13 +652,17 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
     _summary_metrics(s)
 
     token_key, generation_key = keys.token(choice), keys.strip_generation(choice)
-    strip_key = keys.strip_chart(choice, st.session_state.get(generation_key, 0))
-    positions = frame["position"].tolist()
-    if st.session_state.get(token_key) not in positions:
+    if st.session_state.get(token_key) not in range(len(frame)):
         st.session_state[token_key] = s.lowest[0].position if s.lowest else 0
+    shown = _window(frame, keys, choice, int(st.session_state[token_key]), window)
+    positions = shown["position"].tolist()
+    if st.session_state[token_key] not in positions:  # the window moved: start on its least likely token
+        st.session_state[token_key] = int(shown.sort_values(["probability", "position"], kind="stable")["position"].iloc[0])
     selected = int(st.session_state[token_key])
+    generation = st.session_state.get(generation_key, 0)
+    strip_key = keys.strip_chart(choice, generation)
 
-    strip = strip_chart(frame, selected=selected, wrap=wrap)
+    strip = strip_chart(shown, selected=selected, wrap=wrap)
     with st.container(key=keys.strip(choice)):
         _draw(
             strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content"
@@ -550,11 +670,12 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
     st.caption(
         "Click a token, or pick it below, to see the alternatives the model considered there. "
         "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
+        + (" The images show the tokens above; the CSV holds every token." if len(shown) < len(frame) else "")
     )
     _downloads(strip, frame, keys=keys, name="strip", stem=f"tokens-choice{choice + 1}")
 
     selected = st.selectbox(
-        "Token", positions, format_func=_token_label(frame), key=token_key, on_change=_on_token_pick, args=(generation_key,)
+        "Token", positions, format_func=_token_label(frame), key=token_key, on_change=_renew_strip, args=(generation_key,)
     )
     alts = analysis.alternatives_frame(completion, selected, choice)
     if alts.empty:
@@ -565,36 +686,49 @@ def probability_view(completion: Completion, *, key_prefix: str, wrap: int = 80,
         st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
 
-    along = along_chart(frame, selected=selected)
+    shown_span = (positions[0], positions[-1]) if len(shown) < len(frame) else None
+    along = along_chart(frame, selected=selected, shown=shown_span, max_points=ALONG_POINTS)
+    per_point = -(-len(frame) // ALONG_POINTS)
     st.caption(
         "Along the answer: how likely each chosen token was, and how uncertain the model was among its alternatives "
-        "(the dashed line).",
+        "(the dashed line)."
+        + (f" Each point is the mean of {per_point} tokens in a row." if per_point > 1 else "")
+        + (" The shaded part is what the strip shows." if shown_span else ""),
         help="The uncertainty is the entropy of the top-k alternatives the API returned, in bits.",
     )
     _draw(along, width="stretch")
     _downloads(along, frame, keys=keys, name="along", stem=f"along-choice{choice + 1}")
 
     if s.lowest:
-        st.caption(f"Lowest-confidence tokens (the {len(s.lowest)} least likely)")
-        lowest = pd.DataFrame([t.model_dump() for t in s.lowest])
-        if lowest["best_alternative"].isna().all():  # the chosen token was always the most likely one
-            lowest = lowest.drop(columns=["best_alternative", "best_alternative_probability"])
-        else:
-            lowest["best_alternative"] = lowest["best_alternative"].fillna("(this one)")
-        st.dataframe(
-            lowest,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "position": st.column_config.NumberColumn("position"),
-                "token": st.column_config.TextColumn("token"),
-                "probability": st.column_config.NumberColumn("probability", format="percent"),
-                "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
-                "best_alternative": st.column_config.TextColumn("model preferred"),
-                "best_alternative_probability": st.column_config.NumberColumn("its probability", format="percent"),
-            },
-        )
+        _lowest_table(s, keys, choice, generation, window)
     return selected
+
+
+def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: int, window: int) -> None:
+    """The least likely tokens of the whole answer; a click on a row picks that token (and its window)."""
+    st.caption(f"Lowest-confidence tokens (the {len(s.lowest)} least likely; click a row to look at one)")
+    lowest = pd.DataFrame([t.model_dump() for t in s.lowest])
+    if lowest["best_alternative"].isna().all():  # the chosen token was always the most likely one
+        lowest = lowest.drop(columns=["best_alternative", "best_alternative_probability"])
+    else:
+        lowest["best_alternative"] = lowest["best_alternative"].fillna("(this one)")
+    table_key = keys.lowest(choice, generation)
+    st.dataframe(
+        lowest,
+        hide_index=True,
+        width="stretch",
+        key=table_key,
+        on_select=functools.partial(_on_lowest_pick, table_key, lowest["position"].tolist(), keys, choice, window),
+        selection_mode="single-row",
+        column_config={
+            "position": st.column_config.NumberColumn("position"),
+            "token": st.column_config.TextColumn("token"),
+            "probability": st.column_config.NumberColumn("probability", format="percent"),
+            "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
+            "best_alternative": st.column_config.TextColumn("model preferred"),
+            "best_alternative_probability": st.column_config.NumberColumn("its probability", format="percent"),
+        },
+    )
 
 
 def usage_metrics(rows: Sequence[RunStats]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from components import charts
@@ -149,6 +150,96 @@ def test_without_top_logprobs_the_strip_stays_and_alternatives_are_explained() -
     assert len(at.get("vega_lite_chart")) == 2  # strip and along the answer
 
 
+def _windowed(name: str, window: int) -> AppTest:
+    """The probability view of a recorded answer, paged `window` tokens at a time (as a long answer is)."""
+
+    def script(path: str, window: int) -> None:
+        import json
+
+        from components import charts
+        from playground.response import from_chat_completion
+
+        completion = from_chat_completion(json.loads(open(path, encoding="utf-8").read()))
+        charts.probability_view(completion, key_prefix="t.probs", window=window)
+
+    at = AppTest.from_function(script, args=(str(DATA / f"logprobs_{name}.json"), window), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _strip_positions(at: AppTest) -> list[int]:
+    """The positions of the tokens the strip chart was sent (its data goes to the browser as Arrow)."""
+    strip = next(c for c in at.get("vega_lite_chart") if "Tokens by probability" in c.proto.spec)
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(strip.proto.data.data)["position"].tolist()
+
+
+def test_a_long_answer_shows_one_window_of_tokens_and_opens_on_the_least_likely_one() -> None:
+    completion = _recorded("top8_cafe")  # 12 tokens, the least likely at position 8
+    frame = analysis.token_frame(completion)
+    lowest = analysis.summary(completion).lowest[0].position
+    at = _windowed("top8_cafe", 5)
+    window = at.select_slider(key=KEYS.window(0))
+    assert window.options == ["1–5", "6–10", "11–12"] and window.value == 5
+    assert _strip_positions(at) == [5, 6, 7, 8, 9]
+    box = at.selectbox(key=KEYS.token(0))
+    assert box.options == [f"{p} · {frame['token'][p]} · {frame['probability'][p]:.1%}" for p in range(5, 10)]
+    assert box.value == lowest == 8
+    assert f"Alternatives at position {lowest} (chosen: {frame['token'][lowest]})" in _texts(at)
+    # the metrics, the chart along the answer and the CSV cover the whole answer
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Tokens below 50 %"].endswith(f"of {len(frame)}")
+    along = next(c for c in at.get("vega_lite_chart") if "Along the answer" in c.proto.spec)
+    assert set(dataframe_util.convert_arrow_bytes_to_pandas_df(along.proto.data.data)["position"]) == set(range(len(frame)))
+
+
+def test_a_person_moves_to_a_later_window_and_picks_a_token_there() -> None:
+    frame = analysis.token_frame(_recorded("top8_cafe"))
+    at = _windowed("top8_cafe", 5)
+    at.button(key=KEYS.step(0, "next")).click().run()
+    assert not at.exception
+    assert at.select_slider(key=KEYS.window(0)).value == 10
+    assert at.button(key=KEYS.step(0, "next")).disabled  # the last window
+    assert _strip_positions(at) == [10, 11]
+    box = at.selectbox(key=KEYS.token(0))
+    assert box.value == 10  # the least likely token of the window shown (39.6 % against 96.0 %)
+    box.set_value(11).run()
+    assert not at.exception
+    assert f"Alternatives at position 11 (chosen: {frame['token'][11]})" in _texts(at)
+    assert at.selectbox(key=KEYS.token(0)).value == 11
+    at.select_slider(key=KEYS.window(0)).set_value(0).run()  # back to the start with the slider
+    assert not at.exception
+    assert at.button(key=KEYS.step(0, "previous")).disabled
+    assert at.selectbox(key=KEYS.token(0)).value == 2  # that window's least likely token
+    assert f"Alternatives at position 2 (chosen: {frame['token'][2]})" in _texts(at)
+
+
+def test_a_short_answer_has_no_window_control() -> None:
+    at = _windowed("top8_cafe", 12)
+    assert not at.select_slider and not at.button
+    assert len(at.selectbox(key=KEYS.token(0)).options) == 12
+
+
+def test_a_click_on_a_row_of_the_lowest_tokens_picks_it_and_moves_the_window() -> None:
+    """The table's on_select callback reads the selection Streamlit stores, and picks that row's token."""
+
+    def script() -> None:
+        import streamlit as st
+
+        from components import charts
+
+        keys = charts.keys_for("k")
+        st.session_state["k.table"] = {"selection": {"rows": [1], "columns": []}}
+        charts._on_lowest_pick("k.table", [3, 1207, 42], keys, 0, 500)
+        st.text(f"token {st.session_state[keys.token(0)]} window {st.session_state[keys.window(0)]}")
+        st.text(f"generation {st.session_state[keys.strip_generation(0)]}")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.text] == ["token 1207 window 1000", "generation 1"]
+
+
 def test_a_click_on_the_strip_moves_the_select_box() -> None:
     """The strip's on_select callback reads the selection Streamlit stores and sets the select box."""
 
@@ -227,6 +318,19 @@ def test_alternatives_chart_marks_the_chosen_token() -> None:
     chosen = [d for d in data if d["kind"] == "chosen"]
     assert len(chosen) == 1 and chosen[0]["note"].endswith("← chosen") and chosen[0]["label"].startswith("–")
     assert [d["order"] for d in data] == list(range(len(alts)))  # drawn most likely first
+
+
+def test_a_long_answer_is_drawn_along_as_means_with_the_strips_tokens_shaded() -> None:
+    frame = analysis.token_frame(_recorded("top8_cafe"))  # 12 tokens
+    data = charts.along_chart(frame, selected=7, shown=(5, 9), max_points=5).data  # means of 3 tokens
+    probability = data[data["measure"] == "probability"]
+    assert probability["position"].tolist() == [0, 3, 6, 9] and probability["end"].tolist() == [2, 5, 8, 11]
+    assert probability["value"].tolist() == pytest.approx([frame["probability"][i : i + 3].mean() for i in (0, 3, 6, 9)])
+    assert probability[probability["selected"]]["position"].tolist() == [6]  # the run holding token 7
+    band = data[data["measure"] == "shown in the strip"]
+    assert band[["position", "end"]].values.tolist() == [[5, 9]]
+    whole = charts.along_chart(frame, selected=7, max_points=12).data  # short enough: every token
+    assert whole[whole["measure"] == "probability"]["position"].tolist() == list(range(12))
 
 
 def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:
