@@ -10,5 +10,6 @@ st.navigation(
         st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("views/tools.py", title="Tools & schemas", icon=":material/construction:"),
         st.Page("views/notebooks.py", title="Notebooks", icon=":material/folder_open:"),
+        st.Page("views/present.py", title="Present", icon=":material/slideshow:"),
     ]
 ).run()

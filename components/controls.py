@@ -42,7 +42,7 @@ def _renamed() -> None:
 
 def header(nb: Notebook) -> None:
     """The notebook's title (editable; until the person names it, it follows the first user message), a link to
-    all notebooks, Download report, and New."""
+    all notebooks, Present, Download report, and New."""
     left, right = st.columns([5, 2], vertical_alignment="bottom")
     if not nb.named:
         nb.retitle()
@@ -56,6 +56,13 @@ def header(nb: Notebook) -> None:
     )
     with right.container(horizontal=True):
         st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")
+        st.page_link(
+            "views/present.py",
+            label="Present",
+            icon=":material/slideshow:",
+            query_params={keys.NOTEBOOK_PARAM: nb.id} if nb.version > 0 else None,
+            help="One run at a time in large type, for showing this notebook to others",
+        )
         st.download_button(
             "Download report",
             lambda: report.notebook_report(nb).encode("utf-8"),  # built on click: it renders every chart

@@ -291,3 +291,11 @@ def tp_preset(name: str) -> str:
 def tp_item(item_id: str, action: str) -> str:
     """Widget key of a library item's control on the Tools page: open, duplicate, delete, on (for this run)."""
     return f"{TP_PAGE}.item.{item_id}.{action}"
+
+
+# ------------------------------------------------------------------------------------ the Present page
+PRESENT = "present"
+PRESENT_SLIDE = f"{PRESENT}.slide"  # the slide's container (class st-key-present-slide: the page's CSS enlarges it)
+PRESENT_AT = f"{PRESENT}.at"  # non-widget: the shown run's index, per notebook {notebook id: index}
+PRESENT_PREVIOUS = f"{PRESENT}.previous"  # widget: button
+PRESENT_NEXT = f"{PRESENT}.next"  # widget: button
