@@ -239,6 +239,11 @@ def notebook_report(nb: Notebook) -> str:
         body += [_run(cell, number) for number, cell in by_at.get(k, [])]
     if not nb.conversation and not nb.cells:
         body.append('<p class="note">This notebook is empty.</p>')
+    if nb.comparisons:
+        body.append(
+            f'<p class="note">This notebook also holds {len(nb.comparisons)} comparison(s): each has a report of its own '
+            "(Download report on the Compare page).</p>"
+        )
     rows = [run_stats(c, n)[0] for n, c in enumerate(nb.cells, start=1) if c.completion is not None]
     if len(rows) > 1:
         body += ["<h2>Usage and speed across runs</h2>", _svg(charts.usage_chart(analysis.usage_frame(rows)))]

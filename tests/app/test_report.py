@@ -151,7 +151,7 @@ def test_a_notebook_report_holds_the_conversation_answers_usage_tool_calls_chart
         completion=_logprob_completion(["It", " is", " 18", " degrees"]),
     )
     answered.continued = True
-    nb = Notebook(title="Capitals", conversation=conv, cells=[answered, stepped])
+    nb = Notebook(title="Capitals", conversation=conv, cells=[answered, stepped], comparisons=[{"id": "x"}])
     doc = parsed(report.notebook_report(nb))
     text = " ".join(doc.text)
     assert "What is the capital of France?" in text and "The capital of France is Paris." in text
@@ -163,6 +163,7 @@ def test_a_notebook_report_holds_the_conversation_answers_usage_tool_calls_chart
     svgs = [a for t, a in doc.tags if t == "svg"]
     assert len(svgs) >= 7  # per run: strip, alternatives, along; and usage across runs
     assert "Tokens by probability" in text and "Usage and speed per run" in text
+    assert "also holds 1 comparison(s)" in text  # said, not left out silently
 
 
 def test_a_10000_token_answer_keeps_its_strip_to_a_window() -> None:
