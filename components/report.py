@@ -163,8 +163,9 @@ def _choices(completion: Completion) -> list[Choice]:
     ]
 
 
-def _answer(completion: Completion, *, text: bool) -> str:
-    """Each choice: thinking, text (unless `text` is False: it is in the conversation), tool calls, how it ended."""
+def _answer(completion: Completion, *, text: bool, probs: bool = True) -> str:
+    """Each choice: thinking, text (unless `text` is False: it is in the conversation), tool calls, how it ended, and
+    (unless `probs` is False) its probabilities."""
     choices = _choices(completion)
     out = []
     for c in choices:
@@ -179,7 +180,8 @@ def _answer(completion: Completion, *, text: bool) -> str:
                 out.append(_call(block.name, block.id, json.dumps(block.input or {}, ensure_ascii=False)))
         ended = stop_words(c.stop_reason, c.stop_sequence, escape=html_text)
         out.append(f'<p class="facts">Stop reason: {_e(c.stop_reason or "none")}{f" ({ended})" if ended else ""}</p>')
-        out.append(probabilities(completion, c.index))
+        if probs:
+            out.append(probabilities(completion, c.index))
     return "".join(out)
 
 
@@ -270,7 +272,7 @@ def _column(c: Comparison, r: RunResult, a: compare.Analysis) -> str:
     if r.error:
         out.append(f'<p class="error text">{_e(r.error)}</p>')
     if r.completion is not None:
-        out.append(_answer(r.completion, text=True))
+        out.append(_answer(r.completion, text=True, probs=False))
     elif r.text:
         out.append(f'<div class="text">{_e(r.text)}</div>')
     out.append("</div>")
@@ -285,6 +287,9 @@ def comparison_report(c: Comparison, *, notebook_title: str) -> str:
     if a.reproducibility:
         body.append(f"<p>{_e(compare.reproducibility_summary(a.reproducibility))}</p>")
     body += ["<h2>The answers</h2>", '<div class="columns">', *(_column(c, r, a) for r in c.results), "</div>"]
+    for r in c.results:
+        if r.completion is not None and (probs := probabilities(r.completion)):
+            body += [f"<h3>{_e(r.label)}</h3>", probs]
     rows = [
         analysis.RunStats(
             label=r.label,

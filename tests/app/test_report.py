@@ -212,3 +212,6 @@ def test_a_comparison_report_holds_each_run_side_by_side_with_its_code() -> None
     assert text.count("http://127.0.0.1:8501/v1/chat/completions") >= 2  # each variant's request as code
     assert not LOADING & {t for t, _ in doc.tags}
     assert f'<script src="{PX}?nbtitle=script">' in text
+    side_by_side = html.split('<div class="columns">')[1].split("<h3>")[0]  # the answers' cards, then each run's charts
+    assert side_by_side.count("The capital of France is Paris.") == 2 and "<svg" not in side_by_side  # narrow cards
+    assert html.count("<h4>Token probabilities</h4>") == 2  # each run's charts below them
