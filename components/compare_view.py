@@ -9,7 +9,6 @@ link, image, LaTeX or directive can come out of it), `st.text`, `st.code`, data 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pandas as pd
@@ -20,8 +19,8 @@ from components import state as keys
 from components.cells import when
 from components.text import plain, speed_words
 from playground import analysis as probabilities
-from playground import backends, compare, fields
-from playground.compare import Analysis, Comparison, Divergence, RunResult
+from playground import compare
+from playground.compare import Analysis, Comparison, Divergence, RunResult, describe, set_words
 from playground.notebook import Notebook
 
 ss = st.session_state
@@ -39,28 +38,6 @@ def shown_token(token: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # describing a comparison
-
-
-def describe(c: Comparison) -> str:
-    """ "seeds 1, 2, 3 · each twice", "temperature 0.2, 0.7", "set A vs set B" — what varies."""
-    firsts = [v for v in c.variants if v.attempt == 1]
-    parts: list[str] = []
-    sets = list(dict.fromkeys(v.set_label for v in firsts if v.set_label))
-    if sets:
-        parts.append(" vs ".join(sets))
-    sweep = next((v.sweep_field for v in firsts if v.sweep_field), None)
-    if sweep:
-        values = list(dict.fromkeys(v.sweep_value for v in firsts if v.sweep_value is not None))
-        parts.append(f"{sweep} " + ", ".join(f"{x:g}" for x in values))
-    seeds = list(dict.fromkeys(v.seed for v in firsts if v.seed is not None))
-    if seeds:
-        parts.append(("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds)))
-    if not parts:
-        parts.append("the same request")
-    repeats = max((v.attempt for v in c.variants), default=1)
-    if repeats > 1:
-        parts.append("each twice" if repeats == 2 else f"each {repeats} times")
-    return " · ".join(parts)
 
 
 def option_label(c: Comparison) -> str:
@@ -131,23 +108,6 @@ def _group_words(c: Comparison, a: Analysis, index: int) -> str | None:
         return None
     others = [c.results[m].label for m in group.members if m != index]
     return f"Identical to {', '.join(others)}"
-
-
-def set_words(c: Comparison, index: int) -> str:
-    """What a setting set changes, for its result card: "Temperature 1.4, Model smollm2" ("" when not a set)."""
-    v = c.variants[index] if index < len(c.variants) else None
-    if v is None or v.set_label is None:
-        return ""
-    parts = []
-    if v.backend and v.backend in backends.BACKENDS:
-        parts.append(backends.BACKENDS[v.backend].label)  # type: ignore[index]
-    for key, value in v.changes.items():
-        if key == v.sweep_field or (key == "seed" and v.seed is not None) or c.base_body.get(key) == value:
-            continue  # already in the label, or not a difference
-        name = fields.FIELDS[key].label if key in fields.FIELDS else key.replace("_", " ").capitalize()
-        shown = "default" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{name} {shown}")
-    return ", ".join(parts) or "the same settings as the others"
 
 
 def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:

@@ -22,10 +22,9 @@ from collections.abc import Sequence
 
 from components import charts
 from components.cells import run_stats, status_words, when
-from components.compare_view import describe, set_words
 from components.text import html_text, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, compare
-from playground.compare import Comparison, RunResult
+from playground.compare import Comparison, RunResult, describe, set_words
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.response import Choice, Completion
 

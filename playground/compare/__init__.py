@@ -6,7 +6,7 @@ Three steps, each usable alone (the Compare page only draws them):
 - `run`: `run_comparison` streams every variant through `runner.stream` on a bounded thread pool, with progress,
   per-run errors and cancellation; `start_comparison` does it on a background thread for a page that polls;
 - `read`: `divergence`, `first_difference`, `group_identical`, `similarity`, `reproducibility`, gathered by
-  `analyse`; `to_csv` exports the table.
+  `analyse`; `to_csv` exports the table; `describe` and `set_words` say what varies, in words.
 - `inputs` (imported on its own): what the Compare page's inputs hold as typed, turned into the base request
   every run starts from and the variants, with each mistake on the path of its input.
 
@@ -24,12 +24,14 @@ from playground.compare.read import (
     ReproCheck,
     TokensBy,
     analyse,
+    describe,
     divergence,
     first_difference,
     group_identical,
     group_summary,
     reproducibility,
     reproducibility_summary,
+    set_words,
     similarity,
     similarity_matrix,
     to_csv,
@@ -77,6 +79,7 @@ __all__ = [
     "TokensBy",
     "Variant",
     "analyse",
+    "describe",
     "divergence",
     "first_difference",
     "group_identical",
@@ -88,6 +91,7 @@ __all__ = [
     "reproducibility_summary",
     "run_comparison",
     "similarity",
+    "set_words",
     "similarity_matrix",
     "start_comparison",
     "tokens_of",

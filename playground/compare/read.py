@@ -7,6 +7,7 @@ its combining marks, a ZWJ sequence or a surrogate pair."""
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel
 
+from playground import backends, fields
 from playground.analysis import csv_bytes
 from playground.compare.run import Comparison, RunResult
 from playground.compare.setup import Variant, number_text
@@ -423,3 +425,45 @@ def to_csv(comparison: Comparison) -> bytes:
             ]
         )
     return csv_bytes(pd.DataFrame(rows, columns=list(CSV_COLUMNS), dtype=object))
+
+
+# ------------------------------------------------------------------------------------ in words
+
+
+def describe(c: Comparison) -> str:
+    """ "seeds 1, 2, 3 · each twice", "temperature 0.2, 0.7", "set A vs set B" — what varies."""
+    firsts = [v for v in c.variants if v.attempt == 1]
+    parts: list[str] = []
+    sets = list(dict.fromkeys(v.set_label for v in firsts if v.set_label))
+    if sets:
+        parts.append(" vs ".join(sets))
+    sweep = next((v.sweep_field for v in firsts if v.sweep_field), None)
+    if sweep:
+        values = list(dict.fromkeys(v.sweep_value for v in firsts if v.sweep_value is not None))
+        parts.append(f"{sweep} " + ", ".join(f"{x:g}" for x in values))
+    seeds = list(dict.fromkeys(v.seed for v in firsts if v.seed is not None))
+    if seeds:
+        parts.append(("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds)))
+    if not parts:
+        parts.append("the same request")
+    repeats = max((v.attempt for v in c.variants), default=1)
+    if repeats > 1:
+        parts.append("each twice" if repeats == 2 else f"each {repeats} times")
+    return " · ".join(parts)
+
+
+def set_words(c: Comparison, index: int) -> str:
+    """What a setting set changes, for its result card: "Temperature 1.4, Model smollm2" ("" when not a set)."""
+    v = c.variants[index] if index < len(c.variants) else None
+    if v is None or v.set_label is None:
+        return ""
+    parts = []
+    if v.backend and v.backend in backends.BACKENDS:
+        parts.append(backends.BACKENDS[v.backend].label)  # type: ignore[index]
+    for key, value in v.changes.items():
+        if key == v.sweep_field or (key == "seed" and v.seed is not None) or c.base_body.get(key) == value:
+            continue  # already in the label, or not a difference
+        name = fields.FIELDS[key].label if key in fields.FIELDS else key.replace("_", " ").capitalize()
+        shown = "default" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{name} {shown}")
+    return ", ".join(parts) or "the same settings as the others"
