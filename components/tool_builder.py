@@ -54,11 +54,13 @@ from playground.schema import (
     parse_json_text,
     parse_response_schema,
     parse_tools,
+    response_content_problems,
     response_format_json,
     schema_to_form,
+    tool_content_problems,
+    tool_list_problems,
     tool_to_json,
     validate_response_schema,
-    validate_tools,
 )
 
 ss = st.session_state
@@ -814,7 +816,7 @@ def _tool_dialog(i: int, save: Callable[[dict[str, Any], str | None], str] | Non
     """Tool `i` of the sidebar in a dialog: the form across the page's width, its JSON folded under it."""
     scope = keys.sidebar_tool(i)
     located = lambda tool: [  # noqa: E731
-        p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in _validate([tool])
+        p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in sum(_validate([tool]), [])
     ]
     tool = tool_editor(_tools_slot(i), scope=scope, problems=located, address=f"tools.{i}", beside=False)
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -892,29 +894,33 @@ def _sync_tools(settings: dict[str, Any]) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _validated(saved: str) -> list[Problem]:
-    """validate_tools of tools given as `dump`s in JSON: every rerun draws the sidebar, the tools seldom change."""
-    return validate_tools([load("tool", d) for d in json.loads(saved)])
+def _validated(saved: str) -> tuple[list[Problem], list[Problem]]:
+    """(the API's rules, the rest) for tools given as `dump`s in JSON: every rerun draws the sidebar, the tools seldom change."""
+    tools = [load("tool", d) for d in json.loads(saved)]
+    return tool_list_problems(tools), tool_content_problems(tools)
 
 
-def _validate(tools: Sequence[Tool]) -> list[Problem]:
-    return list(_validated(json.dumps([dump(t) for t in tools], sort_keys=True)))
+def _validate(tools: Sequence[Tool]) -> tuple[list[Problem], list[Problem]]:
+    api, rest = _validated(json.dumps([dump(t) for t in tools], sort_keys=True))
+    return list(api), list(rest)
 
 
 def _tool_problems(rows: Sequence[ToolRow]) -> tuple[list[Problem], dict[int, list[Problem]]]:
-    """(problems that block Run, addressed "tools.<i>" by position among the tools that are on;
-    problems to show per row, addressed "tools.<row>")."""
+    """(problems that block Run beyond the API's rules, which the request itself reports, addressed "tools.<i>"
+    by position among the tools that are on; every problem to show per row, addressed "tools.<row>")."""
     on = [i for i, r in enumerate(rows) if r.on]
-    blocking = _validate([rows[i].tool for i in on])
+    api, blocking = _validate([rows[i].tool for i in on])
     shown: dict[int, list[Problem]] = {i: [] for i in range(len(rows))}
-    for p in blocking:
+    for p in api + blocking:
         parts = p.path.split(".")
         if len(parts) > 1 and parts[1].isdigit():
             row = on[int(parts[1])]
             shown[row].append(p.model_copy(update={"path": ".".join(["tools", str(row), *parts[2:]])}))
     for i, r in enumerate(rows):
         if not r.on:  # not sent, so not blocking; still worth seeing
-            shown[i] = [p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in _validate([r.tool])]
+            shown[i] = [
+                p.model_copy(update={"path": p.path.replace("tools.0", f"tools.{i}", 1)}) for p in sum(_validate([r.tool]), [])
+            ]
     return blocking, shown
 
 
@@ -932,16 +938,6 @@ def _where(tools: Sequence[Tool], p: Problem) -> str:
 def _place(segments: Sequence[str]) -> str:
     """Row names along a problem's path in words: "stops › items › city"; a row without a name ("#2") is "property 3"."""
     return " › ".join(f"property {int(n[1:]) + 1}" if re.fullmatch(r"#\d+", n) else n for n in segments)
-
-
-# Problems `request.build_request` reports itself (tool and schema names, the meta-schema, parameters that are not
-# an object, too many tools): shown on their row here, but left to the request's own error in the list under the
-# field, so nothing is said three times.
-_ALSO_IN_REQUEST = frozenset({"tool_name", "duplicate_tool_name", "meta_schema", "parameters_not_object", "too_many_tools"})
-
-
-def _not_also_in_request(problems: Sequence[Problem]) -> list[Problem]:
-    return [p for p in problems if p.code not in _ALSO_IN_REQUEST]
 
 
 def tools_field(
@@ -1005,7 +1001,7 @@ def tools_field(
     ss[keys.BUILDER_TOOLS_SEEN] = _signature({k: settings.get(k) for k in ("tools", "tools.rows")})
     tools = [r.tool for r in rows if r.on]
     problems = [p.model_copy(update={"message": f"{w}: {p.message}" if (w := _where(tools, p)) else p.message}) for p in blocking]
-    return BuilderValue(value=sent or None, problems=(draft.problems if draft else []) + _not_also_in_request(problems))
+    return BuilderValue(value=sent or None, problems=(draft.problems if draft else []) + problems)
 
 
 def _json_tab(
@@ -1219,7 +1215,7 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
             help="Open the form: the answer's fields, their types and allowed values",
         )
     spec = schema_json(entry)
-    problems = validate_response_schema(entry)
+    problems = response_content_problems(entry)  # the request reports the API's rules (response_format_problems)
     with json_tab:
         draft = _json_tab(
             keys.RESPONSE_SCHEMA,
@@ -1237,7 +1233,7 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
         p.model_copy(update={"message": f"{w}: {p.message}"}) if (w := _place(p.path.split(".")[2:-1])) else p for p in problems
     ]
     value = {"type": "json_schema", "json_schema": spec} if spec is not None else None
-    return BuilderValue(value=value, problems=(draft.problems if draft else []) + _not_also_in_request(named))
+    return BuilderValue(value=value, problems=(draft.problems if draft else []) + named)
 
 
 __all__ = [

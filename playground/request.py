@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from playground import fields as F
 from playground.errors import FieldError, RequestError
-from playground.schema import check_schema
+from playground.schema import JsonResponseSchema, JsonTool, response_format_problems, tool_list_problems
 from playground.wording import say
 
 __all__ = [
@@ -97,13 +97,13 @@ def _reject_bool(value: Any) -> Any:
 def _bound(key: str, **extra: Any) -> Any:
     """A pydantic Field for `key` with default, title and help read from `fields.FIELDS`.
 
-    Optional fields default to None (left out of the body). For list-valued fields (stop, tools) `maximum`
-    is the number of items; value bounds of numbers live on their type (`_number`), so the JSON Schema
-    pydantic generates shows them as minimum/maximum.
+    Optional fields default to None (left out of the body). For stop, `maximum` is the number of items (the
+    number of tools is `schema.tool_list_problems`' to check); value bounds of numbers live on their type
+    (`_number`), so the JSON Schema pydantic generates shows them as minimum/maximum.
     """
     f = F.FIELDS[key]
     bounds: dict[str, Any] = {}
-    if f.kind in (F.Kind.STOP, F.Kind.TOOLS) and f.maximum is not None:
+    if f.kind is F.Kind.STOP and f.maximum is not None:
         bounds["max_length"] = int(f.maximum)
     schema_extra = {"api_default": f.default} if f.default is not None else None
     return Field(
@@ -271,18 +271,16 @@ def _nesting(value: Any) -> int:
     return deepest
 
 
-def _checked_schema(schema: dict[str, Any], *, need_object: bool) -> dict[str, Any]:
-    """Field-level check (so it is reported even when a sibling field fails): not nested too deeply, valid
-    Draft 2020-12 JSON Schema, and for tool parameters of type object."""
+def _renderable(text: str) -> str:
+    """Text that quotes a schema may hold a lone surrogate: escaped, so the message can be rendered and sent."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _not_too_deep(schema: dict[str, Any]) -> dict[str, Any]:
+    """Field-level check of a tool's parameters or a response format's schema (so it is reported even when a
+    sibling field fails): a schema nested too deeply is refused before anything walks it."""
     if (depth := _nesting(schema)) > MAX_SCHEMA_NESTING:
         raise PydanticCustomError("schema_too_deep", "nested too deeply", {"depth": depth, "limit": MAX_SCHEMA_NESTING})
-    problems = check_schema(schema)
-    if problems:
-        # The detail quotes the schema, which may hold a lone surrogate: escaped, so the message can be rendered.
-        detail = " ".join(problems).encode("utf-8", "backslashreplace").decode("utf-8")
-        raise PydanticCustomError("invalid_json_schema", "{detail}", {"detail": detail})
-    if need_object and schema.get("type") != "object":
-        raise PydanticCustomError("parameters_not_object", "parameters must be a schema of type object")
     return schema
 
 
@@ -291,11 +289,12 @@ def _empty_object_schema() -> dict[str, Any]:
 
 
 class FunctionDef(BaseModel):
-    """A callable function. `parameters` must be a valid JSON Schema of type object; when omitted it is
-    the empty object schema (a function without arguments). `strict` is OpenAI's optional flag."""
+    """A callable function: its shape. `parameters` defaults to the empty object schema (a function without
+    arguments); `strict` is OpenAI's optional flag. The rules on names and parameters are
+    `schema.tool_list_problems`', run on the whole list by `ChatRequest`."""
 
     model_config = _STRICT
-    name: _ToolName
+    name: str
     description: str | None = None
     parameters: dict[str, Any] = Field(default_factory=_empty_object_schema)
     strict: bool | None = None
@@ -303,7 +302,7 @@ class FunctionDef(BaseModel):
     @field_validator("parameters")
     @classmethod
     def _parameters_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _checked_schema(value, need_object=True)
+        return _not_too_deep(value)
 
 
 class Tool(BaseModel):
@@ -340,10 +339,11 @@ ToolChoice = Annotated[
 
 
 class JsonSchemaSpec(BaseModel):
-    """The API's `response_format.json_schema`: a name, the schema itself under "schema", and `strict`."""
+    """The API's `response_format.json_schema`: a name, the schema itself under "schema", and `strict` (its
+    shape; the rules on the name and the schema are `schema.response_format_problems`', run by `ChatRequest`)."""
 
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
-    name: _ToolName = "response"
+    name: str = "response"
     description: str | None = None
     schema_: dict[str, Any] = Field(alias="schema")
     strict: bool | None = None
@@ -351,7 +351,7 @@ class JsonSchemaSpec(BaseModel):
     @field_validator("schema_")
     @classmethod
     def _valid_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _checked_schema(value, need_object=False)
+        return _not_too_deep(value)
 
 
 class ResponseFormat(BaseModel):
@@ -442,14 +442,34 @@ class ChatRequest(BaseModel):
 
     @field_validator("tools")
     @classmethod
-    def _unique_tool_names(cls, tools: list[Tool] | None) -> list[Tool] | None:
+    def _tool_rules(cls, tools: list[Tool] | None) -> list[Tool] | None:
+        """The API's rules on the tools list, checked by `schema.tool_list_problems` (the tool builder shows
+        the same problems on its rows)."""
         issues = _Issues()
-        names = [t.function.name for t in tools or []]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                issues.add(f"{i}.function.name", "duplicate_tool_name", name=name)
+        as_json = [JsonTool(name=t.function.name, tool=t.model_dump(exclude_none=True), reasons=[]) for t in tools or []]
+        for p in tool_list_problems(as_json):
+            index, _, rest = _renderable(p.path).removeprefix("tools").removeprefix(".").partition(".")
+            issues.add(
+                ".".join(s for s in (index, "function" if rest else "", rest) if s), p.code, message=_renderable(p.message)
+            )
         issues.raise_any()
         return tools
+
+    @field_validator("response_format")
+    @classmethod
+    def _response_format_rules(cls, value: ResponseFormat | None) -> ResponseFormat | None:
+        """The API's rules on a json_schema response format, checked by `schema.response_format_problems`."""
+        spec = value.json_schema if value is not None else None
+        if spec is None:
+            return value
+        issues = _Issues()
+        entry = JsonResponseSchema(name=spec.name, json_schema=spec.schema_, reasons=[])
+        for p in response_format_problems(entry):
+            issues.add(
+                "json_schema." + _renderable(p.path).removeprefix("response_format."), p.code, message=_renderable(p.message)
+            )
+        issues.raise_any()
+        return value
 
     @field_validator("tool_choice")
     @classmethod
@@ -547,7 +567,7 @@ def _to_request_error(
         if err["type"] == _RULES:
             for sub, code, issue_ctx in ctx["issues"]:
                 parts = [int(p) if p.isdigit() else p for p in sub.split(".")] if sub else []
-                out.append(_field_error(_remap(loc + parts, origin), code, issue_ctx))
+                out.append(_field_error(_remap(loc + parts, origin), code, issue_ctx, raw=issue_ctx.get("message", "")))
         else:
             out.append(_field_error(_remap(loc, origin), err["type"], ctx, key_error=key_error, raw=err["msg"]))
     seen: set[FieldError] = set()

@@ -25,10 +25,13 @@ Both ways
     for another type (a pattern left on a row switched to integer) is kept in the form but not emitted.
 
 Validation
-    `validate_tools` / `validate_response_schema` / `validate_schema` return `Problem`s located on the row that
-    caused them: the meta-schema (with the `jsonschema` library), tool names, duplicate tool and property
-    names, empty enums, enum values and defaults of the wrong type, repeated enum values, `required` naming a
-    property that does not exist, patterns that do not compile.
+    One check per rule. `tool_list_problems` / `response_format_problems` hold what the API requires (tool
+    names, unique names, at most 128 tools, parameters a valid JSON Schema of type object; the response
+    format's name and schema): `request.ChatRequest` reports them for every body, the builder shows them on
+    the rows. `tool_content_problems` / `response_content_problems` hold the rest, which the builder alone
+    reports: empty and repeated property names, empty enums, enum values and defaults of the wrong type,
+    repeated enum values, `required` naming a property that does not exist, patterns that do not compile.
+    `validate_tools` / `validate_response_schema` / `validate_schema` give both, located on their rows.
 
 Answers
     `check_tool_calls` validates each tool call's arguments against its tool, `check_answer` an answer given
@@ -51,6 +54,10 @@ from playground.schema.checks import (
     check_answer,
     check_schema,
     check_tool_calls,
+    response_content_problems,
+    response_format_problems,
+    tool_content_problems,
+    tool_list_problems,
     validate_instance,
     validate_response_schema,
     validate_schema,
@@ -122,9 +129,13 @@ __all__ = [
     "parse_json_text",
     "parse_response_schema",
     "parse_tools",
+    "response_content_problems",
     "response_format_json",
+    "response_format_problems",
     "schema_json",
     "schema_to_form",
+    "tool_content_problems",
+    "tool_list_problems",
     "tool_to_json",
     "tools_to_json",
     "validate_instance",

@@ -53,6 +53,10 @@ __all__ = [
     "check_answer",
     "check_schema",
     "check_tool_calls",
+    "response_content_problems",
+    "response_format_problems",
+    "tool_content_problems",
+    "tool_list_problems",
     "validate_instance",
     "validate_response_schema",
     "validate_schema",
@@ -232,7 +236,17 @@ def _schema_problems(schema: Any, prefix: str) -> list[Problem]:
                 message='The schema must be a JSON object, like {"type": "object", "properties": {…}}.',
             )
         ]
-    problems = [_meta_problem(e, prefix) for e in _META.iter_errors(schema)]
+    return _meta_problems(schema, prefix) + _content_problems(schema, prefix)
+
+
+def _meta_problems(schema: Mapping[str, Any], prefix: str) -> list[Problem]:
+    """The meta-schema's complaints, each once (the 2020-12 meta-schema reaches one keyword by several routes)."""
+    found = {(p.path, p.message): p for p in (_meta_problem(e, prefix) for e in _META.iter_errors(schema))}
+    return list(found.values())
+
+
+def _content_problems(schema: Mapping[str, Any], prefix: str) -> list[Problem]:
+    problems: list[Problem] = []
     _walk(schema, [], prefix, problems)
     return problems
 
@@ -256,9 +270,37 @@ def _tool_name_problem(name: str, path: str) -> Problem | None:
     )
 
 
-def validate_tools(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
-    """Every reason these tools cannot be sent, each on its row: "tools.<i>.name",
-    "tools.<i>.parameters.<property>….<setting>"."""
+def _json_of(schema: FieldForm | Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A schema as JSON (unnamed form rows named by position); None for a form that cannot be written as JSON
+    (two properties of one object share a name: `name_problems` says so)."""
+    if not isinstance(schema, FieldForm):
+        return schema
+    if any(p.code == "duplicate_property" for p in name_problems(schema, "")):
+        return None
+    return emit(addressable(schema))
+
+
+def _parameters(tool: ToolForm | JsonTool) -> Any:
+    """A tool's parameters as JSON (see `_json_of`); for a JSON tool, whatever its `parameters` hold."""
+    if isinstance(tool, ToolForm):
+        return _json_of(tool.parameters)
+    function = tool.tool.get("function")
+    return function.get("parameters", {"type": "object"}) if isinstance(function, Mapping) else None
+
+
+def _form_and_content_problems(schema: Any, form: FieldForm | None, prefix: str) -> list[Problem]:
+    """The form's property names (when it is a form), then the content rules of the schema's JSON."""
+    problems = name_problems(form, prefix) if form is not None else []
+    if isinstance(schema, Mapping):
+        problems.extend(_content_problems(schema, prefix))
+    return problems
+
+
+def tool_list_problems(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
+    """What the API requires of a tools list, each problem on its row: at most MAX_TOOLS tools, names of the
+    allowed characters ("tools.<i>.name") and unique, parameters a valid JSON Schema (the meta-schema) of type
+    "object" ("tools.<i>.parameters…"). The one check of these rules: `request.ChatRequest` reports them for
+    every body, and `validate_tools` adds them to what a tool's form shows."""
     problems: list[Problem] = []
     if len(tools) > MAX_TOOLS:
         problems.append(
@@ -283,12 +325,14 @@ def validate_tools(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
                 )
             )
         seen.setdefault(tool.name, i)
-        if isinstance(tool, ToolForm):
-            problems.extend(validate_schema(tool.parameters, f"{prefix}.parameters"))
-            continue
-        function = tool.tool.get("function")
-        parameters = function.get("parameters", {"type": "object"}) if isinstance(function, Mapping) else None
-        if not isinstance(parameters, Mapping) or parameters.get("type") != "object":
+        parameters = _parameters(tool)
+        meta = _meta_problems(parameters, f"{prefix}.parameters") if isinstance(parameters, Mapping) else []
+        bad_type = any(p.path == f"{prefix}.parameters.type" for p in meta)  # said once, by the meta-schema
+        if (
+            isinstance(tool, JsonTool)
+            and not bad_type
+            and (not isinstance(parameters, Mapping) or parameters.get("type") != "object")
+        ):
             problems.append(
                 Problem(
                     path=f"{prefix}.parameters",
@@ -296,19 +340,51 @@ def validate_tools(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
                     message='A tool\'s parameters must be a schema of type "object".',
                 )
             )
-        if isinstance(parameters, Mapping):
-            problems.extend(validate_schema(parameters, f"{prefix}.parameters"))
+        problems.extend(meta)
     return problems
 
 
-def validate_response_schema(entry: SchemaForm | JsonResponseSchema) -> list[Problem]:
-    """Every reason this response format cannot be sent: "response_format.name", "response_format.schema.…"."""
+def tool_content_problems(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
+    """What makes tools' parameters wrong beyond the API's rules (`tool_list_problems`), each on its row:
+    empty and repeated property names, empty enums, enum values and defaults of the wrong type, repeated
+    enum values, `required` naming a property that does not exist, patterns that do not compile."""
+    problems: list[Problem] = []
+    for i, tool in enumerate(tools):
+        form = tool.parameters if isinstance(tool, ToolForm) else None
+        problems.extend(_form_and_content_problems(_parameters(tool), form, f"tools.{i}.parameters"))
+    return problems
+
+
+def validate_tools(tools: Sequence[ToolForm | JsonTool]) -> list[Problem]:
+    """Every reason these tools cannot be sent, each on its row: "tools.<i>.name",
+    "tools.<i>.parameters.<property>….<setting>" (`tool_list_problems` and `tool_content_problems`)."""
+    return tool_list_problems(tools) + tool_content_problems(tools)
+
+
+def response_format_problems(entry: SchemaForm | JsonResponseSchema) -> list[Problem]:
+    """What the API requires of a json_schema response format: a name of the allowed characters
+    ("response_format.name") and a valid JSON Schema (the meta-schema, "response_format.schema…"). The one
+    check of these rules: `request.ChatRequest` reports them for every body, `validate_response_schema` adds
+    them to what the form shows."""
     problems: list[Problem] = []
     bad_name = _tool_name_problem(entry.name, "response_format.name")
     if bad_name:
         problems.append(bad_name)
-    problems.extend(validate_schema(entry.json_schema, "response_format.schema"))
+    schema = _json_of(entry.json_schema)
+    if schema is not None:
+        problems.extend(_meta_problems(schema, "response_format.schema"))
     return problems
+
+
+def response_content_problems(entry: SchemaForm | JsonResponseSchema) -> list[Problem]:
+    """What makes a response schema wrong beyond the API's rules (`response_format_problems`), on its rows."""
+    form = entry.json_schema if isinstance(entry, SchemaForm) else None
+    return _form_and_content_problems(_json_of(entry.json_schema), form, "response_format.schema")
+
+
+def validate_response_schema(entry: SchemaForm | JsonResponseSchema) -> list[Problem]:
+    """Every reason this response format cannot be sent: "response_format.name", "response_format.schema.…"."""
+    return response_format_problems(entry) + response_content_problems(entry)
 
 
 # ---------------------------------------------------------------------------------------------- checking answers

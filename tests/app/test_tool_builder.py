@@ -191,6 +191,35 @@ def test_problems_show_on_their_row_block_run_and_go_when_fixed(at: AppTest) -> 
     assert at.button(key=keys.RUN).disabled
 
 
+BAD_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"unit": {"type": "strin"}, "days": {"type": "integer", "minimum": "x"}},
+            },
+        },
+    },
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+]
+
+
+def test_each_problem_of_the_tools_is_said_once_under_the_field_naming_where(at: AppTest) -> None:
+    """A bad name, two bad parameters and a repeated name: four problems, four messages, each naming its place."""
+    at.text_area(key=keys.field("tools")).set_value(json.dumps(BAD_TOOLS)).run()
+    ok(at)
+    errors = [readable(e.value) for e in at.sidebar.error]
+    assert len(errors) == len(set(errors)) == 4, errors
+    assert sum("`get weather` may use only letters" in e and "Tool 1 name" in e for e in errors) == 1, errors
+    assert sum("unit" in e and '"strin" is not a type' in e for e in errors) == 1, errors
+    assert sum("days" in e and "minimum" in e for e in errors) == 1, errors
+    assert sum("Tool 3 name" in e and "also named `lookup`" in e for e in errors) == 1, errors
+    assert at.button(key=keys.RUN).disabled
+
+
 def test_pasting_an_array_of_two_tools_fills_the_form(at: AppTest) -> None:
     convert = {
         "name": "convert_units",

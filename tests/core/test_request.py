@@ -26,6 +26,7 @@ from playground.request import (
     parse_stop,
     validate_body,
 )
+from playground.schema import parse_tools, validate_tools
 
 USER = {"role": "user", "content": "Hello"}
 
@@ -383,7 +384,7 @@ def test_tools_good() -> None:
 
 @pytest.mark.parametrize("name", ["a" * 65, "", "get weather", "naïve", "a.b"])
 def test_tool_name_pattern_bad(name: str) -> None:
-    assert bad(tools=[{"function": {"name": name}}]) == {("tools.0.function.name", "string_pattern_mismatch")}
+    assert bad(tools=[{"function": {"name": name}}]) == {("tools.0.function.name", "tool_name")}
 
 
 @pytest.mark.parametrize("name", ["a", "a" * 64, "get_weather", "Get-Weather-2"])
@@ -393,10 +394,10 @@ def test_tool_name_pattern_good(name: str) -> None:
 
 def test_tool_parameters_must_be_valid_object_schema() -> None:
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "strin"}}}]) == {
-        ("tools.0.function.parameters", "invalid_json_schema")
+        ("tools.0.function.parameters.type", "meta_schema")
     }
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "object", "required": "city"}}}]) == {
-        ("tools.0.function.parameters", "invalid_json_schema")
+        ("tools.0.function.parameters.required", "meta_schema")
     }
     assert bad(tools=[{"function": {"name": "f", "parameters": {"type": "array"}}}]) == {
         ("tools.0.function.parameters", "parameters_not_object")
@@ -406,16 +407,52 @@ def test_tool_parameters_must_be_valid_object_schema() -> None:
 
 def test_both_name_and_parameters_reported() -> None:
     assert bad(tools=[{"function": {"name": "a b", "parameters": {"type": 1}}}]) == {
-        ("tools.0.function.name", "string_pattern_mismatch"),
-        ("tools.0.function.parameters", "invalid_json_schema"),
+        ("tools.0.function.name", "tool_name"),
+        ("tools.0.function.parameters.type", "meta_schema"),
     }
+
+
+BAD_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"unit": {"type": "strin"}, "days": {"type": "integer", "minimum": "x"}},
+            },
+        },
+    },
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+]
+
+
+def test_each_problem_of_a_tools_list_is_one_error_naming_its_field_as_the_builder_says_it() -> None:
+    """One check per rule (schema.tool_list_problems): the request reports what the tool builder shows on its rows."""
+    with pytest.raises(RequestError) as info:
+        validate_body(body(tools=BAD_TOOLS))
+    found = [(e.field, e.code) for e in info.value.errors]
+    assert sorted(found) == [
+        ("tools.0.function.name", "tool_name"),
+        ("tools.0.function.parameters.days.minimum", "meta_schema"),
+        ("tools.0.function.parameters.unit.type", "meta_schema"),
+        ("tools.2.function.name", "duplicate_tool_name"),
+    ]
+    messages = {e.field: e.message for e in info.value.errors}
+    assert messages["tools.0.function.name"].startswith("Tool 1 name: The name `get weather` may use only letters")
+    assert "unit" in messages["tools.0.function.parameters.unit.type"]
+    assert "days" in messages["tools.0.function.parameters.days.minimum"]
+    assert messages["tools.2.function.name"].startswith("Tool 3 name: Tool 2 is also named `lookup`")
+    on_rows = {(p.path, p.code) for p in validate_tools(parse_tools(BAD_TOOLS))}
+    assert on_rows == {(field.replace(".function", ""), code) for field, code in found}
 
 
 def test_tools_unique_and_at_most_128() -> None:
     assert bad(tools=[GET_WEATHER, GET_WEATHER]) == {("tools.1.function.name", "duplicate_tool_name")}
     many = [{"function": {"name": f"t{i}"}} for i in range(F.MAX_TOOLS)]
     assert len(ok(tools=many)["tools"]) == F.MAX_TOOLS
-    assert bad(tools=[*many, {"function": {"name": "one_more"}}]) == {("tools", "too_long")}
+    assert bad(tools=[*many, {"function": {"name": "one_more"}}]) == {("tools", "too_many_tools")}
 
 
 def test_tool_unknown_keys_and_type() -> None:
@@ -478,7 +515,10 @@ def test_response_format_bad() -> None:
         ("response_format.json_schema", "json_schema_unexpected")
     }
     assert bad(response_format={"type": "json_schema", "json_schema": {"schema": {"type": "strin"}}}) == {
-        ("response_format.json_schema.schema", "invalid_json_schema")
+        ("response_format.json_schema.schema.type", "meta_schema")
+    }
+    assert bad(response_format={"type": "json_schema", "json_schema": {"name": "a b", "schema": {}}}) == {
+        ("response_format.json_schema.name", "tool_name")
     }
     # The seed's short form is not the API's: the strict gateway path names the stray keys.
     fields_ = {f for f, _ in bad(response_format={"type": "json_schema", "json_schema": WEATHER_SCHEMA})}
@@ -660,7 +700,7 @@ def test_build_response_format_other_forms() -> None:
     assert built.request.to_body()["response_format"]["json_schema"]["name"] == "w" and built.notes == []
     assert build_bad({"response_format": "json_schema"}) == {("response_format.json_schema", "json_schema_missing")}
     assert build_bad({"response_format": {"type": "json_schema", "json_schema": {"type": "strin"}}}) == {
-        ("response_format.json_schema.schema", "invalid_json_schema")
+        ("response_format.json_schema.schema.type", "meta_schema")
     }
 
 

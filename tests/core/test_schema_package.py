@@ -1,5 +1,5 @@
-"""playground.schema re-exports the public names of the schema modules it was split into, so every
-`from playground.schema import …` (request.py's `check_schema` among them) keeps working."""
+"""playground.schema re-exports the public names of its modules, so every `from playground.schema import …`
+(request.py's tool and response-format rules among them) works."""
 
 from __future__ import annotations
 
@@ -30,9 +30,8 @@ def test_the_facade_exports_only_what_the_parts_define() -> None:
         assert hasattr(facade, name), name
 
 
-def test_check_schema_is_where_request_imports_it() -> None:
-    from playground.request import check_schema
+def test_the_request_checks_tools_and_response_formats_with_the_schema_rules() -> None:
+    from playground import request
 
-    assert check_schema is facade.check_schema
-    assert check_schema({"type": "object"}) == []
-    assert check_schema({"type": "objekt"})
+    assert request.tool_list_problems is facade.tool_list_problems
+    assert request.response_format_problems is facade.response_format_problems
