@@ -8,14 +8,15 @@ and a new one end with the same schema on SQLite and on PostgreSQL. `Database` a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Connection, Double, Index, Integer, MetaData, Table, Text, delete, select
+from sqlalchemy import Column, Connection, Double, Index, Integer, MetaData, Table, Text, delete, select, update
 
-from playground.notebook import Cell, ChatMessage, Notebook, Timings, safe_base_url
+from playground.notebook import Cell, ChatMessage, Notebook, Timings, new_cell_id, safe_base_url
 
 __all__ = ["MIGRATIONS", "Migration", "migration"]
 
@@ -62,6 +63,16 @@ _library_v4 = Table(
 )
 Index("library_kind_name", _library_v4.c.kind, _library_v4.c.name)
 
+_cells_v5 = Table(
+    "cells",
+    MetaData(),
+    Column("notebook_id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
 
 @migration
 def _m001_drafts(conn: Connection) -> None:
@@ -104,6 +115,36 @@ def _m003_drafts_to_notebooks(conn: Connection) -> None:
 def _m004_library(conn: Connection) -> None:
     """The tool and schema library: named tools and response schemas, kept apart from any notebook."""
     _library_v4.create(conn)
+
+
+@migration
+def _m005_cells(conn: Connection) -> None:
+    """Each cell a row of its own (so a save writes only the cells that changed); a notebook's JSON keeps the rest.
+
+    A cell without an id, or with one an earlier cell of its notebook has, gets a new one. A notebook whose JSON is
+    not an object with a list of cells stays as it is (it was unreadable before, and still is)."""
+    _cells_v5.create(conn)
+    n = _notebooks_v2
+    for (notebook_id,) in conn.execute(select(n.c.id)).all():
+        data = conn.execute(select(n.c.data).where(n.c.id == notebook_id)).scalar_one()  # one notebook in memory at a time
+        try:
+            notebook = json.loads(data)
+        except ValueError:
+            continue
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells", []), list):
+            continue
+        rows, seen = [], set()
+        for position, cell in enumerate(notebook.pop("cells", [])):
+            if isinstance(cell, dict) and (not isinstance(cell.get("id"), str) or cell["id"] in seen):
+                cell = cell | {"id": new_cell_id()}
+            cell_id = cell["id"] if isinstance(cell, dict) else new_cell_id()
+            seen.add(cell_id)
+            text = json.dumps(cell, ensure_ascii=False)
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            rows.append({"notebook_id": notebook_id, "id": cell_id, "position": position, "data": text, "digest": digest})
+        if rows:
+            conn.execute(_cells_v5.insert(), rows)
+        conn.execute(update(n).where(n.c.id == notebook_id).values(data=json.dumps(notebook, ensure_ascii=False)))
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:

@@ -225,6 +225,10 @@ class Cell(BaseModel):
                 return ""
         return self.partial.get(choice, "")
 
+    def clean(self) -> Cell:
+        """A copy fit to store or share: no secret settings, no base URL carrying credentials (the completion shared)."""
+        return self.model_copy(update={"base_url": safe_base_url(self.base_url), "settings": _clean_settings(self.settings)})
+
     def differences(self, conversation: Sequence[ChatMessage], settings: Mapping[str, Any]) -> list[str]:
         """What changed since this cell ran, in plain words; [] when it still answers what is on screen."""
         out: list[str] = []
@@ -318,11 +322,7 @@ class Notebook(BaseModel):
 
     def clean(self) -> Notebook:
         """A copy fit to store or share: no secret settings, no base URL carrying credentials."""
-        cells = [
-            c.model_copy(update={"base_url": safe_base_url(c.base_url), "settings": _clean_settings(c.settings)})
-            for c in self.cells
-        ]
-        return self.model_copy(update={"settings": _clean_settings(self.settings), "cells": cells})
+        return self.model_copy(update={"settings": _clean_settings(self.settings), "cells": [c.clean() for c in self.cells]})
 
     def duplicate(self, title: str | None = None, *, deep: bool = True) -> Notebook:
         """A copy under a new id, to change without touching the original; `deep=False` shares the original's

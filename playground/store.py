@@ -1,9 +1,12 @@
-"""The notebook store: notebooks saved whole, listed and searched, so nothing a person made is lost to a reload,
-and nothing secret is kept.
+"""The notebook store: notebooks listed and searched, saved cell by cell, so nothing a person made is lost to a
+reload, nothing secret is kept, and a save costs the same however many cells the notebook holds.
 
+A notebook is a row (its title, conversation, settings: the header) and each of its cells a row of its own. A save
+writes the header and only the cells that changed: it knows what a cell row holds from the row's digest and what
+this process last wrote or read there (`_KnownCells`); anything it does not know for sure is written again.
 Saving is optimistic: a notebook carries the `version` it was loaded at, and a save from an older
 version is refused with `ConflictError` instead of overwriting what another tab or process saved
-meanwhile (the version check and the write are one statement, so this holds across processes).
+meanwhile (the version check and the writes are one transaction, so this holds across processes).
 A deferred run's result is written with `finish_cell`, only while the stored cell is still pending,
 so two processes polling the same request store one result. Notebooks are never evicted.
 Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.database`.
@@ -11,19 +14,24 @@ Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.datab
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import time
+import weakref
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Connection, case, cast, delete, func, literal, select, update
+from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, func, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from playground import store_schema as schema
 from playground.database import Database, upsert
 from playground.errors import StoreError
 from playground.notebook import Cell, Notebook, preview, snippet
+from playground.response import Completion
 
 __all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary"]
 
@@ -45,13 +53,13 @@ class DeletedError(StoreError):
         super().__init__(f"Notebook {notebook_id} was deleted since it was opened.")
 
 
-def _row(notebook: Notebook) -> dict[str, Any]:
-    """The notebooks row of a notebook: its JSON without secrets, and what lists and searches read."""
+def _header(notebook: Notebook) -> dict[str, Any]:
+    """The notebooks row of a (clean) notebook: its JSON without cells, and what lists and searches read."""
     return {
         "id": notebook.id,
         "title": notebook.title,
         "search": notebook.search_text(),
-        "data": notebook.clean().model_dump_json(),
+        "data": notebook.model_dump_json(exclude={"cells"}),
         "created": notebook.created,
         "updated": notebook.updated,
         "version": notebook.version,
@@ -73,8 +81,103 @@ def _found(conversation: str | None, wanted: str) -> tuple[str, str, str] | None
     return None
 
 
+def _digest(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class _Known(NamedTuple):
+    digest: str  # of the row's data
+    rest: str  # the digest of the cell's JSON without its completion
+    completion: weakref.ref[Completion] | None  # the very completion object (completions are never changed in place)
+
+
+class _KnownCells:
+    """What this process last wrote to or read from each cell row, so a save can tell an unchanged cell without
+    serialising it: a cell is unchanged when its row still has the digest remembered, its completion is the same object
+    and the rest of it serialises the same. Bounded (least recently used go first); a cell it forgot is written again."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._known: OrderedDict[tuple[str, str], _Known] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _rest(cell: Cell) -> str:
+        data = cell.__pydantic_serializer__.to_json(cell, exclude={"completion"})  # model_dump_json's bytes, not decoded
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def remember(self, notebook_id: str, cell: Cell, digest: str) -> None:
+        completion = None if cell.completion is None else weakref.ref(cell.completion)
+        known = _Known(digest, self._rest(cell), completion)
+        with self._lock:
+            self._known[(notebook_id, cell.id)] = known
+            self._known.move_to_end((notebook_id, cell.id))
+            while len(self._known) > self._limit:
+                self._known.popitem(last=False)
+
+    def unchanged(self, notebook_id: str, cell: Cell, digest: str) -> bool:
+        """True when the row whose digest is `digest` holds exactly `cell` as it serialises now."""
+        with self._lock:
+            known = self._known.get((notebook_id, cell.id))
+        if known is None or known.digest != digest:
+            return False
+        same = cell.completion is None if known.completion is None else known.completion() is cell.completion
+        return same and known.rest == self._rest(cell)
+
+
+_KNOWN = _KnownCells()
+
+
+class _Stored(NamedTuple):
+    position: int
+    digest: str
+
+
+def _write_cells(conn: Connection, notebook: Notebook) -> None:
+    """Make the notebook's cell rows hold its (clean) cells in order, writing only the rows that differ."""
+    if len({cell.id for cell in notebook.cells}) != len(notebook.cells):
+        raise StoreError(f"Notebook {notebook.id} has two runs with the same id, so it cannot be saved.")
+    c = schema.cells
+    stored = {
+        cell_id: _Stored(position, digest)
+        for cell_id, position, digest in conn.execute(
+            select(c.c.id, c.c.position, c.c.digest).where(c.c.notebook_id == notebook.id)
+        )
+    }
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    for position, cell in enumerate(notebook.cells):
+        row = stored.pop(cell.id, None)
+        if row is not None and _KNOWN.unchanged(notebook.id, cell, row.digest):
+            if row.position != position:
+                moved.append({"nid": notebook.id, "cell_id": cell.id, "position": position})
+            continue
+        data = cell.model_dump_json()
+        digest = _digest(data)
+        _KNOWN.remember(notebook.id, cell, digest)
+        values = {"position": position, "data": data, "digest": digest}
+        if row is None:
+            new.append({"notebook_id": notebook.id, "id": cell.id, **values})
+        elif row.digest != digest or row.position != position:
+            changed.append({"nid": notebook.id, "cell_id": cell.id, **values})
+    if stored:
+        conn.execute(delete(c).where(c.c.notebook_id == notebook.id, c.c.id.in_(list(stored))))
+    if new:
+        conn.execute(c.insert(), new)
+    key = (c.c.notebook_id == bindparam("nid")) & (c.c.id == bindparam("cell_id"))
+    if changed:
+        conn.execute(
+            update(c).where(key).values(position=bindparam("position"), data=bindparam("data"), digest=bindparam("digest")),
+            changed,
+        )
+    if moved:
+        conn.execute(update(c).where(key).values(position=bindparam("position")), moved)
+
+
 def _insert(conn: Connection, notebook: Notebook) -> None:
-    conn.execute(schema.notebooks.insert().values(**_row(notebook)))
+    conn.execute(schema.notebooks.insert().values(**_header(notebook)))
+    _write_cells(conn, notebook)
 
 
 # ------------------------------------------------------------------------------------ the store
@@ -151,19 +254,26 @@ class NotebookStore:
     # -- reading ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _parse(notebook_id: str, data: str, version: int) -> Notebook:
+    def _parse(notebook_id: str, data: str, kind: type[Notebook] | type[Cell]) -> Any:
         try:
-            notebook = Notebook.model_validate_json(data)
+            return kind.model_validate_json(data)
         except ValidationError as exc:
             raise StoreError(f"The saved notebook {notebook_id} could not be read: {exc.error_count()} problem(s)") from exc
-        return notebook.model_copy(update={"version": version})
 
     def load(self, notebook_id: str) -> Notebook | None:
         """The saved notebook, or None when there is none under this id."""
-        n = schema.notebooks
+        n, c = schema.notebooks, schema.cells
         with self.database.connect() as conn:
-            row = conn.execute(select(n.c.data, n.c.version).where(n.c.id == notebook_id)).first()
-        return None if row is None else self._parse(notebook_id, row[0], row[1])
+            row = conn.execute(select(n.c.data, n.c.updated, n.c.version).where(n.c.id == notebook_id)).first()
+            if row is None:
+                return None
+            cells = conn.execute(select(c.c.data, c.c.digest).where(c.c.notebook_id == notebook_id).order_by(c.c.position)).all()
+        notebook: Notebook = self._parse(notebook_id, row.data, Notebook)
+        notebook = notebook.model_copy(update={"updated": row.updated, "version": row.version})
+        notebook.cells = [self._parse(notebook_id, data, Cell) for data, _ in cells]
+        for cell, (_, digest) in zip(notebook.cells, cells, strict=True):
+            _KNOWN.remember(notebook_id, cell, digest)
+        return notebook
 
     @staticmethod
     def _count(conn: Connection, key: str) -> ColumnElement[Any]:
@@ -187,7 +297,8 @@ class NotebookStore:
         first lines of its conversation, the file it was imported from, and where `search` occurs in its messages."""
         wanted = search.strip()
         escaped = wanted.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        n = schema.notebooks
+        n, c = schema.notebooks, schema.cells
+        cells = select(func.count()).where(c.c.notebook_id == n.c.id).scalar_subquery()
         with self.database.connect() as conn:  # read by the database: a list of many notebooks never parses their JSON here
             heads = [self._text(conn, "conversation", i, "content") for i in range(preview_lines + 1)]
             query = (
@@ -196,7 +307,7 @@ class NotebookStore:
                     n.c.title,
                     n.c.created,
                     n.c.updated,
-                    self._count(conn, "cells"),
+                    cells,
                     self._count(conn, "conversation"),
                     self._text(conn, "imported_from"),
                     self._text(conn, "conversation") if wanted else literal(None),
@@ -227,6 +338,7 @@ class NotebookStore:
     def save(self, notebook: Notebook) -> Notebook:
         """Write the notebook if nobody saved it since it was loaded; returns it with its new version.
 
+        Writes its header, and of its cells only those the store does not know to be stored as they are.
         Raises ConflictError when the stored version is not `notebook.version` (another tab or process saved), and
         DeletedError when a notebook that was saved before (`version` > 0) is no longer stored.
         """
@@ -237,20 +349,22 @@ class NotebookStore:
             if stored is None and notebook.version > 0:
                 raise DeletedError(notebook.id)
             if stored is None:
-                insert = upsert(conn, n).values(**_row(saved)).on_conflict_do_nothing(index_elements=["id"]).returning(n.c.id)
+                header = _header(saved)
+                insert = upsert(conn, n).values(**header).on_conflict_do_nothing(index_elements=["id"]).returning(n.c.id)
                 if conn.execute(insert).first() is None:  # another process inserted it since our select
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
             elif stored != notebook.version:
                 raise ConflictError(notebook.id, stored)
             else:
-                row = _row(saved)
+                header = _header(saved)
                 written = conn.execute(
                     update(n)
                     .where(n.c.id == saved.id, n.c.version == notebook.version)
-                    .values(**{k: row[k] for k in row if k != "id"})
+                    .values(**{k: header[k] for k in header if k != "id"})
                 )
                 if written.rowcount != 1:
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
+            _write_cells(conn, saved)
         return saved
 
     @staticmethod
@@ -263,43 +377,47 @@ class NotebookStore:
 
         Written only when the stored cell is still pending (or holds an error and this is the answer): when
         two processes poll the same request, the first result stays and the second caller gets it back.
-        Only that cell changes; the notebook's version goes up by one. None when the notebook or the cell
+        Only that cell's row changes; the notebook's version goes up by one. None when the notebook or the cell
         is not stored yet (then a plain `save` stores it). Call `Finished.apply(notebook)` with the answer.
         """
         result = notebook.cell(cell_id)
         if result is None:
             return None
-        n = schema.notebooks
+        n, c = schema.notebooks, schema.cells
         with self.database.connect() as conn:
-            row = conn.execute(select(n.c.data, n.c.version).where(n.c.id == notebook.id).with_for_update()).first()
-            if row is None:
+            version = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
+            if version is None:
                 return None
-            stored = self._parse(notebook.id, row[0], row[1])
-            index = next((i for i, c in enumerate(stored.cells) if c.id == cell_id), None)
-            if index is None:
+            key = (c.c.notebook_id == notebook.id) & (c.c.id == cell_id)
+            data = conn.execute(select(c.c.data).where(key)).scalar()
+            if data is None:
                 return None
-            if not _may_finish(stored.cells[index], result):
-                return Finished(cell=stored.cells[index], wrote=False, version=stored.version, base_version=stored.version)
-            stored.cells[index] = result
-            saved = stored.clean().model_copy(update={"updated": time.time(), "version": stored.version + 1})
-            values = _row(saved)
-            conn.execute(
-                update(n)
-                .where(n.c.id == notebook.id, n.c.version == stored.version)
-                .values(data=values["data"], updated=values["updated"], version=saved.version)
-            )
-        return Finished(cell=saved.cells[index], wrote=True, version=saved.version, base_version=stored.version)
+            stored: Cell = self._parse(notebook.id, data, Cell)
+            if not _may_finish(stored, result):
+                return Finished(cell=stored, wrote=False, version=version, base_version=version)
+            cell = result.clean()
+            data = cell.model_dump_json()
+            digest = _digest(data)
+            _KNOWN.remember(notebook.id, cell, digest)
+            conn.execute(update(c).where(key).values(data=data, digest=digest))
+            conn.execute(update(n).where(n.c.id == notebook.id).values(updated=time.time(), version=version + 1))
+        return Finished(cell=cell, wrote=True, version=version + 1, base_version=version)
 
     def delete(self, notebook_id: str) -> Notebook | None:
         """Remove a notebook; returns it, so the page can offer Undo (`restore`)."""
         notebook = self.load(notebook_id)
         with self.database.connect() as conn:
-            conn.execute(delete(schema.notebooks).where(schema.notebooks.c.id == notebook_id))
+            self._remove(conn, notebook_id)
         return notebook
 
     def restore(self, notebook: Notebook) -> Notebook:
         """Put a deleted notebook back, as it was."""
         with self.database.connect() as conn:
-            conn.execute(delete(schema.notebooks).where(schema.notebooks.c.id == notebook.id))
-            _insert(conn, notebook)
+            self._remove(conn, notebook.id)
+            _insert(conn, notebook.clean())
         return notebook
+
+    @staticmethod
+    def _remove(conn: Connection, notebook_id: str) -> None:
+        conn.execute(delete(schema.cells).where(schema.cells.c.notebook_id == notebook_id))
+        conn.execute(delete(schema.notebooks).where(schema.notebooks.c.id == notebook_id))

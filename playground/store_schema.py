@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
 
-__all__ = ["library", "metadata", "migrations", "notebooks"]
+__all__ = ["cells", "library", "metadata", "migrations", "notebooks"]
 
 metadata = MetaData()
 
@@ -26,10 +26,20 @@ notebooks = Table(
     Column("id", Text, primary_key=True),
     Column("title", Text, nullable=False),
     Column("search", Text, nullable=False),  # the title and message text, lower-cased (Notebook.search_text)
-    Column("data", Text, nullable=False),  # the notebook's JSON, secrets removed
+    Column("data", Text, nullable=False),  # the notebook's JSON without its cells, secrets removed
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
     Column("version", Integer, nullable=False),  # counts saves: the optimistic check of every write
+)
+
+cells = Table(
+    "cells",
+    metadata,
+    Column("notebook_id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("position", Integer, nullable=False),  # the cell's place in its notebook, from 0
+    Column("digest", Text, nullable=False),  # of `data`: tells a save whether the row still holds what it knows
+    Column("data", Text, nullable=False),  # the cell's JSON, secrets removed (last: SQLite reads the others without it)
 )
 
 library = Table(

@@ -377,7 +377,7 @@ def test_a_cut_runs_saved_notebook_holds_its_text_once(tmp_path: Path) -> None:
     store = NotebookStore(tmp_path / "store.sqlite3")
     saved = store.save(Notebook(cells=[cell]))
     with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
-        (data,) = conn.execute("SELECT data FROM notebooks WHERE id = ?", (saved.id,)).fetchone()
+        (data,) = conn.execute("SELECT data FROM cells WHERE notebook_id = ?", (saved.id,)).fetchone()
     assert data.count(" piece150") == 1
     assert len(data) < len(text) + 2_000  # the text once, and the cell's few fields
     loaded = store.load(saved.id)

@@ -169,7 +169,7 @@ def test_a_streamed_answer_with_probabilities_is_saved_with_each_tokens_logprobs
     store = NotebookStore(tmp_path / "notebooks.db")
     saved = store.save(Notebook(cells=[cell]))
     with store.database.connect() as conn:
-        data = conn.execute(select(store_schema.notebooks.c.data)).scalar_one()
+        data = conn.execute(select(store_schema.cells.c.data)).scalar_one()
     assert data.count('"top_logprobs":[') == len(entries)  # once a token, not again in the raw chunks
     loaded = store.load(saved.id)
     assert loaded is not None and loaded.cells[0].completion is not None
