@@ -4,8 +4,10 @@ A synthetic stream shaped like the embedded gateway's (one `chat.completion.chun
 logprobs and top_logprobs) goes through `StreamAccumulator`, into a done cell, into a notebook saved by
 `NotebookStore` to a SQLite file in a temporary folder. The size is the stored JSON's, beside the same
 notebook with the raw chunks kept whole (as notebooks saved before the probabilities were stored once;
-they still open). Then the median time of `store.save` after a one-word change, at 2 and at 200 such cells.
-Goals (issue 18): the completion stored once; a save under 50 ms at 200 cells. Prints figures only.
+they still open). Then the median time of `store.save` after a one-word change (the title: no cell changed), and
+after one cell got a new answer (one cell changed, as when a run ends), at 2 and at 200 such cells.
+Goals (issue 18): the completion stored once; a save under 50 ms at 200 cells. Prints figures only; the
+before/after figures are in bench/README.md.
 Run: `uv run python -m bench.store` (part of `make bench`).
 """
 
@@ -69,16 +71,25 @@ def _kb(notebook: Notebook) -> float:
     return len(notebook.clean().model_dump_json().encode()) / 1e3
 
 
-def _save_times(store: NotebookStore, notebook: Notebook, repeat: int) -> tuple[float, float, float]:
-    """`timed` figures of saving `notebook` after a one-word change (its title), `repeat` times."""
+def _save_times(
+    store: NotebookStore, notebook: Notebook, repeat: int, answer: Completion | None
+) -> tuple[tuple[float, float, float], Notebook]:
+    """`timed` figures of saving `notebook` `repeat` times, after a one-word change (its title), or with `answer`
+    (a copy each time) put into one of its cells; and the notebook as last saved."""
     edits = iter(range(repeat))
 
     def save() -> None:
         nonlocal notebook
-        notebook.title = f"edit {next(edits)}"
+        edit = next(edits)
+        if answer is None:
+            notebook.title = f"edit {edit}"
+        else:
+            cell = notebook.cells[edit % len(notebook.cells)]
+            cell.completion = answer.model_copy(update={"id": f"answer {edit}"})
         notebook = store.save(notebook)
 
-    return timed(save, repeat)
+    figures = timed(save, repeat)
+    return figures, notebook
 
 
 def main() -> None:
@@ -105,13 +116,14 @@ def main() -> None:
         store = NotebookStore(Path(tmp) / "bench.db")
         for cells in (2, 200):
             notebook = store.save(Notebook(cells=[cell_of(completion, args.tokens, args.top) for _ in range(cells)]))
-            median, best, cpu = _save_times(store, notebook, args.repeat)
-            note = f"(goal < 50 ms: {'met' if median < 50 else 'not met'})" if cells == 200 else ""
-            print(
-                f"  {f'store.save, {cells} cells ({_kb(notebook) / 1e3:.1f} MB)':<52} "
-                f"{median:8.1f} ms median {best:8.1f} ms best {cpu:8.1f} ms CPU  {note}",
-                flush=True,
-            )
+            for change, answer in (("no cell changed", None), ("one cell changed", completion)):
+                (median, best, cpu), notebook = _save_times(store, notebook, args.repeat, answer)
+                note = f"(goal < 50 ms: {'met' if median < 50 else 'not met'})" if cells == 200 else ""
+                print(
+                    f"  {f'store.save, {cells} cells ({_kb(notebook) / 1e3:.1f} MB), {change}':<52} "
+                    f"{median:8.1f} ms median {best:8.1f} ms best {cpu:8.1f} ms CPU  {note}",
+                    flush=True,
+                )
         store.dispose()
 
 

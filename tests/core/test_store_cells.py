@@ -2,26 +2,25 @@
 does not grow with the notebook; what is stored is always what was saved, whoever wrote before; notebooks stored
 whole by the previous schema move into rows.
 
-What a save writes is read from the statements the store sends (the bytes of their parameters), on SQLite and on
-PostgreSQL (tests/core/conftest.py)."""
+What a save writes is read from the statements the store sends (tests/writes.py), on SQLite and on PostgreSQL
+(tests/core/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from playground.errors import StoreError
 from playground.migrations import MIGRATIONS
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.response import from_chat_completion
 from playground.store import NotebookStore
 from tests.core.test_store import DRAFT_ID, SECRET, a_completion, a_notebook, completion_json
 from tests.pg import Backend
+from tests.writes import written
 
 PREVIOUS = ["_m001_drafts", "_m002_notebooks", "_m003_drafts_to_notebooks", "_m004_library"]
 
@@ -29,36 +28,6 @@ PREVIOUS = ["_m001_drafts", "_m002_notebooks", "_m003_drafts_to_notebooks", "_m0
 @pytest.fixture
 def db(backend: Backend) -> NotebookStore:
     return backend.store()
-
-
-class Written:
-    """The bytes of the parameters of every INSERT and UPDATE the store sent, by table."""
-
-    def __init__(self) -> None:
-        self.bytes: dict[str, int] = {}
-
-    def record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool) -> None:
-        words = statement.split()
-        verb = words[0].upper()
-        if verb not in ("INSERT", "UPDATE"):
-            return
-        table = (words[2] if verb == "INSERT" else words[1]).strip('"')
-        rows = parameters if executemany else [parameters]
-        values = [v for row in rows for v in (row.values() if isinstance(row, dict) else row)]
-        self.bytes[table] = self.bytes.get(table, 0) + sum(len(str(v).encode()) for v in values)
-
-    def to(self, table: str) -> int:
-        return self.bytes.get(table, 0)
-
-
-@contextmanager
-def written() -> Iterator[Written]:
-    seen = Written()
-    event.listen(Engine, "before_cursor_execute", seen.record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen.record)
 
 
 def many_cells(count: int) -> Notebook:
@@ -175,6 +144,15 @@ def test_finishing_a_deferred_cell_writes_that_cell_only(db: NotebookStore, back
     finished.apply(page)
     loaded = backend.store().load(page.id)
     assert loaded is not None and loaded.version == page.version == 3 and loaded.cells == page.cells
+
+
+def test_a_notebook_whose_runs_share_an_id_is_not_stored_and_the_store_says_why(db: NotebookStore) -> None:
+    """Every way into a page gives each run its own id (`Notebook.checked`); a row per run needs it."""
+    page = many_cells(2)
+    page.cells[1].id = page.cells[0].id
+    with pytest.raises(StoreError, match="two runs with the same id"):
+        db.save(page)
+    assert db.list() == []
 
 
 # ------------------------------------------------------------------------------------ from the previous schema

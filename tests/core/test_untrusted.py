@@ -170,14 +170,6 @@ def test_a_run_is_a_tool_step_only_of_an_earlier_run_so_following_the_steps_ends
     ]
 
 
-def test_a_stored_notebook_whose_runs_share_an_id_opens_with_them_apart() -> None:
-    store = NotebookStore()
-    cell = Cell(id="same", backend="embedded", body={"model": "m", "messages": []})
-    stored = store.save(Notebook(conversation=[ChatMessage(content="Hi")], cells=[cell, cell]))
-    opened = Workspace(store).open(stored.id)
-    assert len({c.id for c in opened.notebook.cells}) == 2 and "Run 2 had the same id" in (opened.warning or "")
-
-
 def nested(depth: int) -> Any:
     return json.loads("[" * depth + "]" * depth)
 
