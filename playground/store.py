@@ -121,7 +121,10 @@ class _KnownCells:
             known = self._known.get((notebook_id, cell.id))
         if known is None or known.digest != digest:
             return False
-        same = cell.completion is None if known.completion is None else known.completion() is cell.completion
+        if known.completion is None:
+            same = cell.completion is None
+        else:  # a dead reference is None, which no completion is
+            same = cell.completion is not None and known.completion() is cell.completion
         return same and known.rest == self._rest(cell)
 
 

@@ -7,6 +7,7 @@ What a save writes is read from the statements the store sends (tests/writes.py)
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -70,6 +71,16 @@ def test_a_save_after_one_cell_changed_writes_that_cell_only(db: NotebookStore, 
     assert loaded == page and loaded is not None
     assert loaded.cells[7].notes == ["edited"] and loaded.cells[12].completion is not None
     assert loaded.cells[12].completion.id == "new" and loaded.cells[11].completion.id == "a11"  # type: ignore[union-attr]
+
+
+def test_an_answer_taken_out_of_a_cell_is_stored_out(db: NotebookStore, backend: Backend) -> None:
+    """The store knows a stored answer by the very object: once nothing holds that object, it is not mistaken for none."""
+    page = db.save(many_cells(2))
+    page.cells[0].completion = None  # the only reference the page held
+    gc.collect()
+    page = db.save(page)
+    loaded = backend.store().load(page.id)
+    assert loaded == page and loaded is not None and loaded.cells[0].completion is None
 
 
 def test_a_notebook_opened_from_the_store_saves_only_what_changed(db: NotebookStore, backend: Backend) -> None:
