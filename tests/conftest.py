@@ -5,21 +5,14 @@ test ever writes drafts into the real ./data/."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
+import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same examples every run unless asked otherwise)
 from playground.local import Gateway, GatewaySettings, start_gateway
-
-# Property tests draw the same examples every run, so `make test` is a gate that passes or fails the same way
-# twice; PLAYGROUND_FUZZ_NEW=1 draws new examples, to look for more bugs (each one found has its own test).
-settings.register_profile("repeatable", derandomize=True, database=None)
-settings.register_profile("explore", derandomize=False)
-settings.load_profile("explore" if os.environ.get("PLAYGROUND_FUZZ_NEW") else "repeatable")
 
 
 @pytest.fixture(scope="session")

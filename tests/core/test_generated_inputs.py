@@ -2,7 +2,8 @@
 surrogates, huge strings, NaN/Infinity and nested junk at every field of fields.py, at message shapes, at
 imported notebook and conversation files and at pasted tools and response schemas. Each input must give a
 valid body (or value) or an error naming the field; never an uncaught exception. 10,800 inputs in all
-(`COUNTS`); tests/integration/test_gateway_fuzz.py sends the same bodies to the running gateway.
+(`COUNTS`) when fuzzing deliberately (PLAYGROUND_FUZZ_DEEP=1), a fifth of them in `make test` (tests/fuzz.py);
+tests/integration/test_gateway_fuzz.py sends the same bodies to the running gateway.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from playground.schema import (
     validate_response_schema,
     validate_tools,
 )
+from tests.fuzz import examples
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")]  # 200 kB reprs
 
@@ -35,10 +37,10 @@ COUNTS = {"settings_and_messages": 3500, "prepare": 1000, "api_body": 1500, "not
 
 
 def _run(n: int) -> settings:
-    """Deadline and database off, and big inputs allowed; the same inputs every run unless PLAYGROUND_FUZZ_NEW
-    is set (the profile in tests/conftest.py)."""
+    """`n` inputs when fuzzing deliberately, fewer in `make test` (tests/fuzz.py); deadline and database off, and big
+    inputs allowed; the same inputs every run unless PLAYGROUND_FUZZ_NEW is set."""
     return settings(
-        max_examples=n,
+        max_examples=examples(n),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
