@@ -12,9 +12,13 @@ Modules, one idea each:
 - `shapes`: OpenAI/xAI answer shapes (error body, usage, logprobs, tokenize items);
 - `tools`: tool calling translated into a grammar-constrained answer.
 
-`start_gateway()` is what the app (no XAI_API_KEY) and the tests use: it loads the model in
-the calling thread, so a bad GGUF fails loudly right there, then serves the gateway with
-uvicorn on a free 127.0.0.1 port from a daemon thread.
+- `guard`: who may use the gateway when it is served beside the page (this machine, or with the gateway key).
+
+Served beside the page (`make run`): serve.py builds a `MountedGateway`, mounts its `app` at the page's own /v1,
+starts it in the page server's lifespan and registers it with `mount()`; `shared_gateway()` then returns it, so the
+page, its exported code and any OpenAI/xAI client use one address (http://localhost:8501/v1).
+Elsewhere (AppTest, the tests, benchmarks) `start_gateway()` loads the model in the calling thread, so a bad GGUF
+fails loudly right there, then serves the gateway with uvicorn on a free 127.0.0.1 port from a daemon thread.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp
 
+from playground.local import server
 from playground.local.engine import Engine, find_gguf, model_id_for
+from playground.local.guard import KeyGuard
 from playground.local.server import create_app
 from playground.local.settings import GatewaySettings
 
@@ -33,9 +40,11 @@ __all__ = [
     "Engine",
     "Gateway",
     "GatewaySettings",
+    "MountedGateway",
     "create_app",
     "find_gguf",
     "model_id_for",
+    "mount",
     "shared_gateway",
     "start_gateway",
 ]
@@ -121,15 +130,41 @@ def start_gateway(
     return Gateway(settings or GatewaySettings(), host=host, port=port, engine=engine)
 
 
-_shared: Gateway | None = None
+class MountedGateway:
+    """The gateway served by another app's server (the page's, at its /v1): `.app` to mount, `start()`/`stop()` from
+    that server's lifespan, `.base_url` the address people and the page use."""
+
+    def __init__(self, base_url: str, *, key: str | None = None, settings: GatewaySettings | None = None) -> None:
+        self.base_url = base_url
+        self.gateway = server.Gateway(settings or GatewaySettings(), None)
+        self.app: ASGIApp = KeyGuard(server.create_api(self.gateway), key)
+
+    async def start(self) -> None:
+        """Load the model (in a worker thread) and get ready to answer."""
+        await self.gateway.startup()
+
+    async def stop(self) -> None:
+        await self.gateway.shutdown()
+
+    @property
+    def model_id(self) -> str:
+        return self.gateway.model_id
+
+
+_shared: Gateway | MountedGateway | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_gateway() -> Gateway:
-    """The process's one embedded gateway, started by the first caller; later callers wait for it.
+def mount(gateway: MountedGateway | None) -> None:
+    """Make `gateway` (started) the process's embedded gateway, or forget it (None) when its server stops."""
+    global _shared
+    with _shared_lock:
+        _shared = gateway
 
-    `make run` calls it while Streamlit starts (run.py), so the first page view finds the model loaded.
-    """
+
+def shared_gateway() -> Gateway | MountedGateway:
+    """The process's one embedded gateway: the one mounted beside the page, else one started by the first caller
+    (later callers wait for it)."""
     global _shared
     with _shared_lock:
         if _shared is None:

@@ -38,7 +38,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Send
 
 from playground.errors import RequestError
@@ -53,7 +53,7 @@ from playground.local.slots import FairSlots
 from playground.local.upstream import checked_events, choice_body, http_events, in_process_events, upstream_error
 from playground.request import validate_body
 
-__all__ = ["Gateway", "GatewaySettings", "create_app"]
+__all__ = ["Gateway", "GatewaySettings", "create_api", "create_app"]
 
 T = TypeVar("T")
 
@@ -486,17 +486,9 @@ class Gateway:
         )
 
 
-def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None = None) -> Starlette:
-    """The gateway as an ASGI app. Without `engine` it starts (and stops) its own at lifespan."""
-    gw = Gateway(settings or GatewaySettings(), engine)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await gw.startup()
-        try:
-            yield
-        finally:
-            await gw.shutdown()
+def create_api(gw: Gateway) -> Starlette:
+    """The gateway's endpoints under /v1, without a lifespan: what serve.py mounts at the page's own /v1 (it
+    starts and stops `gw` itself), and what `create_app` serves."""
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -513,17 +505,34 @@ def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None
         return ApiError(500, message, type_="server_error", code="internal_error").response()
 
     routes = [
-        Route("/health", gw.health, methods=["GET"]),
-        Route("/v1/models", gw.models, methods=["GET"]),
-        Route("/v1/models/{model:path}", gw.model, methods=["GET"]),
-        Route("/v1/chat/completions", gw.chat_completions, methods=["POST"]),
-        Route("/v1/chat/deferred-completion/{request_id}", gw.deferred_completion, methods=["GET"]),
-        Route("/v1/tokenize-text", gw.tokenize, methods=["POST"]),
+        Route("/models", gw.models, methods=["GET"]),
+        Route("/models/{model:path}", gw.model, methods=["GET"]),
+        Route("/chat/completions", gw.chat_completions, methods=["POST"]),
+        Route("/chat/deferred-completion/{request_id}", gw.deferred_completion, methods=["GET"]),
+        Route("/tokenize-text", gw.tokenize, methods=["POST"]),
     ]
+    api = Starlette(routes=routes, exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected})
+    api.state.gateway = gw
+    return api
+
+
+def create_app(settings: GatewaySettings | None = None, *, engine: Engine | None = None) -> Starlette:
+    """The gateway as an ASGI app (/health and /v1/...). Without `engine` it starts (and stops) its own at lifespan."""
+    gw = Gateway(settings or GatewaySettings(), engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gw.startup()
+        try:
+            yield
+        finally:
+            await gw.shutdown()
+
+    api = create_api(gw)
     app = Starlette(
-        routes=routes,
+        routes=[Route("/health", gw.health, methods=["GET"]), Mount("/v1", app=api)],
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+        exception_handlers=api.exception_handlers,
     )
     app.state.gateway = gw
     return app

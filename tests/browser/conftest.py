@@ -40,7 +40,8 @@ def _chromium() -> str:
 @contextmanager
 def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
     """`streamlit run serve.py` (the page behind its Content-Security-Policy, as `make run` serves it) on a free port
-    with `env`; yields its URL once healthy, stops it afterwards."""
+    of 127.0.0.1 with `env`; yields its URL once healthy (with no PLAYGROUND_BASE_URL, once its own model is loaded
+    at its /v1), stops it afterwards."""
     port = free_port()
     log = (logs / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
@@ -50,6 +51,8 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
             "streamlit",
             "run",
             str(ROOT / "serve.py"),
+            "--server.address",
+            "127.0.0.1",
             "--server.port",
             str(port),
             "--server.headless",
@@ -64,7 +67,7 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
@@ -75,7 +78,7 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
                 pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
             time.sleep(0.3)
         else:
-            pytest.fail("streamlit did not become healthy within 60 s")
+            pytest.fail("streamlit did not become healthy within 180 s")
         yield url
     finally:
         stop(proc, 10)
@@ -90,10 +93,12 @@ def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped
 
 
 @pytest.fixture(scope="session")
-def app_url(gateway, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The page served against the session's embedded gateway, notebooks in a SQLite folder of its own."""
-    env = app_env(gateway, PLAYGROUND_DATA_DIR=str(tmp_path_factory.mktemp("data")))
-    env.pop("PLAYGROUND_DATABASE_URL", None)
+def app_url(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The page as `make run` serves it: one address for the page and its embedded model's API (its own /v1), no
+    xAI key, notebooks in a SQLite folder of its own."""
+    drop = ("XAI_API_KEY", "PLAYGROUND_BASE_URL", "PLAYGROUND_DATABASE_URL", "PLAYGROUND_GATEWAY_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     with serve_app(env, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
 

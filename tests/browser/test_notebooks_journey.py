@@ -5,9 +5,12 @@ pending run names another server, with an xAI key typed in the page: nothing, an
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -90,7 +93,8 @@ def test_export_a_notebook_file_and_import_it_back(page: Page, tmp_path: Path) -
     expect(page.locator("[class*='st-key-notebooks-row-']").filter(has_text="Rivers")).to_have_count(2)
 
 
-def test_a_run_exported_as_curl_gives_the_same_answer(page: Page) -> None:
+def test_a_run_exported_as_curl_or_the_openai_sdk_gives_the_same_answer(page: Page, app_url: str) -> None:
+    """The code of an embedded cell names the page's own address (its /v1), and runs as copied."""
     ready(page)
     number(page, "max_completion_tokens", 12)
     number(page, "seed", 7)
@@ -104,10 +108,19 @@ def test_a_run_exported_as_curl_gives_the_same_answer(page: Page) -> None:
     cell.get_by_role("tab", name="Code").click()
     code = cell.locator("[data-testid='stCode']").filter(has_text="curl").first.inner_text()
     assert "XAI_API_KEY" not in code and "Authorization" not in code and "chat/completions" in code  # embedded: no key
+    own_api = f"http://localhost:{urlsplit(app_url).port}/v1"
+    assert own_api in code
     result = subprocess.run(["bash", "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     text = json.loads(result.stdout)["choices"][0]["message"]["content"]
     assert " ".join(text.split()) == " ".join(answer.split())
+    cell.get_by_role("tab", name="Python (openai SDK)").click()
+    sdk = cell.locator("[data-testid='stCode']").filter(has_text="from openai import OpenAI").first.inner_text()
+    assert f'base_url="{own_api}"' in sdk
+    env = {k: v for k, v in os.environ.items() if k not in ("XAI_API_KEY", "OPENAI_API_KEY")}
+    result = subprocess.run([sys.executable, "-c", sdk], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert " ".join(result.stdout.split()) == " ".join(answer.split())
 
 
 def _xai_key(page: Page, secret: str) -> None:
