@@ -70,8 +70,17 @@ class ContentSecurityPolicy:
         await self.app(scope, receive, with_policy)
 
 
-# What the pages import (pandas and Altair among them): the slowest part of a first view after the model.
-PAGE_MODULES = ("views.shared", "components.cells", "components.charts", "components.tool_builder", "components.compare_view")
+# What the pages import (pandas and Altair among them), in the order they import it (compare_setup before compare_view,
+# as views/compare.py does): the slowest part of a first view after the model.
+PAGE_MODULES = (
+    "views.shared",
+    "components.cells",
+    "components.charts",
+    "components.controls",
+    "components.tool_builder",
+    "components.compare_setup",
+    "components.compare_view",
+)
 
 
 def page_base_url() -> str:
