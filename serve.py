@@ -77,7 +77,7 @@ PAGE_MODULES = (
     "components.cells",
     "components.charts",
     "components.controls",
-    "components.tool_builder",
+    "components.tool_form",
     "components.compare_setup",
     "components.compare_view",
 )

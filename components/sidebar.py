@@ -17,8 +17,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components import errors as error_view
+from components import schema_field, tool_form, tools_field
 from components import state as keys
-from components import tool_builder
 from components.text import plain, safe_inline
 from playground import backends, errors, examples, fields
 from playground.fields import Field, Kind
@@ -132,8 +132,8 @@ def _follow_page() -> None:
     page = ctx.page_script_hash if ctx is not None else None
     if st.session_state.get(keys.SIDEBAR_PAGE, page) != page:
         forget_widgets()
-        tool_builder.forget(keys.SIDEBAR_TOOLS + ".")
-        tool_builder.forget(keys.SIDEBAR_SCHEMA + ".")
+        tool_form.forget(keys.SIDEBAR_TOOLS + ".")
+        tool_form.forget(keys.SIDEBAR_SCHEMA + ".")
     st.session_state[keys.SIDEBAR_PAGE] = page
 
 
@@ -251,7 +251,7 @@ def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any
         return None
     if kind != "json_schema":
         return {"type": kind}
-    built = tool_builder.schema_field(_store(), library_schemas=_saved(saved, "schema"))
+    built = schema_field.schema_field(_store(), library_schemas=_saved(saved, "schema"))
     out.errors.extend(_field_errors(built.problems))
     return built.value
 
@@ -262,7 +262,7 @@ def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
 
 
 def _tools(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
-    built = tool_builder.tools_field(_store(), library_tools=_saved(saved, "tool"), save=saved.save_tool)
+    built = tools_field.tools_field(_store(), library_tools=_saved(saved, "tool"), save=saved.save_tool)
     out.errors.extend(_field_errors(built.problems))
     return built.value
 

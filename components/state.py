@@ -261,7 +261,7 @@ def schema_from_library(item_id: str) -> str:
 
 BUILDER_EDITING = f"{PAGE}.builder.editing"  # non-widget: ("tool", i) or ("schema", 0) whose editor dialog is open
 BUILDER_DONE = f"{PAGE}.builder.done"  # widget: the editor dialog's Done button
-BUILDER_TOOLS = f"{PAGE}.builder.tools"  # non-widget: list[tool_builder.ToolRow], this run's tools
+BUILDER_TOOLS = f"{PAGE}.builder.tools"  # non-widget: list[builder.ToolRow], this run's tools
 BUILDER_TOOLS_SEEN = f"{PAGE}.builder.tools_seen"  # non-widget: signature of the settings the tools were last synced with
 BUILDER_TOOLS_DRAFT = f"{PAGE}.builder.tools_draft"  # non-widget: unreadable JSON typed into the tools JSON tab
 BUILDER_SCHEMA = f"{PAGE}.builder.schema"  # non-widget: the response schema being edited

@@ -1,6 +1,6 @@
 """Tools & schemas page: the library of saved tools and response schemas, presets, and the full builder.
 
-Wiring over `playground.library.Library` and `components.tool_builder`: pick an item to edit it in the form
+Wiring over `playground.library.Library` and `components.tool_form`: pick an item to edit it in the form
 (saved as you go), duplicate or delete it (with Undo), add presets or pasted JSON, and switch a tool on for
 the open notebook's next run (its settings, which the Playground sidebar shows).
 """
@@ -12,8 +12,9 @@ from typing import Any
 import streamlit as st
 
 from components import state as keys
-from components import tool_builder
+from components import tool_form
 from components.text import plain, safe_inline, safe_markdown
+from playground import builder
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
 from playground.presets import Preset, presets
@@ -69,7 +70,7 @@ def _paste() -> None:
         except InputError:
             ss[keys.TP_NOTICE] = "Not added: " + " ".join(p.message for p in tool_error.problems)
             return
-        item = _add("schema", tool_builder.schema_json(schema) or {})
+        item = _add("schema", builder.response_schema_json(schema) or {})
         ss[keys.TP_NOTICE] = f"Added the schema {item.name}."
         ss[keys.TP_PASTE] = ""
         return
@@ -100,7 +101,7 @@ def _undo() -> None:
 
 def _switch(item: LibraryItem) -> None:
     """A library tool on or off for the open notebook's next run."""
-    tool_builder.use_in_run(ss[keys.SETTINGS], item, bool(ss.get(keys.tp_item(item.id, "on"))))
+    builder.use_in_run(ss[keys.SETTINGS], item, bool(ss.get(keys.tp_item(item.id, "on"))))
 
 
 # ------------------------------------------------------------------------------------ drawing
@@ -159,7 +160,7 @@ def _item(item: LibraryItem, *, selected: bool, settings: dict[str, Any]) -> Non
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if item.kind == "tool":
                 on_key = keys.tp_item(item.id, "on")
-                ss[on_key] = tool_builder.in_run(settings, item)
+                ss[on_key] = builder.in_run(settings, item)
                 st.toggle(
                     "Use",
                     key=on_key,
@@ -187,9 +188,9 @@ def _item(item: LibraryItem, *, selected: bool, settings: dict[str, Any]) -> Non
             )
 
 
-def _slot(item: LibraryItem) -> tool_builder.Slot | None:
+def _slot(item: LibraryItem) -> tool_form.Slot | None:
     """Where the form of the item being edited lives: loaded once per selection (then the widgets hold the edits),
-    kept as plain data (`tool_builder.dump`)."""
+    kept as plain data (`builder.dump`)."""
     held = ss.get(keys.TP_MODEL)
     if held is None or held[0] != item.id:
         try:
@@ -197,11 +198,11 @@ def _slot(item: LibraryItem) -> tool_builder.Slot | None:
         except InputError as exc:
             st.error("This saved item cannot be read: " + safe_inline(" ".join(p.message for p in exc.problems)))
             return None
-        tool_builder.forget(keys.TP_EDIT + ".")
-        ss[keys.TP_MODEL] = (item.id, tool_builder.dump(model))
-    return tool_builder.Slot(
-        lambda: tool_builder.load(item.kind, ss[keys.TP_MODEL][1]),
-        lambda v: ss.__setitem__(keys.TP_MODEL, (item.id, tool_builder.dump(v))),
+        tool_form.forget(keys.TP_EDIT + ".")
+        ss[keys.TP_MODEL] = (item.id, builder.dump(model))
+    return tool_form.Slot(
+        lambda: builder.load(item.kind, ss[keys.TP_MODEL][1]),
+        lambda v: ss.__setitem__(keys.TP_MODEL, (item.id, builder.dump(v))),
     )
 
 
@@ -211,19 +212,19 @@ def _editor(item: LibraryItem) -> None:
         return
     if item.kind == "tool":
         st.subheader(f"Tool: {plain(item.name)}", divider="gray")
-        edited: Any = tool_builder.tool_editor(slot, scope=keys.TP_EDIT, problems=lambda tool: validate_tools([tool]))
-        value = tool_builder.tool_json(edited)
+        edited: Any = tool_form.tool_editor(slot, scope=keys.TP_EDIT, problems=lambda tool: validate_tools([tool]))
+        value = builder.tool_json(edited)
     else:
         st.subheader(f"Response schema: {plain(item.name)}", divider="gray")
-        edited = tool_builder.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema)
-        value = tool_builder.schema_json(edited)
+        edited = tool_form.schema_editor(slot, scope=keys.TP_EDIT, problems=validate_response_schema)
+        value = builder.response_schema_json(edited)
     if value is None:
         st.caption(":material/cloud_off: Not saved while two rows share a name.")
         return
     if value != item.value:
         saved = Library().save(item.model_copy(update={"value": value}))
         if saved.kind == "tool":
-            tool_builder.refresh_in_run(ss[keys.SETTINGS], saved)
+            builder.refresh_in_run(ss[keys.SETTINGS], saved)
         if saved.name != item.name:
             st.rerun()  # the list shows the new name
     st.caption(":material/cloud_done: Saved in your library as you type.")

@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
-from components.tool_builder import enum_to_text, rows_from_settings, schema_from_settings, text_to_enum
 from playground import examples
+from playground.builder import rows_from_settings, schema_from_settings
 from playground.library import Library
 from playground.notebook import Cell, Notebook, NotebookFile
 from playground.response import ContentBlock
@@ -109,7 +109,7 @@ def test_a_tool_defined_in_the_form_is_sent_called_and_checked(at: AppTest) -> N
     define_get_weather(at)
     assert sent_tools(at) == [WEATHER]  # the JSON follows the form at once
     assert notebook(at).settings["tools"] == [WEATHER]  # and the notebook keeps it
-    json.dumps(at.session_state[keys.BUILDER_TOOLS])  # plain data in the session, see tool_builder.dump
+    json.dumps(at.session_state[keys.BUILDER_TOOLS])  # plain data in the session, see builder.dump
     at.selectbox(key=keys.field("tool_choice")).set_value("required")
     at.slider(key=keys.field("temperature")).set_value(0.0)
     at.number_input(key=keys.field("max_completion_tokens")).set_value(60).run()
@@ -464,22 +464,3 @@ def test_the_tools_page_adds_presets_and_pasted_json_and_deletes_with_undo(at: A
     assert [i.name for i in Library().list("tool")] == ["get_weather"]
     at.button(key=keys.TP_UNDO_BUTTON).click().run()
     assert sorted(i.name for i in Library().list("tool")) == ["get_weather", "noop"]
-
-
-@pytest.mark.parametrize(
-    ("values", "type_", "text"),
-    [
-        (["celsius", "fahrenheit"], "string", "celsius, fahrenheit"),
-        ([1, 2.5], "number", "1, 2.5"),
-        ([True, False], "boolean", "true, false"),
-        (["a,b", " c"], "string", '["a,b", " c"]'),
-        (["1"], "integer", '["1"]'),
-        ([], "string", "[]"),
-        (None, "string", ""),
-        (["null"], "string", "null"),
-        ([None, 1], "integer", "null, 1"),
-    ],
-)
-def test_allowed_values_as_text_both_ways(values: Any, type_: str, text: str) -> None:
-    assert enum_to_text(values, type_) == text
-    assert text_to_enum(text, type_) == values
