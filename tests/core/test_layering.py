@@ -54,3 +54,23 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                 if private and package != ".".join(module.split(".")[: private[0]]):
                     offences.append(f"{path.relative_to(ROOT)}: {module} is private to its package")
     assert offences == []
+
+
+def test_every_component_imports_first() -> None:
+    """Each component module imports when it is the first one asked for (a fresh server's first page, or
+    run.py's warm-up), so no two components import each other in a cycle."""
+    names = sorted(f"components.{p.stem}" for p in (ROOT / "components").glob("*.py") if p.stem != "__init__")
+    code = (
+        "import importlib, sys\n"
+        "failed = []\n"
+        f"for name in {names!r}:\n"
+        "    for m in [m for m in sys.modules if m == 'components' or m.startswith('components.')]:\n"
+        "        del sys.modules[m]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError as exc:\n"
+        "        failed.append(f'{name}: {exc}')\n"
+        "print(failed)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
