@@ -33,10 +33,11 @@ PUBLIC = {
 
 @functools.cache
 def _raised_errors() -> list[type[BaseException]]:
-    """Every public exception class defined in the playground package (private parse helpers aside)."""
+    """Every public exception class defined in the playground package (private parse helpers aside, and what a
+    package's private module, such as schema/_shared.py, keeps to that package)."""
     found = []
     for info in pkgutil.walk_packages(playground.__path__, "playground."):
-        if info.name.endswith("__main__"):
+        if info.name.endswith("__main__") or info.name.rsplit(".", 1)[-1].startswith("_"):
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
