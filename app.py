@@ -2,8 +2,13 @@
 
 import streamlit as st
 
+from components import state as keys
+
 # An emoji icon becomes a data: image; a :material/…: one is fetched from fonts.gstatic.com (the CSP forbids that).
 st.set_page_config(page_title="Chat Completions Playground", page_icon="💬", layout="wide")
+if st.query_params.get(keys.VIEW_PARAM):  # a read-only link: that view alone, no other page, no sidebar
+    st.navigation([st.Page("views/view.py", title="Shared view", icon=":material/visibility:")], position="hidden").run()
+    st.stop()
 st.navigation(
     [
         st.Page("views/playground.py", title="Playground", icon=":material/chat:", default=True),

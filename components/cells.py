@@ -256,13 +256,20 @@ def usage_across(cells: Sequence[Cell]) -> None:
     charts.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
 
 
-def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
-    if not st.toggle(
+def _details(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only: bool = False) -> None:
+    if read_only:  # a shared view: the details behind an expander, with nothing to switch
+        with st.expander("Details", icon=":material/info:"):
+            _detail_tabs(cell, extra, read_only=True)
+        return
+    if st.toggle(
         "Details",
         key=keys.cell_action(cell.id, "details"),
         help="Response Datas, usage, the request body and code to send it yourself",
     ):
-        return
+        _detail_tabs(cell, extra)
+
+
+def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only: bool = False) -> None:
     # keyed: the tab the person chose stays chosen when anything else on the page reruns it
     datas, probabilities, usage, request, code = st.tabs(
         [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"],
@@ -276,7 +283,7 @@ def _details(cell: Cell, extra: Callable[[Cell], None] | None) -> None:
             st.caption("No complete answer arrived.")
     with probabilities:
         if cell.completion is not None:
-            charts.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id))
+            charts.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id), read_only=read_only)
     with usage:
         charts.usage_metrics(run_stats(cell))
     with request:
@@ -297,10 +304,12 @@ def render_cell(
     settings: Mapping[str, Any],
     newest: bool = True,
     extra: Callable[[Cell], None] | None = None,
+    read_only: bool = False,
 ) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
 
-    Older cells keep their actions behind one toggle: a notebook of many runs stays quick to redraw.
+    Older cells keep their actions behind one toggle: a notebook of many runs stays quick to redraw. `read_only`
+    (a shared view): no actions, the details behind an expander.
     """
     with st.container(border=True, key=keys.cell(cell.id)):
         _header(cell, label)
@@ -315,12 +324,14 @@ def render_cell(
             if cell.continued:
                 st.caption("The answer was added to the conversation below.")
             else:
-                response_view.answer(cell.completion, key=cell.id)
+                response_view.answer(cell.completion, key=cell.id, read_only=read_only)
             if answer_checks.applies(cell):  # tool calls and json_schema answers checked against what was asked
                 answer_checks.render(cell)
         else:
             _partial(cell)
-        if newest:
+        if read_only:
+            _details(cell, extra, read_only=True)
+        elif newest:
             _actions(cell)
             _details(cell, extra)
         elif st.toggle(
@@ -340,8 +351,10 @@ def render_group(
     settings: Mapping[str, Any],
     newest_id: str | None = None,
     extra: Callable[[Cell], None] | None = None,
+    read_only: bool = False,
 ) -> None:
-    """The runs made at one point of the conversation: the newest shown, the others one click away."""
+    """The runs made at one point of the conversation: the newest shown, the others one click away (`read_only`: a
+    shared view's, see `render_cell`)."""
     if not cells:
         return
     shown = cells[-1]
@@ -364,6 +377,7 @@ def render_group(
         settings=settings,
         newest=newest_id in (None, shown.id),
         extra=extra,
+        read_only=read_only,
     )
 
 

@@ -630,13 +630,20 @@ def _alternatives_text(alts: pd.DataFrame, position: int, token: str) -> str:
 
 
 def probability_view(
-    completion: Completion, *, key_prefix: str, wrap: int = 80, lowest_n: int = 8, window: int = WINDOW_TOKENS
+    completion: Completion,
+    *,
+    key_prefix: str,
+    wrap: int = 80,
+    lowest_n: int = 8,
+    window: int = WINDOW_TOKENS,
+    read_only: bool = False,
 ) -> int | None:
     """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
 
     n > 1: a radio picks the choice. An answer longer than `window` tokens shows that many in the strip and the
     select box at a time (`keys.window(choice)` moves them); the summary, the chart along the answer, the lowest
     tokens and the CSV downloads cover the whole answer. Returns the chosen token's position (None without logprobs).
+    `read_only` (a shared view): the first choice, the alternatives at its least likely token, no token to pick.
     Widget keys: `keys_for(key_prefix)`; the select box of tokens is `keys_for(key_prefix).token(choice)`.
     """
     keys = keys_for(key_prefix)
@@ -645,7 +652,7 @@ def probability_view(
         st.info(analysis.NO_LOGPROBS, icon=":material/info:")
         return None
     choice = choices[0]
-    if len(choices) > 1:
+    if len(choices) > 1 and not read_only:
         choice = st.radio("Choice", choices, format_func=lambda i: f"Choice {i + 1}", horizontal=True, key=keys.choice)
     frame = analysis.token_frame(completion, choice)
     s = analysis.summary(completion, choice, lowest_n=lowest_n, frame=frame)
@@ -664,19 +671,31 @@ def probability_view(
 
     strip = strip_chart(shown, selected=selected, wrap=wrap)
     with st.container(key=keys.strip(choice)):
-        _draw(
-            strip, key=strip_key, on_select=lambda: _on_strip_click(strip_key, token_key), selection_mode="token", width="content"
-        )
+        if read_only:
+            _draw(strip, width="content")
+        else:
+            _draw(
+                strip,
+                key=strip_key,
+                on_select=lambda: _on_strip_click(strip_key, token_key),
+                selection_mode="token",
+                width="content",
+            )
     st.caption(
-        "Click a token, or pick it below, to see the alternatives the model considered there. "
-        "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
+        (
+            "The outlined token is the least likely one. "
+            if read_only
+            else "Click a token, or pick it below, to see the alternatives the model considered there. "
+        )
+        + "␣ is a space, ↵ a newline, <0x..> a byte that is only part of a character."
         + (" The images show the tokens above; the CSV holds every token." if len(shown) < len(frame) else "")
     )
     _downloads(strip, frame, keys=keys, name="strip", stem=f"tokens-choice{choice + 1}")
 
-    selected = st.selectbox(
-        "Token", positions, format_func=_token_label(frame), key=token_key, on_change=_renew_strip, args=(generation_key,)
-    )
+    if not read_only:
+        selected = st.selectbox(
+            "Token", positions, format_func=_token_label(frame), key=token_key, on_change=_renew_strip, args=(generation_key,)
+        )
     alts = analysis.alternatives_frame(completion, selected, choice)
     if alts.empty:
         st.caption("No alternatives at this position: run with top_logprobs above 0 to see them.")

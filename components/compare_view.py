@@ -295,11 +295,13 @@ def _similarity(c: Comparison, a: Analysis) -> None:
     st.dataframe(frame, width="content", column_config={name: st.column_config.NumberColumn(format="%.2f") for name in labels})
 
 
-def _strips(c: Comparison, a: Analysis) -> None:
+def _strips(c: Comparison, a: Analysis, *, read_only: bool = False) -> None:
     with_logprobs = [r for r in c.results if r.completion is not None and probabilities.choices_with_logprobs(r.completion)]
     if not with_logprobs:
         return
-    if not st.toggle(
+    if read_only:
+        st.subheader("Probability strips", divider="gray")
+    elif not st.toggle(
         "Probability strips",
         key=keys.CMP_STRIPS,
         help="Each answer's tokens coloured by how likely the model found them; the divergence is outlined.",
@@ -313,6 +315,8 @@ def _strips(c: Comparison, a: Analysis) -> None:
         frame = probabilities.token_frame(r.completion)
         chart = charts.strip_chart(frame, selected=marked, wrap=100)
         st.vega_lite_chart(chart.data, chart.spec, width="content")
+    if read_only:
+        return
     by_index = {r.index: r for r in with_logprobs}
     chosen = st.selectbox("Look closer at", list(by_index), key=keys.CMP_CLOSER, format_func=lambda i: by_index[i].label)
     completion = by_index[chosen].completion
@@ -320,9 +324,10 @@ def _strips(c: Comparison, a: Analysis) -> None:
     charts.probability_view(completion, key_prefix=keys.cmp_probabilities(c.id, chosen))
 
 
-def reading(c: Comparison) -> Analysis:
+def reading(c: Comparison, *, read_only: bool = False) -> Analysis:
     """A finished (or cancelled) comparison: summary, the answers side by side with where they diverge,
-    reproducibility, the table, similarity, probability strips on demand, and the CSV."""
+    reproducibility, the table, similarity, probability strips on demand (`read_only`, a shared view's: always,
+    with nothing to pick), and the CSV."""
     memo = ss.get(keys.CMP_ANALYSIS)
     if memo is not None and memo[0] == c.id:
         a = memo[1]
@@ -335,7 +340,7 @@ def reading(c: Comparison) -> Analysis:
     st.subheader("Runs", divider="gray")
     _table(c, a)
     _similarity(c, a)
-    _strips(c, a)
+    _strips(c, a, read_only=read_only)
     st.download_button(
         "Download CSV",
         lambda: compare.to_csv(c),  # built on click: it analyses every run again
@@ -352,7 +357,7 @@ def reading(c: Comparison) -> Analysis:
 # a notebook's comparisons
 
 
-def _saved(nb: Notebook) -> list[Comparison]:
+def comparisons_of(nb: Notebook) -> list[Comparison]:
     """The notebook's comparisons, newest first (one that cannot be read is skipped with a note)."""
     out = []
     for data in nb.comparisons:
@@ -363,10 +368,10 @@ def _saved(nb: Notebook) -> list[Comparison]:
     return sorted(out, key=lambda c: c.created, reverse=True)
 
 
-def saved(nb: Notebook) -> None:
+def saved(nb: Notebook, *, on_share: Callable[[str], None] | None = None) -> None:
     """Pick one of the notebook's comparisons (the newest at first) and read it; Delete removes it, Download report
-    saves it as one HTML file."""
-    comparisons = _saved(nb)
+    saves it as one HTML file, Share (with `on_share`, given the comparison's id) makes a read-only link."""
+    comparisons = comparisons_of(nb)
     if not comparisons:
         st.caption("No comparisons in this notebook yet: choose what to vary above and press Compare.")
         return
@@ -405,4 +410,14 @@ def saved(nb: Notebook) -> None:
             on_click="ignore",
             help="The answers side by side, their charts and each request as code, as one HTML file that opens offline",
         )
+        if on_share is not None:
+            st.button(
+                "Share",
+                key=keys.CMP_SHARE,
+                on_click=on_share,
+                args=(chosen,),
+                icon=":material/share:",
+                type="tertiary",
+                help="Make a read-only link to this comparison as it is now",
+            )
     reading(by_id[chosen])

@@ -12,7 +12,7 @@ never what is kept or sent, so the page's cost does not grow with the notebook.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -395,6 +395,16 @@ def render(
     if form_view:
         st.button("Add message", key=keys.ADD_MESSAGE, on_click=_add_message, icon=":material/add:")
     return form_view
+
+
+def show(conv: Sequence[ChatMessage], *, after_message: Callable[[int], None]) -> None:
+    """The conversation read-only (a shared view): every message as a bubble, nothing to edit; `after_message(k)` draws
+    what answered the first k messages."""
+    after_message(0)
+    for i, m in enumerate(conv):
+        with st.container(key=keys.bubble(i, m.role)), st.chat_message(m.role, avatar=AVATARS[m.role]):
+            _show(i, m)
+        after_message(i + 1)
 
 
 def import_export() -> None:

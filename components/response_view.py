@@ -61,10 +61,10 @@ def _choice(c: Choice, raw: bool) -> None:
     st.caption(plain(" · ".join(facts)))
 
 
-def answer(completion: Completion, *, key: str) -> None:
-    """What the model answered, as an assistant bubble (tabs when n > 1)."""
+def answer(completion: Completion, *, key: str, read_only: bool = False) -> None:
+    """What the model answered, as an assistant bubble (tabs when n > 1); `read_only`: without the raw-text switch."""
     with st.chat_message("assistant", avatar=":material/smart_toy:"):
-        raw = st.toggle(
+        raw = not read_only and st.toggle(
             "Show raw text",
             key=keys.cell_action(key, "raw"),
             help="The text exactly as the model wrote it, without Markdown formatting",

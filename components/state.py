@@ -125,6 +125,7 @@ REPORT = f"{PAGE}.report"  # widget: "Download report" (the notebook as one HTML
 
 # --- notebook (survives a browser reload) ------------------------------------------
 NOTEBOOK_PARAM = "notebook"  # st.query_params name holding the notebook id (random hex, never a secret)
+VIEW_PARAM = "view"  # st.query_params name holding a read-only link's id (playground.shares; unguessable, never a secret)
 DRAFT_PARAM = "draft"  # the first versions' parameter; its id is the migrated notebook's
 NOTEBOOK = f"{PAGE}.notebook"  # non-widget: the open notebook.Notebook
 SAVED = f"{PAGE}.notebook.saved"  # non-widget: signature of what was last saved, to skip unchanged saves
@@ -205,6 +206,22 @@ NB_SEARCH = f"{NB_PAGE}.search"
 NB_IMPORT = f"{NB_PAGE}.import"
 NB_IMPORTED = f"{NB_PAGE}.imported"  # non-widget: file id of the last notebook imported
 NB_UNDO = f"{NB_PAGE}.undo"  # non-widget: the notebook last deleted, for Undo
+
+
+NB_SHARED = f"{NB_PAGE}.shared"  # non-widget: id of the link just made on this page, shown above the list
+
+
+def share_action(share_id: str, action: str) -> str:
+    """Widget keys of a read-only link's row on the Notebooks page (e.g. revoke)."""
+    return f"{NB_PAGE}.share.{share_id}.{action}"
+
+
+VW_PAGE = "view"
+VW_COPY = f"{VW_PAGE}.copy"  # widget: button "Make a copy to edit"
+VW_COPY_ERROR = f"{VW_PAGE}.copy_error"  # non-widget: why "Make a copy to edit" failed
+VW_COMPARISON = f"{VW_PAGE}.comparison"  # widget: segmented control choosing which comparison of a shared notebook to show
+CMP_SHARE = f"{CMP_PAGE}.share"  # widget: button making a read-only link to the comparison shown
+CMP_SHARED = f"{CMP_PAGE}.shared"  # non-widget: (comparison id, link id) of the link just made
 
 
 def nb_action(notebook_id: str, action: str) -> str:

@@ -73,6 +73,19 @@ _cells_v5 = Table(
     Column("data", Text, nullable=False),
 )
 
+_shares_v6 = Table(
+    "shares",
+    MetaData(),
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("notebook_id", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("revoked", Double, nullable=True),
+)
+Index("shares_created", _shares_v6.c.created.desc())
+
 
 @migration
 def _m001_drafts(conn: Connection) -> None:
@@ -145,6 +158,12 @@ def _m005_cells(conn: Connection) -> None:
         if rows:
             conn.execute(_cells_v5.insert(), rows)
         conn.execute(update(n).where(n.c.id == notebook_id).values(data=json.dumps(notebook, ensure_ascii=False)))
+
+
+@migration
+def _m006_shares(conn: Connection) -> None:
+    """Read-only links: a frozen snapshot of a notebook or a comparison each, in a table of their own."""
+    _shares_v6.create(conn)
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:

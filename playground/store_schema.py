@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
 
-__all__ = ["cells", "library", "metadata", "migrations", "notebooks"]
+__all__ = ["cells", "library", "metadata", "migrations", "notebooks", "shares"]
 
 metadata = MetaData()
 
@@ -51,4 +51,16 @@ library = Table(
     Column("data", Text, nullable=False),
     Column("created", Double, nullable=False),
     Column("updated", Double, nullable=False),
+)
+
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", Text, primary_key=True),  # secrets.token_urlsafe: the read-only link's `?view=`
+    Column("kind", Text, nullable=False),  # "notebook" or "comparison"
+    Column("title", Text, nullable=False),
+    Column("notebook_id", Text, nullable=False),  # the notebook it was taken from
+    Column("data", Text, nullable=False),  # the frozen snapshot (a Notebook's JSON, secrets removed); "" once revoked
+    Column("created", Double, nullable=False),
+    Column("revoked", Double, nullable=True),  # when the link was revoked; NULL while it works
 )

@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 
 from playground.library import Library
+from playground.shares import Shares
 from playground.store import NotebookStore
 from tests.processes import free_port
 
@@ -172,6 +173,9 @@ class Backend:
 
     def library(self) -> Library:
         return Library(self.path) if self.url is None else Library(url=self.url)
+
+    def shares(self) -> Shares:
+        return Shares(self.path) if self.url is None else Shares(url=self.url)
 
     def raw(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Run one statement (`?` placeholders) on a connection of its own, committed; returns the rows."""

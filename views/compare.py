@@ -25,6 +25,7 @@ from playground.compare import ComparisonJob, Variant
 from playground.compare import inputs as setup
 from playground.compare.inputs import Base, Problem
 from playground.notebook import ChatMessage, safe_base_url
+from playground.shares import Shares
 from playground.store import NotebookStore
 from views import shared
 
@@ -190,6 +191,14 @@ def _summary(inputs: setup.SetupInputs, values: Any, model: str | None, choice: 
         compare_setup.request_summary(preview.body, where=backends.backend(choice.id).label, left_out=left_out)
 
 
+def _share(comparison_id: str) -> None:
+    """A read-only link to that comparison as it is now (a snapshot in the store)."""
+    try:
+        ss[keys.CMP_SHARED] = (comparison_id, Shares().share_comparison(shared.notebook(), comparison_id).id)
+    except errors.StoreError as exc:
+        ss[keys.CMP_FAILURE] = f"No link was made: {exc}"
+
+
 def main() -> None:
     shared.open_notebook()
     _finish()
@@ -248,7 +257,10 @@ def main() -> None:
     if running is not None:
         _live()
     else:
-        compare_view.saved(nb)
+        made = ss.get(keys.CMP_SHARED)
+        if made is not None and made[0] == ss.get(keys.CMP_SHOWN):
+            shared.show_link(made[1], "comparison")
+        compare_view.saved(nb, on_share=_share)
     shared.show_saved(shared.save())
 
 

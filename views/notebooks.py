@@ -12,8 +12,10 @@ from components.cells import when
 from components.text import marked, plain, safe_inline
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
+from playground.shares import Share, Shares
 from playground.store import NotebookStore, Summary
 from playground.workspace import changed_to_open
+from views import shared
 
 ss = st.session_state
 
@@ -37,6 +39,53 @@ def _duplicate(notebook_id: str) -> None:
 def _delete(notebook_id: str) -> None:
     ss[keys.NB_UNDO] = NotebookStore().delete(notebook_id)
     _forget_if_open(notebook_id)
+
+
+def _share(notebook_id: str) -> None:
+    """A read-only link to the notebook as it is stored now (a snapshot: later edits do not reach it)."""
+    notebook = NotebookStore().load(notebook_id)
+    if notebook is not None:
+        ss[keys.NB_SHARED] = Shares().share_notebook(notebook).id
+
+
+def _revoke(share_id: str) -> None:
+    Shares().revoke(share_id)
+    if ss.get(keys.NB_SHARED) == share_id:
+        del ss[keys.NB_SHARED]
+
+
+def _links() -> None:
+    """Every read-only link made here: what it shows, since when, the link itself, and Revoke."""
+    try:
+        links = Shares().list()
+    except StoreError as exc:
+        st.error(f"The shared links cannot be read: {plain(str(exc))}", icon=":material/warning:")
+        return
+    if not links:
+        return
+    with st.expander(f"Shared links ({sum(s.revoked is None for s in links)} live)", icon=":material/link:"):
+        for link in links:
+            _link_row(link)
+
+
+def _link_row(link: Share) -> None:
+    with st.container(border=True, key=keys.share_action(link.id, "row")):
+        what = "Comparison in" if link.kind == "comparison" else "Notebook"
+        if link.revoked is not None:
+            st.caption(f"{what} “{plain(link.title)}”, shared {when(link.created)} · revoked {when(link.revoked)}")
+            return
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"{what} “{plain(link.title)}”, shared {when(link.created)}")
+            st.button(
+                "Revoke",
+                key=keys.share_action(link.id, "revoke"),
+                on_click=_revoke,
+                args=(link.id,),
+                icon=":material/link_off:",
+                type="tertiary",
+                help="End this link: whoever opens it is told it was revoked",
+            )
+        st.code(shared.share_link(link.id), language=None)
 
 
 def _undo() -> None:
@@ -126,6 +175,15 @@ def _row(summary: Summary) -> None:
                 icon=":material/content_copy:",
                 type="tertiary",
             )
+            st.button(
+                "Share",
+                key=keys.nb_action(summary.id, "share"),
+                on_click=_share,
+                args=(summary.id,),
+                icon=":material/share:",
+                type="tertiary",
+                help="Make a read-only link to this notebook as it is now",
+            )
             st.download_button(
                 "Export",
                 lambda: _export(summary.id),
@@ -150,6 +208,9 @@ def main() -> None:
             st.button("Undo", key=keys.nb_action(undo.id, "undo"), on_click=_undo, icon=":material/undo:")
     search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message", icon=":material/search:")
     _import()
+    if just_made := ss.get(keys.NB_SHARED):
+        shared.show_link(just_made, "notebook")
+    _links()
     store = NotebookStore()
     try:
         found = store.list(search)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -33,6 +34,20 @@ def embedded_gateway() -> Any:
     from playground.local import shared_gateway
 
     return shared_gateway()
+
+
+def share_link(share_id: str) -> str:
+    """The read-only link of a share, at the address this page was opened at (`?view=<id>`)."""
+    parts = urlsplit(st.context.url or "")
+    return urlunsplit((parts.scheme or "http", parts.netloc or "localhost:8501", "/", f"{keys.VIEW_PARAM}={share_id}", ""))
+
+
+def show_link(share_id: str, what: str) -> None:
+    """A link just made, to copy (the code box has a copy button)."""
+    st.success(
+        f"Anyone with this link can read this {what} as it is now; revoke it on the Notebooks page.", icon=":material/link:"
+    )
+    st.code(share_link(share_id), language=None)
 
 
 def app_secrets() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import state as keys
 from components.text import NBSP, inline_code, plain, safe_inline, safe_markdown
+from playground.shares import Shares
 from playground.store import NotebookStore
 from tests.hostile import hostile_notebook
 
@@ -230,5 +231,17 @@ def test_every_page_shows_a_hostile_notebook_as_text() -> None:
         for node in app._tree:
             if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message):
                 shown += list(_markdown_strings(node.proto))
+    view = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # its read-only link too
+    view.query_params[keys.VIEW_PARAM] = Shares().share_notebook(notebook).id
+    view.run()
+    assert not view.exception, view.exception
+    in_view = [
+        s
+        for node in view._tree
+        if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message)
+        for s in _markdown_strings(node.proto)
+    ]
+    assert any("answer" in s for s in in_view) and any("title" in s for s in in_view)
+    shown += in_view
     assert any("answer" in s for s in shown) and any("title" in s for s in shown)  # the hostile texts were drawn
     assert [text for text in shown if active(text)] == []

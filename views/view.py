@@ -1,0 +1,112 @@
+"""A read-only link (`?view=<id>`): a notebook or a comparison as it was when it was shared.
+
+Drawn by the same components as the pages, in their read-only mode: no input, no Run, no key, no sidebar, and no
+request to any server. "Make a copy to edit" saves the snapshot as a new notebook and opens it on the Playground.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import streamlit as st
+
+from components import cells, compare_view, conversation
+from components import state as keys
+from components.cells import when
+from components.text import plain
+from playground.errors import StoreError
+from playground.notebook import Cell, Notebook
+from playground.shares import Share, Shares
+from playground.store import NotebookStore
+
+ss = st.session_state
+
+
+def _make_copy(snapshot: Notebook, title: str) -> None:
+    """Save the snapshot as a new notebook of the person's own, and open it (the URL then names it, not this link)."""
+    try:
+        copy = NotebookStore().save(snapshot.duplicate(f"Copy of {title}"))
+    except StoreError as exc:
+        ss[keys.VW_COPY_ERROR] = str(exc)
+        return
+    st.query_params.clear()
+    st.query_params[keys.NOTEBOOK_PARAM] = copy.id
+
+
+def _notebook(nb: Notebook) -> None:
+    """The conversation with every run under the message it answered, as on the Playground page."""
+    by_at: dict[int, list[Cell]] = defaultdict(list)
+    for cell in nb.cells:
+        by_at[min(cell.at, len(nb.conversation))].append(cell)
+
+    def draw(k: int) -> None:
+        cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, read_only=True)
+
+    conversation.show(nb.conversation, after_message=draw)
+
+
+def _comparisons(nb: Notebook, *, heading: bool) -> None:
+    saved = compare_view.comparisons_of(nb)
+    if not saved:
+        return
+    if heading:
+        st.subheader("Comparisons", divider="gray")
+    shown = saved[0]
+    if len(saved) > 1:
+        by_id = {c.id: c for c in saved}
+        chosen = st.segmented_control(
+            "Comparison",
+            list(by_id),
+            key=keys.VW_COMPARISON,
+            default=shown.id,
+            format_func=lambda i: compare_view.option_label(by_id[i]),
+        )
+        shown = by_id.get(chosen or shown.id, shown)
+    compare_view.reading(shown, read_only=True)
+
+
+def _show(share: Share) -> None:
+    assert share.notebook is not None
+    what = "comparison" if share.kind == "comparison" else "notebook"
+    st.title(plain(share.title), anchor=False)
+    st.caption(f"A read-only {what}, shared {when(share.created)}: as it was then. Nothing here runs or changes.")
+    st.button(
+        "Make a copy to edit",
+        key=keys.VW_COPY,
+        on_click=_make_copy,
+        args=(share.notebook, share.title),
+        icon=":material/content_copy:",
+        help="Save a copy as a notebook of your own and open it on the Playground page",
+    )
+    if error := ss.pop(keys.VW_COPY_ERROR, None):
+        st.error(f"No copy was made: {plain(error)}", icon=":material/warning:")
+    if share.kind == "notebook":
+        _notebook(share.notebook)
+        _comparisons(share.notebook, heading=True)
+    else:
+        conversation.show(share.notebook.conversation, after_message=lambda _k: None)
+        _comparisons(share.notebook, heading=False)
+
+
+def main() -> None:
+    try:
+        share = Shares().get(st.query_params.get(keys.VIEW_PARAM))
+    except StoreError as exc:
+        st.error(f"This shared view cannot be read: {plain(str(exc))}", icon=":material/warning:")
+        return
+    if share is None:
+        st.error(
+            "This link does not lead to anything shared here. Check that it was copied whole, or ask for a new one.",
+            icon=":material/link_off:",
+        )
+    elif share.revoked is not None:
+        st.warning(
+            f"This link was revoked on {when(share.revoked)} by the person who shared it: what it showed is no longer "
+            "shared. Ask them for a new link.",
+            icon=":material/link_off:",
+        )
+    else:
+        _show(share)
+
+
+main()
