@@ -91,9 +91,9 @@ def test_keys_are_namespaced_and_unique() -> None:
         if k.isupper()
         and isinstance(v, str)
         and not k.endswith("PAGE")
-        and k not in ("DRAFT_PARAM", "NOTEBOOK_PARAM")  # page and URL names
+        and k not in ("DRAFT_PARAM", "NOTEBOOK_PARAM", "VIEW_PARAM")  # page and URL names
         and k != "SIDEBAR_TOOLS"
     ]  # a prefix, equal to field("tools") on purpose
     names += [keys.field(k) for k in fields.SIDEBAR_KEYS] + list(keys.message_keys(0)) + [keys.message_delete(0)]
-    assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.")) for n in names)
+    assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.", "view.")) for n in names)
     assert len(names) == len(set(names))

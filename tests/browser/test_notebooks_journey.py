@@ -13,10 +13,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done
 from tests.fake_server import deferred, fake_server
 
@@ -30,12 +31,30 @@ def _rename(page: Page, title: str) -> None:
     settle(page)
 
 
-def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page) -> None:
+def _shared_view(browser: Browser, link: str, answer: str) -> Page:
+    """Open a read-only link in a fresh browser context: the answer, nothing to type into, no Run."""
+    view = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    view.goto(link)
+    expect(view.get_by_role("heading", name="Planets notebook")).to_be_visible(timeout=LONG)
+    expect(view.get_by_text("Name a planet.")).to_be_visible()
+    expect(view.get_by_text(answer.split("\n")[0].strip(), exact=False).first).to_be_visible()
+    settle(view)
+    expect(view.locator("input, textarea")).to_have_count(0)
+    expect(view.get_by_role("button", name="Run")).to_have_count(0)
+    expect(view.get_by_test_id("stChatInput")).to_have_count(0)
+    expect(view.get_by_test_id("stSidebar")).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    view.screenshot(path=str(ARTIFACTS / "shared-view.png"), full_page=True)
+    return view
+
+
+def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page, browser: Browser) -> None:
     ready(page)
     number(page, "max_completion_tokens", 8)
     say(page, "Name a planet.")
     wait_done(page, 1)
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Name a planet.")  # titled from the first message
+    answer = bubbles(page, "assistant").first.locator("[data-testid='stMarkdownContainer']").first.inner_text().strip()
     _rename(page, "Planets notebook")
     url = page.url
     assert re.search(r"notebook=[0-9a-f]{16}", url)
@@ -50,9 +69,30 @@ def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page) ->
     search.press("Enter")
     rows = page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']")
     expect(rows).to_have_count(1)  # the search has applied: other tests' notebooks are gone
-    link = rows.get_by_role("link", name="Planets notebook")
+    link = rows.get_by_role("link", name="Planets notebook", exact=True)
     expect(link).to_be_visible()
     expect(rows.get_by_text(re.compile(r"1 run"))).to_be_visible()
+
+    # A read-only link, opened elsewhere; a copy to edit; then revoked, and the link says so.
+    rows.get_by_role("button", name="Share").click()
+    shared = page.get_by_test_id("stCode").filter(has_text="?view=").first
+    expect(shared).to_be_visible(timeout=LONG)
+    address = shared.inner_text().strip()
+    view = _shared_view(browser, address, answer)
+    view.get_by_role("button", name="Make a copy to edit").click()
+    expect(view.get_by_label("Notebook", exact=True)).to_have_value("Copy of Planets notebook", timeout=LONG)
+    expect(view.get_by_test_id("stChatInput")).to_be_visible()
+    page.get_by_text(re.compile(r"Shared links")).click()
+    page.get_by_role("button", name="Revoke").first.click()
+    settle(page)
+    view.goto(address)
+    expect(view.get_by_text(re.compile("This link was revoked"))).to_be_visible(timeout=LONG)
+    expect(view.get_by_text("Name a planet.")).to_have_count(0)
+    view.screenshot(path=str(ARTIFACTS / "shared-view-revoked.png"), full_page=True)
+    view.context.close()
+
+    search.fill("planets notebook")
+    search.press("Enter")
     link.click()
     ready(page)
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
