@@ -381,16 +381,25 @@ def render_group(
     )
 
 
-def render_notebook(nb: Notebook, *, request_error: errors.RequestError | None, upstream: errors.PlaygroundError | None) -> None:
-    """The conversation with every cell under the message it answered."""
+def render_notebook(
+    nb: Notebook,
+    *,
+    request_error: errors.RequestError | None = None,
+    upstream: errors.PlaygroundError | None = None,
+    read_only: bool = False,
+) -> None:
+    """The conversation with every cell under the message it answered (`read_only`: a shared view's, nothing to edit)."""
     by_at: dict[int, list[Cell]] = defaultdict(list)
     for cell in nb.cells:
         by_at[min(cell.at, len(nb.conversation))].append(cell)
     newest = nb.cells[-1].id if nb.cells else None
 
     def draw(k: int) -> None:
-        render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest)
+        render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest, read_only=read_only)
 
+    if read_only:
+        conversation.show(nb.conversation, after_message=draw)
+        return
     conversation.render(request_error=request_error, upstream=upstream, after_message=draw)
     if not nb.conversation:
         st.caption("Type a message below and press Enter: the answer appears here.")

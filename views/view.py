@@ -6,8 +6,6 @@ request to any server. "Make a copy to edit" saves the snapshot as a new noteboo
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import streamlit as st
 
 from components import cells, compare_view, conversation
@@ -15,7 +13,7 @@ from components import state as keys
 from components.cells import when
 from components.text import plain
 from playground.errors import StoreError
-from playground.notebook import Cell, Notebook
+from playground.notebook import Notebook
 from playground.shares import Share, Shares
 from playground.store import NotebookStore
 
@@ -31,18 +29,6 @@ def _make_copy(snapshot: Notebook, title: str) -> None:
         return
     st.query_params.clear()
     st.query_params[keys.NOTEBOOK_PARAM] = copy.id
-
-
-def _notebook(nb: Notebook) -> None:
-    """The conversation with every run under the message it answered, as on the Playground page."""
-    by_at: dict[int, list[Cell]] = defaultdict(list)
-    for cell in nb.cells:
-        by_at[min(cell.at, len(nb.conversation))].append(cell)
-
-    def draw(k: int) -> None:
-        cells.render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, read_only=True)
-
-    conversation.show(nb.conversation, after_message=draw)
 
 
 def _comparisons(nb: Notebook, *, heading: bool) -> None:
@@ -81,7 +67,7 @@ def _show(share: Share) -> None:
     if error := ss.pop(keys.VW_COPY_ERROR, None):
         st.error(f"No copy was made: {plain(error)}", icon=":material/warning:")
     if share.kind == "notebook":
-        _notebook(share.notebook)
+        cells.render_notebook(share.notebook, read_only=True)
         _comparisons(share.notebook, heading=True)
     else:
         conversation.show(share.notebook.conversation, after_message=lambda _k: None)

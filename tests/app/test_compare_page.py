@@ -121,6 +121,20 @@ def test_three_seeds_side_by_side_saved_with_the_notebook_and_reopened(at: AppTe
         m.value for m in at.caption if "first token" in m.value
     ]
 
+    # Share: a read-only link shows the same columns, with nothing to type into
+    at.button(key=keys.CMP_SHARE).click().run()
+    (link,) = [e.value for e in at.code if "?view=" in e.value]
+    view = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    view.query_params[keys.VIEW_PARAM] = link.rsplit("=", 1)[1]
+    view.run()
+    assert not view.exception, view.exception
+    columns = [m.value for m in at.markdown if any(f"**{r.label}**" in m.value for r in c.results)]
+    assert columns and columns == [m.value for m in view.markdown if m.value in columns]
+    assert [m.value for m in view.caption if "first token" in m.value] == [
+        m.value for m in at.caption if "first token" in m.value
+    ]
+    assert not view.text_input and not view.text_area and not view.selectbox and not view.number_input
+
 
 def test_mistakes_are_shown_next_to_their_input_and_nothing_runs(at: AppTest) -> None:
     press_compare(at)  # an empty conversation and no message
