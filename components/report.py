@@ -20,7 +20,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 
-from components import charts, compare_view  # compare_view imports this module too: its names are read when called
+from components import charts
 from components.cells import run_stats, status_words, when
 from components.text import html_text, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, compare
@@ -255,7 +255,7 @@ def notebook_report(nb: Notebook) -> str:
 
 
 def _column(c: Comparison, r: RunResult, a: compare.Analysis) -> str:
-    changes = compare_view.set_words(c, r.index)
+    changes = set_words(c, r.index)
     out = [f'<div class="column"><b>{_e(r.label)}</b>']
     facts = [r.status]
     if changes:
@@ -281,7 +281,7 @@ def _column(c: Comparison, r: RunResult, a: compare.Analysis) -> str:
 def comparison_report(c: Comparison, *, notebook_title: str) -> str:
     """A comparison as a self-contained HTML page: what varied, the answers side by side, reproducibility, usage."""
     a = compare.analyse(c)
-    body = [f'<p class="facts">{_e(f"In notebook “{notebook_title}” · {compare_view.describe(c)} · {len(c.results)} runs")}</p>']
+    body = [f'<p class="facts">{_e(f"In notebook “{notebook_title}” · {describe(c)} · {len(c.results)} runs")}</p>']
     body.append(f"<p><b>{_e(a.summary)}</b></p>")
     if a.reproducibility:
         body.append(f"<p>{_e(compare.reproducibility_summary(a.reproducibility))}</p>")
@@ -312,4 +312,4 @@ def comparison_report(c: Comparison, *, notebook_title: str) -> str:
         backend = v.backend or c.backend
         body.append(f'<p class="facts">{_e(v.label)}</p>')
         body.append(_code(v.body, backend, v.base_url if v.backend else c.base_url))
-    return _page(f"Comparison: {compare_view.describe(c)}", body)
+    return _page(f"Comparison: {describe(c)}", body)
