@@ -1,17 +1,26 @@
 """A person asks for logprobs, opens a run's probabilities, picks a token and reads what else the model
-considered; then finds the usage chart across two runs, and downloads the report, which opens offline."""
+considered; then finds the usage chart across two runs, and downloads the report, which opens offline. A long
+answer's strip is paged: the person moves to a later window and picks a token there."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from components import charts
 from components import state as keys
-from tests.browser.pagekit import LONG, cells, css, number, open_section, ready, say, wait_done
+from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
+from playground.response import from_chat_completion
+from tests.browser.pagekit import LONG, cells, css, import_file, number, open_section, ready, say, wait_done
 from tests.browser.test_report_offline import open_offline
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 pytestmark = pytest.mark.browser
 
@@ -55,3 +64,59 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page, brow
     assert "Name a colour." in text and "Run 1" in text and "Run 2" in text and "Stop reason: length" in text
     assert answers and all(a in text for a in answers), answers
     shown.context.close()
+
+
+def _any_view(key: str) -> str:
+    """A CSS selector for the widget `key` (a probability view's key with an empty prefix) in any probability view."""
+    return f"[class*='{css(key).removeprefix('.st-key-')}']"
+
+
+def _long_answer_notebook(tokens: int) -> Notebook:
+    """A notebook whose one run answered with `tokens` tokens: a recorded answer of the embedded model (top-8
+    alternatives at every token) repeated (the model writes a few tokens a second on a busy machine)."""
+    payload = json.loads((DATA / "logprobs_top8_cafe.json").read_text(encoding="utf-8"))
+    entries = payload["choices"][0]["logprobs"]["content"]
+    payload["choices"][0]["logprobs"]["content"] = [entries[i % len(entries)] for i in range(tokens)]
+    payload["choices"][0]["message"]["content"] = "".join(e["token"] for e in payload["choices"][0]["logprobs"]["content"])
+    question = [ChatMessage(role="user", content="Write a long story about a café.")]
+    cell = Cell(backend="embedded", model=payload["model"], body={}, conversation=question, status="done")
+    cell.completion = from_chat_completion(payload)
+    return Notebook(title="A long answer", conversation=question, cells=[cell])
+
+
+def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Page, tmp_path: Path) -> None:
+    """An answer longer than one window: the strip shows 500 tokens at a time; the person moves to the next window,
+    picks a token there and reads its alternatives; the CSV still holds every token."""
+    ready(page)
+    file = tmp_path / "long.notebook.json"
+    file.write_text(NotebookFile.dump(_long_answer_notebook(520)), encoding="utf-8")
+    page.get_by_role("link", name="All notebooks").click()
+    import_file(page, file)
+    expect(page.get_by_text("Imported “A long answer")).to_be_visible(timeout=LONG)
+    page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']").filter(has_text="A long answer").get_by_role("link").first.click()
+    ready(page)
+    cell = cells(page).first
+    cell.get_by_text("Details", exact=True).click()
+    cell.get_by_role("tab", name="Probabilities").click()
+    window = cell.get_by_role("slider", name=re.compile(r"Tokens shown \(of 520\)"))
+    expect(window).to_be_visible(timeout=LONG)
+    window.focus()
+    window.press("Home")  # the first window, as a person drags the slider to its start
+    expect(window).to_have_attribute("aria-valuetext", "1–500", timeout=LONG)
+    expect(cell.get_by_role("button", name="Previous")).to_be_disabled()
+    cell.get_by_role("button", name="Next").click()
+    expect(window).to_have_attribute("aria-valuetext", "501–520", timeout=LONG)
+    expect(cell.get_by_role("button", name="Next")).to_be_disabled()
+    # the token box offers only the window's tokens; the person picks token 510 in it
+    box = cell.locator(_any_view(charts.keys_for("").token(0))).get_by_role("combobox")
+    expect(box).to_have_value(re.compile(r"^5[012]\d · "), timeout=LONG)
+    box.click()
+    page.keyboard.type("510 · ")
+    page.keyboard.press("Enter")
+    expect(cell.get_by_text(re.compile(r"^Alternatives at position 510 \(chosen"))).to_be_visible(timeout=LONG)
+    expect(cell.get_by_text(re.compile(r"\d[\d.]*%\s+← chosen")).first).to_be_visible()
+    # the strip's CSV holds the whole answer, not only the window shown
+    with page.expect_download() as download:
+        cell.locator(_any_view(charts.keys_for("").download("strip", "csv"))).get_by_role("button").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert [int(r["position"]) for r in rows] == list(range(520))
