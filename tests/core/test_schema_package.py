@@ -1,5 +1,5 @@
 """playground.schema re-exports the public names of its modules, so every `from playground.schema import …`
-(request.py's tool and response-format rules among them) works."""
+(the request's tool and response-format rules among them) works."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_the_facade_exports_only_what_the_parts_define() -> None:
 
 
 def test_the_request_checks_tools_and_response_formats_with_the_schema_rules() -> None:
-    from playground import request
+    from playground.request import models as request
 
     assert request.tool_list_problems is facade.tool_list_problems
     assert request.response_format_problems is facade.response_format_problems

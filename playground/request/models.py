@@ -1,12 +1,7 @@
-"""The validated chat-completions request: pydantic models built from `playground.fields`, and the one
-place where validation errors become plain-words `FieldError`s.
-
-Two ways in:
-- `build_request(settings, messages)` takes raw UI values (strings from text boxes, the seed document's
-  shortened forms) and converts them, recording each conversion as a plain-words note;
-- `validate_body(body)` takes a strict API body (the gateway's input) and converts nothing but what the API
-  itself allows (a plain string for `stop`, the legacy `max_tokens`).
-Both return a `ChatRequest` whose `to_body()` is the exact JSON sent, or raise `errors.RequestError`.
+"""The chat-completions body as pydantic models built from `playground.fields`: messages, tools, tool
+choice, response format and `ChatRequest`, with the rules between fields. `validate_body(body)` takes a
+strict API body (the gateway's input) and converts nothing but what the API itself allows (a plain string
+for `stop`, the legacy `max_tokens`).
 
 Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here repeats them.
 """
@@ -14,8 +9,7 @@ Bounds, labels and help come from `fields.FIELDS` (see `_bound`); nothing here r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,15 +28,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from playground import fields as F
-from playground.errors import FieldError, RequestError
+from playground.errors import RequestError
+from playground.request._shared import Issues, field_error, issue, to_request_error
 from playground.schema import JsonResponseSchema, JsonTool, response_format_problems, tool_list_problems
-from playground.wording import say
 
 __all__ = [
-    "Built",
     "ChatRequest",
     "FunctionDef",
     "JsonSchemaSpec",
+    "MAX_SCHEMA_NESTING",
     "Message",
     "NamedFunction",
     "NamedToolChoice",
@@ -50,39 +44,8 @@ __all__ = [
     "Tool",
     "ToolCall",
     "ToolCallFunction",
-    "build_request",
-    "check_fields",
-    "convert_seed_messages",
-    "logit_bias_from_rows",
-    "parse_stop",
     "validate_body",
 ]
-
-# ---------------------------------------------------------------------------------------------- rule issues
-# A validator can fail only at its own location, with one error. Our rules raise one "rules" error whose
-# context lists (sub-path, code, ctx) issues; `_to_request_error` expands them into FieldErrors below that
-# location, so each rule names its exact field ("tools.1.function.name", "messages.3.tool_call_id").
-
-_RULES = "rules"
-
-
-class _Issues:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str, dict[str, Any]]] = []
-
-    def add(self, sub: str, code: str, **ctx: Any) -> None:
-        self.items.append((sub, code, ctx))
-
-    def raise_any(self) -> None:
-        if self.items:
-            summary = "; ".join(f"{sub or 'request'}: {code}" for sub, code, _ in self.items)
-            raise PydanticCustomError(_RULES, "{summary}", {"summary": summary, "issues": tuple(self.items)})
-
-
-def _issue(sub: str, code: str, **ctx: Any) -> PydanticCustomError:
-    """A single rule issue, for validators that stop at the first problem."""
-    return PydanticCustomError(_RULES, "{summary}", {"summary": f"{sub}: {code}", "issues": ((sub, code, ctx),)})
-
 
 # ---------------------------------------------------------------------------------------------- field types
 
@@ -227,7 +190,7 @@ class Message(BaseModel):
 
     @model_validator(mode="after")
     def _role_rules(self) -> Message:
-        issues = _Issues()
+        issues = Issues()
         if self.role == "tool":
             if not self.tool_call_id:
                 issues.add("tool_call_id", "tool_message_needs_tool_call_id")
@@ -328,7 +291,6 @@ def _tool_choice_tag(value: Any) -> str:
     return "named" if isinstance(value, Mapping | NamedToolChoice) else "mode"
 
 
-_UNION_TAGS = ("mode", "named")
 ToolChoice = Annotated[
     Annotated[_ToolChoiceMode, Tag("mode")] | Annotated[NamedToolChoice, Tag("named")],
     Discriminator(_tool_choice_tag),
@@ -362,9 +324,9 @@ class ResponseFormat(BaseModel):
     @model_validator(mode="after")
     def _schema_with_type(self) -> ResponseFormat:
         if self.type == "json_schema" and self.json_schema is None:
-            raise _issue("json_schema", "json_schema_missing")
+            raise issue("json_schema", "json_schema_missing")
         if self.type != "json_schema" and self.json_schema is not None:
-            raise _issue("json_schema", "json_schema_unexpected", type=self.type)
+            raise issue("json_schema", "json_schema_unexpected", type=self.type)
         return self
 
 
@@ -424,7 +386,7 @@ class ChatRequest(BaseModel):
     @field_validator("messages")
     @classmethod
     def _tool_results_answer_calls(cls, messages: list[Message]) -> list[Message]:
-        issues = _Issues()
+        issues = Issues()
         called: set[str] = set()
         for i, m in enumerate(messages):
             called.update(c.id for c in m.tool_calls or [])
@@ -437,7 +399,7 @@ class ChatRequest(BaseModel):
     @classmethod
     def _top_logprobs_needs_logprobs(cls, value: int | None, info: ValidationInfo) -> int | None:
         if value is not None and "logprobs" in info.data and not info.data["logprobs"]:
-            raise _issue("", "top_logprobs_needs_logprobs")
+            raise issue("", "top_logprobs_needs_logprobs")
         return value
 
     @field_validator("tools")
@@ -445,7 +407,7 @@ class ChatRequest(BaseModel):
     def _tool_rules(cls, tools: list[Tool] | None) -> list[Tool] | None:
         """The API's rules on the tools list, checked by `schema.tool_list_problems` (the tool builder shows
         the same problems on its rows)."""
-        issues = _Issues()
+        issues = Issues()
         as_json = [JsonTool(name=t.function.name, tool=t.model_dump(exclude_none=True), reasons=[]) for t in tools or []]
         for p in tool_list_problems(as_json):
             index, _, rest = _renderable(p.path).removeprefix("tools").removeprefix(".").partition(".")
@@ -462,7 +424,7 @@ class ChatRequest(BaseModel):
         spec = value.json_schema if value is not None else None
         if spec is None:
             return value
-        issues = _Issues()
+        issues = Issues()
         entry = JsonResponseSchema(name=spec.name, json_schema=spec.schema_, reasons=[])
         for p in response_format_problems(entry):
             issues.add(
@@ -479,30 +441,30 @@ class ChatRequest(BaseModel):
         tools: list[Tool] = info.data["tools"] or []
         named = value.function.name if isinstance(value, NamedToolChoice) else None
         if not tools:
-            raise _issue("", "tool_choice_needs_tools", value=named or value)
+            raise issue("", "tool_choice_needs_tools", value=named or value)
         if named is not None and named not in {t.function.name for t in tools}:
-            raise _issue("function.name", "unknown_tool_choice", name=named)
+            raise issue("function.name", "unknown_tool_choice", name=named)
         return value
 
     @field_validator("stream")
     @classmethod
     def _not_deferred_and_streamed(cls, value: bool | None, info: ValidationInfo) -> bool | None:
         if value and info.data.get("deferred"):
-            raise _issue("", "deferred_with_stream")
+            raise issue("", "deferred_with_stream")
         return value
 
     @field_validator("stream_options")
     @classmethod
     def _stream_options_need_stream(cls, value: dict[str, Any] | None, info: ValidationInfo) -> Any:
         if value is not None and "stream" in info.data and not info.data["stream"]:
-            raise _issue("", "stream_options_needs_stream")
+            raise issue("", "stream_options_needs_stream")
         return value
 
     @model_validator(mode="after")
     def _legacy_max_tokens(self) -> ChatRequest:
         if self.max_tokens is not None:
             if self.max_completion_tokens not in (None, self.max_tokens):
-                raise _issue("max_tokens", "max_tokens_conflict")
+                raise issue("max_tokens", "max_tokens_conflict")
             self.max_completion_tokens, self.max_tokens = self.max_tokens, None
         return self
 
@@ -511,367 +473,14 @@ class ChatRequest(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _dotted(path: Sequence[str | int]) -> str:
-    return ".".join(str(p) for p in path)
-
-
-# How to read a path inside a message that build_request inserted for a seed-style tool message.
-_INSERTED_SUFFIX = {"id": "tool_call_id", "name": "name", "arguments": "arguments"}
-
-
-@dataclass
-class Origin:
-    """Where a converted message came from: the index the person wrote, whether build_request inserted it,
-    and which of its tool calls were moved there from a seed-style tool message (call position → index)."""
-
-    index: int
-    inserted: bool = False
-    calls: dict[int, int] = field(default_factory=dict)
-
-
-def _remap(path: list[str | int], origin: Sequence[Origin] | None) -> list[str | int]:
-    """Point a path into the converted message list back at the message the person wrote."""
-    if not origin or len(path) < 2 or path[0] != "messages" or not isinstance(path[1], int):
-        return path
-    if path[1] >= len(origin):
-        return path
-    where = origin[path[1]]
-    index, inserted, rest = where.index, where.inserted, path[2:]
-    if len(rest) >= 2 and rest[0] == "tool_calls" and isinstance(rest[1], int) and rest[1] in where.calls:
-        index, inserted, rest = where.calls[rest[1]], True, rest[2:]
-    if inserted:
-        rest = [_INSERTED_SUFFIX[rest[-1]]] if rest and rest[-1] in _INSERTED_SUFFIX else []
-    return ["messages", index, *rest]
-
-
-def _field_error(
-    path: Sequence[str | int], code: str, ctx: Mapping[str, Any] | None = None, *, key_error: bool = False, raw: str = ""
-) -> FieldError:
-    return FieldError(_dotted(path), say(path, code, ctx or {}, key_error=key_error, raw=raw), code)
-
-
-def _to_request_error(
-    exc: ValidationError, origin: Sequence[Origin] | None = None, earlier: Sequence[FieldError] = ()
-) -> RequestError:
-    """Map pydantic's errors once: loc → dotted field path, type → code, and a plain-words message."""
-    out: list[FieldError] = list(earlier)
-    reported = {e.field for e in earlier}
-    for err in exc.errors(include_url=False):
-        loc = [p for p in err["loc"] if p not in _UNION_TAGS]
-        key_error = "[key]" in loc
-        loc = [p for p in loc if p != "[key]"]
-        ctx = err.get("ctx") or {}
-        if not loc and err["type"] == "string_unicode":  # a key that is a lone surrogate: no path can name it
-            out.append(_field_error(["body"], "string_unicode", raw="a key is not valid Unicode text (a lone surrogate)"))
-            continue
-        if err["type"] == _RULES:
-            for sub, code, issue_ctx in ctx["issues"]:
-                parts = [int(p) if p.isdigit() else p for p in sub.split(".")] if sub else []
-                out.append(_field_error(_remap(loc + parts, origin), code, issue_ctx, raw=issue_ctx.get("message", "")))
-        else:
-            out.append(_field_error(_remap(loc, origin), err["type"], ctx, key_error=key_error, raw=err["msg"]))
-    seen: set[FieldError] = set()
-    unique = [e for e in out if not (e in seen or seen.add(e))]
-    return RequestError([e for e in unique if e in earlier or e.field not in reported])
-
-
 # ---------------------------------------------------------------------------------------------- entry points
 
 
 def validate_body(body: Mapping[str, Any]) -> ChatRequest:
     """A strict API body (what the gateway receives) → ChatRequest, or RequestError naming each bad field."""
     if not isinstance(body, Mapping):
-        raise RequestError([_field_error(["body"], "body_not_object")])
+        raise RequestError([field_error(["body"], "body_not_object")])
     try:
         return ChatRequest.model_validate(dict(body))
     except ValidationError as exc:
-        raise _to_request_error(exc) from None
-
-
-_ESCAPES = {",": ",", "n": "\n", "t": "\t", "\\": "\\", " ": " "}
-
-
-def parse_stop(text: str) -> list[str]:
-    """Stop sequences typed in one box: comma-separated, blanks around each trimmed, empty ones dropped.
-
-    Escapes: `\\,` a comma, `\\n` a new line, `\\t` a tab, `\\\\` a backslash, `\\ ` a space kept at an edge.
-    A backslash before anything else is kept as typed.
-    """
-    pieces: list[list[tuple[str, bool]]] = [[]]  # (char, escaped)
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
-            pieces[-1].append((_ESCAPES[text[i + 1]], True))
-            i += 2
-            continue
-        if ch == ",":
-            pieces.append([])
-        else:
-            pieces[-1].append((ch, False))
-        i += 1
-    out: list[str] = []
-    for chars in pieces:
-        while chars and not chars[0][1] and chars[0][0].isspace():
-            chars.pop(0)
-        while chars and not chars[-1][1] and chars[-1][0].isspace():
-            chars.pop()
-        if chars:
-            out.append("".join(c for c, _ in chars))
-    return out
-
-
-@dataclass
-class Built:
-    """A validated request and the conversions made on the way, in plain words, for the UI to show."""
-
-    request: ChatRequest
-    notes: list[str] = field(default_factory=list)
-
-
-class _Skip(Exception):
-    """A setting that is left out of the body (unset, or a UI-only value such as response format "none")."""
-
-
-def _json_text(key: str, raw: str, errors: list[FieldError]) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        errors.append(_field_error([key], "invalid_json", {"detail": str(exc)}))
-        raise _Skip from None
-
-
-def _setting(key: str, raw: Any, notes: list[str], errors: list[FieldError]) -> Any:
-    """One raw UI value → what the API body carries; raises _Skip to leave it out."""
-    if raw is None:
-        raise _Skip
-    if isinstance(raw, str) and not raw.strip() and key != "model":
-        raise _Skip
-    kind = F.FIELDS[key].kind if key in F.FIELDS else None
-    if kind is F.Kind.STOP:
-        if not isinstance(raw, str | Sequence):
-            return raw  # not text nor a list (false, a number): validation names it
-        value = parse_stop(raw) if isinstance(raw, str) else list(raw)
-        if not value:
-            raise _Skip
-        return value
-    if kind is F.Kind.TOKEN_MAP:
-        value = _json_text(key, raw, errors) if isinstance(raw, str) else raw
-        if isinstance(value, Mapping) and not value:
-            raise _Skip
-        return dict(value) if isinstance(value, Mapping) else value
-    if kind is F.Kind.RESPONSE_FORMAT:
-        return _response_format(raw, notes, errors)
-    if kind is F.Kind.TOOLS:
-        value = _json_text(key, raw, errors) if isinstance(raw, str) else raw
-        if isinstance(value, Sequence) and not isinstance(value, str):
-            if not value:
-                raise _Skip
-            return [_tool(t, i, notes) for i, t in enumerate(value)]
-        return value
-    if kind is F.Kind.TOOL_CHOICE:
-        if isinstance(raw, str):
-            name = raw.strip()
-            if name in F.TOOL_CHOICE_MODES:
-                return name
-            return {"type": "function", "function": {"name": name}}
-        return raw
-    if isinstance(raw, str) and kind in (F.Kind.INT, F.Kind.FLOAT):
-        return raw.strip()
-    return raw
-
-
-def _tool(tool: Any, index: int, notes: list[str]) -> Any:
-    """A bare function definition `{name, description, parameters}` is wrapped as a tool."""
-    if isinstance(tool, Mapping) and "name" in tool and "function" not in tool and "type" not in tool:
-        notes.append(f'Tool {index + 1} was a bare function definition; it was sent as {{"type": "function", "function": …}}.')
-        return {"type": "function", "function": dict(tool)}
-    return tool
-
-
-def _response_format(raw: Any, notes: list[str], errors: list[FieldError]) -> Any:
-    """UI response format → API object. Accepts "none"/"text"/"json_object"/"json_schema", JSON text, or a
-    dict, including the seed's shortened form with the schema directly under `json_schema`, which is wrapped
-    as `{"name": "response", "schema": …, "strict": true}`."""
-    value = raw
-    if isinstance(raw, str):
-        text = raw.strip()
-        value = _json_text("response_format", text, errors) if text.startswith("{") else {"type": text}
-    if not isinstance(value, Mapping):
-        return value
-    value = dict(value)
-    if value.get("type") in ("none", None) and "json_schema" not in value:
-        raise _Skip
-    spec = value.get("json_schema")
-    if value.get("type") == "json_schema" and isinstance(spec, Mapping) and "schema" not in spec:
-        value["json_schema"] = {"name": "response", "schema": dict(spec), "strict": True}
-        notes.append(
-            'Response format: the schema was given directly under "json_schema" (the seed document\'s '
-            'short form); it was sent as {"name": "response", "schema": …, "strict": true}, '
-            "the form the API expects."
-        )
-    return value
-
-
-def _message_dict(m: Any) -> dict[str, Any]:
-    if isinstance(m, BaseModel):
-        return m.model_dump(exclude_none=True, by_alias=True)
-    if not isinstance(m, Mapping):
-        return m  # let validation name it
-    out = dict(m)
-    for key in ("name", "tool_call_id"):
-        if out.get(key) == "":
-            del out[key]
-    return out
-
-
-def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: list[FieldError]) -> tuple[list[Any], list[Origin]]:
-    """Convert the seed document's tool message to the real protocol.
-
-    The seed shows `{"role": "tool", "tool_call_id", "name", "arguments"}` with no assistant call before it.
-    The API needs an assistant message whose `tool_calls` holds the call, then `{"role": "tool",
-    "tool_call_id", "content"}`. So: the call (id, name, arguments as JSON text) is added to the assistant
-    message just before the run of tool messages if that one already calls tools, otherwise a new assistant
-    message is inserted; the tool message keeps its `content` if it has one, else a `result` key if given,
-    else carries the arguments JSON text as its content (the seed gives no result). A missing id is made up
-    as `call_<position>`. Returns the messages and, for each, (index the person wrote, inserted?).
-    """
-    out: list[Any] = []
-    origin: list[Origin] = []
-    for i, raw in enumerate(messages):
-        m = _message_dict(raw)
-        if not (isinstance(m, dict) and m.get("role") == "tool" and "arguments" in m):
-            out.append(m)
-            origin.append(Origin(i))
-            continue
-        args = m.pop("arguments")
-        args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        name = m.pop("name", None)
-        if not name:
-            errors.append(_field_error(["messages", i, "name"], "tool_message_needs_name"))
-        call_id = m.get("tool_call_id") or f"call_{i}"
-        m["tool_call_id"] = call_id
-        result = m.pop("result", None)
-        if m.get("content") is None:
-            if result is not None:
-                m["content"] = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
-                carried = "the result"
-            else:
-                m["content"] = args_text
-                carried = "the arguments"
-        else:
-            carried = "its content"
-        call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": args_text}}
-        k = len(out) - 1
-        while k >= 0 and isinstance(out[k], dict) and out[k].get("role") == "tool":
-            k -= 1
-        prev = out[k] if k >= 0 else None
-        if isinstance(prev, dict) and prev.get("role") == "assistant" and prev.get("tool_calls"):
-            if all(c.get("id") != call_id for c in prev["tool_calls"] if isinstance(c, Mapping)):
-                prev["tool_calls"] = [*prev["tool_calls"], call]
-                origin[k].calls[len(prev["tool_calls"]) - 1] = i
-            where = f"the tool calls of message {origin[k].index + 1}"
-        else:
-            out.append({"role": "assistant", "content": None, "tool_calls": [call]})
-            origin.append(Origin(i, inserted=True))
-            where = "a new assistant message just before it"
-        notes.append(
-            f"Message {i + 1} used the seed document's tool shape (arguments on the tool message). "
-            f"The call to {name or 'the tool'} was added to {where}, and the tool message sends "
-            f"{carried} as its content, as the API expects."
-        )
-        out.append(m)
-        origin.append(Origin(i))
-    return out, origin
-
-
-def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> Built:
-    """Raw UI values → a validated ChatRequest and notes on what was converted.
-
-    `settings` is keyed by fields.py keys (extra API keys such as `stream` pass through to validation).
-    Empty values are left out; so are sidebar values equal to the field's documented default (temperature
-    1, n 1, logprobs false, …), since sending them changes nothing. Errors from conversion and validation
-    are reported together in one RequestError, with message paths pointing at the messages as written.
-    """
-    notes: list[str] = []
-    errors: list[FieldError] = []
-    data: dict[str, Any] = {}
-    for key, raw in settings.items():
-        if key == "messages":
-            continue
-        try:
-            data[key] = _setting(key, raw, notes, errors)
-        except _Skip:
-            pass
-    tool_choice = data.get("tool_choice")
-    if not data.get("tools") and tool_choice in ("auto", "none"):
-        del data["tool_choice"]  # the UI's default choice means nothing without tools
-    elif isinstance(tool_choice, dict) and isinstance(settings.get("tool_choice"), str):
-        notes.append(
-            f"Tool choice “{tool_choice['function']['name']}” was sent as "
-            f"{json.dumps(tool_choice)}, the form the API expects for one named function."
-        )
-    if "max_tokens" in data:
-        notes.append("max_tokens is the legacy name; it was sent as max_completion_tokens.")
-    converted, origin = convert_seed_messages(list(messages), notes, errors)
-    data["messages"] = converted
-    failed = {e.field.split(".")[0] for e in errors if not e.field.startswith("messages")}
-    try:
-        request = ChatRequest.model_validate({k: v for k, v in data.items() if k not in failed})
-    except ValidationError as exc:
-        raise _to_request_error(exc, origin, errors) from None
-    if errors:
-        raise RequestError(errors)
-    defaults = {
-        key: None for key, f in F.FIELDS.items() if f.optional and f.default is not None and getattr(request, key) == f.default
-    }
-    return Built(request.model_copy(update=defaults), notes)
-
-
-def check_fields(settings: Mapping[str, Any], keys: Iterable[str]) -> list[FieldError]:
-    """The errors `build_request` finds in the fields `keys` of `settings` (bounds, types, rules between
-    fields), before there is a conversation or a model to judge: e.g. a Compare set's values as they are typed."""
-    wanted = set(keys)
-    try:
-        build_request({**settings, "model": "-"}, [{"role": "user", "content": "-"}])
-    except RequestError as exc:
-        return [e for e in exc.errors if e.field.split(".")[0] in wanted]
-    return []
-
-
-def logit_bias_from_rows(rows: Sequence[Mapping[str, Any]], tokenize: Callable[[str], list[int]] | None) -> dict[str, int] | None:
-    """Rows of token text/id → bias as the API's {token id: bias}; text is tokenized (every piece biased).
-
-    Raises RequestError on `logit_bias` for rows that cannot be turned into ids.
-    """
-    out: dict[str, int] = {}
-    problems: list[FieldError] = []
-    for n, row in enumerate(rows, start=1):
-        token, bias = str(row.get("token") or ""), row.get("bias")
-        if bias is None:
-            problems.append(
-                FieldError("logit_bias", f"Row {n}: give a bias from {F.LOGIT_BIAS_MIN} to {F.LOGIT_BIAS_MAX}.", "missing")
-            )
-            continue
-        stripped = token.strip()
-        if stripped.lstrip("-").isdigit():
-            out[stripped] = bias
-            continue
-        if not token:
-            problems.append(FieldError("logit_bias", f"Row {n}: give a token (text or id).", "missing"))
-            continue
-        if tokenize is None:
-            problems.append(
-                FieldError(
-                    "logit_bias", f"Row {n}: this backend cannot look up {token!r}; enter its token id.", "tokenize_unsupported"
-                )
-            )
-            continue
-        ids = tokenize(token)
-        if not ids:
-            problems.append(FieldError("logit_bias", f"Row {n}: {token!r} has no tokens.", "empty"))
-        for tid in ids:
-            out[str(tid)] = bias
-    if problems:
-        raise RequestError(problems)
-    return out or None
+        raise to_request_error(exc) from None
