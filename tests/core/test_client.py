@@ -14,6 +14,7 @@ import stamina
 import stamina.instrumentation
 
 from playground import client as client_module
+from playground import retries
 from playground.client import RETRY_AFTER_CAP, ChatClient, ClientConfig, Token
 from playground.errors import (
     AuthError,
@@ -437,7 +438,7 @@ def test_retry_after_is_honoured_and_capped(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_retry_hook_decisions() -> None:
-    hook = client_module._retry_hook
+    hook = retries.retry_read_hook
     assert hook(RateLimitError("x", retry_after=1.5)) == 1.5
     assert hook(RateLimitError("x", retry_after=999)) == RETRY_AFTER_CAP
     assert hook(RateLimitError("x")) is True
