@@ -42,19 +42,19 @@ def _renamed() -> None:
 
 def header(nb: Notebook) -> None:
     """The notebook's title (editable; until the person names it, it follows the first user message), a link to
-    all notebooks, Present, Download report, and New."""
-    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    all notebooks, Present, Download report, and New on a row of their own (beside the title, in a column, they were
+    squeezed to empty slivers on a 1280-pixel screen)."""
     if not nb.named:
         nb.retitle()
         ss[keys.TITLE] = nb.title
     ss.setdefault(keys.TITLE, nb.title)
-    left.text_input(
+    st.text_input(
         "Notebook",
         key=keys.TITLE,
         on_change=_renamed,
         help="The name this notebook is listed under on the Notebooks page; until you name it, its first message",
     )
-    with right.container(horizontal=True):
+    with st.container(horizontal=True, vertical_alignment="center"):
         st.page_link("views/notebooks.py", label="All notebooks", icon=":material/folder_open:")
         st.page_link(
             "views/present.py",

@@ -311,8 +311,8 @@ def tp_item(item_id: str, action: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ the Present page
-PRESENT = "present"
-PRESENT_SLIDE = f"{PRESENT}.slide"  # the slide's container (class st-key-present-slide: the page's CSS enlarges it)
-PRESENT_AT = f"{PRESENT}.at"  # non-widget: the shown run's index, per notebook {notebook id: index}
-PRESENT_PREVIOUS = f"{PRESENT}.previous"  # widget: button
-PRESENT_NEXT = f"{PRESENT}.next"  # widget: button
+PRESENT_PAGE = "present"
+PRESENT_SLIDE = f"{PRESENT_PAGE}.slide"  # the slide's container (class st-key-present-slide: the page's CSS enlarges it)
+PRESENT_AT = f"{PRESENT_PAGE}.at"  # non-widget: the shown run's index, per notebook {notebook id: index}
+PRESENT_PREVIOUS = f"{PRESENT_PAGE}.previous"  # widget: button
+PRESENT_NEXT = f"{PRESENT_PAGE}.next"  # widget: button
