@@ -1,15 +1,20 @@
 """A person demos tool calling without typing JSON: adds the seed's get_weather preset, asks about the weather,
-and lets the demo tool answer the call with "Run tools and continue"."""
+and lets the demo tool answer the call with "Run tools and continue". Then presents such a round trip (imported
+from a file, so the journey needs no further runs of the model) on a 1280×720 screen."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, bubbles, cells, css, number, open_section, ready, say, wait_done
+from playground.notebook import NotebookFile
+from tests.app.test_present import round_trip
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, open_section, ready, say, settle, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -39,3 +44,38 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     assert answer.strip() and "{" not in answer  # words, not another call
     assert str(result["temperature"]) in answer or result["condition"] in answer.lower()
     expect(cells(page)).to_have_count(2)
+
+
+def test_present_a_tool_round_trip_at_1280x720(page: Page, tmp_path: Path) -> None:
+    """One run per slide in large type, no sidebar, the call and its result beside the answer, Previous and Next."""
+    ready(page)
+    file = tmp_path / "weather.notebook.json"
+    file.write_text(NotebookFile.dump(round_trip()))
+    page.get_by_role("link", name="All notebooks").click()
+    import_file(page, file)
+    expect(page.get_by_text("Imported “Weather demo”")).to_be_visible(timeout=LONG)
+    page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']").filter(has_text="Weather demo").get_by_role("link").first.click()
+    ready(page)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_test_id("stMainBlockContainer").get_by_role(
+        "link", name="Present"
+    ).first.click()  # the header's link (the menu has one too)
+    slide = page.locator(css(keys.PRESENT_SLIDE))
+    expect(slide.get_by_text("Run 1 of 2")).to_be_visible(timeout=LONG)
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(slide.get_by_text("What is the weather in Paris?")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(slide.get_by_text("Run 2 of 2")).to_be_visible(timeout=LONG)
+    settle(page)
+    expect(slide.get_by_text("It is sunny and 18 degrees in Paris.")).to_be_visible()
+    expect(slide.locator("[data-testid='stCode']").filter(has_text="temperature").first).to_be_visible()  # the result
+    left = slide.get_by_role("heading", name="Tool calls").bounding_box()
+    right = slide.get_by_role("heading", name="Answer").bounding_box()
+    assert left and right and left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5, (left, right)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # nothing runs off the side
+    size = slide.get_by_text("It is sunny and 18 degrees in Paris.").evaluate("p => getComputedStyle(p).fontSize")
+    assert float(size.removesuffix("px")) >= 24, size  # large type
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "present-1280x720.png"))
+    page.get_by_role("button", name="Previous").click()
+    expect(slide.get_by_text("Run 1 of 2")).to_be_visible(timeout=LONG)
