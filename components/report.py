@@ -10,7 +10,8 @@ Every untrusted string (model output, tool names and arguments, titles, server e
 `components.text.html_text`: shown as the characters it holds, never as HTML. Nothing here calls Streamlit.
 
 A long answer's token strip is windowed: the strip shows its first `STRIP_TOKENS` tokens (an SVG box and label
-per token); the chart along the answer and the table of least likely tokens cover every token.
+per token); the chart along the answer (means of consecutive tokens past `charts.ALONG_POINTS`) and the table of
+least likely tokens cover every token.
 """
 
 from __future__ import annotations
@@ -139,15 +140,16 @@ def probabilities(completion: Completion, choice: int = 0) -> str:
     out.append(_svg(charts.strip_chart(shown, selected=selected if selected is not None and selected < len(shown) else None)))
     if len(frame) > STRIP_TOKENS:
         out.append(
-            f'<p class="note">The strip shows tokens 1–{STRIP_TOKENS:,} of {len(frame):,}; the chart along the answer '
-            "and the table of least likely tokens cover all of them.</p>"
+            f'<p class="note">The strip shows tokens 1–{STRIP_TOKENS:,} of {len(frame):,} (shaded in the chart along '
+            "the answer); that chart and the table of least likely tokens cover all of them.</p>"
         )
     if selected is not None:
         alts = analysis.alternatives_frame(completion, selected, choice)
         if not alts.empty:
             title = f"Alternatives at position {selected}, the least likely token"
             out.append(_svg(charts.alternatives_chart(alts, title=title)))
-    out.append(_svg(charts.along_chart(frame, selected=selected)))
+    span = (0, len(shown) - 1) if len(frame) > len(shown) else None  # shaded: the tokens the strip shows
+    out.append(_svg(charts.along_chart(frame, selected=selected, shown=span, max_points=charts.ALONG_POINTS)))
     if s.lowest:
         out.append(_lowest_table(s))
     return "".join(out)

@@ -184,7 +184,8 @@ def test_a_10000_token_answer_keeps_its_strip_to_a_window() -> None:
     assert f"w{report.STRIP_TOKENS - 1}<" in strip and f"w{report.STRIP_TOKENS}<" not in strip
     assert f"The strip shows tokens 1–{report.STRIP_TOKENS} of 10,000" in text
     assert "w9999" in text  # the answer itself is whole
-    assert len(html) < 2_000_000, len(html)
+    along = next(f for f in html.split("<figure>") if "Along the answer" in f)
+    assert len(along) < 100_000, len(along)  # drawn as means of consecutive tokens, not 10,000 points
 
 
 def test_a_comparison_report_holds_each_run_side_by_side_with_its_code() -> None:
