@@ -19,7 +19,7 @@ import streamlit as st
 from components import answer_checks, charts, conversation, response_view, sidebar
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
-from playground import analysis, backends, codegen, errors, runner
+from playground import analysis, backends, codegen, errors, pricing, runner
 from playground.notebook import Cell, ChatMessage, Notebook
 
 STATUS_WORDS = {
@@ -96,13 +96,29 @@ def status_words(cell: Cell) -> str:
     return STATUS_WORDS[cell.status]
 
 
-def _header(cell: Cell, label: str) -> None:
-    """One line: the run's status, how its answer ended and its tokens in and out (no need to open Details)."""
+UNFINISHED = ("new", "streaming", "pending")  # no cost yet: the run may still bring its usage
+
+COST_HELP = (
+    "What this run cost at the price set for its model on the Tools & schemas page (xAI's published prices unless "
+    "changed; the embedded model is free); unknown where no price is set or no usage came back."
+)
+
+
+def cost_words(cost: pricing.Cost) -> str:
+    """A run's cost as a phrase for st.markdown: "cost $0.0012", "free", "cost unknown" (the dollar sign escaped)."""
+    words = cost.words()
+    return plain(words if words == "free" else f"cost {words}")
+
+
+def _header(cell: Cell, label: str, prices: Mapping[pricing.PriceKey, pricing.Price]) -> None:
+    """One line: the run's status, how its answer ended, its tokens in and out and its cost (no need to open Details)."""
     b = backends.BACKENDS.get(cell.backend)  # type: ignore[call-overload]
     facts = [label, status_words(cell)]
     if cell.completion is not None:
         facts.append(stop_words(cell.completion.stop_reason, cell.completion.stop_sequence))
         facts.append(usage_words(cell.completion.usage.input_tokens, cell.completion.usage.output_tokens))
+    if cell.status not in UNFINISHED:
+        facts.append(cost_words(pricing.cell_cost(cell, prices)))
     facts += [when(cell.created), b.label if b else plain(cell.backend), plain(cell.model)]
     timing = speed_words(cell.timings.ttft_s, cell.timings.total_s, cell.timings.tokens_per_s)
     if timing:
@@ -111,7 +127,7 @@ def _header(cell: Cell, label: str) -> None:
     if cell.completion is not None:
         terms = (
             f"How it ended is the API's stop reason (finish_reason {plain(cell.completion.stop_reason or 'none')}); "
-            "tokens in and out are its usage (prompt_tokens and completion_tokens)."
+            "tokens in and out are its usage (prompt_tokens and completion_tokens). " + COST_HELP
         )
     st.caption(" · ".join(f for f in facts if f), help=terms)
 
@@ -305,6 +321,7 @@ def render_cell(
     newest: bool = True,
     extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
+    prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
 ) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
 
@@ -312,7 +329,7 @@ def render_cell(
     (a shared view): no actions, the details behind an expander.
     """
     with st.container(border=True, key=keys.cell(cell.id)):
-        _header(cell, label)
+        _header(cell, label, prices or {})
         _outdated(cell, conv, settings)
         if cell.status == "pending":
             st.info(
@@ -352,6 +369,7 @@ def render_group(
     newest_id: str | None = None,
     extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
+    prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
 ) -> None:
     """The runs made at one point of the conversation: the newest shown, the others one click away (`read_only`: a
     shared view's, see `render_cell`)."""
@@ -378,6 +396,7 @@ def render_group(
         newest=newest_id in (None, shown.id),
         extra=extra,
         read_only=read_only,
+        prices=prices,
     )
 
 
@@ -387,15 +406,19 @@ def render_notebook(
     request_error: errors.RequestError | None = None,
     upstream: errors.PlaygroundError | None = None,
     read_only: bool = False,
+    prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
 ) -> None:
-    """The conversation with every cell under the message it answered (`read_only`: a shared view's, nothing to edit)."""
+    """The conversation with every cell under the message it answered (`read_only`: a shared view's, nothing to edit),
+    each with its cost at `prices`, then the notebook's cost."""
     by_at: dict[int, list[Cell]] = defaultdict(list)
     for cell in nb.cells:
         by_at[min(cell.at, len(nb.conversation))].append(cell)
     newest = nb.cells[-1].id if nb.cells else None
 
     def draw(k: int) -> None:
-        render_group(by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest, read_only=read_only)
+        render_group(
+            by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest, read_only=read_only, prices=prices
+        )
 
     if read_only:
         conversation.show(nb.conversation, after_message=draw)
@@ -403,6 +426,17 @@ def render_notebook(
     conversation.render(request_error=request_error, upstream=upstream, after_message=draw)
     if not nb.conversation:
         st.caption("Type a message below and press Enter: the answer appears here.")
+    notebook_cost(nb.cells, prices or {})
+
+
+def notebook_cost(cells: Sequence[Cell], prices: Mapping[pricing.PriceKey, pricing.Price]) -> None:
+    """The cost of every run in the notebook, in one line."""
+    finished = [c for c in cells if c.status not in UNFINISHED]
+    if not finished:
+        return
+    cost = pricing.total(pricing.cell_cost(c, prices) for c in finished)
+    runs = "run" if cost.runs == 1 else "runs"
+    st.caption(f":material/payments: This notebook's {cost.runs} {runs}: {plain(cost.words())}", help=COST_HELP)
 
 
 def wait_words(seconds: float, reason: str) -> str:

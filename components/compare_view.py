@@ -9,17 +9,17 @@ link, image, LaTeX or directive can come out of it), `st.text`, `st.code`, data 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from components import charts, report
 from components import state as keys
-from components.cells import when
+from components.cells import COST_HELP, cost_words, when
 from components.text import plain, speed_words
 from playground import analysis as probabilities
-from playground import compare
+from playground import compare, pricing
 from playground.compare import Analysis, Comparison, Divergence, RunResult, describe, set_words
 from playground.notebook import Notebook
 
@@ -110,9 +110,9 @@ def _group_words(c: Comparison, a: Analysis, index: int) -> str | None:
     return f"Identical to {', '.join(others)}"
 
 
-def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
-    """One run: its label (and what its set changes), status and figures, and its answer (with the divergence
-    marked once finished)."""
+def run_column(c: Comparison, r: RunResult, a: Analysis | None, cost: pricing.Cost | None = None) -> None:
+    """One run: its label (and what its set changes), status and figures (its cost once finished), and its answer
+    (with the divergence marked once finished)."""
     with st.container(border=True, key=keys.cmp_run(r.index)):
         changes = set_words(c, r.index)
         st.markdown(f"**{plain(r.label)}**" + (f" · {plain(changes)}" if changes else ""))
@@ -127,7 +127,7 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
             )
             st.markdown(plain(r.text) + " ▌" if r.text else "…")
             return
-        line = _metrics_line(r)
+        line = " · ".join(p for p in (_metrics_line(r), cost_words(cost) if cost is not None else "") if p)
         if line:
             st.caption(line)
         if r.status == "error":
@@ -162,13 +162,13 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None) -> None:
                 st.text(r.thinking)
 
 
-def columns(c: Comparison, a: Analysis | None) -> None:
+def columns(c: Comparison, a: Analysis | None, costs: Sequence[pricing.Cost] | None = None) -> None:
     """Every run as a card of at least CARD_WIDTH pixels, side by side as far as the page is wide, wrapping
     onto further rows (fixed columns squeezed four answers into a few words each on a narrow screen)."""
     with st.container(horizontal=True, gap="small"):
-        for r in c.results:
+        for i, r in enumerate(c.results):
             with st.container(width=CARD_WIDTH):
-                run_column(c, r, a)
+                run_column(c, r, a, costs[i] if costs is not None else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def running(c: Comparison, *, on_cancel: Callable[[], None]) -> None:
 # reading a finished comparison
 
 
-def _summary(c: Comparison, a: Analysis) -> None:
+def _summary(c: Comparison, a: Analysis, costs: Sequence[pricing.Cost]) -> None:
     done = len(a.compared)
     failed = sum(r.status == "error" for r in c.results)
     cancelled = sum(r.status == "cancelled" for r in c.results)
@@ -208,7 +208,9 @@ def _summary(c: Comparison, a: Analysis) -> None:
     if c.wall_s is not None:
         busy = sum(r.total_s or 0.0 for r in c.results)
         parts.append(f"{c.wall_s:.1f} s on the clock for {busy:.1f} s of runs")
-    st.markdown(" · ".join(parts))
+    if costs:
+        parts.append(plain(f"all {len(costs)} runs: {pricing.total(costs).words()}"))
+    st.markdown(" · ".join(parts), help=COST_HELP)
     for g in a.groups:
         if g.count > 1 and g.count < done:
             names = ", ".join(c.results[m].label for m in g.members)
@@ -324,7 +326,9 @@ def _strips(c: Comparison, a: Analysis, *, read_only: bool = False) -> None:
     charts.probability_view(completion, key_prefix=keys.cmp_probabilities(c.id, chosen))
 
 
-def reading(c: Comparison, *, read_only: bool = False) -> Analysis:
+def reading(
+    c: Comparison, prices: Mapping[pricing.PriceKey, pricing.Price] | None = None, *, read_only: bool = False
+) -> Analysis:
     """A finished (or cancelled) comparison: summary, the answers side by side with where they diverge,
     reproducibility, the table, similarity, probability strips on demand (`read_only`, a shared view's: always,
     with nothing to pick), and the CSV."""
@@ -334,8 +338,9 @@ def reading(c: Comparison, *, read_only: bool = False) -> Analysis:
     else:  # a saved comparison never changes: analyse it once per session, not on every rerun
         a = compare.analyse(c)
         ss[keys.CMP_ANALYSIS] = (c.id, a)
-    _summary(c, a)
-    columns(c, a)
+    costs = pricing.column_costs(c, prices or {})
+    _summary(c, a, costs)
+    columns(c, a, costs)
     _reproducibility(c, a)
     st.subheader("Runs", divider="gray")
     _table(c, a)
@@ -368,9 +373,11 @@ def comparisons_of(nb: Notebook) -> list[Comparison]:
     return sorted(out, key=lambda c: c.created, reverse=True)
 
 
-def saved(nb: Notebook, *, on_share: Callable[[str], None] | None = None) -> None:
-    """Pick one of the notebook's comparisons (the newest at first) and read it; Delete removes it, Download report
-    saves it as one HTML file, Share (with `on_share`, given the comparison's id) makes a read-only link."""
+def saved(
+    nb: Notebook, prices: Mapping[pricing.PriceKey, pricing.Price], *, on_share: Callable[[str], None] | None = None
+) -> None:
+    """Pick one of the notebook's comparisons (the newest at first) and read it (with its costs at `prices`); Delete
+    removes it, Download report saves it as one HTML file, Share (with `on_share`, given the comparison's id) makes a read-only link."""
     comparisons = comparisons_of(nb)
     if not comparisons:
         st.caption("No comparisons in this notebook yet: choose what to vary above and press Compare.")
@@ -420,4 +427,4 @@ def saved(nb: Notebook, *, on_share: Callable[[str], None] | None = None) -> Non
                 type="tertiary",
                 help="Make a read-only link to this comparison as it is now",
             )
-    reading(by_id[chosen])
+    reading(by_id[chosen], prices)

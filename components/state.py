@@ -316,3 +316,16 @@ PRESENT_SLIDE = f"{PRESENT_PAGE}.slide"  # the slide's container (class st-key-p
 PRESENT_AT = f"{PRESENT_PAGE}.at"  # non-widget: the shown run's index, per notebook {notebook id: index}
 PRESENT_PREVIOUS = f"{PRESENT_PAGE}.previous"  # widget: button
 PRESENT_NEXT = f"{PRESENT_PAGE}.next"  # widget: button
+
+# ------------------------------------------------------------------------------------ prices (Tools & schemas page)
+PR_PAGE = "prices"
+PR_BACKEND = f"{PR_PAGE}.backend"  # widget: which kind of server the price is for
+PR_MODEL = f"{PR_PAGE}.model"  # widget: the model's name
+PR_SAVE = f"{PR_PAGE}.save"  # widget: form submit, keeps the price
+PR_RESET = f"{PR_PAGE}.reset"  # widget: form submit, back to the default
+PR_NOTICE = f"{PR_PAGE}.notice"  # non-widget: one message to show once
+
+
+def pr_rate(rate: str) -> str:
+    """Widget: one rate of the price being set (dollars per million tokens), by `pricing.RATES` name."""
+    return f"{PR_PAGE}.rate.{rate}"

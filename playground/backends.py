@@ -27,6 +27,7 @@ ENV_XAI_API_KEY = "XAI_API_KEY"
 ENV_BASE_URL = "PLAYGROUND_BASE_URL"
 ENV_API_KEY = "PLAYGROUND_API_KEY"  # key for an OpenAI-compatible server given by PLAYGROUND_BASE_URL
 ENV_ALLOWED_BASE_URLS = "PLAYGROUND_ALLOWED_BASE_URLS"  # comma-separated: the only servers a visitor may type
+ENV_XAI_BASE_URL = "PLAYGROUND_XAI_BASE_URL"  # the operator's stand-in for api.x.ai (a proxy, or a test server)
 
 # Field paths used in RequestErrors raised here, so the UI can show them next to the right widget.
 API_KEY_FIELD = "api_key"
@@ -143,10 +144,10 @@ def server_slot(
     "xai|https://api.x.ai/v1" or "openai|<base URL in normal form>" (an empty one means `PLAYGROUND_BASE_URL`);
     None for the embedded model (this machine's own, whatever a cell says) and for an OpenAI-compatible base URL
     that is missing or cannot be one."""
+    env = os.environ if env is None else env
     if backend_id == "xai":
-        return f"xai|{XAI_BASE_URL}"
+        return f"xai|{xai_base_url(env, secrets or {})}"
     if backend_id == "openai":
-        env = os.environ if env is None else env
         url = _normal_or_none(_clean(base_url) or _lookup(ENV_BASE_URL, env, secrets or {}))
         return f"openai|{url}" if url else None
     return None
@@ -229,7 +230,8 @@ def resolve(
                     )
                 ]
             )
-        return ClientConfig(base_url=XAI_BASE_URL, api_key=SecretStr(_checked_key(key)), kind="xai", **extra)
+        url = xai_base_url(env, secrets)
+        return ClientConfig(base_url=url, api_key=SecretStr(_checked_key(key)), kind="xai", **extra)
 
     url = _clean(base_url) or _lookup(ENV_BASE_URL, env, secrets)
     if url is None:
@@ -241,6 +243,13 @@ def resolve(
     if key is None and operator_url == url:
         key = _lookup(ENV_API_KEY, env, secrets)  # an operator's key goes only to the URL it was configured for
     return ClientConfig(base_url=url, api_key=SecretStr(_checked_key(key)) if key else None, kind="openai", **extra)
+
+
+def xai_base_url(env: Mapping[str, str], secrets: Mapping[str, object]) -> str:
+    """Where xAI's requests (and xAI keys) go: api.x.ai, unless the operator set `PLAYGROUND_XAI_BASE_URL` (a proxy
+    in front of it, or a test server); never a URL a person typed or a notebook named."""
+    override = _lookup(ENV_XAI_BASE_URL, env, secrets)
+    return check_base_url(override) if override else XAI_BASE_URL
 
 
 def check_base_url(url: str) -> str:

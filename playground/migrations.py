@@ -166,6 +166,22 @@ def _m006_shares(conn: Connection) -> None:
     _shares_v6.create(conn)
 
 
+_prices_v7 = Table(
+    "prices",
+    MetaData(),
+    Column("backend", Text, primary_key=True),
+    Column("model", Text, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated", Double, nullable=False),
+)
+
+
+@migration
+def _m007_prices(conn: Connection) -> None:
+    """Prices per model that the person set (dollars per million tokens), kept apart from any notebook."""
+    _prices_v7.create(conn)
+
+
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:
     """A draft (messages, settings, runs newest first, runs as plain dicts) as a notebook."""
     conversation = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
 
-__all__ = ["cells", "library", "metadata", "migrations", "notebooks", "shares"]
+__all__ = ["cells", "library", "metadata", "migrations", "notebooks", "prices", "shares"]
 
 metadata = MetaData()
 
@@ -63,4 +63,13 @@ shares = Table(
     Column("data", Text, nullable=False),  # the frozen snapshot (a Notebook's JSON, secrets removed); "" once revoked
     Column("created", Double, nullable=False),
     Column("revoked", Double, nullable=True),  # when the link was revoked; NULL while it works
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    Column("backend", Text, primary_key=True),
+    Column("model", Text, primary_key=True),
+    Column("data", Text, nullable=False),  # a pricing.Price as JSON: dollars per million tokens of each kind
+    Column("updated", Double, nullable=False),
 )

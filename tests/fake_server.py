@@ -81,6 +81,53 @@ def deferred(request_id: str) -> Reply:
     return reply
 
 
+XAI_USAGE = {
+    "prompt_tokens": 1000,
+    "completion_tokens": 50,
+    "total_tokens": 1150,
+    "prompt_tokens_details": {"cached_tokens": 200},
+    "completion_tokens_details": {"reasoning_tokens": 100},
+}
+
+
+def xai_like(model: str = "grok-3-mini", text: str = "Hello from the stand-in.") -> Reply:
+    """A stand-in for api.x.ai: lists `model`, and answers every chat request with `text` and `XAI_USAGE` (streamed
+    when asked, as xAI sends it: the usage in a last chunk without choices)."""
+
+    def send(handler: BaseHTTPRequestHandler, body: bytes, kind: str) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", kind)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "GET" and handler.path.rstrip("/").endswith("/models"):
+            send(handler, json.dumps({"object": "list", "data": [{"id": model, "object": "model"}]}).encode(), "application/json")
+            return
+        if handler.command != "POST" or not handler.path.endswith("/chat/completions"):
+            not_found(handler)
+            return
+        asked = json.loads(handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or b"{}")
+        envelope = {"id": "4f1c2b9e-0000-4000-8000-000000000001", "created": 1, "model": model, "system_fingerprint": "fp_x"}
+        if not asked.get("stream"):
+            message = {"role": "assistant", "content": text}
+            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            whole = {**envelope, "object": "chat.completion", "choices": [choice], "usage": XAI_USAGE}
+            send(handler, json.dumps(whole).encode(), "application/json")
+            return
+        chunk = {**envelope, "object": "chat.completion.chunk"}
+        events = [
+            {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]},
+            {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            {**chunk, "choices": [], "usage": XAI_USAGE},
+        ]
+        stream = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+        send(handler, stream.encode(), "text/event-stream")
+
+    return reply
+
+
 @contextmanager
 def fake_server() -> Iterator[FakeServer]:
     """A FakeServer listening on a free 127.0.0.1 port until the block ends."""

@@ -260,7 +260,7 @@ def main() -> None:
         made = ss.get(keys.CMP_SHARED)
         if made is not None and made[0] == ss.get(keys.CMP_SHOWN):
             shared.show_link(made[1], "comparison")
-        compare_view.saved(nb, on_share=_share)
+        compare_view.saved(nb, shared.prices(), on_share=_share)
     shared.show_saved(shared.save())
 
 

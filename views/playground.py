@@ -248,7 +248,7 @@ def main() -> None:
         choice, config, model, values = shared.sidebar_panel(shown, ss.get(keys.UPSTREAM_ERROR))
     shared.show_notice()
     controls.header(shared.notebook())
-    cells.render_notebook(shared.notebook(), request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR))
+    cells.render_notebook(shared.notebook(), request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR), prices=shared.prices())
     check, ready = shared.checked_run(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check

@@ -21,6 +21,8 @@ from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.library import Library
 from playground.notebook import ChatMessage, Notebook
+from playground.price_store import PriceStore
+from playground.pricing import Price, PriceKey
 from playground.request import Built
 from playground.store import Finished
 from playground.workspace import Saved, Workspace, signature
@@ -48,6 +50,15 @@ def show_link(share_id: str, what: str) -> None:
         f"Anyone with this link can read this {what} as it is now; revoke it on the Notebooks page.", icon=":material/link:"
     )
     st.code(share_link(share_id), language=None)
+
+
+def prices() -> dict[PriceKey, Price]:
+    """The prices the person set (the rest are `pricing`'s defaults); none when the store cannot be read, which the
+    page says where it edits them."""
+    try:
+        return PriceStore().saved()
+    except errors.StoreError:
+        return {}
 
 
 def app_secrets() -> dict[str, Any]:

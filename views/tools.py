@@ -11,13 +11,14 @@ from typing import Any
 
 import streamlit as st
 
+from components import prices, tool_form
 from components import state as keys
-from components import tool_form
 from components.text import plain, safe_inline, safe_markdown
 from playground import builder
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
 from playground.presets import Preset, presets
+from playground.price_store import PriceStore
 from playground.schema import (
     InputError,
     parse_response_schema,
@@ -230,6 +231,29 @@ def _editor(item: LibraryItem) -> None:
     st.caption(":material/cloud_done: Saved in your library as you type.")
 
 
+def _prices() -> None:
+    """The price table and its form; a price set or reset is kept in the store at once."""
+    notice = ss.pop(keys.PR_NOTICE, None)
+    if notice:
+        st.success(plain(notice), icon=":material/check:")
+    try:
+        store = PriceStore()
+        edit = prices.editor(store.saved())
+        if edit is None:
+            return
+        if edit.action == "reset":
+            store.reset(edit.backend, edit.model)
+            ss[keys.PR_NOTICE] = f"{edit.model} is back to its default price."
+        else:
+            assert edit.price is not None
+            store.set(edit.backend, edit.model, edit.price)
+            ss[keys.PR_NOTICE] = f"Saved the price of {edit.model}."
+    except StoreError as exc:
+        st.error(f"Prices cannot be read or kept: {plain(str(exc))}", icon=":material/error:")
+        return
+    st.rerun()  # the table shows what is now kept
+
+
 def main() -> None:
     shared.open_notebook()
     st.title("Tools & schemas")
@@ -255,6 +279,7 @@ def main() -> None:
             st.info("Pick a tool or schema on the left to edit it, or start a new one.", icon=":material/arrow_back:")
         else:
             _editor(chosen)
+    _prices()
     saved = shared.save()
     if saved.error:
         st.warning(f"The notebook's settings are not being saved: {plain(str(saved.error))}", icon=":material/warning:")

@@ -42,6 +42,7 @@ class RunResult(BaseModel):
     tokens_per_s: float | None = None
     usage: Usage | None = None
     system_fingerprint: str | None = None
+    backend: str | None = None  # the kind of server it went to ("embedded", "xai", "openai"): what prices it
 
     @property
     def finished(self) -> bool:
@@ -105,6 +106,7 @@ def _run_one(
     try:
         client = client_for(variant)
         cell = Cell(backend=client.config.kind, base_url=client.config.base_url, body=variant.body)
+        result.backend = client.config.kind
         deltas = runner.stream(client, cell)
         for event in deltas:
             if cancel.is_set():

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.fake_server import FakeServer, fake_server, xai_like
 from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,12 +94,22 @@ def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def fake_xai() -> Iterator[FakeServer]:
+    """A stand-in for api.x.ai (tests/fake_server.py) that answers with xAI's usage: the page's xAI backend goes
+    there (PLAYGROUND_XAI_BASE_URL), so nothing leaves the machine."""
+    with fake_server() as server:
+        server.reply = xai_like()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The page as `make run` serves it: one address for the page and its embedded model's API (its own /v1), no
-    xAI key, notebooks in a SQLite folder of its own."""
+    xAI key (xAI itself is `fake_xai`), notebooks in a SQLite folder of its own."""
     drop = ("XAI_API_KEY", "PLAYGROUND_BASE_URL", "PLAYGROUND_DATABASE_URL", "PLAYGROUND_GATEWAY_KEY")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    env["PLAYGROUND_XAI_BASE_URL"] = fake_xai.base_url
     with serve_app(env, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
 

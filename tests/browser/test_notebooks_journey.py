@@ -19,7 +19,7 @@ from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done
-from tests.fake_server import deferred, fake_server
+from tests.fake_server import FakeServer, deferred, fake_server
 
 pytestmark = pytest.mark.browser
 
@@ -219,3 +219,21 @@ def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> N
         settle(page)
     assert [(s.method, s.path) for s in server.seen][:1] == [("GET", "/v1/chat/deferred-completion/r1")]
     assert all("authorization" not in s.headers for s in server.seen)  # asked when told to, and without the xAI key
+
+
+def test_a_run_shows_its_cost_free_on_the_embedded_model_and_priced_on_xai(page: Page, fake_xai: FakeServer) -> None:
+    """xAI here is the stand-in (tests/fake_server.py), answering grok-3-mini with xAI's usage: 1,000 tokens in
+    (200 cached), 50 out, 100 reasoning, at xAI's published grok-3-mini price."""
+    ready(page)
+    number(page, "max_completion_tokens", 4)
+    say(page, "Name a fruit.")
+    embedded = wait_done(page, 1)
+    expect(embedded.get_by_text(re.compile(r"tokens in, \d+ out · free"))).to_be_visible()
+    _xai_key(page, "xai-key-for-the-stand-in")
+    say(page, "Name a colour.")
+    priced = wait_done(page, 2)
+    expect(priced.get_by_text(re.compile(r"1,000 tokens in, 50 out · cost \$0\.000330"))).to_be_visible()
+    expect(page.get_by_text("This notebook's 2 runs: $0.000330")).to_be_visible()
+    assert any(s.path == "/v1/chat/completions" and s.headers.get("authorization") for s in fake_xai.seen)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cost-journey.png"), full_page=True)

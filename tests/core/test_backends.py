@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playground import backends
-from playground.backends import BACKENDS, XAI_BASE_URL, default_backend, resolve
+from playground.backends import BACKENDS, XAI_BASE_URL, default_backend, resolve, server_slot
 from playground.errors import RequestError
 
 GATEWAY = "http://127.0.0.1:9999/v1"
@@ -82,6 +82,16 @@ def test_xai_key_order_typed_then_env_then_secrets() -> None:
 def test_xai_ignores_playground_base_url() -> None:
     config = resolve("xai", api_key="k", env={"PLAYGROUND_BASE_URL": GATEWAY})
     assert config.base_url == XAI_BASE_URL
+
+
+def test_only_the_operator_moves_xai_to_a_stand_in_and_its_key_goes_there() -> None:
+    env = {"PLAYGROUND_XAI_BASE_URL": "http://127.0.0.1:9/v1/", "XAI_API_KEY": "k"}
+    config = resolve("xai", env=env)
+    assert (config.base_url, config.api_key.get_secret_value()) == ("http://127.0.0.1:9/v1", "k")
+    assert server_slot("xai", None, env) == "xai|http://127.0.0.1:9/v1"
+    assert resolve("xai", api_key="k", base_url="http://elsewhere/v1", env={}).base_url == XAI_BASE_URL  # typed: ignored
+    with pytest.raises(RequestError):
+        resolve("xai", env={**env, "PLAYGROUND_XAI_BASE_URL": "http://169.254.169.254/v1"})
 
 
 def test_xai_without_key_is_an_error_on_the_key_field() -> None:

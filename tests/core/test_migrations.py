@@ -10,7 +10,15 @@ from playground import migrations
 from playground.migrations import MIGRATIONS
 
 NAME = re.compile(r"_m(\d{3})_[a-z0-9_]+")
-RELEASED = ["_m001_drafts", "_m002_notebooks", "_m003_drafts_to_notebooks", "_m004_library"]
+RELEASED = [
+    "_m001_drafts",
+    "_m002_notebooks",
+    "_m003_drafts_to_notebooks",
+    "_m004_library",
+    "_m005_cells",
+    "_m006_shares",
+    "_m007_prices",
+]
 
 
 def test_names_are_unique_and_numbered_one_after_another() -> None:
