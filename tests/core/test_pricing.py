@@ -8,7 +8,19 @@ import pytest
 from pydantic import ValidationError
 
 from playground.price_store import PriceStore
-from playground.pricing import FREE, XAI_PRICES, Cost, Price, default_price, dollar_words, price_for, run_cost, total
+from playground.pricing import (
+    FREE,
+    XAI_PRICES,
+    Cost,
+    Price,
+    cell_cost,
+    column_costs,
+    default_price,
+    dollar_words,
+    price_for,
+    run_cost,
+    total,
+)
 from playground.response import Usage
 
 GROK = Price(input=3.0, cached_input=0.75, output=15.0, reasoning=15.0)
@@ -79,3 +91,29 @@ def test_prices_are_kept_changed_and_reset_in_the_store(tmp_path: Path) -> None:
     assert PriceStore(tmp_path / "playground.sqlite3").saved() == {("openai", "llama-3"): FREE}
     store.reset("openai", "llama-3")
     assert store.saved() == {}
+
+
+def test_a_cell_and_each_comparison_column_are_priced_where_they_ran() -> None:
+    from playground.compare.run import Comparison, RunResult
+    from playground.notebook import Cell
+    from playground.response import Completion
+
+    usage = Usage(input_tokens=1_000_000)
+    done = Cell(
+        backend="xai",
+        model="grok-3",
+        body={"model": "grok-3"},
+        status="done",
+        completion=Completion(id="x", model="grok-3", content=[], choices=[], usage=usage),
+    )
+    assert cell_cost(done, {}).dollars == pytest.approx(3.0)
+    assert cell_cost(done.model_copy(update={"completion": None, "status": "error"}), {}).words() == "unknown"
+    results = [
+        RunResult(index=0, label="a", body={"model": "grok-3"}, backend="xai", usage=usage),
+        RunResult(index=1, label="b", body={"model": "smollm2"}, backend="embedded", usage=usage),
+        RunResult(index=2, label="c", body={"model": "llama"}, backend="openai", usage=usage),
+        RunResult(index=3, label="d", body={"model": "grok-3"}, backend=None, usage=usage),  # kept before costs were
+    ]
+    costs = column_costs(Comparison(results=results), {})
+    assert [c.words() for c in costs] == ["$3.00", "free", "unknown", "unknown"]
+    assert total(costs).words() == "$3.00 + 2 runs of unknown cost"
