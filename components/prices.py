@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from components import state as keys
+from components.text import plain
 from playground import backends, pricing
 
 
@@ -60,7 +61,7 @@ def editor(saved: Mapping[pricing.PriceKey, pricing.Price]) -> PriceEdit | None:
         values: dict[str, float | None] = {}
         for column, (name, words) in zip(st.columns(len(pricing.RATES)), pricing.RATES.items(), strict=True):
             values[name] = column.number_input(
-                f"{words} ($ per million tokens)",
+                plain(f"{words} (US dollars per million tokens)"),
                 key=keys.pr_rate(name),
                 value=None,
                 min_value=0.0,

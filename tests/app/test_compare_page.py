@@ -107,7 +107,7 @@ def test_three_seeds_side_by_side_saved_with_the_notebook_and_reopened(at: AppTe
     assert page.count("first token") >= 3  # each column's timing line
     assert [r.backend for r in c.results] == ["embedded"] * 3
     assert sum("tokens/s · free" in e.value for e in at.caption) == 3  # each column's cost: the embedded model is free
-    assert "all 3 runs: free" in page  # and the comparison's
+    assert "all 3 runs\\: free" in page  # and the comparison's
     for r in c.results:  # each column marks where it departs from the others, as the analysis says
         words = compare_view.divergence_words(c, analysis, r.index)
         if words is not None:
