@@ -377,7 +377,8 @@ def saved(
     nb: Notebook, prices: Mapping[pricing.PriceKey, pricing.Price], *, on_share: Callable[[str], None] | None = None
 ) -> None:
     """Pick one of the notebook's comparisons (the newest at first) and read it (with its costs at `prices`); Delete
-    removes it, Download report saves it as one HTML file, Share (with `on_share`, given the comparison's id) makes a read-only link."""
+    removes it, Download report saves it as one HTML file, Share (with `on_share`, given the comparison's id) makes a
+    read-only link."""
     comparisons = comparisons_of(nb)
     if not comparisons:
         st.caption("No comparisons in this notebook yet: choose what to vary above and press Compare.")
