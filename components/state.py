@@ -318,7 +318,7 @@ PRESENT_PREVIOUS = f"{PRESENT_PAGE}.previous"  # widget: button
 PRESENT_NEXT = f"{PRESENT_PAGE}.next"  # widget: button
 
 # ------------------------------------------------------------------------------------ prices (Tools & schemas page)
-PR_PAGE = "prices"
+PR_PAGE = f"{TP_PAGE}.prices"  # under the Tools & schemas page
 PR_BACKEND = f"{PR_PAGE}.backend"  # widget: which kind of server the price is for
 PR_MODEL = f"{PR_PAGE}.model"  # widget: the model's name
 PR_SAVE = f"{PR_PAGE}.save"  # widget: form submit, keeps the price
