@@ -4,7 +4,6 @@ holds, what we hand to st.markdown has no image, link or HTML of its own, and ev
 from __future__ import annotations
 
 import ast
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -114,12 +113,10 @@ def test_one_line_forms() -> None:
     assert [t.content for t in tokens(inline_code("`edge`")) if t.type == "code_inline"] == ["`edge`"]
 
 
-def test_a_huge_hostile_answer_renders_quickly() -> None:
+@pytest.mark.timeout(60)  # a guard against a quadratic escape (minutes here), not a timing: bench/ measures speed
+def test_a_huge_hostile_answer_renders_without_blowing_up() -> None:
     text = "".join("`" * (i % 700 + 1) + "a" for i in range(3000)) + "```\n" * 2000 + PIXEL * 5000
-    start = time.perf_counter()
-    out = safe_markdown(text)
-    assert time.perf_counter() - start < 2
-    assert_inert(out)
+    assert_inert(safe_markdown(text))
 
 
 # ------------------------------------------------------------------------------------ every call site
