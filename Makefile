@@ -3,7 +3,7 @@ UV := $(shell ./scripts/ensure-uv)
 PORT ?= 8501
 # Served on this machine only; `make run HOST=0.0.0.0` serves other machines too.
 HOST ?= 127.0.0.1
-# Test processes (pytest-xdist) for `make test` and `make test-fast`: one per core of a 2-core machine.
+# Test processes (pytest-xdist) for all but the browser journeys: one per core of a 2-core machine.
 WORKERS ?= 2
 
 .PHONY: install run test test-fast bench
@@ -17,7 +17,8 @@ run: install
 test: install
 	./scripts/ensure-chromium
 	./scripts/ensure-postgresql
-	$(UV) run pytest -n $(WORKERS) --dist loadfile
+	$(UV) run pytest -n $(WORKERS) --dist loadfile -m "not browser"
+	$(UV) run pytest -m browser
 
 # While developing: everything but the browser journeys.
 test-fast: install

@@ -11,26 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from xdist.remote import Producer
-from xdist.scheduler import LoadFileScheduling
 
 import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same examples every run unless asked otherwise)
 from playground.local import Gateway, GatewaySettings, start_gateway
-
-
-class FilesAndBrowser(LoadFileScheduling):
-    """pytest-xdist's `--dist loadfile` (each file runs whole on one worker, so its module fixtures start once),
-    except that every browser journey runs on one worker, beside one served page."""
-
-    def _split_scope(self, nodeid: str) -> str:
-        scope = super()._split_scope(nodeid)
-        return "tests/browser" if scope.startswith("tests/browser/") else scope
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> FilesAndBrowser | None:
-    """`make test` runs `pytest -n 2 --dist loadfile`: files spread over the workers, the journeys kept together."""
-    return FilesAndBrowser(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def _workers() -> int:
