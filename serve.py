@@ -76,6 +76,7 @@ PAGE_MODULES = (
     "views.shared",
     "components.cells",
     "components.charts",
+    "components.chart_views",
     "components.controls",
     "components.tool_form",
     "components.compare_setup",

@@ -111,11 +111,11 @@ def _line(name: str, figures: tuple[float, float, float], note: str = "") -> Non
 def _apptest_script(path: str) -> None:
     import json
 
-    from components import charts
+    from components import chart_views
     from playground.response import from_chat_completion
 
     completion = from_chat_completion(json.loads(open(path, encoding="utf-8").read()))
-    charts.probability_view(completion, key_prefix="bench.probs")
+    chart_views.probability_view(completion, key_prefix="bench.probs")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import httpx  # noqa: E402
 
 from bench.analysis import synthetic_completion  # noqa: E402
 from bench.page import finished_cell  # noqa: E402
-from components import charts  # noqa: E402
+from components import chart_views  # noqa: E402
 from components import state as keys  # noqa: E402
 from playground.notebook import ChatMessage, Notebook  # noqa: E402
 from playground.response import from_chat_completion  # noqa: E402
@@ -114,7 +114,7 @@ def open_view(browser, url: str, cell_id: str) -> tuple[float, float, float, flo
     started = time.perf_counter()
     cell.get_by_text("Details", exact=True).click()
     cell.get_by_role("tab", name="Probabilities").click()
-    strip = page.locator(css(charts.keys_for(keys.cell_charts(cell_id)).strip(0)))
+    strip = page.locator(css(chart_views.keys_for(keys.cell_charts(cell_id)).strip(0)))
     expect(strip.locator("canvas, svg.marks").first).to_be_visible()
     expect(cell.get_by_text("Along the answer").first).to_be_visible()
     expect(cell.get_by_text("Alternatives at position").first).to_be_visible()

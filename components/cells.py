@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import answer_checks, charts, conversation, response_view, sidebar
+from components import answer_checks, chart_views, conversation, response_view, sidebar
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
@@ -269,7 +269,7 @@ def run_stats(cell: Cell, number: int | None = None) -> list[analysis.RunStats]:
 def usage_across(cells: Sequence[Cell]) -> None:
     """Usage and speed of every run of the notebook, in order: the cost of each change at a glance."""
     rows = [run_stats(c, n)[0] for n, c in enumerate(cells, start=1) if c.completion is not None]
-    charts.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
+    chart_views.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
 
 
 def _details(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only: bool = False) -> None:
@@ -299,9 +299,9 @@ def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only:
             st.caption("No complete answer arrived.")
     with probabilities:
         if cell.completion is not None:
-            charts.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id), read_only=read_only)
+            chart_views.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id), read_only=read_only)
     with usage:
-        charts.usage_metrics(run_stats(cell))
+        chart_views.usage_metrics(run_stats(cell))
     with request:
         for note in cell.notes:
             st.caption(plain(note))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from components import charts, report
+from components import chart_views, charts, report
 from components import state as keys
 from components.cells import COST_HELP, cost_words, when
 from components.text import plain, speed_words
@@ -323,7 +323,7 @@ def _strips(c: Comparison, a: Analysis, *, read_only: bool = False) -> None:
     chosen = st.selectbox("Look closer at", list(by_index), key=keys.CMP_CLOSER, format_func=lambda i: by_index[i].label)
     completion = by_index[chosen].completion
     assert completion is not None
-    charts.probability_view(completion, key_prefix=keys.cmp_probabilities(c.id, chosen))
+    chart_views.probability_view(completion, key_prefix=keys.cmp_probabilities(c.id, chosen))
 
 
 def reading(

@@ -196,7 +196,7 @@ def cmp_run(i: int) -> str:
 
 
 def cmp_probabilities(comparison_id: str, i: int) -> str:
-    """key_prefix of run i's probability view (components.charts.keys_for gives its widget keys)."""
+    """key_prefix of run i's probability view (components.chart_views.keys_for gives its widget keys)."""
     return f"{CMP_PAGE}.probs.{comparison_id}.{i}"
 
 

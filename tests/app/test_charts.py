@@ -10,14 +10,14 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from components import charts
+from components import chart_views, charts
 from playground import analysis
 from playground.analysis import RunStats
 from playground.response import Completion, from_chat_completion
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PREFIX = "t.probs"
-KEYS = charts.keys_for(PREFIX)
+KEYS = chart_views.keys_for(PREFIX)
 
 
 def _recorded(name: str) -> Completion:
@@ -28,19 +28,19 @@ def _view_script(path: str, usage_paths: list[str]) -> None:
     """A tiny page: the probability view of one recorded answer, and the usage chart of some recorded runs."""
     import json
 
-    from components import charts
+    from components import chart_views
     from playground import analysis
     from playground.response import from_chat_completion
 
     completion = from_chat_completion(json.loads(open(path, encoding="utf-8").read()))
-    charts.probability_view(completion, key_prefix="t.probs")
+    chart_views.probability_view(completion, key_prefix="t.probs")
     rows = []
     for i, p in enumerate(usage_paths):
         run = from_chat_completion(json.loads(open(p, encoding="utf-8").read()))
         rows += analysis.run_stats(run, label=f"run {i + 1}", ttft_s=0.1, total_s=1.0 + i)
     if rows:
-        charts.usage_metrics(rows)
-        charts.usage_view(rows, key_prefix="t.usage")
+        chart_views.usage_metrics(rows)
+        chart_views.usage_view(rows, key_prefix="t.usage")
 
 
 def _app(name: str, usage: tuple[str, ...] = ()) -> AppTest:
@@ -81,7 +81,7 @@ def test_view_draws_the_strip_select_box_metrics_and_downloads() -> None:
     for chart in ("strip", "alternatives", "along"):
         for fmt in ("svg", "png", "csv"):
             assert KEYS.download(chart, fmt) in keys
-    assert {charts.keys_for("t.usage").download("usage", fmt) for fmt in ("svg", "png", "csv")} <= keys
+    assert {chart_views.keys_for("t.usage").download("usage", fmt) for fmt in ("svg", "png", "csv")} <= keys
 
 
 def test_choosing_a_token_shows_its_alternatives() -> None:
@@ -131,10 +131,10 @@ def test_without_logprobs_the_view_says_so() -> None:
     def script(body: str) -> None:
         import json
 
-        from components import charts
+        from components import chart_views
         from playground.response import from_chat_completion
 
-        charts.probability_view(from_chat_completion(json.loads(body)), key_prefix="t.probs")
+        chart_views.probability_view(from_chat_completion(json.loads(body)), key_prefix="t.probs")
 
     at = AppTest.from_function(script, args=(json.dumps(payload),), default_timeout=60)
     at.run()
@@ -156,11 +156,11 @@ def _windowed(name: str, window: int) -> AppTest:
     def script(path: str, window: int) -> None:
         import json
 
-        from components import charts
+        from components import chart_views
         from playground.response import from_chat_completion
 
         completion = from_chat_completion(json.loads(open(path, encoding="utf-8").read()))
-        charts.probability_view(completion, key_prefix="t.probs", window=window)
+        chart_views.probability_view(completion, key_prefix="t.probs", window=window)
 
     at = AppTest.from_function(script, args=(str(DATA / f"logprobs_{name}.json"), window), default_timeout=60)
     at.run()
@@ -226,11 +226,11 @@ def test_a_click_on_a_row_of_the_lowest_tokens_picks_it_and_moves_the_window() -
     def script() -> None:
         import streamlit as st
 
-        from components import charts
+        from components import chart_views
 
-        keys = charts.keys_for("k")
+        keys = chart_views.keys_for("k")
         st.session_state["k.table"] = {"selection": {"rows": [1], "columns": []}}
-        charts._on_lowest_pick("k.table", [3, 1207, 42], keys, 0, 500)
+        chart_views._on_lowest_pick("k.table", [3, 1207, 42], keys, 0, 500)
         st.text(f"token {st.session_state[keys.token(0)]} window {st.session_state[keys.window(0)]}")
         st.text(f"generation {st.session_state[keys.strip_generation(0)]}")
 
@@ -246,12 +246,12 @@ def test_a_click_on_the_strip_moves_the_select_box() -> None:
     def script() -> None:
         import streamlit as st
 
-        from components import charts
+        from components import chart_views
 
         st.session_state["k.strip"] = {"selection": {"token": [{"position": 4}]}}
-        charts._on_strip_click("k.strip", "k.token")
+        chart_views._on_strip_click("k.strip", "k.token")
         st.session_state["k.empty"] = {"selection": {"token": []}}
-        charts._on_strip_click("k.empty", "k.token")  # a cleared selection keeps the token
+        chart_views._on_strip_click("k.empty", "k.token")  # a cleared selection keeps the token
         st.text(f"token {st.session_state['k.token']}")
 
     at = AppTest.from_function(script, default_timeout=30)
@@ -358,7 +358,7 @@ def test_charts_export_offline(fmt: str, magic: bytes) -> None:
 )
 def test_a_probability_reads_as_a_percentage_never_an_exponent(p: float, shown: str) -> None:
     """A token sampled at temperature 1 may have a probability of one in a billion: still plain digits."""
-    assert charts._pct(p) == shown
+    assert charts.percent(p) == shown
 
 
 def test_the_views_speak_plain_words_and_keep_the_technical_terms_in_the_help() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import charts, compare_view
+from components import chart_views, compare_view
 from components import state as keys
 from playground import compare
 from playground.compare import Comparison
@@ -190,7 +190,7 @@ def test_the_reproducibility_check_runs_one_seed_twice_and_says_it_matched(at: A
     assert "seed 1 · run 2 matched seed 1 · run 1 token for token." in [t.value for t in at.text]
     assert compare_view.plain(compare.SEED_NOTE) in texts(at)
 
-    probabilities = charts.keys_for(keys.cmp_probabilities(c.id, 0))
+    probabilities = chart_views.keys_for(keys.cmp_probabilities(c.id, 0))
     assert all(w.key != probabilities.token(0) for w in at.selectbox)  # drawn only on demand
     at.toggle(key=keys.CMP_STRIPS).set_value(True).run()
     assert not at.exception, at.exception

@@ -471,7 +471,7 @@ def test_dollar_signs_and_images_in_answers_stay_text(at: AppTest) -> None:
 
 
 def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at: AppTest) -> None:
-    from components import charts
+    from components import chart_views
 
     at.checkbox(key=keys.field("logprobs")).check()
     at.number_input(key=keys.field("top_logprobs")).set_value(5)
@@ -483,7 +483,7 @@ def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at:
     at.button_group(key=keys.sibling(1)).set_value(first.id).run()
     at.toggle(key=keys.cell_action(first.id, "more")).set_value(True).run()
     at.toggle(key=keys.cell_action(first.id, "details")).set_value(True).run()
-    box = at.selectbox(key=charts.keys_for(keys.cell_charts(first.id)).token(0))
+    box = at.selectbox(key=chart_views.keys_for(keys.cell_charts(first.id)).token(0))
     assert len(box.options) >= 1
     box.set_value(0).run()
     assert not at.exception

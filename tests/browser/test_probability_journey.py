@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from components import charts
+from components import chart_views
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from playground.response import from_chat_completion
@@ -108,7 +108,7 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
     expect(window).to_have_attribute("aria-valuetext", "501–520", timeout=LONG)
     expect(cell.get_by_role("button", name="Next")).to_be_disabled()
     # the token box offers only the window's tokens; the person picks token 510 in it
-    box = cell.locator(_any_view(charts.keys_for("").token(0))).get_by_role("combobox")
+    box = cell.locator(_any_view(chart_views.keys_for("").token(0))).get_by_role("combobox")
     expect(box).to_have_value(re.compile(r"^5[012]\d · "), timeout=LONG)
     box.click()
     page.keyboard.type("510 · ")
@@ -117,6 +117,6 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
     expect(cell.get_by_text(re.compile(r"\d[\d.]*%\s+← chosen")).first).to_be_visible()
     # the strip's CSV holds the whole answer, not only the window shown
     with page.expect_download() as download:
-        cell.locator(_any_view(charts.keys_for("").download("strip", "csv"))).get_by_role("button").click()
+        cell.locator(_any_view(chart_views.keys_for("").download("strip", "csv"))).get_by_role("button").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [int(r["position"]) for r in rows] == list(range(520))
