@@ -206,6 +206,7 @@ NB_SEARCH = f"{NB_PAGE}.search"
 NB_IMPORT = f"{NB_PAGE}.import"
 NB_IMPORTED = f"{NB_PAGE}.imported"  # non-widget: file id of the last notebook imported
 NB_UNDO = f"{NB_PAGE}.undo"  # non-widget: the notebook last deleted, for Undo
+NB_ERROR = f"{NB_PAGE}.error"  # non-widget: what a store that failed under a button said, shown once
 
 
 NB_SHARED = f"{NB_PAGE}.shared"  # non-widget: id of the link just made on this page, shown above the list

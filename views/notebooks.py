@@ -5,6 +5,9 @@ Wiring only over `playground.store`; a notebook opens on the Playground page by 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import streamlit as st
 
 from components import state as keys
@@ -20,6 +23,20 @@ from views import shared
 ss = st.session_state
 
 
+def _said_if_the_store_fails(action: Callable[..., None]) -> Callable[..., None]:
+    """A button's action on the store: when the store fails, the page says so at its top instead of a traceback."""
+
+    @functools.wraps(action)
+    def run(*args: str) -> None:
+        try:
+            action(*args)
+        except StoreError as exc:
+            ss[keys.NB_ERROR] = str(exc)
+
+    return run
+
+
+@_said_if_the_store_fails
 def _rename(notebook_id: str) -> None:
     title = (ss.get(keys.nb_action(notebook_id, "rename")) or "").strip()
     store = NotebookStore()
@@ -29,6 +46,7 @@ def _rename(notebook_id: str) -> None:
         _forget_if_open(notebook_id)
 
 
+@_said_if_the_store_fails
 def _duplicate(notebook_id: str) -> None:
     store = NotebookStore()
     notebook = store.load(notebook_id)
@@ -36,11 +54,13 @@ def _duplicate(notebook_id: str) -> None:
         store.save(notebook.duplicate())
 
 
+@_said_if_the_store_fails
 def _delete(notebook_id: str) -> None:
     ss[keys.NB_UNDO] = NotebookStore().delete(notebook_id)
     _forget_if_open(notebook_id)
 
 
+@_said_if_the_store_fails
 def _share(notebook_id: str) -> None:
     """A read-only link to the notebook as it is stored now (a snapshot: later edits do not reach it)."""
     notebook = NotebookStore().load(notebook_id)
@@ -48,6 +68,7 @@ def _share(notebook_id: str) -> None:
         ss[keys.NB_SHARED] = Shares().share_notebook(notebook).id
 
 
+@_said_if_the_store_fails
 def _revoke(share_id: str) -> None:
     Shares().revoke(share_id)
     if ss.get(keys.NB_SHARED) == share_id:
@@ -88,6 +109,7 @@ def _link_row(link: Share) -> None:
         st.code(shared.share_link(link.id), language=None)
 
 
+@_said_if_the_store_fails
 def _undo() -> None:
     notebook: Notebook | None = ss.pop(keys.NB_UNDO, None)
     if notebook is not None:
@@ -201,6 +223,8 @@ def _row(summary: Summary) -> None:
 def main() -> None:
     st.title("Notebooks")
     st.caption("Every conversation you ran is kept here with its runs. Open one to carry on where you left off.")
+    if failed := ss.pop(keys.NB_ERROR, None):
+        st.error(f"That did not happen: {plain(failed)}", icon=":material/warning:")
     undo: Notebook | None = ss.get(keys.NB_UNDO)
     if undo is not None:
         with st.container(horizontal=True, vertical_alignment="center"):

@@ -228,3 +228,21 @@ def test_the_notebooks_page_shows_first_lines_imports_and_search_hits_as_text() 
         hit.value
         == ":material/search: …a time a robot named Pip found a \\*\\***Lantern**\\*\\* \\<img src\\=x\\> in the woods\\."
     )
+
+
+@pytest.mark.usefixtures("embedded")
+@pytest.mark.parametrize("action", ["share", "duplicate", "rename"])
+def test_a_store_failing_under_a_button_of_the_notebooks_page_is_said_and_the_page_goes_on(data_dir: Path, action: str) -> None:
+    kept = Notebook(title="Kept", named=True, conversation=[ChatMessage(content="Hello")])
+    NotebookStore().save(kept)
+    app = _app()
+    app.switch_page("views/notebooks.py").run()
+    with open(data_dir / "playground.sqlite3", "r+b") as db:  # the store breaks under the page
+        db.write(b"not a database at all" * 200)
+    if action == "rename":
+        app.text_input(key=keys.nb_action(kept.id, action)).set_value("New name").run()
+    else:
+        app.button(key=keys.nb_action(kept.id, action)).click().run()
+    assert not app.exception, app.exception
+    said = [readable(e.value) for e in app.error]
+    assert any(m.startswith("That did not happen: ") and "notebook store" in m for m in said), said
