@@ -143,6 +143,15 @@ def ask_for_result(cell: Cell, server: str, on_yes: Callable[[], None]) -> None:
     st.button("Ask that server for the result", key=keys.confirm_cell(cell.id, "ask"), on_click=on_yes)
 
 
+def ask_to_use_server(server: str, on_yes: Callable[[], None]) -> None:
+    """The sidebar's server came with a notebook: nothing is sent there (not even GET /models) until the person says so."""
+    st.warning(
+        f"This notebook names the server {plain(server)}. Nothing is sent there until you use it (this button, or Run).",
+        icon=":material/help:",
+    )
+    st.button("Use this server", key=keys.CONFIRM_SERVER, on_click=on_yes, icon=":material/check:")
+
+
 def _submitted() -> None:
     """Enter in the chat input: the message joins the conversation and the page runs it."""
     text = ss.get(keys.CHAT_INPUT)

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import compare_setup, compare_view, conversation
+from components import compare_setup, compare_view, conversation, share_link
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
@@ -259,7 +259,7 @@ def main() -> None:
     else:
         made = ss.get(keys.CMP_SHARED)
         if made is not None and made[0] == ss.get(keys.CMP_SHOWN):
-            shared.show_link(made[1], "comparison")
+            share_link.show(made[1], "comparison")
         compare_view.saved(nb, shared.prices(), on_share=_share)
     shared.show_saved(shared.save())
 

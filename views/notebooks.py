@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components import share_link
 from components import state as keys
 from components.cells import when
 from components.text import marked, plain, safe_inline
@@ -18,7 +19,6 @@ from playground.notebook import Notebook, NotebookFile
 from playground.shares import Share, Shares
 from playground.store import NotebookStore, Summary
 from playground.workspace import changed_to_open
-from views import shared
 
 ss = st.session_state
 
@@ -106,7 +106,7 @@ def _link_row(link: Share) -> None:
                 type="tertiary",
                 help="End this link: whoever opens it is told it was revoked",
             )
-        st.code(shared.share_link(link.id), language=None)
+        st.code(share_link.address(link.id), language=None)
 
 
 @_said_if_the_store_fails
@@ -233,7 +233,7 @@ def main() -> None:
     search = st.text_input("Search", key=keys.NB_SEARCH, placeholder="Words in a title or a message", icon=":material/search:")
     _import()
     if just_made := ss.get(keys.NB_SHARED):
-        shared.show_link(just_made, "notebook")
+        share_link.show(just_made, "notebook")
     _links()
     store = NotebookStore()
     try:

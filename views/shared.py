@@ -7,14 +7,14 @@ in the pages, never in components: listing a backend's models is the one request
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from components import conversation, sidebar
+from components import controls, conversation, sidebar
 from components import state as keys
 from components.text import plain, safe_inline
 from playground import backends, errors, runner
@@ -36,20 +36,6 @@ def embedded_gateway() -> Any:
     from playground.local import shared_gateway
 
     return shared_gateway()
-
-
-def share_link(share_id: str) -> str:
-    """The read-only link of a share, at the address this page was opened at (`?view=<id>`)."""
-    parts = urlsplit(st.context.url or "")
-    return urlunsplit((parts.scheme or "http", parts.netloc or "localhost:8501", "/", f"{keys.VIEW_PARAM}={share_id}", ""))
-
-
-def show_link(share_id: str, what: str) -> None:
-    """A link just made, to copy (the code box has a copy button)."""
-    st.success(
-        f"Anyone with this link can read this {what} as it is now; revoke it on the Notebooks page.", icon=":material/link:"
-    )
-    st.code(share_link(share_id), language=None)
 
 
 def prices() -> dict[PriceKey, Price]:
@@ -220,12 +206,7 @@ def sidebar_panel(
     unconfirmed = to_confirm(choice.id, choice.base_url) if choice.id == "openai" else None
     if config is not None and unconfirmed is not None:
         # a base URL that came with a notebook: nothing goes there (not even GET /models) until the person says so
-        st.warning(
-            f"This notebook names the server {plain(backends.server_words(unconfirmed))}. Nothing is sent there until you "
-            "use it (this button, or Run).",
-            icon=":material/help:",
-        )
-        st.button("Use this server", key=keys.CONFIRM_SERVER, on_click=confirm, args=(unconfirmed,), icon=":material/check:")
+        controls.ask_to_use_server(backends.server_words(unconfirmed), functools.partial(confirm, unconfirmed))
     if config is not None and unconfirmed is None:
         cache: dict[str, runner.ModelList] = ss.setdefault(keys.MODELS_CACHE, {})
         slot = runner.model_slot(config)
