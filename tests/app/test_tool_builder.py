@@ -19,6 +19,7 @@ from playground.library import Library
 from playground.notebook import Cell, Notebook, NotebookFile
 from playground.response import ContentBlock
 from playground.store import NotebookStore
+from tests.core.schema_cases import BAD_TOOLS
 from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
@@ -189,22 +190,6 @@ def test_problems_show_on_their_row_block_run_and_go_when_fixed(at: AppTest) -> 
     type_in(at, k(TOOL(0), "name"), "get weather")
     assert any("may use only letters, digits" in readable(e.value) for e in at.sidebar.error)
     assert at.button(key=keys.RUN).disabled
-
-
-BAD_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"unit": {"type": "strin"}, "days": {"type": "integer", "minimum": "x"}},
-            },
-        },
-    },
-    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
-    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
-]
 
 
 def test_each_problem_of_the_tools_is_said_once_under_the_field_naming_where(at: AppTest) -> None:

@@ -167,3 +167,20 @@ def _subschema_paths(schema: dict[str, Any], parts: tuple[Any, ...] = ()) -> lis
     if isinstance(schema.get("items"), dict):
         out += _subschema_paths(schema["items"], (*parts, "items"))
     return out
+
+
+# A tools list with one of each problem: a bad name, a misspelt type, a non-number bound, a repeated name.
+BAD_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"unit": {"type": "strin"}, "days": {"type": "integer", "minimum": "x"}},
+            },
+        },
+    },
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+]

@@ -27,6 +27,7 @@ from playground.request import (
     validate_body,
 )
 from playground.schema import parse_tools, validate_tools
+from tests.core.schema_cases import BAD_TOOLS
 
 USER = {"role": "user", "content": "Hello"}
 
@@ -410,22 +411,6 @@ def test_both_name_and_parameters_reported() -> None:
         ("tools.0.function.name", "tool_name"),
         ("tools.0.function.parameters.type", "meta_schema"),
     }
-
-
-BAD_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"unit": {"type": "strin"}, "days": {"type": "integer", "minimum": "x"}},
-            },
-        },
-    },
-    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
-    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
-]
 
 
 def test_each_problem_of_a_tools_list_is_one_error_naming_its_field_as_the_builder_says_it() -> None:
