@@ -522,7 +522,14 @@ def usage_frame(rows: Sequence[RunStats]) -> pd.DataFrame:
 # export
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = (  # a cell starting with one of these runs as a formula in a spreadsheet
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -533,5 +540,5 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     safe = frame.copy()
     for name in safe.columns:
         if not (pd.api.types.is_numeric_dtype(safe[name]) or pd.api.types.is_bool_dtype(safe[name])):
-            safe[name] = safe[name].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+            safe[name] = safe[name].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     return safe.to_csv(index=False).encode("utf-8")

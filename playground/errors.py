@@ -3,7 +3,8 @@ The classes below are defined here; those marked with a module live beside the c
 
     PlaygroundError
     ├── RequestError            a request could not be built; `.errors` lists FieldError (field, message, code)
-    │   └── CompareSetupError   (compare.setup) a comparison could not be set up
+    │   ├── CompareSetupError   (compare.setup) a comparison could not be set up
+    │   └── VariableError       (evaluate.variables) a {{variable}} with a bad name or no value
     ├── TransportError          nothing usable came back
     │   ├── RequestTimeout      the server did not answer in time, or the call's deadline passed
     │   └── NetworkError        connection refused, DNS, reset
@@ -23,6 +24,7 @@ The classes below are defined here; those marked with a module live beside the c
     ├── FormError               (schema.models) the form cannot be written as JSON
     ├── NotRepresentable        (schema.models) the schema uses constructs the form cannot show
     ├── ToolError               (demo_tools) a demo tool refused; the model is told why
+    ├── CasesError              (evaluate.cases) a file or pasted text is not a table of test cases
     └── ApiError                (local.shapes) the gateway's refusal, answered in OpenAI's error shape
 
 Messages never contain an API key: build them from server text and field names only.

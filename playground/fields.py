@@ -68,6 +68,11 @@ TOOL_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
 TOOL_CHOICE_MODES: tuple[str, ...] = ("auto", "none", "required")  # or a function name
 RESPONSE_FORMAT_TYPES: tuple[str, ...] = ("none", "text", "json_object", "json_schema")
+# Evaluate: how big one evaluation may be (rows of test cases; results = rows × seeds × setting sets)
+EVAL_MAX_ROWS = 200
+EVAL_MAX_RESULTS = 400
+EVAL_MAX_CELL_CHARS = 20_000  # one value in a test-case table
+EVAL_EXPECTED = "expected"  # the optional column a check can compare an answer with
 
 _REASONING_NOTE = "xAI's reasoning models (grok-3-mini, grok-4) reject this field; leave it unset for them."
 

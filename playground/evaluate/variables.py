@@ -1,0 +1,129 @@
+"""`{{name}}` variables in a conversation: found in order of first appearance, and filled in from one row.
+
+A variable is written `{{city}}` (spaces inside the braces are allowed: `{{ city }}`) in any message's
+content, the system prompt included. Its name must be an identifier (letters, digits and `_`, not starting
+with a digit). Anything else between double braces (`{{my city}}`, `{{}}`) is a bad name, reported with
+the message it is in; nothing is substituted while one is there.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from playground.errors import FieldError, RequestError
+from playground.notebook import ChatMessage
+
+__all__ = ["VariableError", "VariableIssue", "find_variables", "message_name", "substitute", "substitute_body"]
+
+PLACEHOLDER = re.compile(r"\{\{([^{}\n]*)\}\}")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class VariableIssue(FieldError):
+    """One problem with one variable in one message: `at` is the message's index, `variable` its name as written."""
+
+    at: int
+    variable: str
+
+
+class VariableError(RequestError):
+    """Variables could not be found or filled in; `.errors` holds one VariableIssue per problem, on
+    `messages.<at>.content`, coded `bad_name` or `missing_value`."""
+
+    errors: list[VariableIssue]  # type: ignore[assignment]
+
+
+def message_name(at: int, role: str) -> str:
+    """How a message is named in a message: "the system prompt" or "message 2 (user)" (counted from 1)."""
+    return "the system prompt" if role == "system" and at == 0 else f"message {at + 1} ({role})"
+
+
+def _content(m: ChatMessage | Mapping[str, Any]) -> tuple[str, str]:
+    if isinstance(m, ChatMessage):
+        return m.role, m.content
+    content = m.get("content")
+    return str(m.get("role", "")), content if isinstance(content, str) else ""
+
+
+def _scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str], list[VariableIssue]]:
+    names: list[str] = []
+    issues: list[VariableIssue] = []
+    for at, m in enumerate(messages):
+        role, text = _content(m)
+        for match in PLACEHOLDER.finditer(text):
+            name = match.group(1).strip()
+            if NAME.fullmatch(name):
+                if name not in names:
+                    names.append(name)
+                continue
+            where = message_name(at, role)
+            shown = match.group(0) if len(match.group(0)) <= 60 else match.group(0)[:60] + "…"
+            issues.append(
+                VariableIssue(
+                    f"messages.{at}.content",
+                    f"In {where}, {shown} is not a variable name: use letters, digits and _, not starting with a digit "
+                    "(e.g. {{city}}).",
+                    "bad_name",
+                    at,
+                    match.group(1),
+                )
+            )
+    return names, issues
+
+
+def find_variables(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[str]:
+    """The variables' names in order of first appearance; raises VariableError on a bad name."""
+    names, issues = _scan(messages)
+    if issues:
+        raise VariableError(issues)
+    return names
+
+
+def _fill(text: str, at: int, role: str, values: Mapping[str, str], issues: list[VariableIssue]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        value = values.get(name)
+        if value is None:
+            issues.append(
+                VariableIssue(
+                    f"messages.{at}.content",
+                    f"{message_name(at, role).capitalize()} uses {{{{{name}}}}} but no value was given for {name}.",
+                    "missing_value",
+                    at,
+                    name,
+                )
+            )
+            return match.group(0)
+        return str(value)
+
+    return PLACEHOLDER.sub(one, text)
+
+
+def substitute(messages: Sequence[ChatMessage], values: Mapping[str, str]) -> list[ChatMessage]:
+    """New messages with every `{{name}}` replaced by `values[name]` (values are inserted as they are, never
+    read again for variables); raises VariableError naming each bad name and each variable without a value."""
+    _, issues = _scan(messages)
+    out: list[ChatMessage] = []
+    for at, m in enumerate(messages):
+        out.append(m.model_copy(update={"content": _fill(m.content, at, m.role, values, issues)}, deep=True))
+    if issues:
+        raise VariableError(issues)
+    return out
+
+
+def substitute_body(body: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """A deep copy of a request body with its messages' text contents filled in, as `substitute` does."""
+    out = copy.deepcopy(dict(body))
+    messages = out.get("messages") or []
+    _, issues = _scan(messages)
+    for at, m in enumerate(messages):
+        if isinstance(m, dict) and isinstance(m.get("content"), str):
+            m["content"] = _fill(m["content"], at, str(m.get("role", "")), values, issues)
+    if issues:
+        raise VariableError(issues)
+    return out
