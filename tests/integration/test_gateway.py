@@ -316,3 +316,36 @@ def test_a_repeated_prompt_is_taken_from_a_slot_cache(api: httpx.Client, gateway
 
     cached()  # fills a slot's cache
     assert cached() > 0
+
+
+STORY = [{"role": "user", "content": "Tell me a short story about a lighthouse keeper."}]
+
+
+def test_a_final_assistant_message_is_continued_exactly(api: httpx.Client, gateway: Gateway) -> None:
+    """ "Continue from here" sends the answer up to a token as the last (assistant) message: a greedy answer cut after
+    token 5, 12 or 20 and sent back goes on with the very same text; the continuation's logprobs start after the
+    prefix, and its usage counts the prefix as prompt."""
+    body = {"model": gateway.model_id, "messages": STORY, "temperature": 0, "logprobs": True, "max_completion_tokens": 60}
+    whole = api.post("/chat/completions", json=body).json()
+    text = whole["choices"][0]["message"]["content"]
+    entries = whole["choices"][0]["logprobs"]["content"]
+    assert len(entries) >= 40 and whole["choices"][0]["finish_reason"] == "length"
+    for cut in (5, 12, 20):
+        prefix = b"".join(bytes(t["bytes"]) for t in entries[:cut]).decode()
+        assert text.startswith(prefix)
+        messages = [*STORY, {"role": "assistant", "content": prefix}]
+        more = api.post("/chat/completions", json={**body, "messages": messages, "max_completion_tokens": 60 - cut}).json()
+        rest = more["choices"][0]["message"]["content"]
+        assert prefix + rest == text, cut
+        assert more["choices"][0]["logprobs"]["content"][0]["token"] == entries[cut]["token"]
+        assert more["usage"]["prompt_tokens"] == whole["usage"]["prompt_tokens"] + cut
+
+
+def test_an_answer_that_ended_by_itself_continues_with_nothing(api: httpx.Client, gateway: Gateway) -> None:
+    body = {"model": gateway.model_id, "messages": HELLO, "temperature": 0, "max_completion_tokens": 60}
+    whole = api.post("/chat/completions", json=body).json()
+    assert whole["choices"][0]["finish_reason"] == "stop"
+    messages = [*HELLO, {"role": "assistant", "content": whole["choices"][0]["message"]["content"]}]
+    more = api.post("/chat/completions", json={**body, "messages": messages}).json()
+    assert more["choices"][0]["message"]["content"] == ""
+    assert more["choices"][0]["finish_reason"] == "stop" and more["usage"]["completion_tokens"] <= 1
