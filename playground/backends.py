@@ -45,6 +45,7 @@ class Capabilities(BaseModel):
     deferred: bool = False
     tokenize: bool = False
     logit_bias: bool = True
+    continues: bool | None = None  # continues a last, unfinished assistant message (None: ask the server, branch.Probes)
 
 
 class Backend(BaseModel):
@@ -68,7 +69,7 @@ BACKENDS: dict[BackendId, Backend] = {
             id="embedded",
             label="Embedded model (offline)",
             description="SmolLM2-135M running on this machine through llama.cpp; no key, no internet.",
-            capabilities=Capabilities(deferred=True, tokenize=True),
+            capabilities=Capabilities(deferred=True, tokenize=True, continues=True),
         ),
         Backend(
             id="xai",

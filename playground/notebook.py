@@ -38,10 +38,11 @@ from playground.errors import (
     UpstreamError,
 )
 from playground.request import convert_seed_messages
-from playground.response import Completion
+from playground.response import Completion, TokenLogprob
 
 __all__ = [
     "FORMAT",
+    "BranchOrigin",
     "FORMAT_VERSION",
     "Cell",
     "CellError",
@@ -184,6 +185,24 @@ class CellError(BaseModel):
         return kinds.get(self.kind, TransportError)(self.message)
 
 
+class BranchOrigin(BaseModel):
+    """Where a "Continue from here" run branched off another: that run (`of`), the choice and token position, the
+    token the model had chosen there and the one put in its place, each with the probability the original run gave
+    it (None where it gave none: a typed word), and what was sent as the assistant's unfinished message (`prefix`:
+    the answer up to that position, then the new token) with its tokens' logprobs (`prefix_logprobs`: the
+    original's, then the new token's), which join the continuation's in the branch's answer."""
+
+    of: str
+    choice: int = Field(default=0, ge=0)
+    position: int = Field(ge=0)
+    old_token: str
+    old_probability: float | None = None
+    new_token: str
+    new_probability: float | None = None
+    prefix: str
+    prefix_logprobs: list[TokenLogprob] = Field(default_factory=list)
+
+
 class Cell(BaseModel):
     """One run: what was sent, where, with which conversation and settings, and what came back."""
 
@@ -206,6 +225,7 @@ class Cell(BaseModel):
     continued: bool = False  # its answer was added to the conversation
     stop_cause: Literal["new_message"] | None = None  # a "stopped" run ended because the person sent a new message
     step_of: str | None = None  # the cell whose tool calls this run answers ("Run tools and continue")
+    branch: BranchOrigin | None = None  # a "Continue from here" run: where it branched off
 
     @property
     def at(self) -> int:
@@ -223,7 +243,8 @@ class Cell(BaseModel):
                 return self.completion.text(choice)
             except IndexError:
                 return ""
-        return self.partial.get(choice, "")
+        start = self.branch.prefix if self.branch is not None and choice == 0 else ""
+        return start + self.partial.get(choice, "")
 
     def clean(self) -> Cell:
         """A copy fit to store or share: no secret settings, no base URL carrying credentials (the completion shared)."""

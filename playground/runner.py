@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from playground import backends
+from playground import backends, branch
 from playground.client import ChatClient, ClientConfig, WaitHook
 from playground.errors import FieldError, PlaygroundError, RequestError
 from playground.notebook import Cell, CellError, ChatMessage, Notebook, ToolCallRow, safe_base_url
@@ -188,6 +188,7 @@ def rerun_of(cell: Cell) -> Cell:
         conversation=[m.model_copy(deep=True) for m in cell.conversation],
         settings=dict(cell.settings),
         step_of=cell.step_of,
+        branch=cell.branch.model_copy(deep=True) if cell.branch is not None else None,
     )
 
 
@@ -207,10 +208,10 @@ def _finish_timings(cell: Cell, started: float, deltas: int) -> None:
 def stream(client: ChatClient, cell: Cell, *, on_wait: WaitHook | None = None) -> Iterator[TextDelta | ThinkingDelta]:
     """Stream `cell.body`, filling the cell as deltas arrive, and yield the deltas for drawing.
 
-    Ends with the cell "done" (its Completion set) or "error". If the caller stops iterating (a Stop, a
-    rerun, a closed tab), the cell keeps the text received and is marked "interrupted"; a caller that
-    knows the person pressed Stop marks it "stopped" afterwards. `on_wait` hears a server's Retry-After
-    counted down (the live view shows it).
+    Ends with the cell "done" (its Completion set; a branch's joined to the answer it continues) or "error". If
+    the caller stops iterating (a Stop, a rerun, a closed tab), the cell keeps the text received and is marked
+    "interrupted"; a caller that knows the person pressed Stop marks it "stopped" afterwards. `on_wait` hears a
+    server's Retry-After counted down (the live view shows it).
     """
     started = time.monotonic()
     deltas = 0
@@ -219,7 +220,7 @@ def stream(client: ChatClient, cell: Cell, *, on_wait: WaitHook | None = None) -
     try:
         for event in client.stream(cell.body, on_wait=on_wait):
             if isinstance(event, Done):
-                cell.completion = event.completion
+                cell.completion = event.completion if cell.branch is None else branch.join(cell.branch, event.completion)
                 cell.status = "done"
                 if cell.timings.ttft_s is None:
                     cell.timings.ttft_s = round(time.monotonic() - started, 3)

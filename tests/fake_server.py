@@ -128,6 +128,44 @@ def xai_like(model: str = "grok-3-mini", text: str = "Hello from the stand-in.")
     return reply
 
 
+def repeats_words(*, continues: bool) -> Reply:
+    """A server asked to repeat words (the user's message after its colon): one that `continues` a last, unfinished
+    assistant message answers with the words after it, as llama.cpp does; one that does not starts the words over,
+    as a server that only ever begins a new answer does."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        asked = json.loads(handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or b"{}")
+        messages = asked.get("messages") or []
+        words = next((m["content"] for m in messages if m.get("role") == "user"), "").rpartition(":")[2].strip()
+        last = messages[-1] if messages else {}
+        if continues and last.get("role") == "assistant" and words.startswith(last.get("content", "")):
+            words = words[len(last["content"]) :]
+        choice = {"index": 0, "message": {"role": "assistant", "content": words}, "finish_reason": "stop"}
+        body = json.dumps({"id": "r1", "object": "chat.completion", "created": 1, "model": "m", "choices": [choice]}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return reply
+
+
+def refuses(status: int, message: str) -> Reply:
+    """Every request answered with `status` and `message` in OpenAI's error shape."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return reply
+
+
 @contextmanager
 def fake_server() -> Iterator[FakeServer]:
     """A FakeServer listening on a free 127.0.0.1 port until the block ends."""

@@ -18,10 +18,11 @@ def _never() -> str:
 def test_three_backends_with_capability_flags() -> None:
     assert set(BACKENDS) == {"embedded", "xai", "openai"}
     for b in BACKENDS.values():
-        assert set(b.capabilities.model_dump()) == {"streams", "tools", "logprobs", "deferred", "tokenize", "logit_bias"}
+        assert set(b.capabilities.model_dump()) == {"streams", "tools", "logprobs", "deferred", "tokenize", "logit_bias", "continues"}
     assert BACKENDS["xai"].capabilities.logit_bias is False  # xAI marks it unsupported
     assert BACKENDS["xai"].capabilities.deferred and BACKENDS["embedded"].capabilities.deferred
     assert BACKENDS["openai"].capabilities.deferred is False
+    assert BACKENDS["embedded"].capabilities.continues and BACKENDS["xai"].capabilities.continues is None  # xAI: asked
     assert BACKENDS["xai"].needs_key and BACKENDS["openai"].needs_base_url
 
 
