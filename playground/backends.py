@@ -263,6 +263,14 @@ def check_base_url(url: str) -> str:
     return normal
 
 
+def check_visitor_url(url: str, env: Mapping[str, str], secrets: Mapping[str, object]) -> str:
+    """A URL a visitor typed for a server of any kind (a model server, an MCP server): `check_base_url`'s rules,
+    and on a shared deployment only a server the operator listed. Raises RequestError on `base_url`."""
+    normal = check_base_url(url)
+    _check_allowed(normal, _lookup(ENV_ALLOWED_BASE_URLS, env, secrets), _normal_or_none(_lookup(ENV_BASE_URL, env, secrets)))
+    return normal
+
+
 def _normal_or_none(url: str | None) -> str | None:
     """An operator's URL in normal form; None when it is missing or cannot be one (it then matches nothing)."""
     try:

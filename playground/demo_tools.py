@@ -560,7 +560,7 @@ def definitions() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- answering
 
 
-def _parse_arguments(arguments: Mapping[str, Any] | str | None) -> dict[str, Any]:
+def parse_arguments(arguments: Mapping[str, Any] | str | None) -> dict[str, Any]:
     """The arguments as a dict: JSON text is decoded, None and blank text mean no arguments."""
     if arguments is None:
         return {}
@@ -606,7 +606,7 @@ def answer(
     if tool is None:
         return None
     try:
-        args = _prepared(tool, _parse_arguments(arguments))
+        args = _prepared(tool, parse_arguments(arguments))
         current = (now or clock)()
         if current.tzinfo is None:
             current = current.replace(tzinfo=UTC)

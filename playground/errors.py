@@ -25,6 +25,11 @@ The classes below are defined here; those marked with a module live beside the c
     ├── NotRepresentable        (schema.models) the schema uses constructs the form cannot show
     ├── ToolError               (demo_tools) a demo tool refused; the model is told why
     ├── CasesError              (evaluate.cases) a file or pasted text is not a table of test cases
+    ├── McpError                (mcp) an MCP server could not be used, or answered with an error
+    │   ├── McpConfigError      (mcp) the operator's PLAYGROUND_MCP_SERVERS cannot be read
+    │   ├── McpServerDown       (mcp) not started, not reached, or closed the connection
+    │   ├── McpTimeout          (mcp) no answer within the timeout
+    │   └── McpBadResult        (mcp) a result that is neither JSON nor text, or far too long
     └── ApiError                (local.shapes) the gateway's refusal, answered in OpenAI's error shape
 
 Messages never contain an API key: build them from server text and field names only.
