@@ -23,7 +23,7 @@ import httpx
 
 from playground.errors import FieldError, RequestError
 
-__all__ = ["BASE_URL_FIELD", "CheckedTransport", "Resolver", "check_host", "normalise_base_url", "refusal"]
+__all__ = ["BASE_URL_FIELD", "CheckedTransport", "Resolver", "check_host", "ip_literal", "normalise_base_url", "refusal"]
 
 BASE_URL_FIELD = "base_url"
 
@@ -120,7 +120,7 @@ def refusal(address: IPAddress) -> str | None:
     return None
 
 
-def _literal(host: str) -> IPAddress | None:
+def ip_literal(host: str) -> IPAddress | None:
     """The IP address a host written as one names, in every spelling the system's resolver accepts, or None."""
     bare = host.strip("[]")
     try:
@@ -137,7 +137,7 @@ def _literal(host: str) -> IPAddress | None:
 
 def check_host(host: str) -> None:
     """Refuse a host that is, as written, a link-local or metadata address or a metadata host name (no DNS)."""
-    address = _literal(host)
+    address = ip_literal(host)
     reason = refusal(address) if address is not None else None
     if reason is None and host.lower().rstrip(".") in _METADATA_HOSTS:
         reason = f"{host}, a cloud's metadata service"

@@ -284,6 +284,33 @@ MESSAGE_KEYS: dict[str, MessageKey] = {
     )
 }
 
+# Images in a user message: content parts `{"type": "image_url", "image_url": {"url", "detail"}}`, as xAI documents them.
+IMAGE_TYPES: dict[str, str] = {"image/png": "png", "image/jpeg": "jpg"}  # MIME type -> file extension
+IMAGE_MAX_BYTES = 10 * 1024 * 1024  # one image, as a file (its data URL is about a third longer)
+IMAGE_DETAILS: tuple[str, ...] = ("auto", "low", "high")
+IMAGE_KEYS: dict[str, MessageKey] = {
+    k.key: k
+    for k in (
+        MessageKey(
+            "file",
+            "Attach images",
+            f"PNG or JPEG, up to {IMAGE_MAX_BYTES // (1024 * 1024)} MB each; drop files here, or click to choose. "
+            "Sent inside the request, so the model server sees them without fetching anything.",
+        ),
+        MessageKey(
+            "url",
+            "Image address (https://…)",
+            "The model server fetches it; this page never loads it. Local, private, link-local and cloud-metadata "
+            "addresses are refused.",
+        ),
+        MessageKey(
+            "detail",
+            "Detail",
+            "How closely the model looks: low is cheaper and faster, high reads fine print; auto lets the server choose.",
+        ),
+    )
+}
+
 
 # A backend's own default for a field the API leaves unset: shown in the field, marked as that backend's
 # default, and sent like a typed value; emptying the field sends none. The embedded model, a small one,

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from playground import fields, untrusted
+from playground import fields, images, untrusted
 from playground.backends import BackendId
 from playground.errors import (
     AuthError,
@@ -42,6 +42,7 @@ from playground.response import Completion, TokenLogprob
 
 __all__ = [
     "FORMAT",
+    "AttachedImage",
     "BranchOrigin",
     "FORMAT_VERSION",
     "Cell",
@@ -107,18 +108,40 @@ class ToolCallRow(BaseModel):
     arguments: str = "{}"
 
 
+class AttachedImage(BaseModel):
+    """An image in a user message: `url` is a data URL (an attached file, checked by `images.data_url`) or an https
+    address the model server fetches; `name` is the file's name or the address, as shown under it."""
+
+    url: str
+    detail: Literal[fields.IMAGE_DETAILS] = "auto"  # type: ignore[valid-type]
+    name: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _checked(cls, value: str) -> str:
+        return images.check_url(value)  # a notebook from a file or the store is untrusted: its images are checked
+
+    def to_part(self) -> dict[str, Any]:
+        return {"type": "image_url", "image_url": {"url": self.url, "detail": self.detail}}
+
+
 class ChatMessage(BaseModel):
-    """One message as the editor holds it: empty optional keys are "", not missing."""
+    """One message as the editor holds it: empty optional keys are "", not missing. A user message may carry
+    images; it is then sent as content parts (its text first, then the images in order)."""
 
     role: Role = "user"
     content: str = ""
     name: str = ""
     tool_call_id: str = ""
     tool_calls: list[ToolCallRow] = Field(default_factory=list)
+    images: list[AttachedImage] = Field(default_factory=list)
 
     def to_request(self) -> dict[str, Any]:
         """This message in the shape `request.build_request` takes (empty optional keys left out)."""
         out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.images:
+            text = [{"type": "text", "text": self.content}] if self.content else []
+            out["content"] = text + [image.to_part() for image in self.images]
         if self.role == "tool":
             out["tool_call_id"] = self.tool_call_id
         if self.tool_calls:
@@ -503,10 +526,34 @@ def _first_problem(exc: Exception) -> str:
     return str(exc)
 
 
+def _content_parts(parts: Sequence[Any]) -> tuple[str, list[AttachedImage]]:
+    """Content parts as the editor holds them: the text parts joined, the images checked (`images.check_url`)."""
+    texts: list[str] = []
+    found: list[AttachedImage] = []
+    for j, p in enumerate(parts):
+        kind = p.get("type") if isinstance(p, Mapping) else None
+        if kind == "text":
+            texts.append(str(p.get("text") or ""))
+        elif kind == "image_url" and isinstance(p.get("image_url"), Mapping):
+            url, detail = p["image_url"].get("url"), p["image_url"].get("detail") or "auto"
+            if not isinstance(url, str):
+                raise ValueError(f"part {j + 1} is an image without a url.")
+            try:
+                url = images.check_url(url)
+            except ValueError as exc:
+                raise ValueError(f"part {j + 1}: {exc}") from None
+            name = "" if images.is_data_url(url) else url
+            found.append(AttachedImage(url=url, detail=detail, name=name))
+        else:
+            raise ValueError(f"part {j + 1} is {kind or 'not a part'}; a part is text or image_url.")
+    return "\n".join(texts), found
+
+
 def _message_from_api(m: Mapping[str, Any]) -> ChatMessage:
     content = m.get("content")
-    if isinstance(content, list):  # text content parts
-        content = "\n".join(p.get("text", "") for p in content if isinstance(p, Mapping))
+    attached: list[AttachedImage] = []
+    if isinstance(content, list):
+        content, attached = _content_parts(content)
     calls = []
     for c in m.get("tool_calls") or []:
         function = c.get("function") or {}
@@ -524,4 +571,5 @@ def _message_from_api(m: Mapping[str, Any]) -> ChatMessage:
         name=str(m.get("name") or ""),
         tool_call_id=str(m.get("tool_call_id") or ""),
         tool_calls=calls,
+        images=attached,
     )

@@ -22,7 +22,7 @@ _EXTRA_LABELS = {
     "max_tokens": "Max tokens",
     "body": "The request body",
 }
-_ITEM_NAMES = {"messages": "Message", "tools": "Tool", "stop": "Stop sequence", "tool_calls": "tool call"}
+_ITEM_NAMES = {"messages": "Message", "tools": "Tool", "stop": "Stop sequence", "tool_calls": "tool call", "content": "part"}
 _SKIPPED_WORDS = {"function", "json_schema"}
 
 
@@ -157,7 +157,9 @@ def say(path: Sequence[str | int], code: str, ctx: Mapping[str, Any], *, key_err
         "assistant message made that call.",
         "invalid_json_arguments": f"{s} must be JSON text ({ctx.get('detail')}).",
         "arguments_not_object": f"{s} must be a JSON object.",
-        "unsupported_content_part": f"{s}: only text is supported, but part {ctx.get('part')} is “{ctx.get('kind')}”.",
+        "unsupported_content_part": f"{s}: a part must be text or image_url, but part {ctx.get('part')} is “{ctx.get('kind')}”.",
+        "invalid_image": f"{subject(path[:4])}: {ctx.get('detail')}",
+        "image_only_in_user": f"{subject(path[:2])} ({ctx.get('role')}) cannot hold an image: images go in user messages.",
         "max_tokens_conflict": "Max tokens and Max completion tokens disagree; send only max_completion_tokens.",
         "stream_options_needs_stream": f"{s} need Stream turned on.",
         "deferred_with_stream": "A deferred request cannot also stream; turn one of them off.",

@@ -41,6 +41,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.types import Send
 
+from playground import images
 from playground.errors import RequestError
 from playground.local import tools
 from playground.local.deferred import DeferredStore
@@ -189,6 +190,7 @@ class Gateway:
             "created": self.created,
             "owned_by": "playground-local",
             "context_length": self.max_completion_tokens,
+            "input_modalities": ["text"],  # as xAI's /v1/language-models says it: this model cannot see images
         }
 
     # -- endpoints -------------------------------------------------------------------------
@@ -266,6 +268,8 @@ class Gateway:
         for param, schema in schema_locations(body):  # before validation, which walks them
             check_schema_limits(schema, param, self.settings)
         clean = _validate(body)
+        if (refused := images.first_image_refused(clean, self.model_id)) is not None:
+            raise ApiError(400, refused[1], param=refused[0], code="image_not_supported")
         stream = bool(clean.pop("stream", False))
         include_usage = bool((clean.pop("stream_options", None) or {}).get("include_usage"))
         n = int(clean.pop("n", 1) or 1)

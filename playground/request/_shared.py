@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from playground.errors import FieldError, RequestError
 from playground.wording import say
 
-UNION_TAGS = ("mode", "named")  # the tags of tool_choice's union, left out of error paths
+UNION_TAGS = ("mode", "named", "as_text", "as_parts", "text_part", "image_part")  # union tags, left out of error paths
 
 # ---------------------------------------------------------------------------------------------- rule issues
 # A validator can fail only at its own location, with one error. Our rules raise one "rules" error whose

@@ -28,19 +28,24 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from playground import fields as F
+from playground import images
 from playground.errors import RequestError
 from playground.request._shared import Issues, field_error, issue, to_request_error
 from playground.schema import JsonResponseSchema, JsonTool, response_format_problems, tool_list_problems
 
 __all__ = [
     "ChatRequest",
+    "ContentPart",
     "FunctionDef",
+    "ImagePart",
+    "ImageUrl",
     "JsonSchemaSpec",
     "MAX_SCHEMA_NESTING",
     "Message",
     "NamedFunction",
     "NamedToolChoice",
     "ResponseFormat",
+    "TextPart",
     "Tool",
     "ToolCall",
     "ToolCallFunction",
@@ -155,13 +160,67 @@ class ToolCall(BaseModel):
 _RESPONSE_ONLY_MESSAGE_KEYS = ("refusal", "annotations", "audio", "function_call", "reasoning_content")
 
 
+_Detail = Literal[F.IMAGE_DETAILS]  # type: ignore[valid-type]
+
+
+class TextPart(BaseModel):
+    """`{"type": "text", "text": …}`."""
+
+    model_config = _STRICT
+    type: Literal["text"]
+    text: str
+
+
+class ImageUrl(BaseModel):
+    """Where an image is: a PNG/JPEG data URL or an https address (`images.check_url`), and how closely to look."""
+
+    model_config = _STRICT
+    url: str
+    detail: _Detail | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _checked(cls, value: str) -> str:
+        try:
+            return images.check_url(value)
+        except ValueError as exc:
+            raise PydanticCustomError("invalid_image", "{detail}", {"detail": str(exc)}) from None
+
+
+class ImagePart(BaseModel):
+    """`{"type": "image_url", "image_url": {"url": …, "detail": …}}`."""
+
+    model_config = _STRICT
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
+def _part_kind(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, Mapping) else getattr(value, "type", None)
+    return kind if kind in ("text", "image_url") else None
+
+
+def _part_tag(value: Any) -> str | None:
+    return {"text": "text_part", "image_url": "image_part"}.get(_part_kind(value) or "")
+
+
+def _content_tag(value: Any) -> str:
+    return "as_parts" if isinstance(value, list) else "as_text"
+
+
+# Tags (left out of error paths: `request._shared.UNION_TAGS`) so an error names the part, not every branch.
+ContentPart = Annotated[Annotated[TextPart, Tag("text_part")] | Annotated[ImagePart, Tag("image_part")], Discriminator(_part_tag)]
+Content = Annotated[Annotated[str, Tag("as_text")] | Annotated[list[ContentPart], Tag("as_parts")], Discriminator(_content_tag)]
+
+
 class Message(BaseModel):
-    """One conversation message. Text content parts (`[{"type": "text", "text": …}]`) are joined into one
-    string, since every backend here takes text only."""
+    """One conversation message. `content` is text, or a list of content parts (text and images) as xAI documents
+    them; a list of text parts alone is joined into one string (what every backend reads). Images belong only in
+    user messages."""
 
     model_config = _STRICT
     role: _Role
-    content: str | None = None
+    content: Content | None = None
     name: str | None = None
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
@@ -177,16 +236,20 @@ class Message(BaseModel):
 
     @field_validator("content", mode="before")
     @classmethod
-    def _join_text_parts(cls, value: Any) -> Any:
+    def _parts(cls, value: Any) -> Any:
         if not isinstance(value, list):
             return value
-        texts = []
         for i, part in enumerate(value):
-            if not (isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str)):
+            if _part_kind(part) is None:
                 kind = part.get("type") if isinstance(part, Mapping) else type(part).__name__
                 raise PydanticCustomError("unsupported_content_part", "part {part} is {kind}", {"part": i + 1, "kind": str(kind)})
-            texts.append(part["text"])
-        return "\n".join(texts)
+        if all(_part_kind(p) == "text" and isinstance(p.get("text"), str) for p in value):
+            return "\n".join(p["text"] for p in value)
+        return value
+
+    def images(self) -> list[ImagePart]:
+        """The message's image parts, in order."""
+        return [p for p in self.content if isinstance(p, ImagePart)] if isinstance(self.content, list) else []
 
     @model_validator(mode="after")
     def _role_rules(self) -> Message:
@@ -205,6 +268,10 @@ class Message(BaseModel):
             issues.add("tool_calls", "tool_calls_only_on_assistant")
         if self.role in ("system", "user") and self.content is None:
             issues.add("content", "missing_content", role=self.role)
+        if self.role != "user" and isinstance(self.content, list):
+            for j, part in enumerate(self.content):
+                if isinstance(part, ImagePart):
+                    issues.add(f"content.{j}", "image_only_in_user", role=self.role)
         seen: set[str] = set()
         for j, call in enumerate(self.tool_calls or []):
             if call.id in seen:

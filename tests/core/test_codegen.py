@@ -70,6 +70,19 @@ BODIES: dict[str, dict[str, Any]] = {
         "parallel_tool_calls": False,
     },
     "deferred": {**PLAIN, "deferred": True},
+    "images": {
+        **PLAIN,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
+                    {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "auto"}},
+                ],
+            }
+        ],
+    },
 }
 HOSTILE_TEXTS = [
     "it's \"quoted\" and 'single' \\ back\\slash \\n not-a-newline",

@@ -291,8 +291,12 @@ def test_model_required_and_non_empty() -> None:
         ({"role": "user", "content": "x", "tool_call_id": "c"}, {("messages.1.tool_call_id", "tool_call_id_only_on_tool")}),
         ({"role": "tool", "content": "x"}, {("messages.1.tool_call_id", "tool_message_needs_tool_call_id")}),
         (
-            {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
+            {"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]},
             {("messages.1.content", "unsupported_content_part")},
+        ),
+        (
+            {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
+            {("messages.1.content.0.image_url.url", "missing")},
         ),
         ("hello", {("messages.1", "model_type")}),
     ],

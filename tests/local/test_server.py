@@ -556,6 +556,18 @@ def test_a_prompt_no_slot_can_hold_is_refused_before_llama_cpp(offline: TestClie
     assert error["code"] == "context_length_exceeded"
 
 
+def test_an_image_part_is_a_400_naming_the_message_and_part_and_the_model_reads_text_only(offline: TestClient) -> None:
+    png = "data:image/png;base64,iVBORw0KGgoAAAAAAAAAAAAAAAAAAAA="
+    parts = [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": png, "detail": "low"}}]
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": parts}]
+    r = offline.post("/chat/completions", json={"model": MODEL, "messages": messages})
+    error = assert_error_shape(r, 400, "messages.1.content.1")
+    assert error["code"] == "image_not_supported"
+    assert error["message"].startswith("Message 2, part 2 is an image: smollm2-135m-instruct reads text only")
+    listed = offline.get("/models").json()["data"][0]
+    assert listed["input_modalities"] == ["text"]
+
+
 # ---- the in-process path (llama.cpp's handler called from a thread), with a fake handler ---------------
 
 

@@ -1,0 +1,147 @@
+"""Images in messages: what an attached file or a typed address must be before it is sent.
+
+An image travels as a content part `{"type": "image_url", "image_url": {"url": …, "detail": …}}` (xAI's and
+OpenAI's shape). Its `url` is either a data URL (`data:image/png;base64,…`, the bytes inside the request) or an
+https address that the model server fetches; this page never loads one. A file must be PNG or JPEG (read from its
+first bytes, not its name) and at most `fields.IMAGE_MAX_BYTES`. An address follows the base-URL rules of
+`playground.addresses` and more, since another machine fetches it: https only, no user:password, and no host that is
+local, private, link-local or a cloud's metadata service, as written. Errors are ValueErrors in plain words.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+import httpx
+
+from playground import addresses, fields
+from playground.errors import RequestError
+
+__all__ = [
+    "content_hash",
+    "data_url",
+    "first_image_refused",
+    "decode_data_url",
+    "image_parts",
+    "is_data_url",
+    "kind_of",
+    "megabytes",
+    "refuses_images",
+    "check_url",
+]
+
+_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def _limit() -> str:
+    return f"{fields.IMAGE_MAX_BYTES // (1024 * 1024)} MB"
+
+
+def kind_of(data: bytes) -> str | None:
+    """The MIME type of a PNG or JPEG image, read from its first bytes; None for anything else."""
+    return next((mime for mime, magic in _MAGIC.items() if data.startswith(magic)), None)
+
+
+def content_hash(data: bytes) -> str:
+    """The store's key for an image: sha256 of its bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def data_url(data: bytes, name: str = "This file") -> str:
+    """A PNG or JPEG file as a data URL, or ValueError naming the file and what is wrong (its type, its size)."""
+    mime = kind_of(data)
+    if mime is None:
+        raise ValueError(f"{name} is not a PNG or JPEG image; only those two can be attached.")
+    if len(data) > fields.IMAGE_MAX_BYTES:
+        raise ValueError(f"{name} is {megabytes(len(data))}; an image can be at most {_limit()}.")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def is_data_url(url: str) -> bool:
+    return url[:5].lower() == "data:"
+
+
+def decode_data_url(url: str) -> tuple[str, bytes]:
+    """A data URL's MIME type and bytes, checked as `data_url` checks a file; ValueError in plain words."""
+    head, comma, payload = url.partition(",")
+    mime, _, encoding = head[5:].partition(";")
+    if not comma or encoding.lower() != "base64" or mime.lower() not in _MAGIC:
+        raise ValueError("An image given as data must be data:image/png;base64,… or data:image/jpeg;base64,….")
+    if len(payload) > (fields.IMAGE_MAX_BYTES + 2) // 3 * 4 + 4:
+        raise ValueError(f"This image is about {megabytes(len(payload) * 3 // 4)}; an image can be at most {_limit()}.")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("This image's data is not valid base64.") from None
+    data_url(data, "This image")  # its type (from its bytes) and size
+    if kind_of(data) != mime.lower():
+        raise ValueError(f"This image says it is {mime} but its bytes are {kind_of(data)}.")
+    return mime.lower(), data
+
+
+def check_url(url: str) -> str:
+    """An image's `url` fit to send: a PNG/JPEG data URL, or an https address the model server may fetch (stripped).
+
+    ValueError in plain words otherwise. Nothing here connects anywhere."""
+    text = url.strip()
+    if is_data_url(text):
+        decode_data_url(text)
+        return text
+    if not text.lower().startswith("https://"):
+        raise ValueError("An image address must start with https:// (the model server fetches it).")
+    if any(c.isspace() or not c.isprintable() or c == "\\" for c in text):
+        raise ValueError("An image address cannot contain spaces, control characters or backslashes.")
+    try:
+        parsed = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ValueError(f"This image address cannot be read ({exc}).") from None
+    if parsed.userinfo:
+        raise ValueError("An image address cannot carry a user name or password (user:pass@).")
+    host = parsed.host.rstrip(".").lower()
+    if not host:
+        raise ValueError("An image address needs a host name, e.g. https://example.com/cat.png.")
+    try:
+        addresses.check_host(host)
+    except RequestError as exc:
+        raise ValueError(f"This image address is refused: {exc.errors[0].message}") from None
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        raise ValueError(f"This image address names {host}, the model server's own machine: give a public address.")
+    ip = addresses.ip_literal(host)
+    if ip is None:
+        return text
+    if not ip.is_global:
+        raise ValueError(f"This image address is {ip}, not a public address: the model server must not fetch it.")
+    return text
+
+
+def image_parts(body: dict[str, Any]) -> list[tuple[int, int]]:
+    """(message index, part index) of every image part in a request body, in order."""
+    out = []
+    for i, m in enumerate(body.get("messages") or []):
+        content = m.get("content") if isinstance(m, dict) else None
+        for j, part in enumerate(content if isinstance(content, list) else []):
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                out.append((i, j))
+    return out
+
+
+def refuses_images(model: str) -> str:
+    """What a text-only model's server answers to an image, and what the page says before Run."""
+    return f"{model} reads text only: it cannot see images. Remove the image, or choose a model that takes images."
+
+
+def first_image_refused(body: dict[str, Any], model: str) -> tuple[str, str] | None:
+    """(param, message) for the first image part of `body`, which `model` cannot read; None without images."""
+    found = image_parts(body)
+    if not found:
+        return None
+    i, j = found[0]
+    return f"messages.{i}.content.{j}", f"Message {i + 1}, part {j + 1} is an image: {refuses_images(model)}"
