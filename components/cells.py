@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import answer_checks, chart_views, conversation, response_view, sidebar
+from components import answer_checks, chart_views, conversation, response_view, sidebar, variables_form
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
@@ -50,6 +50,7 @@ def _fork(cell_id: str) -> None:
         return
     conversation.replace([m.model_copy(deep=True) for m in cell.conversation])
     sidebar.load_settings(cell.settings)
+    variables_form.load(cell.variables)
     st.session_state[keys.NOTES] = ["Loaded the conversation and settings of that run: change one thing and run again."]
 
 
@@ -130,6 +131,8 @@ def _header(cell: Cell, label: str, prices: Mapping[pricing.PriceKey, pricing.Pr
             "tokens in and out are its usage (prompt_tokens and completion_tokens). " + COST_HELP
         )
     st.caption(" · ".join(f for f in facts if f), help=terms)
+    if cell.variables:
+        st.caption(plain("with " + ", ".join(f"{{{{{k}}}}} = {v}" for k, v in cell.variables.items())))
 
 
 def _outdated(cell: Cell, conv: Sequence[ChatMessage], settings: Mapping[str, Any]) -> None:

@@ -105,6 +105,15 @@ RESPONSE_SCHEMA = f"{PAGE}.response_format.schema"  # widget: JSON schema text a
 LOGIT_BIAS_ROWS = f"{PAGE}.logit_bias.rows"  # non-widget: base rows of the logit-bias table
 TOOLS_EXAMPLE = f"{PAGE}.tools.example"  # widget: button filling the tools editor with an example
 
+# --- variables ({{name}} in the conversation) --------------------------------------
+VARIABLES = f"{PAGE}.variables"  # non-widget: {name: value} typed in the Variables form (re-seeds it after a page switch)
+
+
+def variable(name: str) -> str:
+    """Widget key of the Variables form's text input for {{name}}."""
+    return f"{PAGE}.variables.{name}"
+
+
 # --- running -----------------------------------------------------------------------
 RUN = f"{PAGE}.run"  # widget: Run button (runs the conversation as it is)
 STOP = f"{PAGE}.run.stop"  # widget: Stop button shown while a run streams

@@ -227,7 +227,9 @@ class BranchOrigin(BaseModel):
 
 
 class Cell(BaseModel):
-    """One run: what was sent, where, with which conversation and settings, and what came back."""
+    """One run: what was sent, where, with which conversation and settings, and what came back.
+
+    `conversation` is the one on screen, `{{variables}}` and all; `body` holds it with `variables`' values put in."""
 
     id: str = Field(default_factory=lambda: new_cell_id())
     created: Timestamp = Field(default_factory=time.time)
@@ -249,6 +251,7 @@ class Cell(BaseModel):
     stop_cause: Literal["new_message"] | None = None  # a "stopped" run ended because the person sent a new message
     step_of: str | None = None  # the cell whose tool calls this run answers ("Run tools and continue")
     branch: BranchOrigin | None = None  # a "Continue from here" run: where it branched off
+    variables: dict[str, str] = Field(default_factory=dict)  # the {{name}} values put into `conversation` for `body`
 
     @property
     def at(self) -> int:

@@ -163,7 +163,9 @@ def new_cell(
     conversation: Sequence[ChatMessage],
     settings: Mapping[str, Any],
     step_of: str | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> Cell:
+    """A cell about to send `built`; `conversation` as on screen, `variables` the values `built` put into it."""
     body = built.request.to_body()
     return Cell(
         backend=backend,
@@ -174,6 +176,7 @@ def new_cell(
         conversation=[m.model_copy(deep=True) for m in conversation],
         settings=dict(settings),
         step_of=step_of,
+        variables=dict(variables or {}),
     )
 
 
@@ -189,6 +192,7 @@ def rerun_of(cell: Cell) -> Cell:
         settings=dict(cell.settings),
         step_of=cell.step_of,
         branch=cell.branch.model_copy(deep=True) if cell.branch is not None else None,
+        variables=dict(cell.variables),
     )
 
 

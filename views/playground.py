@@ -15,7 +15,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from components import cells, controls, conversation, sidebar
+from components import cells, controls, conversation, sidebar, variables_form
 from components import state as keys
 from components.text import safe_inline
 from playground import backends, errors, runner
@@ -137,6 +137,7 @@ def _run_now(
     assert config is not None
     shared.confirm(shared.server_slot(choice.id, choice.base_url))  # the person ran it: the sidebar's server
     ss[keys.NOTES] = list(built.notes)
+    _, used = shared.filled(shared.notebook().conversation)
     cell = runner.new_cell(
         built,
         backend=choice.id,
@@ -144,6 +145,7 @@ def _run_now(
         conversation=shared.notebook().conversation,
         settings=dict(shared.notebook().settings),
         step_of=step_of,
+        variables=used,
     )
     _execute(cell, config)
 
@@ -249,6 +251,7 @@ def main() -> None:
     shared.show_notice()
     controls.header(shared.notebook())
     cells.render_notebook(shared.notebook(), request_error=shown, upstream=ss.get(keys.UPSTREAM_ERROR), prices=shared.prices())
+    variables_form.form(shared.names_in(shared.notebook().conversation), shown)
     check, ready = shared.checked_run(values, model, choice)
     if (check.errors if check else None) != (shown.errors if shown else None):
         ss[keys.CHECK] = check

@@ -14,11 +14,12 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from components import controls, conversation, sidebar
+from components import controls, conversation, sidebar, variables_form
 from components import state as keys
 from components.text import plain, safe_inline
 from playground import backends, errors, runner
 from playground.client import ChatClient, ClientConfig
+from playground.evaluate import variables
 from playground.library import Library
 from playground.notebook import ChatMessage, Notebook
 from playground.price_store import PriceStore
@@ -237,6 +238,37 @@ def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
     return library.add("tool", value).id
 
 
+def names_in(conv: list[ChatMessage]) -> list[str]:
+    """The variables `conv` uses, in order; none while one is badly named (that is said under its message)."""
+    try:
+        return variables.find_variables(conv)
+    except variables.VariableError:
+        return []
+
+
+def filled(conv: list[ChatMessage]) -> tuple[list[ChatMessage], dict[str, str]]:
+    """`conv` with the Variables form's values put in, and the values used. Raises RequestError: a missing value
+    on `variables.<name>` (under its box), a bad name on the message that holds it."""
+    try:
+        names = variables.find_variables(conv)
+    except variables.VariableError as exc:
+        raise errors.RequestError(list(exc.errors)) from None
+    typed = variables_form.values()
+    used = {n: typed[n] for n in names if typed.get(n)}
+    try:
+        return variables.substitute(conv, used), used
+    except variables.VariableError as exc:
+        placed = [
+            errors.FieldError(
+                f"variables.{e.variable}", f"Type a value for {{{{{e.variable}}}}}: the conversation uses it.", e.code
+            )
+            if e.code == "missing_value"
+            else e
+            for e in exc.errors
+        ]
+        raise errors.RequestError(list({e.field: e for e in placed}.values())) from None
+
+
 def prepare(
     values: sidebar.Values,
     model: str | None,
@@ -247,13 +279,15 @@ def prepare(
     settings: dict[str, Any] | None = None,
     lookup: bool = True,
 ) -> Built:
-    """The request `conv` and the sidebar's values (or `settings`) make. `lookup`: look logit-bias text up with the
-    backend's tokenizer (a request). Raises RequestError (PlaygroundError when the lookup fails)."""
+    """The request `conv` (its variables filled in, see `filled`) and the sidebar's values (or `settings`) make.
+    `lookup`: look logit-bias text up with the backend's tokenizer (a request). Raises RequestError
+    (PlaygroundError when the lookup fails)."""
     if config is None:
         client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
+    sent, _ = filled(conv)
     return runner.prepare(
         values.settings if settings is None else settings,
-        conv,
+        sent,
         model=model,
         logit_bias_rows=values.logit_bias_rows if lookup else (),
         caps=backends.backend(choice.id).capabilities,
@@ -278,10 +312,15 @@ def checked_run(
         client_config(choice.id, choice.base_url)
     except errors.RequestError as exc:
         problems.extend(exc.errors)
+    sent = notebook().conversation
+    try:
+        sent, _ = filled(sent)
+    except errors.RequestError as exc:
+        problems.extend(exc.errors)
     try:
         built = runner.prepare(
             values.settings,
-            notebook().conversation,
+            sent,
             model=model,
             caps=backends.backend(choice.id).capabilities,
             client=None,
