@@ -342,6 +342,9 @@ class Notebook(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     cells: list[Cell] = Field(default_factory=list)
     comparisons: list[dict[str, Any]] = Field(default_factory=list)
+    # the Evaluate page's test cases, checks, seeds and marks ("cases", "checks", "seeds", "marks"; see
+    # components/evaluate_cases.py) and its finished runs ("runs"), as JSON: read back through playground.evaluate's models
+    evaluation: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -359,6 +362,7 @@ class Notebook(BaseModel):
         return (
             not self.cells
             and not self.comparisons
+            and not self.evaluation
             and self.title == Notebook.model_fields["title"].default
             and all(not m.content.strip() and not m.tool_calls for m in self.conversation)
         )

@@ -33,7 +33,11 @@ def signature(notebook: Notebook) -> str:
     cells = [
         (c.id, c.status, id(c.completion), sum(map(len, c.partial.values())), c.continued, c.request_id) for c in notebook.cells
     ]
-    rest = json.dumps([notebook.title, notebook.settings, cells, len(notebook.comparisons)], sort_keys=True, default=str)
+    evaluation = {k: v for k, v in notebook.evaluation.items() if k != "runs"}  # runs by count: they are only added
+    evaluation["runs"] = len(notebook.evaluation.get("runs") or [])
+    rest = json.dumps(
+        [notebook.title, notebook.settings, cells, len(notebook.comparisons), evaluation], sort_keys=True, default=str
+    )
     digest = hashlib.blake2b(rest.encode("utf-8", "surrogatepass"), digest_size=32)
     for m in notebook.conversation:
         others = [(field, value) for field, value in m if field != "content"]  # tool calls too

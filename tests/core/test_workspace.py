@@ -156,6 +156,15 @@ def test_a_notebook_is_titled_from_its_first_user_message_until_the_person_names
     assert stored is not None and stored.title == "Sky questions" and stored.named
 
 
+def test_a_notebook_holding_only_test_cases_is_saved_and_opens_with_them(ws: Workspace, store: NotebookStore) -> None:
+    nb = Notebook()
+    nb.evaluation["cases"] = {"columns": ["city", "expected"], "rows": [{"city": "Paris", "expected": "sunny"}]}
+    saved, _ = ws.save(nb, None)
+    assert saved.wrote
+    opened = ws.open(nb.id)
+    assert opened.warning is None and opened.notebook.evaluation == nb.evaluation
+
+
 def test_a_saved_notebook_emptied_again_is_still_saved(ws: Workspace, store: NotebookStore) -> None:
     nb = Notebook(conversation=[ChatMessage(content="Hi")])
     _, sig = ws.save(nb, None)
@@ -268,6 +277,12 @@ def test_the_signature_changes_with_what_a_save_would_write() -> None:
     nb.cells.append(a_cell())
     assert changed()
     nb.comparisons.append({"seeds": [1, 2]})
+    assert changed()
+    nb.evaluation["cases"] = {"columns": ["city"], "rows": [{"city": "Paris"}]}
+    assert changed()
+    nb.evaluation["cases"]["rows"][0]["city"] = "Lima"  # an edit in place
+    assert changed()
+    nb.evaluation.setdefault("runs", []).append({"results": []})
     assert changed()
 
 
