@@ -13,6 +13,7 @@ st.navigation(
     [
         st.Page("views/playground.py", title="Playground", icon=":material/chat:", default=True),
         st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("views/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
         st.Page("views/tools.py", title="Tools & schemas", icon=":material/construction:"),
         st.Page("views/notebooks.py", title="Notebooks", icon=":material/folder_open:"),
         st.Page("views/present.py", title="Present", icon=":material/slideshow:"),

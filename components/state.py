@@ -339,3 +339,39 @@ PR_NOTICE = f"{PR_PAGE}.notice"  # non-widget: one message to show once
 def pr_rate(rate: str) -> str:
     """Widget: one rate of the price being set (dollars per million tokens), by `pricing.RATES` name."""
     return f"{PR_PAGE}.rate.{rate}"
+
+
+# ------------------------------------------------------------------------------------ the Evaluate page
+EV_PAGE = "evaluate"
+EV_TABLE = f"{EV_PAGE}.table"  # widget: st.data_editor of the test cases
+EV_TABLE_BASE = f"{EV_PAGE}.table.base"  # non-widget: the test cases the editor was drawn from (its edits apply to them)
+EV_EXPECTED = f"{EV_PAGE}.expected"  # widget: toggle, the table has an "expected" column
+EV_IMPORT = f"{EV_PAGE}.import"  # widget: file uploader (CSV or JSONL)
+EV_IMPORTED = f"{EV_PAGE}.imported"  # non-widget: file id of the last table imported
+EV_EXPORT_CSV = f"{EV_PAGE}.export.csv"  # widget: download button
+EV_EXPORT_JSONL = f"{EV_PAGE}.export.jsonl"  # widget: download button
+EV_PASTE = f"{EV_PAGE}.paste"  # widget: text area for rows pasted from a spreadsheet
+EV_PASTE_ADD = f"{EV_PAGE}.paste.add"  # widget: button adding the pasted rows
+EV_ROW = f"{EV_PAGE}.row"  # widget: number input, the row to duplicate
+EV_DUPLICATE = f"{EV_PAGE}.row.duplicate"  # widget: button
+EV_NOTICE = f"{EV_PAGE}.notice"  # non-widget: (kind, message) about the table, shown once
+EV_CHECK_KIND = f"{EV_PAGE}.checks.kind"  # widget: select box of checks.KINDS
+EV_CHECK_ADD = f"{EV_PAGE}.checks.add"  # widget: button adding a check of that kind
+EV_SEEDS = f"{EV_PAGE}.seeds"  # widget: text input, "1, 2" or "1-4"
+EV_RUN = f"{EV_PAGE}.run"  # widget: the Run button
+EV_CANCEL = f"{EV_PAGE}.cancel"  # widget: Cancel button shown while an evaluation runs
+EV_PENDING = f"{EV_PAGE}.pending"  # non-widget: Run was pressed; the page starts the runs
+EV_JOB = f"{EV_PAGE}.job"  # non-widget: the evaluation running now and the notebook it is saved into
+EV_ERROR = f"{EV_PAGE}.error"  # non-widget: why the last Run did not start or finish (shown once)
+EV_OPEN = f"{EV_PAGE}.open"  # widget: select box of the result opened as a cell
+EV_CSV = f"{EV_PAGE}.csv"  # widget: CSV download of every result with its checks
+
+
+def ev_check(check_id: str, setting: str) -> str:
+    """Widget key of one setting of one check (tool, text, column, pattern, tokens, ms, ignore_case, remove)."""
+    return f"{EV_PAGE}.checks.{check_id}.{setting}"
+
+
+def ev_mark(result_key: str, setting: str) -> str:
+    """Widget key of a person's mark on one result: "thumb" (👍/👎) or "note"."""
+    return f"{EV_PAGE}.marks.{result_key}.{setting}"

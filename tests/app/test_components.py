@@ -95,5 +95,5 @@ def test_keys_are_namespaced_and_unique() -> None:
         and k != "SIDEBAR_TOOLS"
     ]  # a prefix, equal to field("tools") on purpose
     names += [keys.field(k) for k in fields.SIDEBAR_KEYS] + list(keys.message_keys(0)) + [keys.message_delete(0)]
-    assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.", "view.", "present.")) for n in names)
+    assert all(n.startswith(("playground.", "notebooks.", "compare.", "tools.", "view.", "present.", "evaluate.")) for n in names)
     assert len(names) == len(set(names))

@@ -54,3 +54,48 @@ def test_variables_are_asked_for_block_run_until_given_and_are_put_in_and_kept_b
     at.button(key=keys.cell_action(cell.id, "rerun")).click().run()
     rerun = notebook(at).cells[-1]
     assert rerun.variables == cell.variables and rerun.body["messages"] == cell.body["messages"]
+
+
+def _on_evaluate(app: AppTest) -> AppTest:
+    app.switch_page("views/evaluate.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _table(app: AppTest) -> list[dict[str, str]]:
+    frame = next(d for d in app.dataframe if d.key == keys.EV_TABLE).value
+    return frame.fillna("").to_dict("records")
+
+
+def test_test_cases_are_pasted_duplicated_checked_and_kept_with_the_notebook(at: AppTest) -> None:
+    at.button_group(key=keys.VIEW).set_value("Form").run()
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("Weather in {{city}}?").run()
+    _on_evaluate(at)
+    at.text_area(key=keys.EV_PASTE).set_value("Paris\nTokyo\nLima")
+    at.button(key=keys.EV_PASTE_ADD).click().run()
+    assert _table(at) == [{"city": "Paris"}, {"city": "Tokyo"}, {"city": "Lima"}]
+    assert "Added 3 rows" in " ".join(readable(s.value) for s in at.success)
+    at.number_input(key=keys.EV_ROW).set_value(2)
+    at.button(key=keys.EV_DUPLICATE).click().run()
+    assert [r["city"] for r in _table(at)] == ["Paris", "Tokyo", "Tokyo", "Lima"]
+    at.toggle(key=keys.EV_EXPECTED).set_value(True).run()
+    assert list(_table(at)[0]) == ["city", "expected"]
+    # a check from the list, set in its form; a bad pattern is said under it
+    at.selectbox(key=keys.EV_CHECK_KIND).set_value("contains")
+    at.button(key=keys.EV_CHECK_ADD).click().run()
+    at.selectbox(key=keys.EV_CHECK_KIND).set_value("pattern")
+    at.button(key=keys.EV_CHECK_ADD).click().run()
+    contains, pattern = notebook(at).evaluation["checks"]
+    at.selectbox(key=keys.ev_check(contains["id"], "column")).set_value("city")
+    at.text_input(key=keys.ev_check(pattern["id"], "pattern")).set_value("([").run()
+    assert any("does not compile" in e for e in errors_under(at)), errors_under(at)
+    assert notebook(at).evaluation["checks"][0]["column"] == "city"
+    # the table and checks are saved with the notebook: a fresh session opening it has them
+    nb_id = notebook(at).id
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again.query_params[keys.NOTEBOOK_PARAM] = nb_id
+    again.switch_page("views/evaluate.py").run()
+    assert not again.exception, again.exception
+    assert [r["city"] for r in _table(again)] == ["Paris", "Tokyo", "Tokyo", "Lima"]
+    assert again.text_input(key=keys.ev_check(pattern["id"], "pattern")).value == "(["

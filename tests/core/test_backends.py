@@ -18,7 +18,15 @@ def _never() -> str:
 def test_three_backends_with_capability_flags() -> None:
     assert set(BACKENDS) == {"embedded", "xai", "openai"}
     for b in BACKENDS.values():
-        assert set(b.capabilities.model_dump()) == {"streams", "tools", "logprobs", "deferred", "tokenize", "logit_bias", "continues"}
+        assert set(b.capabilities.model_dump()) == {
+            "streams",
+            "tools",
+            "logprobs",
+            "deferred",
+            "tokenize",
+            "logit_bias",
+            "continues",
+        }
     assert BACKENDS["xai"].capabilities.logit_bias is False  # xAI marks it unsupported
     assert BACKENDS["xai"].capabilities.deferred and BACKENDS["embedded"].capabilities.deferred
     assert BACKENDS["openai"].capabilities.deferred is False
