@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from components import conversation, report, sidebar
+from components import attachments, conversation, report, sidebar
 from components import errors as error_view
 from components import state as keys
 from components.text import plain, safe_inline
@@ -153,19 +153,34 @@ def ask_to_use_server(server: str, on_yes: Callable[[], None]) -> None:
 
 
 def _submitted() -> None:
-    """Enter in the chat input: the message joins the conversation and the page runs it."""
-    text = ss.get(keys.CHAT_INPUT)
-    if text:
-        # A run still streaming ends now (this new run interrupts it): its cell says why, and the message is sent.
-        streaming = ss[keys.NOTEBOOK].cell(ss.get(keys.STREAMING) or "")
-        if streaming is not None and streaming.status in ("streaming", "stopped", "interrupted"):
-            streaming.stop_cause = "new_message"
-        conversation.append(ChatMessage(role="user", content=text))
-        _ask_run()
+    """Enter in the chat input: the message (its text, and images attached or pasted) joins the conversation and the
+    page runs it. A file that cannot be sent keeps the message back, open for editing, with the reason under it."""
+    value = ss.get(keys.CHAT_INPUT)
+    text = getattr(value, "text", value) or ""
+    taken, problems = attachments.from_files(getattr(value, "files", None) or [])
+    if not (text or taken or problems):
+        return
+    # A run still streaming ends now (this new run interrupts it): its cell says why, and the message is sent.
+    streaming = ss[keys.NOTEBOOK].cell(ss.get(keys.STREAMING) or "")
+    if streaming is not None and streaming.status in ("streaming", "stopped", "interrupted"):
+        streaming.stop_cause = "new_message"
+    conversation.append(ChatMessage(role="user", content=text, images=taken))
+    if problems:
+        index = len(ss[keys.NOTEBOOK].conversation) - 1
+        ss.setdefault(keys.EDITING, set()).add(index)
+        ss.setdefault(keys.IMAGE_PROBLEMS, {})[index] = problems
+        return
+    _ask_run()
 
 
 def chat_input(*, disabled: bool) -> None:
     """The chat input at the bottom: Enter adds the message and runs; while a run streams, its button is Stop."""
     st.chat_input(
-        "Type a message and press Enter to run", key=keys.CHAT_INPUT, submit_mode="stop", on_submit=_submitted, disabled=disabled
+        "Type a message and press Enter to run (paste or attach PNG/JPEG images too)",
+        key=keys.CHAT_INPUT,
+        submit_mode="stop",
+        on_submit=_submitted,
+        disabled=disabled,
+        accept_file="multiple",
+        file_type=attachments.FILE_TYPES,
     )

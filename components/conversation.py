@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components import attachments
 from components import errors as error_view
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown
@@ -48,6 +49,7 @@ def forget_widgets(start: int = 0, stop: int | None = None) -> None:
         for k in keys.message_keys(i):
             ss.pop(k, None)
     ss.pop(keys.SYSTEM, None)
+    attachments.forget(range(start, stop))
     if whole := ss.get(keys.SHOWN_WHOLE):
         ss[keys.SHOWN_WHOLE] = {i for i in whole if i < start}
 
@@ -260,6 +262,7 @@ def _editor(i: int, m: ChatMessage) -> None:
         height="content" if m.content else 100,
         placeholder="The tool's result" if m.role == "tool" else "Type here",
     )
+    attachments.editor(i, m, _commit_typed)
     if m.role == "assistant":
         st.caption("Tool calls this message makes (add a row to call a tool):")
         _tool_call_rows(i, m)
@@ -305,8 +308,9 @@ def _show(i: int, m: ChatMessage) -> None:
     if m.content:
         st.markdown(safe_markdown(text))
         _show_all_button(i, m.content, cut)
-    elif not m.tool_calls:
+    elif not m.tool_calls and not m.images:
         st.caption("(empty)")
+    attachments.show(m)
     for c in m.tool_calls:
         st.caption(f"Calls tool (id {plain(c.id or '?')}):")
         st.code(f"{c.name}({c.arguments})", language=None, wrap_lines=True)
@@ -326,6 +330,7 @@ def _bubble(
             _editor(i, m)
         else:
             _show(i, m)
+        attachments.refused(m)
         error_view.show_field(request_error, f"messages.{i}", upstream=upstream)
         _toolbar(i, n, editing=editing)
 

@@ -7,7 +7,7 @@ switches. The sidebar returns raw UI values; `playground.request.build_request` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -184,8 +184,10 @@ def render_model(
     models_error: str | None = None,
     request_error: errors.RequestError | None = None,
     upstream: errors.PlaygroundError | None = None,
+    image_models: Collection[str] = (),
 ) -> tuple[str | None, bool]:
-    """Model selectbox filled from the backend's list, free text allowed. Returns (model, refresh clicked).
+    """Model selectbox filled from the backend's list, free text allowed; the models the server says read images
+    are marked. Returns (model, refresh clicked).
 
     The model is remembered per backend, so switching backends never sends one backend's model to another.
     """
@@ -200,7 +202,15 @@ def render_model(
     current = st.session_state[keys.MODEL]
     if current and current not in options:
         options.append(current)
-    model = st.selectbox(f.label, options, key=keys.MODEL, help=f.help, accept_new_options=True, placeholder="Type a model name")
+    model = st.selectbox(
+        f.label,
+        options,
+        key=keys.MODEL,
+        help=f.help,
+        accept_new_options=True,
+        placeholder="Type a model name",
+        format_func=lambda m: f"{m} · reads images" if m in image_models else m,
+    )
     if models_error:
         st.caption(f"Could not list models: {plain(str(models_error))}")
     refresh = st.button(

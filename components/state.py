@@ -40,6 +40,9 @@ IMPORTED = f"{PAGE}.conversation.imported"  # non-widget: file id of the last co
 SHOWN_MESSAGES = f"{PAGE}.messages.shown"  # non-widget: how many of the latest messages the page draws
 SHOW_EARLIER = f"{PAGE}.messages.show_earlier"  # widget: button "Show earlier messages (N)"
 SHOWN_WHOLE = f"{PAGE}.messages.shown_whole"  # non-widget: indexes of long messages shown in full ("Show all")
+IMAGE_UPLOADS = f"{PAGE}.images.uploads"  # non-widget: {message index: uploads taken}, so each upload gets a fresh uploader
+IMAGE_PROBLEMS = f"{PAGE}.images.problems"  # non-widget: {message index: why files or an address were refused}
+IMAGES_REFUSED = f"{PAGE}.images.refused"  # non-widget: why the chosen model cannot see images (None when it may)
 
 
 def confirm_cell(cell_id: str, answer: str) -> str:
@@ -84,6 +87,12 @@ def bubble(i: int, role: str) -> str:
 
 def message_delete(i: int) -> str:
     return message_action(i, "delete")
+
+
+def message_image(i: int, what: str) -> str:
+    """Widget key of message i's image inputs: "upload.<n>" (file uploader, a fresh one after each upload), "url" (an
+    address typed), "add_url" (its button), and "<j>.<action>" for image j (detail, up, down, remove)."""
+    return f"{PAGE}.messages.{i}.images.{what}"
 
 
 def message_keys(i: int) -> tuple[str, ...]:

@@ -64,6 +64,7 @@ class ModelInfo(BaseModel):
     id: str
     context_length: int | None = None  # tokens one request may use in all, when the server says
     owned_by: str | None = None  # "llamacpp" names llama.cpp's own server
+    inputs: list[str] | None = None  # what the model reads ("text", "image"), where the server says (input_modalities)
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> ModelInfo:
@@ -72,8 +73,12 @@ class ModelInfo(BaseModel):
         context = entry.get("context_length", entry.get("context_window", meta.get("n_ctx") if isinstance(meta, dict) else None))
         ok = isinstance(context, int) and not isinstance(context, bool) and context > 0
         owner = entry.get("owned_by")
+        inputs = entry.get("input_modalities")
         return cls(
-            id=str(entry["id"]), context_length=context if ok else None, owned_by=owner if isinstance(owner, str) else None
+            id=str(entry["id"]),
+            context_length=context if ok else None,
+            owned_by=owner if isinstance(owner, str) else None,
+            inputs=[str(i) for i in inputs] if isinstance(inputs, list) else None,
         )
 
 
@@ -179,6 +184,14 @@ class ChatClient:
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise StreamDecodeError("GET /models did not answer with a list under 'data'")
+        return [ModelInfo.from_entry(m) for m in items if isinstance(m, dict) and m.get("id") is not None]
+
+    def language_models(self) -> list[ModelInfo]:
+        """xAI's `GET /language-models` (`{"models": [...]}`): its chat models with what each reads (input_modalities)."""
+        data = read_json(self._send("GET", "language-models"), self._secret())
+        items = data.get("models") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise StreamDecodeError("GET /language-models did not answer with a list under 'models'")
         return [ModelInfo.from_entry(m) for m in items if isinstance(m, dict) and m.get("id") is not None]
 
     def complete(self, body: dict[str, Any], *, on_wait: WaitHook | None = None) -> Completion:

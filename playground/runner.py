@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from playground import backends, branch
+from playground import backends, branch, images
 from playground.client import ChatClient, ClientConfig, WaitHook
 from playground.errors import FieldError, PlaygroundError, RequestError
 from playground.notebook import Cell, CellError, ChatMessage, Notebook, ToolCallRow, safe_base_url
@@ -72,7 +72,19 @@ class ModelList(BaseModel):
     models: list[str] = Field(default_factory=list)
     context: dict[str, int] = Field(default_factory=dict)  # model id -> its context, where the server says
     llama_cpp: bool = False  # the server is llama.cpp's own (it says so in its model list)
+    inputs: dict[str, list[str]] = Field(default_factory=dict)  # model id -> what it reads, where the server says
     error: str | None = None
+
+    def takes_images(self) -> list[str]:
+        """The models the server says read images."""
+        return [m for m, kinds in self.inputs.items() if "image" in kinds]
+
+    def image_refusal(self, model: str | None, backend_id: str) -> str | None:
+        """Why `model` cannot see images, said under a message with images before Run; None when it may (or nobody
+        says). The embedded backend's models read text only, whatever a list says."""
+        if backend_id == "embedded" or (model and "image" not in self.inputs.get(model, ["image"])):
+            return images.refuses_images(model or "The embedded model")
+        return None
 
     def warning(self, model: str | None, field: str, value: Any) -> str | None:
         """A warning under `field`, before anything is sent, when this server cannot do what `value` asks."""
@@ -91,14 +103,24 @@ class ModelList(BaseModel):
 
 
 def list_models(client: ChatClient) -> ModelList:
+    """The server's models. For xAI, also what each reads (`/language-models`); when that list fails, the models
+    are still listed and what they read is said to be unknown in `error`."""
     try:
         infos = client.models()
     except PlaygroundError as exc:
         return ModelList(error=str(exc))
+    note = None
+    if client.config.kind == "xai":
+        try:
+            infos = [*infos, *client.language_models()]
+        except PlaygroundError as exc:
+            note = f"the models are listed, but not which of them read images ({exc})"
     return ModelList(
-        models=[m.id for m in infos],
+        models=list(dict.fromkeys(m.id for m in infos)),
         context={m.id: m.context_length for m in infos if m.context_length},
         llama_cpp=any(m.owned_by == "llamacpp" for m in infos),
+        inputs={m.id: m.inputs for m in infos if m.inputs is not None},
+        error=note,
     )
 
 

@@ -90,9 +90,10 @@ XAI_USAGE = {
 }
 
 
-def xai_like(model: str = "grok-3-mini", text: str = "Hello from the stand-in.") -> Reply:
-    """A stand-in for api.x.ai: lists `model`, and answers every chat request with `text` and `XAI_USAGE` (streamed
-    when asked, as xAI sends it: the usage in a last chunk without choices)."""
+def xai_like(model: str = "grok-3-mini", text: str = "Hello from the stand-in.", inputs: tuple[str, ...] = ("text",)) -> Reply:
+    """A stand-in for api.x.ai: lists `model` (and in /language-models, that it reads `inputs`), and answers every chat
+    request with `text` and `XAI_USAGE` (streamed when asked, as xAI sends it: the usage in a last chunk without
+    choices)."""
 
     def send(handler: BaseHTTPRequestHandler, body: bytes, kind: str) -> None:
         handler.send_response(200)
@@ -102,6 +103,10 @@ def xai_like(model: str = "grok-3-mini", text: str = "Hello from the stand-in.")
         handler.wfile.write(body)
 
     def reply(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "GET" and handler.path.rstrip("/").endswith("/language-models"):
+            entry = {"id": model, "input_modalities": list(inputs), "output_modalities": ["text"]}
+            send(handler, json.dumps({"models": [entry]}).encode(), "application/json")
+            return
         if handler.command == "GET" and handler.path.rstrip("/").endswith("/models"):
             send(handler, json.dumps({"object": "list", "data": [{"id": model, "object": "model"}]}).encode(), "application/json")
             return

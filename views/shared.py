@@ -216,8 +216,14 @@ def sidebar_panel(
                 cache[slot] = runner.list_models(client)
         listed = cache[slot]
     model, _ = sidebar.render_model(
-        listed.models, backend_id=choice.id, models_error=listed.error, request_error=shown, upstream=upstream
+        listed.models,
+        backend_id=choice.id,
+        models_error=listed.error,
+        request_error=shown,
+        upstream=upstream,
+        image_models=listed.takes_images(),
     )
+    ss[keys.IMAGES_REFUSED] = listed.image_refusal(model, choice.id)
     values = sidebar.render_fields(
         backend_id=choice.id,
         caps=backends.backend(choice.id).capabilities,

@@ -109,7 +109,8 @@ def close_clients() -> Iterator[None]:
 def client_for(server: Server, **config: Any) -> ChatClient:
     """A client on the fault script; no retries, so each test sees the first answer's effect."""
     client = ChatClient(
-        ClientConfig(base_url=BASE, api_key=KEY, max_retries=0, kind="xai", **config), transport=httpx.MockTransport(server)
+        ClientConfig(base_url=BASE, api_key=KEY, max_retries=0, **{"kind": "xai", **config}),
+        transport=httpx.MockTransport(server),
     )
     _OPEN.append(client)
     return client
@@ -210,7 +211,7 @@ def test_a_model_list_keeps_each_context_and_warns_of_an_answer_that_cannot_fit(
             },
         )
     )
-    listed = list_models(client_for(server))
+    listed = list_models(client_for(server, kind="openai"))
     assert listed.models == ["small", "wide", "silent", "odd"]
     assert listed.context == {"small": 2048, "wide": 131072}
     assert listed.warning("small", "max_completion_tokens", 2048) is None
@@ -224,12 +225,29 @@ def test_a_model_list_keeps_each_context_and_warns_of_an_answer_that_cannot_fit(
 
 def test_llama_cpps_own_server_is_known_by_its_model_list_and_its_limits_are_said() -> None:
     entry = {"id": "/m/smol.gguf", "object": "model", "owned_by": "llamacpp", "meta": {"n_ctx": 1024, "n_ctx_train": 8192}}
-    listed = list_models(client_for(Server(httpx.Response(200, json={"object": "list", "data": [entry]}))))
+    listed = list_models(client_for(Server(httpx.Response(200, json={"object": "list", "data": [entry]})), kind="openai"))
     assert listed.llama_cpp and listed.context == {"/m/smol.gguf": 1024}  # one slot's context, not the training one
     assert listed.warning("/m/smol.gguf", "n", 1) is None
     assert "--parallel" in (listed.warning("/m/smol.gguf", "n", 3) or "")
     assert "--jinja" in (listed.warning("/m/smol.gguf", "tools", [{"type": "function"}]) or "")
     assert listed.warning("/m/smol.gguf", "tools", None) is None
+
+
+def test_xai_s_model_list_says_which_models_read_images_and_the_embedded_model_never_does() -> None:
+    listing = httpx.Response(200, json={"object": "list", "data": [{"id": "grok-4"}, {"id": "grok-3-mini"}]})
+    language = {
+        "models": [{"id": "grok-4", "input_modalities": ["text", "image"]}, {"id": "grok-3-mini", "input_modalities": ["text"]}]
+    }
+    server = Server(listing, httpx.Response(200, json=language))
+    listed = list_models(client_for(server))
+    assert [r.url.path for r in server.requests] == ["/v1/models", "/v1/language-models"]
+    assert listed.models == ["grok-4", "grok-3-mini"] and listed.takes_images() == ["grok-4"] and listed.error is None
+    assert listed.image_refusal("grok-4", "xai") is None
+    assert "grok-3-mini reads text only" in (listed.image_refusal("grok-3-mini", "xai") or "")
+    assert listed.image_refusal("unknown-model", "xai") is None  # nobody says: nothing is claimed
+    assert "smollm2-135m-instruct reads text only" in (listed.image_refusal("smollm2-135m-instruct", "embedded") or "")
+    down = list_models(client_for(Server(listing, httpx.Response(404, json={"code": "x", "error": "no such path"}))))
+    assert down.models == ["grok-4", "grok-3-mini"] and "not which of them read images" in (down.error or "")
 
 
 # ------------------------------------------------------------------------------------ prepare, cells
