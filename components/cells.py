@@ -8,6 +8,7 @@ Datas, request body, code) are drawn only when opened, so a notebook of many cel
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import time
 from collections import defaultdict
@@ -16,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import answer_checks, chart_views, conversation, response_view, sidebar, variables_form
+from components import answer_checks, branching, chart_views, conversation, response_view, sidebar, variables_form
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
@@ -153,7 +154,7 @@ def _partial(cell: Cell) -> None:
         for i in sorted(set(cell.partial) | set(cell.partial_thinking)):
             if cell.partial_thinking.get(i):
                 st.caption(safe_markdown(cell.partial_thinking[i]))
-            st.markdown(safe_markdown(cell.partial.get(i, "")))
+            st.markdown(safe_markdown(cell.text(i)))  # a branch's text starts with the answer it continues
     if cell.status in ("stopped", "interrupted") and not cell.continued:
         st.warning(
             f"This run was {status_words(cell)}; the text received is kept above, outside the conversation"
@@ -302,7 +303,12 @@ def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only:
             st.caption("No complete answer arrived.")
     with probabilities:
         if cell.completion is not None:
-            chart_views.probability_view(cell.completion, key_prefix=keys.cell_charts(cell.id), read_only=read_only)
+            chart_views.probability_view(
+                cell.completion,
+                key_prefix=keys.cell_charts(cell.id),
+                read_only=read_only,
+                offer=None if read_only else functools.partial(branching.offer, cell),
+            )
     with usage:
         chart_views.usage_metrics(run_stats(cell))
     with request:
@@ -325,6 +331,7 @@ def render_cell(
     extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
     prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
+    branched_from: str = "a run no longer in this notebook",
 ) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
 
@@ -333,6 +340,7 @@ def render_cell(
     """
     with st.container(border=True, key=keys.cell(cell.id)):
         _header(cell, label, prices or {})
+        branching.origin(cell, branched_from)
         _outdated(cell, conv, settings)
         if cell.status == "pending":
             st.info(
@@ -379,8 +387,8 @@ def render_group(
     if not cells:
         return
     shown = cells[-1]
+    labels = {c.id: f"{'Branch' if c.branch else 'Run'} {n} of {len(cells)}" for n, c in enumerate(cells, start=1)}
     if len(cells) > 1:
-        labels = {c.id: f"Run {n} of {len(cells)}" for n, c in enumerate(cells, start=1)}
         chosen = st.segmented_control(
             "Runs here",
             list(labels),
@@ -390,16 +398,17 @@ def render_group(
             label_visibility="collapsed",
         )
         shown = next((c for c in cells if c.id == chosen), shown)
-    n = cells.index(shown) + 1
+    origin = labels.get(shown.branch.of) if shown.branch else None
     render_cell(
         shown,
-        label=f"Run {n} of {len(cells)}" if len(cells) > 1 else "Run",
+        label=labels[shown.id] if len(cells) > 1 else "Branch" if shown.branch else "Run",
         conv=conv,
         settings=settings,
         newest=newest_id in (None, shown.id),
         extra=extra,
         read_only=read_only,
         prices=prices,
+        **({"branched_from": origin} if origin else {}),
     )
 
 
@@ -450,9 +459,10 @@ def wait_words(seconds: float, reason: str) -> str:
 
 
 class Live:
-    """The run being streamed: its text as it arrives, a live line (tokens, elapsed, tokens/s) and Stop."""
+    """The run being streamed: its text as it arrives, a live line (tokens, elapsed, tokens/s) and Stop. `start` is
+    text the answer begins with before anything arrives (a branch's: the answer it continues)."""
 
-    def __init__(self, on_stop: Callable[[], None]) -> None:
+    def __init__(self, on_stop: Callable[[], None], start: str = "") -> None:
         with st.chat_message("assistant", avatar=conversation.AVATARS["assistant"]):
             self._line = st.empty()
             self._text = st.empty()
@@ -464,7 +474,7 @@ class Live:
                 help="End this answer now and keep what arrived",
             )
         self._started = time.monotonic()
-        self._texts: dict[int, str] = {}
+        self._texts: dict[int, str] = {0: start} if start else {}
         self._pieces = 0
         self._drawn = 0.0
 

@@ -262,6 +262,7 @@ def probability_view(
     lowest_n: int = 8,
     window: int = WINDOW_TOKENS,
     read_only: bool = False,
+    offer: Callable[[int, int], None] | None = None,
 ) -> int | None:
     """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
 
@@ -269,6 +270,7 @@ def probability_view(
     select box at a time (`keys.window(choice)` moves them); the summary, the chart along the answer, the lowest
     tokens and the CSV downloads cover the whole answer. Returns the chosen token's position (None without logprobs).
     `read_only` (a shared view): the first choice, the alternatives at its least likely token, no token to pick.
+    `offer(choice, position)` draws what can be done with the chosen token, under its alternatives (Continue from here).
     Widget keys: `keys_for(key_prefix)`; the select box of tokens is `keys_for(key_prefix).token(choice)`.
     """
     keys = keys_for(key_prefix)
@@ -329,6 +331,8 @@ def probability_view(
         _draw(chart, width="content")
         st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
+    if offer is not None and not read_only:
+        offer(choice, selected)
 
     shown_span = (positions[0], positions[-1]) if len(shown) < len(frame) else None
     along = along_chart(frame, selected=selected, shown=shown_span, max_points=ALONG_POINTS)

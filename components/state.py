@@ -131,6 +131,9 @@ STREAMING = f"{PAGE}.streaming"  # non-widget: id of the cell this session's run
 LIVE = f"{PAGE}.live"  # container of the run being streamed
 PENDING = f"{PAGE}.pending"  # non-widget: the action a callback asked for (run, rerun, tools), done by the page
 CLIENTS = f"{PAGE}.clients"  # non-widget: runner.Clients of this session (holds the key; never shared)
+BRANCH_PICK = f"{PAGE}.branch.pick"  # non-widget: branch.Pick of the last "Continue from here", run by the page
+BRANCH_ERROR = f"{PAGE}.branch.error"  # non-widget: (cell id, why its last "Continue from here" did not run)
+CONTINUE_PROBES = f"{PAGE}.branch.probes"  # non-widget: branch.Probes, which servers continue an unfinished answer
 NOTICE = f"{PAGE}.notice"  # non-widget: one message to show once at the top (conflict saved as a copy, …)
 NOTICE_SHOWN = f"{PAGE}.notice_shown"  # non-widget: the notice as last drawn (the next save clears it)
 KEEP_COPY = f"{PAGE}.keep_copy"  # widget: button saving a notebook deleted elsewhere as a new one
@@ -153,6 +156,21 @@ TITLE = f"{PAGE}.title"  # widget: the notebook's title
 def cell_action(cell_id: str, action: str) -> str:
     """Widget key of a cell's button or switch: rerun, fork, continue, use, tools, delete, details, raw, tab, code_tab."""
     return f"{PAGE}.cells.{cell_id}.{action}"
+
+
+def branch_with(cell_id: str, choice: int, position: int) -> str:
+    """Widget key of "Put in place of token N": the select box of alternatives at one position (or a word of one's own)."""
+    return cell_action(cell_id, f"branch.{choice}.{position}.with")
+
+
+def branch_word(cell_id: str, choice: int, position: int) -> str:
+    """Widget key of the word typed to put in place of a token."""
+    return cell_action(cell_id, f"branch.{choice}.{position}.word")
+
+
+def branch_go(cell_id: str) -> str:
+    """Widget key of the button "Continue from here with …"."""
+    return cell_action(cell_id, "branch.go")
 
 
 def cell(cell_id: str) -> str:

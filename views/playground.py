@@ -15,10 +15,10 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from components import cells, controls, conversation, sidebar, variables_form
+from components import branching, cells, controls, conversation, sidebar, variables_form
 from components import state as keys
 from components.text import safe_inline
-from playground import backends, errors, runner
+from playground import backends, branch, errors, runner
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell
 from playground.request import Built
@@ -69,7 +69,7 @@ def _after_stop() -> None:
 
 def _stream(client: ChatClient, cell: Cell) -> None:
     """Stream into the live view, saving what arrived about once a second and whatever way the run ends."""
-    live = cells.Live(on_stop=_stop_clicked)
+    live = cells.Live(on_stop=_stop_clicked, start=cell.text())
     saved_at = time.monotonic()
     ss[keys.STREAMING] = cell.id
     events = runner.stream(client, cell, on_wait=live.waiting)
@@ -194,6 +194,24 @@ def _pending(
             ss[keys.REQUEST_ERROR] = exc
             return
         _execute(runner.rerun_of(cell), config_then)
+    elif kind == "branch" and (cell := shared.notebook().cell(cell_id)) is not None:
+        _branch(cell, ss.pop(keys.BRANCH_PICK, None))
+
+
+def _branch(cell: Cell, pick: branch.Pick | None) -> None:
+    """Continue from a token of `cell`'s answer, once its server is known to continue an unfinished answer (asked once)."""
+    try:
+        if pick is None or shared.to_confirm(cell.backend, cell.base_url) is not None:
+            raise ValueError("This run went to a server this session has not used: rerun it (and say yes to its server) first.")
+        config = shared.client_config(cell.backend, cell.base_url)
+        support = branching.probes().check(shared.clients().get(config), cell)
+        if not support.continues:
+            raise ValueError(support.why)
+        new = branch.start(cell, pick)
+    except (ValueError, errors.PlaygroundError) as exc:
+        ss[keys.BRANCH_ERROR] = (cell.id, str(exc))
+        st.rerun()  # the cells are drawn already: show why under the button
+    _execute(new, config)
 
 
 @st.fragment(run_every=1)

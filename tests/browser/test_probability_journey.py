@@ -17,7 +17,7 @@ from components import chart_views
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from playground.response import from_chat_completion
-from tests.browser.pagekit import LONG, cells, css, import_file, number, open_section, ready, say, wait_done
+from tests.browser.pagekit import LONG, cells, css, greedy, import_file, number, open_section, ready, say, wait_done
 from tests.browser.test_report_offline import open_offline
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -120,3 +120,40 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
         cell.locator(_any_view(chart_views.keys_for("").download("strip", "csv"))).get_by_role("button").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [int(r["position"]) for r in rows] == list(range(520))
+
+
+def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
+    """Continue from here: the person picks a token, then the second alternative the model considered there, and
+    continues from it; a new run (a branch beside the first) answers with the first answer up to that token, then the
+    chosen alternative, then what the model wrote on."""
+    ready(page)
+    number(page, "max_completion_tokens", 16)
+    greedy(page)
+    open_section(page, "logprobs")
+    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    number(page, "top_logprobs", 5)
+    say(page, "Tell me a short story about a cat.")
+    cell = wait_done(page, 1)
+    cell.get_by_text("Details", exact=True).click()
+    cell.get_by_role("tab", name="Probabilities").click()
+    box = cell.locator(_any_view(chart_views.keys_for("").token(0))).get_by_role("combobox")
+    expect(box).to_be_visible(timeout=LONG)
+    box.click()
+    shown = [o.inner_text() for o in page.get_by_role("option").all()]  # "3 · ␣a · 41.2 %": position, token, chance
+    page.keyboard.type("3 · ")
+    page.keyboard.press("Enter")
+    expect(cell.get_by_text(re.compile(r"^Alternatives at position 3 \(chosen"))).to_be_visible(timeout=LONG)
+    tokens = [o.split(" · ")[1].replace("␣", " ").replace("↵", "\n") for o in shown]
+    instead = cell.get_by_role("combobox", name="Put in place of token 4")
+    expect(instead).to_have_value(re.compile(r" · "), timeout=LONG)  # the most likely token the model did not choose
+    go = cell.get_by_role("button", name=re.compile(r"^Continue from here with "))
+    chosen = go.inner_text().partition("Continue from here with ")[2].replace("␣", " ")
+    go.click()
+    branch = cells(page).first
+    expect(branch.get_by_text(re.compile(r"^Branch 2 of 2 · done"))).to_be_visible(timeout=LONG)
+    expect(branch.get_by_text(re.compile(r"Branched from Run 1 of 2 at token 4"))).to_be_visible()
+    answer = branch.get_by_test_id("stChatMessage").get_by_test_id("stMarkdownContainer").filter(has_text=tokens[0].strip())
+    text = " ".join(answer.first.inner_text().split())
+    expected = " ".join(("".join(tokens[:3]) + chosen).split())
+    assert text.startswith(expected), (text, expected)
+    page.screenshot(path="/tmp/shots-cont/branch.png", full_page=True)
