@@ -276,3 +276,11 @@ class Probes:
             )
         self._known[server_of(cell)] = found
         return found
+
+    def start(self, client: ChatClient, cell: Cell, pick: Pick) -> Cell:
+        """The branch of `cell` at `pick` (`start`), once its server is known to continue an unfinished answer (asked
+        here the first time). ValueError saying why not otherwise."""
+        support = self.check(client, cell)
+        if not support.continues:
+            raise ValueError(support.why)
+        return start(cell, pick)

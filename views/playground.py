@@ -199,15 +199,12 @@ def _pending(
 
 
 def _branch(cell: Cell, pick: branch.Pick | None) -> None:
-    """Continue from a token of `cell`'s answer, once its server is known to continue an unfinished answer (asked once)."""
+    """Continue from a token of `cell`'s answer (its server asked once whether it continues an unfinished answer)."""
     try:
         if pick is None or shared.to_confirm(cell.backend, cell.base_url) is not None:
-            raise ValueError("This run went to a server this session has not used: rerun it (and say yes to its server) first.")
+            raise ValueError("This run went to a server this session has not used: rerun it (and say yes) first.")
         config = shared.client_config(cell.backend, cell.base_url)
-        support = branching.probes().check(shared.clients().get(config), cell)
-        if not support.continues:
-            raise ValueError(support.why)
-        new = branch.start(cell, pick)
+        new = branching.probes().start(shared.clients().get(config), cell, pick)
     except (ValueError, errors.PlaygroundError) as exc:
         ss[keys.BRANCH_ERROR] = (cell.id, str(exc))
         st.rerun()  # the cells are drawn already: show why under the button
