@@ -18,7 +18,9 @@ from playground import fields, images
 from playground.notebook import AttachedImage, ChatMessage
 
 FILE_TYPES = ["png", "jpg", "jpeg"]
+MAX_UPLOAD_MB = fields.IMAGE_MAX_BYTES // (1024 * 1024)  # what the uploaders say and take
 THUMBNAIL_PX = 160
+BOX_PX = 260  # a thumbnail's column, room for its caption
 
 
 def from_files(files: Iterable[object]) -> tuple[list[AttachedImage], list[str]]:
@@ -105,7 +107,9 @@ def _picture(image: AttachedImage, j: int) -> None:
     if images.is_data_url(image.url):
         _, data = images.decode_data_url(image.url)
         st.image(data, width=THUMBNAIL_PX)
-        st.caption(f"Image {j + 1}: {plain(image.name or 'attached file')} · {len(data) / 1024:,.0f} KB · detail {image.detail}")
+        st.caption(
+            f"Image {j + 1}: {plain(image.name or 'attached file')} · {images.megabytes(len(data))} · detail {image.detail}"
+        )
     else:
         st.caption(f"Image {j + 1}, by address (the model server fetches it; not loaded here) · detail {image.detail}")
         st.markdown(inline_code(image.url))
@@ -117,7 +121,7 @@ def show(m: ChatMessage) -> None:
         return
     with st.container(horizontal=True, gap="small"):
         for j, image in enumerate(m.images):
-            with st.container(width=THUMBNAIL_PX + 40 if images.is_data_url(image.url) else "stretch"):
+            with st.container(width=BOX_PX if images.is_data_url(image.url) else "stretch"):
                 _picture(image, j)
 
 
@@ -136,7 +140,7 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
     n = len(m.images)
     for j, image in enumerate(m.images):
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            with st.container(width=THUMBNAIL_PX + 40 if images.is_data_url(image.url) else "stretch"):
+            with st.container(width=BOX_PX if images.is_data_url(image.url) else "stretch"):
                 _picture(image, j)
             detail_key = keys.message_image(i, f"{j}.detail")
             ss.setdefault(detail_key, image.detail)
@@ -169,6 +173,7 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
         accept_multiple_files=True,
         key=upload_key,
         help=ik["file"].help,
+        max_upload_size=MAX_UPLOAD_MB,
         on_change=_take_files,
         args=(i, upload_key, commit),
     )

@@ -183,4 +183,5 @@ def chat_input(*, disabled: bool) -> None:
         disabled=disabled,
         accept_file="multiple",
         file_type=attachments.FILE_TYPES,
+        max_upload_size=attachments.MAX_UPLOAD_MB,
     )
