@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -29,12 +31,17 @@ __all__ = [
     "is_data_url",
     "kind_of",
     "megabytes",
+    "pack",
+    "references",
+    "unpack",
     "refuses_images",
     "check_url",
 ]
 
 _MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+_DATA_URL = re.compile(r"data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/]+={0,2})")
+_REF = re.compile(r"playground-image:sha256:([0-9a-f]{64})")
 
 
 def megabytes(size: int) -> str:
@@ -148,3 +155,45 @@ def first_image_refused(body: dict[str, Any], model: str) -> tuple[str, str] | N
         return None
     i, j = found[0]
     return f"messages.{i}.content.{j}", f"Message {i + 1}, part {j + 1} is an image: {refuses_images(model)}"
+
+
+# ------------------------------------------------------------------------------------ kept once, by content hash
+
+
+def pack(text: str) -> tuple[str, dict[str, bytes]]:
+    """`text` (a notebook's or a run's JSON) with each PNG/JPEG data URL in it replaced by a reference to its content
+    hash, and the images by hash: the store keeps each image once. Only a data URL that `unpack` gives back exactly
+    is replaced (its bytes are the type it says, in canonical base64)."""
+    found: dict[str, bytes] = {}
+
+    def swap(m: re.Match[str]) -> str:
+        mime, payload = m.group(1), m.group(2)
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            return m.group(0)
+        if kind_of(data) != mime or base64.b64encode(data).decode("ascii") != payload:
+            return m.group(0)
+        digest = content_hash(data)
+        found[digest] = data
+        return f"playground-image:sha256:{digest}"
+
+    return _DATA_URL.sub(swap, text), found
+
+
+def references(text: str) -> set[str]:
+    """The content hashes `pack` left in `text`."""
+    return set(_REF.findall(text))
+
+
+def unpack(text: str, kept: Mapping[str, bytes]) -> str:
+    """`text` with each reference `pack` made replaced by its image's data URL again (a reference to an image that
+    is not in `kept` stays as it is)."""
+
+    def swap(m: re.Match[str]) -> str:
+        data = kept.get(m.group(1))
+        if data is None:
+            return m.group(0)
+        return f"data:{kind_of(data)};base64,{base64.b64encode(data).decode('ascii')}"
+
+    return _REF.sub(swap, text)

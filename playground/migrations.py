@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Connection, Double, Index, Integer, MetaData, Table, Text, delete, select, update
+from sqlalchemy import Column, Connection, Double, Index, Integer, LargeBinary, MetaData, Table, Text, delete, select, update
 
 from playground.notebook import Cell, ChatMessage, Notebook, Timings, new_cell_id, safe_base_url
 
@@ -180,6 +180,20 @@ _prices_v7 = Table(
 def _m007_prices(conn: Connection) -> None:
     """Prices per model that the person set (dollars per million tokens), kept apart from any notebook."""
     _prices_v7.create(conn)
+
+
+_images_v8 = Table(
+    "images",
+    MetaData(),
+    Column("hash", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+
+@migration
+def _m008_images(conn: Connection) -> None:
+    """Images in messages, kept once each by content hash; notebooks and runs refer to them (`images.pack`)."""
+    _images_v8.create(conn)
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:

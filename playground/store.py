@@ -8,7 +8,8 @@ Saving is optimistic: a notebook carries the `version` it was loaded at, and a s
 version is refused with `ConflictError` instead of overwriting what another tab or process saved
 meanwhile (the version check and the writes are one transaction, so this holds across processes).
 A deferred run's result is written with `finish_cell`, only while the stored cell is still pending,
-so two processes polling the same request store one result. Notebooks are never evicted.
+so two processes polling the same request store one result. Notebooks are never evicted. Images in messages are
+kept once each in their own table, by content hash, and the notebook and cell rows refer to them (`images.pack`).
 Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.database`.
 """
 
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, func, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from playground import images
 from playground import store_schema as schema
 from playground.database import Database, upsert
 from playground.errors import StoreError
@@ -53,13 +55,36 @@ class DeletedError(StoreError):
         super().__init__(f"Notebook {notebook_id} was deleted since it was opened.")
 
 
-def _header(notebook: Notebook) -> dict[str, Any]:
-    """The notebooks row of a (clean) notebook: its JSON without cells, and what lists and searches read."""
+def _packed(conn: Connection, text: str) -> str:
+    """`text` (JSON) with its images kept once each in the images table, by content hash, and referred to there."""
+    packed, found = images.pack(text)
+    if found:
+        t = schema.images
+        have = set(conn.execute(select(t.c.hash).where(t.c.hash.in_(list(found)))).scalars())
+        missing = [{"hash": h, "data": data} for h, data in found.items() if h not in have]
+        if missing:
+            conn.execute(upsert(conn, t).on_conflict_do_nothing(index_elements=["hash"]), missing)
+    return packed
+
+
+def _unpacked(conn: Connection, texts: list[str]) -> list[str]:
+    """Stored JSON texts with their images put back in (as the data URLs they were)."""
+    wanted = set().union(*(images.references(t) for t in texts))
+    if not wanted:
+        return texts
+    t = schema.images
+    kept = {h: bytes(data) for h, data in conn.execute(select(t.c.hash, t.c.data).where(t.c.hash.in_(list(wanted))))}
+    return [images.unpack(text, kept) for text in texts]
+
+
+def _header(conn: Connection, notebook: Notebook) -> dict[str, Any]:
+    """The notebooks row of a (clean) notebook: its JSON without cells (images by reference), and what lists and
+    searches read."""
     return {
         "id": notebook.id,
         "title": notebook.title,
         "search": notebook.search_text(),
-        "data": notebook.model_dump_json(exclude={"cells"}),
+        "data": _packed(conn, notebook.model_dump_json(exclude={"cells"})),
         "created": notebook.created,
         "updated": notebook.updated,
         "version": notebook.version,
@@ -156,7 +181,7 @@ def _write_cells(conn: Connection, notebook: Notebook) -> None:
             if row.position != position:
                 moved.append({"nid": notebook.id, "cell_id": cell.id, "position": position})
             continue
-        data = cell.model_dump_json()
+        data = _packed(conn, cell.model_dump_json())
         digest = _digest(data)
         _KNOWN.remember(notebook.id, cell, digest)
         values = {"position": position, "data": data, "digest": digest}
@@ -179,7 +204,7 @@ def _write_cells(conn: Connection, notebook: Notebook) -> None:
 
 
 def _insert(conn: Connection, notebook: Notebook) -> None:
-    conn.execute(schema.notebooks.insert().values(**_header(notebook)))
+    conn.execute(schema.notebooks.insert().values(**_header(conn, notebook)))
     _write_cells(conn, notebook)
 
 
@@ -271,9 +296,10 @@ class NotebookStore:
             if row is None:
                 return None
             cells = conn.execute(select(c.c.data, c.c.digest).where(c.c.notebook_id == notebook_id).order_by(c.c.position)).all()
-        notebook: Notebook = self._parse(notebook_id, row.data, Notebook)
+            header, *texts = _unpacked(conn, [row.data, *(data for data, _ in cells)])
+        notebook: Notebook = self._parse(notebook_id, header, Notebook)
         notebook = notebook.model_copy(update={"updated": row.updated, "version": row.version})
-        notebook.cells = [self._parse(notebook_id, data, Cell) for data, _ in cells]
+        notebook.cells = [self._parse(notebook_id, data, Cell) for data in texts]
         for cell, (_, digest) in zip(notebook.cells, cells, strict=True):
             _KNOWN.remember(notebook_id, cell, digest)
         return notebook
@@ -352,14 +378,14 @@ class NotebookStore:
             if stored is None and notebook.version > 0:
                 raise DeletedError(notebook.id)
             if stored is None:
-                header = _header(saved)
+                header = _header(conn, saved)
                 insert = upsert(conn, n).values(**header).on_conflict_do_nothing(index_elements=["id"]).returning(n.c.id)
                 if conn.execute(insert).first() is None:  # another process inserted it since our select
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
             elif stored != notebook.version:
                 raise ConflictError(notebook.id, stored)
             else:
-                header = _header(saved)
+                header = _header(conn, saved)
                 written = conn.execute(
                     update(n)
                     .where(n.c.id == saved.id, n.c.version == notebook.version)
@@ -395,11 +421,11 @@ class NotebookStore:
             data = conn.execute(select(c.c.data).where(key)).scalar()
             if data is None:
                 return None
-            stored: Cell = self._parse(notebook.id, data, Cell)
+            stored: Cell = self._parse(notebook.id, _unpacked(conn, [data])[0], Cell)
             if not _may_finish(stored, result):
                 return Finished(cell=stored, wrote=False, version=version, base_version=version)
             cell = result.clean()
-            data = cell.model_dump_json()
+            data = _packed(conn, cell.model_dump_json())
             digest = _digest(data)
             _KNOWN.remember(notebook.id, cell, digest)
             conn.execute(update(c).where(key).values(data=data, digest=digest))

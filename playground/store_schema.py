@@ -7,9 +7,9 @@ creates what existed at its own time, and stays the same when these tables grow.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Double, Integer, MetaData, Table, Text
+from sqlalchemy import Column, Double, Integer, LargeBinary, MetaData, Table, Text
 
-__all__ = ["cells", "library", "metadata", "migrations", "notebooks", "prices", "shares"]
+__all__ = ["cells", "images", "library", "metadata", "migrations", "notebooks", "prices", "shares"]
 
 metadata = MetaData()
 
@@ -72,4 +72,11 @@ prices = Table(
     Column("model", Text, primary_key=True),
     Column("data", Text, nullable=False),  # a pricing.Price as JSON: dollars per million tokens of each kind
     Column("updated", Double, nullable=False),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("hash", Text, primary_key=True),  # sha256 of the bytes, hex: notebooks and runs refer to an image by it
+    Column("data", LargeBinary, nullable=False),  # the PNG or JPEG file
 )

@@ -7,11 +7,21 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from playground import fields, images
+from playground import fields, images, store_schema
 from playground.errors import RequestError
-from playground.notebook import AttachedImage, ChatMessage, conversation_from_json, conversation_to_json
+from playground.notebook import (
+    AttachedImage,
+    Cell,
+    ChatMessage,
+    Notebook,
+    NotebookFile,
+    conversation_from_json,
+    conversation_to_json,
+)
 from playground.request import ImagePart, build_request, validate_body
+from tests.pg import Backend
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -130,3 +140,53 @@ def test_refusal_names_the_message_part_and_model() -> None:
     assert param == "messages.0.content.1"
     assert message.startswith("Message 1, part 2 is an image: smollm2-135m-instruct reads text only")
     assert images.first_image_refused(body("hi"), "m") is None
+
+
+# ------------------------------------------------------------------------------------ the store
+
+
+def a_notebook_with(url: str) -> Notebook:
+    asked = [ChatMessage(role="user", content="What is it?", images=[AttachedImage(url=url, name="dot.png")])]
+    cell = Cell(
+        backend="xai", model="grok-4", body={"model": "grok-4", "messages": [m.to_request() for m in asked]}, conversation=asked
+    )
+    return Notebook(title="Pictures", conversation=asked, cells=[cell])
+
+
+def test_the_store_keeps_each_image_once_by_content_hash_outside_the_notebook_json(backend: Backend) -> None:
+    store = backend.store()
+    saved = store.save(a_notebook_with(PNG_URL))
+    other = store.save(a_notebook_with(PNG_URL))  # the same picture in a second notebook
+    digest = images.content_hash(PNG)
+    with store.database.connect() as conn:
+        kept = conn.execute(select(store_schema.images.c.hash, store_schema.images.c.data)).all()
+        rows = [
+            *conn.execute(select(store_schema.notebooks.c.data)).scalars(),
+            *conn.execute(select(store_schema.cells.c.data)).scalars(),
+        ]
+    assert [(h, bytes(d)) for h, d in kept] == [(digest, PNG)]
+    assert len(rows) == 4 and all("data:image" not in r and f"playground-image:sha256:{digest}" in r for r in rows)
+    for notebook in (saved, other):
+        back = store.load(notebook.id)
+        assert back is not None and back.conversation == notebook.conversation and back.cells[0].body == notebook.cells[0].body
+        assert back.conversation[0].images[0].url == PNG_URL
+
+
+def test_a_notebook_export_embeds_its_images_and_an_import_checks_them() -> None:
+    exported = NotebookFile.dump(a_notebook_with(PNG_URL))
+    assert PNG_URL in exported
+    imported, _ = NotebookFile.load(exported, "pictures.json")
+    assert imported.conversation[0].images[0].url == PNG_URL
+    with pytest.raises(ValueError, match="damaged"):
+        NotebookFile.load(exported.replace(PNG_URL, "https://169.254.169.254/x.png"), "bad.json")
+
+
+def test_pack_leaves_what_it_cannot_give_back_exactly() -> None:
+    text = json.dumps(
+        {"a": PNG_URL, "b": "data:image/jpeg;base64," + base64.b64encode(PNG).decode(), "c": "data:image/png;base64,QQ=="}
+    )
+    packed, found = images.pack(text)
+    assert list(found) == [images.content_hash(PNG)]
+    assert packed.count("playground-image:sha256:") == 1 and "data:image/jpeg" in packed and "QQ==" in packed
+    assert images.unpack(packed, found) == text
+    assert images.unpack(packed, {}) == packed  # an image that is not kept stays a reference
