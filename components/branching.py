@@ -13,10 +13,10 @@ import streamlit as st
 from components import state as keys
 from components.charts import percent
 from components.text import plain
-from playground import branch
-from playground.notebook import Cell
+from playground import branch, compare
+from playground.notebook import Cell, Notebook
 
-__all__ = ["OWN_WORD", "offer", "origin", "probes"]
+__all__ = ["OWN_WORD", "compare_button", "offer", "origin", "probes"]
 
 OWN_WORD = -1  # the select box's last option: a word typed in, instead of one of the alternatives
 
@@ -100,3 +100,23 @@ def origin(cell: Cell, branched_from: str) -> None:
     )
     if branch.nothing_followed(cell):
         st.info(f"The model ended its answer right after {plain(where.new_token)}: nothing follows it.", icon=":material/info:")
+
+
+def compare_button(nb: Notebook, cell: Cell) -> None:
+    """ "Compare branches", for a run that has branches or is one: that answer and all its branches side by side on
+    the Compare page (kept with the notebook's comparisons; nothing is sent)."""
+    members = branch.family(nb.cells, cell)
+    if len(members) < 2:
+        return
+    if st.button(
+        "Compare branches",
+        key=keys.branch_compare(cell.id),
+        icon=":material/compare_arrows:",
+        type="tertiary",
+        help=f"This answer and its {len(members) - 1} branch(es) side by side on the Compare page: where they differ, "
+        "their probabilities, usage and speed",
+    ):
+        made = compare.of_cells(members)
+        nb.comparisons.append(made.model_dump(mode="json"))
+        st.session_state[keys.CMP_SHOWN] = made.id
+        st.switch_page("views/compare.py")

@@ -218,6 +218,7 @@ def _actions(cell: Cell) -> None:
                 type="secondary",
                 help="Answer every tool call with the built-in demo tool of that name, add the results, run again",
             )
+        branching.compare_button(_notebook(), cell)
         st.button(
             "Delete",
             key=keys.cell_action(cell.id, "delete"),

@@ -168,6 +168,11 @@ def branch_word(cell_id: str, choice: int, position: int) -> str:
     return cell_action(cell_id, f"branch.{choice}.{position}.word")
 
 
+def branch_compare(cell_id: str) -> str:
+    """Widget key of the button "Compare branches" (a run and its branches side by side on the Compare page)."""
+    return cell_action(cell_id, "branch.compare")
+
+
 def branch_go(cell_id: str) -> str:
     """Widget key of the button "Continue from here with …"."""
     return cell_action(cell_id, "branch.go")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,7 @@ __all__ = [
     "Pick",
     "Probes",
     "Support",
+    "family",
     "join",
     "nothing_followed",
     "options",
@@ -198,6 +200,27 @@ def join(where: BranchOrigin, completion: Completion) -> Completion:
         logprobs=[*where.prefix_logprobs, *(logprobs or [])] if logprobs is not None or where.prefix_logprobs else None,
     )
     return completion.model_copy(update={"content": content, "choices": [joined]})
+
+
+def family(cells: Sequence[Cell], cell: Cell) -> list[tuple[str, Cell]]:
+    """The answer `cell` belongs to and every branch made from it (branches of branches too), in the notebook's
+    order, each labelled ("Run 1", "Branch 2: ␣a → ␣in at token 4"); just `cell` when it has no branch."""
+    by_id = {c.id: c for c in cells}
+    root = cell
+    while root.branch is not None and root.branch.of in by_id and root.branch.of != root.id:
+        root = by_id[root.branch.of]
+    members, grown = {root.id}, True
+    while grown:
+        more = {c.id for c in cells if c.branch is not None and c.branch.of in members} - members
+        members |= more
+        grown = bool(more)
+    out: list[tuple[str, Cell]] = []
+    for c in cells:
+        if c.id in members:
+            n = len(out) + 1
+            b = c.branch
+            out.append((f"Run {n}" if b is None else f"Branch {n}: {b.old_token} → {b.new_token} at token {b.position + 1}", c))
+    return out
 
 
 def nothing_followed(cell: Cell) -> bool:

@@ -38,7 +38,15 @@ from playground.compare.read import (
     tokenize_words,
     tokens_of,
 )
-from playground.compare.run import Comparison, ComparisonJob, RunResult, RunStatus, run_comparison, start_comparison
+from playground.compare.run import (
+    Comparison,
+    ComparisonJob,
+    RunResult,
+    RunStatus,
+    of_cells,
+    run_comparison,
+    start_comparison,
+)
 from playground.compare.setup import (
     MAX_RUNS,
     MAX_SETS,
@@ -85,6 +93,7 @@ __all__ = [
     "group_identical",
     "group_summary",
     "mode_of",
+    "of_cells",
     "parse_seeds",
     "parse_values",
     "reproducibility",

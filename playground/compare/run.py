@@ -142,6 +142,43 @@ def _run_one(
     return result
 
 
+def of_cells(cells: Sequence[tuple[str, Cell]]) -> Comparison:
+    """Runs already made, side by side as if compared here (a run and its branches: "Continue from here"), each
+    under its label; nothing is sent. Each is a set of its own, so the comparison reads "Run 1 vs Branch 2"."""
+    variants: list[Variant] = []
+    results: list[RunResult] = []
+    for index, (label, cell) in enumerate(cells):
+        variants.append(Variant(label=label, body=copy.deepcopy(cell.body), set_label=label, key=cell.id))
+        done = cell.status == "done" and cell.completion is not None
+        results.append(
+            RunResult(
+                index=index,
+                label=label,
+                key=cell.id,
+                body=copy.deepcopy(cell.body),
+                status="done" if done else "error",
+                text=cell.text(),
+                completion=_slim(cell.completion) if cell.completion is not None else None,
+                error=None if done else (cell.error.message if cell.error is not None else "This run has no whole answer."),
+                ttft_s=cell.timings.ttft_s,
+                total_s=cell.timings.total_s,
+                tokens_per_s=cell.timings.tokens_per_s,
+                usage=cell.completion.usage if cell.completion is not None else None,
+                system_fingerprint=cell.completion.system_fingerprint if cell.completion is not None else None,
+                backend=cell.backend,
+            )
+        )
+    first = cells[0][1] if cells else None
+    return Comparison(
+        base_body=copy.deepcopy(first.body) if first is not None else {},
+        mode="sets",
+        variants=variants,
+        results=results,
+        backend=first.backend if first is not None else None,
+        base_url=first.base_url if first is not None else None,
+    )
+
+
 def run_comparison(
     variant_list: Sequence[Variant],
     client_for: Callable[[Variant], ChatClient],

@@ -56,6 +56,13 @@ def test_continue_from_an_alternative_makes_a_branch_beside_the_run(at: AppTest)
     # the branch is a run like any other: its own probabilities start with the tokens it kept
     chosen = second.completion.choices[0].logprobs  # type: ignore[union-attr]
     assert [e.token for e in chosen or []][:3] == tokens[:3]
+    # the two, side by side in Compare
+    at.button(key=keys.branch_compare(second.id)).click().run()
+    assert not at.exception, at.exception
+    (kept,) = at.session_state[keys.NOTEBOOK].comparisons
+    assert [r["label"] for r in kept["results"]][0] == "Run 1" and kept["results"][1]["text"] == second.text()
+    assert "Compare" in [t.value for t in at.title]
+    assert "Run 1 vs Branch 2: " in at.selectbox(key=keys.CMP_SHOWN).options[0]
 
 
 def test_a_typed_word_that_is_only_spaces_is_refused_next_to_the_field(at: AppTest) -> None:

@@ -159,3 +159,30 @@ def test_another_server_is_asked_once_whether_it_continues(reply: object, contin
             assert probes.check(client, cell) == first
         assert len(server.seen) == 1  # remembered: asked once
         assert probes.known(cell) == first
+
+
+def test_an_answer_and_its_branches_are_one_family_side_by_side_in_compare() -> None:
+    from playground import compare
+
+    cell = paris_cell().model_copy(update={"status": "done"})
+    other = paris_cell()  # another run at the same point, not a branch: not of the family
+    first = branch.start(cell, london(cell))
+    first.status = "done"
+    assert first.branch is not None
+    first.completion = branch.join(first.branch, from_chat_completion(continuation(" is a city")))
+    second = branch.start(first, branch.Pick(cell_id=first.id, position=6, typed="!"))
+    notebook_order = [cell, other, first, second]
+    family = branch.family(notebook_order, second)
+    assert [c.id for _, c in family] == [cell.id, first.id, second.id]
+    assert [label for label, _ in family] == [
+        "Run 1",
+        "Branch 2: ␣Paris → ␣London at token 6",
+        "Branch 3: ␣is␣a␣city → ! at token 7",
+    ]
+    assert branch.family(notebook_order, other) == [("Run 1", other)]
+
+    made = compare.of_cells(family[:2])
+    assert [r.label for r in made.results] == ["Run 1", "Branch 2: ␣Paris → ␣London at token 6"]
+    assert [r.status for r in made.results] == ["done", "done"] and made.results[0].completion is not None
+    assert made.results[1].text == "The capital of France is London is a city"
+    assert compare.describe(made) == "Run 1 vs Branch 2: ␣Paris → ␣London at token 6"
