@@ -42,27 +42,16 @@ Messages quote names as Markdown code spans (safe for any name); still render th
 
 Where it lives
     This package, split by what each module holds: `models` (the pydantic models, `code`), `form`
-    (form ↔ JSON, values and JSON text typed in, pasted tools and response schemas), `checks` (validation
-    and answer checks) and `example` (`example_for`). `_shared` holds what those modules share and nothing
+    (form ↔ JSON, values and JSON text typed in, pasted tools and response schemas), `validate` (schemas,
+    tools and response formats validated on their rows), `answers` (tool calls and answers checked) and
+    `example` (`example_for`). `_shared` holds what those modules share and nothing
     else uses (JSON paths, type words, strict JSON reading, the form's JSON writer); only modules of this
     package import it. This module re-exports every public name: import from `playground.schema`.
 """
 
 from __future__ import annotations
 
-from playground.schema.checks import (
-    check_answer,
-    check_schema,
-    check_tool_calls,
-    response_content_problems,
-    response_format_problems,
-    tool_content_problems,
-    tool_list_problems,
-    validate_instance,
-    validate_response_schema,
-    validate_schema,
-    validate_tools,
-)
+from playground.schema.answers import check_answer, check_tool_calls
 from playground.schema.example import example_for
 from playground.schema.form import (
     enum_text,
@@ -97,6 +86,17 @@ from playground.schema.models import (
     ToolForm,
     Violation,
     code,
+)
+from playground.schema.validate import (
+    check_schema,
+    response_content_problems,
+    response_format_problems,
+    tool_content_problems,
+    tool_list_problems,
+    validate_instance,
+    validate_response_schema,
+    validate_schema,
+    validate_tools,
 )
 
 __all__ = [

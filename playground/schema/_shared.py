@@ -99,6 +99,27 @@ TYPE_WORDS = {
 }
 
 
+def type_words(types: list[str]) -> str:
+    """["integer", "null"] → "a whole number or null" (each type in words)."""
+    return " or ".join(TYPE_WORDS.get(t, t) for t in types)
+
+
+# The keywords under which a schema holds subschemas: a map of them, a list of them, or one.
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SUBSCHEMA_ONE = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
+
 A_TYPE = {
     "string": "a string",
     "number": "a number",

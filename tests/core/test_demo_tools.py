@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import playground.demo_tools as demo_tools
 from playground.demo_tools import (
     DEMO_TOOLS,
     MAX_EXPRESSION_CHARS,
@@ -27,6 +26,8 @@ from playground.demo_tools import (
     ToolResult,
     answer,
     definitions,
+    dispatch,
+    units,
 )
 from playground.request import build_request
 from playground.schema import check_schema
@@ -402,7 +403,7 @@ def test_get_time_takes_naive_and_other_zone_clocks_as_the_same_instant() -> Non
 
 
 def test_get_time_uses_the_module_clock_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_tools, "clock", fixed())
+    monkeypatch.setattr(dispatch, "clock", fixed())
     assert ok("get_time", {"timezone": "UTC"})["time"] == "2025-03-30T00:30:15+00:00"
 
 
@@ -562,7 +563,7 @@ def test_convert_units_refusals(arguments: Any, words: str) -> None:
 
 def _same_quantity_pairs() -> st.SearchStrategy[tuple[str, str]]:
     by_quantity: dict[str, list[str]] = {}
-    for unit, (quantity, _) in demo_tools._UNITS.items():
+    for unit, (quantity, _) in units._UNITS.items():
         by_quantity.setdefault(quantity, []).append(unit)
     return st.sampled_from(sorted(by_quantity)).flatmap(
         lambda q: st.tuples(st.sampled_from(by_quantity[q]), st.sampled_from(by_quantity[q]))

@@ -1,4 +1,4 @@
-"""playground.schema.checks: validation located on rows, every message, and tool calls and answers checked."""
+"""playground.schema.validate and .answers: validation located on rows, every message, and tool calls and answers checked."""
 
 from __future__ import annotations
 

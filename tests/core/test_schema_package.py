@@ -9,7 +9,13 @@ import pytest
 
 import playground.schema as facade
 
-PARTS = ["playground.schema.models", "playground.schema.form", "playground.schema.checks", "playground.schema.example"]
+PARTS = [
+    "playground.schema.models",
+    "playground.schema.form",
+    "playground.schema.validate",
+    "playground.schema.answers",
+    "playground.schema.example",
+]
 
 
 @pytest.mark.parametrize("module", PARTS)
