@@ -18,5 +18,5 @@ def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: 
     monkeypatch.delenv("XAI_API_KEY", raising=False)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.run()
-    assert not app.exception
+    assert not app.exception, app.exception
     yield app

@@ -5,7 +5,6 @@ components/state.py (`builder_key(scope, path, setting)`); the two model runs us
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,6 @@ SCHEMA = keys.SIDEBAR_SCHEMA
 
 def k(scope: str, setting: str, *path: int | str) -> str:
     return keys.builder_key(scope, path, setting)
-
-
-@pytest.fixture
-def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
-    monkeypatch.delenv("XAI_API_KEY", raising=False)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    assert not app.exception, app.exception
-    yield app
 
 
 def ok(app: AppTest) -> AppTest:
