@@ -7,6 +7,8 @@ Three steps, each usable alone (the Compare page only draws them):
   per-run errors and cancellation; `start_comparison` does it on a background thread for a page that polls;
 - `read`: `divergence`, `first_difference`, `group_identical`, `similarity`, `reproducibility`, gathered by
   `analyse`; `to_csv` exports the table; `describe` and `set_words` say what varies, in words.
+- `explain`: from logprobs, where runs forked, the odds each run gave the tokens taken there, coin tosses, and
+  the comparison's stability (part of `analyse`).
 - `inputs` (imported on its own): what the Compare page's inputs hold as typed, turned into the base request
   every run starts from and the variants, with each mistake on the path of its input.
 
@@ -15,6 +17,7 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+from playground.compare.explain import COIN_TOSS, Fork, Stability, explain
 from playground.compare.read import (
     Analysis,
     Difference,
@@ -65,6 +68,10 @@ from playground.compare.setup import (
 )
 
 __all__ = [
+    "COIN_TOSS",
+    "Fork",
+    "Stability",
+    "explain",
     "MAX_RUNS",
     "MAX_SETS",
     "MIN_SETS",

@@ -1,5 +1,5 @@
 """Reading finished runs: where texts diverge (by token and by word), identical groups, similarity,
-reproducibility, all gathered by `analyse`; and the table as CSV.
+reproducibility and, from logprobs, why they diverged (`explain`), all gathered by `analyse`; and the table as CSV.
 
 Positions are Python string offsets (code points), moved back so a marker never splits a character from
 its combining marks, a ZWJ sequence or a surrogate pair."""
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from playground import backends, fields
 from playground.analysis import csv_bytes
+from playground.compare.explain import Stability, explain
 from playground.compare.run import Comparison, RunResult
 from playground.compare.setup import Variant, number_text
 from playground.response import TokenLogprob
@@ -336,10 +337,11 @@ class Analysis(BaseModel):
     similarity: dict[int, dict[int, float]]
     similarity_to_first: dict[int, float]
     reproducibility: list[ReproCheck]
+    stability: Stability | None = None  # from logprobs, when every finished run has them
 
 
 def analyse(comparison: Comparison) -> Analysis:
-    """Divergence, groups, similarity and reproducibility over the runs that finished."""
+    """Divergence, groups, similarity, reproducibility and stability over the runs that finished."""
     done = [r for r in comparison.results if r.status == "done"]
     texts = [r.text for r in done]
     run_tokens = [tokens_of(r) for r in done]
@@ -364,6 +366,7 @@ def analyse(comparison: Comparison) -> Analysis:
         similarity=sim,
         similarity_to_first={i: row[first] for i, row in sim.items()} if first is not None else {},
         reproducibility=reproducibility(comparison.results),
+        stability=explain(comparison.results),
     )
 
 

@@ -1,7 +1,7 @@
 """Re-record the logprobs payloads in this folder from the embedded gateway (raw chat.completion JSON).
 
-Run: `uv run python tests/data/record_logprobs.py`. The analysis tests read the files, not the model, so
-they stay fast; re-record only when the gateway's answer shape changes.
+Run: `uv run python tests/data/record_logprobs.py [name …]` (no names: all of them). The analysis tests read
+the files, not the model, so they stay fast; re-record only when the gateway's answer shape changes.
 """
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "seed": 7,
         "n": 2,
     },
+    **{
+        f"logprobs_sea_seed{seed}": {
+            "messages": [{"role": "user", "content": "Describe the sea in one short sentence."}],
+            "logprobs": True,
+            "top_logprobs": 5,
+            "max_completion_tokens": 16,
+            "temperature": 0.8,
+            "seed": seed,
+        }
+        for seed in (2, 3, 4)  # one prompt under three seeds: "The" then " golden" / " ocean" / " sea"
+    },
     "logprobs_no_top": {
         "messages": [{"role": "user", "content": "Say hello."}],
         "logprobs": True,
@@ -66,6 +77,8 @@ def main() -> None:
     try:
         with httpx.Client(base_url=gw.base_url, timeout=300) as client:
             for name, body in REQUESTS.items():
+                if sys.argv[1:] and name not in sys.argv[1:]:
+                    continue
                 r = client.post("/chat/completions", json={"model": gw.model_id, **body})
                 r.raise_for_status()
                 (HERE / f"{name}.json").write_text(json.dumps(r.json(), indent=1, ensure_ascii=False) + "\n")
