@@ -25,6 +25,7 @@ from playground.notebook import Notebook
 
 ss = st.session_state
 
+MAX_FORKS = 5  # forks listed under "Why the answers diverged", the first ones
 CARD_WIDTH = 240  # pixels: four answers side by side on a wide screen, one under another on a narrow one
 
 # --------------------------------------------------------------------------------------------
@@ -191,6 +192,102 @@ def running(c: Comparison, *, on_cancel: Callable[[], None]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# why the answers diverged
+
+
+def visible(token: str | None) -> str:
+    """A token with its whitespace shown (␣ a space, ↵ a line break, ⇥ a tab); "(the end)" for no token."""
+    if token is None:
+        return "(the end)"
+    return token.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") or "∅"
+
+
+def fork_words(c: Comparison, fork: compare.Fork) -> list[str]:
+    """A fork in words: what each run took there and the odds its run gave it, then the odds each run gave every
+    token taken there, then whether it was a coin toss."""
+    after = f", after “{fork.prefix[-60:]}”" if fork.prefix else ", the first token"
+    took = ", ".join(
+        f"{c.results[p.run].label} took {visible(p.token)} ({charts.percent(p.probability)})"
+        if p.token is not None and p.probability is not None
+        else f"{c.results[p.run].label} ended"
+        for p in fork.picks
+    )
+    lines = [f"At token {fork.position + 1}{after}: {took}."]
+    for run, odds in fork.given.items():
+        pairs = list(zip(fork.tokens, odds, strict=True))
+        gave = ", ".join(f"{visible(t)} {charts.percent(p)}" for t, p in pairs if p is not None)
+        missing = " and ".join(visible(t) for t, p in pairs if p is None)
+        lines.append(f"{c.results[run].label} gave {gave}" + (f" ({missing} not among its alternatives)." if missing else "."))
+    if fork.top_two is not None:
+        first, second = (charts.percent(p) for p in fork.top_two)
+        toss = "A coin toss" if fork.coin_toss else "Not a coin toss"
+        lines.append(f"{toss}: the top two alternatives there were {first} and {second}.")
+    if fork.position:
+        tosses, n = fork.coin_tosses_before, fork.position
+        lines.append(f"On the way there: {tosses} coin toss{'es' * (tosses != 1)} in {n} token{'s' * (n != 1)}.")
+    return lines
+
+
+def stability_words(c: Comparison, s: compare.Stability) -> list[str]:
+    """The comparison's stability: where every run agreed, the first divergence of each pair, and how often each
+    answer was a coin toss."""
+    lines = [f"Every run took the same token at {s.agreed} of {s.positions} positions ({charts.percent(s.agreed_share)})."]
+    pairs = "; ".join(
+        f"{c.results[p.a].label} and {c.results[p.b].label} "
+        + (f"at token {p.position + 1}" if p.position is not None else "never (the same tokens)")
+        for p in s.pairs
+    )
+    lines.append(f"First divergence per pair: {pairs}.")
+    tosses = [f"{c.results[p.run].label}: {p.coin_tosses} of {p.positions} tokens" for p in s.paths if p.coin_tosses is not None]
+    if tosses:
+        lines.append(f"Coin tosses (the top two within {compare.COIN_TOSS * 100:.0f} points): {', '.join(tosses)}.")
+    return lines
+
+
+def _why(c: Comparison, a: Analysis) -> None:
+    s = a.stability
+    if s is None:
+        return
+    st.subheader("Why the answers diverged", divider="gray")
+    for line in stability_words(c, s):
+        st.markdown(plain(line))
+    for fork in s.forks[:MAX_FORKS]:
+        first, *rest = fork_words(c, fork)
+        st.markdown(f":material/call_split: {plain(first)}")
+        st.caption("  \n".join(plain(line) for line in rest))
+    if len(s.forks) > MAX_FORKS:
+        st.caption(f"{len(s.forks) - MAX_FORKS} more forks further on are not listed.")
+    if s.lowest:
+        st.caption("The closest calls in the answers (the top two alternatives nearest each other):")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "run": c.results[m.run].label,
+                        "token": m.position + 1,
+                        "took": visible(m.chosen),
+                        "top": f"{visible(m.first)} {charts.percent(m.first_p)}",
+                        "second": f"{visible(m.second)} {charts.percent(m.second_p)}",
+                        "margin": m.margin,
+                    }
+                    for m in s.lowest
+                ]
+            ),
+            hide_index=True,
+            column_config={
+                "run": st.column_config.TextColumn("Run"),
+                "token": st.column_config.NumberColumn("Token"),
+                "took": st.column_config.TextColumn("Took"),
+                "top": st.column_config.TextColumn("Most likely"),
+                "second": st.column_config.TextColumn("Second"),
+                "margin": st.column_config.NumberColumn(
+                    "Margin", format="percent", help="The most likely's probability minus the second's"
+                ),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------
 # reading a finished comparison
 
 
@@ -329,9 +426,9 @@ def _strips(c: Comparison, a: Analysis, *, read_only: bool = False) -> None:
 def reading(
     c: Comparison, prices: Mapping[pricing.PriceKey, pricing.Price] | None = None, *, read_only: bool = False
 ) -> Analysis:
-    """A finished (or cancelled) comparison: summary, the answers side by side with where they diverge,
-    reproducibility, the table, similarity, probability strips on demand (`read_only`, a shared view's: always,
-    with nothing to pick), and the CSV."""
+    """A finished (or cancelled) comparison: summary, the answers side by side with where they diverge, why they
+    diverged (from logprobs), reproducibility, the table, similarity, probability strips on demand (`read_only`, a
+    shared view's: always, with nothing to pick), and the CSV."""
     memo = ss.get(keys.CMP_ANALYSIS)
     if memo is not None and memo[0] == c.id:
         a = memo[1]
@@ -341,6 +438,7 @@ def reading(
     costs = pricing.column_costs(c, prices or {})
     _summary(c, a, costs)
     columns(c, a, costs)
+    _why(c, a)
     _reproducibility(c, a)
     st.subheader("Runs", divider="gray")
     _table(c, a)
