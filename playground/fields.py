@@ -278,7 +278,7 @@ MESSAGE_KEYS: dict[str, MessageKey] = {
             "system: instructions for the model; user: the person's turn; "
             "assistant: the model's turn; tool: the result of a tool call.",
         ),
-        MessageKey("content", "Content", "The text of the message."),
+        MessageKey("content", "Content", "The text of the message (a user message may carry images beside it)."),
         MessageKey("name", "Name", "Optional name of the participant, to tell speakers of one role apart."),
         MessageKey("tool_call_id", "Tool call id", "For a tool message: the id of the call it answers."),
     )

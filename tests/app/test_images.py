@@ -123,3 +123,12 @@ def test_an_image_in_the_chat_input_reaches_an_xai_model_as_a_content_part(xai: 
     assert image["image_url"]["url"].startswith("data:image/png;base64,")
     assert notebook(app).cells[0].status == "done"
     assert ("GET", "/v1/language-models") in {(s.method, s.path) for s in server.seen}
+
+    # a file that is no image keeps the message back, open for editing, and says why; nothing is sent
+    app.chat_input(key=keys.CHAT_INPUT).set_value("And this?").upload("notes.png", b"just text", "image/png")
+    app.run()
+    assert not app.exception and len(bodies) == 1
+    assert any("notes.png is not a PNG or JPEG image" in e for e in said(app, "error"))
+    assert (
+        notebook(app).conversation[-1].content == "And this?" and app.text_area(key=keys.message_content(2)).value == "And this?"
+    )

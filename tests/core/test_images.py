@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from playground import fields, images, store_schema
+from playground import backends, fields, images, runner, store_schema
+from playground.compare import inputs
 from playground.errors import RequestError
 from playground.notebook import (
     AttachedImage,
@@ -190,3 +191,11 @@ def test_pack_leaves_what_it_cannot_give_back_exactly() -> None:
     assert packed.count("playground-image:sha256:") == 1 and "data:image/jpeg" in packed and "QQ==" in packed
     assert images.unpack(packed, found) == text
     assert images.unpack(packed, {}) == packed  # an image that is not kept stays a reference
+
+
+def test_compare_takes_a_conversation_with_images_as_it_is() -> None:
+    asked = a_notebook_with(PNG_URL).conversation
+    built = runner.prepare({}, asked, model="grok-4", caps=backends.backend("xai").capabilities, client=None)
+    base = inputs.base_of(built, backend="xai", base_url=None, model="grok-4", settings={}, conv=asked)
+    assert base.body["messages"][0]["content"][1] == {"type": "image_url", "image_url": {"url": PNG_URL, "detail": "auto"}}
+    assert base.conversation[0].images[0].url == PNG_URL
