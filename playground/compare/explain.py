@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from playground.compare._shared import common_length
 from playground.compare.run import RunResult
 from playground.response import TokenLogprob, TopLogprob
 
@@ -136,15 +137,6 @@ def given_to(entry: TokenLogprob, token: str) -> float | None:
     return _probability(found.logprob) if found is not None else None
 
 
-def _common(a: Sequence[str], b: Sequence[str]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _forks(runs: dict[int, list[TokenLogprob]]) -> list[Fork]:
     """Every place where runs that agreed up to it take different tokens (or one ends), by position."""
     forks: list[Fork] = []
@@ -200,7 +192,7 @@ def _lowest(runs: dict[int, list[TokenLogprob]], n: int) -> list[Margin]:
     out: list[Margin] = []
     earlier: list[int] = []
     for r, entries in runs.items():
-        covered = max((min(_common(tokens[r], tokens[s]), len(tokens[s]) - 1) + 1 for s in earlier), default=0)
+        covered = max((min(common_length(tokens[r], tokens[s]), len(tokens[s]) - 1) + 1 for s in earlier), default=0)
         earlier.append(r)
         for position, entry in enumerate(entries[covered:], start=covered):
             pair = top_two(entry)
@@ -238,7 +230,7 @@ def explain(results: Sequence[RunResult]) -> Stability | None:
     agreed = sum(1 for i in range(positions) if len({t[i] if i < len(t) else None for t in tokens.values()}) == 1)
     order = list(runs)
     pairs = [
-        PairSplit(a=a, b=b, position=None if tokens[a] == tokens[b] else _common(tokens[a], tokens[b]))
+        PairSplit(a=a, b=b, position=None if tokens[a] == tokens[b] else common_length(tokens[a], tokens[b]))
         for i, a in enumerate(order)
         for b in order[i + 1 :]
     ]

@@ -12,13 +12,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel
 
 from playground import backends, fields
 from playground.analysis import csv_bytes
+from playground.compare._shared import common_length
 from playground.compare.explain import Stability, explain
 from playground.compare.run import Comparison, RunResult
 from playground.compare.setup import Variant, number_text
@@ -81,15 +82,6 @@ def _token_lists(texts: Sequence[str], tokens: Sequence[Sequence[str] | None] | 
     return [tokenize_words(t) for t in texts], "words"
 
 
-def _common(a: Sequence[Any], b: Sequence[Any]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 _JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
 
 
@@ -147,12 +139,12 @@ def _point(toks: Sequence[str], k: int, words: list[re.Match[str]], w: int | Non
 def _difference(a: str, b: str, ta: Sequence[str], tb: Sequence[str], by: TokensBy) -> Difference:
     if a == b and list(ta) == list(tb):
         return Difference(identical=True, tokens=by, common_prefix=a)
-    k = _common(ta, tb)
+    k = common_length(ta, tb)
     words_a, words_b = list(_WORDS.finditer(a)), list(_WORDS.finditer(b))
-    w: int | None = _common([m.group() for m in words_a], [m.group() for m in words_b])
+    w: int | None = common_length([m.group() for m in words_a], [m.group() for m in words_b])
     if w is not None and w >= len(words_a) and w >= len(words_b):
         w = None  # the same words, different whitespace
-    c = _common(a, b)
+    c = common_length(a, b)
     first = min(_boundary(a, c), _boundary(b, c))
     return Difference(
         identical=False,
@@ -196,7 +188,7 @@ def divergence(texts: Sequence[str], tokens: Sequence[Sequence[str] | None] | No
         for j, other in enumerate(texts):
             if j == i or other == text:
                 continue
-            score = (_common(toks[i], toks[j]), _common(text, other), -j)
+            score = (common_length(toks[i], toks[j]), common_length(text, other), -j)
             if best is None or score > best:
                 best = score
         if best is None:
