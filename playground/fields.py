@@ -356,3 +356,20 @@ def sections() -> dict[Section, list[Field]]:
     for key in SIDEBAR_KEYS:
         out[FIELDS[key].section].append(FIELDS[key])
     return {s: fs for s, fs in out.items() if fs}
+
+
+# Evaluate's own setting: how many answers are generated at once. The default suits the embedded model, which
+# serves 4 at a time (playground/local/settings.py: n_parallel); a hosted API may allow more or answer 429.
+EVAL_CONCURRENCY = Field(
+    "concurrency",
+    "Runs at once",
+    "How many answers are generated at the same time. The embedded model serves 4 at once; a hosted API may allow "
+    "more, or answer 429 (too many requests), which is retried after the wait it asks for.",
+    Kind.INT,
+    Section.ADVANCED,
+    default=4,
+    minimum=1,
+    maximum=16,
+    step=1,
+    optional=False,
+)

@@ -12,21 +12,51 @@ Streamlit-free; the Evaluate page only draws it. Modules, each usable alone:
   `evaluate(check, result, row, mark=…) -> Outcome(passed, reason, counted)`; `Mark` (👍/👎 and a note);
   `parse_checks(json)`. Import the check classes from `playground.evaluate.checks`.
 
-Planned (landing next, names kept):
-- `plan`: `Plan` / `plan(base_body, cases, seeds=…, settings_sets=…)` → one compare `Variant` per row × seed × set.
-- `run`: `start_evaluation(plan, client_for, concurrency=…)` → a job to poll (compare's thread pool), `rerun`.
-- `results`: `Evaluation` (plan, results, checks, marks), pass rates per check and per column, groups of
-  identical answers within a row, the tool-calling matrix, `to_csv`.
+- `plan`: `make_plan(base_body, cases, checks, seeds=…, settings_sets=…, continue_tools=…)` → `Plan` (one
+  `PlannedRun(row, variant)` per row × setting set × seed; `plan.columns` are the grid's columns), or `PlanError`;
+  `problems(...)` lists every mistake on its input's path (`messages.<i>.content`, `cases.<row>.<column>`,
+  `checks.<i>`, `seed`, `settings_sets`) without raising.
+- `run`: `start_evaluation(plan, client_for, concurrency=…, indices=…, previous=…)` → `EvaluationJob` to poll
+  (`snapshot()`, `cancel()`, `done`, `result`), on `compare.run_comparison`'s thread pool; `indices` + `previous`
+  rerun some runs (`row_indices(plan, row)`, `failed_indices(ev)`); `run_evaluation` waits for it. Concurrency's
+  field is `fields.EVAL_CONCURRENCY` (default: the embedded model's slots).
+- `results`: `Evaluation` (plan, results, finals after the demo tools, marks; `.outcomes(i)`, `.mark(i, up)`),
+  `pass_rates` / `pass_rates_by_column` / `pass_rates_by_row` → `PassRate`, `row_groups`, `tool_matrix` →
+  `ToolStats` per row and per column, `to_csv`.
 """
 
 from __future__ import annotations
 
 from playground.evaluate.cases import CaseProblem, CasesError, TestCases, rows_from, size_problem
 from playground.evaluate.checks import KINDS, Check, Mark, Outcome, check_problems, describe, evaluate, parse_checks
-from playground.evaluate.variables import VariableError, VariableIssue, find_variables, message_name, substitute, substitute_body
+from playground.evaluate.plan import Plan, PlanError, PlannedRun, make_plan
+from playground.evaluate.results import Evaluation, PassRate, ToolStats, pass_rates, pass_rates_by_column, pass_rates_by_row
+from playground.evaluate.run import EvaluationJob, run_evaluation, start_evaluation
+from playground.evaluate.variables import (
+    VariableError,
+    VariableIssue,
+    find_variables,
+    message_name,
+    scan,
+    substitute,
+    substitute_body,
+)
 
 __all__ = [
     "KINDS",
+    "Evaluation",
+    "EvaluationJob",
+    "PassRate",
+    "Plan",
+    "PlanError",
+    "PlannedRun",
+    "ToolStats",
+    "make_plan",
+    "pass_rates",
+    "pass_rates_by_column",
+    "pass_rates_by_row",
+    "run_evaluation",
+    "start_evaluation",
     "CaseProblem",
     "Check",
     "Mark",
@@ -41,6 +71,7 @@ __all__ = [
     "VariableIssue",
     "find_variables",
     "message_name",
+    "scan",
     "rows_from",
     "size_problem",
     "substitute",

@@ -17,7 +17,7 @@ from typing import Any
 from playground.errors import FieldError, RequestError
 from playground.notebook import ChatMessage
 
-__all__ = ["VariableError", "VariableIssue", "find_variables", "message_name", "substitute", "substitute_body"]
+__all__ = ["VariableError", "VariableIssue", "find_variables", "message_name", "scan", "substitute", "substitute_body"]
 
 PLACEHOLDER = re.compile(r"\{\{([^{}\n]*)\}\}")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -50,7 +50,8 @@ def _content(m: ChatMessage | Mapping[str, Any]) -> tuple[str, str]:
     return str(m.get("role", "")), content if isinstance(content, str) else ""
 
 
-def _scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str], list[VariableIssue]]:
+def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str], list[VariableIssue]]:
+    """The valid variables' names in order of first appearance, and an issue per bad name (nothing raised)."""
     names: list[str] = []
     issues: list[VariableIssue] = []
     for at, m in enumerate(messages):
@@ -78,7 +79,7 @@ def _scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str
 
 def find_variables(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[str]:
     """The variables' names in order of first appearance; raises VariableError on a bad name."""
-    names, issues = _scan(messages)
+    names, issues = scan(messages)
     if issues:
         raise VariableError(issues)
     return names
@@ -107,7 +108,7 @@ def _fill(text: str, at: int, role: str, values: Mapping[str, str], issues: list
 def substitute(messages: Sequence[ChatMessage], values: Mapping[str, str]) -> list[ChatMessage]:
     """New messages with every `{{name}}` replaced by `values[name]` (values are inserted as they are, never
     read again for variables); raises VariableError naming each bad name and each variable without a value."""
-    _, issues = _scan(messages)
+    _, issues = scan(messages)
     out: list[ChatMessage] = []
     for at, m in enumerate(messages):
         out.append(m.model_copy(update={"content": _fill(m.content, at, m.role, values, issues)}, deep=True))
@@ -120,7 +121,7 @@ def substitute_body(body: Mapping[str, Any], values: Mapping[str, str]) -> dict[
     """A deep copy of a request body with its messages' text contents filled in, as `substitute` does."""
     out = copy.deepcopy(dict(body))
     messages = out.get("messages") or []
-    _, issues = _scan(messages)
+    _, issues = scan(messages)
     for at, m in enumerate(messages):
         if isinstance(m, dict) and isinstance(m.get("content"), str):
             m["content"] = _fill(m["content"], at, str(m.get("role", "")), values, issues)

@@ -12,81 +12,40 @@ from pydantic import ValidationError
 
 from playground.compare import RunResult
 from playground.evaluate import checks as c
-from playground.examples import GET_WEATHER
-from playground.response import from_chat_completion
+from tests.core.evaluate_answers import RESPONSE_FORMAT, SCHEMA, answer
 from tests.fuzz import examples
 
-SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}
-RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "place", "schema": SCHEMA, "strict": True}}
-
-
-def _result(
-    text: str | None = "It is sunny in Paris.",
-    *,
-    calls: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    finish: str | None = "stop",
-    tokens: int = 6,
-    body: dict[str, Any] | None = None,
-    ttft_s: float | None = 0.2,
-    total_s: float | None = 0.9,
-    status: str = "done",
-) -> RunResult:
-    message: dict[str, Any] = {"role": "assistant", "content": text}
-    if calls:
-        message["tool_calls"] = [
-            {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}} for i, (n, a) in enumerate(calls)
-        ]
-    data = {
-        "id": "x",
-        "model": "m",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": tokens, "total_tokens": 3 + tokens},
-    }
-    completion = from_chat_completion(data) if status == "done" else None
-    return RunResult(
-        index=0,
-        label="seed 1",
-        body=body or {"messages": [], "tools": [GET_WEATHER]},
-        status=status,  # type: ignore[arg-type]
-        text=text or "",
-        completion=completion,
-        error="NetworkError: refused" if status == "error" else None,
-        ttft_s=ttft_s,
-        total_s=total_s,
-    )
-
-
 ROW = {"city": "Paris", "expected": "It is sunny in Paris.", "other": "Lima"}
-WEATHER = _result("", calls=[("get_weather", '{"city": "paris", "unit": "metric"}')], finish="tool_calls")
+WEATHER = answer("", calls=[("get_weather", '{"city": "paris", "unit": "metric"}')], finish="tool_calls")
 
 
 def _grade(check: c.Check, result: RunResult | None = None, row: dict[str, str] = ROW, **kw: Any) -> tuple[bool, str]:
-    out = c.evaluate(check, result or _result(), row, **kw)
+    out = c.evaluate(check, result or answer(), row, **kw)
     assert out.reason
     return out.passed, out.reason
 
 
 def test_valid_json_passes_json_and_names_the_problem_otherwise() -> None:
-    assert _grade(c.ValidJson(), _result('{"a": [1, 2]}'))[0]
-    passed, reason = _grade(c.ValidJson(), _result("{'a': 1}"))
+    assert _grade(c.ValidJson(), answer('{"a": [1, 2]}'))[0]
+    passed, reason = _grade(c.ValidJson(), answer("{'a': 1}"))
     assert not passed and "not valid JSON" in reason
-    assert not _grade(c.ValidJson(), _result('{"a": 1, "a": 2}'))[0]  # a repeated key is ambiguous
+    assert not _grade(c.ValidJson(), answer('{"a": 1, "a": 2}'))[0]  # a repeated key is ambiguous
     assert not _grade(c.ValidJson(), WEATHER)[0]  # a tool call has no text
 
 
 def test_response_schema_uses_the_runs_own_response_format() -> None:
     body = {"messages": [], "response_format": RESPONSE_FORMAT}
-    assert _grade(c.ResponseSchema(), _result('{"city": "Paris"}', body=body))[0]
-    passed, reason = _grade(c.ResponseSchema(), _result('{"town": "Paris"}', body=body))
+    assert _grade(c.ResponseSchema(), answer('{"city": "Paris"}', body=body))[0]
+    passed, reason = _grade(c.ResponseSchema(), answer('{"town": "Paris"}', body=body))
     assert not passed and "city" in reason
-    assert _grade(c.ResponseSchema(), _result('{"city": "Paris"}')) == (False, "This run asked for no response schema.")
+    assert _grade(c.ResponseSchema(), answer('{"city": "Paris"}')) == (False, "This run asked for no response schema.")
 
 
 def test_library_schema_is_the_copy_kept_in_the_check() -> None:
     check = c.LibrarySchema(name="place", json_schema=SCHEMA)
-    assert _grade(check, _result('{"city": "Oslo"}')) == (True, "The answer matches the schema place.")
-    assert not _grade(check, _result('{"city": 3}'))[0]
-    assert not _grade(check, _result("not json"))[0]
+    assert _grade(check, answer('{"city": "Oslo"}')) == (True, "The answer matches the schema place.")
+    assert not _grade(check, answer('{"city": 3}'))[0]
+    assert not _grade(check, answer("not json"))[0]
 
 
 def test_calls_tool_and_calls_no_tool() -> None:
@@ -100,12 +59,12 @@ def test_calls_tool_and_calls_no_tool() -> None:
 
 def test_arguments_valid_against_the_tools_schema() -> None:
     assert _grade(c.ArgumentsValid(), WEATHER)[0]
-    bad = _result("", calls=[("get_weather", '{"unit": "kelvin"}')], finish="tool_calls")
+    bad = answer("", calls=[("get_weather", '{"unit": "kelvin"}')], finish="tool_calls")
     passed, reason = _grade(c.ArgumentsValid(), bad)
     assert not passed and "(and 1 more)" in reason  # no city, and kelvin is not an allowed unit
-    broken = _result("", calls=[("get_weather", '{"city": ')], finish="tool_calls")
+    broken = answer("", calls=[("get_weather", '{"city": ')], finish="tool_calls")
     assert not _grade(c.ArgumentsValid(), broken)[0]
-    unknown = _result("", calls=[("launch", "{}")], finish="tool_calls")
+    unknown = answer("", calls=[("launch", "{}")], finish="tool_calls")
     assert "not one of the tools offered" in _grade(c.ArgumentsValid(), unknown)[1]
     assert _grade(c.ArgumentsValid()) == (False, "The model made no tool call.")
 
@@ -118,7 +77,7 @@ def test_an_argument_equals_a_column() -> None:
     assert not passed and reason == "city is “paris”; the column other says “Lima”."
     assert _grade(check.model_copy(update={"argument": "days"}), WEATHER) == (False, "No call has an argument days.")
     assert _grade(check) == (False, "The model made no call to get_weather.")
-    numeric = _result("", calls=[("add", '{"a": 12, "ok": true}')], finish="tool_calls")
+    numeric = answer("", calls=[("add", '{"a": 12, "ok": true}')], finish="tool_calls")
     assert _grade(c.ArgumentEquals(argument="a", column="n"), numeric, {"n": "12"})[0]
     assert _grade(c.ArgumentEquals(argument="ok", column="n"), numeric, {"n": "true"})[0]
 
@@ -143,8 +102,8 @@ def test_a_pattern_is_searched_and_a_bad_one_is_a_reason_not_a_crash() -> None:
 
 
 def test_equals_expected_trims_and_ignores_case_unless_asked() -> None:
-    assert _grade(c.EqualsExpected(), _result("  it is SUNNY in paris.\n"))[0]
-    assert not _grade(c.EqualsExpected(ignore_case=False), _result("it is sunny in paris."))[0]
+    assert _grade(c.EqualsExpected(), answer("  it is SUNNY in paris.\n"))[0]
+    assert not _grade(c.EqualsExpected(ignore_case=False), answer("it is sunny in paris."))[0]
     assert _grade(c.EqualsExpected(), row={"city": "Paris"}) == (False, "The table has no expected column.")
 
 
@@ -153,8 +112,8 @@ def test_max_tokens_and_ended_by_itself() -> None:
     assert not _grade(c.MaxTokens(tokens=5))[0]
     assert _grade(c.EndedByItself()) == (True, "Finished by itself (stop).")
     assert _grade(c.EndedByItself(), WEATHER)[0]
-    assert _grade(c.EndedByItself(), _result(finish="length")) == (False, "The token limit cut the answer off.")
-    assert not _grade(c.EndedByItself(), _result(finish=None))[0]
+    assert _grade(c.EndedByItself(), answer(finish="length")) == (False, "The token limit cut the answer off.")
+    assert not _grade(c.EndedByItself(), answer(finish=None))[0]
     with pytest.raises(ValidationError):
         c.MaxTokens(tokens=0)
 
@@ -163,18 +122,18 @@ def test_times_under_a_limit_use_the_runners_timings() -> None:
     assert _grade(c.TimeToFirstToken(ms=250)) == (True, "The first token took 200 ms (limit 250 ms).")
     assert not _grade(c.TimeToFirstToken(ms=200))[0]
     assert _grade(c.TotalTime(ms=1000))[0] and not _grade(c.TotalTime(ms=900))[0]
-    assert _grade(c.TotalTime(ms=1000), _result(total_s=None)) == (False, "The whole answer's time was not measured.")
+    assert _grade(c.TotalTime(ms=1000), answer(total_s=None)) == (False, "The whole answer's time was not measured.")
 
 
 def test_a_persons_mark_counts_only_once_given() -> None:
-    out = c.evaluate(c.PersonMark(), _result(), ROW)
+    out = c.evaluate(c.PersonMark(), answer(), ROW)
     assert (out.passed, out.counted) == (False, False)
     assert _grade(c.PersonMark(), mark=c.Mark(up=True)) == (True, "Marked 👍")
-    assert _grade(c.PersonMark(), _result(status="error"), mark=c.Mark(up=False, note="rude")) == (False, "Marked 👎: “rude”")
+    assert _grade(c.PersonMark(), answer(status="error"), mark=c.Mark(up=False, note="rude")) == (False, "Marked 👎: “rude”")
 
 
 def test_a_failed_run_fails_every_other_check_with_its_error() -> None:
-    passed, reason = _grade(c.Contains(text="x"), _result(status="error"))
+    passed, reason = _grade(c.Contains(text="x"), answer(status="error"))
     assert not passed and reason == "There is no answer (the run is error: NetworkError: refused)."
 
 
@@ -245,7 +204,7 @@ _checks = st.one_of(
     st.builds(c.PersonMark),
 )
 _results = st.builds(
-    _result,
+    answer,
     text=st.one_of(st.none(), _text, st.sampled_from(['{"city": "Paris"}', "[1", "{}"])),
     calls=st.lists(
         st.tuples(st.sampled_from(["get_weather", "add", "x y"]), st.sampled_from(['{"city": "Paris"}', "{", "[]", ""])),
