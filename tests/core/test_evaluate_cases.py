@@ -119,7 +119,7 @@ _column = st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True)
 _value = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
-@settings(max_examples=examples(200))
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(_column, min_size=1, max_size=4, unique=True).flatmap(
         lambda cols: st.tuples(st.just(cols), st.lists(st.fixed_dictionaries({c: _value for c in cols}), min_size=1, max_size=5))

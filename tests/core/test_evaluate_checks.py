@@ -219,7 +219,7 @@ _results = st.builds(
 _rows = st.dictionaries(_column, _text, max_size=3)
 
 
-@settings(max_examples=examples(500))
+@settings(max_examples=examples(500), deadline=None)
 @given(_checks, _results, _rows, st.one_of(st.none(), st.builds(c.Mark, up=st.booleans(), note=_text)))
 def test_any_check_on_any_answer_and_row_gives_a_reason_and_never_raises(
     check: c.Check, result: RunResult, row: dict[str, str], mark: c.Mark | None

@@ -78,7 +78,7 @@ _names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
 _plain = st.text(st.characters(blacklist_characters="{}"), max_size=20)
 
 
-@settings(max_examples=examples(200))
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.tuples(_plain, _names), min_size=1, max_size=6), st.dictionaries(_names, _plain, max_size=4))
 def test_any_conversation_substitutes_exactly_when_every_variable_has_a_value(
     parts: list[tuple[str, str]], values: dict[str, str]
