@@ -1,25 +1,47 @@
-"""Evaluate page: the open notebook's conversation run over a table of test cases, each answer checked.
+"""Evaluate page: the open notebook's conversation run over a table of test cases × seeds, each answer checked.
 
-Wiring only: the table is drawn by components/evaluate_cases.py and the checks by components/evaluate_checks.py;
-both are kept in the notebook (`Notebook.evaluation`) and saved with it. `{{variables}}` and test cases are
-`playground.evaluate`'s.
+Wiring only: the table is drawn by components/evaluate_cases.py, the checks by components/evaluate_checks.py and
+the results by components/evaluate_results.py; `playground.evaluate` plans the runs (`make_plan`), runs them on
+compare's thread pool (`start_evaluation`, a background job a small fragment polls) and reads the results. The
+table, checks, seeds, marks and finished evaluations are kept in the notebook (`Notebook.evaluation`).
 """
 
 from __future__ import annotations
 
-import streamlit as st
+from dataclasses import dataclass
+from typing import Any
 
-from components import evaluate_cases, evaluate_checks, sidebar
+import streamlit as st
+from pydantic import ValidationError
+
+from components import evaluate_cases, evaluate_checks, evaluate_results, sidebar
+from components import errors as error_view
 from components import state as keys
 from components.text import plain
-from playground import errors
+from playground import errors, fields
+from playground.client import ClientConfig
+from playground.evaluate import checks as ck
+from playground.evaluate import plan as planning
+from playground.evaluate import run as running_
+from playground.evaluate.cases import TestCases
+from playground.evaluate.results import Evaluation
 from playground.library import Library
+from playground.store import NotebookStore
 from views import shared
 
 ss = st.session_state
+KEEP_RUNS = 3  # finished evaluations kept in a notebook, newest last
 
 
-def _schemas() -> dict[str, object]:
+@dataclass
+class Running:
+    """The evaluation on its thread, and the notebook it is saved into when it ends."""
+
+    job: running_.EvaluationJob
+    notebook_id: str
+
+
+def _schemas() -> dict[str, Any]:
     """The library's response schemas by name (their JSON Schema), for the check "Matches a schema from the library"."""
     try:
         items = Library().list("schema")
@@ -28,11 +50,174 @@ def _schemas() -> dict[str, object]:
     return {item.name: (item.value.get("schema") or {}) for item in items}
 
 
+def _shown() -> Evaluation | None:
+    """The notebook's newest evaluation, read once per change (a grid of hundreds of results is not re-read per rerun)."""
+    runs = shared.notebook().evaluation.get("runs") or []
+    if not runs:
+        return None
+    cached = ss.get(keys.EV_SHOWN)
+    if cached is not None and cached[0] == id(runs[-1]):
+        return cached[1]
+    try:
+        ev = Evaluation.model_validate(runs[-1])
+    except ValidationError:
+        st.warning("This notebook's last evaluation could not be read; run it again.", icon=":material/warning:")
+        return None
+    ss[keys.EV_SHOWN] = (id(runs[-1]), ev)
+    return ev
+
+
+def _keep(ev: Evaluation, *, replace: bool) -> None:
+    """Keep `ev` as the notebook's newest evaluation (`replace`: instead of the newest, e.g. a mark on it)."""
+    runs = list(shared.notebook().evaluation.get("runs") or [])
+    data = ev.model_dump(mode="json")
+    runs = [*runs[:-1], data] if replace and runs else [*runs, data][-KEEP_RUNS:]
+    shared.notebook().evaluation["runs"] = runs
+    ss[keys.EV_SHOWN] = (id(data), ev)
+
+
+def _mark(index: int, up: bool | None, note: str) -> None:
+    ev = _shown()
+    if ev is not None:
+        _keep(ev.unmark(index) if up is None else ev.mark(index, up, note), replace=True)
+
+
+# ------------------------------------------------------------------------------------ running
+
+
+def _ask(indices: list[int] | None = None) -> None:
+    ss.update({keys.EV_PENDING: ("all",) if indices is None else ("some", indices), keys.EV_ERROR: None})
+
+
+def _start(values: Any, model: str | None, choice: Any, config: ClientConfig | None, setup: dict[str, Any]) -> None:
+    """Run was pressed: plan the runs and start them on their thread, or say what is wrong."""
+    asked = ss.pop(keys.EV_PENDING, None)
+    if asked is None:
+        return
+    nb = shared.notebook()
+    previous = _shown() if asked[0] == "some" else None
+    try:
+        if previous is not None:
+            plan = previous.plan
+        else:
+            built = shared.prepare(values, model, choice, config, nb.conversation, fill=False)
+            plan = planning.make_plan(built.request.to_body(), **setup)
+        assert config is not None
+        client = shared.clients().get(config)
+    except errors.RequestError as exc:
+        ss[keys.EV_ERROR] = "Nothing was run: " + " ".join(f"{error_view.label_for(e.field)}: {e.message}" for e in exc.errors)
+        st.rerun()
+    except errors.PlaygroundError as exc:  # looking logit-bias text up failed
+        ss[keys.EV_ERROR] = f"Nothing was run: {exc}"
+        st.rerun()
+    job = running_.start_evaluation(
+        plan,
+        lambda _variant: client,
+        concurrency=int(ss.get(keys.EV_CONCURRENCY) or fields.EVAL_CONCURRENCY.default),
+        indices=asked[1] if previous is not None else None,
+        previous=previous,
+    )
+    ss[keys.EV_JOB] = Running(job=job, notebook_id=nb.id)
+    st.rerun()
+
+
+def _finish() -> None:
+    """An evaluation that ended is saved into its notebook and shown."""
+    running: Running | None = ss.get(keys.EV_JOB)
+    if running is None or not running.job.done:
+        return
+    del ss[keys.EV_JOB]
+    ev = running.job.result
+    if ev is None:
+        ss[keys.EV_ERROR] = f"The evaluation stopped: {running.job.failure}"
+        return
+    if shared.notebook().id == running.notebook_id:
+        _keep(ev, replace=False)
+        shared.save()
+        return
+    store = NotebookStore()  # another notebook was opened meanwhile: the evaluation goes where it was started
+    started_in = store.load(running.notebook_id)
+    if started_in is not None:
+        started_in.evaluation["runs"] = [*(started_in.evaluation.get("runs") or []), ev.model_dump(mode="json")][-KEEP_RUNS:]
+        store.save(started_in)
+
+
+@st.fragment(run_every=0.5)
+def _live() -> None:
+    """Progress, Cancel and the grid filling in; the whole page reruns once the evaluation has ended."""
+    running: Running | None = ss.get(keys.EV_JOB)
+    if running is None:
+        return
+    if running.job.done:
+        st.rerun()
+    ev = running.job.snapshot()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.progress(ev.progress, text=f"{ev.finished_count} of {len(ev.results)} results")
+        st.button("Cancel", key=keys.EV_CANCEL, on_click=running.job.cancel, icon=":material/cancel:")
+    evaluate_results.grid(ev)
+
+
+# ------------------------------------------------------------------------------------ the page
+
+
+def _run_inputs(nb: Any) -> tuple[str, bool]:
+    """Seeds, concurrency and the demo tools' follow-up; the seeds are kept with the notebook."""
+    ss.setdefault(keys.EV_SEEDS, nb.evaluation.get("seeds", "1, 2"))
+    f = fields.EVAL_CONCURRENCY
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        seeds = st.text_input(
+            "Seeds", key=keys.EV_SEEDS, placeholder="1, 2 or 1-4", help="Each row runs once per seed; empty: once.", width=220
+        )
+        st.number_input(
+            f.label, min_value=f.minimum, max_value=f.maximum, value=f.default, step=1, key=keys.EV_CONCURRENCY, help=f.help
+        )
+        continue_tools = st.toggle(
+            "Run the demo tools and check the final answer too",
+            key=keys.EV_CONTINUE,
+            help="Answers that call a demo tool (weather, calculator…) get its result and answer again",
+        )
+    nb.evaluation["seeds"] = seeds
+    return seeds, continue_tools
+
+
+def _results(ev: Evaluation) -> None:
+    st.subheader("Results", anchor=False)
+    wall = f" in {ev.wall_s:.1f} s" if ev.wall_s is not None else ""
+    st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.")
+    evaluate_results.pass_rates(ev)
+    evaluate_results.grid(ev)
+    failed = running_.failed_indices(ev)
+    with st.container(horizontal=True):
+        evaluate_results.csv_download(ev)
+        st.button(
+            f"Rerun the {len(failed)} failed",
+            key=keys.EV_RERUN_FAILED,
+            on_click=_ask,
+            args=(failed,),
+            disabled=not failed,
+            icon=":material/replay:",
+            help="Runs again every result that failed a check or gave no answer; the others are kept",
+        )
+    with st.expander("Every result with its checks' reasons", icon=":material/list:"):
+        evaluate_results.every_result(ev)
+    if ev.plan.base_body.get("tools"):
+        st.caption(
+            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, in text instead."
+        )
+        evaluate_results.tool_matrix(ev)
+    evaluate_results.opened(ev, on_mark=_mark)
+    index = ss.get(keys.EV_OPEN)
+    if isinstance(index, int) and index < len(ev.plan.runs):
+        row = ev.plan.runs[index].row
+        st.button("Rerun this row", key=keys.EV_RERUN_ROW, on_click=_ask, args=(running_.row_indices(ev.plan, row),))
+
+
 def main() -> None:
     shared.open_notebook()
+    _finish()
     shown: errors.RequestError | None = ss.get(keys.CHECK)
     with st.sidebar:
-        _choice, _config, _model, values = shared.sidebar_panel(shown, None)
+        choice, config, model, values = shared.sidebar_panel(shown, None)
     nb = shared.notebook()
     st.title("Evaluate", anchor=False)
     st.caption(
@@ -45,11 +230,38 @@ def main() -> None:
         st.info("The conversation uses no {{variables}} yet: write one in a message, e.g. “Weather in {{city}}?”.")
         st.page_link("views/playground.py", label="Open the Playground", icon=":material/chat:")
     st.subheader("Test cases", anchor=False)
-    cases = evaluate_cases.table(nb, names)
+    cases: TestCases = evaluate_cases.table(nb, names)
     evaluate_cases.problem_words(cases.problems(names))
     st.subheader("Checks", anchor=False)
     tools = sidebar.tool_names(values.settings.get("tools"))
-    evaluate_checks.editor(nb, cases.columns, tools=tools, schemas=_schemas())
+    checks: list[ck.Check] = evaluate_checks.editor(nb, cases.columns, tools=tools, schemas=_schemas())
+    st.subheader("Run", anchor=False)
+    seeds, continue_tools = _run_inputs(nb)
+    setup = {"cases": cases, "checks": checks, "seeds": seeds, "continue_tools": continue_tools}
+    try:
+        base = shared.prepare(values, model, choice, config, nb.conversation, lookup=False, fill=False).request.to_body()
+        problems = planning.problems(base, cases, checks, seeds=seeds)
+    except errors.RequestError as exc:
+        problems = exc.errors
+    blocked = errors.RequestError(problems) if problems else None
+    job: Running | None = ss.get(keys.EV_JOB)
+    st.button(
+        "Run",
+        key=keys.EV_RUN,
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=_ask,
+        disabled=job is not None or bool(problems),
+    )
+    error_view.blocked("Run", blocked, where="marked above or in the sidebar")
+    error_view.show_field(blocked, "seed")
+    if failure := ss.get(keys.EV_ERROR):
+        st.error(plain(failure), icon=":material/error:")
+    _start(values, model, choice, config, setup)
+    if job is not None:
+        _live()
+    elif (ev := _shown()) is not None:
+        _results(ev)
     shared.show_saved(shared.save())
 
 

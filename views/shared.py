@@ -245,11 +245,8 @@ def _save_tool(value: dict[str, Any], item_id: str | None) -> str:
 
 
 def names_in(conv: list[ChatMessage]) -> list[str]:
-    """The variables `conv` uses, in order; none while one is badly named (that is said under its message)."""
-    try:
-        return variables.find_variables(conv)
-    except variables.VariableError:
-        return []
+    """The variables `conv` uses, in order (a badly named one is said under its message)."""
+    return variables.scan(conv)[0]
 
 
 def filled(conv: list[ChatMessage]) -> tuple[list[ChatMessage], dict[str, str]]:
@@ -284,13 +281,15 @@ def prepare(
     *,
     settings: dict[str, Any] | None = None,
     lookup: bool = True,
+    fill: bool = True,
 ) -> Built:
     """The request `conv` (its variables filled in, see `filled`) and the sidebar's values (or `settings`) make.
-    `lookup`: look logit-bias text up with the backend's tokenizer (a request). Raises RequestError
+    `lookup`: look logit-bias text up with the backend's tokenizer (a request); `fill` False keeps the `{{variables}}`
+    (the Evaluate page fills them per test case). Raises RequestError
     (PlaygroundError when the lookup fails)."""
     if config is None:
         client_config(choice.id, choice.base_url)  # raises the RequestError naming the key or URL
-    sent, _ = filled(conv)
+    sent = filled(conv)[0] if fill else conv
     return runner.prepare(
         values.settings if settings is None else settings,
         sent,

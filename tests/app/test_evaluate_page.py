@@ -5,6 +5,7 @@ Widgets are reached by the keys of components/state.py; assertions are on text a
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,37 @@ def test_test_cases_are_pasted_duplicated_checked_and_kept_with_the_notebook(at:
     assert not again.exception, again.exception
     assert [r["city"] for r in _table(again)] == ["Paris", "Tokyo", "Tokyo", "Lima"]
     assert again.text_input(key=keys.ev_check(pattern["id"], "pattern")).value == "(["
+
+
+def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(at: AppTest) -> None:
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(6)
+    at.button_group(key=keys.VIEW).set_value("Form").run()
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("Say the name {{city}}.").run()
+    _on_evaluate(at)
+    at.text_area(key=keys.EV_PASTE).set_value("Paris\nTokyo\nLima")
+    at.button(key=keys.EV_PASTE_ADD).click().run()
+    at.selectbox(key=keys.EV_CHECK_KIND).set_value("contains")
+    at.button(key=keys.EV_CHECK_ADD).click().run()
+    (check,) = notebook(at).evaluation["checks"]
+    assert at.button(key=keys.EV_RUN).disabled  # the check has no text and no column yet
+    at.selectbox(key=keys.ev_check(check["id"], "column")).set_value("city").run()
+    at.text_input(key=keys.EV_SEEDS).set_value("1-2").run()
+    assert not at.button(key=keys.EV_RUN).disabled, [e.value for e in at.error]
+    at.button(key=keys.EV_RUN).click().run()
+    deadline = time.monotonic() + 240
+    while keys.EV_JOB in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception, at.exception
+    (ev,) = notebook(at).evaluation["runs"]
+    assert len(ev["results"]) == 6 and all(r["status"] == "done" for r in ev["results"])
+    grid = next(d for d in at.dataframe if list(d.value.columns) == ["seed 1", "seed 2"]).value
+    assert len(grid) == 3 and all(v.strip() in ("✓", "✗") for v in grid.to_numpy().ravel())
+    assert any("pass rate" in d.value.columns for d in at.dataframe)
+    # the opened result shows each check's reason; a 👎 with a note is kept with the notebook
+    opened = at.selectbox(key=keys.EV_OPEN).value
+    assert any(("✓" in m.value or "✗" in m.value) and "contains city" in readable(m.value) for m in at.markdown)
+    at.text_input(key=keys.ev_mark(f"{ev['id']}-{opened}", "note")).set_value("too short")
+    at.button_group(key=keys.ev_mark(f"{ev['id']}-{opened}", "thumb")).set_value("👎").run()
+    assert notebook(at).evaluation["runs"][-1]["marks"] == {str(opened): {"up": False, "note": "too short"}}

@@ -1,0 +1,173 @@
+"""The Evaluate page's results: pass rates, the grid of rows × runs coloured by the checks, every result with each
+check's ✓/✗ and reason, one result opened as a cell with a person's 👍/👎 and note, the tool-calling matrix and
+the CSV of it all. Drawing only: `playground.evaluate.results` reads the evaluation; a mark is handed to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from components import cells
+from components import state as keys
+from components.text import plain
+from playground.evaluate import checks as ck
+from playground.evaluate import results as rs
+from playground.notebook import Cell, Timings
+
+ss = st.session_state
+PASS, FAIL, PARTLY, WAITING = "#d6f5d6", "#f8d4d4", "#fbe8c0", "#eeeeee"  # the grid's cell colours
+ANSWER_CHARS = 120  # an answer in the results table is cut to this
+
+
+def _signs(ev: rs.Evaluation, index: int) -> str:
+    """A run's checks as ✓/✗ in the plan's order; "…" while it runs, "failed" when it gave no answer."""
+    r = ev.results[index]
+    if not r.finished:
+        return "…"
+    if r.status != "done":
+        return r.status
+    return " ".join(("✓" if o.passed else "✗") if o.counted else "·" for o in ev.outcomes(index)) or "done"
+
+
+def _colour(text: str) -> str:
+    if text in ("…", ""):
+        return f"background-color: {WAITING}"
+    if "✗" not in text and text not in ("error", "cancelled"):
+        return f"background-color: {PASS}"
+    return f"background-color: {PARTLY if '✓' in text else FAIL}"
+
+
+def row_label(ev: rs.Evaluation, row: int) -> str:
+    """A test case as the grid names it: its number and its values."""
+    values = ", ".join(ev.plan.cases.value(row, c) for c in ev.plan.cases.columns)
+    return f"{row + 1}: {values[:60] + '…' if len(values) > 60 else values}"
+
+
+def grid(ev: rs.Evaluation) -> None:
+    """Rows × runs (setting set × seed), each result's checks as ✓/✗, coloured: all pass, some, none."""
+    columns = ev.plan.columns
+    data = [
+        [_signs(ev, i) if (i := ev.plan.index(row, c)) is not None else "" for c in columns]
+        for row in range(len(ev.plan.cases.rows))
+    ]
+    frame = pd.DataFrame(data, columns=columns, index=[row_label(ev, r) for r in range(len(data))])
+    st.dataframe(frame.style.map(_colour), width="stretch")
+    names = " · ".join(f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1))
+    if names:
+        st.caption(plain(f"Each cell lists the checks in order: {names}."))
+
+
+def _rate(p: rs.PassRate) -> str:
+    return "not graded" if p.rate is None else f"{p.rate:.0%} ({p.passed}/{p.counted})"
+
+
+def pass_rates(ev: rs.Evaluation) -> None:
+    """Pass rates per check, per grid column and per row."""
+    left, middle, right = st.columns(3)
+    for where, title, rates in (
+        (left, "Per check", rs.pass_rates(ev)),
+        (middle, "Per column", rs.pass_rates_by_column(ev)),
+        (right, "Per row", rs.pass_rates_by_row(ev)),
+    ):
+        with where:
+            frame = pd.DataFrame({"": [p.label for p in rates], "pass rate": [_rate(p) for p in rates]})
+            st.caption(title)
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def every_result(ev: rs.Evaluation) -> None:
+    """One line per result: its row, run, answer, and each check's ✓/✗ with its reason."""
+    names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1)]
+    lines = []
+    for i, run in enumerate(ev.plan.runs):
+        r = ev.results[i]
+        answer = rs.answer_text(r) if r.finished else "…"
+        outcomes = ev.outcomes(i) if r.finished else []
+        marks = [(("✓ " if o.passed else "✗ ") if o.counted else "") + o.reason for o in outcomes] or [""] * len(names)
+        shown = answer if len(answer) <= ANSWER_CHARS else answer[:ANSWER_CHARS] + "…"
+        lines.append([run.row + 1, run.column, r.error or shown, *marks])
+    frame = pd.DataFrame(lines, columns=["row", "run", "answer", *names])
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def tool_matrix(ev: rs.Evaluation) -> None:
+    """Per row and per grid column: the share of answers calling the right tool, with valid arguments, in text instead."""
+    by_row, by_column = rs.tool_matrix(ev)
+
+    def frame(stats: list[rs.ToolStats]) -> pd.DataFrame:
+        pct = lambda v: "" if v is None else f"{v:.0%}"  # noqa: E731
+        return pd.DataFrame(
+            {
+                "": [s.label for s in stats],
+                "answers": [s.answers for s in stats],
+                "right tool": [pct(s.right_tool) for s in stats],
+                "valid arguments": [pct(s.valid_arguments) for s in stats],
+                "text instead": [pct(s.text_instead) for s in stats],
+            }
+        )
+
+    left, right = st.columns(2)
+    left.dataframe(frame(by_row), hide_index=True, width="stretch")
+    right.dataframe(frame(by_column), hide_index=True, width="stretch")
+
+
+def _as_cell(ev: rs.Evaluation, index: int) -> Cell:
+    """A result as a (read-only) cell, so it is drawn as every run is: answer, Response Datas, probabilities, code."""
+    r = ev.results[index]
+    return Cell(
+        id=f"ev{ev.id}r{index}",
+        created=ev.created.timestamp(),
+        backend=r.backend or "embedded",  # type: ignore[arg-type]
+        model=str(r.body.get("model", "")),
+        body=r.body,
+        status="done" if r.status == "done" else "error",
+        completion=r.completion,
+        partial={0: r.text} if r.completion is None and r.text else {},
+        timings=Timings(ttft_s=r.ttft_s, total_s=r.total_s, tokens_per_s=r.tokens_per_s),
+        variables=ev.plan.cases.values(ev.plan.runs[index].row),
+    )
+
+
+def opened(ev: rs.Evaluation, *, on_mark: Callable[[int, bool | None, str], None]) -> None:
+    """Choose a result and see it as a cell, each check's ✓/✗ with its reason, and mark it 👍/👎 with a note."""
+    labels = {i: f"{row_label(ev, run.row)} · {run.column} · {_signs(ev, i)}" for i, run in enumerate(ev.plan.runs)}
+    done = [i for i in labels if ev.results[i].finished]
+    if not done:
+        return
+    if ss.get(keys.EV_OPEN) not in done:
+        ss[keys.EV_OPEN] = done[0]
+    index = st.selectbox("Open a result", done, key=keys.EV_OPEN, format_func=labels.__getitem__)
+    for check, outcome in zip(ev.plan.checks, ev.outcomes(index), strict=True):
+        sign = ":green[✓]" if outcome.passed else (":red[✗]" if outcome.counted else "·")
+        st.markdown(f"{sign} {plain(ck.describe(check))}: {plain(outcome.reason)}")
+    key = f"{ev.id}-{index}"
+    mark = ev.marks.get(index)
+    thumb_key, note_key = keys.ev_mark(key, "thumb"), keys.ev_mark(key, "note")
+    if thumb_key not in ss:
+        ss[thumb_key] = None if mark is None else ("👍" if mark.up else "👎")
+        ss[note_key] = "" if mark is None else mark.note
+
+    def marked() -> None:
+        thumb = ss.get(thumb_key)
+        on_mark(index, None if thumb is None else thumb == "👍", ss.get(note_key) or "")
+
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.segmented_control("Your mark", ["👍", "👎"], key=thumb_key, on_change=marked)
+        st.text_input("Note", key=note_key, on_change=marked, placeholder="Why (optional)")
+    cells.render_cell(_as_cell(ev, index), label="Result", conv=[], settings={}, read_only=True)
+
+
+def csv_download(ev: rs.Evaluation) -> None:
+    st.download_button(
+        "Download all results (CSV)",
+        lambda: rs.to_csv(ev),
+        file_name="evaluation.csv",
+        mime="text/csv",
+        key=keys.EV_CSV,
+        on_click="ignore",
+        icon=":material/download:",
+        help="One line per result: its row, run, answer, every check's ✓/✗ with its reason, and your mark",
+    )
