@@ -14,8 +14,8 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from components import evaluate_cases, evaluate_checks, evaluate_results, sidebar
 from components import errors as error_view
+from components import evaluate_cases, evaluate_checks, evaluate_results, sidebar
 from components import state as keys
 from components.text import plain
 from playground import errors, fields
@@ -202,7 +202,8 @@ def _results(ev: Evaluation) -> None:
         evaluate_results.every_result(ev)
     if ev.plan.base_body.get("tools"):
         st.caption(
-            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, in text instead."
+            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
+            "and in text instead."
         )
         evaluate_results.tool_matrix(ev)
     evaluate_results.opened(ev, on_mark=_mark)
