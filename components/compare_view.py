@@ -219,7 +219,7 @@ def fork_words(c: Comparison, fork: compare.Fork) -> list[str]:
         missing = " and ".join(visible(t) for t, p in pairs if p is None)
         lines.append(f"{c.results[run].label} gave {gave}" + (f" ({missing} not among its alternatives)." if missing else "."))
     if fork.top_two is not None:
-        first, second = (charts.percent(p) for p in fork.top_two)
+        first, second = (f"{visible(t)} {charts.percent(p)}" for t, p in fork.top_two)
         toss = "A coin toss" if fork.coin_toss else "Not a coin toss"
         lines.append(f"{toss}: the top two alternatives there were {first} and {second}.")
     if fork.position:

@@ -33,9 +33,9 @@ class Fork(BaseModel):
     """A place where runs that agreed so far part ways: at `position`, after `prefix`.
 
     `tokens` are the different tokens taken there (in the order of the runs); `given[run][i]` is the probability
-    that run gave `tokens[i]` (None: not among the alternatives it reported). `coin_toss` says whether the top two
-    alternatives there were within COIN_TOSS; `coin_tosses_before` counts such positions on the shared path
-    before it."""
+    that run gave `tokens[i]` (None: not among the alternatives it reported). `top_two` are the two most likely
+    alternatives there, `coin_toss` whether they were within COIN_TOSS; `coin_tosses_before` counts such positions
+    on the shared path before it."""
 
     position: int
     prefix: str
@@ -43,7 +43,7 @@ class Fork(BaseModel):
     tokens: list[str]
     picks: list[Pick]
     given: dict[int, list[float | None]]
-    top_two: tuple[float, float] | None = None
+    top_two: tuple[tuple[str, float], tuple[str, float]] | None = None  # (token, probability), most likely first
     coin_toss: bool = False
     coin_tosses_before: int = 0
 
@@ -179,7 +179,9 @@ def _fork(runs: dict[int, list[TokenLogprob]], position: int, members: list[int]
         tokens=tokens,
         picks=picks,
         given=given,
-        top_two=(_probability(pair[0].logprob), _probability(pair[1].logprob)) if pair else None,
+        top_two=((pair[0].token, _probability(pair[0].logprob)), (pair[1].token, _probability(pair[1].logprob)))
+        if pair
+        else None,
         coin_toss=here is not None and is_coin_toss(here),
         coin_tosses_before=sum(is_coin_toss(e) for e in first[:position]),
     )

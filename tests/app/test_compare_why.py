@@ -58,7 +58,7 @@ def test_why_three_seeds_diverged_is_read_off_their_logprobs(gateway, monkeypatc
     for line in (
         "seed 2 gave ␣golden 1.5%, ␣ocean 16.1%, ␣sea 43.3%.",
         "seed 3 gave ␣ocean 16.1%, ␣sea 43.3% (␣golden not among its alternatives).",
-        "Not a coin toss: the top two alternatives there were 43.3% and 16.1%.",
+        "Not a coin toss: the top two alternatives there were ␣sea 43.3% and ␣ocean 16.1%.",
     ):
         assert plain(line) in captions
 
