@@ -297,27 +297,32 @@ def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only:
         key=keys.cell_action(cell.id, "tab"),
         on_change="rerun",
     )
-    with datas:
-        if cell.completion is not None:
-            response_view.render(cell.completion, key=cell.id)
-        else:
-            st.caption("No complete answer arrived.")
-    with probabilities:
-        if cell.completion is not None:
+    # only the open tab is drawn (choosing another reruns): a long answer's JSON and charts cost seconds each
+    if datas.open:
+        with datas:
+            if cell.completion is not None:
+                response_view.render(cell.completion, key=cell.id)
+            else:
+                st.caption("No complete answer arrived.")
+    if probabilities.open and cell.completion is not None:
+        with probabilities:
             chart_views.probability_view(
                 cell.completion,
                 key_prefix=keys.cell_charts(cell.id),
                 read_only=read_only,
                 offer=None if read_only else functools.partial(branching.offer, cell),
             )
-    with usage:
-        chart_views.usage_metrics(run_stats(cell))
-    with request:
-        for note in cell.notes:
-            st.caption(plain(note))
-        st.json(cell.body, expanded=1)
-    with code:
-        _code(cell)
+    if usage.open:
+        with usage:
+            chart_views.usage_metrics(run_stats(cell))
+    if request.open:
+        with request:
+            for note in cell.notes:
+                st.caption(plain(note))
+            st.json(cell.body, expanded=1)
+    if code.open:
+        with code:
+            _code(cell)
     if extra is not None:
         extra(cell)
 

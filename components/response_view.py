@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import state as keys
 from components.text import plain, safe_markdown
-from playground.response import Choice, Completion, ContentBlock
+from playground.response import SHOWN_LOGPROBS, Choice, Completion, ContentBlock
 
 SEED_TITLE = "Response Datas"
 SEED_EXPLAINED = "What the API returned, in the field names of the reference document: content blocks, stop reason, usage."
@@ -97,7 +97,18 @@ def render(completion: Completion, *, key: str) -> None:
         ids.append(f"fingerprint: {completion.system_fingerprint}")
     st.text(" · ".join(ids))
     st.caption(f"{SEED_TITLE} (normalised JSON)")
-    st.json(completion.model_dump(exclude={"raw"}, exclude_none=True), expanded=2)
+    st.json(completion.shown(), expanded=2)
+    if any(len(c.logprobs or ()) > SHOWN_LOGPROBS for c in completion.choices):
+        st.download_button(
+            "Whole JSON",
+            completion.whole_json,  # made only when clicked: a long answer's holds every token and its alternatives
+            file_name=f"response-{completion.id}.json",
+            mime="application/json",
+            key=keys.cell_action(key, "json"),
+            icon=":material/download:",
+            on_click="ignore",
+            help=f"The JSON above shows each choice's first {SHOWN_LOGPROBS} tokens' probabilities; this file holds them all",
+        )
     st.caption("Raw JSON from the server")
     st.json(_jsonable(completion.raw), expanded=1)
 

@@ -154,7 +154,7 @@ TITLE = f"{PAGE}.title"  # widget: the notebook's title
 
 
 def cell_action(cell_id: str, action: str) -> str:
-    """Widget key of a cell's button or switch: rerun, fork, continue, use, tools, delete, details, raw, tab, code_tab."""
+    """Widget key of a cell's button or switch: rerun, fork, continue, use, tools, delete, details, raw, tab, code_tab, json."""
     return f"{PAGE}.cells.{cell_id}.{action}"
 
 

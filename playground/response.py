@@ -22,6 +22,7 @@ from playground.errors import StreamDecodeError
 
 __all__ = [
     "LOGPROBS_KEPT_ONCE",
+    "SHOWN_LOGPROBS",
     "Choice",
     "Completion",
     "ContentBlock",
@@ -38,6 +39,7 @@ __all__ = [
 
 
 LOGPROBS_KEPT_ONCE = "(kept once, in the completion's probabilities)"  # stands in the raw JSON for what `Choice.logprobs` holds
+SHOWN_LOGPROBS = 20  # per-token entries of each choice the page's JSON shows; the download holds them all
 
 
 class ContentBlock(BaseModel):
@@ -108,6 +110,22 @@ class Completion(BaseModel):
         if choice == 0 and not self.choices:
             return "".join(b.text or "" for b in self.content if b.type == "text")
         raise IndexError(f"no choice {choice}")
+
+    def shown(self, tokens: int = SHOWN_LOGPROBS) -> dict[str, Any]:
+        """This completion's JSON (without the raw) as the page shows it: each choice's first `tokens` per-token
+        logprobs, then a line saying how many more `whole_json` holds (a long answer's would fill the page)."""
+        cut = [
+            c.model_copy(update={"logprobs": c.logprobs[:tokens]}) if len(c.logprobs or ()) > tokens else c for c in self.choices
+        ]
+        data = self.model_copy(update={"choices": cut}).model_dump(exclude={"raw"}, exclude_none=True)
+        for choice, dumped in zip(self.choices, data["choices"], strict=True):
+            if choice.logprobs is not None and len(choice.logprobs) > tokens:
+                dumped["logprobs"].append(f"… and {len(choice.logprobs) - tokens:,} more tokens, in the whole JSON")
+        return data
+
+    def whole_json(self) -> bytes:
+        """This completion's JSON (without the raw), every token included: what `shown` abridges."""
+        return self.model_dump_json(exclude={"raw"}, exclude_none=True).encode()
 
     def tool_uses(self, choice: int = 0) -> list[ContentBlock]:
         """The tool_use blocks of one choice, in order."""

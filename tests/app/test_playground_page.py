@@ -483,6 +483,8 @@ def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at:
     at.button_group(key=keys.sibling(1)).set_value(first.id).run()
     at.toggle(key=keys.cell_action(first.id, "more")).set_value(True).run()
     at.toggle(key=keys.cell_action(first.id, "details")).set_value(True).run()
+    at.session_state[keys.cell_action(first.id, "tab")] = "Probabilities"  # a click on the tab (only the open one is drawn)
+    at.run()
     box = at.selectbox(key=chart_views.keys_for(keys.cell_charts(first.id)).token(0))
     assert len(box.options) >= 1
     box.set_value(0).run()

@@ -77,6 +77,7 @@ def test_a_link_shows_what_was_shared_with_nothing_to_type_or_run(kind: str, sen
     nb = NotebookStore().save(a_notebook())
     shares = Shares()
     share = shares.share_notebook(nb) if kind == "notebook" else shares.share_comparison(nb, nb.comparisons[0]["id"])
+    shared_run = nb.cells[0].id
     nb.cells.clear()  # later edits never reach the link
     NotebookStore().save(nb)
 
@@ -87,6 +88,9 @@ def test_a_link_shows_what_was_shared_with_nothing_to_type_or_run(kind: str, sen
     if kind == "notebook":
         answer = a_notebook().cells[0].completion
         assert answer is not None and answer.text(0).split()[0] in words  # the run's answer
+        app.session_state[keys.cell_action(shared_run, "tab")] = "Probabilities"  # a click on the tab
+        app.run()
+        assert not app.exception, app.exception
         assert app.get("vega_lite_chart")  # its probability charts
     for widget in INPUTS:
         assert list(getattr(app, widget)) == [], widget

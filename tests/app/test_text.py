@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import state as keys
 from components.text import NBSP, inline_code, plain, safe_inline, safe_markdown
+from playground.notebook import Notebook
 from playground.shares import Shares
 from playground.store import NotebookStore
 from tests.hostile import hostile_notebook
@@ -206,6 +207,31 @@ def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[
     monkeypatch.delenv("XAI_API_KEY", raising=False)
 
 
+DETAIL_TABS = ["Response Datas", "Probabilities", "Usage and speed", "Request body", "Code"]
+
+
+def _drawn(app: AppTest) -> list[str]:
+    """Every Markdown string on the page as drawn now."""
+    return [
+        s
+        for node in app._tree
+        if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message)
+        for s in _markdown_strings(node.proto)
+    ]
+
+
+def _every_tab(app: AppTest, notebook: Notebook) -> list[str]:
+    """The Markdown drawn with each tab of every run's details open in turn (only the open tab is drawn), as clicks do."""
+    shown = []
+    for tab in DETAIL_TABS:
+        for cell in notebook.cells:
+            app.session_state[keys.cell_action(cell.id, "tab")] = tab
+        app.run()
+        assert not app.exception, app.exception
+        shown += _drawn(app)
+    return shown
+
+
 @pytest.mark.apptest
 @pytest.mark.usefixtures("embedded")
 def test_every_page_shows_a_hostile_notebook_as_text() -> None:
@@ -220,24 +246,16 @@ def test_every_page_shows_a_hostile_notebook_as_text() -> None:
         app.toggle(key=keys.cell_action(cell.id, "more")).set_value(True).run()
     for cell in notebook.cells:
         app.toggle(key=keys.cell_action(cell.id, "details")).set_value(True).run()
-    shown = []
-    for page in ("views/playground.py", "views/notebooks.py", "views/compare.py", "views/tools.py"):
-        if page != "views/playground.py":
-            app.switch_page(page).run()
+    shown = _every_tab(app, notebook)
+    for page in ("views/notebooks.py", "views/compare.py", "views/tools.py"):
+        app.switch_page(page).run()
         assert not app.exception, app.exception
-        for node in app._tree:
-            if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message):
-                shown += list(_markdown_strings(node.proto))
+        shown += _drawn(app)
     view = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # its read-only link too
     view.query_params[keys.VIEW_PARAM] = Shares().share_notebook(notebook).id
     view.run()
     assert not view.exception, view.exception
-    in_view = [
-        s
-        for node in view._tree
-        if node.type not in PLAIN_ELEMENTS and isinstance(getattr(node, "proto", None), Message)
-        for s in _markdown_strings(node.proto)
-    ]
+    in_view = _every_tab(view, notebook)
     assert any("answer" in s for s in in_view) and any("title" in s for s in in_view)
     shown += in_view
     assert any("answer" in s for s in shown) and any("title" in s for s in shown)  # the hostile texts were drawn

@@ -492,6 +492,7 @@ def test_public_names() -> None:
 
     assert set(module.__all__) == {
         "LOGPROBS_KEPT_ONCE",
+        "SHOWN_LOGPROBS",
         "Choice",
         "Completion",
         "ContentBlock",
@@ -545,3 +546,18 @@ def test_a_body_with_logprobs_keeps_them_once_and_its_envelope_in_raw() -> None:
     assert [{k: v for k, v in ch.items() if k != "logprobs"} for ch in c.raw["choices"]] == [
         {k: v for k, v in ch.items() if k != "logprobs"} for ch in body["choices"]
     ]
+
+
+def test_the_json_shown_cuts_each_choices_logprobs_and_the_whole_json_keeps_them() -> None:
+    body = json.loads((Path(__file__).parents[1] / "data" / "logprobs_n2.json").read_text())
+    c = from_chat_completion(body)
+    lengths = [len(choice.logprobs or ()) for choice in c.choices]
+    assert min(lengths) > 3
+    whole = json.loads(c.whole_json())
+    assert whole == json.loads(c.model_dump_json(exclude={"raw"}, exclude_none=True))
+    assert c.shown(tokens=max(lengths)) == whole  # nothing to cut: the same JSON
+    shown = c.shown(tokens=3)
+    for n, choice, full in zip(lengths, shown["choices"], whole["choices"], strict=True):
+        assert choice["logprobs"] == [*full["logprobs"][:3], f"… and {n - 3:,} more tokens, in the whole JSON"]
+    assert {k: v for k, v in shown.items() if k != "choices"} == {k: v for k, v in whole.items() if k != "choices"}
+    assert [len(choice.logprobs or ()) for choice in c.choices] == lengths  # the completion itself is unchanged
