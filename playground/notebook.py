@@ -11,6 +11,7 @@ and pages only show them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from playground import fields, images, untrusted
 from playground.backends import BackendId
@@ -226,10 +227,42 @@ class BranchOrigin(BaseModel):
     prefix_logprobs: list[TokenLogprob] = Field(default_factory=list)
 
 
+MessageKey = tuple[str, str, str, str, tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]]
+
+
+def message_key(message: ChatMessage) -> MessageKey:
+    """Every field of a message as a tuple: compared far faster than the model itself."""
+    calls = tuple((c.id, c.name, c.arguments) for c in message.tool_calls)
+    pictures = tuple((i.url, i.detail, i.name) for i in message.images)
+    return (message.role, message.content, message.name, message.tool_call_id, calls, pictures)
+
+
+class _Sent:
+    """What a cell derives from what it sent (`Cell.sent`), kept for as long as its conversation and body are the
+    very objects it was derived from. A cache, not part of the cell's value: any two compare equal, and shallow copies
+    of a cell (`model_copy`) share it."""
+
+    __slots__ = ("body", "conversation", "digest", "keys")
+
+    def __init__(self) -> None:
+        self.conversation: list[ChatMessage] | None = None
+        self.body: dict[str, Any] | None = None
+        self.digest = ""
+        self.keys: tuple[MessageKey, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Sent)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Cell(BaseModel):
     """One run: what was sent, where, with which conversation and settings, and what came back.
 
-    `conversation` is the one on screen, `{{variables}}` and all; `body` holds it with `variables`' values put in."""
+    `conversation` is the one on screen, `{{variables}}` and all; `body` holds it with `variables`' values put in. Both
+    are what was sent: set when the cell is made, never changed in place (a run that differs is another cell), so what
+    is derived from them is computed once (`sent`).
+    """
 
     id: str = Field(default_factory=lambda: new_cell_id())
     created: Timestamp = Field(default_factory=time.time)
@@ -252,6 +285,7 @@ class Cell(BaseModel):
     step_of: str | None = None  # the cell whose tool calls this run answers ("Run tools and continue")
     branch: BranchOrigin | None = None  # a "Continue from here" run: where it branched off
     variables: dict[str, str] = Field(default_factory=dict)  # the {{name}} values put into `conversation` for `body`
+    _sent: _Sent = PrivateAttr(default_factory=_Sent)
 
     @property
     def at(self) -> int:
@@ -276,15 +310,25 @@ class Cell(BaseModel):
         """A copy fit to store or share: no secret settings, no base URL carrying credentials (the completion shared)."""
         return self.model_copy(update={"base_url": safe_base_url(self.base_url), "settings": _clean_settings(self.settings)})
 
+    def sent(self) -> tuple[str, tuple[MessageKey, ...]]:
+        """A digest of what this run sent (its conversation and body) and its messages' keys, derived once."""
+        memo = self._sent
+        if memo.conversation is not self.conversation or memo.body is not self.body:
+            data = self.__pydantic_serializer__.to_json(self, include={"conversation", "body"})
+            memo.digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            memo.keys = tuple(message_key(m) for m in self.conversation)
+            memo.conversation, memo.body = self.conversation, self.body
+        return memo.digest, memo.keys
+
     def differences(self, conversation: Sequence[ChatMessage], settings: Mapping[str, Any]) -> list[str]:
         """What changed since this cell ran, in plain words; [] when it still answers what is on screen."""
         out: list[str] = []
-        now = list(conversation[: self.at])
+        now = [message_key(m) for m in conversation[: self.at]]
         if len(now) < self.at:
             out.append(f"The conversation is shorter now ({len(conversation)} messages; this run answered {self.at}).")
-        for i, (was, is_) in enumerate(zip(self.conversation, now, strict=False)):
-            if was != is_:
-                out.append(f"Message {i + 1} changed.")
+        was = self.sent()[1]
+        if list(was[: len(now)]) != now:
+            out += [f"Message {i + 1} changed." for i, (a, b) in enumerate(zip(was, now, strict=False)) if a != b]
         for key in sorted(set(self.settings) | set(settings)):
             if key in SECRET_SETTINGS or key.startswith("model.") or key.endswith(".rows"):
                 continue

@@ -128,8 +128,10 @@ class _KnownCells:
 
     @staticmethod
     def _rest(cell: Cell) -> str:
-        data = cell.__pydantic_serializer__.to_json(cell, exclude={"completion"})  # model_dump_json's bytes, not decoded
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
+        """A digest of the cell without its completion: what it sent is digested once per cell (`Cell.sent`), so this
+        does not grow with the conversation."""
+        data = cell.__pydantic_serializer__.to_json(cell, exclude={"completion", "conversation", "body"})
+        return hashlib.blake2b(data + cell.sent()[0].encode(), digest_size=16).hexdigest()
 
     def remember(self, notebook_id: str, cell: Cell, digest: str) -> None:
         completion = None if cell.completion is None else weakref.ref(cell.completion)

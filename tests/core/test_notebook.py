@@ -11,6 +11,7 @@ from playground.errors import BadRequestError, FieldError, NetworkError, Request
 from playground.notebook import (
     FORMAT,
     FORMAT_VERSION,
+    AttachedImage,
     Cell,
     CellError,
     ChatMessage,
@@ -19,6 +20,7 @@ from playground.notebook import (
     ToolCallRow,
     conversation_from_json,
     conversation_to_json,
+    message_key,
     new_id,
     preview,
     safe_base_url,
@@ -206,6 +208,35 @@ def test_differences_ignore_the_key_the_model_memory_and_builder_rows_and_shorte
     )
     assert out == [f"User: {'x' * 37}… → y."]
     assert SECRET not in " ".join(out)
+
+
+def test_what_a_cell_sent_is_derived_once_shared_by_copies_and_not_part_of_its_value() -> None:
+    cell = a_cell()
+    twin = cell.model_copy(deep=True)
+    digest, keys = cell.sent()
+    assert cell == twin and Cell.model_validate_json(cell.model_dump_json()) == cell  # a cache, not the cell's value
+    assert cell.sent()[1] is keys and cell.clean().sent()[1] is keys  # derived once, shared by a shallow copy
+    assert twin.sent() == (digest, keys)  # the same content, the same digest
+    other = cell.model_copy(update={"conversation": [ChatMessage(content="Shapes?")]})
+    assert other.sent()[0] != digest and other.differences(cell.conversation, cell.settings) == ["Message 1 changed."]
+    assert cell.sent()[0] == digest and cell.differences(cell.conversation, cell.settings) == []
+    body = cell.model_copy(update={"body": {**cell.body, "seed": 1}})
+    assert body.sent()[0] != digest and body.sent()[1] == keys
+
+
+def test_a_message_key_holds_every_field_of_the_message() -> None:
+    assert set(ChatMessage.model_fields) == {"role", "content", "name", "tool_call_id", "tool_calls", "images"}  # else key it
+    m = ChatMessage(role="assistant", content="Hi", name="n", tool_call_id="", tool_calls=[ToolCallRow(id="c", name="f")])
+    changed = [
+        m.model_copy(update={"role": "user"}),
+        m.model_copy(update={"content": "Ho"}),
+        m.model_copy(update={"name": "o"}),
+        m.model_copy(update={"tool_call_id": "t"}),
+        m.model_copy(update={"tool_calls": [ToolCallRow(id="c", name="f", arguments='{"a": 1}')]}),
+        m.model_copy(update={"images": [AttachedImage(url="https://example.com/a.png")]}),
+    ]
+    assert message_key(m.model_copy(deep=True)) == message_key(m)
+    assert all(message_key(other) != message_key(m) for other in changed)
 
 
 # ------------------------------------------------------------------------------------ notebooks
