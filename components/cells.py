@@ -21,7 +21,7 @@ from components import answer_checks, branching, chart_views, conversation, resp
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
-from playground.notebook import Cell, ChatMessage, Notebook
+from playground.notebook import Cell, ChatMessage, MessageKey, Notebook, message_key
 
 STATUS_WORDS = {
     "new": "starting",
@@ -136,7 +136,7 @@ def _header(cell: Cell, label: str, prices: Mapping[pricing.PriceKey, pricing.Pr
         st.caption(plain("with " + ", ".join(f"{{{{{k}}}}} = {v}" for k, v in cell.variables.items())))
 
 
-def _outdated(cell: Cell, conv: Sequence[ChatMessage], settings: Mapping[str, Any]) -> None:
+def _outdated(cell: Cell, conv: Sequence[ChatMessage] | Sequence[MessageKey], settings: Mapping[str, Any]) -> None:
     changes = cell.differences(conv, settings)
     if not changes:
         return
@@ -331,7 +331,7 @@ def render_cell(
     cell: Cell,
     *,
     label: str,
-    conv: Sequence[ChatMessage],
+    conv: Sequence[ChatMessage] | Sequence[MessageKey],
     settings: Mapping[str, Any],
     newest: bool = True,
     extra: Callable[[Cell], None] | None = None,
@@ -381,7 +381,7 @@ def render_group(
     cells: Sequence[Cell],
     at: int,
     *,
-    conv: Sequence[ChatMessage],
+    conv: Sequence[ChatMessage] | Sequence[MessageKey],
     settings: Mapping[str, Any],
     newest_id: str | None = None,
     extra: Callable[[Cell], None] | None = None,
@@ -432,11 +432,11 @@ def render_notebook(
     for cell in nb.cells:
         by_at[min(cell.at, len(nb.conversation))].append(cell)
     newest = nb.cells[-1].id if nb.cells else None
+    drawn: list[MessageKey] = []  # the messages drawn so far, each keyed once (editing one happens as it is drawn)
 
     def draw(k: int) -> None:
-        render_group(
-            by_at.get(k, []), k, conv=nb.conversation, settings=nb.settings, newest_id=newest, read_only=read_only, prices=prices
-        )
+        drawn.extend(message_key(m) for m in nb.conversation[len(drawn) : k])
+        render_group(by_at.get(k, []), k, conv=drawn, settings=nb.settings, newest_id=newest, read_only=read_only, prices=prices)
 
     if read_only:
         conversation.show(nb.conversation, after_message=draw)

@@ -50,12 +50,14 @@ __all__ = [
     "CellError",
     "CellStatus",
     "ChatMessage",
+    "MessageKey",
     "Notebook",
     "NotebookFile",
     "Timings",
     "ToolCallRow",
     "conversation_from_json",
     "conversation_to_json",
+    "message_key",
     "new_id",
     "preview",
     "safe_base_url",
@@ -320,10 +322,14 @@ class Cell(BaseModel):
             memo.conversation, memo.body = self.conversation, self.body
         return memo.digest, memo.keys
 
-    def differences(self, conversation: Sequence[ChatMessage], settings: Mapping[str, Any]) -> list[str]:
-        """What changed since this cell ran, in plain words; [] when it still answers what is on screen."""
+    def differences(self, conversation: Sequence[ChatMessage] | Sequence[MessageKey], settings: Mapping[str, Any]) -> list[str]:
+        """What changed since this cell ran, in plain words; [] when it still answers what is on screen.
+
+        `conversation` as messages, or as their `message_key`s (a page comparing many cells keys each message once).
+        """
         out: list[str] = []
-        now = [message_key(m) for m in conversation[: self.at]]
+        head = conversation[: self.at]
+        now = list(head) if head and isinstance(head[0], tuple) else [message_key(m) for m in head]  # type: ignore[arg-type]
         if len(now) < self.at:
             out.append(f"The conversation is shorter now ({len(conversation)} messages; this run answered {self.at}).")
         was = self.sent()[1]
@@ -341,8 +347,10 @@ class Cell(BaseModel):
         return out
 
 
-def _clean_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings fit to keep: no secret, and no base URL carrying credentials."""
+def _clean_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings fit to keep: no secret, and no base URL carrying credentials (the very dict when it holds neither)."""
+    if SECRET_SETTINGS.isdisjoint(settings) and (safe_base_url(settings.get("base_url")) or "") == settings.get("base_url", ""):
+        return settings
     out = {k: v for k, v in settings.items() if k not in SECRET_SETTINGS}
     if "base_url" in out:
         out["base_url"] = safe_base_url(out["base_url"]) or ""

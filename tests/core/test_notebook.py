@@ -217,6 +217,7 @@ def test_what_a_cell_sent_is_derived_once_shared_by_copies_and_not_part_of_its_v
     assert cell == twin and Cell.model_validate_json(cell.model_dump_json()) == cell  # a cache, not the cell's value
     assert cell.sent()[1] is keys and cell.clean().sent()[1] is keys  # derived once, shared by a shallow copy
     assert twin.sent() == (digest, keys)  # the same content, the same digest
+    assert cell.differences(keys, cell.settings) == [] and cell.differences(keys[:-1], cell.settings) != []  # keyed messages
     other = cell.model_copy(update={"conversation": [ChatMessage(content="Shapes?")]})
     assert other.sent()[0] != digest and other.differences(cell.conversation, cell.settings) == ["Message 1 changed."]
     assert cell.sent()[0] == digest and cell.differences(cell.conversation, cell.settings) == []
