@@ -23,6 +23,8 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def open_probabilities(at: AppTest, cell_id: str, position: int) -> None:
     at.toggle(key=keys.cell_action(cell_id, "details")).set_value(True).run()
+    at.session_state[keys.cell_action(cell_id, "tab")] = "Probabilities"  # a click on the tab (only the open one is drawn)
+    at.run()
     at.selectbox(key=chart_views.keys_for(keys.cell_charts(cell_id)).token(0)).set_value(position).run()
     assert not at.exception, at.exception
 
