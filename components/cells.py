@@ -216,7 +216,7 @@ def _actions(cell: Cell) -> None:
                 on_click=_ask,
                 args=("tools", cell.id),
                 type="secondary",
-                help="Answer every tool call with the built-in demo tool of that name, add the results, run again",
+                help="Answer every tool call with its tool (a demo tool or an MCP server) once you have reviewed it; run again",
             )
         branching.compare_button(_notebook(), cell)
         st.button(

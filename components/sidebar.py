@@ -20,7 +20,7 @@ from components import errors as error_view
 from components import schema_field, tool_form, tools_field
 from components import state as keys
 from components.text import plain, safe_inline
-from playground import backends, errors, examples, fields
+from playground import backends, errors, examples, fields, mcp
 from playground.fields import Field, Kind
 from playground.notebook import Cell
 
@@ -54,6 +54,7 @@ class SavedItems:
 
     load: Callable[[str], Sequence[Any]] = lambda kind: ()  # "tool" / "schema" -> library.LibraryItems
     save_tool: Callable[[dict[str, Any], str | None], str] | None = None  # (value, item id) -> item id
+    mcp: mcp.Connections | None = None  # the MCP servers offered, and the tools this session listed
 
 
 def _saved(saved: SavedItems, kind: str) -> Sequence[Any]:
@@ -272,7 +273,7 @@ def _field_errors(problems: Sequence[Any]) -> list[errors.FieldError]:
 
 
 def _tools(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
-    built = tools_field.tools_field(_store(), library_tools=_saved(saved, "tool"), save=saved.save_tool)
+    built = tools_field.tools_field(_store(), library_tools=_saved(saved, "tool"), save=saved.save_tool, mcp=saved.mcp)
     out.errors.extend(_field_errors(built.problems))
     return built.value
 

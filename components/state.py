@@ -130,6 +130,23 @@ STOP_REQUESTED = f"{PAGE}.stop_requested"  # non-widget: set by Stop's callback,
 STREAMING = f"{PAGE}.streaming"  # non-widget: id of the cell this session's run is streaming into (until it ends)
 LIVE = f"{PAGE}.live"  # container of the run being streamed
 PENDING = f"{PAGE}.pending"  # non-widget: the action a callback asked for (run, rerun, tools), done by the page
+REVIEW = f"{PAGE}.review"  # non-widget: id of the cell whose tool calls wait for the person's review
+REVIEW_BOX = f"{PAGE}.review.box"  # container of the review of a run's tool calls
+REVIEW_GO = f"{PAGE}.review.go"  # widget: button running the reviewed calls and continuing
+REVIEW_CANCEL = f"{PAGE}.review.cancel"  # widget: button closing the review (the tool messages stay empty)
+APPROVED = f"{PAGE}.approved"  # non-widget: {notebook id: [sources]} whose calls run without review (this session)
+
+
+def review(call_id: str, setting: str) -> str:
+    """Widget key of one reviewed call's setting: "action", "arguments" or "result"."""
+    return f"{PAGE}.review.call.{call_id}.{setting}"
+
+
+def review_all(source: str) -> str:
+    """Widget key of the checkbox approving every call to `source` (tool_calls.DEMO or an MCP server's name)."""
+    return f"{PAGE}.review.all.{source}"
+
+
 CLIENTS = f"{PAGE}.clients"  # non-widget: runner.Clients of this session (holds the key; never shared)
 BRANCH_PICK = f"{PAGE}.branch.pick"  # non-widget: branch.Pick of the last "Continue from here", run by the page
 BRANCH_ERROR = f"{PAGE}.branch.error"  # non-widget: (cell id, why its last "Continue from here" did not run)
@@ -289,6 +306,22 @@ def sidebar_tool(i: int) -> str:
 
 TOOLS_ADD = f"{PAGE}.tools.add"  # widget: popover "Add a tool"
 TOOLS_NEW = f"{PAGE}.tools.new"  # widget: button adding an empty tool
+MCP = f"{PAGE}.mcp"  # non-widget: mcp.Connections, the MCP servers this session listed (their tools, or why not)
+MCP_CONNECT = f"{PAGE}.mcp.connect"  # non-widget: the server name or URL whose tools a button asked to list
+MCP_URL = f"{PAGE}.mcp.url"  # widget: text input, a streamable-HTTP MCP server's URL
+MCP_URL_CONNECT = f"{PAGE}.mcp.url_connect"  # widget: button listing the tools of the server at MCP_URL
+
+
+def mcp_connect(server: str) -> str:
+    """Widget key of the button listing an MCP server's tools (Add a tool menu)."""
+    return f"{PAGE}.mcp.server.{server}.connect"
+
+
+def mcp_tool(server: str, tool: str) -> str:
+    """Widget key of the button adding an MCP server's tool to this run (Add a tool menu)."""
+    return f"{PAGE}.mcp.server.{server}.tool.{tool}"
+
+
 TOOLS_DEPENDABLE = f"{PAGE}.tools.dependable"  # widget: button beside Tool choice setting fields.DEPENDABLE_TOOL_CALL
 TOOLS_DEPENDABLE_AFTER = (
     f"{PAGE}.tools.dependable.after"  # widget: the same, offered after a text answer where a call was expected

@@ -16,6 +16,8 @@ from components import tool_form
 from components.text import plain
 from playground import builder, examples
 from playground.builder import Tool
+from playground.mcp import Connections as McpConnections
+from playground.mcp import McpTool
 from playground.presets import Preset, presets
 from playground.schema import InputError, JsonTool, ToolForm, parse_tools
 
@@ -59,8 +61,8 @@ def _set_rows(rows: list[builder.ToolRow]) -> None:
     tool_form.forget(keys.SIDEBAR_TOOLS + ".")
 
 
-def add_tool(value: dict[str, Any] | Tool | None, library_id: str | None = None) -> None:
-    """Callback: add a tool to this run (on), from a preset or library value, or an empty one."""
+def add_tool(value: dict[str, Any] | Tool | None, library_id: str | None = None, server: str | None = None) -> None:
+    """Callback: add a tool to this run (on), from a preset, library or MCP `server`'s value, or an empty one."""
     rows = _current_rows()
     tool: Tool
     if value is None:
@@ -69,7 +71,7 @@ def add_tool(value: dict[str, Any] | Tool | None, library_id: str | None = None)
         tool = value
     else:
         tool = builder.one_tool(parse_tools(value))
-    rows.append(builder.ToolRow(tool=tool, library_id=library_id))
+    rows.append(builder.ToolRow(tool=tool, library_id=library_id, server=server))
     _set_rows(rows)
     ss[keys.TOOLS_ADD] = False  # close the menu
     if value is None:
@@ -123,8 +125,9 @@ def _tools_json_edited() -> None:
                 text=text, problems=builder.json_problems(exc, "tools"), model=builder.signature(builder.settings_of(rows))
             )
             return
-    ids = {r.tool.name: r.library_id for r in rows if r.on}
-    _set_rows([builder.ToolRow(tool=t, library_id=ids.get(t.name)) for t in parsed] + off)
+    was = {r.tool.name: r for r in rows if r.on}
+    kept = [(t, was.get(t.name)) for t in parsed]
+    _set_rows([builder.ToolRow(tool=t, library_id=w and w.library_id, server=w and w.server) for t, w in kept] + off)
     ss[keys.BUILDER_TOOLS_DRAFT] = None
 
 
@@ -146,11 +149,13 @@ def tools_field(
     *,
     library_tools: Sequence[Any] = (),
     save: Callable[[dict[str, Any], str | None], str] | None = None,
+    mcp: McpConnections | None = None,
 ) -> builder.BuilderValue:
     """The sidebar's Tools: this run's tools (each on or off, edited in place), "Add a tool" from presets,
     the library or empty, and a JSON tab. Keeps the settings up to date (`tools`, `tools.rows`).
 
-    `library_tools` are `library.LibraryItem`s of kind tool. Returns the tools that are on (API shape) or None.
+    `library_tools` are `library.LibraryItem`s of kind tool; `mcp` the MCP servers. Returns the tools that are
+    on (API shape) or None.
     """
     _sync_tools(settings)
     rows = _current_rows()  # what the widgets hold now, so names and problems are current
@@ -179,7 +184,7 @@ def tools_field(
                     type="tertiary",
                     help=f"Open the form of {plain(row.tool.name) or 'this tool'}: its name, description and parameters",
                 )
-        _add_menu(library_tools)
+        _add_menu(library_tools, mcp)
         if (i := tool_form.open_editor_of("tool")) is not None and i < len(rows):
             _tool_dialog(i, save)
     rows = _current_rows()
@@ -207,7 +212,7 @@ def tools_field(
     return builder.BuilderValue(value=sent or None, problems=(draft.problems if draft else []) + problems)
 
 
-def _add_menu(library_tools: Sequence[Any]) -> None:
+def _add_menu(library_tools: Sequence[Any], mcp: McpConnections | None) -> None:
     with st.popover("Add a tool", key=keys.TOOLS_ADD, on_change="rerun"):
         st.button(
             "Empty tool",
@@ -231,6 +236,8 @@ def _add_menu(library_tools: Sequence[Any]) -> None:
                 args=(item.value, item.id),
                 help="A copy of this saved tool, for this notebook",
             )
+        if mcp is not None:
+            mcp_menu(mcp, on_add=_add_mcp_tool)
         st.page_link("views/tools.py", label="Tools & schemas page")
 
 
@@ -245,3 +252,48 @@ def _save_tool(i: int, save: Callable[[dict[str, Any], str | None], str]) -> Non
         return
     rows[i] = rows[i].model_copy(update={"library_id": save(value, rows[i].library_id)})
     _set_rows(rows)
+
+
+def _connect(name: str) -> None:
+    ss[keys.MCP_CONNECT] = name
+
+
+def _connect_typed() -> None:
+    if url := (ss.get(keys.MCP_URL) or "").strip():
+        ss[keys.MCP_CONNECT] = url
+
+
+def _add_mcp_tool(tool: McpTool) -> None:
+    add_tool(tool.definition(), server=tool.server)
+
+
+def mcp_menu(mcp: McpConnections, *, on_add: Callable[[McpTool], None], verb: str = "", schemas: bool = False) -> None:
+    """The MCP servers: Connect lists a server's tools (the page does it); each listed tool is a button calling
+    `on_add(tool)`, labelled `verb` and the tool's name, with its input JSON Schema under it (read-only) when
+    `schemas`; a streamable-HTTP URL may be typed."""
+    st.caption("MCP servers")
+    if mcp.config_error:
+        st.error(plain(mcp.config_error), icon=":material/error:")
+    for name in mcp.names:
+        tools = mcp.tools.get(name)
+        if tools is None:
+            st.button(
+                f"Connect {plain(name)}", key=keys.mcp_connect(name), on_click=_connect, args=(name,), icon=":material/link:"
+            )
+        for tool in tools or []:
+            st.button(
+                f"{verb}{plain(tool.name)} · {plain(name)}",
+                key=keys.mcp_tool(name, tool.name),
+                help=plain(tool.description) or None,
+                on_click=on_add,
+                args=(tool,),
+            )
+            if schemas:
+                st.code(json.dumps(tool.input_schema, indent=2, ensure_ascii=False), language="json")
+        if error := mcp.errors.get(name):
+            st.error(plain(error), icon=":material/error:")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.text_input(
+            "MCP server URL", key=keys.MCP_URL, placeholder="http://127.0.0.1:9000/mcp", help="A streamable-HTTP MCP server"
+        )
+        st.button("Connect", key=keys.MCP_URL_CONNECT, on_click=_connect_typed)

@@ -249,17 +249,21 @@ def json_problems(exc: InputError, path: str) -> list[Problem]:
 
 
 class ToolRow(BaseModel):
-    """One tool in the sidebar: on (sent) or off (kept, not sent), and the library item it came from."""
+    """One tool in the sidebar: on (sent) or off (kept, not sent), the library item it came from, and the MCP
+    server that answers its calls (its name in PLAYGROUND_MCP_SERVERS, or its URL), if one does."""
 
     on: bool = True
     tool: ToolForm | JsonTool
     library_id: str | None = None
+    server: str | None = None
 
     def saved(self) -> dict[str, Any]:
         """JSON-able, for the notebook's settings: the form itself (so nothing it holds is lost), or the JSON."""
         out: dict[str, Any] = {"on": self.on, **dump(self.tool)}
         if self.library_id:
             out["library_id"] = self.library_id
+        if self.server:
+            out["server"] = self.server
         return out
 
     @classmethod
@@ -267,7 +271,13 @@ class ToolRow(BaseModel):
         tool = load("tool", saved)
         if tool is None:
             return None
-        return cls(on=bool(saved.get("on", True)), tool=tool, library_id=saved.get("library_id"))
+        server = saved.get("server")
+        return cls(
+            on=bool(saved.get("on", True)),
+            tool=tool,
+            library_id=saved.get("library_id"),
+            server=server if isinstance(server, str) and server else None,
+        )
 
 
 def rows_from_settings(settings: dict[str, Any]) -> tuple[list[ToolRow], Draft | None]:

@@ -30,6 +30,7 @@ from playground.errors import PlaygroundError, RequestError
 
 __all__ = [
     "ENV_MCP_SERVERS",
+    "Connections",
     "McpBadResult",
     "McpConfigError",
     "McpError",
@@ -156,6 +157,42 @@ def find(name: str, env: Mapping[str, str], secrets: Mapping[str, object]) -> Se
         except RequestError as exc:
             raise McpServerDown(f"The MCP server at {name} cannot be used: {exc.errors[0].message}") from None
     raise McpServerDown(f"No MCP server named “{name}” is configured here (the operator's {ENV_MCP_SERVERS}).")
+
+
+class Connections(BaseModel):
+    """What one person's session listed: each server's tools, or why they could not be listed, by server name.
+    `names` are the servers to offer: the operator's, then the URLs this person connected."""
+
+    configured: list[str] = Field(default_factory=list)
+    config_error: str | None = None
+    tools: dict[str, list[McpTool]] = Field(default_factory=dict)
+    errors: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, env: Mapping[str, str], previous: Connections | None = None) -> Connections:
+        """The operator's servers as they are configured now, keeping what `previous` listed."""
+        kept = previous.model_dump() if previous is not None else {}
+        try:
+            names = [s.name for s in configured(env)]
+        except McpConfigError as exc:
+            return cls(**{**kept, "configured": [], "config_error": str(exc)})
+        return cls(**{**kept, "configured": names, "config_error": None})
+
+    @property
+    def names(self) -> list[str]:
+        typed = [n for n in [*self.tools, *self.errors] if n not in self.configured]
+        return [*self.configured, *dict.fromkeys(typed)]
+
+    def connect(self, name: str, env: Mapping[str, str], secrets: Mapping[str, object]) -> None:
+        """List the tools of the server named `name` (configured, or a URL the person typed): kept, or the error."""
+        self.errors.pop(name, None)
+        try:
+            server = typed_server(name, env, secrets) if name.startswith(("http://", "https://")) else find(name, env, secrets)
+            self.tools[server.name] = list_tools(server)
+        except RequestError as exc:
+            self.errors[name] = exc.errors[0].message
+        except McpError as exc:
+            self.errors[name] = str(exc)
 
 
 # ---------------------------------------------------------------------------------------------- running

@@ -29,7 +29,6 @@ __all__ = [
     "Clients",
     "ModelList",
     "continuation",
-    "demo_answers",
     "list_models",
     "model_slot",
     "new_cell",
@@ -323,34 +322,6 @@ def continuation(completion: Completion, choice: int = 0) -> list[ChatMessage]:
     out = [ChatMessage(role="assistant", content=text, tool_calls=rows)]
     out.extend(ChatMessage(role="tool", tool_call_id=r.id, name=r.name) for r in rows)
     return out
-
-
-def demo_answers(messages: Sequence[ChatMessage]) -> tuple[list[ChatMessage], list[str]]:
-    """Answer the latest assistant message's tool calls with the built-in demo tools: each empty tool message
-    after it that names one of its calls is filled. Returns the messages and the names of the calls no demo
-    tool answers (left empty, for the person to fill). An empty tool message that names no call of that
-    message, and the calls of earlier rounds, are not calls to answer: they are left as they are."""
-    from playground import demo_tools
-
-    last = max((i for i, m in enumerate(messages) if m.role == "assistant" and m.tool_calls), default=None)
-    out = list(messages)
-    if last is None:
-        return out, []
-    calls = {c.id: c for c in messages[last].tool_calls if c.id}
-    unanswered: list[str] = []
-    for i in range(last + 1, len(out)):
-        m = out[i]
-        if m.role == "assistant":
-            break
-        call = calls.get(m.tool_call_id) if m.role == "tool" and not m.content else None
-        if call is None:
-            continue
-        result = demo_tools.answer(call.name, call.arguments)
-        if result is None:
-            unanswered.append(call.name or f"(a call with no name, id {call.id})")
-        else:
-            out[i] = m.model_copy(update={"content": result.content})
-    return out, unanswered
 
 
 MAX_TOOL_STEPS = 5  # "Run tools and continue" follows at most this many rounds of calls in a row

@@ -7,6 +7,7 @@ is opened and autosaved by `playground.workspace` under `?notebook=<id>`, so a r
 from __future__ import annotations
 
 import functools
+import os
 import time
 from typing import Any
 
@@ -15,10 +16,10 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from components import branching, cells, controls, conversation, sidebar, variables_form
+from components import branching, cells, controls, conversation, sidebar, tool_review, variables_form
 from components import state as keys
 from components.text import safe_inline
-from playground import backends, branch, errors, runner
+from playground import backends, branch, errors, runner, tool_calls
 from playground.client import ChatClient, ClientConfig
 from playground.notebook import Cell
 from playground.request import Built
@@ -151,23 +152,36 @@ def _run_now(
 
 
 def _tools_step(
-    cell_id: str, values: sidebar.Values, model: str | None, choice: sidebar.Backend, config: ClientConfig | None
+    cell_id: str,
+    values: sidebar.Values,
+    model: str | None,
+    choice: sidebar.Backend,
+    config: ClientConfig | None,
+    *,
+    reviewed: bool = False,
 ) -> None:
-    """Answer a cell's tool calls with the demo tools, add the results, and run the next step."""
+    """Add a cell's tool calls to the conversation and answer them: as the person chose in the review
+    (`reviewed`), at once when every call's source is approved for this notebook, else ask for the review."""
     nb = shared.notebook()
     cell = nb.cell(cell_id)
+    ss.pop(keys.REVIEW, None)
     if cell is None or cell.completion is None:
         return
     if not cell.continued:
         conversation.append(*runner.continuation(cell.completion))
         cell.continued = True
-    filled, unanswered = runner.demo_answers(nb.conversation)
-    conversation.replace(filled)
-    if unanswered:
-        ss[keys.NOTES] = [
-            f"No demo tool is named {', '.join(sorted(set(unanswered)))}: type its result into the tool message, then press Run."
-        ]
+    calls = tool_calls.waiting(nb.conversation, tool_calls.servers_of(cell.settings))
+    approved = set(ss.setdefault(keys.APPROVED, {}).get(nb.id, []))
+    if reviewed:
+        ss[keys.APPROVED][nb.id] = sorted(approved | tool_review.approved_now(calls))
+        chosen = tool_review.decisions(calls)
+    elif calls and not tool_calls.need_review(calls, approved):
+        chosen = {c.id: tool_calls.Decision(action="run", arguments=c.arguments) for c in calls}
+    else:
+        ss[keys.REVIEW] = cell.id if calls else None
         return
+    with st.spinner(f"Running {', '.join(sorted({c.name for c in calls}))}…"):
+        conversation.replace(tool_calls.decided(nb.conversation, calls, chosen, os.environ, shared.app_secrets()))
     settings = runner.next_step_settings(nb, cell, values.settings)
     _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
 
@@ -184,6 +198,8 @@ def _pending(
         _run_now(values, model, choice, config, built=ready)
     elif kind == "tools":
         _tools_step(cell_id, values, model, choice, config)
+    elif kind == "review":
+        _tools_step(cell_id, values, model, choice, config, reviewed=True)
     elif kind == "rerun" and (cell := shared.notebook().cell(cell_id)) is not None:
         if shared.to_confirm(cell.backend, cell.base_url) is not None:
             ss[keys.CONFIRM_RERUN] = cell.id  # a server this session never chose: ask first (see _confirm_rerun)
@@ -272,6 +288,7 @@ def main() -> None:
         ss[keys.CHECK] = check
         st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
     _pending(values, model, choice, config, ready)
+    tool_review.show(shared.notebook())  # after _pending: it reads the review's widgets, drawn in the last run
     controls.run_button(shown)
     _confirm_rerun()
     controls.outcome(shared.notebook())

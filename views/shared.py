@@ -17,7 +17,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from components import controls, conversation, sidebar, variables_form
 from components import state as keys
 from components.text import plain, safe_inline
-from playground import backends, errors, runner
+from playground import backends, errors, mcp, runner
 from playground.client import ChatClient, ClientConfig
 from playground.evaluate import variables
 from playground.library import Library
@@ -230,9 +230,18 @@ def sidebar_panel(
         request_error=shown,
         upstream=upstream,
         warn=lambda key, value: listed.warning(model, key, value),
-        saved=sidebar.SavedItems(load=lambda kind: Library().list(kind), save_tool=_save_tool),  # type: ignore[arg-type]
+        saved=sidebar.SavedItems(load=lambda kind: Library().list(kind), save_tool=_save_tool, mcp=mcp_servers()),  # type: ignore[arg-type]
     )
     return choice, config, model, values
+
+
+def mcp_servers() -> mcp.Connections:
+    """The MCP servers offered, with the tools this session listed; lists a server's tools when a button asked."""
+    conns = ss[keys.MCP] = mcp.Connections.of(os.environ, ss.get(keys.MCP))
+    if (wanted := ss.pop(keys.MCP_CONNECT, None)) is not None:
+        with st.spinner(f"Listing the tools of {wanted}…"):
+            conns.connect(wanted, os.environ, app_secrets())
+    return conns
 
 
 def _save_tool(value: dict[str, Any], item_id: str | None) -> str:

@@ -11,12 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from components import prices, tool_form
+from components import prices, tool_form, tools_field
 from components import state as keys
 from components.text import plain, safe_inline, safe_markdown
 from playground import builder
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
+from playground.mcp import McpTool
 from playground.presets import Preset, presets
 from playground.price_store import PriceStore
 from playground.schema import (
@@ -81,6 +82,11 @@ def _paste() -> None:
     ss[keys.TP_PASTE] = ""
 
 
+def _copy_mcp(tool: McpTool) -> None:
+    item = _add("tool", tool.definition())
+    ss[keys.TP_NOTICE] = f"Copied {item.name} from {tool.server} into your library: edit it there."
+
+
 def _duplicate(item_id: str) -> None:
     copy = Library().duplicate(item_id)
     if copy is not None:
@@ -130,6 +136,10 @@ def _library(items: list[LibraryItem]) -> None:
             placeholder='[{"type": "function", "function": {"name": …, "parameters": {…}}}, …]',
         )
         st.button("Add to the library", key=keys.TP_PASTE_ADD, on_click=_paste, icon=":material/library_add:")
+    servers = shared.mcp_servers()
+    with st.expander("MCP servers", icon=":material/hub:", expanded=bool(servers.tools or servers.errors)):
+        st.caption("A server's tools with their JSON Schemas; a click copies one into your library to edit.")
+        tools_field.mcp_menu(servers, on_add=_copy_mcp, verb="Copy ", schemas=True)
     undone: LibraryItem | None = ss.get(keys.TP_UNDO)
     if undone is not None:
         with st.container(horizontal=True, vertical_alignment="center"):

@@ -370,7 +370,7 @@ def test_xai_backend_notes_and_missing_key_next_to_the_key_field(at: AppTest) ->
     assert not any("xAI:" in c.value for c in at.sidebar.caption)
 
 
-def test_run_tools_and_continue_answers_with_the_demo_tool(at: AppTest) -> None:
+def test_run_tools_and_continue_shows_each_call_for_review_then_runs_it_as_edited(at: AppTest) -> None:
     at.button(key=keys.TOOLS_EXAMPLE).click().run()
     at.selectbox(key=keys.field("tool_choice")).set_value("get_weather")
     at.slider(key=keys.field("temperature")).set_value(0.0)
@@ -384,13 +384,28 @@ def test_run_tools_and_continue_answers_with_the_demo_tool(at: AppTest) -> None:
     assert call.name == "get_weather" and "city" in (call.input or {})
     at.button(key=keys.cell_action(first.id, "tools")).click().run()
     assert not at.exception, at.exception
+    # nothing ran yet: the call waits for review, its arguments as the model wrote them
+    assert len(cells(at)) == 1 and notebook(at).conversation[2].content == ""
+    conv = notebook(at).conversation
+    (row,) = conv[1].tool_calls
+    assert "the built-in demo tool" in texts(at)
+    assert at.text_area(key=keys.review(row.id, "arguments")).value == row.arguments
+    at.text_area(key=keys.review(row.id, "arguments")).set_value("[1]").run()
+    assert "must be a JSON object" in texts(at) and at.button(key=keys.REVIEW_GO).disabled  # named, nothing lost
+    at.text_area(key=keys.review(row.id, "arguments")).set_value('{"city": "Tokyo"}').run()
+    at.checkbox(key=keys.review_all("demo")).check()
+    at.button(key=keys.REVIEW_GO).click().run()
+    assert not at.exception, at.exception
     conv = notebook(at).conversation
     assert [m.role for m in conv[:3]] == ["user", "assistant", "tool"]
-    assert "demo data" in conv[2].content and conv[2].tool_call_id == conv[1].tool_calls[0].id
+    assert conv[1].tool_calls[0].arguments == '{"city": "Tokyo"}'  # the transcript shows what was sent
+    assert "Tokyo" in conv[2].content and "demo data" in conv[2].content and conv[2].tool_call_id == row.id
     second = cells(at)[1]
     assert second.step_of == first.id and second.status == "done", second.error
     assert second.body["tool_choice"] == "none"  # a forced call would loop: the step answers in words
     assert second.completion is not None and second.completion.text(0).strip()
+
+    assert at.session_state[keys.APPROVED][notebook(at).id] == ["demo"]  # the next round runs without asking
 
 
 def test_server_error_under_run_with_param_highlighted_and_under_the_field(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.fake_server import FakeServer, fake_server, xai_like
+from tests.mcp_servers import TIME_ENV
 from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,11 +106,12 @@ def fake_xai() -> Iterator[FakeServer]:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The page as `make run` serves it: one address for the page and its embedded model's API (its own /v1), no
-    xAI key (xAI itself is `fake_xai`), notebooks in a SQLite folder of its own."""
+    xAI key (xAI itself is `fake_xai`), notebooks in a SQLite folder of its own, mcp-server-time configured."""
     drop = ("XAI_API_KEY", "PLAYGROUND_BASE_URL", "PLAYGROUND_DATABASE_URL", "PLAYGROUND_GATEWAY_KEY")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     env["PLAYGROUND_XAI_BASE_URL"] = fake_xai.base_url
+    env["PLAYGROUND_MCP_SERVERS"] = TIME_ENV  # the operator's MCP server: mcp-server-time over stdio
     with serve_app(env, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
 

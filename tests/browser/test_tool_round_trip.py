@@ -17,6 +17,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, open_section, ready, say, settle, wait_done
 
 pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS / "mcp"
 
 
 def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Page) -> None:
@@ -34,6 +35,9 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     first = wait_done(page, 1)
     expect(first.get_by_text("get_weather").first).to_be_visible()
     first.get_by_role("button", name="Run tools and continue").click()
+    review = page.locator(css(keys.REVIEW_BOX))
+    expect(review.get_by_text("get_weather · the built-in demo tool")).to_be_visible(timeout=LONG)
+    review.get_by_role("button", name="Continue").click()  # run it, with the arguments the model wrote
 
     wait_done(page, 2)
     tool = bubbles(page, "tool").first
@@ -43,6 +47,51 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     print("tool result:", result, "\nanswer:", answer)
     assert answer.strip() and "{" not in answer  # words, not another call
     assert str(result["temperature"]) in answer or result["condition"] in answer.lower()
+    expect(cells(page)).to_have_count(2)
+
+
+def test_a_tool_of_the_operators_mcp_server_answers_after_the_person_approves_the_call(page: Page) -> None:
+    """mcp-server-time (PLAYGROUND_MCP_SERVERS, over stdio): connect it from "Add a tool", ask the time in Tokyo,
+    see the call and its arguments, correct them (the 135M model asks for UTC), approve it, and read the model's
+    final answer after the tool's result."""
+    ready(page)
+    number(page, "max_completion_tokens", 60)
+    page.locator(css(keys.field("temperature"))).get_by_role("slider").focus()
+    page.keyboard.press("Home")
+    sidebar = page.get_by_test_id("stSidebar")
+    open_section(page, "tools")
+    sidebar.get_by_role("button", name="Add a tool").click()
+    page.locator(css(keys.mcp_connect("time"))).get_by_role("button").click()
+    add = page.locator(css(keys.mcp_tool("time", "get_current_time"))).get_by_role("button")
+    expect(add).to_be_visible(timeout=LONG)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "mcp-add-a-tool.png"))
+    add.click()
+    expect(sidebar.get_by_text("get_current_time").first).to_be_visible(timeout=LONG)
+
+    say(page, "What time is it in Tokyo?")
+    first = wait_done(page, 1)
+    expect(first.get_by_text("get_current_time").first).to_be_visible()
+    first.get_by_role("button", name="Run tools and continue").click()
+    review = page.locator(css(keys.REVIEW_BOX))
+    expect(review.get_by_text("get_current_time · the MCP server “time”")).to_be_visible(timeout=LONG)
+    arguments = review.get_by_role("textbox", name="Arguments (JSON)")
+    print("arguments the model wrote:", arguments.input_value())  # {"timezone": "UTC"} at temperature 0
+    arguments.fill('{"timezone": "Asia/Tokyo"}')  # the person corrects the small model before approving
+    arguments.press("Control+Enter")
+    page.screenshot(path=str(SHOTS / "mcp-review.png"))
+    expect(review.get_by_role("button", name="Continue")).to_be_enabled()
+    review.get_by_role("button", name="Continue").click()
+
+    wait_done(page, 2)
+    tool = bubbles(page, "tool").first
+    expect(tool).to_contain_text("Asia/Tokyo")
+    result = json.loads(tool.locator("[data-testid='stCode']").first.inner_text())
+    answer = bubbles(page, "assistant").last.locator("[data-testid='stMarkdownContainer']").first.inner_text()
+    page.screenshot(path=str(SHOTS / "mcp-answer.png"), full_page=True)
+    print("tool result:", result, "\nanswer:", answer)
+    assert result["timezone"] == "Asia/Tokyo" and result["datetime"].endswith("+09:00")  # the real server's answer
+    assert answer.strip() and "{" not in answer  # a final answer in words after it
     expect(cells(page)).to_have_count(2)
 
 

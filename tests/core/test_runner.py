@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from playground import backends, demo_tools, runner
+from playground import backends, runner, tool_calls
 from playground.client import ChatClient, ClientConfig
 from playground.errors import FieldError, RequestError
 from playground.notebook import Cell, ChatMessage, Notebook, ToolCallRow
@@ -24,7 +24,6 @@ from playground.response import Completion, TextDelta, ThinkingDelta, from_chat_
 from playground.runner import (
     Clients,
     continuation,
-    demo_answers,
     list_models,
     model_slot,
     new_cell,
@@ -549,77 +548,11 @@ def test_arguments_keep_non_ascii_text() -> None:
 def test_a_continued_tool_call_with_its_result_builds_the_next_request() -> None:
     completion = a_completion(None, [call("get_weather", '{"city": "Paris"}', "c1")])
     conversation = [*CONVERSATION, *continuation(completion)]
-    filled, unanswered = demo_answers(conversation)
-    assert unanswered == []
+    filled = tool_calls.run_all(conversation, tool_calls.waiting(conversation, {}), {}, {})
     body = prepare({}, filled, model="m", caps=EMBEDDED, client=None).request.to_body()
     assert body["messages"][2]["tool_calls"][0]["id"] == "c1" and body["messages"][2].get("content") is None
     assert body["messages"][3]["tool_call_id"] == "c1"
     assert json.loads(body["messages"][3]["content"])["city"] == "Paris"
-
-
-# ------------------------------------------------------------------------------------ demo answers
-
-
-def test_demo_answers_fill_empty_tool_messages_of_demo_tools_only() -> None:
-    assistant = ChatMessage(
-        role="assistant",
-        tool_calls=[
-            ToolCallRow(id="c1", name="get_weather", arguments='{"city": "Paris"}'),
-            ToolCallRow(id="c2", name="lookup_stock", arguments='{"symbol": "X"}'),
-            ToolCallRow(id="c3", name="add", arguments='{"a": 12, "b": 30}'),
-        ],
-    )
-    messages = [
-        ChatMessage(content="Hi"),
-        assistant,
-        ChatMessage(role="tool", tool_call_id="c1", name="get_weather"),
-        ChatMessage(role="tool", tool_call_id="c2", name="lookup_stock"),
-        ChatMessage(role="tool", tool_call_id="c3", content="typed by hand"),
-        ChatMessage(role="tool", tool_call_id="c9"),
-    ]
-    filled, unanswered = demo_answers(messages)
-    weather = demo_tools.answer("get_weather", '{"city": "Paris"}')
-    assert weather is not None
-    assert filled[2].content == weather.content
-    result = json.loads(filled[2].content)
-    assert result["city"] == "Paris" and result["source"] == demo_tools.WEATHER_SOURCE
-    assert filled[3].content == "" and filled[4].content == "typed by hand" and filled[5].content == ""
-    assert unanswered == ["lookup_stock"]  # "c9" answers no call: not a call to answer (the request check names it)
-    assert filled[:2] == messages[:2]
-    assert messages[2].content == ""  # the messages given are not changed
-
-
-def test_only_the_latest_calls_are_answered_and_an_empty_tool_message_without_an_id_is_not_a_call() -> None:
-    earlier = [
-        ChatMessage(role="assistant", tool_calls=[ToolCallRow(id="old", name="lookup_stock", arguments="{}")]),
-        ChatMessage(role="tool", tool_call_id="old"),  # left empty by the person, long ago
-    ]
-    latest = ChatMessage(role="assistant", tool_calls=[ToolCallRow(id="c1", name="get_time", arguments='{"timezone": "UTC"}')])
-    messages = [
-        *earlier,
-        ChatMessage(content="And now?"),
-        latest,
-        ChatMessage(role="tool"),
-        ChatMessage(role="tool", tool_call_id="c1"),
-    ]
-    filled, unanswered = demo_answers(messages)
-    assert unanswered == []
-    assert json.loads(filled[5].content)["timezone"] == "UTC"
-    assert filled[:5] == messages[:5]  # the stray empty message and the earlier round are left as they are
-
-
-def test_a_demo_tool_given_bad_arguments_answers_with_the_error() -> None:
-    messages = [
-        ChatMessage(role="assistant", tool_calls=[ToolCallRow(id="c1", name="get_weather", arguments='{"city": "Par')]),
-        ChatMessage(role="tool", tool_call_id="c1"),
-    ]
-    filled, unanswered = demo_answers(messages)
-    assert unanswered == []
-    assert "error" in json.loads(filled[1].content)
-
-
-def test_nothing_to_answer_changes_nothing() -> None:
-    assert demo_answers(CONVERSATION) == (CONVERSATION, [])
 
 
 def test_tokens_per_second_of_an_answer_that_arrived_at_once_is_end_to_end() -> None:

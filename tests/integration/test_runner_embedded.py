@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from playground import backends, demo_tools, store_schema
+from playground import backends, demo_tools, store_schema, tool_calls
 from playground.client import ChatClient, ClientConfig
 from playground.examples import GET_WEATHER
 from playground.local import Gateway
@@ -21,7 +21,6 @@ from playground.response import LOGPROBS_KEPT_ONCE
 from playground.runner import (
     Clients,
     continuation,
-    demo_answers,
     list_models,
     new_cell,
     poll,
@@ -136,8 +135,7 @@ def test_a_tool_round_trip_with_a_demo_tool(client: ChatClient, gateway: Gateway
     added = continuation(asked.completion)
     assert [m.role for m in added] == ["assistant", "tool"]
     assert added[1].tool_call_id == added[0].tool_calls[0].id and added[1].content == ""
-    conversation, unanswered = demo_answers([*question, *added])
-    assert unanswered == []
+    conversation = tool_calls.run_all([*question, *added], tool_calls.waiting([*question, *added], {}), {}, {})
     result = json.loads(conversation[-1].content)
     assert result["source"] == demo_tools.WEATHER_SOURCE and "paris" in result["city"].lower()
 
