@@ -66,7 +66,7 @@ def served(env: dict[str, str]) -> Iterator[str]:
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # loading the model and the pages took over a minute on a busy machine
         while True:
             try:
                 if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
