@@ -1,5 +1,6 @@
-"""A person compares answers: three seeds side by side at temperature 1, where they diverge, and whether
-one seed gives the same answer twice. The page is reached through the sidebar link, as a person would."""
+"""A person compares answers: three seeds side by side at temperature 1 with logprobs on, where and why they
+diverge, and whether one seed gives the same answer twice. The page is reached through the sidebar link, as a
+person would."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, css, number, ready
+from tests.browser.pagekit import LONG, css, number, open_section, ready, settle
 
 pytestmark = pytest.mark.browser
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots to look at (not in git)
@@ -46,7 +47,11 @@ def wait_shown(page: Page, runs: int, *, saved: int) -> None:
 def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     ready(page)
     expect(page.locator(css(keys.field("temperature")))).to_contain_text("1.00")
+    open_section(page, "logprobs")
+    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    number(page, "top_logprobs", 5)
     number(page, "max_completion_tokens", 12)
+    settle(page)
     open_compare(page)
 
     page.locator(f"{css(keys.CMP_PROMPT)} textarea").fill("Name a colour and say why you like it.")
@@ -62,8 +67,18 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
         expect(column).to_contain_text("first token")
         answer = column.get_by_test_id("stMarkdownContainer").last.inner_text().strip()
         assert answer, f"seed {n} shows no answer"
-    markers = page.get_by_text(re.compile(r"Diverges at word \d+: '"))
+    markers = page.get_by_text(re.compile(r"Diverges at token \d+: '"))  # the model's own tokens, from logprobs
     expect(markers.first).to_be_visible()
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    why = page.get_by_role("heading", name="Why the answers diverged")
+    expect(why).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Every run took the same token at \d+ of \d+ positions"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^First divergence per pair: seed 1 and seed 2 "))).to_be_visible()
+    fork = page.get_by_text(re.compile(r"At token \d+, .*: seed \d took .+ \(\d+(\.\d+)?%\)")).first
+    expect(fork).to_be_visible()
+    expect(page.get_by_text(re.compile(r"(A|Not a) coin toss: the top two alternatives there were")).first).to_be_visible()
+    why.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS_DIR / "compare-why.png"))
     marked = columns(page).first.get_by_test_id("stMarkdownContainer").last.locator("span")  # the highlighted token
     expect(marked.first).to_be_visible()
     with page.expect_download() as download:
@@ -71,7 +86,6 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [r["label"] for r in rows] == ["seed 1", "seed 2", "seed 3"]
     assert all(r["status"] == "done" and r["text"] for r in rows)
-    ARTIFACTS_DIR.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 800, "height": 900})  # a narrow screen: cards wrap instead of squeezing words
     for column in columns(page).all():
         box = column.bounding_box()
@@ -92,6 +106,7 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     expect(verdict).to_contain_text("Reproducible: 1 of 1 repeat matched token for token")
     expect(page.get_by_text("seed 1 · run 2 matched seed 1 · run 1 token for token.")).to_be_visible()
     expect(page.get_by_text("xAI documents seeds as best effort")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Every run took the same token at (\d+) of \1 positions \(100\.0%\)"))).to_be_visible()
     page.screenshot(path=str(ARTIFACTS_DIR / "compare-reproducibility.png"))
 
     # both comparisons are kept in the notebook: the first one reopens from the list
