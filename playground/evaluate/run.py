@@ -2,7 +2,7 @@
 cancellation, one client per backend), results filling in as they arrive, on a background job a page polls.
 
 With `plan.continue_tools`, every answer that called tools gets a second round: the demo tools answer the calls
-(`runner.continuation` and `runner.demo_answers`, as the Playground's "Run tools and continue") and the model
+(`runner.continuation` and `tool_calls.run_all`, as the Playground's "Run tools and continue") and the model
 answers again; that final answer is kept in `Evaluation.finals` and checked too. A rerun (`indices`) runs some
 runs again and keeps every other result of the evaluation it started from.
 """
@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from playground import runner
+from playground import runner, tool_calls
 from playground.client import ChatClient
 from playground.compare import RunResult, Variant, run_comparison
 from playground.evaluate.plan import Plan
@@ -47,7 +47,10 @@ def follow_up(result: RunResult) -> Variant | None:
     tool choice becomes "none" for this round, as the Playground does, or the model would call again."""
     if result.completion is None or not result.completion.tool_uses(0):
         return None
-    messages, unanswered = runner.demo_answers(runner.continuation(result.completion))
+    added = runner.continuation(result.completion)
+    calls = tool_calls.waiting(added, {})
+    messages = tool_calls.run_all(added, [c for c in calls if c.source == tool_calls.DEMO], {}, {})
+    unanswered = [c.name or f"(a call with no name, id {c.id})" for c in calls if c.source != tool_calls.DEMO]
     for m in messages:
         if m.role == "tool" and not m.content:
             m.content = '{"error": "No demo tool answers this call."}'
