@@ -105,7 +105,7 @@ def _start(values: Any, model: str | None, choice: Any, config: ClientConfig | N
         assert config is not None
         client = shared.clients().get(config)
     except errors.RequestError as exc:
-        ss[keys.EV_ERROR] = "Nothing was run: " + " ".join(f"{error_view.label_for(e.field)}: {e.message}" for e in exc.errors)
+        ss[keys.EV_ERROR] = "Nothing was run: " + " ".join(f"{_words(e.field)}: {e.message}" for e in exc.errors)
         st.rerun()
     except errors.PlaygroundError as exc:  # looking logit-bias text up failed
         ss[keys.EV_ERROR] = f"Nothing was run: {exc}"
@@ -158,6 +158,19 @@ def _live() -> None:
 
 
 # ------------------------------------------------------------------------------------ the page
+
+
+def _words(path: str) -> str:
+    """What blocks Run, in the page's words: "test case 2 (city)", "check 1", "seeds"; else the sidebar's field."""
+    head, _, rest = path.partition(".")
+    if head == "cases":
+        row, _, column = rest.partition(".")
+        return f"test case {int(row) + 1} ({column})" if row.isdigit() else "the test cases"
+    if head == "checks" and rest.isdigit():
+        return f"check {int(rest) + 1}"
+    if head == "seed":
+        return "seeds"
+    return error_view.label_for(path)
 
 
 def _run_inputs(nb: Any) -> tuple[str, bool]:
@@ -254,7 +267,7 @@ def main() -> None:
         on_click=_ask,
         disabled=job is not None or bool(problems),
     )
-    error_view.blocked("Run", blocked, where="marked above or in the sidebar")
+    error_view.blocked("Run", blocked, where="marked above or in the sidebar", words=_words)
     error_view.show_field(blocked, "seed")
     if failure := ss.get(keys.EV_ERROR):
         st.error(plain(failure), icon=":material/error:")
