@@ -15,7 +15,7 @@ from components import state as keys
 from components.text import plain
 from playground.evaluate import checks as ck
 from playground.evaluate import results as rs
-from playground.notebook import Cell, Timings
+from playground.notebook import Cell, CellError, Timings
 
 ss = st.session_state
 PASS, FAIL, PARTLY, WAITING = "#d6f5d6", "#f8d4d4", "#fbe8c0", "#eeeeee"  # the grid's cell colours
@@ -126,6 +126,7 @@ def _as_cell(ev: rs.Evaluation, index: int) -> Cell:
         status="done" if r.status == "done" else "error",
         completion=r.completion,
         partial={0: r.text} if r.completion is None and r.text else {},
+        error=CellError(kind="TransportError", message=r.error) if r.error else None,
         timings=Timings(ttft_s=r.ttft_s, total_s=r.total_s, tokens_per_s=r.tokens_per_s),
         variables=ev.plan.cases.values(ev.plan.runs[index].row),
     )
@@ -155,7 +156,9 @@ def opened(ev: rs.Evaluation, *, on_mark: Callable[[int, bool | None, str], None
         on_mark(index, None if thumb is None else thumb == "👍", ss.get(note_key) or "")
 
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.segmented_control("Your mark", ["👍", "👎"], key=thumb_key, on_change=marked)
+        st.segmented_control(
+            "Your mark", ["👍", "👎"], key=thumb_key, on_change=marked, format_func={"👍": "👍 good", "👎": "👎 bad"}.__getitem__
+        )
         st.text_input("Note", key=note_key, on_change=marked, placeholder="Why (optional)")
     cells.render_cell(_as_cell(ev, index), label="Result", conv=[], settings={}, read_only=True)
 

@@ -131,6 +131,7 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     # the opened result shows each check's reason; a 👎 with a note is kept with the notebook
     opened = at.selectbox(key=keys.EV_OPEN).value
     assert any(("✓" in m.value or "✗" in m.value) and "contains city" in readable(m.value) for m in at.markdown)
+    assert any(readable(c.value).startswith("Result · done") for c in at.caption)  # drawn as a run is
     at.text_input(key=keys.ev_mark(f"{ev['id']}-{opened}", "note")).set_value("too short")
     at.button_group(key=keys.ev_mark(f"{ev['id']}-{opened}", "thumb")).set_value("👎").run()
     assert notebook(at).evaluation["runs"][-1]["marks"] == {str(opened): {"up": False, "note": "too short"}}
