@@ -47,7 +47,7 @@ def offer(cell: Cell, choice: int, position: int) -> None:
     labels = {o.index: f"{o.shown} · {percent(o.probability)}" for o in offered} | {OWN_WORD: "A word of my own…"}
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         picked = st.selectbox(
-            f"Put in place of token {position + 1}",
+            f"Put in place of the token at position {position}",
             list(labels),
             format_func=labels.__getitem__,
             key=keys.branch_with(cell.id, choice, position),  # a box per position: its options are that position's
@@ -94,7 +94,7 @@ def origin(cell: Cell, branched_from: str) -> None:
         return f" ({percent(p)})" if p is not None else " (typed in)"
 
     st.caption(
-        f":material/call_split: Branched from {plain(branched_from)} at token {where.position + 1}: "
+        f":material/call_split: Branched from {plain(branched_from)} at position {where.position}: "
         f"{plain(where.old_token)}{chance(where.old_probability)} → {plain(where.new_token)}{chance(where.new_probability)}. "
         "The text up to there is that run's; the model wrote on from there, with the same settings and seed.",
     )

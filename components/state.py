@@ -176,7 +176,7 @@ def cell_action(cell_id: str, action: str) -> str:
 
 
 def branch_with(cell_id: str, choice: int, position: int) -> str:
-    """Widget key of "Put in place of token N": the select box of alternatives at one position (or a word of one's own)."""
+    """Widget key of "Put in place of the token at position N": the alternatives there (or a word of one's own)."""
     return cell_action(cell_id, f"branch.{choice}.{position}.with")
 
 

@@ -167,7 +167,7 @@ def start(cell: Cell, pick: Pick) -> Cell:
     body.pop("deferred", None)
     body["messages"] = [*body.get("messages", []), {"role": "assistant", "content": where.prefix}]
     note = (
-        f"Continues the answer of the run it branched from after its token {where.position + 1} ({where.old_token} → "
+        f"Continues the answer of the run it branched from at position {where.position} ({where.old_token} → "
         f"{where.new_token}): the request ends with the answer so far as the assistant's message."
     )
     return Cell(
@@ -204,7 +204,7 @@ def join(where: BranchOrigin, completion: Completion) -> Completion:
 
 def family(cells: Sequence[Cell], cell: Cell) -> list[tuple[str, Cell]]:
     """The answer `cell` belongs to and every branch made from it (branches of branches too), in the notebook's
-    order, each labelled ("Run 1", "Branch 2: ␣a → ␣in at token 4"); just `cell` when it has no branch."""
+    order, each labelled ("Run 1", "Branch 2: ␣a → ␣in at position 3"); just `cell` when it has no branch."""
     by_id = {c.id: c for c in cells}
     root = cell
     while root.branch is not None and root.branch.of in by_id and root.branch.of != root.id:
@@ -219,7 +219,7 @@ def family(cells: Sequence[Cell], cell: Cell) -> list[tuple[str, Cell]]:
         if c.id in members:
             n = len(out) + 1
             b = c.branch
-            out.append((f"Run {n}" if b is None else f"Branch {n}: {b.old_token} → {b.new_token} at token {b.position + 1}", c))
+            out.append((f"Run {n}" if b is None else f"Branch {n}: {b.old_token} → {b.new_token} at position {b.position}", c))
     return out
 
 

@@ -54,7 +54,7 @@ def test_continue_from_an_alternative_makes_a_branch_beside_the_run(at: AppTest)
     assert second.text().startswith(prefix) and second.text() != first.text()
     assert second.branch.new_token in alternative
     shown = texts(at)
-    assert "Branch 2 of 2" in shown and "Branched from Run 1 of 2 at token 4" in shown
+    assert "Branch 2 of 2" in shown and "Branched from Run 1 of 2 at position 3" in shown
     # the branch is a run like any other: its own probabilities start with the tokens it kept
     chosen = second.completion.choices[0].logprobs  # type: ignore[union-attr]
     assert [e.token for e in chosen or []][:3] == tokens[:3]

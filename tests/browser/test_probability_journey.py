@@ -125,7 +125,7 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
 def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
     """Continue from here: the person picks a token, then the second alternative the model considered there, and
     continues from it; a new run (a branch beside the first) answers with the first answer up to that token, then the
-    chosen alternative, then what the model wrote on."""
+    chosen alternative, then what the model wrote on; the two open side by side in Compare."""
     ready(page)
     number(page, "max_completion_tokens", 16)
     greedy(page)
@@ -144,16 +144,19 @@ def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(cell.get_by_text(re.compile(r"^Alternatives at position 3 \(chosen"))).to_be_visible(timeout=LONG)
     tokens = [o.split(" · ")[1].replace("␣", " ").replace("↵", "\n") for o in shown]
-    instead = cell.get_by_role("combobox", name="Put in place of token 4")
+    instead = cell.get_by_role("combobox", name="Put in place of the token at position 3")
     expect(instead).to_have_value(re.compile(r" · "), timeout=LONG)  # the most likely token the model did not choose
     go = cell.get_by_role("button", name=re.compile(r"^Continue from here with "))
     chosen = go.inner_text().partition("Continue from here with ")[2].replace("␣", " ")
     go.click()
     branch = cells(page).first
     expect(branch.get_by_text(re.compile(r"^Branch 2 of 2 · done"))).to_be_visible(timeout=LONG)
-    expect(branch.get_by_text(re.compile(r"Branched from Run 1 of 2 at token 4"))).to_be_visible()
+    expect(branch.get_by_text(re.compile(r"Branched from Run 1 of 2 at position 3"))).to_be_visible()
     answer = branch.get_by_test_id("stChatMessage").get_by_test_id("stMarkdownContainer").filter(has_text=tokens[0].strip())
     text = " ".join(answer.first.inner_text().split())
     expected = " ".join(("".join(tokens[:3]) + chosen).split())
     assert text.startswith(expected), (text, expected)
-    page.screenshot(path="/tmp/shots-cont/branch.png", full_page=True)
+    # the run and its branch, side by side in Compare
+    branch.get_by_role("button", name="Compare branches").click()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text(re.compile(r"^Branch 2: .+ at position 3$")).first).to_be_visible(timeout=LONG)

@@ -176,13 +176,13 @@ def test_an_answer_and_its_branches_are_one_family_side_by_side_in_compare() -> 
     assert [c.id for _, c in family] == [cell.id, first.id, second.id]
     assert [label for label, _ in family] == [
         "Run 1",
-        "Branch 2: ␣Paris → ␣London at token 6",
-        "Branch 3: ␣is␣a␣city → ! at token 7",
+        "Branch 2: ␣Paris → ␣London at position 5",
+        "Branch 3: ␣is␣a␣city → ! at position 6",
     ]
     assert branch.family(notebook_order, other) == [("Run 1", other)]
 
     made = compare.of_cells(family[:2])
-    assert [r.label for r in made.results] == ["Run 1", "Branch 2: ␣Paris → ␣London at token 6"]
+    assert [r.label for r in made.results] == ["Run 1", "Branch 2: ␣Paris → ␣London at position 5"]
     assert [r.status for r in made.results] == ["done", "done"] and made.results[0].completion is not None
     assert made.results[1].text == "The capital of France is London is a city"
-    assert compare.describe(made) == "Run 1 vs Branch 2: ␣Paris → ␣London at token 6"
+    assert compare.describe(made) == "Run 1 vs Branch 2: ␣Paris → ␣London at position 5"
