@@ -22,6 +22,7 @@ __all__ = [
     "PassRate",
     "ToolStats",
     "answer_text",
+    "graded",
     "pass_rates",
     "pass_rates_by_column",
     "pass_rates_by_row",
@@ -81,34 +82,43 @@ class PassRate(BaseModel):
         return self.passed / self.counted if self.counted else None
 
 
-def _tally(ev: Evaluation, indices: list[int], label: str, check: int | None) -> PassRate:
+def graded(ev: Evaluation) -> dict[int, list[Outcome]]:
+    """Every finished run's outcomes (one per check), graded once: what the grid and the pass rates read."""
+    return {i: ev.outcomes(i) for i, r in enumerate(ev.results) if r.finished}
+
+
+def _tally(outcomes: dict[int, list[Outcome]], indices: list[int], label: str, check: int | None) -> PassRate:
     out = PassRate(label=label)
     for i in indices:
-        if not ev.results[i].finished:
-            continue
-        outcomes = ev.outcomes(i)
-        for o in outcomes if check is None else outcomes[check : check + 1]:
+        row = outcomes.get(i, [])
+        for o in row if check is None else row[check : check + 1]:
             if o.counted:
                 out.counted += 1
                 out.passed += o.passed
     return out
 
 
-def pass_rates(ev: Evaluation) -> list[PassRate]:
-    """One pass rate per check, over every finished answer, labelled as `describe` says the check."""
+def pass_rates(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = None) -> list[PassRate]:
+    """One pass rate per check, over every finished answer, labelled as `describe` says the check. `outcomes`:
+    what `graded(ev)` gave, to grade once for several views."""
+    outcomes = graded(ev) if outcomes is None else outcomes
     every = list(range(len(ev.results)))
-    return [_tally(ev, every, describe(check), n) for n, check in enumerate(ev.plan.checks)]
+    return [_tally(outcomes, every, describe(check), n) for n, check in enumerate(ev.plan.checks)]
 
 
-def pass_rates_by_column(ev: Evaluation) -> list[PassRate]:
+def pass_rates_by_column(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = None) -> list[PassRate]:
     """All checks together, per grid column (setting set × seed)."""
-    return [_tally(ev, [i for i, r in enumerate(ev.plan.runs) if r.column == c], c, None) for c in ev.plan.columns]
+    outcomes = graded(ev) if outcomes is None else outcomes
+    runs = ev.plan.runs
+    return [_tally(outcomes, [i for i, r in enumerate(runs) if r.column == c], c, None) for c in ev.plan.columns]
 
 
-def pass_rates_by_row(ev: Evaluation) -> list[PassRate]:
+def pass_rates_by_row(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = None) -> list[PassRate]:
     """All checks together, per test case (labelled "row 1", …)."""
+    outcomes = graded(ev) if outcomes is None else outcomes
     rows = range(len(ev.plan.cases.rows))
-    return [_tally(ev, [i for i, r in enumerate(ev.plan.runs) if r.row == row], f"row {row + 1}", None) for row in rows]
+    runs = ev.plan.runs
+    return [_tally(outcomes, [i for i, r in enumerate(runs) if r.row == row], f"row {row + 1}", None) for row in rows]
 
 
 def answer_text(result: RunResult) -> str:

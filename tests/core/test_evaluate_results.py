@@ -14,6 +14,7 @@ from playground.evaluate import checks as c
 from playground.evaluate.plan import make_plan
 from playground.evaluate.results import (
     Evaluation,
+    graded,
     pass_rates,
     pass_rates_by_column,
     pass_rates_by_row,
@@ -56,7 +57,9 @@ def test_outcomes_and_pass_rates_per_check_column_and_row() -> None:
         ("a person's 👍/👎", 1, 1),
     ]
     assert [(r.label, r.passed, r.counted) for r in pass_rates_by_column(ev)] == [("seed 1", 3, 5), ("seed 2", 2, 2)]
-    by_row = pass_rates_by_row(ev)
+    once = graded(ev)
+    assert sorted(once) == [0, 1, 2] and pass_rates(ev, once) == rates  # the pending run is not graded
+    by_row = pass_rates_by_row(ev, once)
     assert [(r.label, r.rate) for r in by_row] == [("row 1", 1.0), ("row 2", 0.0)]
     assert ev.unmark(0).outcomes(0)[2].counted is False
     kept = ev.model_copy(update={"finals": {0: answer("Sunny in Paris.")}})
