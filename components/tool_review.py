@@ -91,6 +91,12 @@ def decisions(calls: Sequence[Call]) -> dict[str, Decision]:
     return out
 
 
-def approved_now(calls: Sequence[Call]) -> set[str]:
-    """The sources the person ticked "without asking" for."""
-    return {c.source for c in calls if c.source and ss.get(keys.review_all(c.source))}
+def approved(notebook_id: str) -> set[str]:
+    """The sources whose calls run without review in this notebook (this session)."""
+    return set(ss.get(keys.APPROVED, {}).get(notebook_id, []))
+
+
+def remember(notebook_id: str, calls: Sequence[Call]) -> None:
+    """Keep the sources the person ticked "without asking" for, beside those approved before."""
+    ticked = {c.source for c in calls if c.source and ss.get(keys.review_all(c.source))}
+    ss.setdefault(keys.APPROVED, {})[notebook_id] = sorted(approved(notebook_id) | ticked)

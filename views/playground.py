@@ -171,11 +171,10 @@ def _tools_step(
         conversation.append(*runner.continuation(cell.completion))
         cell.continued = True
     calls = tool_calls.waiting(nb.conversation, tool_calls.servers_of(cell.settings))
-    approved = set(ss.setdefault(keys.APPROVED, {}).get(nb.id, []))
     if reviewed:
-        ss[keys.APPROVED][nb.id] = sorted(approved | tool_review.approved_now(calls))
+        tool_review.remember(nb.id, calls)
         chosen = tool_review.decisions(calls)
-    elif calls and not tool_calls.need_review(calls, approved):
+    elif calls and not tool_calls.need_review(calls, tool_review.approved(nb.id)):
         chosen = {c.id: tool_calls.Decision(action="run", arguments=c.arguments) for c in calls}
     else:
         ss[keys.REVIEW] = cell.id if calls else None
