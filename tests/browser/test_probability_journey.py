@@ -139,6 +139,7 @@ def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
     box = cell.locator(_any_view(chart_views.keys_for("").token(0))).get_by_role("combobox")
     expect(box).to_be_visible(timeout=LONG)
     box.click()
+    expect(page.get_by_role("option").first).to_be_visible(timeout=LONG)  # the list opens once the tab's rerun is drawn
     shown = [o.inner_text() for o in page.get_by_role("option").all()]  # "3 · ␣a · 41.2 %": position, token, chance
     page.keyboard.type("3 · ")
     page.keyboard.press("Enter")
