@@ -57,6 +57,8 @@ from playground.request import validate_body
 __all__ = ["Gateway", "GatewaySettings", "create_api", "create_app"]
 
 T = TypeVar("T")
+# One encoder for every chunk: `json.dumps` with non-default separators builds a new JSONEncoder per call
+_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 async def _until_disconnected(request: Request) -> None:
@@ -382,108 +384,143 @@ class Gateway:
         out["usage"] = sum_usage([u for _, u in results])
         return out
 
-    async def _produce(
+    async def _chunks(
         self,
         clean: dict[str, Any],
         plan: tools.ToolPlan | None,
         index: int,
         env: dict[str, Any],
-        queue: asyncio.Queue[Any],
         usages: list[dict[str, Any]],
         owner: object,
         costly: bool,
-    ) -> None:
-        """Stream choice `index` into `queue` as rewritten chunk dicts (or an ApiError)."""
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Choice `index` as rewritten chunk dicts; its usage into `usages`. Raises ApiError."""
+        if plan is not None and plan.constrained:  # a tool call is parsed whole, then sent in one chunk
+            choice, usage = await self._one(clean, plan, index, owner, costly)
+            usages.append(usage)
+            delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
+            if delta.get("tool_calls"):
+                delta["tool_calls"] = [{"index": k, **call} for k, call in enumerate(delta["tool_calls"])]
+            yield {**env, "choices": [{"index": index, "delta": delta, "logprobs": choice["logprobs"], "finish_reason": None}]}
+            yield {**env, "choices": [{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}]}
+            return
+        body, top = choice_body(clean, plan, index, prompt_cache=self.settings.prompt_cache)  # plan: tool history as text
+        async with self._slot(owner, costly), contextlib.aclosing(self._events(body, plan)) as events:
+            async for chunk in events:
+                if chunk.get("usage"):
+                    usages.append(chunk["usage"])
+                choices = chunk.get("choices") or []
+                if not choices:
+                    continue
+                for c in choices:
+                    c["index"] = index
+                    if "logprobs" in c:
+                        c["logprobs"] = trim_logprobs(c["logprobs"], top)
+                    if c.get("finish_reason") and (word := stopping_word(chunk, body)) is not None:
+                        c["stop_sequence"] = word
+                yield {**env, "choices": choices}
+
+    async def _single(
+        self,
+        clean: dict[str, Any],
+        plan: tools.ToolPlan | None,
+        env: dict[str, Any],
+        usages: list[dict[str, Any]],
+        owner: object,
+        costly: bool,
+    ) -> AsyncIterator[dict[str, Any] | ApiError]:
+        """The one choice of an n=1 request, relayed in the caller's task (no producer task, no queue between)."""
         try:
-            if plan is not None and plan.constrained:  # a tool call is parsed whole, then sent in one chunk
-                choice, usage = await self._one(clean, plan, index, owner, costly)
-                usages.append(usage)
-                delta = {"role": "assistant", **{k: v for k, v in choice["message"].items() if k != "role"}}
-                if delta.get("tool_calls"):
-                    delta["tool_calls"] = [{"index": k, **call} for k, call in enumerate(delta["tool_calls"])]
-                await queue.put(
-                    {**env, "choices": [{"index": index, "delta": delta, "logprobs": choice["logprobs"], "finish_reason": None}]}
-                )
-                await queue.put({**env, "choices": [{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}]})
-                return
-            body, top = choice_body(
-                clean, plan, index, prompt_cache=self.settings.prompt_cache
-            )  # plan: tool history rendered as text
-            async with self._slot(owner, costly), contextlib.aclosing(self._events(body, plan)) as events:
-                async for chunk in events:
-                    if chunk.get("usage"):
-                        usages.append(chunk["usage"])
-                    choices = chunk.get("choices") or []
-                    if not choices:
-                        continue
-                    for c in choices:
-                        c["index"] = index
-                        if "logprobs" in c:
-                            c["logprobs"] = trim_logprobs(c["logprobs"], top)
-                        if c.get("finish_reason") and (word := stopping_word(chunk, body)) is not None:
-                            c["stop_sequence"] = word
-                    await queue.put({**env, "choices": choices})
+            async with contextlib.aclosing(self._chunks(clean, plan, 0, env, usages, owner, costly)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
         except ApiError as exc:
-            await queue.put(exc)
+            yield exc
+
+    async def _fan_in(
+        self,
+        clean: dict[str, Any],
+        n: int,
+        plan: tools.ToolPlan | None,
+        env: dict[str, Any],
+        usages: list[dict[str, Any]],
+        owner: object,
+        costly: bool,
+    ) -> AsyncIterator[dict[str, Any] | ApiError]:
+        """n choices generated concurrently, one producer task each, their chunks (or ApiErrors) as they come."""
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        done = object()
+
+        async def run(i: int) -> None:
+            try:
+                async with contextlib.aclosing(self._chunks(clean, plan, i, env, usages, owner, costly)) as chunks:
+                    async for chunk in chunks:
+                        await queue.put(chunk)
+            except ApiError as exc:
+                await queue.put(exc)
+            finally:
+                queue.put_nowait(done)
+
+        tasks = [asyncio.get_running_loop().create_task(run(i)) for i in range(n)]
+        try:
+            finished = 0
+            while finished < n:
+                item = await queue.get()
+                if item is done:
+                    finished += 1
+                else:
+                    yield item
+        finally:
+            # Shielded, and with `asyncio.wait` rather than `gather`: on a client disconnect this runs inside
+            # Starlette's cancelled anyio scope, which re-cancels the waiting task on every await; a cancelled
+            # `gather` would forward that to the producers again and again, interrupting httpcore's close and
+            # leaving the llama.cpp slot generating for nobody.
+            for t in tasks:
+                t.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait(tasks)
 
     async def stream(
         self, clean: dict[str, Any], n: int, plan: tools.ToolPlan | None, include_usage: bool, *, costly: bool = False
     ) -> Response:
         env = self._envelope(str(uuid.uuid4()), int(time.time()), "chat.completion.chunk")
         owner = object()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
         usages: list[dict[str, Any]] = []
-        done = object()
+        items = (
+            self._single(clean, plan, env, usages, owner, costly)
+            if n == 1
+            else self._fan_in(clean, n, plan, env, usages, owner, costly)
+        )
 
-        async def run(i: int) -> None:
-            try:
-                await self._produce(clean, plan, i, env, queue, usages, owner, costly)
-            finally:
-                queue.put_nowait(done)
-
-        tasks = [asyncio.get_running_loop().create_task(run(i)) for i in range(n)]
-
-        async def cancel() -> None:
-            """Cancel the producers once and wait for their upstream connections to close.
-
-            Shielded, and with `asyncio.wait` rather than `gather`: on a client disconnect this runs
-            inside Starlette's cancelled anyio scope, which re-cancels the waiting task on every
-            await; a cancelled `gather` would forward that to the producers again and again,
-            interrupting httpcore's close and leaving the llama.cpp slot generating for nobody.
-            """
-            for t in tasks:
-                t.cancel()
+        async def close() -> None:
+            """Close `items` once, shielded: its upstream streams end and their slots free (see `_fan_in`)."""
             with anyio.CancelScope(shield=True):
-                await asyncio.wait(tasks)
+                await items.aclose()
 
         try:
-            first = await queue.get()
+            first = await anext(items, None)
         except BaseException:  # the client left before the first chunk (or the server is stopping)
-            await cancel()
+            await close()
             raise
         if isinstance(first, ApiError):  # refused before any byte went out: answer with its status
-            await cancel()
+            await close()
             return first.response()
 
         async def events() -> AsyncIterator[bytes]:
-            item, finished = first, 0
+            item = first
             try:
-                while True:
-                    if item is done:
-                        finished += 1
-                        if finished == n:
-                            break
-                    elif isinstance(item, ApiError):
+                while item is not None:
+                    if isinstance(item, ApiError):
                         yield b"data: " + json.dumps(item.body()).encode() + b"\n\n"
                     else:
-                        yield b"data: " + json.dumps(item, separators=(",", ":")).encode() + b"\n\n"
-                    item = await queue.get()
+                        yield b"data: " + _compact(item).encode() + b"\n\n"
+                    item = await anext(items, None)
                 if include_usage:
                     tail = {**env, "choices": [], "usage": sum_usage(usages)}
-                    yield b"data: " + json.dumps(tail, separators=(",", ":")).encode() + b"\n\n"
+                    yield b"data: " + _compact(tail).encode() + b"\n\n"
                 yield b"data: [DONE]\n\n"
             finally:
-                await cancel()
+                await close()
 
         return _SSEResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

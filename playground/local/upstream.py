@@ -163,9 +163,11 @@ async def in_process_events(
     finished: asyncio.Future[None] = loop.create_future()
     stop = threading.Event()
 
-    def hand(item: dict[str, Any] | BaseException | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+    def hand(item: dict[str, Any] | BaseException | None) -> None:  # once per token: no context manager
+        try:
             loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop has closed: nobody is listening
+            pass
 
     def on_chunk(chunk: dict[str, Any]) -> bool:
         hand(chunk)
