@@ -136,7 +136,6 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
     """Message i's images while editing: each with its detail, moved or removed; and, on a user message, inputs to
     attach more (files, or an address)."""
     ss = st.session_state
-    ik = fields.IMAGE_KEYS
     n = len(m.images)
     for j, image in enumerate(m.images):
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
@@ -145,9 +144,13 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
             detail_key = keys.message_image(i, f"{j}.detail")
             ss.setdefault(detail_key, image.detail)
             image.detail = st.selectbox(
-                f"{ik['detail'].label} of image {j + 1}", fields.IMAGE_DETAILS, key=detail_key, help=ik["detail"].help, width=130
+                f"{fields.IMAGE_KEYS['detail'].label} of image {j + 1}",
+                fields.IMAGE_DETAILS,
+                key=detail_key,
+                help=fields.IMAGE_KEYS["detail"].help,
+                width=130,
             )
-            for action, icon, words, by, disabled in (
+            for action, icon, tip, by, disabled in (
                 ("up", ":material/arrow_back:", "Move earlier", -1, j == 0),
                 ("down", ":material/arrow_forward:", "Move later", 1, j == n - 1),
                 ("remove", ":material/close:", "Remove this image", 0, False),
@@ -156,7 +159,7 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
                     "",
                     key=keys.message_image(i, f"{j}.{action}"),
                     icon=icon,
-                    help=words,
+                    help=tip,
                     on_click=_act,
                     args=(i, j, by, commit),
                     disabled=disabled,
@@ -168,17 +171,22 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
         return
     upload_key = keys.message_image(i, f"upload.{ss.get(keys.IMAGE_UPLOADS, {}).get(i, 0)}")
     st.file_uploader(
-        f"{ik['file'].label} to message {i + 1}",
+        f"{fields.IMAGE_KEYS['file'].label} to message {i + 1}",
         type=FILE_TYPES,
         accept_multiple_files=True,
         key=upload_key,
-        help=ik["file"].help,
+        help=fields.IMAGE_KEYS["file"].help,
         max_upload_size=MAX_UPLOAD_MB,
         on_change=_take_files,
         args=(i, upload_key, commit),
     )
     with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
-        st.text_input(ik["url"].label, key=keys.message_image(i, "url"), help=ik["url"].help, placeholder="https://…")
+        st.text_input(
+            fields.IMAGE_KEYS["url"].label,
+            key=keys.message_image(i, "url"),
+            help=fields.IMAGE_KEYS["url"].help,
+            placeholder="https://…",
+        )
         st.button("Add image address", key=keys.message_image(i, "add_url"), on_click=_take_url, args=(i, commit))
     for problem in ss.get(keys.IMAGE_PROBLEMS, {}).get(i, []):
         st.error(plain(problem), icon=":material/warning:")
