@@ -34,6 +34,8 @@ def label_for(path: str) -> str:
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")]
     if parts and parts[0] in ("api_key", "base_url") and len(parts) == 1:
         return {"api_key": "API key", "base_url": "Base URL"}[str(parts[0])]
+    if len(parts) == 2 and parts[0] == "variables":  # a {{variable}}'s box on the Playground
+        return f"the value of {{{{{parts[1]}}}}}"
     return wording.subject(parts)
 
 

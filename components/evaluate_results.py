@@ -74,7 +74,7 @@ def pass_rates(ev: rs.Evaluation) -> None:
     ):
         with where:
             frame = pd.DataFrame({"": [p.label for p in rates], "pass rate": [_rate(p) for p in rates]})
-            st.caption(title)
+            st.caption(plain(title))
             st.dataframe(frame, hide_index=True, width="stretch")
 
 

@@ -38,6 +38,7 @@ def test_variables_are_asked_for_block_run_until_given_and_are_put_in_and_kept_b
     assert len(boxes) == 2 and "{{city}}" in boxes[0] and "{{day}}" in boxes[1], boxes
     assert at.button(key=keys.RUN).disabled  # no value yet: Run is off, and each box says why
     assert any("{{city}}" in e and "value" in e for e in errors_under(at)), errors_under(at)
+    assert any("Run is off until you fix: the value of {{city}}" in readable(c.value) for c in at.caption)
     at.text_input(key=keys.variable("city")).set_value("Paris").run()
     assert at.button(key=keys.RUN).disabled and any("{{day}}" in e for e in errors_under(at))
     at.text_input(key=keys.variable("day")).set_value("Monday").run()
