@@ -70,7 +70,7 @@ def test_three_cities_times_two_seeds_graded_opened_and_downloaded(page: Page) -
     expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=5 * LONG)  # six answers, four at a time
     settle(page)
     expect(page.get_by_text("6 results")).to_be_visible()
-    expect(page.get_by_text("contains city", exact=False).first).to_be_visible()
+    expect(page.get_by_text("the checks in order: 1. contains city · 2. calls get_weather")).to_be_visible()
     expect(page.get_by_text("Per check")).to_be_visible()
 
     opened = page.locator(css(keys.EV_OPEN))
