@@ -4,7 +4,8 @@ The classes below are defined here; those marked with a module live beside the c
     PlaygroundError
     ├── RequestError            a request could not be built; `.errors` lists FieldError (field, message, code)
     │   ├── CompareSetupError   (compare.setup) a comparison could not be set up
-    │   └── VariableError       (evaluate.variables) a {{variable}} with a bad name or no value
+    │   ├── VariableError       (evaluate.variables) a {{variable}} with a bad name or no value
+    │   └── PlanError           (evaluate.plan) an evaluation that cannot run yet; each problem on its input's path
     ├── TransportError          nothing usable came back
     │   ├── RequestTimeout      the server did not answer in time, or the call's deadline passed
     │   └── NetworkError        connection refused, DNS, reset
