@@ -62,9 +62,11 @@ def _set_problems(i: int, problems: list[str]) -> None:
 def _take_files(i: int, key: str, commit: Callable[[], None]) -> None:
     commit()
     m = _message(i)
-    files = st.session_state.get(key) or []
+    seen: set[str] = st.session_state.setdefault(keys.IMAGE_TAKEN, set())
+    files = [f for f in st.session_state.get(key) or [] if f.file_id not in seen]
     if m is None or not files:
         return
+    seen.update(f.file_id for f in files)
     taken, problems = from_files(files)
     m.images.extend(taken)
     _set_problems(i, problems)

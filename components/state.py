@@ -41,6 +41,7 @@ SHOWN_MESSAGES = f"{PAGE}.messages.shown"  # non-widget: how many of the latest 
 SHOW_EARLIER = f"{PAGE}.messages.show_earlier"  # widget: button "Show earlier messages (N)"
 SHOWN_WHOLE = f"{PAGE}.messages.shown_whole"  # non-widget: indexes of long messages shown in full ("Show all")
 IMAGE_UPLOADS = f"{PAGE}.images.uploads"  # non-widget: {message index: uploads taken}, so each upload gets a fresh uploader
+IMAGE_TAKEN = f"{PAGE}.images.taken"  # non-widget: ids of uploads already taken (one the browser sends twice: once)
 IMAGE_PROBLEMS = f"{PAGE}.images.problems"  # non-widget: {message index: why files or an address were refused}
 IMAGES_REFUSED = f"{PAGE}.images.refused"  # non-widget: why the chosen model cannot see images (None when it may)
 
