@@ -16,14 +16,6 @@ import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same example
 from playground.local import Gateway, GatewaySettings, start_gateway
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """For pytest-xdist's `--dist loadgroup`: each file runs whole on one process (its module fixtures built once),
-    and the browser journeys all on one process, in order, sharing one served page."""
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def _workers() -> int:
     """How many pytest-xdist workers share this machine (1 without xdist)."""
     return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
