@@ -38,6 +38,17 @@ def import_file(page: Page, path: Path) -> None:
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
 
 
+def tick(page: Page, field: str) -> None:
+    """Tick the sidebar checkbox of `field` as a person does, again if a click landed while the page redrew it."""
+    field_box = page.locator(css(keys.field(field)))
+    for _ in range(20):
+        if field_box.get_by_role("checkbox").is_checked():
+            break
+        field_box.get_by_text(fields.FIELDS[field].label, exact=True).click()
+        settle(page)
+    expect(field_box.get_by_role("checkbox")).to_be_checked()
+
+
 def open_section(page: Page, field: str) -> None:
     """Unfold the sidebar section holding `field`, as a person clicks its header."""
     section = fields.FIELDS[field].section.value

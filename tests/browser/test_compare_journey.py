@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
-from tests.browser.pagekit import LONG, css, number, open_section, ready, settle
+from tests.browser.pagekit import LONG, css, number, open_section, ready, settle, tick
 
 pytestmark = pytest.mark.browser
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots to look at (not in git)
@@ -48,7 +48,7 @@ def test_three_seeds_side_by_side_then_one_seed_twice(page: Page) -> None:
     ready(page)
     expect(page.locator(css(keys.field("temperature")))).to_contain_text("1.00")
     open_section(page, "logprobs")
-    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    tick(page, "logprobs")
     number(page, "top_logprobs", 5)
     number(page, "max_completion_tokens", 12)
     settle(page)

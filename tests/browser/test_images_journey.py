@@ -78,7 +78,9 @@ def test_a_picture_for_a_text_only_model_is_refused_in_plain_words_and_kept(page
         data,
     )
     expect(page.get_by_text("pasted.png")).to_be_visible()  # attached to the chat input, as a pasted screenshot is
-    chat.press("Enter")
+    send = page.get_by_test_id("stChatInputSubmitButton")
+    expect(send).to_be_enabled(timeout=LONG)  # the file is still uploading until then, and Enter does nothing
+    send.click()
     expect(cells(page)).to_have_count(2, timeout=LONG)
     settle(page)
     expect(bubbles(page, "user")).to_have_count(2)

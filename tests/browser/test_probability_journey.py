@@ -17,7 +17,7 @@ from components import chart_views
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from playground.response import from_chat_completion
-from tests.browser.pagekit import LONG, cells, css, greedy, import_file, number, open_section, ready, say, wait_done
+from tests.browser.pagekit import LONG, cells, css, greedy, import_file, number, open_section, ready, say, tick, wait_done
 from tests.browser.test_report_offline import open_offline
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -29,7 +29,7 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page, brow
     ready(page)
     number(page, "max_completion_tokens", 8)
     open_section(page, "logprobs")
-    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    tick(page, "logprobs")
     number(page, "top_logprobs", 5)
     say(page, "Name a colour.")
     wait_done(page, 1)
@@ -130,7 +130,7 @@ def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
     number(page, "max_completion_tokens", 16)
     greedy(page)
     open_section(page, "logprobs")
-    page.locator(css(keys.field("logprobs"))).get_by_text("Logprobs", exact=True).click()
+    tick(page, "logprobs")
     number(page, "top_logprobs", 5)
     say(page, "Tell me a short story about a cat.")
     cell = wait_done(page, 1)
