@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
@@ -120,3 +121,13 @@ class Workspace:
             return Saved(notebook=copy, error=str(exc))
         copy.version, copy.updated = stored.version, stored.updated
         return Saved(notebook=copy, wrote=True)
+
+
+def change_stored(notebook_id: str, change: Callable[[Notebook], None]) -> None:
+    """Change a kept notebook that is not the open one (a result finishing after the person opened another goes
+    where it was started); a notebook deleted meanwhile is left deleted."""
+    store = NotebookStore()
+    notebook = store.load(notebook_id)
+    if notebook is not None:
+        change(notebook)
+        store.save(notebook)

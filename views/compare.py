@@ -19,14 +19,13 @@ from components import errors as error_view
 from components import state as keys
 from components.cells import when
 from components.text import plain
-from playground import backends, compare, errors
+from playground import backends, compare, errors, workspace
 from playground.client import ChatClient, ClientConfig
 from playground.compare import ComparisonJob, Variant
 from playground.compare import inputs as setup
 from playground.compare.inputs import Base, Problem
 from playground.notebook import ChatMessage, safe_base_url
 from playground.shares import Shares
-from playground.store import NotebookStore
 from views import shared
 
 ss = st.session_state
@@ -142,11 +141,7 @@ def _finish() -> None:
         shared.notebook().comparisons.append(data)
         shared.save()
     else:  # another notebook was opened meanwhile: the comparison goes where it was started
-        store = NotebookStore()
-        started_in = store.load(running.notebook_id)
-        if started_in is not None:
-            started_in.comparisons.append(data)
-            store.save(started_in)
+        workspace.change_stored(running.notebook_id, lambda nb: nb.comparisons.append(data))
     ss[keys.CMP_SHOWN] = result.id
 
 

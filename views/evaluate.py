@@ -18,7 +18,7 @@ from components import errors as error_view
 from components import evaluate_cases, evaluate_checks, evaluate_results, sidebar
 from components import state as keys
 from components.text import plain
-from playground import errors, fields
+from playground import errors, fields, workspace
 from playground.client import ClientConfig
 from playground.evaluate import checks as ck
 from playground.evaluate import plan as planning
@@ -26,7 +26,7 @@ from playground.evaluate import run as running_
 from playground.evaluate.cases import TestCases
 from playground.evaluate.results import Evaluation
 from playground.library import Library
-from playground.store import NotebookStore
+from playground.notebook import Notebook
 from views import shared
 
 ss = st.session_state
@@ -135,11 +135,11 @@ def _finish() -> None:
         _keep(ev, replace=False)
         shared.save()
         return
-    store = NotebookStore()  # another notebook was opened meanwhile: the evaluation goes where it was started
-    started_in = store.load(running.notebook_id)
-    if started_in is not None:
+
+    def keep_in(started_in: Notebook) -> None:  # another notebook was opened meanwhile: it goes where it was started
         started_in.evaluation["runs"] = [*(started_in.evaluation.get("runs") or []), ev.model_dump(mode="json")][-KEEP_RUNS:]
-        store.save(started_in)
+
+    workspace.change_stored(running.notebook_id, keep_in)
 
 
 @st.fragment(run_every=0.5)

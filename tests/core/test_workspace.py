@@ -11,6 +11,7 @@ import pytest
 from playground.notebook import Cell, ChatMessage, Notebook, valid_id
 from playground.response import from_chat_completion
 from playground.store import NotebookStore
+from playground import workspace
 from playground.workspace import Workspace, signature
 from tests.pg import Backend
 
@@ -290,3 +291,13 @@ def test_the_signature_is_stable_for_an_unchanged_notebook() -> None:
     nb = Notebook(title="T", conversation=[ChatMessage(content="Hi")], cells=[a_cell(completion=a_completion())])
     assert signature(nb) == signature(nb)
     assert signature(nb) == signature(nb.model_copy())  # a shallow copy shares the completion
+
+
+def test_a_result_finishing_after_another_notebook_opened_goes_where_it_was_started() -> None:
+    store = NotebookStore()
+    started = Notebook(title="started here")
+    store.save(started)
+    workspace.change_stored(started.id, lambda nb: nb.comparisons.append({"id": "c1"}))
+    assert [c["id"] for c in store.load(started.id).comparisons] == ["c1"]
+    workspace.change_stored("0123456789abcdef", lambda nb: nb.comparisons.append({"id": "c2"}))  # gone: nothing made
+    assert store.load("0123456789abcdef") is None
