@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from playground import workspace
 from playground.notebook import Cell, ChatMessage, Notebook, valid_id
 from playground.response import from_chat_completion
 from playground.store import NotebookStore
-from playground import workspace
 from playground.workspace import Workspace, signature
 from tests.pg import Backend
 
