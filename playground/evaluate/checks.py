@@ -11,12 +11,14 @@ playground. The reasons quote the model's text, cut short: render them as text, 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import BaseModel, Field, TypeAdapter
 
 from playground.compare import RunResult
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 QUOTE_CHARS = 60  # the model's text quoted in a reason is cut to this
+PATTERN_TIME_LIMIT_S = 0.1  # one pattern on one answer; a pattern that backtracks without end is cut off here
 
 
 def _id() -> str:
@@ -120,7 +123,8 @@ class NotContains(Contains):
 
 
 class MatchesPattern(_Base):
-    """A regular expression found anywhere in the answer (Python `re.search`)."""
+    """A regular expression found anywhere in the answer (the `regex` package's search, `re`'s syntax, with a time
+    limit: a pattern that backtracks without end is a ✗ saying so, not a page that hangs)."""
 
     kind: Literal["pattern"] = "pattern"
     pattern: str = ""
@@ -248,8 +252,8 @@ def check_problems(check: Check, columns: list[str]) -> list[str]:
                 out.append("Give a pattern, e.g. ^[A-Z].*\\.$")
             else:
                 try:
-                    re.compile(check.pattern)
-                except re.error as exc:
+                    regex.compile(check.pattern)
+                except regex.error as exc:
                     out.append(f"The pattern does not compile: {exc}.")
         case ArgumentEquals():
             if not check.argument:
@@ -421,13 +425,8 @@ def evaluate(check: Check, result: RunResult, row: Mapping[str, str], *, mark: M
         case Contains() | NotContains():
             return _contains(check, answer, row)
         case MatchesPattern():
-            try:
-                found = re.search(check.pattern, answer, re.IGNORECASE if check.ignore_case else 0)
-            except re.error as exc:
-                return Outcome(passed=False, reason=f"The pattern does not compile: {exc}.")
-            if found:
-                return Outcome(passed=True, reason=f"Found {_quote(found.group(0))}.")
-            return Outcome(passed=False, reason=f"Nothing in the answer matches {_quote(check.pattern)}.")
+            passed, reason = _search(check.pattern, check.ignore_case, answer)
+            return Outcome(passed=passed, reason=reason)
         case EqualsExpected():
             if EVAL_EXPECTED not in row:
                 return Outcome(passed=False, reason=f"The table has no {EVAL_EXPECTED} column.")
@@ -450,6 +449,24 @@ def evaluate(check: Check, result: RunResult, row: Mapping[str, str], *, mark: M
         case TotalTime():
             return _under(result.total_s, check.ms, "The whole answer")
     raise AssertionError(f"no grading for {check.kind}")  # every kind of the union is graded above
+
+
+@functools.lru_cache(maxsize=4096)
+def _search(pattern: str, ignore_case: bool, answer: str) -> tuple[bool, str]:
+    """`pattern` searched in `answer` within PATTERN_TIME_LIMIT_S. Kept per (pattern, answer): the page grades every
+    answer on each redraw, and a pattern that times out would cost its time limit again each time."""
+    try:
+        found = regex.search(pattern, answer, regex.IGNORECASE if ignore_case else 0, timeout=PATTERN_TIME_LIMIT_S)
+    except regex.error as exc:
+        return False, f"The pattern does not compile: {exc}."
+    except TimeoutError:
+        return False, (
+            f"The pattern took longer than {PATTERN_TIME_LIMIT_S:g} s on this answer and was stopped: simplify it "
+            "(nested repeats such as (a+)+ or (a|aa)+ try every way to split the text)."
+        )
+    if found:
+        return True, f"Found {_quote(found.group(0))}."
+    return False, f"Nothing in the answer matches {_quote(pattern)}."
 
 
 def _under(seconds: float | None, limit_ms: int, what: str) -> Outcome:

@@ -101,6 +101,32 @@ def test_a_pattern_is_searched_and_a_bad_one_is_a_reason_not_a_crash() -> None:
     assert not passed and reason.startswith("The pattern does not compile")
 
 
+def test_a_pattern_that_backtracks_without_end_is_a_cross_with_a_plain_reason() -> None:
+    # (a|aa)+$ tries every way to split the a's before it meets the b: Python's re spends seconds on 34 a's
+    passed, reason = _grade(c.MatchesPattern(pattern="(a|aa)+$"), answer("a" * 34 + "b"))
+    assert not passed
+    assert reason.startswith("The pattern took longer than") and "simplify it" in reason
+    assert _grade(c.MatchesPattern(pattern="(a|aa)+$"), answer("a" * 34)) == (True, f"Found “{'a' * 34}”.")
+
+
+_pieces = st.sampled_from(["a", "aa", "a+", "a*", "(a|aa)", "(a+)+", "(a*)*", "(a|a)*", "b", ".", "\\w+", "(a|b)?"])
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(_pieces, min_size=1, max_size=4), st.sampled_from(["", "$", "b$", "c"]), st.integers(0, 40), st.booleans())
+def test_any_pattern_on_any_answer_ends_with_a_found_text_or_a_reason(
+    pieces: list[str], end: str, length: int, ignore_case: bool
+) -> None:
+    pattern = "".join(pieces) + end
+    text = "a" * length + "b"
+    out = c.evaluate(c.MatchesPattern(pattern=pattern, ignore_case=ignore_case), answer(text), ROW)
+    assert c.check_problems(c.MatchesPattern(pattern=pattern), []) == []
+    if out.passed:
+        assert out.reason.startswith("Found “")
+    else:
+        assert out.reason.startswith(("Nothing in the answer matches", "The pattern took longer than"))
+
+
 def test_equals_expected_trims_and_ignores_case_unless_asked() -> None:
     assert _grade(c.EqualsExpected(), answer("  it is SUNNY in paris.\n"))[0]
     assert not _grade(c.EqualsExpected(ignore_case=False), answer("it is sunny in paris."))[0]
