@@ -9,7 +9,9 @@ version is refused with `ConflictError` instead of overwriting what another tab 
 meanwhile (the version check and the writes are one transaction, so this holds across processes).
 A deferred run's result is written with `finish_cell`, only while the stored cell is still pending,
 so two processes polling the same request store one result. Notebooks are never evicted. Images in messages are
-kept once each in their own table, by content hash, and the notebook and cell rows refer to them (`images.pack`).
+kept once each in their own table, by content hash, and the notebook and cell rows refer to them (`images.pack`);
+when a save, a finished run or a delete drops the last reference to an image (no notebook, run or share names it),
+the image is deleted (`NotebookStore.sweep_images`).
 Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.database`.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 import weakref
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, func, literal, select, update
+from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from playground import images
@@ -36,6 +39,8 @@ from playground.notebook import Cell, Notebook, preview, snippet
 from playground.response import Completion
 
 __all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary"]
+
+log = logging.getLogger(__name__)
 
 
 class ConflictError(StoreError):
@@ -55,10 +60,29 @@ class DeletedError(StoreError):
         super().__init__(f"Notebook {notebook_id} was deleted since it was opened.")
 
 
+_IMAGES_LOCK = 0x504C_494D  # PostgreSQL advisory lock: saves that refer to kept images share it, a sweep takes it alone
+_REFERRING = (schema.notebooks, schema.cells, schema.shares)  # the tables whose `data` may refer to a kept image
+
+
+def _guard_images(conn: Connection, *, alone: bool) -> None:
+    """On PostgreSQL, make a sweep and the saves that refer to kept images wait for each other until commit, so a
+    sweep never deletes an image that a save still being written refers to (SQLite writes one transaction at a time)."""
+    if conn.dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if alone else func.pg_advisory_xact_lock_shared
+        conn.execute(select(lock(_IMAGES_LOCK)))
+
+
+def _referred(conn: Connection, table: Any, *where: ColumnElement[bool]) -> set[str]:
+    """The images that the rows of `table` matching `where` refer to (read before they are overwritten or deleted)."""
+    rows = conn.execute(select(table.c.data).where(*where, table.c.data.contains("playground-image:sha256:"))).scalars()
+    return set().union(*(images.references(text) for text in rows))
+
+
 def _packed(conn: Connection, text: str) -> str:
     """`text` (JSON) with its images kept once each in the images table, by content hash, and referred to there."""
     packed, found = images.pack(text)
     if found:
+        _guard_images(conn, alone=False)
         t = schema.images
         have = set(conn.execute(select(t.c.hash).where(t.c.hash.in_(list(found)))).scalars())
         missing = [{"hash": h, "data": data} for h, data in found.items() if h not in have]
@@ -163,8 +187,9 @@ class _Stored(NamedTuple):
     digest: str
 
 
-def _write_cells(conn: Connection, notebook: Notebook) -> None:
-    """Make the notebook's cell rows hold its (clean) cells in order, writing only the rows that differ."""
+def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
+    """Make the notebook's cell rows hold its (clean) cells in order, writing only the rows that differ; returns the
+    images that the rows it overwrote or deleted referred to."""
     if len({cell.id for cell in notebook.cells}) != len(notebook.cells):
         raise StoreError(f"Notebook {notebook.id} has two runs with the same id, so it cannot be saved.")
     c = schema.cells
@@ -191,6 +216,8 @@ def _write_cells(conn: Connection, notebook: Notebook) -> None:
             new.append({"notebook_id": notebook.id, "id": cell.id, **values})
         elif row.digest != digest or row.position != position:
             changed.append({"nid": notebook.id, "cell_id": cell.id, **values})
+    gone = list(stored) + [row["cell_id"] for row in changed]
+    dropped = _referred(conn, c, c.c.notebook_id == notebook.id, c.c.id.in_(gone)) if gone else set()
     if stored:
         conn.execute(delete(c).where(c.c.notebook_id == notebook.id, c.c.id.in_(list(stored))))
     if new:
@@ -203,6 +230,7 @@ def _write_cells(conn: Connection, notebook: Notebook) -> None:
         )
     if moved:
         conn.execute(update(c).where(key).values(position=bindparam("position")), moved)
+    return dropped
 
 
 def _insert(conn: Connection, notebook: Notebook) -> None:
@@ -375,6 +403,7 @@ class NotebookStore:
         """
         saved = notebook.clean().model_copy(update={"updated": time.time(), "version": notebook.version + 1})
         n = schema.notebooks
+        dropped: set[str] = set()
         with self.database.connect() as conn:
             stored = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
             if stored is None and notebook.version > 0:
@@ -387,6 +416,7 @@ class NotebookStore:
             elif stored != notebook.version:
                 raise ConflictError(notebook.id, stored)
             else:
+                dropped = _referred(conn, n, n.c.id == notebook.id)
                 header = _header(conn, saved)
                 written = conn.execute(
                     update(n)
@@ -395,7 +425,8 @@ class NotebookStore:
                 )
                 if written.rowcount != 1:
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
-            _write_cells(conn, saved)
+            dropped |= _write_cells(conn, saved)
+        self._sweep_after(dropped)
         return saved
 
     @staticmethod
@@ -426,19 +457,22 @@ class NotebookStore:
             stored: Cell = self._parse(notebook.id, _unpacked(conn, [data])[0], Cell)
             if not _may_finish(stored, result):
                 return Finished(cell=stored, wrote=False, version=version, base_version=version)
+            dropped = images.references(data)
             cell = result.clean()
             data = _packed(conn, cell.model_dump_json())
             digest = _digest(data)
             _KNOWN.remember(notebook.id, cell, digest)
             conn.execute(update(c).where(key).values(data=data, digest=digest))
             conn.execute(update(n).where(n.c.id == notebook.id).values(updated=time.time(), version=version + 1))
+        self._sweep_after(dropped)
         return Finished(cell=cell, wrote=True, version=version + 1, base_version=version)
 
     def delete(self, notebook_id: str) -> Notebook | None:
         """Remove a notebook; returns it, so the page can offer Undo (`restore`)."""
         notebook = self.load(notebook_id)
         with self.database.connect() as conn:
-            self._remove(conn, notebook_id)
+            dropped = self._remove(conn, notebook_id)
+        self._sweep_after(dropped)
         return notebook
 
     def restore(self, notebook: Notebook) -> Notebook:
@@ -449,6 +483,34 @@ class NotebookStore:
         return notebook
 
     @staticmethod
-    def _remove(conn: Connection, notebook_id: str) -> None:
-        conn.execute(delete(schema.cells).where(schema.cells.c.notebook_id == notebook_id))
-        conn.execute(delete(schema.notebooks).where(schema.notebooks.c.id == notebook_id))
+    def _remove(conn: Connection, notebook_id: str) -> set[str]:
+        """Delete the notebook's rows; returns the images they referred to."""
+        n, c = schema.notebooks, schema.cells
+        dropped = _referred(conn, n, n.c.id == notebook_id) | _referred(conn, c, c.c.notebook_id == notebook_id)
+        conn.execute(delete(c).where(c.c.notebook_id == notebook_id))
+        conn.execute(delete(n).where(n.c.id == notebook_id))
+        return dropped
+
+    def _sweep_after(self, dropped: set[str]) -> None:
+        """Sweep after a write that has committed: a failure leaves the images for a later sweep and is logged, since
+        what the person saved is stored."""
+        try:
+            self.sweep_images(dropped)
+        except StoreError as exc:
+            log.warning("Unreferenced images were left in the store: %s", exc)
+
+    def sweep_images(self, candidates: set[str] | None = None) -> int:
+        """Delete the kept images (of `candidates`, or all) that no notebook, run or share refers to; returns how many.
+
+        Saves, finished runs and deletes call it with the images their overwritten or deleted rows referred to."""
+        if candidates is not None and not candidates:
+            return 0
+        i = schema.images
+        reference = literal("playground-image:sha256:") + i.c.hash
+        used = or_(*(exists().where(t.c.data.contains(reference)) for t in _REFERRING))
+        unused = delete(i).where(~used)
+        if candidates is not None:
+            unused = unused.where(i.c.hash.in_(sorted(candidates)))
+        with self.database.connect() as conn:
+            _guard_images(conn, alone=True)
+            return conn.execute(unused).rowcount

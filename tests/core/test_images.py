@@ -199,3 +199,52 @@ def test_compare_takes_a_conversation_with_images_as_it_is() -> None:
     base = inputs.base_of(built, backend="xai", base_url=None, model="grok-4", settings={}, conv=asked)
     assert base.body["messages"][0]["content"][1] == {"type": "image_url", "image_url": {"url": PNG_URL, "detail": "auto"}}
     assert base.conversation[0].images[0].url == PNG_URL
+
+
+def kept_images(store: Any) -> set[bytes]:
+    with store.database.connect() as conn:
+        return {bytes(d) for d in conn.execute(select(store_schema.images.c.data)).scalars()}
+
+
+def test_an_image_nothing_refers_to_any_more_is_deleted_and_one_still_referred_to_stays(backend: Backend) -> None:
+    store = backend.store()
+    other_png = PNG + b"\x01"
+    other_url = "data:image/png;base64," + base64.b64encode(other_png).decode()
+    both = a_notebook_with(PNG_URL)
+    both.conversation[0].images.append(AttachedImage(url=other_url, name="b.png"))
+    both = store.save(both)
+    kept = store.save(a_notebook_with(PNG_URL))  # refers to the first picture only
+    assert kept_images(store) == {PNG, other_png}
+
+    both.conversation[0].images.pop()  # the message edited: its second picture removed (the run still shows it)
+    both = store.save(both)
+    assert kept_images(store) == {PNG, other_png}
+    both.cells = []  # the run deleted too: nothing refers to the second picture now
+    both = store.save(both)
+    assert kept_images(store) == {PNG}
+
+    removed = store.delete(both.id)  # the first picture is still in the other notebook
+    assert kept_images(store) == {PNG}
+    assert removed is not None
+    store.delete(kept.id)
+    assert kept_images(store) == set()
+    store.restore(removed)  # Undo brings the pictures back with the notebook
+    back = store.load(removed.id)
+    assert kept_images(store) == {PNG} and back is not None and back.conversation[0].images[0].url == PNG_URL
+
+
+def test_a_share_snapshot_referring_to_an_image_keeps_it_and_a_sweep_deletes_orphans(backend: Backend) -> None:
+    store = backend.store()
+    notebook = store.save(a_notebook_with(PNG_URL))
+    reference = f"playground-image:sha256:{images.content_hash(PNG)}"
+    with store.database.connect() as conn:
+        conn.execute(
+            store_schema.shares.insert().values(
+                id="s1", kind="notebook", title="t", notebook_id=notebook.id, data=json.dumps({"url": reference}), created=0.0
+            )
+        )
+        conn.execute(store_schema.images.insert().values(hash="0" * 64, data=JPEG))  # left behind by an older version
+    store.delete(notebook.id)
+    assert kept_images(store) == {PNG, JPEG}
+    assert store.sweep_images() == 1
+    assert kept_images(store) == {PNG}
