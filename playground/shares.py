@@ -5,6 +5,10 @@ A snapshot is taken when the link is made: later edits to the notebook never rea
 shows (the conversation, every run with its answer and charts' data, the comparisons), never a key or a
 credentialed URL (`Notebook.clean`). Revoking keeps only the row's title and dates, so the link can say it was
 revoked; the snapshot itself is deleted.
+
+A snapshot's images are kept as the notebook's are: once each in the images table, by content hash
+(`store.keep_images`), so sharing a notebook again does not copy its images; the store's image sweep counts a live
+snapshot's references, and revoking a link sweeps the images only it showed.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, update
 
+from playground import images
 from playground import store_schema as schema
-from playground.database import Database
 from playground.errors import StoreError
 from playground.notebook import Notebook, conversation_from_json
+from playground.store import NotebookStore, keep_images, restore_images
 
 __all__ = ["Share", "ShareKind", "Shares", "new_share_id", "valid_share_id"]
 
@@ -72,13 +77,15 @@ class Shares:
     """
 
     def __init__(self, path: Path | str | None = None, *, url: str | None = None) -> None:
-        self.database = Database(path, url=url)
+        self.store = NotebookStore(path, url=url)  # the same database: its images table and sweep
+        self.database = self.store.database
 
     def _add(self, kind: ShareKind, source: Notebook, snapshot: Notebook) -> Share:
         frozen = snapshot.clean().model_copy(update={"version": 0})
         share = Share(id=new_share_id(), kind=kind, title=source.title, notebook_id=source.id, created=time.time())
         with self.database.connect() as conn:
-            conn.execute(schema.shares.insert().values(**share.model_dump(exclude={"notebook"}), data=frozen.model_dump_json()))
+            data = keep_images(conn, frozen.model_dump_json())
+            conn.execute(schema.shares.insert().values(**share.model_dump(exclude={"notebook"}), data=data))
         return share.model_copy(update={"notebook": frozen})
 
     def share_notebook(self, notebook: Notebook) -> Share:
@@ -96,10 +103,10 @@ class Shares:
         s = schema.shares
         with self.database.connect() as conn:
             row = conn.execute(select(s).where(s.c.id == share_id)).mappings().first()
-        if row is None:
-            return None
-        values = dict(row)
-        data = values.pop("data")
+            if row is None:
+                return None
+            values = dict(row)
+            data = restore_images(conn, [values.pop("data")])[0]
         if values["revoked"] is not None:
             return Share(**values)
         try:
@@ -122,5 +129,8 @@ class Shares:
         """End the link: its snapshot is deleted, and opening it says it was revoked. False when it was not live."""
         s = schema.shares
         with self.database.connect() as conn:
-            done = conn.execute(update(s).where(s.c.id == share_id, s.c.revoked.is_(None)).values(revoked=time.time(), data=""))
-            return done.rowcount == 1
+            live = s.c.id == share_id, s.c.revoked.is_(None)
+            shown = images.references(conn.execute(select(s.c.data).where(*live)).scalar() or "")
+            done = conn.execute(update(s).where(*live).values(revoked=time.time(), data="")).rowcount == 1
+        self.store.sweep_after(shown)
+        return done

@@ -38,7 +38,7 @@ from playground.errors import StoreError
 from playground.notebook import Cell, Notebook, preview, snippet
 from playground.response import Completion
 
-__all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary"]
+__all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary", "keep_images", "restore_images"]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _referred(conn: Connection, table: Any, *where: ColumnElement[bool]) -> set[
     return set().union(*(images.references(text) for text in rows))
 
 
-def _packed(conn: Connection, text: str) -> str:
+def keep_images(conn: Connection, text: str) -> str:
     """`text` (JSON) with its images kept once each in the images table, by content hash, and referred to there."""
     packed, found = images.pack(text)
     if found:
@@ -91,7 +91,7 @@ def _packed(conn: Connection, text: str) -> str:
     return packed
 
 
-def _unpacked(conn: Connection, texts: list[str]) -> list[str]:
+def restore_images(conn: Connection, texts: list[str]) -> list[str]:
     """Stored JSON texts with their images put back in (as the data URLs they were)."""
     wanted = set().union(*(images.references(t) for t in texts))
     if not wanted:
@@ -108,7 +108,7 @@ def _header(conn: Connection, notebook: Notebook) -> dict[str, Any]:
         "id": notebook.id,
         "title": notebook.title,
         "search": notebook.search_text(),
-        "data": _packed(conn, notebook.model_dump_json(exclude={"cells"})),
+        "data": keep_images(conn, notebook.model_dump_json(exclude={"cells"})),
         "created": notebook.created,
         "updated": notebook.updated,
         "version": notebook.version,
@@ -208,7 +208,7 @@ def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
             if row.position != position:
                 moved.append({"nid": notebook.id, "cell_id": cell.id, "position": position})
             continue
-        data = _packed(conn, cell.model_dump_json())
+        data = keep_images(conn, cell.model_dump_json())
         digest = _digest(data)
         _KNOWN.remember(notebook.id, cell, digest)
         values = {"position": position, "data": data, "digest": digest}
@@ -326,7 +326,7 @@ class NotebookStore:
             if row is None:
                 return None
             cells = conn.execute(select(c.c.data, c.c.digest).where(c.c.notebook_id == notebook_id).order_by(c.c.position)).all()
-            header, *texts = _unpacked(conn, [row.data, *(data for data, _ in cells)])
+            header, *texts = restore_images(conn, [row.data, *(data for data, _ in cells)])
         notebook: Notebook = self._parse(notebook_id, header, Notebook)
         notebook = notebook.model_copy(update={"updated": row.updated, "version": row.version})
         notebook.cells = [self._parse(notebook_id, data, Cell) for data in texts]
@@ -426,7 +426,7 @@ class NotebookStore:
                 if written.rowcount != 1:
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
             dropped |= _write_cells(conn, saved)
-        self._sweep_after(dropped)
+        self.sweep_after(dropped)
         return saved
 
     @staticmethod
@@ -454,17 +454,17 @@ class NotebookStore:
             data = conn.execute(select(c.c.data).where(key)).scalar()
             if data is None:
                 return None
-            stored: Cell = self._parse(notebook.id, _unpacked(conn, [data])[0], Cell)
+            stored: Cell = self._parse(notebook.id, restore_images(conn, [data])[0], Cell)
             if not _may_finish(stored, result):
                 return Finished(cell=stored, wrote=False, version=version, base_version=version)
             dropped = images.references(data)
             cell = result.clean()
-            data = _packed(conn, cell.model_dump_json())
+            data = keep_images(conn, cell.model_dump_json())
             digest = _digest(data)
             _KNOWN.remember(notebook.id, cell, digest)
             conn.execute(update(c).where(key).values(data=data, digest=digest))
             conn.execute(update(n).where(n.c.id == notebook.id).values(updated=time.time(), version=version + 1))
-        self._sweep_after(dropped)
+        self.sweep_after(dropped)
         return Finished(cell=cell, wrote=True, version=version + 1, base_version=version)
 
     def delete(self, notebook_id: str) -> Notebook | None:
@@ -472,7 +472,7 @@ class NotebookStore:
         notebook = self.load(notebook_id)
         with self.database.connect() as conn:
             dropped = self._remove(conn, notebook_id)
-        self._sweep_after(dropped)
+        self.sweep_after(dropped)
         return notebook
 
     def restore(self, notebook: Notebook) -> Notebook:
@@ -491,7 +491,7 @@ class NotebookStore:
         conn.execute(delete(n).where(n.c.id == notebook_id))
         return dropped
 
-    def _sweep_after(self, dropped: set[str]) -> None:
+    def sweep_after(self, dropped: set[str]) -> None:
         """Sweep after a write that has committed: a failure leaves the images for a later sweep and is logged, since
         what the person saved is stored."""
         try:

@@ -3,11 +3,15 @@ revoked says so and keeps nothing of what it showed. Every test runs on SQLite a
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from PIL import Image
+
+from playground import images
 from playground.compare import Comparison, RunResult
 from playground.errors import StoreError
-from playground.notebook import Cell, ChatMessage, Notebook
+from playground.notebook import AttachedImage, Cell, ChatMessage, Notebook
 from playground.shares import Shares, valid_share_id
 from tests.pg import Backend
 
@@ -83,3 +87,37 @@ def test_links_are_listed_newest_first_and_a_revoked_one_keeps_nothing_it_showed
     assert gone is not None and gone.revoked is not None and gone.notebook is None
     assert backend.raw("SELECT data FROM shares WHERE id = ?", first.id) == [("",)]
     assert [s.revoked is not None for s in shares.list()] == [False, True]
+
+
+def png(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 8), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_snapshots_images_are_kept_once_by_hash_and_come_back_whole(shares: Shares, backend: Backend) -> None:
+    photo = png("red")
+    url = images.data_url(photo, "red.png")
+    nb = a_notebook()
+    nb.conversation[0].images = [AttachedImage(url=url, name="red.png"), AttachedImage(url="https://example.com/cat.png")]
+    nb.cells[0].conversation = [nb.conversation[0]]  # the run asked with the image too
+    first, second = shares.share_notebook(nb), shares.share_notebook(nb)
+
+    payload = url.split(",", 1)[1]
+    assert not any(payload in str(row) for row in backend.raw("SELECT data FROM shares"))  # referred to, not inline
+    assert backend.raw("SELECT count(*) FROM images") == [(1,)]  # two links, two mentions each: one image
+    for share in (first, second):
+        got = shares.get(share.id)
+        assert got is not None and got.notebook is not None
+        shown = got.notebook.conversation[0].images
+        assert [(i.url, i.name) for i in shown] == [(url, "red.png"), ("https://example.com/cat.png", "")]
+        assert got.notebook.cells[0].conversation[0].images[0].url == url
+
+    store = backend.store()
+    store.save(nb)  # the notebook shows it too
+    store.delete(nb.id)
+    assert backend.raw("SELECT count(*) FROM images") == [(1,)]  # the links still show it
+    shares.revoke(first.id)
+    assert store.sweep_images() == 0 and backend.raw("SELECT count(*) FROM images") == [(1,)]  # the other link shows it
+    shares.revoke(second.id)
+    assert backend.raw("SELECT count(*) FROM images") == [(0,)]  # nothing shows it any more: swept
