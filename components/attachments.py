@@ -82,7 +82,7 @@ def _take_url(i: int, commit: Callable[[], None]) -> None:
     if m is None or not typed:
         return
     try:
-        url = images.check_url(typed)
+        url = images.check_url_or_variable(typed)
     except ValueError as exc:
         _set_problems(i, [str(exc)])  # what was typed stays in the box, to correct
         return
@@ -106,7 +106,12 @@ def _act(i: int, j: int, by: int, commit: Callable[[], None]) -> None:
 
 def _picture(image: AttachedImage, j: int) -> None:
     """One image: an attached file as a thumbnail; an address as its text (never loaded here)."""
-    if images.is_data_url(image.url):
+    if (name := images.variable_of(image.url)) is not None:
+        st.caption(
+            f"Image {j + 1}: the variable {{{{{name}}}}} (each test case on the Evaluate page gives its own) · "
+            f"detail {image.detail}"
+        )
+    elif images.is_data_url(image.url):
         _, data = images.decode_data_url(image.url)
         st.image(data, width=THUMBNAIL_PX)
         st.caption(

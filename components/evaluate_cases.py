@@ -3,7 +3,11 @@
 Rows are added, edited and deleted in place (`st.data_editor`), duplicated, imported from CSV/JSONL, pasted from a
 spreadsheet and exported. The table is kept in the open notebook (`Notebook.evaluation["cases"]`), so it is saved
 with it. The editor applies its edits to the table it was drawn from (EV_TABLE_BASE): a change made by a button
-(import, paste, duplicate, a new column) replaces that table and starts the editor afresh.
+(import, paste, duplicate, a new column, a row's image) replaces that table and starts the editor afresh.
+
+A column of an image variable (`{{photo}}` as an image's address in a message) holds each row's image: a PNG/JPEG
+uploaded under the table (kept as a data URL, so the store keeps it once by content hash) or an https address the
+model server fetches; the page shows a file as a thumbnail and an address as text, never loading it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from components import state as keys
-from components.text import plain
-from playground.evaluate import CaseProblem, CasesError, TestCases, rows_from
+from components.attachments import FILE_TYPES, MAX_UPLOAD_MB, THUMBNAIL_PX
+from components.text import inline_code, plain
+from playground import images
+from playground.evaluate import CaseProblem, CasesError, TestCases, image_variables, rows_from
 from playground.fields import EVAL_EXPECTED
 from playground.notebook import Notebook
 
@@ -108,6 +114,98 @@ def _imported(nb: Notebook) -> None:
     st.rerun()
 
 
+def _set_image(nb: Notebook, row: int, column: str, url: str) -> None:
+    cases = cases_of(nb)
+    if 0 <= row < len(cases.rows):
+        rows = [dict(r) for r in cases.rows]
+        rows[row][column] = url
+        _keep(nb, TestCases(columns=cases.columns, rows=rows), fresh=True)
+        ss[keys.EV_NOTICE] = ("success", f"Row {row + 1}'s {column} is set.")
+
+
+def _image_uploaded(nb: Notebook, row: int, column: str, key: str) -> None:
+    upload = ss.get(key)
+    if upload is None:
+        return
+    ss[keys.EV_IMAGE_UPLOADS] = int(ss.get(keys.EV_IMAGE_UPLOADS) or 0) + 1  # a fresh, empty uploader
+    try:
+        url = images.data_url(upload.getvalue(), str(upload.name or "This file"))
+    except ValueError as exc:
+        ss[keys.EV_NOTICE] = ("error", f"Row {row + 1}'s {column} is unchanged: {exc}")
+        return
+    _set_image(nb, row, column, url)
+
+
+def _image_addressed(nb: Notebook, row: int, column: str) -> None:
+    try:
+        url = images.check_url(str(ss.get(keys.EV_IMAGE_URL) or ""))
+    except ValueError as exc:
+        ss[keys.EV_NOTICE] = ("error", f"Row {row + 1}'s {column} is unchanged: {exc}")  # the address stays, to correct
+        return
+    _set_image(nb, row, column, url)
+    ss[keys.EV_IMAGE_URL] = ""
+
+
+def _row_image(value: str, row: int, column: str) -> None:
+    """A row's image: a file as a thumbnail, an address as text (never loaded here), or what is wrong with it."""
+    if not value.strip():
+        st.caption(f"Row {row + 1} has no image for {column} yet.")
+        return
+    try:
+        url = images.check_url(value)
+    except ValueError as exc:
+        st.caption(f"Row {row + 1}'s {column} is not an image to send: {plain(str(exc))}")
+        return
+    if images.is_data_url(url):
+        _, data = images.decode_data_url(url)
+        st.image(data, width=THUMBNAIL_PX)
+        st.caption(f"Row {row + 1}'s {column}: a file of {images.megabytes(len(data))}")
+    else:
+        st.caption(f"Row {row + 1}'s {column}, by address (the model server fetches it; not loaded here):")
+        st.markdown(inline_code(url))
+
+
+def _images(nb: Notebook, cases: TestCases, names: Sequence[str]) -> None:
+    """Each row's image for the image columns: shown, and set from a file or an https address."""
+    if not names or not cases.rows:
+        return
+    with st.container(border=True):
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            column = st.selectbox("Image column", names, key=keys.EV_IMAGE_COLUMN) if len(names) > 1 else names[0]
+            row = (
+                int(
+                    st.number_input(
+                        f"Row whose {column} to show or set",
+                        min_value=1,
+                        max_value=len(cases.rows),
+                        value=1,
+                        step=1,
+                        key=keys.EV_IMAGE_ROW,
+                        width=220,
+                    )
+                    or 1
+                )
+                - 1
+            )
+        _row_image(cases.value(row, column), row, column)
+        key = keys.ev_image_upload(int(ss.get(keys.EV_IMAGE_UPLOADS) or 0))
+        st.file_uploader(
+            f"Upload row {row + 1}'s {column} (PNG or JPEG, up to {MAX_UPLOAD_MB} MB)",
+            type=FILE_TYPES,
+            key=key,
+            on_change=_image_uploaded,
+            args=(nb, row, column, key),
+        )
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.text_input(
+                f"…or row {row + 1}'s {column} by address",
+                key=keys.EV_IMAGE_URL,
+                placeholder="https://example.com/cat.png",
+                help="An https address on a public host; the model server fetches it, this page never does.",
+            )
+            st.button("Use this address", key=keys.EV_IMAGE_URL_ADD, on_click=_image_addressed, args=(nb, row, column))
+
+
 def _notice() -> None:
     notice = ss.pop(keys.EV_NOTICE, None)
     if notice is not None:
@@ -126,6 +224,7 @@ def problem_words(problems: Sequence[CaseProblem]) -> None:
 def table(nb: Notebook, names: Sequence[str]) -> TestCases:
     """The table, its tools and its problems; returns the test cases as they are now."""
     cases = cases_of(nb)
+    pictures = image_variables(nb.conversation)
     columns = _with_columns(cases, names)
     if columns != cases.columns:  # a new variable in the prompt: its column joins the table
         cases = TestCases(columns=columns, rows=cases.rows)
@@ -154,11 +253,17 @@ def table(nb: Notebook, names: Sequence[str]) -> TestCases:
         key=keys.EV_TABLE,
         num_rows="dynamic",
         width="stretch",
-        column_config={c: st.column_config.TextColumn(c) for c in base.columns},
+        column_config={
+            c: st.column_config.TextColumn(
+                c, help="An image: upload it below the table, or type an https address" if c in pictures else None
+            )
+            for c in base.columns
+        },
     )
     now = TestCases(columns=base.columns, rows=rows_from(edited.to_dict("records")))
     if now != cases:
         _keep(nb, now, fresh=False)
+    _images(nb, now, [c for c in pictures if c in now.columns])
     with st.container(horizontal=True, vertical_alignment="bottom"):
         if now.rows:
             st.number_input("Row", min_value=1, max_value=len(now.rows), value=1, step=1, key=keys.EV_ROW, width=110)

@@ -421,6 +421,11 @@ EV_PASTE_ADD = f"{EV_PAGE}.paste.add"  # widget: button adding the pasted rows
 EV_ROW = f"{EV_PAGE}.row"  # widget: number input, the row to duplicate
 EV_DUPLICATE = f"{EV_PAGE}.row.duplicate"  # widget: button
 EV_NOTICE = f"{EV_PAGE}.notice"  # non-widget: (kind, message) about the table, shown once
+EV_IMAGE_COLUMN = f"{EV_PAGE}.image.column"  # widget: select box, the image column ({{photo}}) a row's image goes in
+EV_IMAGE_ROW = f"{EV_PAGE}.image.row"  # widget: number input, the row whose image is shown and set
+EV_IMAGE_UPLOADS = f"{EV_PAGE}.image.uploads"  # non-widget: images taken so far (each gets a fresh, empty uploader)
+EV_IMAGE_URL = f"{EV_PAGE}.image.url"  # widget: text input, an https address for the row's image
+EV_IMAGE_URL_ADD = f"{EV_PAGE}.image.url.add"  # widget: button putting that address in the row
 EV_CHECK_KIND = f"{EV_PAGE}.checks.kind"  # widget: select box of checks.KINDS
 EV_CHECK_ADD = f"{EV_PAGE}.checks.add"  # widget: button adding a check of that kind
 EV_SEEDS = f"{EV_PAGE}.seeds"  # widget: text input, "1, 2" or "1-4"
@@ -446,3 +451,8 @@ def ev_check(check_id: str, setting: str) -> str:
 def ev_mark(result_key: str, setting: str) -> str:
     """Widget key of a person's mark on one result: "thumb" (👍/👎) or "note"."""
     return f"{EV_PAGE}.marks.{result_key}.{setting}"
+
+
+def ev_image_upload(n: int) -> str:
+    """Widget: the file uploader of a row's image (`n` counts the images taken, so each upload starts a fresh one)."""
+    return f"{EV_PAGE}.image.upload.{n}"

@@ -301,7 +301,7 @@ IMAGE_KEYS: dict[str, MessageKey] = {
             "url",
             "Image address (https://…)",
             "The model server fetches it; this page never loads it. Local, private, link-local and cloud-metadata "
-            "addresses are refused.",
+            "addresses are refused. Or a variable, {{photo}}: each test case on the Evaluate page gives its own image.",
         ),
         MessageKey(
             "detail",

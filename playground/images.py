@@ -6,6 +6,8 @@ https address that the model server fetches; this page never loads one. A file m
 first bytes, not its name) and at most `fields.IMAGE_MAX_BYTES`. An address follows the base-URL rules of
 `playground.addresses` and more, since another machine fetches it: https only, no user:password, and no host that is
 local, private, link-local or a cloud's metadata service, as written. Errors are ValueErrors in plain words.
+An image's `url` may also be a variable, `{{photo}}`: each test case of an evaluation (or the Variables form) gives
+it a value, a data URL or an address, checked as above when it is put in.
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ __all__ = [
     "unpack",
     "refuses_images",
     "check_url",
+    "check_url_or_variable",
+    "variable_of",
 ]
 
 _MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 _DATA_URL = re.compile(r"data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/]+={0,2})")
 _REF = re.compile(r"playground-image:sha256:([0-9a-f]{64})")
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def megabytes(size: int) -> str:
@@ -130,6 +135,17 @@ def check_url(url: str) -> str:
     if not ip.is_global:
         raise ValueError(f"This image address is {ip}, not a public address: the model server must not fetch it.")
     return text
+
+
+def variable_of(url: str) -> str | None:
+    """The variable's name when an image's `url` is a variable (`{{photo}}`), else None."""
+    found = _VARIABLE.fullmatch(url.strip())
+    return found.group(1) if found else None
+
+
+def check_url_or_variable(url: str) -> str:
+    """`check_url`, or a variable `{{photo}}` (as written, stripped) whose value is checked when it is put in."""
+    return url.strip() if variable_of(url) is not None else check_url(url)
 
 
 def image_parts(body: dict[str, Any]) -> list[tuple[int, int]]:

@@ -39,8 +39,9 @@ class ToolCallRow(BaseModel):
 
 
 class AttachedImage(BaseModel):
-    """An image in a user message: `url` is a data URL (an attached file, checked by `images.data_url`) or an https
-    address the model server fetches; `name` is the file's name or the address, as shown under it."""
+    """An image in a user message: `url` is a data URL (an attached file, checked by `images.data_url`), an https
+    address the model server fetches, or a variable `{{photo}}` filled in per test case; `name` is the file's name or
+    the address, as shown under it."""
 
     url: str
     detail: Literal[fields.IMAGE_DETAILS] = "auto"  # type: ignore[valid-type]
@@ -49,7 +50,7 @@ class AttachedImage(BaseModel):
     @field_validator("url")
     @classmethod
     def _checked(cls, value: str) -> str:
-        return images.check_url(value)  # a notebook from a file or the store is untrusted: its images are checked
+        return images.check_url_or_variable(value)  # a notebook from a file or the store is untrusted: images are checked
 
     def to_part(self) -> dict[str, Any]:
         return {"type": "image_url", "image_url": {"url": self.url, "detail": self.detail}}

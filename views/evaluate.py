@@ -25,6 +25,7 @@ from playground.evaluate import plan as planning
 from playground.evaluate import run as running_
 from playground.evaluate.cases import TestCases
 from playground.evaluate.results import Evaluation
+from playground.evaluate.variables import image_variables
 from playground.library import Library
 from playground.notebook import Notebook
 from views import shared
@@ -245,7 +246,7 @@ def main() -> None:
         st.page_link("views/playground.py", label="Open the Playground", icon=":material/chat:")
     st.subheader("Test cases", anchor=False)
     cases: TestCases = evaluate_cases.table(nb, names)
-    evaluate_cases.problem_words(cases.problems(names))
+    evaluate_cases.problem_words(cases.problems(names, image_variables(nb.conversation)))
     st.subheader("Checks", anchor=False)
     tools = sidebar.tool_names(values.settings.get("tools"))
     checks: list[ck.Check] = evaluate_checks.editor(nb, cases.columns, tools=tools, schemas=_schemas())

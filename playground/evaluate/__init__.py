@@ -4,7 +4,9 @@ Streamlit-free; the Evaluate page only draws it. Modules, each usable alone:
 - `variables`: `find_variables(messages)` lists `{{name}}`s in order of first appearance; `substitute(messages,
   values)` / `substitute_body(body, values)` fill them in. A bad name or a missing value raises `VariableError`
   (a RequestError whose `VariableIssue`s name the message, `messages.<i>.content`, and the variable).
-- `cases`: `TestCases` (columns = variables + optional `expected`; rows of text), `.problems(variables)` →
+  `image_variables(messages)`: the variables that stand for an image (an image whose address is `{{photo}}`).
+- `cases`: `TestCases` (columns = variables + optional `expected`; rows of text; an image is a data URL or an https
+  address), `.problems(variables, image_columns)` →
   `CaseProblem`s on their row and column; `size_problem(rows, runs_per_row)` for the caps; CSV / JSONL / pasted
   tab-separated text in (`from_csv`, `from_jsonl`, `from_pasted`, raising `CasesError`) and out (`to_csv`, `to_jsonl`).
 - `checks`: `Check`, a pydantic union told apart by `kind` (`KINDS`: kind → label; one class per kind, e.g.
@@ -36,6 +38,7 @@ from playground.evaluate.variables import (
     VariableError,
     VariableIssue,
     find_variables,
+    image_variables,
     message_name,
     scan,
     substitute,
@@ -70,6 +73,7 @@ __all__ = [
     "VariableError",
     "VariableIssue",
     "find_variables",
+    "image_variables",
     "message_name",
     "scan",
     "rows_from",

@@ -18,12 +18,15 @@ from typing import Any, ClassVar
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from playground import fields, images
 from playground.analysis import FORMULA_START, csv_bytes
 from playground.errors import PlaygroundError
 from playground.evaluate.variables import NAME
 from playground.fields import EVAL_EXPECTED, EVAL_MAX_CELL_CHARS, EVAL_MAX_RESULTS, EVAL_MAX_ROWS
 
 __all__ = ["CaseProblem", "CasesError", "TestCases", "rows_from", "size_problem"]
+
+_LONGEST_FIELD = 2 * fields.IMAGE_MAX_BYTES  # a CSV value: an image at its size cap, in base64, fits
 
 
 class CaseProblem(BaseModel):
@@ -102,8 +105,9 @@ class TestCases(BaseModel):
         """The row's expected answer, None when the table has no `expected` column."""
         return self.value(row, EVAL_EXPECTED) if EVAL_EXPECTED in self.columns else None
 
-    def problems(self, variables: Sequence[str]) -> list[CaseProblem]:
-        """Everything to fix before a run with these variables: table-wide problems first, then row by row."""
+    def problems(self, variables: Sequence[str], image_columns: Sequence[str] = ()) -> list[CaseProblem]:
+        """Everything to fix before a run with these variables: table-wide problems first, then row by row. A value
+        under one of `image_columns` must be an image (a PNG/JPEG data URL or an https address, `images.check_url`)."""
         out: list[CaseProblem] = []
         seen: set[str] = set()
         for name in self.columns:
@@ -144,9 +148,16 @@ class TestCases(BaseModel):
                 )
             for v in variables:
                 if v in self.columns and not row.get(v, "").strip():
-                    out.append(CaseProblem(row=i, column=v, message=f"Row {i + 1} has no value for {v}.", code="missing_value"))
+                    what = "no image for" if v in image_columns else "no value for"
+                    out.append(CaseProblem(row=i, column=v, message=f"Row {i + 1} has {what} {v}.", code="missing_value"))
+                elif v in self.columns and v in image_columns:
+                    try:
+                        images.check_url(row[v])
+                    except ValueError as exc:
+                        message = f"Row {i + 1}'s {v} is not an image to send: {exc}"
+                        out.append(CaseProblem(row=i, column=v, message=message, code="bad_image"))
             for c, text in row.items():
-                if len(text) > EVAL_MAX_CELL_CHARS:
+                if len(text) > EVAL_MAX_CELL_CHARS and c not in image_columns:  # an image's own size cap applies
                     out.append(
                         CaseProblem(
                             row=i,
@@ -214,6 +225,7 @@ class TestCases(BaseModel):
 
     @classmethod
     def _from_table(cls, text: str, delimiter: str, header: list[str] | None) -> TestCases:
+        csv.field_size_limit(max(csv.field_size_limit(), _LONGEST_FIELD))  # an image as a data URL is one long value
         try:
             lines = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
         except csv.Error as exc:

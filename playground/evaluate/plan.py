@@ -19,7 +19,7 @@ from playground.compare import CompareSetupError, SettingsSet, Variant, parse_se
 from playground.errors import FieldError, RequestError
 from playground.evaluate.cases import TestCases, size_problem
 from playground.evaluate.checks import Check, check_problems
-from playground.evaluate.variables import find_variables, scan, substitute_body
+from playground.evaluate.variables import find_variables, image_variables, scan, substitute_body
 from playground.fields import EVAL_MAX_RESULTS
 
 __all__ = ["Plan", "PlanError", "PlannedRun", "make_plan", "problems"]
@@ -83,9 +83,10 @@ def problems(
 ) -> list[FieldError]:
     """Everything that stops this evaluation from running, each on the path of its input; empty when it can run."""
     out: list[FieldError] = []
-    variables, issues = scan(base_body.get("messages") or [])
+    messages = base_body.get("messages") or []
+    variables, issues = scan(messages)
     out.extend(issues)
-    for p in cases.problems(variables):
+    for p in cases.problems(variables, image_variables(messages)):
         path = "cases" if p.row is None else f"cases.{p.row}.{p.column}"
         out.append(FieldError(path, p.message, p.code))
     for i, check in enumerate(checks):

@@ -3,7 +3,9 @@
 A variable is written `{{city}}` (spaces inside the braces are allowed: `{{ city }}`) in any message's
 content, the system prompt included. Its name must be an identifier (letters, digits and `_`, not starting
 with a digit). Anything else between double braces (`{{my city}}`, `{{}}`) is a bad name, reported with
-the message it is in; nothing is substituted while one is there.
+the message it is in; nothing is substituted while one is there. An image whose address is a variable
+(`{{photo}}`, see `playground.images.variable_of`) is filled in too; its value must be an image (a PNG/JPEG data
+URL or an https address, `images.check_url`), else the issue is coded `bad_image`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from playground import images
 from playground.errors import FieldError, RequestError
 from playground.notebook import ChatMessage
 
-__all__ = ["VariableError", "VariableIssue", "find_variables", "message_name", "scan", "substitute", "substitute_body"]
+__all__ = [
+    "VariableError",
+    "VariableIssue",
+    "find_variables",
+    "image_variables",
+    "message_name",
+    "scan",
+    "substitute",
+    "substitute_body",
+]
 
 PLACEHOLDER = re.compile(r"\{\{([^{}\n]*)\}\}")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -47,7 +59,25 @@ def _content(m: ChatMessage | Mapping[str, Any]) -> tuple[str, str]:
     if isinstance(m, ChatMessage):
         return m.role, m.content
     content = m.get("content")
+    if isinstance(content, list):  # content parts: the text ones' text
+        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        return str(m.get("role", "")), "\n".join(t for t in texts if isinstance(t, str))
     return str(m.get("role", "")), content if isinstance(content, str) else ""
+
+
+def _image_urls(m: ChatMessage | Mapping[str, Any]) -> list[str]:
+    """The addresses of a message's images, in order (a variable's is `{{name}}`)."""
+    if isinstance(m, ChatMessage):
+        return [image.url for image in m.images]
+    content = m.get("content")
+    parts = [p for p in content if isinstance(p, dict)] if isinstance(content, list) else []
+    return [str((p.get("image_url") or {}).get("url", "")) for p in parts if p.get("type") == "image_url"]
+
+
+def image_variables(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[str]:
+    """The variables that stand for an image (`{{photo}}` as an image's address), in order of first appearance."""
+    found = (images.variable_of(url) for m in messages for url in _image_urls(m))
+    return list(dict.fromkeys(name for name in found if name is not None))
 
 
 def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str], list[VariableIssue]]:
@@ -74,6 +104,7 @@ def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str]
                     match.group(1),
                 )
             )
+        names.extend(name for name in image_variables([m]) if name not in names)  # an image after the message's text
     return names, issues
 
 
@@ -105,26 +136,54 @@ def _fill(text: str, at: int, role: str, values: Mapping[str, str], issues: list
     return PLACEHOLDER.sub(one, text)
 
 
+def _image_value(url: str, at: int, role: str, values: Mapping[str, str], issues: list[VariableIssue]) -> str:
+    """An image's address with its variable filled in and checked (`url` itself when it is no variable, or on an issue)."""
+    name = images.variable_of(url)
+    if name is None:
+        return url
+    where = message_name(at, role)
+    value = values.get(name)
+    if value is None:
+        message = f"{where.capitalize()} shows the image {{{{{name}}}}} but no image was given for {name}."
+        issues.append(VariableIssue(f"messages.{at}.content", message, "missing_value", at, name))
+        return url
+    try:
+        return images.check_url(value)
+    except ValueError as exc:
+        message = f"The image for {{{{{name}}}}} in {where} is refused: {exc}"
+        issues.append(VariableIssue(f"messages.{at}.content", message, "bad_image", at, name))
+        return url
+
+
 def substitute(messages: Sequence[ChatMessage], values: Mapping[str, str]) -> list[ChatMessage]:
     """New messages with every `{{name}}` replaced by `values[name]` (values are inserted as they are, never
     read again for variables); raises VariableError naming each bad name and each variable without a value."""
     _, issues = scan(messages)
     out: list[ChatMessage] = []
     for at, m in enumerate(messages):
-        out.append(m.model_copy(update={"content": _fill(m.content, at, m.role, values, issues)}, deep=True))
+        shown = [image.model_copy(update={"url": _image_value(image.url, at, m.role, values, issues)}) for image in m.images]
+        out.append(m.model_copy(update={"content": _fill(m.content, at, m.role, values, issues), "images": shown}, deep=True))
     if issues:
         raise VariableError(issues)
     return out
 
 
 def substitute_body(body: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """A deep copy of a request body with its messages' text contents filled in, as `substitute` does."""
+    """A deep copy of a request body with its messages' text and images filled in, as `substitute` does."""
     out = copy.deepcopy(dict(body))
     messages = out.get("messages") or []
     _, issues = scan(messages)
     for at, m in enumerate(messages):
         if isinstance(m, dict) and isinstance(m.get("content"), str):
             m["content"] = _fill(m["content"], at, str(m.get("role", "")), values, issues)
+        elif isinstance(m, dict) and isinstance(m.get("content"), list):
+            for part in m["content"]:
+                role = str(m.get("role", ""))
+                if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                    part["text"] = _fill(part["text"], at, role, values, issues)
+                elif isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict):
+                    image = part["image_url"]
+                    image["url"] = _image_value(str(image.get("url", "")), at, role, values, issues)
     if issues:
         raise VariableError(issues)
     return out

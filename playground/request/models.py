@@ -172,7 +172,8 @@ class TextPart(BaseModel):
 
 
 class ImageUrl(BaseModel):
-    """Where an image is: a PNG/JPEG data URL or an https address (`images.check_url`), and how closely to look."""
+    """Where an image is: a PNG/JPEG data URL or an https address (`images.check_url`), and how closely to look; or a
+    variable `{{photo}}`, which the Evaluate page fills in per test case before anything is sent."""
 
     model_config = _STRICT
     url: str
@@ -182,7 +183,7 @@ class ImageUrl(BaseModel):
     @classmethod
     def _checked(cls, value: str) -> str:
         try:
-            return images.check_url(value)
+            return images.check_url_or_variable(value)
         except ValueError as exc:
             raise PydanticCustomError("invalid_image", "{detail}", {"detail": str(exc)}) from None
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.fake_server import FakeServer, fake_server, xai_like
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,3 +25,24 @@ def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: 
     app.run()
     assert not app.exception, app.exception
     yield app
+
+
+@pytest.fixture
+def xai(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeServer, list[dict]]]:  # type: ignore[no-untyped-def]
+    """A stand-in for api.x.ai whose model reads images; every chat body it receives is kept."""
+    bodies: list[dict] = []
+    answer = xai_like(model="grok-4", inputs=("text", "image"))
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "POST":
+            raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+            bodies.append(json.loads(raw))
+            handler.rfile = io.BytesIO(raw)
+        answer(handler)
+
+    with fake_server() as server:
+        server.reply = reply
+        monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+        monkeypatch.setenv("PLAYGROUND_XAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("XAI_API_KEY", "xai-test-key-0123456789")
+        yield server, bodies
