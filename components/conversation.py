@@ -12,6 +12,7 @@ never what is kept or sent, so the page's cost does not grow with the notebook.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from components import attachments
 from components import errors as error_view
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown
-from playground import errors, fields
+from playground import errors, examples, fields
 from playground.notebook import ChatMessage, Notebook, ToolCallRow, conversation_from_json, conversation_to_json
 
 AVATARS = {
@@ -412,8 +413,25 @@ def show(conv: Sequence[ChatMessage], *, after_message: Callable[[int], None]) -
         after_message(i + 1)
 
 
+def _load_example() -> None:
+    name = st.session_state.get(keys.EXAMPLE_CONVERSATION)
+    messages, _ = conversation_from_json(json.dumps(examples.CONVERSATIONS[name]))
+    replace(messages)
+    st.session_state[keys.NOTES] = [f"The example “{name}” is in place of the conversation: Run it, or edit it first."]
+
+
 def import_export() -> None:
-    """Import a conversation from JSON (the seed document's shapes too) or download it."""
+    """Start from one of the seed's example conversations, import one from JSON (the seed document's shapes too), or
+    download it."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.selectbox(
+            "Start from an example",
+            list(examples.CONVERSATIONS),
+            key=keys.EXAMPLE_CONVERSATION,
+            help="The seed document's example messages, or a question about a small picture sent inside the request. "
+            "Loading one replaces the conversation.",
+        )
+        st.button("Load example", key=keys.LOAD_EXAMPLE, on_click=_load_example, icon=":material/lightbulb:")
     conv = _notebook().conversation
     st.download_button(
         "Export conversation (JSON)",

@@ -5,9 +5,6 @@ reordered, removed; the embedded model's "reads text only" said before Run and b
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,8 +12,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground import examples
 from playground.notebook import Notebook
-from tests.fake_server import FakeServer, fake_server, xai_like
+from tests.fake_server import FakeServer
 from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
@@ -85,25 +83,20 @@ def test_attach_check_reorder_and_remove_images_then_run_on_the_embedded_model(a
     assert [(i.name, i.detail) for i in notebook(at).conversation[0].images] == [("red.png", "low")]  # nothing lost
 
 
-@pytest.fixture
-def xai(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeServer, list[dict]]]:  # type: ignore[no-untyped-def]
-    """A stand-in for api.x.ai whose model reads images; every chat body it receives is kept."""
-    bodies: list[dict] = []
-    answer = xai_like(model="grok-4", inputs=("text", "image"))
-
-    def reply(handler: BaseHTTPRequestHandler) -> None:
-        if handler.command == "POST":
-            raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-            bodies.append(json.loads(raw))
-            handler.rfile = io.BytesIO(raw)
-        answer(handler)
-
-    with fake_server() as server:
-        server.reply = reply
-        monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
-        monkeypatch.setenv("PLAYGROUND_XAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("XAI_API_KEY", "xai-test-key-0123456789")
-        yield server, bodies
+def test_the_seeds_image_example_loads_from_the_page_and_the_embedded_model_says_it_reads_text_only(at: AppTest) -> None:
+    at.selectbox(key=keys.EXAMPLE_CONVERSATION).set_value("A question about a picture (text and an image)")
+    at.button(key=keys.LOAD_EXAMPLE).click().run()
+    assert not at.exception, at.exception
+    (asked,) = notebook(at).conversation
+    assert asked.content == "What colour is this square?" and [i.url for i in asked.images] == [examples.RED_SQUARE_PNG]
+    assert len(at.main.image) == 1  # the square drawn in the bubble, from the request itself
+    assert any("smollm2-135m-instruct reads text only" in w for w in said(at, "warning"))
+    at.button(key=keys.RUN).click().run()
+    assert not at.exception, at.exception
+    (cell,) = notebook(at).cells
+    assert cell.status == "error" and "Message 1, part 2 is an image" in (cell.error.server_message or "")  # type: ignore[union-attr]
+    assert cell.body["messages"] == examples.IMAGE_MESSAGES  # what the code export of this run shows
+    assert [i.url for i in notebook(at).conversation[0].images] == [examples.RED_SQUARE_PNG]  # nothing lost
 
 
 def test_an_image_in_the_chat_input_reaches_an_xai_model_as_a_content_part(xai: tuple[FakeServer, list[dict]]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from playground import backends, fields, images, runner, store_schema
+from playground import backends, codegen, examples, fields, images, runner, store_schema
 from playground.compare import inputs
 from playground.errors import RequestError
 from playground.notebook import (
@@ -248,3 +248,19 @@ def test_a_share_snapshot_referring_to_an_image_keeps_it_and_a_sweep_deletes_orp
     assert kept_images(store) == {PNG, JPEG}
     assert store.sweep_images() == 1
     assert kept_images(store) == {PNG}
+
+
+def test_the_seeds_image_example_is_a_request_with_an_image_part_and_its_code_carries_it() -> None:
+    conv, notes = conversation_from_json(json.dumps(examples.CONVERSATIONS["A question about a picture (text and an image)"]))
+    assert notes == [] and conv[0].images[0].url == examples.RED_SQUARE_PNG
+    assert images.kind_of(images.decode_data_url(examples.RED_SQUARE_PNG)[1]) == "image/png"
+    sent = build_request({"model": "grok-4"}, [m.to_request() for m in conv]).request.to_body()
+    assert sent["messages"] == examples.IMAGE_MESSAGES
+    assert images.first_image_refused(sent, "smollm2-135m-instruct") == (
+        "messages.0.content.1",
+        "Message 1, part 2 is an image: " + images.refuses_images("smollm2-135m-instruct"),
+    )
+    code = codegen.export(sent, base_url="https://api.x.ai/v1", backend="xai")
+    for snippet in (code.curl, code.python_httpx, code.python_openai):
+        assert '"image_url"' in snippet or "'image_url'" in snippet, snippet
+        assert examples.RED_SQUARE_PNG in snippet
