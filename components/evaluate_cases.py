@@ -193,6 +193,7 @@ def _images(nb: Notebook, cases: TestCases, names: Sequence[str]) -> None:
             f"Upload row {row + 1}'s {column} (PNG or JPEG, up to {MAX_UPLOAD_MB} MB)",
             type=FILE_TYPES,
             key=key,
+            max_upload_size=MAX_UPLOAD_MB,
             on_change=_image_uploaded,
             args=(nb, row, column, key),
         )

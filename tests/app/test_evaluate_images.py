@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground import fields
 from tests.app.test_images import ROOT, notebook, png, said
 from tests.fake_server import FakeServer
 from tests.markdown import readable
@@ -52,7 +53,9 @@ def test_each_row_gives_its_image_checked_on_its_row_and_sent_as_a_content_part(
     assert "Row 1 has no image for photo." in problems and "Row 2 has no image for photo." in problems
     assert app.button(key=keys.EV_RUN).disabled
 
-    next(u for u in app.file_uploader if u.key == keys.ev_image_upload(0)).set_value(("red.png", png(), "image/png")).run()
+    uploader = next(u for u in app.file_uploader if u.key == keys.ev_image_upload(0))
+    assert uploader.proto.max_upload_size_mb == fields.IMAGE_MAX_BYTES // (1024 * 1024)  # the uploader says the image cap
+    uploader.set_value(("red.png", png(), "image/png")).run()
     assert not app.exception, app.exception
     assert len(app.main.image) == 1  # row 1's thumbnail
     app.number_input(key=keys.EV_IMAGE_ROW).set_value(2).run()
