@@ -136,8 +136,13 @@ def _header(cell: Cell, label: str, prices: Mapping[pricing.PriceKey, pricing.Pr
         st.caption(plain("with " + ", ".join(f"{{{{{k}}}}} = {v}" for k, v in cell.variables.items())))
 
 
-def _outdated(cell: Cell, conv: Sequence[ChatMessage] | Sequence[MessageKey], settings: Mapping[str, Any]) -> None:
-    changes = cell.differences(conv, settings)
+def _outdated(
+    cell: Cell,
+    conv: Sequence[ChatMessage] | Sequence[MessageKey],
+    settings: Mapping[str, Any],
+    variables: Mapping[str, str] | None,
+) -> None:
+    changes = cell.differences(conv, settings, variables)
     if not changes:
         return
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -338,16 +343,18 @@ def render_cell(
     read_only: bool = False,
     prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
     branched_from: str = "a run no longer in this notebook",
+    variables: Mapping[str, str] | None = None,
 ) -> None:
     """One cell: header, outdated marker, the answer (unless it is already in the conversation), actions, details.
 
     Older cells keep their actions behind one toggle: a notebook of many runs stays quick to redraw. `read_only`
-    (a shared view): no actions, the details behind an expander.
+    (a shared view): no actions, the details behind an expander. `variables`: the values Run would put in now (a
+    value that changed since the cell ran marks it outdated); None compares none.
     """
     with st.container(border=True, key=keys.cell(cell.id)):
         _header(cell, label, prices or {})
         branching.origin(cell, branched_from)
-        _outdated(cell, conv, settings)
+        _outdated(cell, conv, settings, variables)
         if cell.status == "pending":
             st.info(
                 f"Deferred request {inline_code(cell.request_id or '')} is queued; the result appears here when it is ready "
@@ -387,9 +394,10 @@ def render_group(
     extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
     prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> None:
     """The runs made at one point of the conversation: the newest shown, the others one click away (`read_only`: a
-    shared view's, see `render_cell`)."""
+    shared view's; `variables`: see `render_cell`)."""
     if not cells:
         return
     shown = cells[-1]
@@ -414,6 +422,7 @@ def render_group(
         extra=extra,
         read_only=read_only,
         prices=prices,
+        variables=variables,
         **({"branched_from": origin} if origin else {}),
     )
 
@@ -433,10 +442,20 @@ def render_notebook(
         by_at[min(cell.at, len(nb.conversation))].append(cell)
     newest = nb.cells[-1].id if nb.cells else None
     drawn: list[MessageKey] = []  # the messages drawn so far, each keyed once (editing one happens as it is drawn)
+    typed = None if read_only else variables_form.values()
 
     def draw(k: int) -> None:
         drawn.extend(message_key(m) for m in nb.conversation[len(drawn) : k])
-        render_group(by_at.get(k, []), k, conv=drawn, settings=nb.settings, newest_id=newest, read_only=read_only, prices=prices)
+        render_group(
+            by_at.get(k, []),
+            k,
+            conv=drawn,
+            settings=nb.settings,
+            newest_id=newest,
+            read_only=read_only,
+            prices=prices,
+            variables=typed,
+        )
 
     if read_only:
         conversation.show(nb.conversation, after_message=draw)

@@ -1,7 +1,8 @@
 """The Playground's Variables form: a box for each `{{name}}` the conversation or system prompt holds.
 
 Run puts the values in (`views.shared.prepare`); the values typed are kept for the session under VARIABLES, so a
-page switch or a new message does not lose them, and a run's cell records the ones it used.
+page switch or a new message does not lose them, and a run's cell records the ones it used (an opened notebook's
+newest runs give the values not typed yet).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from components import errors as error_view
 from components import state as keys
 from components.text import inline_code
 from playground import errors
+from playground.notebook import Cell
 
 ss = st.session_state
 PER_ROW = 3  # boxes side by side
@@ -26,6 +28,15 @@ def values() -> dict[str, str]:
 
 def _keep(name: str) -> None:
     values()[name] = ss.get(keys.variable(name)) or ""
+
+
+def remember(cells: Sequence[Cell]) -> None:
+    """A notebook was opened: each variable not typed this session starts as its newest run's value (after a reload
+    the boxes show what was last run, and those runs are not marked outdated for values nobody changed)."""
+    typed = values()
+    for cell in reversed(cells):
+        for name, value in cell.variables.items():
+            typed.setdefault(name, value)
 
 
 def load(used: Mapping[str, str]) -> None:

@@ -264,10 +264,16 @@ class Cell(BaseModel):
             memo.conversation, memo.body = self.conversation, self.body
         return memo.digest, memo.keys
 
-    def differences(self, conversation: Sequence[ChatMessage] | Sequence[MessageKey], settings: Mapping[str, Any]) -> list[str]:
+    def differences(
+        self,
+        conversation: Sequence[ChatMessage] | Sequence[MessageKey],
+        settings: Mapping[str, Any],
+        variables: Mapping[str, str] | None = None,
+    ) -> list[str]:
         """What changed since this cell ran, in plain words; [] when it still answers what is on screen.
 
         `conversation` as messages, or as their `message_key`s (a page comparing many cells keys each message once).
+        `variables`: the `{{name}}` values Run would put in now; each value this cell used is compared with it.
         """
         out: list[str] = []
         head = conversation[: self.at]
@@ -286,6 +292,9 @@ class Cell(BaseModel):
                 label = fields.FIELDS[head].label if head in fields.FIELDS else head.replace("_", " ").capitalize()
                 label += f" {rest.replace('_', ' ')}" if rest else ""
                 out.append(f"{label}: {_short(before)} → {_short(after)}.")
+        for name, before in self.variables.items() if variables is not None else ():
+            if (after := variables.get(name, "")) != before:
+                out.append(f"{{{{{name}}}}}: {_short(before)} → {_short(after)}.")
         return out
 
 

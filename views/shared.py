@@ -122,6 +122,7 @@ def open_notebook() -> None:
         return
     opened = Workspace().open(wanted)
     hold(opened.notebook)
+    variables_form.remember(opened.notebook.cells)
     ss[keys.SAVED] = signature(opened.notebook)
     if opened.warning:
         ss[keys.NOTICE] = opened.warning

@@ -49,13 +49,26 @@ def test_variables_are_asked_for_block_run_until_given_and_are_put_in_and_kept_b
     assert cell.body["messages"][-1]["content"] == "Weather in Paris on Monday?"
     assert cell.conversation[0].content == "Weather in {{city}} on {{ day }}?"  # the cell sits under the message as written
     assert cell.variables == {"city": "Paris", "day": "Monday"}
+    assert not [c for c in at.caption if "earlier version" in c.value]
     # a fork brings the run's values back into the form; a rerun sends them again
     at.text_input(key=keys.variable("city")).set_value("Lima").run()
+    # only a value changed: the cell is marked as answering an earlier version, and says which value
+    assert any("earlier version" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert "{{city}}: Paris → Lima." in [t.value for t in at.text]
     at.button(key=keys.cell_action(cell.id, "fork")).click().run()
     assert at.text_input(key=keys.variable("city")).value == "Paris"
     at.button(key=keys.cell_action(cell.id, "rerun")).click().run()
     rerun = notebook(at).cells[-1]
     assert rerun.variables == cell.variables and rerun.body["messages"] == cell.body["messages"]
+    # a fresh session (a reload) opening the notebook: the boxes start with the newest run's values, so its runs
+    # are not marked outdated for values nobody changed
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again.query_params[keys.NOTEBOOK_PARAM] = notebook(at).id
+    again.run()
+    assert not again.exception, again.exception
+    assert again.text_input(key=keys.variable("city")).value == "Paris"
+    assert again.text_input(key=keys.variable("day")).value == "Monday"
+    assert not [c for c in again.caption if "earlier version" in c.value]
 
 
 def _on_evaluate(app: AppTest) -> AppTest:

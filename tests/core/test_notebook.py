@@ -201,6 +201,17 @@ def test_differences_name_changed_messages_settings_and_a_shorter_conversation()
     ]
 
 
+def test_differences_name_a_variable_whose_value_changed() -> None:
+    cell = a_cell(conversation=[ChatMessage(content="Weather in {{city}} on {{day}}?")])
+    cell = cell.model_copy(update={"variables": {"city": "Paris", "day": "Monday"}})
+    assert cell.differences(cell.conversation, cell.settings, {"city": "Paris", "day": "Monday", "other": "x"}) == []
+    assert cell.differences(cell.conversation, cell.settings, {"city": "Lima", "day": ""}) == [
+        "{{city}}: Paris → Lima.",
+        "{{day}}: Monday → empty.",
+    ]
+    assert cell.differences(cell.conversation, cell.settings) == []  # no values given (a shared view): not compared
+
+
 def test_differences_ignore_the_key_the_model_memory_and_builder_rows_and_shorten_long_values() -> None:
     cell = a_cell(settings={"api_key": "old", "model.embedded": "a", "logit_bias.rows": [], "user": "x" * 100})
     out = cell.differences(
