@@ -79,7 +79,7 @@ def pass_rates(ev: rs.Evaluation) -> None:
 
 
 def every_result(ev: rs.Evaluation) -> None:
-    """One line per result: its row, run, answer, and each check's ✓/✗ with its reason."""
+    """One line per result: its row, run, answer, each check's ✓/✗ with its reason, and a person's 👍/👎 with its note."""
     names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1)]
     lines = []
     for i, run in enumerate(ev.plan.runs):
@@ -88,8 +88,8 @@ def every_result(ev: rs.Evaluation) -> None:
         outcomes = ev.outcomes(i) if r.finished else []
         marks = [(("✓ " if o.passed else "✗ ") if o.counted else "") + o.reason for o in outcomes] or [""] * len(names)
         shown = answer if len(answer) <= ANSWER_CHARS else answer[:ANSWER_CHARS] + "…"
-        lines.append([run.row + 1, run.column, r.error or shown, *marks])
-    frame = pd.DataFrame(lines, columns=["row", "run", "answer", *names])
+        lines.append([run.row + 1, run.column, r.error or shown, *marks, rs.mark_words(ev, i)])
+    frame = pd.DataFrame(lines, columns=["row", "run", "answer", *names, "mark"])
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
@@ -174,3 +174,27 @@ def csv_download(ev: rs.Evaluation) -> None:
         icon=":material/download:",
         help="One line per result: its row, run, answer, every check's ✓/✗ with its reason, and your mark",
     )
+
+
+def read_only(ev: rs.Evaluation, *, kept: int = 1) -> None:
+    """An evaluation as a read-only link shows it: what was run (the test cases and the checks), the pass rates, the
+    grid, every result with its reasons and marks, and the tool-calling matrix; nothing to run or mark."""
+    wall = f" in {ev.wall_s:.1f} s" if ev.wall_s is not None else ""
+    older = f" The newest of the {kept} evaluations this notebook keeps." if kept > 1 else ""
+    st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.{older}")
+    cases = ev.plan.cases
+    st.caption(f"Test cases ({len(cases.rows)})")
+    table = pd.DataFrame([[cases.value(r, c) for c in cases.columns] for r in range(len(cases.rows))], columns=cases.columns)
+    st.dataframe(table.set_axis(range(1, len(table) + 1)), width="stretch")
+    for n, check in enumerate(ev.plan.checks, start=1):
+        st.markdown(plain(f"Check {n}: {ck.describe(check)}"))
+    pass_rates(ev)
+    grid(ev)
+    st.caption("Every result with its checks' reasons and its mark")
+    every_result(ev)
+    if ev.plan.base_body.get("tools"):
+        st.caption(
+            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
+            "and in text instead."
+        )
+        tool_matrix(ev)

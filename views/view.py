@@ -1,18 +1,21 @@
 """A read-only link (`?view=<id>`): a notebook or a comparison as it was when it was shared.
 
 Drawn by the same components as the pages, in their read-only mode: no input, no Run, no key, no sidebar, and no
-request to any server. "Make a copy to edit" saves the snapshot as a new notebook and opens it on the Playground.
+request to any server; a notebook's newest evaluation as the Evaluate page reads it, with nothing to run or mark.
+"Make a copy to edit" saves the snapshot as a new notebook and opens it on the Playground.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from pydantic import ValidationError
 
-from components import cells, compare_view, conversation
+from components import cells, compare_view, conversation, evaluate_results
 from components import state as keys
 from components.cells import when
 from components.text import plain
 from playground.errors import StoreError
+from playground.evaluate.results import newest
 from playground.notebook import Notebook
 from playground.shares import Share, Shares
 from playground.store import NotebookStore
@@ -51,6 +54,17 @@ def _comparisons(nb: Notebook, *, heading: bool) -> None:
     compare_view.reading(shown, read_only=True)
 
 
+def _evaluation(nb: Notebook) -> None:
+    try:
+        ev = newest(nb.evaluation)
+    except ValidationError:
+        st.warning("This notebook's evaluation could not be read.", icon=":material/warning:")
+        return
+    if ev is not None:
+        st.subheader("Evaluation", divider="gray", anchor=False)
+        evaluate_results.read_only(ev, kept=len(nb.evaluation.get("runs") or []))
+
+
 def _show(share: Share) -> None:
     assert share.notebook is not None
     what = "comparison" if share.kind == "comparison" else "notebook"
@@ -69,6 +83,7 @@ def _show(share: Share) -> None:
     if share.kind == "notebook":
         cells.render_notebook(share.notebook, read_only=True)
         _comparisons(share.notebook, heading=True)
+        _evaluation(share.notebook)
     else:
         conversation.show(share.notebook.conversation, after_message=lambda _k: None)
         _comparisons(share.notebook, heading=False)

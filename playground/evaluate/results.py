@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -23,6 +25,8 @@ __all__ = [
     "ToolStats",
     "answer_text",
     "graded",
+    "mark_words",
+    "newest",
     "pass_rates",
     "pass_rates_by_column",
     "pass_rates_by_row",
@@ -68,6 +72,21 @@ class Evaluation(BaseModel):
 
     def unmark(self, index: int) -> Evaluation:
         return self.model_copy(update={"marks": {k: v for k, v in self.marks.items() if k != index}})
+
+
+def newest(kept: Mapping[str, Any]) -> Evaluation | None:
+    """The newest evaluation a notebook keeps (`Notebook.evaluation`, its "runs" oldest first); None when it keeps
+    none. pydantic's ValidationError when it cannot be read."""
+    runs = kept.get("runs") or []
+    return Evaluation.model_validate(runs[-1]) if runs else None
+
+
+def mark_words(ev: Evaluation, index: int) -> str:
+    """A person's mark on run `index` as read: "👍", "👎 too long" (with its note); "" when unmarked."""
+    mark = ev.marks.get(index)
+    if mark is None:
+        return ""
+    return ("👍" if mark.up else "👎") + (f" {mark.note}" if mark.note else "")
 
 
 class PassRate(BaseModel):

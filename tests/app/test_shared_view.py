@@ -4,6 +4,7 @@ words. The links are made as the Notebooks and Compare pages make them (`playgro
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground import images
 from playground.compare import Comparison, RunResult
-from playground.notebook import Cell, ChatMessage, Notebook
+from playground.evaluate.results import Evaluation
+from playground.notebook import AttachedImage, Cell, ChatMessage, Notebook
 from playground.response import from_chat_completion
 from playground.shares import Shares
 from playground.store import NotebookStore
@@ -121,4 +125,43 @@ def test_a_revoked_or_unknown_link_says_so_in_plain_words(sent: list[str]) -> No
     assert list(revoked.button) == []
     unknown = _open("A" * 22)
     assert "does not lead to anything shared here" in unknown.error[0].value
+    assert sent == []
+
+
+def png(colour: str = "red") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (24, 16), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_notebooks_evaluation_and_images_show_read_only(sent: list[str]) -> None:
+    """A real evaluation (recorded from the embedded model: 3 cities × 2 seeds, two checks, two marks) and a message's
+    images, in a notebook link: the results as the Evaluate page reads them, the thumbnail from the store, an address
+    as text; nothing to run, mark or type."""
+    ev = Evaluation.model_validate_json((DATA / "evaluation_weather.json").read_text(encoding="utf-8"))
+    nb = a_notebook()
+    nb.evaluation = {"runs": [ev.model_dump(mode="json")]}
+    nb.conversation[0].images = [
+        AttachedImage(url=images.data_url(png(), "red.png"), name="red.png"),
+        AttachedImage(url="https://example.com/cat.png", name="https://example.com/cat.png"),
+    ]
+    share = Shares().share_notebook(NotebookStore().save(nb))
+
+    app = _open(share.id)
+    words = _words(app)
+    assert "Evaluation" in [h.value for h in app.subheader]
+    assert "Check 1: contains city" in words and "Check 2: calls get_weather" in words
+    frames = [d.value.data if hasattr(d.value, "data") else d.value for d in app.dataframe]
+    text = "\n".join(f.to_csv() for f in frames)
+    assert "Paris" in text and "Tokyo" in text and "Lima" in text  # the test cases and the grid's rows
+    assert "0% (0/6)" in text and "83% (5/6)" in text  # per check: contains the city, calls get_weather
+    assert "✗ The model answered in text instead of calling get_weather." in text  # a result's reason
+    assert "✓ The model called get_weather." in text
+    assert "👍" in text and "👎 Answered in words, no call" in text  # the marks, with the note
+    assert "right tool" in text  # the tool-calling matrix
+    assert len(app.main.image) == 1  # the thumbnail; the address is text, never loaded
+    assert "https://example.com/cat.png" in words
+    for widget in (*INPUTS, "segmented_control"):
+        assert list(getattr(app, widget, [])) == [], widget
+    assert [b.label for b in app.button] == ["Make a copy to edit"]
     assert sent == []
