@@ -23,13 +23,7 @@ ANSWER_CHARS = 120  # an answer in the results table is cut to this
 
 
 def _signs(ev: rs.Evaluation, index: int) -> str:
-    """A run's checks as ✓/✗ in the plan's order; "…" while it runs, "failed" when it gave no answer."""
-    r = ev.results[index]
-    if not r.finished:
-        return "…"
-    if r.status != "done":
-        return r.status
-    return " ".join(("✓" if o.passed else "✗") if o.counted else "·" for o in ev.outcomes(index)) or "done"
+    return rs.signs(ev, index)
 
 
 def _colour(text: str) -> str:
@@ -61,7 +55,7 @@ def grid(ev: rs.Evaluation) -> None:
 
 
 def _rate(p: rs.PassRate) -> str:
-    return "not graded" if p.rate is None else f"{p.rate:.0%} ({p.passed}/{p.counted})"
+    return p.words
 
 
 def pass_rates(ev: rs.Evaluation) -> None:

@@ -9,6 +9,12 @@ loading anything, so it opens offline and makes no network request.
 Every untrusted string (model output, tool names and arguments, titles, server errors) goes through
 `components.text.html_text`: shown as the characters it holds, never as HTML. Nothing here calls Streamlit.
 
+A message's attached images are embedded as thumbnails (data: URLs, the only images the policy allows), at most
+`IMAGE_PX` pixels on a side and `IMAGES_BYTES` for the whole report; past that an image is named, not embedded. An
+image given by address is shown as its text and never loaded. The code of a request shortens its images' data.
+A notebook's newest evaluation follows its runs: the test cases, checks, pass rates, the grid, every result's
+reasons and marks, and the tool-calling matrix.
+
 A long answer's token strip is windowed: the strip shows its first `STRIP_TOKENS` tokens (an SVG box and label
 per token); the chart along the answer (means of consecutive tokens past `charts.ALONG_POINTS`) and the table of
 least likely tokens cover every token.
@@ -16,23 +22,36 @@ least likely tokens cover every token.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 
-from components import charts
+from pydantic import ValidationError
+
+from components import charts, evaluate_results
 from components.cells import run_stats, status_words, when
 from components.text import html_text, speed_words, stop_words, usage_words
-from playground import analysis, backends, codegen, compare
+from playground import analysis, backends, codegen, compare, images
 from playground.compare import Comparison, RunResult, describe, set_words
-from playground.notebook import Cell, ChatMessage, Notebook
+from playground.evaluate import checks as ck
+from playground.evaluate import results as rs
+from playground.notebook import AttachedImage, Cell, ChatMessage, Notebook
 from playground.response import Choice, Completion
 
-__all__ = ["POLICY", "STRIP_TOKENS", "comparison_report", "file_name", "notebook_report"]
+__all__ = ["IMAGES_BYTES", "IMAGE_PX", "POLICY", "STRIP_TOKENS", "comparison_report", "file_name", "notebook_report"]
 
 STRIP_TOKENS = 300  # tokens drawn in a report's strip (each is an SVG box and label: ~1 kB)
 LOWEST_N = 8
+IMAGE_PX = 320  # an attached image is embedded as a thumbnail at most this many pixels wide and high
+IMAGES_BYTES = 3 * 1024 * 1024  # every thumbnail of one report together; past it, an image is named, not embedded
+VERDICT_COLOURS = {
+    "pass": evaluate_results.PASS,
+    "partly": evaluate_results.PARTLY,
+    "fail": evaluate_results.FAIL,
+    "waiting": evaluate_results.WAITING,
+}
 # Nothing may load: no script, no connection, no frame; styles and images only from inside the file itself.
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
 
@@ -53,6 +72,8 @@ pre { background: #f6f8fa; padding: 0.6em; border-radius: 6px; overflow-x: auto;
 figure { margin: 0.8em 0; overflow-x: auto; } figure svg { max-width: none; }
 table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #d0d7de; padding: 0.2em 0.6em; }
 .columns { display: flex; flex-wrap: wrap; gap: 0.8em; } .column { flex: 1 1 300px; margin: 0; }
+.images { display: flex; flex-wrap: wrap; gap: 0.8em; margin-top: 0.5em; } .images figure { margin: 0; max-width: 340px; }
+.images img { display: block; max-width: 100%; border: 1px solid #d0d7de; border-radius: 6px; }
 """
 
 
@@ -95,15 +116,43 @@ def _call(name: object, call_id: object, arguments: str) -> str:
     return f'<div class="note">Tool call{ident}</div><div class="call">{_e(name)}({_e(arguments)})</div>'
 
 
-def _message(m: ChatMessage) -> str:
+class _Images:
+    """The thumbnails one report embeds, within `IMAGES_BYTES` together."""
+
+    def __init__(self) -> None:
+        self.left = IMAGES_BYTES
+
+    def figure(self, image: AttachedImage, number: int) -> str:
+        """One attached image: a thumbnail inside the file, or, by address, its text (never loaded)."""
+        if not images.is_data_url(image.url):
+            words = f"Image {number}, by address (the model server fetches it; not loaded here) · detail {image.detail}"
+            return f'<figure><div class="call">{_e(image.url)}</div><figcaption class="note">{_e(words)}</figcaption></figure>'
+        name = image.name or "attached file"
+        try:
+            _, data = images.decode_data_url(image.url)
+            small = images.thumbnail(data, IMAGE_PX)
+        except ValueError as exc:
+            return f'<figure><p class="note">{_e(f"Image {number}: {name} cannot be shown: {exc}")}</p></figure>'
+        words = f"Image {number}: {name} · {images.megabytes(len(data))} · detail {image.detail}"
+        if len(small) > self.left:
+            cap = images.megabytes(IMAGES_BYTES)
+            return f'<figure><p class="note">{_e(f"{words}. Not embedded: a report holds at most {cap} of images.")}</p></figure>'
+        self.left -= len(small)
+        src = f"data:{images.kind_of(small)};base64,{base64.b64encode(small).decode('ascii')}"
+        return f'<figure><img src="{src}" alt="{_e(words)}"><figcaption class="note">{_e(words)}</figcaption></figure>'
+
+
+def _message(m: ChatMessage, shown: _Images) -> str:
     more = f" · {m.name}" if m.name.strip() else ""
     if m.role == "tool":
         more += f" · result for {m.tool_call_id}" if m.tool_call_id else " · result"
     parts = [
         f'<div class="msg {_e(m.role)}"><div><span class="role">{_e(m.role)}</span><span class="note">{_e(more)}</span></div>'
     ]
-    if m.content or not m.tool_calls:
+    if m.content or not (m.tool_calls or m.images):
         parts.append(f'<div class="text">{_e(m.content) if m.content else "<i>(empty)</i>"}</div>')
+    if m.images:
+        parts.append(f'<div class="images">{"".join(shown.figure(image, j) for j, image in enumerate(m.images, start=1))}</div>')
     parts += [_call(c.name, c.id, c.arguments) for c in m.tool_calls]
     parts.append("</div>")
     return "".join(parts)
@@ -188,8 +237,14 @@ def _answer(completion: Completion, *, text: bool, probs: bool = True) -> str:
 
 def _code(body: dict, backend: str | None, base_url: str | None) -> str:
     """The request as curl, Python (httpx) and openai-SDK code, folded away."""
+    cut = (
+        '<p class="note">Images are shortened here; the notebook\'s export holds them whole.</p>'
+        if images.image_parts(body)
+        else ""
+    )
     if backend is None:
-        snippet = f'<p class="note">Where it was sent was not recorded; the body:</p><pre>{_e(json.dumps(body, indent=2))}</pre>'
+        shown = images.abbreviate(json.dumps(body, indent=2))
+        snippet = f'<p class="note">Where it was sent was not recorded; the body:</p>{cut}<pre>{_e(shown)}</pre>'
         return f"<details><summary>The request</summary>{snippet}</details>"
     try:
         snippets = codegen.export(body, base_url=base_url or "", backend=backend)
@@ -198,8 +253,8 @@ def _code(body: dict, backend: str | None, base_url: str | None) -> str:
     env = codegen.KEY_ENVS.get(backend)
     key = f"The key is read from ${env}; it is never written into the code." if env else "This backend needs no key."
     tabs = [("curl", snippets.curl), ("Python (httpx)", snippets.python_httpx), ("Python (openai SDK)", snippets.python_openai)]
-    parts = "".join(f"<p class='note'>{_e(name)}</p><pre>{_e(code)}</pre>" for name, code in tabs)
-    return f'<details><summary>The request as code</summary><p class="note">{_e(key)}</p>{parts}</details>'
+    parts = "".join(f"<p class='note'>{_e(name)}</p><pre>{_e(images.abbreviate(code))}</pre>" for name, code in tabs)
+    return f'<details><summary>The request as code</summary><p class="note">{_e(key)}</p>{cut}{parts}</details>'
 
 
 def _run(cell: Cell, number: int) -> str:
@@ -236,9 +291,10 @@ def notebook_report(nb: Notebook) -> str:
     for number, cell in enumerate(nb.cells, start=1):
         by_at[min(cell.at, len(nb.conversation))].append((number, cell))
     body = ["<h2>Conversation and runs</h2>"]
+    shown = _Images()
     for k in range(len(nb.conversation) + 1):
         if k > 0:
-            body.append(_message(nb.conversation[k - 1]))
+            body.append(_message(nb.conversation[k - 1], shown))
         body += [_run(cell, number) for number, cell in by_at.get(k, [])]
     if not nb.conversation and not nb.cells:
         body.append('<p class="note">This notebook is empty.</p>')
@@ -250,7 +306,93 @@ def notebook_report(nb: Notebook) -> str:
     rows = [run_stats(c, n)[0] for n, c in enumerate(nb.cells, start=1) if c.completion is not None]
     if len(rows) > 1:
         body += ["<h2>Usage and speed across runs</h2>", _svg(charts.usage_chart(analysis.usage_frame(rows)))]
+    body += _evaluation(nb)
     return _page(nb.title, body)
+
+
+# ------------------------------------------------------------------------------------ an evaluation
+
+
+def _table(head: list[str], rows: list[list[str]], styles: list[list[str]] | None = None) -> str:
+    """A table of text; `styles` (one per cell, like `rows`, ours and never untrusted): each cell's inline style."""
+
+    def cell(value: str, style: str) -> str:
+        return f'<td class="text" style="{style}">{_e(value)}</td>' if style else f'<td class="text">{_e(value)}</td>'
+
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    trs = "".join(
+        "<tr>" + "".join(cell(v, styles[r][c] if styles else "") for c, v in enumerate(row)) + "</tr>"
+        for r, row in enumerate(rows)
+    )
+    return f"<table><tr>{th}</tr>{trs}</table>"
+
+
+def _evaluation(nb: Notebook) -> list[str]:
+    """The notebook's newest evaluation: what ran, pass rates, the grid, every result's reasons and marks, tools."""
+    try:
+        ev = rs.newest(nb.evaluation)
+    except ValidationError:
+        return ["<h2>Evaluation</h2>", '<p class="note">This notebook\'s evaluation could not be read.</p>']
+    if ev is None:
+        return []
+    cases, checks, columns = ev.plan.cases, ev.plan.checks, ev.plan.columns
+    kept = len(nb.evaluation.get("runs") or [])
+    facts = [
+        f"{len(ev.results)} results",
+        f"{len(cases.rows)} test cases × {', '.join(columns)}",
+        f"{ev.created:%d %b %Y %H:%M} UTC",
+    ]
+    if ev.wall_s is not None:
+        facts.append(f"{ev.wall_s:.1f} s")
+    out = ["<h2>Evaluation</h2>", f'<p class="facts">{_e(" · ".join(facts))}</p>']
+    if kept > 1:
+        out.append(f'<p class="note">The newest of the {kept} evaluations this notebook keeps.</p>')
+    values = [[str(r + 1), *(cases.value(r, c) for c in cases.columns)] for r in range(len(cases.rows))]
+    out += ["<h3>Test cases</h3>", _table(["row", *cases.columns], values)]
+    names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(checks, start=1)]
+    out += ["<h3>Checks</h3>", "<ol>", *(f"<li>{_e(ck.describe(c))}</li>" for c in checks), "</ol>"]
+    outcomes = rs.graded(ev)
+    rates = [
+        ("Per check", rs.pass_rates(ev, outcomes)),
+        ("Per column", rs.pass_rates_by_column(ev, outcomes)),
+        ("Per row", rs.pass_rates_by_row(ev, outcomes)),
+    ]
+    out += ["<h3>Pass rates</h3>", '<div class="columns">']
+    out += [
+        f'<div><p class="note">{_e(t)}</p>{_table(["", "pass rate"], [[p.label, p.words] for p in r])}</div>' for t, r in rates
+    ]
+    out.append("</div>")
+    grid = [
+        [rs.signs(ev, i) if (i := ev.plan.index(row, c)) is not None else "" for c in columns] for row in range(len(cases.rows))
+    ]
+    styles = [["", *(f"background-color: {VERDICT_COLOURS[rs.verdict(t)]}" for t in line)] for line in grid]
+    labels = [evaluate_results.row_label(ev, row) for row in range(len(cases.rows))]
+    out += [
+        "<h3>The grid</h3>",
+        _table(["", *columns], [[label, *line] for label, line in zip(labels, grid, strict=True)], styles),
+    ]
+    out.append(f'<p class="note">{_e("Each cell lists the checks in order: " + " · ".join(names) + ".")}</p>')
+    lines = []
+    for i, run in enumerate(ev.plan.runs):
+        r = ev.results[i]
+        reasons = [(("✓ " if o.passed else "✗ ") if o.counted else "") + o.reason for o in outcomes.get(i, [])]
+        answer = rs.answer_text(r) if r.finished else "…"
+        lines.append([str(run.row + 1), run.column, r.error or answer, *(reasons or [""] * len(checks)), rs.mark_words(ev, i)])
+    out += ["<h3>Every result</h3>", _table(["row", "run", "answer", *names, "mark"], lines)]
+    if ev.plan.base_body.get("tools"):
+        pct = lambda v: "" if v is None else f"{v:.0%}"  # noqa: E731
+        head = ["", "answers", "right tool", "valid arguments", "text instead"]
+        out += [
+            "<h3>Tool calling</h3>",
+            '<p class="note">Per row and per column: the share of answers calling the right tool, with valid arguments, '
+            "and in text instead.</p>",
+            '<div class="columns">',
+        ]
+        for stats in rs.tool_matrix(ev):
+            rows = [[t.label, str(t.answers), pct(t.right_tool), pct(t.valid_arguments), pct(t.text_instead)] for t in stats]
+            out.append(f"<div>{_table(head, rows)}</div>")
+        out.append("</div>")
+    return out
 
 
 # ------------------------------------------------------------------------------------ a comparison

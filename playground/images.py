@@ -15,16 +15,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import io
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from PIL import Image, UnidentifiedImageError
 
 from playground import addresses, fields
 from playground.errors import RequestError
 
 __all__ = [
+    "abbreviate",
     "content_hash",
     "data_url",
     "first_image_refused",
@@ -40,6 +43,7 @@ __all__ = [
     "check_url",
     "check_url_or_variable",
     "variable_of",
+    "thumbnail",
 ]
 
 _MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
@@ -47,6 +51,7 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 _DATA_URL = re.compile(r"data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/]+={0,2})")
 _REF = re.compile(r"playground-image:sha256:([0-9a-f]{64})")
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+THUMBNAIL_PIXELS = 50_000_000  # an image larger than this (width × height) is not decoded for a thumbnail
 
 
 def megabytes(size: int) -> str:
@@ -213,3 +218,35 @@ def unpack(text: str, kept: Mapping[str, bytes]) -> str:
         return f"data:{kind_of(data)};base64,{base64.b64encode(data).decode('ascii')}"
 
     return _REF.sub(swap, text)
+
+
+# ------------------------------------------------------------------------------------ shown elsewhere
+
+
+def thumbnail(data: bytes, max_px: int) -> bytes:
+    """A PNG or JPEG image made to fit `max_px` × `max_px` (kept as it is when it fits), in its own format; ValueError in
+    plain words for a file that is not one or is too large to decode."""
+    mime = kind_of(data)
+    if mime is None:
+        raise ValueError("This file is not a PNG or JPEG image.")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > THUMBNAIL_PIXELS:
+                raise ValueError(f"This image is {im.width} × {im.height} pixels, too large to make a thumbnail of.")
+            if im.width <= max_px and im.height <= max_px:
+                return data
+            im.draft("RGB", (max_px, max_px))  # a JPEG decodes at a fraction of its size
+            im.thumbnail((max_px, max_px))
+            out = io.BytesIO()
+            if mime == "image/jpeg":
+                im.convert("RGB").save(out, format="JPEG", quality=80)
+            else:
+                im.save(out, format="PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"This image cannot be read ({exc}).") from None
+
+
+def abbreviate(text: str) -> str:
+    """`text` with each PNG/JPEG data URL's data cut out, saying how large it was: for reading, not for sending."""
+    return _DATA_URL.sub(lambda m: f"data:{m.group(1)};base64,…({megabytes(len(m.group(2)) * 3 // 4)} of image data)…", text)

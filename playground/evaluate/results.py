@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -27,6 +27,8 @@ __all__ = [
     "graded",
     "mark_words",
     "newest",
+    "signs",
+    "verdict",
     "pass_rates",
     "pass_rates_by_column",
     "pass_rates_by_row",
@@ -81,12 +83,32 @@ def newest(kept: Mapping[str, Any]) -> Evaluation | None:
     return Evaluation.model_validate(runs[-1]) if runs else None
 
 
+def signs(ev: Evaluation, index: int) -> str:
+    """A run's checks as ✓/✗ in the plan's order ("·" for one not graded); "…" while it runs, its status ("error",
+    "cancelled") when it gave no answer."""
+    r = ev.results[index]
+    if not r.finished:
+        return "…"
+    if r.status != "done":
+        return r.status
+    return " ".join(("✓" if o.passed else "✗") if o.counted else "·" for o in ev.outcomes(index)) or "done"
+
+
+def verdict(text: str) -> Literal["waiting", "pass", "partly", "fail"]:
+    """What a grid cell's `signs` (or a group's) come to: nothing graded yet, all passed, some, none."""
+    if text in ("…", "", "·"):
+        return "waiting"
+    if "✗" not in text and text not in ("error", "cancelled"):
+        return "pass"
+    return "partly" if "✓" in text else "fail"
+
+
 def mark_words(ev: Evaluation, index: int) -> str:
-    """A person's mark on run `index` as read: "👍", "👎 too long" (with its note); "" when unmarked."""
+    """A person's mark on run `index` as read: "👍 good", "👎 bad: too long" (with its note); "" when unmarked."""
     mark = ev.marks.get(index)
     if mark is None:
         return ""
-    return ("👍" if mark.up else "👎") + (f" {mark.note}" if mark.note else "")
+    return ("👍 good" if mark.up else "👎 bad") + (f": {mark.note}" if mark.note else "")
 
 
 class PassRate(BaseModel):
@@ -99,6 +121,11 @@ class PassRate(BaseModel):
     @property
     def rate(self) -> float | None:
         return self.passed / self.counted if self.counted else None
+
+    @property
+    def words(self) -> str:
+        """ "83% (5/6)", or "not graded"."""
+        return "not graded" if self.rate is None else f"{self.rate:.0%} ({self.passed}/{self.counted})"
 
 
 def graded(ev: Evaluation) -> dict[int, list[Outcome]]:

@@ -5,17 +5,24 @@ The browser half (the file opened in Chromium with the network blocked) is tests
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
+import os
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from components import report
+from playground import images
 from playground.compare import Comparison, RunResult, Variant
-from playground.notebook import Cell, ChatMessage, Notebook, Timings, ToolCallRow
+from playground.evaluate.results import Evaluation
+from playground.notebook import AttachedImage, Cell, ChatMessage, Notebook, Timings, ToolCallRow
 from playground.response import Completion, from_chat_completion
 from tests.hostile import hostile_notebook, with_html
 
@@ -225,3 +232,93 @@ def test_the_pages_that_offer_a_report_import_in_any_order() -> None:
     for first in ("components.compare_view", "components.controls", "components.report"):
         done = subprocess.run([sys.executable, "-c", f"import {first}"], cwd=DATA.parents[1], capture_output=True, text=True)
         assert done.returncode == 0, (first, done.stderr[-600:])
+
+
+def _png(width: int, height: int, colour: str = "teal") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _noise_png(side: int) -> bytes:
+    """A PNG that does not compress: a thumbnail of it stays large."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _embedded(doc: Tags) -> list[bytes]:
+    """The bytes of every <img> in the report; each must be a data: URL (nothing else may load)."""
+    out = []
+    for tag, attrs in doc.tags:
+        if tag == "img":
+            src = attrs.get("src") or ""
+            assert src.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")), src[:60]
+            out.append(base64.b64decode(src.split(",", 1)[1]))
+    return out
+
+
+def test_a_messages_images_are_embedded_as_thumbnails_and_an_address_is_only_text() -> None:
+    big = _png(1200, 800)
+    ask = ChatMessage(
+        content="What is in this picture?",
+        images=[
+            AttachedImage(url=images.data_url(big, "teal.png"), name="teal.png", detail="low"),
+            AttachedImage(url=f"{PX}?cat", name=f"{PX}?cat"),
+        ],
+    )
+    cell = Cell(
+        backend="xai",
+        base_url="https://api.x.ai/v1",
+        model="grok-4",
+        body={"model": "grok-4", "messages": [ask.to_request()]},
+        conversation=[ask],
+        status="done",
+        completion=_logprob_completion(["A", " teal", " square"]),
+    )
+    html = report.notebook_report(Notebook(title="Pictures", conversation=[ask], cells=[cell]))
+    doc = parsed(html)
+    (thumb,) = _embedded(doc)
+    with Image.open(io.BytesIO(thumb)) as im:
+        assert im.size == (report.IMAGE_PX, report.IMAGE_PX * 2 // 3)  # made to fit, in its own proportions
+    text = " ".join(doc.text)
+    assert "Image 1: teal.png" in text and "detail low" in text
+    assert f"{PX}?cat" in text and "not loaded here" in text  # the address, as text
+    for _tag, attrs in doc.tags:
+        assert not any("images.example" in (v or "") for v in attrs.values())  # and nowhere it could load from
+    assert base64.b64encode(big).decode() not in html  # the code shows the request with its image data cut out
+    assert "of image data)…" in text and "Images are shortened here" in text
+    assert "default-src 'none'" in report.POLICY and "img-src data:;" in report.POLICY
+
+
+def test_a_reports_images_stay_within_its_cap_and_the_rest_are_named() -> None:
+    noisy = [_noise_png(report.IMAGE_PX) for _ in range(12)]  # each ~300 kB as it is: together over the cap
+    ask = ChatMessage(
+        content="Twelve pictures", images=[AttachedImage(url=images.data_url(p), name=f"n{i}.png") for i, p in enumerate(noisy)]
+    )
+    doc = parsed(report.notebook_report(Notebook(title="Many", conversation=[ask])))
+    shown = _embedded(doc)
+    assert 0 < len(shown) < 12 and sum(map(len, shown)) <= report.IMAGES_BYTES
+    text = " ".join(doc.text)
+    assert "Image 12: n11.png" in text and "Not embedded: a report holds at most 3.0 MB of images." in text
+
+
+def test_a_notebook_report_holds_its_newest_evaluation() -> None:
+    """An evaluation recorded from the embedded model (3 cities × 2 seeds, two checks, two marks), with a hostile note."""
+    ev = Evaluation.model_validate_json((DATA / "evaluation_weather.json").read_text(encoding="utf-8"))
+    ev = ev.mark(5, up=False, note=with_html(PX, "note"))
+    older = ev.model_copy(update={"results": ev.results[:1]})
+    nb = Notebook(title="Weather", evaluation={"runs": [older.model_dump(mode="json"), ev.model_dump(mode="json")]})
+    doc = parsed(report.notebook_report(nb))
+    text = " ".join(doc.text)
+    assert "Evaluation" in text and "The newest of the 2 evaluations this notebook keeps." in text
+    assert "6 results" in text and "Paris" in text and "Tokyo" in text and "Lima" in text
+    assert "contains city" in text and "calls get_weather" in text  # the checks
+    assert "0% (0/6)" in text and "83% (5/6)" in text and "seed 1" in text and "row 3" in text  # pass rates
+    cells = [t for t in doc.text if t in ("✗ ✓", "✗ ✗")]
+    assert len(cells) == 6  # the grid: a result per row × seed
+    assert "✗ The model answered in text instead of calling get_weather." in text and "✓ The model called get_weather." in text
+    assert "👍 good" in text and "👎 bad: Answered in words, no call" in text
+    assert f'<script src="{PX}?note=script">' in text  # a hostile note is its text
+    assert "right tool" in text and "text instead" in text  # the tool-calling matrix
+    assert not LOADING & {t for t, _ in doc.tags}

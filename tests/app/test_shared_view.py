@@ -157,7 +157,7 @@ def test_a_notebooks_evaluation_and_images_show_read_only(sent: list[str]) -> No
     assert "0% (0/6)" in text and "83% (5/6)" in text  # per check: contains the city, calls get_weather
     assert "✗ The model answered in text instead of calling get_weather." in text  # a result's reason
     assert "✓ The model called get_weather." in text
-    assert "👍" in text and "👎 Answered in words, no call" in text  # the marks, with the note
+    assert "👍 good" in text and "👎 bad: Answered in words, no call" in text  # the marks, with the note
     assert "right tool" in text  # the tool-calling matrix
     assert len(app.main.image) == 1  # the thumbnail; the address is text, never loaded
     assert "https://example.com/cat.png" in words
