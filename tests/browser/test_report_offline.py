@@ -12,7 +12,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from components import report
-from tests.app.test_report import PX, _hostile
+from playground import images
+from playground.evaluate.results import Evaluation
+from playground.notebook import AttachedImage
+from tests.app.test_report import DATA, PX, _hostile, _png
+from tests.hostile import with_html
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -46,12 +50,26 @@ def open_offline(browser: Browser, path: Path, *, shot: str | None = None) -> tu
 
 
 def test_a_hostile_report_opened_offline_makes_no_request_and_shows_the_text(browser: Browser, tmp_path: Path) -> None:
+    """The hostile notebook, with an attached image, an image address and an evaluation recorded from the embedded
+    model (a hostile note on one result): the thumbnail is the one image, inside the file; the address is text."""
+    nb = _hostile()
+    nb.conversation[1].images = [
+        AttachedImage(url=images.data_url(_png(900, 600), "teal.png"), name="teal.png"),
+        AttachedImage(url=f"{PX}?image=address", name=f"{PX}?image=address"),
+    ]
+    ev = Evaluation.model_validate_json((DATA / "evaluation_weather.json").read_text(encoding="utf-8"))
+    nb.evaluation = {"runs": [ev.mark(5, up=False, note=with_html(PX, "note")).model_dump(mode="json")]}
     path = tmp_path / "hostile-report.html"
-    path.write_text(report.notebook_report(_hostile()), encoding="utf-8")
+    path.write_text(report.notebook_report(nb), encoding="utf-8")
     page, requested, refused = open_offline(browser, path, shot="report-hostile.png")
     assert requested == [] and refused == [], (requested, refused)
-    assert page.evaluate("document.querySelectorAll('script, img, iframe, a, link, object, embed').length") == 0
+    assert page.evaluate("document.querySelectorAll('script, iframe, a, link, object, embed').length") == 0
+    sources = page.evaluate("[...document.images].map(i => [i.src.slice(0, 22), i.complete && i.naturalWidth])")
+    assert sources == [["data:image/png;base64,", report.IMAGE_PX]], sources  # drawn, from inside the file
     assert page.evaluate("document.querySelectorAll('svg').length") >= 3  # the token strip, alternatives, along the answer
     expect(page.get_by_text(f'<script src="{PX}?answer=script">', exact=False).first).to_be_visible()
+    expect(page.get_by_text(f"{PX}?image=address").first).to_be_visible()
+    expect(page.get_by_text(f'<script src="{PX}?note=script">', exact=False).first).to_be_visible()
+    expect(page.get_by_text("83% (5/6)").first).to_be_visible()  # the evaluation's pass rate for calls get_weather
     assert f'<script src="{PX}?title=script">' in page.title()  # the title is its text too
     page.context.close()
