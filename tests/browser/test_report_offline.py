@@ -16,8 +16,8 @@ from playground import images
 from playground.evaluate.results import Evaluation
 from playground.notebook import AttachedImage
 from tests.app.test_report import DATA, PX, _hostile, _png
-from tests.hostile import with_html
 from tests.browser.conftest import ARTIFACTS
+from tests.hostile import with_html
 
 pytestmark = pytest.mark.browser
 
