@@ -19,6 +19,11 @@ from playground.local.engine import RANDOM_SEED
 from playground.local.shapes import ApiError
 
 SEED_MODULUS = RANDOM_SEED  # derived seeds stay in 0 .. 0xFFFFFFFE
+# llama.cpp's sampler chain, in order (the logit bias comes first, and the draw last, on their own). Its default
+# order cuts top_p before the temperature, so the nucleus was the untempered distribution's: at temperature 0.7 and
+# top_p 0.8 it let through tokens the tempered one leaves out. Here top_p takes the nucleus of what is sampled, as
+# OpenAI-compatible servers do (temperature first); the penalties stay first; its other samplers are off anyway.
+SAMPLERS = ["penalties", "top_k", "temperature", "top_p"]
 
 
 def derived_seed(seed: int, index: int) -> int:
@@ -85,6 +90,7 @@ def choice_body(
     # either way, and top_k=1 spares the sampler sorting the whole vocabulary every token (bench/README.md);
     # logprobs come from the logits, not the sampler.
     body["top_k"], body["min_p"] = (1 if body.get("temperature") == 0 else 0), 0.0
+    body["samplers"] = list(SAMPLERS)
     if body.get("stop"):
         body["verbose"] = True  # llama.cpp then says which stop string ended the answer
     if body.get("seed") is not None:

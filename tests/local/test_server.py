@@ -694,3 +694,4 @@ def test_llama_cpp_samples_with_the_documented_defaults_when_a_request_leaves_th
     assert (body["temperature"], body["top_p"], body["top_k"], body["min_p"]) == (1.0, 1.0, 0, 0.0)
     body, _ = choice_body({**_asking("Hi"), "temperature": 0.3, "top_p": 0.5}, None, 0, prompt_cache=True)
     assert (body["temperature"], body["top_p"]) == (0.3, 0.5)
+    assert body["samplers"] == ["penalties", "top_k", "temperature", "top_p"]  # top_p cuts the tempered distribution
