@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from playground import backends, codegen, examples, fields, images, runner, store_schema
+from playground import store as store_module
 from playground.compare import inputs
 from playground.errors import RequestError
 from playground.notebook import (
@@ -22,7 +24,7 @@ from playground.notebook import (
     conversation_to_json,
 )
 from playground.request import ImagePart, build_request, validate_body
-from tests.pg import Backend
+from tests.pg import Backend, postgres_server
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -264,3 +266,22 @@ def test_the_seeds_image_example_is_a_request_with_an_image_part_and_its_code_ca
     for snippet in (code.curl, code.python_httpx, code.python_openai):
         assert '"image_url"' in snippet or "'image_url'" in snippet, snippet
         assert examples.RED_SQUARE_PNG in snippet
+
+
+def test_a_sweep_waits_for_a_save_in_flight_that_refers_to_the_image() -> None:
+    """PostgreSQL: a save that has kept an image but not yet committed holds the sweep back, so the image it refers
+    to is not deleted under it (SQLite writes one transaction at a time: the delete waits for the write lock)."""
+    store = Backend("postgresql", url=postgres_server().new_database()).store()
+    first = store.save(a_notebook_with(PNG_URL))
+    swept = threading.Thread(target=store.delete, args=(first.id,))
+    with store.database.connect() as conn:  # another page saving the same picture, not committed yet
+        text = store_module.keep_images(conn, json.dumps({"url": PNG_URL}))
+        conn.execute(
+            store_schema.shares.insert().values(id="s1", kind="notebook", title="t", notebook_id="n2", data=text, created=0.0)
+        )
+        swept.start()
+        swept.join(timeout=1.5)
+        assert swept.is_alive()  # the delete's sweep waits for this save to commit
+    swept.join(timeout=30)
+    assert not swept.is_alive() and store.load(first.id) is None
+    assert kept_images(store) == {PNG}
