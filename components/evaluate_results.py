@@ -73,7 +73,7 @@ def pass_rates(ev: rs.Evaluation) -> None:
 
 
 def every_result(ev: rs.Evaluation) -> None:
-    """One line per result: its row, run, answer, each check's ✓/✗ with its reason, and a person's 👍/👎 with its note."""
+    """One line per result: its row, run, a person's 👍/👎 with its note, the answer, each check's ✓/✗ with its reason."""
     names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1)]
     lines = []
     for i, run in enumerate(ev.plan.runs):
@@ -82,9 +82,10 @@ def every_result(ev: rs.Evaluation) -> None:
         outcomes = ev.outcomes(i) if r.finished else []
         marks = [(("✓ " if o.passed else "✗ ") if o.counted else "") + o.reason for o in outcomes] or [""] * len(names)
         shown = answer if len(answer) <= ANSWER_CHARS else answer[:ANSWER_CHARS] + "…"
-        lines.append([run.row + 1, run.column, r.error or shown, *marks, rs.mark_words(ev, i)])
-    frame = pd.DataFrame(lines, columns=["row", "run", "answer", *names, "mark"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+        lines.append([run.row + 1, run.column, rs.mark_words(ev, i), r.error or shown, *marks])
+    frame = pd.DataFrame(lines, columns=["row", "run", "mark", "answer", *names])  # the mark before the wide columns
+    wide = {"mark": st.column_config.TextColumn(width="medium"), "answer": st.column_config.TextColumn(width="large")}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=wide)
 
 
 def tool_matrix(ev: rs.Evaluation) -> None:

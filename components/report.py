@@ -377,8 +377,8 @@ def _evaluation(nb: Notebook) -> list[str]:
         r = ev.results[i]
         reasons = [(("✓ " if o.passed else "✗ ") if o.counted else "") + o.reason for o in outcomes.get(i, [])]
         answer = rs.answer_text(r) if r.finished else "…"
-        lines.append([str(run.row + 1), run.column, r.error or answer, *(reasons or [""] * len(checks)), rs.mark_words(ev, i)])
-    out += ["<h3>Every result</h3>", _table(["row", "run", "answer", *names, "mark"], lines)]
+        lines.append([str(run.row + 1), run.column, rs.mark_words(ev, i), r.error or answer, *(reasons or [""] * len(checks))])
+    out += ["<h3>Every result</h3>", _table(["row", "run", "mark", "answer", *names], lines)]
     if ev.plan.base_body.get("tools"):
         pct = lambda v: "" if v is None else f"{v:.0%}"  # noqa: E731
         head = ["", "answers", "right tool", "valid arguments", "text instead"]
