@@ -231,6 +231,7 @@ def nothing_followed(cell: Cell) -> bool:
 # ------------------------------------------------------------------------------------ other servers
 
 
+NOT_CHOSEN = "This run went to a server this session has not used: rerun it (and say yes) first."
 PROBE_WORDS = "alpha beta gamma delta epsilon zeta eta theta"
 PROBE_PREFIX = "alpha beta gamma delta"
 
@@ -300,9 +301,12 @@ class Probes:
         self._known[server_of(cell)] = found
         return found
 
-    def start(self, client: ChatClient, cell: Cell, pick: Pick) -> Cell:
+    def start(self, client: ChatClient | None, cell: Cell, pick: Pick | None) -> Cell:
         """The branch of `cell` at `pick` (`start`), once its server is known to continue an unfinished answer (asked
-        here the first time). ValueError saying why not otherwise."""
+        here the first time). ValueError saying why not otherwise; `client` None: the run went to a server this
+        session has not chosen, so nothing is sent there (nor when the pick is lost)."""
+        if client is None or pick is None:
+            raise ValueError(NOT_CHOSEN)
         support = self.check(client, cell)
         if not support.continues:
             raise ValueError(support.why)

@@ -28,6 +28,7 @@ from playground.response import Completion, Done, TextDelta, ThinkingDelta
 __all__ = [
     "Clients",
     "ModelList",
+    "check",
     "continuation",
     "list_models",
     "model_slot",
@@ -174,6 +175,27 @@ def prepare(
     assert built is not None
     built.notes[:0] = looked_up
     return built
+
+
+def check(
+    settings: Mapping[str, Any],
+    conversation: Sequence[ChatMessage],
+    *,
+    model: str | None,
+    caps: backends.Capabilities,
+    found: Sequence[FieldError] = (),
+    lookup_left: bool = False,
+) -> tuple[RequestError | None, Built | None]:
+    """Every mistake in the request on screen, sending nothing (`found`: those met on the way, e.g. a missing key or
+    variable, first), an empty conversation aside (the chat input starts one); and the request when there is no
+    mistake and no logit-bias text is left to look up (`lookup_left`), so a Run validates its request once."""
+    problems = list(found)
+    built: Built | None = None
+    try:
+        built = prepare(settings, conversation, model=model, caps=caps, client=None)
+    except RequestError as exc:
+        problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
+    return (RequestError(problems) if problems else None), (built if not problems and not lookup_left else None)
 
 
 def new_cell(

@@ -28,6 +28,7 @@ __all__ = [
     "declined",
     "run_all",
     "servers_of",
+    "to_run",
     "waiting",
 ]
 
@@ -95,6 +96,19 @@ def need_review(calls: Sequence[Call], approved: Collection[str]) -> bool:
     """Whether the person must see `calls` before they run: unless every call's source was approved (a call no
     tool here answers always waits for the person)."""
     return not all(c.source and c.source in approved for c in calls)
+
+
+def to_run(
+    calls: Sequence[Call], approved: Collection[str], reviewed: Mapping[str, Decision] | None = None
+) -> dict[str, Decision] | None:
+    """What "Run tools and continue" does with each waiting call (by call id): what the person chose in the review
+    (`reviewed`); else, when every call's source is `approved`, each run as the model wrote it. None when nothing runs
+    yet: the person reviews the calls first (or none waits)."""
+    if reviewed is not None:
+        return dict(reviewed)
+    if calls and not need_review(calls, approved):
+        return {c.id: Decision(action="run", arguments=c.arguments) for c in calls}
+    return None
 
 
 def arguments_problem(arguments: str) -> str | None:

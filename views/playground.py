@@ -173,10 +173,8 @@ def _tools_step(
     calls = tool_calls.waiting(nb.conversation, tool_calls.servers_of(cell.settings))
     if reviewed:
         tool_review.remember(nb.id, calls)
-        chosen = tool_review.decisions(calls)
-    elif calls and not tool_calls.need_review(calls, tool_review.approved(nb.id)):
-        chosen = {c.id: tool_calls.Decision(action="run", arguments=c.arguments) for c in calls}
-    else:
+    chosen = tool_calls.to_run(calls, tool_review.approved(nb.id), tool_review.decisions(calls) if reviewed else None)
+    if chosen is None:
         ss[keys.REVIEW] = cell.id if calls else None
         return
     with st.spinner(f"Running {', '.join(sorted({c.name for c in calls}))}…"):
@@ -216,13 +214,13 @@ def _pending(
 def _branch(cell: Cell, pick: branch.Pick | None) -> None:
     """Continue from a token of `cell`'s answer (its server asked once whether it continues an unfinished answer)."""
     try:
-        if pick is None or shared.to_confirm(cell.backend, cell.base_url) is not None:
-            raise ValueError("This run went to a server this session has not used: rerun it (and say yes) first.")
-        config = shared.client_config(cell.backend, cell.base_url)
-        new = branching.probes().start(shared.clients().get(config), cell, pick)
+        chosen = shared.to_confirm(cell.backend, cell.base_url) is None  # else nothing goes to that server
+        config = shared.client_config(cell.backend, cell.base_url) if chosen else None
+        new = branching.probes().start(shared.clients().get(config) if config else None, cell, pick)
     except (ValueError, errors.PlaygroundError) as exc:
         ss[keys.BRANCH_ERROR] = (cell.id, str(exc))
         st.rerun()  # the cells are drawn already: show why under the button
+    assert config is not None  # `start` refused a server not chosen
     _execute(new, config)
 
 

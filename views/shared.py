@@ -260,26 +260,8 @@ def names_in(conv: list[ChatMessage]) -> list[str]:
 
 
 def filled(conv: list[ChatMessage]) -> tuple[list[ChatMessage], dict[str, str]]:
-    """`conv` with the Variables form's values put in, and the values used. Raises RequestError: a missing value
-    on `variables.<name>` (under its box), a bad name on the message that holds it."""
-    try:
-        names = variables.find_variables(conv)
-    except variables.VariableError as exc:
-        raise errors.RequestError(list(exc.errors)) from None
-    typed = variables_form.values()
-    used = {n: typed[n] for n in names if typed.get(n)}
-    try:
-        return variables.substitute(conv, used), used
-    except variables.VariableError as exc:
-        placed = [
-            errors.FieldError(
-                f"variables.{e.variable}", f"Type a value for {{{{{e.variable}}}}}: the conversation uses it.", e.code
-            )
-            if e.code == "missing_value"
-            else e
-            for e in exc.errors
-        ]
-        raise errors.RequestError(list({e.field: e for e in placed}.values())) from None
+    """`conv` with the Variables form's values put in, and the values used (see `variables.fill_in`)."""
+    return variables.fill_in(conv, variables_form.values())
 
 
 def prepare(
@@ -319,29 +301,22 @@ def live_check(values: sidebar.Values, model: str | None, choice: sidebar.Backen
 def checked_run(
     values: sidebar.Values, model: str | None, choice: sidebar.Backend
 ) -> tuple[errors.RequestError | None, Built | None]:
-    """`live_check`'s mistakes, and the request Run sends when there is none and no logit bias is left to look up
-    (so a Run validates its request once)."""
+    """`live_check`'s mistakes, and the request Run sends when there is none (see `runner.check`)."""
     problems: list[errors.FieldError] = []
-    built: Built | None = None
     try:
         client_config(choice.id, choice.base_url)
     except errors.RequestError as exc:
         problems.extend(exc.errors)
     sent = notebook().conversation
     try:
-        sent, _ = filled(sent)
+        sent = filled(sent)[0]
     except errors.RequestError as exc:
         problems.extend(exc.errors)
-    try:
-        built = runner.prepare(
-            values.settings,
-            sent,
-            model=model,
-            caps=backends.backend(choice.id).capabilities,
-            client=None,
-            found=values.errors,
-        )
-    except errors.RequestError as exc:
-        problems.extend(e for e in exc.errors if not (e.field == "messages" and e.code == "too_short"))
-    ready = built if not problems and not values.logit_bias_rows else None
-    return (errors.RequestError(problems) if problems else None), ready
+    return runner.check(
+        values.settings,
+        sent,
+        model=model,
+        caps=backends.backend(choice.id).capabilities,
+        found=[*problems, *values.errors],
+        lookup_left=bool(values.logit_bias_rows),
+    )

@@ -23,6 +23,7 @@ from playground.notebook import ChatMessage
 __all__ = [
     "VariableError",
     "VariableIssue",
+    "fill_in",
     "find_variables",
     "image_variables",
     "message_name",
@@ -166,6 +167,26 @@ def substitute(messages: Sequence[ChatMessage], values: Mapping[str, str]) -> li
     if issues:
         raise VariableError(issues)
     return out
+
+
+def fill_in(messages: Sequence[ChatMessage], typed: Mapping[str, str]) -> tuple[list[ChatMessage], dict[str, str]]:
+    """What Run sends: `messages` with the values `typed` in the Variables form put in, and the values used (only the
+    variables the messages use, each with a value). Raises RequestError: a missing value on `variables.<name>` (shown
+    under its box), a bad name on the message that holds it; one problem per field."""
+    names, issues = scan(messages)
+    if issues:
+        raise RequestError(list(issues))
+    used = {n: typed[n] for n in names if typed.get(n)}
+    try:
+        return substitute(messages, used), used
+    except VariableError as exc:
+        placed = [
+            FieldError(f"variables.{e.variable}", f"Type a value for {{{{{e.variable}}}}}: the conversation uses it.", e.code)
+            if e.code == "missing_value"
+            else e
+            for e in exc.errors
+        ]
+        raise RequestError(list({e.field: e for e in placed}.values())) from None
 
 
 def substitute_body(body: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:

@@ -161,6 +161,15 @@ def test_another_server_is_asked_once_whether_it_continues(reply: object, contin
         assert probes.known(cell) == first
 
 
+def test_a_branch_of_a_run_on_a_server_not_chosen_in_this_session_sends_nothing_and_says_why() -> None:
+    with fake_server() as server:
+        cell = paris_cell().model_copy(update={"backend": "openai", "base_url": server.base_url})
+        for client, pick in ((None, london(cell)), (object(), None)):
+            with pytest.raises(ValueError, match="a server this session has not used"):
+                branch.Probes().start(client, cell, pick)  # type: ignore[arg-type]
+        assert server.seen == []
+
+
 def test_an_answer_and_its_branches_are_one_family_side_by_side_in_compare() -> None:
     from playground import compare
 

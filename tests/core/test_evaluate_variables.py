@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from playground.errors import RequestError
 from playground.evaluate import VariableError, find_variables, substitute, substitute_body
+from playground.evaluate.variables import fill_in
 from playground.notebook import ChatMessage, ToolCallRow
 from tests.fuzz import examples
 
@@ -93,3 +95,21 @@ def test_any_conversation_substitutes_exactly_when_every_variable_has_a_value(
         with pytest.raises(VariableError) as caught:
             substitute(conv, values)
         assert {i.variable for i in caught.value.errors} == {n for n in names if n not in values}
+
+
+def test_run_fills_in_the_typed_values_and_keeps_only_those_the_conversation_uses() -> None:
+    conv = _conv("Weather in {{city}}?", system="Be {{tone}}.")
+    sent, used = fill_in(conv, {"city": "Paris", "tone": "brief", "unused": "x", "day": ""})
+    assert [m.content for m in sent] == ["Be brief.", "Weather in Paris?"]
+    assert used == {"city": "Paris", "tone": "brief"}
+    assert fill_in(_conv("No variables here"), {"city": "Paris"}) == (_conv("No variables here"), {})
+
+
+def test_run_with_an_empty_box_names_that_box_once_and_a_bad_name_its_message() -> None:
+    with pytest.raises(RequestError) as caught:
+        fill_in(_conv("{{city}} and {{city}} on {{day}}"), {"city": "", "day": "Monday"})
+    assert [(e.field, e.code) for e in caught.value.errors] == [("variables.city", "missing_value")]
+    assert caught.value.errors[0].message == "Type a value for {{city}}: the conversation uses it."
+    with pytest.raises(RequestError) as caught:
+        fill_in(_conv("{{my city}} and {{day}}"), {"day": "Monday"})
+    assert [(e.field, e.code) for e in caught.value.errors] == [("messages.0.content", "bad_name")]

@@ -289,6 +289,18 @@ def test_prepare_lists_every_problem_with_its_field() -> None:
     assert "logit_bias" in fields  # no client to look "hello" up with
 
 
+def test_the_live_check_names_every_mistake_first_those_met_on_the_way_and_builds_the_run_once() -> None:
+    key = FieldError("api_key", "Type your xAI API key.", "missing")
+    problem, built = runner.check({"temperature": 5}, [], model="m", caps=EMBEDDED, found=[key])
+    assert built is None and problem is not None
+    assert [(e.field, e.code) for e in problem.errors][:1] == [("api_key", "missing")]
+    assert {e.field for e in problem.errors} == {"api_key", "temperature"}  # an empty conversation is no mistake here
+    assert runner.check({}, [], model="m", caps=EMBEDDED) == (None, None)  # nothing to run yet, nothing wrong
+    problem, built = runner.check({"seed": 3}, CONVERSATION, model="m", caps=EMBEDDED)
+    assert problem is None and built is not None and built.request.to_body()["seed"] == 3
+    assert runner.check({}, CONVERSATION, model="m", caps=EMBEDDED, lookup_left=True) == (None, None)  # Run looks text up
+
+
 def test_logit_bias_rows_by_id_need_no_tokenizer_and_text_needs_one() -> None:
     built = prepare({}, CONVERSATION, model="m", caps=PLAIN, client=None, logit_bias_rows=[{"token": " 42 ", "bias": -100}])
     assert built.request.to_body()["logit_bias"] == {"42": -100}

@@ -110,6 +110,23 @@ def test_calls_run_without_review_only_when_every_source_was_approved() -> None:
     assert tool_calls.need_review([nobody], {tool_calls.DEMO, ""})  # nothing here can answer it: the person does
 
 
+def test_run_tools_and_continue_runs_approved_calls_as_written_else_waits_for_the_review() -> None:
+    demo = tool_calls.Call(index=2, id="c1", name="get_weather", arguments='{"city": "Paris"}', source=tool_calls.DEMO)
+    timed = demo.model_copy(update={"id": "c2", "name": "get_current_time", "source": "time"})
+    assert tool_calls.to_run([demo, timed], {tool_calls.DEMO}) is None  # "time" was not approved: the review first
+    assert tool_calls.to_run([], {tool_calls.DEMO}) is None  # nothing waits: nothing runs
+    assert tool_calls.to_run([demo, timed], {tool_calls.DEMO, "time"}) == {
+        "c1": tool_calls.Decision(action="run", arguments='{"city": "Paris"}'),
+        "c2": tool_calls.Decision(action="run", arguments='{"city": "Paris"}'),
+    }
+    reviewed = {
+        "c1": tool_calls.Decision(action="run", arguments='{"city": "Lima"}'),
+        "c2": tool_calls.Decision(action="decline"),
+    }
+    assert tool_calls.to_run([demo, timed], set(), reviewed) == reviewed  # the person's choices, edits included
+    assert tool_calls.to_run([], set(), {}) == {}  # Continue in a review whose calls were answered meanwhile: go on
+
+
 def test_typed_results_and_declines_are_written_as_chosen() -> None:
     messages = _round(
         ToolCallRow(id="c1", name="get_weather", arguments='{"city": "Paris"}'),
