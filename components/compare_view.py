@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from components import chart_views, charts, report
+from components import chart_views, charts, job_view, report
 from components import state as keys
 from components.cells import COST_HELP, cost_words, when
 from components.text import plain, speed_words
@@ -178,16 +178,13 @@ def columns(c: Comparison, a: Analysis | None, costs: Sequence[pricing.Cost] | N
 
 def running(c: Comparison, *, on_cancel: Callable[[], None]) -> None:
     """Progress, Cancel, and the columns as they fill in."""
-    finished = c.finished_count
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.progress(c.progress, text=f"{finished} of {len(c.results)} runs finished · {plain(describe(c))}")
-        st.button(
-            "Cancel",
-            key=keys.CMP_CANCEL,
-            on_click=on_cancel,
-            icon=":material/cancel:",
-            help="Stop the runs still going; what finished is kept",
-        )
+    job_view.progress(
+        c.progress,
+        f"{c.finished_count} of {len(c.results)} runs finished · {plain(describe(c))}",
+        cancel_key=keys.CMP_CANCEL,
+        on_cancel=on_cancel,
+        help="Stop the runs still going; what finished is kept",
+    )
     columns(c, None)
 
 

@@ -18,7 +18,7 @@ from playground.errors import StoreError
 from playground.notebook import Notebook, new_id, valid_id
 from playground.store import ConflictError, DeletedError, NotebookStore
 
-__all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "changed_to_open", "signature"]
+__all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "change_stored", "changed_to_open", "deliver", "signature"]
 
 CHANGED_TO_OPEN = "Some of this notebook's values cannot be shown here, so they were changed for it to open:"
 
@@ -131,3 +131,13 @@ def change_stored(notebook_id: str, change: Callable[[Notebook], None]) -> None:
     if notebook is not None:
         change(notebook)
         store.save(notebook)
+
+
+def deliver(notebook_id: str, open_notebook: Notebook, change: Callable[[Notebook], None]) -> bool:
+    """Put what a background job made (`change` adds it) into the notebook it was started in, `notebook_id`: the one
+    open now (True: the page saves it), or else the stored one (`change_stored`)."""
+    if open_notebook.id == notebook_id:
+        change(open_notebook)
+        return True
+    change_stored(notebook_id, change)
+    return False

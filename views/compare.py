@@ -9,17 +9,16 @@ into the notebook, so it reopens as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from components import compare_setup, compare_view, conversation, share_link
+from components import compare_setup, compare_view, conversation, job_view, share_link
 from components import errors as error_view
 from components import state as keys
 from components.cells import when
 from components.text import plain
-from playground import backends, compare, errors, workspace
+from playground import backends, compare, errors, jobs, workspace
 from playground.client import ChatClient, ClientConfig
 from playground.compare import ComparisonJob, Variant
 from playground.compare import inputs as setup
@@ -30,16 +29,6 @@ from views import shared
 
 ss = st.session_state
 CONCURRENCY = 4  # the embedded gateway serves 4 at once; xAI's 429 / Retry-After are the client's own retries
-
-
-@dataclass
-class Running:
-    """The comparison on its thread, and the notebook it is saved into when it ends."""
-
-    job: ComparisonJob
-    notebook_id: str
-    backend: str | None = None  # where the variants without a server of their own go (kept with the result)
-    base_url: str | None = None
 
 
 def _from_conversation(values: Any, model: str | None, choice: Any, config: ClientConfig | None, *, lookup: bool) -> Base:
@@ -118,42 +107,30 @@ def _start(inputs: setup.SetupInputs, values: Any, model: str | None, choice: An
         ss[keys.CMP_ERROR] = Problem("setup", exc, list(inputs.sets))
         st.rerun()
     job = compare.start_comparison(
-        variant_list, lambda v: clients[setup.slot_of(v, base)], concurrency=CONCURRENCY, base_body=base.body
+        variant_list,
+        lambda v: clients[setup.slot_of(v, base)],
+        concurrency=CONCURRENCY,
+        base_body=base.body,
+        where=(base.backend, safe_base_url(base.base_url)),
     )
-    ss[keys.CMP_JOB] = Running(
-        job=job, notebook_id=shared.notebook().id, backend=base.backend, base_url=safe_base_url(base.base_url)
-    )
+    ss[keys.CMP_JOB] = jobs.Started(job=job, notebook_id=shared.notebook().id)
     st.rerun()
 
 
 def _finish() -> None:
     """A comparison that ended is saved into its notebook and shown."""
-    running: Running | None = ss.get(keys.CMP_JOB)
-    if running is None or not running.job.done:
+    running = job_view.ended(keys.CMP_JOB, failure_key=keys.CMP_FAILURE, what="comparison")
+    if running is None:
         return
-    del ss[keys.CMP_JOB]
     result = running.job.result
-    if result is None:
-        ss[keys.CMP_FAILURE] = f"The comparison stopped: {running.job.failure}"
-        return
-    data = result.model_copy(update={"backend": running.backend, "base_url": running.base_url}).model_dump(mode="json")
-    if shared.notebook().id == running.notebook_id:
-        shared.notebook().comparisons.append(data)
+    data = result.model_dump(mode="json")
+    if workspace.deliver(running.notebook_id, shared.notebook(), lambda nb: nb.comparisons.append(data)):
         shared.save()
-    else:  # another notebook was opened meanwhile: the comparison goes where it was started
-        workspace.change_stored(running.notebook_id, lambda nb: nb.comparisons.append(data))
     ss[keys.CMP_SHOWN] = result.id
 
 
-@st.fragment(run_every=0.5)
-def _live() -> None:
-    """Progress and the columns filling in; the whole page reruns once the comparison has ended."""
-    running: Running | None = ss.get(keys.CMP_JOB)
-    if running is None:
-        return
-    if running.job.done:
-        st.rerun()
-    compare_view.running(running.job.snapshot(), on_cancel=running.job.cancel)
+def _running(job: ComparisonJob) -> None:
+    compare_view.running(job.snapshot(), on_cancel=job.cancel)
 
 
 # ------------------------------------------------------------------------------------ the page
@@ -215,7 +192,7 @@ def main() -> None:
     problem: Problem | None = ss.get(keys.CMP_ERROR)
     base_error = problem.error if problem is not None and problem.stage == "base" else None
     setup_error = problem.error if problem is not None and problem.stage == "setup" else None
-    running: Running | None = ss.get(keys.CMP_JOB)
+    running: jobs.Started | None = ss.get(keys.CMP_JOB)
     with st.container(border=True):
         source_is_cell = compare_setup.current(keys.CMP_SOURCE) == "cell" and nb.cells
         prompt = compare_setup.prompt_input(base_error) if not source_is_cell and not nb.conversation else ""
@@ -250,7 +227,7 @@ def main() -> None:
 
     _start(inputs, values, model, choice, config)
     if running is not None:
-        _live()
+        job_view.live(keys.CMP_JOB, _running)
     else:
         made = ss.get(keys.CMP_SHARED)
         if made is not None and made[0] == ss.get(keys.CMP_SHOWN):

@@ -8,17 +8,16 @@ table, checks, seeds, marks and finished evaluations are kept in the notebook (`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
 
 from components import errors as error_view
-from components import evaluate_cases, evaluate_checks, evaluate_results, sidebar
+from components import evaluate_cases, evaluate_checks, evaluate_results, job_view, sidebar
 from components import state as keys
 from components.text import plain
-from playground import errors, fields, workspace
+from playground import errors, fields, jobs, workspace
 from playground.client import ClientConfig
 from playground.evaluate import checks as ck
 from playground.evaluate import plan as planning
@@ -32,14 +31,6 @@ from views import shared
 
 ss = st.session_state
 KEEP_RUNS = 3  # finished evaluations kept in a notebook, newest last
-
-
-@dataclass
-class Running:
-    """The evaluation on its thread, and the notebook it is saved into when it ends."""
-
-    job: running_.EvaluationJob
-    notebook_id: str
 
 
 def _schemas() -> dict[str, Any]:
@@ -118,43 +109,30 @@ def _start(values: Any, model: str | None, choice: Any, config: ClientConfig | N
         indices=asked[1] if previous is not None else None,
         previous=previous,
     )
-    ss[keys.EV_JOB] = Running(job=job, notebook_id=nb.id)
+    ss[keys.EV_JOB] = jobs.Started(job=job, notebook_id=nb.id)
     st.rerun()
 
 
 def _finish() -> None:
     """An evaluation that ended is saved into its notebook and shown."""
-    running: Running | None = ss.get(keys.EV_JOB)
-    if running is None or not running.job.done:
-        return
-    del ss[keys.EV_JOB]
-    ev = running.job.result
-    if ev is None:
-        ss[keys.EV_ERROR] = f"The evaluation stopped: {running.job.failure}"
-        return
-    if shared.notebook().id == running.notebook_id:
-        _keep(ev, replace=False)
-        shared.save()
-        return
-
-    def keep_in(started_in: Notebook) -> None:  # another notebook was opened meanwhile: it goes where it was started
-        started_in.evaluation["runs"] = [*(started_in.evaluation.get("runs") or []), ev.model_dump(mode="json")][-KEEP_RUNS:]
-
-    workspace.change_stored(running.notebook_id, keep_in)
-
-
-@st.fragment(run_every=0.5)
-def _live() -> None:
-    """Progress, Cancel and the grid filling in; the whole page reruns once the evaluation has ended."""
-    running: Running | None = ss.get(keys.EV_JOB)
+    running = job_view.ended(keys.EV_JOB, failure_key=keys.EV_ERROR, what="evaluation")
     if running is None:
         return
-    if running.job.done:
-        st.rerun()
-    ev = running.job.snapshot()
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.progress(ev.progress, text=f"{ev.finished_count} of {len(ev.results)} results")
-        st.button("Cancel", key=keys.EV_CANCEL, on_click=running.job.cancel, icon=":material/cancel:")
+    ev = running.job.result
+
+    def keep_in(nb: Notebook) -> None:
+        nb.evaluation["runs"] = [*(nb.evaluation.get("runs") or []), ev.model_dump(mode="json")][-KEEP_RUNS:]
+
+    if workspace.deliver(running.notebook_id, shared.notebook(), keep_in):
+        shared.save()
+
+
+def _running(job: running_.EvaluationJob) -> None:
+    """Progress, Cancel and the grid filling in."""
+    ev = job.snapshot()
+    job_view.progress(
+        ev.progress, f"{ev.finished_count} of {len(ev.results)} results", cancel_key=keys.EV_CANCEL, on_cancel=job.cancel
+    )
     evaluate_results.grid(ev)
 
 
@@ -259,7 +237,7 @@ def main() -> None:
     except errors.RequestError as exc:
         problems = exc.errors
     blocked = errors.RequestError(problems) if problems else None
-    job: Running | None = ss.get(keys.EV_JOB)
+    job: jobs.Started | None = ss.get(keys.EV_JOB)
     st.button(
         "Run",
         key=keys.EV_RUN,
@@ -274,7 +252,7 @@ def main() -> None:
         st.error(plain(failure), icon=":material/error:")
     _start(values, model, choice, config, setup)
     if job is not None:
-        _live()
+        job_view.live(keys.EV_JOB, _running)
     elif (ev := _shown()) is not None:
         _results(ev)
     shared.show_saved(shared.save())

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from playground import runner
 from playground.client import ChatClient
 from playground.compare.setup import Mode, Variant, base_body_of, mode_of
+from playground.jobs import Job, Progress
 from playground.notebook import Cell
 from playground.response import Completion, TextDelta, Usage
 
@@ -48,8 +49,13 @@ class RunResult(BaseModel):
     def finished(self) -> bool:
         return self.status in ("done", "error", "cancelled")
 
+    @classmethod
+    def pending(cls, index: int, v: Variant) -> RunResult:
+        """Run `index` of `v` before it started."""
+        return cls(index=index, label=v.label, key=v.key, attempt=v.attempt, body=copy.deepcopy(v.body))
 
-class Comparison(BaseModel):
+
+class Comparison(Progress, BaseModel):
     """A whole comparison as it is kept in a notebook: what was asked, every variant, every result."""
 
     id: str = Field(default_factory=lambda: secrets.token_hex(6))
@@ -62,19 +68,6 @@ class Comparison(BaseModel):
     # where the variants without a backend of their own went (no key); None on comparisons kept before it was recorded
     backend: str | None = None
     base_url: str | None = None
-
-    @property
-    def finished_count(self) -> int:
-        return sum(r.finished for r in self.results)
-
-    @property
-    def progress(self) -> float:
-        """0–1, for a progress bar."""
-        return self.finished_count / len(self.results) if self.results else 1.0
-
-
-def _pending(index: int, v: Variant) -> RunResult:
-    return RunResult(index=index, label=v.label, key=v.key, attempt=v.attempt, body=copy.deepcopy(v.body))
 
 
 def _slim(completion: Completion) -> Completion:
@@ -92,7 +85,7 @@ def _run_one(
 ) -> RunResult:
     """Stream one variant as a cell through `runner.stream`, so a run here is timed and ends as it does on the
     Playground page; its text is what streamed for choice 0 until the answer came (or `cancel` was set)."""
-    result = _pending(index, variant)
+    result = RunResult.pending(index, variant)
     if cancel.is_set():
         result.status = "cancelled"
         report(result, True)
@@ -232,13 +225,11 @@ def run_comparison(
     )
 
 
-class ComparisonJob:
-    """A comparison running on a background thread, for a page that polls (`st.fragment(run_every=…)`).
+class ComparisonJob(Job[Comparison]):
+    """A comparison running on a background thread, for a page that polls (see `jobs.Job`).
 
-    `snapshot()` is the comparison so far (pending and running columns included); `cancel()` stops it,
-    keeping what finished; `result` is the finished Comparison (None until then). Every delta updates
-    the snapshot (storing it is cheap; the page's own poll interval is the throttle), and `on_update`
-    hears each one too.
+    `snapshot()` is the comparison so far (pending and running columns included). Every delta updates the snapshot
+    (storing it is cheap; the page's own poll interval is the throttle), and `on_update` hears each one too.
     """
 
     def __init__(
@@ -249,20 +240,17 @@ class ComparisonJob:
         concurrency: int = 4,
         base_body: Mapping[str, Any] | None = None,
         on_update: Callable[[RunResult], None] | None = None,
+        where: tuple[str | None, str | None] = (None, None),
     ) -> None:
+        super().__init__()
+        self._where = {"backend": where[0], "base_url": where[1]}
         self._variants = [v.model_copy(deep=True) for v in variant_list]
-        self._lock = threading.Lock()
-        self._latest = [_pending(i, v) for i, v in enumerate(self._variants)]
-        self._cancel = threading.Event()
-        self._done = threading.Event()
+        self._latest = [RunResult.pending(i, v) for i, v in enumerate(self._variants)]
         self._on_update = on_update
         self._base_body = copy.deepcopy(dict(base_body)) if base_body is not None else base_body_of(self._variants)
         self._id = secrets.token_hex(6)
         self._created = dt.datetime.now(dt.UTC)
-        self.result: Comparison | None = None
-        self.failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(client_for, concurrency), name="compare-job", daemon=True)
-        self._thread.start()
+        self._start("compare-job", lambda: self._run(client_for, concurrency))
 
     def _update(self, result: RunResult) -> None:
         with self._lock:
@@ -270,33 +258,17 @@ class ComparisonJob:
         if self._on_update is not None:
             self._on_update(result)
 
-    def _run(self, client_for: Callable[[Variant], ChatClient], concurrency: int) -> None:
-        try:
-            comparison = run_comparison(
-                self._variants,
-                client_for,
-                concurrency=concurrency,
-                on_update=self._update,
-                update_every_s=0,
-                cancel=self._cancel,
-                base_body=self._base_body,
-            )
-            self.result = comparison.model_copy(update={"id": self._id, "created": self._created})
-        except BaseException as exc:  # kept for the page to show; the thread must end cleanly
-            self.failure = exc
-        finally:
-            self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> Comparison | None:
-        self._done.wait(timeout)
-        return self.result
+    def _run(self, client_for: Callable[[Variant], ChatClient], concurrency: int) -> Comparison:
+        comparison = run_comparison(
+            self._variants,
+            client_for,
+            concurrency=concurrency,
+            on_update=self._update,
+            update_every_s=0,
+            cancel=self._cancel,
+            base_body=self._base_body,
+        )
+        return comparison.model_copy(update={"id": self._id, "created": self._created, **self._where})
 
     def snapshot(self) -> Comparison:
         if self.result is not None:
@@ -310,6 +282,7 @@ class ComparisonJob:
             mode=mode_of(self._variants),
             variants=list(self._variants),
             results=results,
+            **self._where,
         )
 
 
@@ -320,6 +293,8 @@ def start_comparison(
     concurrency: int = 4,
     base_body: Mapping[str, Any] | None = None,
     on_update: Callable[[RunResult], None] | None = None,
+    where: tuple[str | None, str | None] = (None, None),
 ) -> ComparisonJob:
-    """`run_comparison` on a background thread; poll the returned job."""
-    return ComparisonJob(variant_list, client_for, concurrency=concurrency, base_body=base_body, on_update=on_update)
+    """`run_comparison` on a background thread; poll the returned job. `where`: the backend and base URL (no key) the
+    variants without a server of their own go to, kept with the result."""
+    return ComparisonJob(variant_list, client_for, concurrency=concurrency, base_body=base_body, on_update=on_update, where=where)

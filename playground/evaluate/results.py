@@ -17,6 +17,7 @@ from playground.analysis import csv_bytes
 from playground.compare import Group, RunResult, group_identical
 from playground.evaluate.checks import CallsTool, Mark, Outcome, describe, evaluate
 from playground.evaluate.plan import Plan
+from playground.jobs import Progress
 from playground.schema import check_tool_calls
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class Evaluation(BaseModel):
+class Evaluation(Progress, BaseModel):
     """A plan and its results, one per planned run (pending ones included, so a page can draw the grid while it
     fills in); `finals` holds the answer after the demo tools ran (by run index), `marks` a person's 👍/👎."""
 
@@ -49,15 +50,6 @@ class Evaluation(BaseModel):
     finals: dict[int, RunResult] = Field(default_factory=dict)
     marks: dict[int, Mark] = Field(default_factory=dict)
     wall_s: float | None = None
-
-    @property
-    def finished_count(self) -> int:
-        return sum(r.finished for r in self.results)
-
-    @property
-    def progress(self) -> float:
-        """0–1, for a progress bar."""
-        return self.finished_count / len(self.results) if self.results else 1.0
 
     def outcomes(self, index: int, *, final: bool = False) -> list[Outcome]:
         """Each check of the plan on run `index`'s answer (or on its final answer, after the tools ran)."""

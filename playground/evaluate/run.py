@@ -10,7 +10,6 @@ runs again and keeps every other result of the evaluation it started from.
 from __future__ import annotations
 
 import copy
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from playground.compare import RunResult, Variant, run_comparison
 from playground.evaluate.plan import Plan
 from playground.evaluate.results import Evaluation
 from playground.fields import EVAL_CONCURRENCY
+from playground.jobs import Job
 
 __all__ = ["EvaluationJob", "failed_indices", "follow_up", "row_indices", "run_evaluation", "start_evaluation"]
 
@@ -62,9 +62,9 @@ def follow_up(result: RunResult) -> Variant | None:
     return Variant(label=label, body=body, key=result.key)
 
 
-class EvaluationJob:
-    """An evaluation running on a background thread. `snapshot()` is the evaluation so far (pending runs included);
-    `cancel()` stops it, keeping what finished; `result` is the finished Evaluation (None until then)."""
+class EvaluationJob(Job[Evaluation]):
+    """An evaluation running on a background thread (see `jobs.Job`). `snapshot()` is the evaluation so far, pending
+    runs included."""
 
     def __init__(
         self,
@@ -75,14 +75,12 @@ class EvaluationJob:
         indices: Sequence[int] | None = None,
         previous: Evaluation | None = None,
     ) -> None:
-        self._lock = threading.Lock()
-        self._cancel = threading.Event()
-        self._done = threading.Event()
+        super().__init__()
         todo = list(range(len(plan.runs))) if indices is None else sorted(set(indices))
-        start = previous or Evaluation(plan=plan, results=[_pending(i, r.variant) for i, r in enumerate(plan.runs)])
+        start = previous or Evaluation(plan=plan, results=[RunResult.pending(i, r.variant) for i, r in enumerate(plan.runs)])
         results = list(start.results)
         for i in todo:
-            results[i] = _pending(i, plan.runs[i].variant)
+            results[i] = RunResult.pending(i, plan.runs[i].variant)
         self._evaluation = start.model_copy(
             update={
                 "results": results,
@@ -90,10 +88,7 @@ class EvaluationJob:
                 "marks": {k: v for k, v in start.marks.items() if k not in todo},  # a mark was on the old answer
             }
         )
-        self.result: Evaluation | None = None
-        self.failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(client_for, concurrency, todo), name="evaluate-job", daemon=True)
-        self._thread.start()
+        self._start("evaluate-job", lambda: self._run(client_for, concurrency, todo))
 
     def _store(self, where: str, index: int, result: RunResult) -> None:
         with self._lock:
@@ -117,41 +112,21 @@ class EvaluationJob:
             cancel=self._cancel,
         )
 
-    def _run(self, client_for: ClientFor, concurrency: int, todo: list[int]) -> None:
+    def _run(self, client_for: ClientFor, concurrency: int, todo: list[int]) -> Evaluation:
         started = time.perf_counter()
-        try:
-            plan = self._evaluation.plan
-            self._batch("results", todo, [plan.runs[i].variant for i in todo], client_for, concurrency)
-            if plan.continue_tools and not self._cancel.is_set():
-                with self._lock:
-                    pairs = [(i, follow_up(self._evaluation.results[i])) for i in todo]
-                more = [(i, v) for i, v in pairs if v is not None]
-                self._batch("finals", [i for i, _ in more], [v for _, v in more], client_for, concurrency)
+        plan = self._evaluation.plan
+        self._batch("results", todo, [plan.runs[i].variant for i in todo], client_for, concurrency)
+        if plan.continue_tools and not self._cancel.is_set():
             with self._lock:
-                self.result = self._evaluation.model_copy(update={"wall_s": time.perf_counter() - started})
-        except BaseException as exc:  # kept for the page to show; the thread must end cleanly
-            self.failure = exc
-        finally:
-            self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> Evaluation | None:
-        self._done.wait(timeout)
-        return self.result
+                pairs = [(i, follow_up(self._evaluation.results[i])) for i in todo]
+            more = [(i, v) for i, v in pairs if v is not None]
+            self._batch("finals", [i for i, _ in more], [v for _, v in more], client_for, concurrency)
+        with self._lock:
+            return self._evaluation.model_copy(update={"wall_s": time.perf_counter() - started})
 
     def snapshot(self) -> Evaluation:
         with self._lock:
             return self.result or self._evaluation
-
-
-def _pending(index: int, v: Variant) -> RunResult:
-    return RunResult(index=index, label=v.label, key=v.key, attempt=v.attempt, body=copy.deepcopy(v.body))
 
 
 def start_evaluation(

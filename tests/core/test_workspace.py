@@ -301,3 +301,13 @@ def test_a_result_finishing_after_another_notebook_opened_goes_where_it_was_star
     assert [c["id"] for c in store.load(started.id).comparisons] == ["c1"]
     workspace.change_stored("0123456789abcdef", lambda nb: nb.comparisons.append({"id": "c2"}))  # gone: nothing made
     assert store.load("0123456789abcdef") is None
+
+
+def test_a_finished_job_goes_into_the_open_notebook_when_it_was_started_there_else_into_the_stored_one() -> None:
+    store = NotebookStore()
+    started, other = Notebook(title="started here"), Notebook(title="opened since")
+    store.save(started)
+    assert workspace.deliver(started.id, started, lambda nb: nb.comparisons.append({"id": "c1"}))  # the page saves it
+    assert [c["id"] for c in started.comparisons] == ["c1"] and store.load(started.id).comparisons == []
+    assert not workspace.deliver(started.id, other, lambda nb: nb.comparisons.append({"id": "c2"}))
+    assert other.comparisons == [] and [c["id"] for c in store.load(started.id).comparisons] == ["c2"]
