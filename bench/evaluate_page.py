@@ -10,15 +10,13 @@ Run: `uv run python -m bench.evaluate_page` (part of `make bench`).
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._apptest import measure, medians  # noqa: E402
 from components import state as keys  # noqa: E402
 from playground.compare import RunResult  # noqa: E402
 from playground.evaluate import TestCases, parse_checks  # noqa: E402
@@ -26,9 +24,7 @@ from playground.evaluate.plan import make_plan  # noqa: E402
 from playground.evaluate.results import Evaluation  # noqa: E402
 from playground.notebook import ChatMessage, Notebook  # noqa: E402
 from playground.response import from_chat_completion  # noqa: E402
-from playground.store import NotebookStore  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 ROWS, SEEDS = 100, "1-4"
 ROUNDS = 5
 PROMPT = "What is the weather in {{city}}? Answer in one sentence."
@@ -78,44 +74,18 @@ def _notebook(with_results: bool) -> Notebook:
     return nb
 
 
-def _rerun_times(notebook_id: str) -> list[tuple[float, float]]:
-    """(wall, CPU) seconds of each rerun after a widget change."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params[keys.NOTEBOOK_PARAM] = notebook_id
-    at.switch_page("views/evaluate.py")
-    at.run()
-    assert not at.exception, at.exception
-    times = []
-    for n in range(ROUNDS):
-        at.number_input(key=keys.EV_CONCURRENCY).set_value(2 + n % 2)
-        started, started_cpu = time.perf_counter(), time.process_time()
-        at.run()
-        times.append((time.perf_counter() - started, time.process_time() - started_cpu))
-        assert not at.exception, at.exception
-    return times
+def _change_concurrency(at: Any, n: int) -> None:
+    at.number_input(key=keys.EV_CONCURRENCY).set_value(2 + n % 2)
 
 
 def main() -> None:
-    from playground.local import start_gateway
-
-    with tempfile.TemporaryDirectory() as data, start_gateway() as gateway:
-        os.environ["PLAYGROUND_DATA_DIR"] = data
-        os.environ["PLAYGROUND_BASE_URL"] = gateway.base_url
-        store = NotebookStore()
-        notebooks = {nb.title: store.save(nb).id for nb in (_notebook(False), _notebook(True))}
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in notebooks}
-        for _ in range(2):  # alternate, so both see the same machine
-            for name, notebook_id in notebooks.items():
-                results[name] += _rerun_times(notebook_id)
-    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    notebooks = {nb.title: nb for nb in (_notebook(False), _notebook(True))}
+    results = measure(notebooks, _change_concurrency, rounds=ROUNDS, page="views/evaluate.py")
     print(f"{'notebook':>12} {'median ms':>10} {'min ms':>8} {'CPU ms':>8}")
+    wall, median = medians(results)
     for name, measured in results.items():
-        wall = [w for w, _ in measured]
-        cpu = statistics.median(c for _, c in measured)
-        print(f"{name:>12} {statistics.median(wall) * 1000:>10.0f} {min(wall) * 1000:>8.0f} {cpu * 1000:>8.0f}")
-    median = {name: statistics.median(c for _, c in measured) for name, measured in results.items()}
+        fastest = min(w for w, _ in measured)
+        print(f"{name:>12} {wall[name] * 1000:>10.0f} {fastest * 1000:>8.0f} {median[name] * 1000:>8.0f}")
     print(
         f"400 results: {median['400 results'] * 1000:.0f} ms CPU per rerun, {median['400 results'] / median['no results']:.2f}x "
         "the page without them (goal: under 300 ms of script time)"

@@ -10,21 +10,17 @@ Run: `uv run python -m bench.page` (part of `make bench`).
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._apptest import measure, medians  # noqa: E402
 from components import state as keys  # noqa: E402
 from playground.notebook import Cell, ChatMessage, Notebook  # noqa: E402
 from playground.response import from_chat_completion  # noqa: E402
-from playground.store import NotebookStore  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 CELLS = (50, 200)
 ROUNDS = 7
 
@@ -63,50 +59,20 @@ def _notebook(cells: int) -> Notebook:
     return Notebook(title=f"{cells} cells", conversation=conversation, cells=made)
 
 
-def _rerun_times(notebook_id: str) -> list[tuple[float, float]]:
-    """(wall, CPU) seconds of each rerun after a widget change; CPU time (this process's threads) is what
-    other programs on a shared machine inflate least."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params[keys.NOTEBOOK_PARAM] = notebook_id
-    at.run()
-    assert not at.exception, at.exception
-    times = []
-    for n in range(ROUNDS):
-        at.slider(key=keys.field("temperature")).set_value(0.5 + n * 0.05)
-        started, started_cpu = time.perf_counter(), time.process_time()
-        at.run()
-        times.append((time.perf_counter() - started, time.process_time() - started_cpu))
-        assert not at.exception, at.exception
-    return times
+def _move_temperature(at: Any, n: int) -> None:
+    at.slider(key=keys.field("temperature")).set_value(0.5 + n * 0.05)
 
 
 def main() -> None:
-    from playground.local import start_gateway
-
-    with tempfile.TemporaryDirectory() as data, start_gateway() as gateway:
-        os.environ["PLAYGROUND_DATA_DIR"] = data
-        os.environ["PLAYGROUND_BASE_URL"] = gateway.base_url
-        store = NotebookStore()
-        notebooks = {"empty": store.save(Notebook(title="empty", conversation=[ChatMessage(content="Hi")])).id}
-        notebooks |= {f"{n} cells": store.save(_notebook(n)).id for n in CELLS}
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in notebooks}
-        for _ in range(2):  # alternate, so all see the same machine
-            for name, notebook_id in notebooks.items():
-                results[name] += _rerun_times(notebook_id)
-    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    notebooks = {"empty": Notebook(title="empty", conversation=[ChatMessage(content="Hi")])}
+    notebooks |= {f"{n} cells": _notebook(n) for n in CELLS}
+    results = measure(notebooks, _move_temperature, rounds=ROUNDS)
     print(f"{'notebook':>12} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'CPU ms':>8}")
+    median, cpu = medians(results)
     for name, measured in results.items():
-        times = [wall for wall, _ in measured]
-        ordered = sorted(times)
+        ordered = sorted(wall for wall, _ in measured)
         p90 = ordered[int(0.9 * (len(ordered) - 1))]
-        cpu = statistics.median(c for _, c in measured)
-        print(
-            f"{name:>12} {statistics.median(times) * 1000:>10.0f} {p90 * 1000:>8.0f} {min(times) * 1000:>8.0f} {cpu * 1000:>8.0f}"
-        )
-    median = {name: statistics.median(w for w, _ in measured) for name, measured in results.items()}
-    cpu = {name: statistics.median(c for _, c in measured) for name, measured in results.items()}
+        print(f"{name:>12} {median[name] * 1000:>10.0f} {p90 * 1000:>8.0f} {ordered[0] * 1000:>8.0f} {cpu[name] * 1000:>8.0f}")
     few, many = (f"{n} cells" for n in CELLS)
     print(f"{few} / empty: {median[few] / median['empty']:.2f}x (goal: {few} under 150 ms of script time)")
     print(
