@@ -11,7 +11,7 @@ A deferred run's result is written with `finish_cell`, only while the stored cel
 so two processes polling the same request store one result. Notebooks are never evicted. Images in messages are
 kept once each in their own table, by content hash, and the notebook and cell rows refer to them (`images.pack`);
 when a save, a finished run or a delete drops the last reference to an image (no notebook, run or share names it),
-the image is deleted (`NotebookStore.sweep_images`).
+the image is deleted (`NotebookStore.sweep_images`); a process's first use of a database sweeps it whole.
 Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.database`.
 """
 
@@ -24,6 +24,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -62,6 +63,8 @@ class DeletedError(StoreError):
 
 _IMAGES_LOCK = 0x504C_494D  # PostgreSQL advisory lock: saves that refer to kept images share it, a sweep takes it alone
 _REFERRING = (schema.notebooks, schema.cells, schema.shares)  # the tables whose `data` may refer to a kept image
+_SWEPT: set[str] = set()  # the databases (by location) this process has swept whole since it started
+_SWEPT_LOCK = threading.Lock()
 
 
 def _guard_images(conn: Connection, *, alone: bool) -> None:
@@ -290,6 +293,24 @@ class NotebookStore:
     def __init__(self, path: Path | str | None = None, *, url: str | None = None) -> None:
         self.database = Database(path, url=url)
 
+    def _connect(self) -> AbstractContextManager[Connection]:
+        """`database.connect()`, after this process's first sweep of the database (`_sweep_once`)."""
+        self._sweep_once()
+        return self.database.connect()
+
+    def _sweep_once(self) -> None:
+        """The first time this process uses a database, delete every image nothing refers to, including those an
+        older version (before sweeps) or a failed sweep left; a failure is logged and tried again at the next use."""
+        with _SWEPT_LOCK:
+            if self.database.location in _SWEPT:
+                return
+            try:
+                self.sweep_images()
+            except StoreError as exc:
+                log.warning("Unreferenced images were left in the store: %s", exc)
+                return
+            _SWEPT.add(self.database.location)
+
     @property
     def path(self) -> Path | None:
         """The SQLite file, or None for PostgreSQL."""
@@ -321,7 +342,7 @@ class NotebookStore:
     def load(self, notebook_id: str) -> Notebook | None:
         """The saved notebook, or None when there is none under this id."""
         n, c = schema.notebooks, schema.cells
-        with self.database.connect() as conn:
+        with self._connect() as conn:
             row = conn.execute(select(n.c.data, n.c.updated, n.c.version).where(n.c.id == notebook_id)).first()
             if row is None:
                 return None
@@ -358,7 +379,7 @@ class NotebookStore:
         escaped = wanted.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         n, c = schema.notebooks, schema.cells
         cells = select(func.count()).where(c.c.notebook_id == n.c.id).scalar_subquery()
-        with self.database.connect() as conn:  # read by the database: a list of many notebooks never parses their JSON here
+        with self._connect() as conn:  # read by the database: a list of many notebooks never parses their JSON here
             heads = [self._text(conn, "conversation", i, "content") for i in range(preview_lines + 1)]
             query = (
                 select(
@@ -404,7 +425,7 @@ class NotebookStore:
         saved = notebook.clean().model_copy(update={"updated": time.time(), "version": notebook.version + 1})
         n = schema.notebooks
         dropped: set[str] = set()
-        with self.database.connect() as conn:
+        with self._connect() as conn:
             stored = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
             if stored is None and notebook.version > 0:
                 raise DeletedError(notebook.id)
@@ -446,7 +467,7 @@ class NotebookStore:
         if result is None:
             return None
         n, c = schema.notebooks, schema.cells
-        with self.database.connect() as conn:
+        with self._connect() as conn:
             version = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
             if version is None:
                 return None
@@ -470,14 +491,14 @@ class NotebookStore:
     def delete(self, notebook_id: str) -> Notebook | None:
         """Remove a notebook; returns it, so the page can offer Undo (`restore`)."""
         notebook = self.load(notebook_id)
-        with self.database.connect() as conn:
+        with self._connect() as conn:
             dropped = self._remove(conn, notebook_id)
         self.sweep_after(dropped)
         return notebook
 
     def restore(self, notebook: Notebook) -> Notebook:
         """Put a deleted notebook back, as it was."""
-        with self.database.connect() as conn:
+        with self._connect() as conn:
             self._remove(conn, notebook.id)
             _insert(conn, notebook.clean())
         return notebook

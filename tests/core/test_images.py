@@ -13,6 +13,7 @@ from sqlalchemy import select
 from playground import backends, codegen, examples, fields, images, runner, store_schema
 from playground import store as store_module
 from playground.compare import inputs
+from playground.database import Database
 from playground.errors import RequestError
 from playground.notebook import (
     AttachedImage,
@@ -249,6 +250,23 @@ def test_a_share_snapshot_referring_to_an_image_keeps_it_and_a_sweep_deletes_orp
     store.delete(notebook.id)
     assert kept_images(store) == {PNG, JPEG}
     assert store.sweep_images() == 1
+    assert kept_images(store) == {PNG}
+
+
+def test_images_orphaned_before_sweeps_existed_are_deleted_when_a_process_first_uses_the_store(backend: Backend) -> None:
+    """A database an older version left with an image nothing refers to: this process's first use of the store
+    (listing the notebooks) deletes that image and keeps the one a share refers to."""
+    database = Database(backend.path, url=backend.url)
+    with database.connect() as conn:  # migrated, then written as a version without sweeps left it
+        text = store_module.keep_images(conn, json.dumps({"url": PNG_URL}))
+        conn.execute(
+            store_schema.shares.insert().values(id="s1", kind="notebook", title="t", notebook_id="n1", data=text, created=0.0)
+        )
+        conn.execute(store_schema.images.insert().values(hash="0" * 64, data=JPEG))
+    assert backend.raw("SELECT count(*) FROM images") == [(2,)]
+    store = backend.store()
+    assert kept_images(store) == {PNG, JPEG}  # opening the store is no use of it yet
+    assert store.list() == []
     assert kept_images(store) == {PNG}
 
 
