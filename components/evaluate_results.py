@@ -13,6 +13,7 @@ import streamlit as st
 from components import cells
 from components import state as keys
 from components.text import plain
+from playground import images
 from playground.evaluate import checks as ck
 from playground.evaluate import results as rs
 from playground.notebook import Cell, CellError, Timings
@@ -179,7 +180,10 @@ def read_only(ev: rs.Evaluation, *, kept: int = 1) -> None:
     st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.{older}")
     cases = ev.plan.cases
     st.caption(f"Test cases ({len(cases.rows)})")
-    table = pd.DataFrame([[cases.value(r, c) for c in cases.columns] for r in range(len(cases.rows))], columns=cases.columns)
+    values = [
+        [images.abbreviate(cases.value(r, c)) for c in cases.columns] for r in range(len(cases.rows))
+    ]  # an image's data cut
+    table = pd.DataFrame(values, columns=cases.columns)
     st.dataframe(table.set_axis(range(1, len(table) + 1)), width="stretch")
     for n, check in enumerate(ev.plan.checks, start=1):
         st.markdown(plain(f"Check {n}: {ck.describe(check)}"))

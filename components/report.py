@@ -347,7 +347,7 @@ def _evaluation(nb: Notebook) -> list[str]:
     out = ["<h2>Evaluation</h2>", f'<p class="facts">{_e(" · ".join(facts))}</p>']
     if kept > 1:
         out.append(f'<p class="note">The newest of the {kept} evaluations this notebook keeps.</p>')
-    values = [[str(r + 1), *(cases.value(r, c) for c in cases.columns)] for r in range(len(cases.rows))]
+    values = [[str(r + 1), *(images.abbreviate(cases.value(r, c)) for c in cases.columns)] for r in range(len(cases.rows))]
     out += ["<h3>Test cases</h3>", _table(["row", *cases.columns], values)]
     names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(checks, start=1)]
     out += ["<h3>Checks</h3>", "<ol>", *(f"<li>{_e(ck.describe(c))}</li>" for c in checks), "</ol>"]

@@ -307,6 +307,9 @@ def test_a_notebook_report_holds_its_newest_evaluation() -> None:
     """An evaluation recorded from the embedded model (3 cities × 2 seeds, two checks, two marks), with a hostile note."""
     ev = Evaluation.model_validate_json((DATA / "evaluation_weather.json").read_text(encoding="utf-8"))
     ev = ev.mark(5, up=False, note=with_html(PX, "note"))
+    photo = _png(800, 600)
+    ev.plan.cases.columns.append("photo")  # an image column: a row's image as a data URL
+    ev.plan.cases.rows[0]["photo"] = images.data_url(photo)
     older = ev.model_copy(update={"results": ev.results[:1]})
     nb = Notebook(title="Weather", evaluation={"runs": [older.model_dump(mode="json"), ev.model_dump(mode="json")]})
     doc = parsed(report.notebook_report(nb))
@@ -322,3 +325,4 @@ def test_a_notebook_report_holds_its_newest_evaluation() -> None:
     assert f'<script src="{PX}?note=script">' in text  # a hostile note is its text
     assert "right tool" in text and "text instead" in text  # the tool-calling matrix
     assert not LOADING & {t for t, _ in doc.tags}
+    assert base64.b64encode(photo).decode() not in " ".join(doc.text) and "data:image/png;base64,…(" in text  # cut

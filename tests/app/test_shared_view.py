@@ -139,6 +139,8 @@ def test_a_notebooks_evaluation_and_images_show_read_only(sent: list[str]) -> No
     images, in a notebook link: the results as the Evaluate page reads them, the thumbnail from the store, an address
     as text; nothing to run, mark or type."""
     ev = Evaluation.model_validate_json((DATA / "evaluation_weather.json").read_text(encoding="utf-8"))
+    ev.plan.cases.columns.append("photo")  # an image column: a row's image as a data URL
+    ev.plan.cases.rows[0]["photo"] = images.data_url(png("blue"))
     nb = a_notebook()
     nb.evaluation = {"runs": [ev.model_dump(mode="json")]}
     nb.conversation[0].images = [
@@ -159,6 +161,7 @@ def test_a_notebooks_evaluation_and_images_show_read_only(sent: list[str]) -> No
     assert "✓ The model called get_weather." in text
     assert "👍 good" in text and "👎 bad: Answered in words, no call" in text  # the marks, with the note
     assert "right tool" in text  # the tool-calling matrix
+    assert "data:image/png;base64,…(" in text and images.data_url(png("blue")) not in text  # the row's image, cut
     assert len(app.main.image) == 1  # the thumbnail; the address is text, never loaded
     assert "https://example.com/cat.png" in words
     for widget in (*INPUTS, "segmented_control"):
