@@ -11,9 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same examples every run unless asked otherwise)
 from playground.local import Gateway, GatewaySettings, start_gateway
+from tests.schedule import JourneysTogether
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadFileScheduling | None:  # type: ignore[no-untyped-def]
+    """`--dist loadfile` keeps the journeys together (see JourneysTogether)."""
+    return JourneysTogether(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def _workers() -> int:
