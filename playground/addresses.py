@@ -6,7 +6,8 @@ and exported snippet uses; it refuses what could make the URL mean something els
 `?`, `#`, `.`/`..` path segments). `refusal` says whether an IP address is link-local or a cloud's metadata
 service, in any spelling (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo). `CheckedTransport` applies it to
 the address each connection actually uses, after DNS, so a name that resolves to such an address is refused too,
-and the connection goes to the very address that was checked (no second lookup to rebind).
+and the connection goes to the very address that was checked (no second lookup to rebind); `CheckedAsyncTransport`
+does the same for httpx2, the HTTP client the MCP SDK uses.
 """
 
 from __future__ import annotations
@@ -18,12 +19,24 @@ from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
+import anyio.to_thread
 import httpcore
+import httpcore2
 import httpx
+import httpx2
 
 from playground.errors import FieldError, RequestError
 
-__all__ = ["BASE_URL_FIELD", "CheckedTransport", "Resolver", "check_host", "ip_literal", "normalise_base_url", "refusal"]
+__all__ = [
+    "BASE_URL_FIELD",
+    "CheckedAsyncTransport",
+    "CheckedTransport",
+    "Resolver",
+    "check_host",
+    "ip_literal",
+    "normalise_base_url",
+    "refusal",
+]
 
 BASE_URL_FIELD = "base_url"
 
@@ -152,6 +165,19 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
+def _checked_addresses(host: str, port: int, resolve: Resolver) -> list[str]:
+    """The addresses `host` resolves to, every one of them checked: one bad answer refuses the name, since DNS may
+    hand out any of them. Raises RequestError on `base_url` for a refused one, OSError when there is none."""
+    check_host(host)
+    addresses = [ipaddress.ip_address(a) for a in dict.fromkeys(resolve(host, port))]
+    for address in addresses:
+        if (reason := refusal(address)) is not None:
+            _refuse(f"The playground never calls {host}: it resolves to {reason}.", "url_forbidden")
+    if not addresses:
+        raise OSError("it resolves to no address")
+    return [str(a) for a in addresses]
+
+
 class _CheckedBackend(httpcore.NetworkBackend):
     """httpcore's own sockets, but every address a name resolves to is checked first, and the connection is made
     to a checked address (TLS still verifies the host name of the URL)."""
@@ -168,21 +194,14 @@ class _CheckedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        check_host(host)
         try:
-            found = list(dict.fromkeys(self._resolve(host, port)))
+            addresses = _checked_addresses(host, port, self._resolve)
         except OSError as exc:
             raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from exc
-        addresses = [ipaddress.ip_address(a) for a in found]
-        for address in addresses:  # one bad answer refuses the name: DNS may hand out any of them
-            if (reason := refusal(address)) is not None:
-                _refuse(f"The playground never calls {host}: it resolves to {reason}.", "url_forbidden")
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} resolves to no address")
         last: Exception | None = None
         for address in addresses:
             try:
-                return self._backend.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                return self._backend.connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 last = exc
         assert last is not None
@@ -197,6 +216,47 @@ class _CheckedBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+class _CheckedAsyncBackend(httpcore2.AsyncNetworkBackend):
+    """`_CheckedBackend` for httpcore2's async sockets (the MCP SDK's HTTP client): the same check, the lookup in
+    a worker thread."""
+
+    def __init__(self, resolve: Resolver) -> None:
+        self._resolve = resolve
+        self._backend = httpcore2.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        try:
+            addresses = await anyio.to_thread.run_sync(_checked_addresses, host, port, self._resolve)
+        except OSError as exc:
+            raise httpcore2.ConnectError(f"{host} does not resolve: {exc}") from exc
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._backend.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore2.ConnectError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.AsyncNetworkStream:
+        return await self._backend.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+
 class CheckedTransport(httpx.HTTPTransport):
     """httpx's own transport whose connections go only to addresses `refusal` lets through.
 
@@ -206,11 +266,25 @@ class CheckedTransport(httpx.HTTPTransport):
 
     def __init__(self, *, resolve: Resolver | None = None) -> None:
         super().__init__()
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+            max_connections=_LIMITS.max_connections,
+            max_keepalive_connections=_LIMITS.max_keepalive_connections,
+            keepalive_expiry=_LIMITS.keepalive_expiry,
             network_backend=_CheckedBackend(resolve or _system_resolver),
+        )
+
+
+class CheckedAsyncTransport(httpx2.AsyncHTTPTransport):
+    """`CheckedTransport` for httpx2's async client, the one the MCP SDK speaks streamable HTTP with: the same
+    check of every address a connection uses, the same RequestError on `base_url`."""
+
+    def __init__(self, *, resolve: Resolver | None = None) -> None:
+        super().__init__()
+        self._pool = httpcore2.AsyncConnectionPool(
+            ssl_context=httpx2.create_ssl_context(),
+            max_connections=_LIMITS.max_connections,
+            max_keepalive_connections=_LIMITS.max_keepalive_connections,
+            keepalive_expiry=_LIMITS.keepalive_expiry,
+            network_backend=_CheckedAsyncBackend(resolve or _system_resolver),
         )

@@ -2,7 +2,8 @@
 
 Two kinds of server. A local command (stdio) comes only from the operator's `PLAYGROUND_MCP_SERVERS` (a JSON
 object of name -> {"command", "args", "env"} or {"url"}): a visitor can never start a program. A streamable-HTTP
-URL may also be typed by the person; it follows the base-URL rules and allow-list (`backends.check_visitor_url`).
+URL may also be typed by the person; it follows the base-URL rules and allow-list (`backends.check_visitor_url`),
+and every connection to a URL, after DNS, goes only to an address those rules let through (as a model server's).
 
 The SDK is async: each call opens a session on a private event loop in a thread of its own, does one thing
 (list, or call), and closes the session (the stdio server's process ends with it). The caller waits at most
@@ -15,16 +16,18 @@ import json
 import re
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import anyio
 import httpx2
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from playground import backends
+from playground import addresses, backends
 from playground.demo_tools import ToolResult, parse_arguments
 from playground.errors import PlaygroundError, RequestError
 
@@ -48,6 +51,7 @@ __all__ = [
 ENV_MCP_SERVERS = "PLAYGROUND_MCP_SERVERS"
 LIST_TIMEOUT_S = 30.0  # starting a stdio server (a Python program) and listing its tools
 CALL_TIMEOUT_S = 30.0  # one tool call, session included
+HTTP_TIMEOUT_S, HTTP_READ_TIMEOUT_S = 30.0, 300.0  # the SDK's own defaults; the calls' timeouts above bound them
 CLOSE_GRACE_S = 5.0  # beyond the timeout, for the session and its process to close
 MAX_RESULT_CHARS = 100_000  # a result longer than this is refused: it would not fit the small model's context anyway
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -203,7 +207,18 @@ def _client(server: Server, errlog: Any) -> Client:
         params = StdioServerParameters(command=server.command, args=list(server.args), env=server.env or None)
         return Client(stdio_client(params, errlog=errlog))
     assert server.url is not None
-    return Client(server.url)
+    return Client(_checked_http(server.url))
+
+
+@asynccontextmanager
+async def _checked_http(url: str) -> AsyncIterator[Any]:
+    """The SDK's streamable-HTTP transport over an httpx2 client whose connections go only to addresses the
+    base-URL rules let through, after DNS (`addresses.CheckedAsyncTransport`); redirects the SDK follows (within
+    the URL's origin) connect through it too."""
+    timeout = httpx2.Timeout(HTTP_TIMEOUT_S, read=HTTP_READ_TIMEOUT_S)
+    async with httpx2.AsyncClient(transport=addresses.CheckedAsyncTransport(), timeout=timeout) as http:
+        async with streamable_http_client(url, http_client=http) as streams:
+            yield streams
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -217,6 +232,8 @@ def _plain(exc: BaseException, server: Server, doing: str, timeout: float, said:
     leaves = _leaves(exc)
     if mine := [e for e in leaves if isinstance(e, McpError)]:
         return mine[0]
+    if refused := [e for e in leaves if isinstance(e, RequestError)]:  # an address the playground never calls
+        return McpServerDown(f"{server.words()} cannot be used: {refused[0].errors[0].message}")
     tail = f" It said: {said}" if said else ""
     if any(isinstance(e, TimeoutError) for e in leaves):
         return McpTimeout(f"{server.words()} did not answer within {timeout:g} s while {doing}.{tail}")

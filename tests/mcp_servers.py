@@ -11,10 +11,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ImageContent
 
 from tests.processes import free_port
@@ -54,10 +56,21 @@ def small_server() -> MCPServer:
 
 
 @contextmanager
-def http_server() -> Iterator[str]:
-    """The small server over streamable HTTP on 127.0.0.1; yields its URL (…/mcp)."""
+def http_server(*, redirect_to: str | None = None, host_names: tuple[str, ...] = ()) -> Iterator[str]:
+    """The small server over streamable HTTP on 127.0.0.1; yields its URL (…/mcp). It answers requests naming
+    127.0.0.1, localhost or one of `host_names` as their Host (the SDK's DNS-rebinding guard). With `redirect_to`,
+    a server that answers every request with a 307 to that address instead."""
     port = free_port()
-    config = uvicorn.Config(small_server().streamable_http_app(), host="127.0.0.1", port=port, log_level="warning")
+    hosts = ["127.0.0.1:*", "localhost:*", *(f"{h}:*" for h in host_names)]
+    app: Any = small_server().streamable_http_app(transport_security=TransportSecuritySettings(allowed_hosts=hosts))
+    if redirect_to is not None:
+
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            head = [(b"location", redirect_to.encode()), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 307, "headers": head})
+            await send({"type": "http.response.body", "body": b""})
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off" if redirect_to else "auto")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

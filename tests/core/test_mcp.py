@@ -4,9 +4,11 @@ streamable HTTP, and programs that fail to start, exit at once or never answer."
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ from tests.processes import free_port
 
 @pytest.fixture(scope="module")
 def http_url() -> Iterator[str]:
-    with http_server() as url:
+    with http_server(host_names=("tools.example.test",)) as url:
         yield url
 
 
@@ -168,3 +170,62 @@ def test_an_http_server_that_is_down_says_so() -> None:
     server = mcp.typed_server(f"http://127.0.0.1:{free_port()}/mcp", {}, {})
     with pytest.raises(mcp.McpServerDown, match="cannot be reached"):
         mcp.list_tools(server, timeout=5)
+
+
+# ------------------------------------------------------------------------------------ the address after DNS
+
+# Names the tests' DNS answers (fault injection at socket.getaddrinfo, which every connection asks).
+NAMES = {
+    "tools.example.test": ["127.0.0.1"],
+    "metadata-alias.example.test": ["127.0.0.1", "169.254.169.254"],  # one bad answer among good ones is enough
+    "aws6.example.test": ["fd00:ec2::254"],
+}
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """socket.getaddrinfo answering NAMES (other names as the system does); returns the names asked."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in NAMES:
+            return real(host, port, *args, **kwargs)
+        asked.append(name)
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, int(port or 0))) for a in NAMES[name]
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_typed_name_that_resolves_to_a_metadata_address_is_refused_where_it_connects(http_url: str, dns: list[str]) -> None:
+    port = http_url.split(":")[2].split("/")[0]
+    for name, words in [
+        ("metadata-alias.example.test", "it resolves to 169.254.169.254, a cloud's metadata service"),
+        ("aws6.example.test", "it resolves to fd00:ec2::254, a cloud's metadata service"),
+    ]:
+        server = mcp.typed_server(f"http://{name}:{port}/mcp", {}, {})  # as written, a plain name
+        with pytest.raises(mcp.McpServerDown) as info:
+            mcp.list_tools(server, timeout=10)
+        assert f"The playground never calls {name}: {words}" in str(info.value), str(info.value)
+    assert {"metadata-alias.example.test", "aws6.example.test"} <= set(dns)
+
+
+def test_a_typed_name_that_resolves_to_an_allowed_address_connects_to_that_address(http_url: str, dns: list[str]) -> None:
+    port = http_url.split(":")[2].split("/")[0]
+    server = mcp.typed_server(f"http://tools.example.test:{port}/mcp", {}, {})
+    assert "greet" in {t.name for t in mcp.list_tools(server)}
+    assert json.loads(mcp.call_tool(server, "add", {"a": 2, "b": 3}).content) == {"sum": 5}
+    assert "tools.example.test" in dns
+
+
+def test_a_redirect_to_a_metadata_address_is_not_followed(dns: list[str]) -> None:
+    with http_server(redirect_to="http://169.254.169.254/mcp") as url, pytest.raises(mcp.McpError) as info:
+        mcp.list_tools(mcp.typed_server(url, {}, {}), timeout=10)
+    assert "169.254.169.254" in str(info.value) and "not followed" in str(info.value), str(info.value)
+    with http_server(redirect_to="http://metadata-alias.example.test/mcp") as url, pytest.raises(mcp.McpError):
+        mcp.list_tools(mcp.typed_server(url, {}, {}), timeout=10)
+    assert "metadata-alias.example.test" not in dns  # never even looked up
