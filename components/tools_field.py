@@ -270,10 +270,12 @@ def _add_mcp_tool(tool: McpTool) -> None:
 def mcp_menu(mcp: McpConnections, *, on_add: Callable[[McpTool], None], verb: str = "", schemas: bool = False) -> None:
     """The MCP servers: Connect lists a server's tools (the page does it); each listed tool is a button calling
     `on_add(tool)`, labelled `verb` and the tool's name, with its input JSON Schema under it (read-only) when
-    `schemas`; a streamable-HTTP URL may be typed."""
+    `schemas`; a streamable-HTTP URL may be typed (why it cannot be used shows under it)."""
     st.caption("MCP servers")
     if mcp.config_error:
         st.error(plain(mcp.config_error), icon=":material/error:")
+    typed = (ss.get(keys.MCP_URL) or "").strip()
+    typed_error = mcp.errors.get(typed) if typed and typed not in mcp.configured else None
     for name in mcp.names:
         tools = mcp.tools.get(name)
         if tools is None:
@@ -290,10 +292,12 @@ def mcp_menu(mcp: McpConnections, *, on_add: Callable[[McpTool], None], verb: st
             )
             if schemas:
                 st.code(json.dumps(tool.input_schema, indent=2, ensure_ascii=False), language="json")
-        if error := mcp.errors.get(name):
+        if (error := mcp.errors.get(name)) and name != typed:
             st.error(plain(error), icon=":material/error:")
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.text_input(
             "MCP server URL", key=keys.MCP_URL, placeholder="http://127.0.0.1:9000/mcp", help="A streamable-HTTP MCP server"
         )
         st.button("Connect", key=keys.MCP_URL_CONNECT, on_click=_connect_typed)
+    if typed_error:  # why the address in the box cannot be used, under it
+        st.error(plain(typed_error), icon=":material/error:")

@@ -4,8 +4,10 @@ own streamable-HTTP MCP server (configured by the operator, or typed by the pers
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    with http_server() as address:
+    with http_server(host_names=("tools.example.test",)) as address:
         yield address
 
 
@@ -75,3 +77,39 @@ def test_the_tools_page_shows_a_servers_schemas_and_copies_a_tool_into_the_libra
     (item,) = Library().list("tool")
     assert item.name == "add" and item.value["function"]["parameters"]["required"] == ["a", "b"]
     assert "Copied add from tests into your library" in texts(at)
+
+
+def _in_order(node: Any) -> list[Any]:
+    """The elements under `node` in the order the page draws them."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in _in_order(children[key])]
+
+
+def test_a_typed_name_that_resolves_to_a_metadata_address_is_refused_under_the_url_field(
+    at: AppTest, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = {"metadata-alias.example.test": "169.254.169.254", "tools.example.test": "127.0.0.1"}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:  # fault injection: the DNS answer
+        if (address := answers.get(host.decode() if isinstance(host, bytes) else host)) is None:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    port = url.split(":")[2].split("/")[0]
+    typed = f"http://metadata-alias.example.test:{port}/mcp"
+    at.text_input(key=keys.MCP_URL).set_value(typed)
+    at.button(key=keys.MCP_URL_CONNECT).click().run()
+    assert not at.exception, at.exception
+    drawn = _in_order(at.sidebar)
+    field = next(i for i, e in enumerate(drawn) if getattr(e, "key", None) == keys.MCP_URL)
+    (error,) = [readable(e.value) for e in drawn[field:] if e.type == "error"]  # under the field
+    assert "The playground never calls metadata-alias.example.test: it resolves to 169.254.169.254, a cloud's metadata" in error
+    assert at.text_input(key=keys.MCP_URL).value == typed  # nothing lost: the address is there to correct
+    allowed = f"http://tools.example.test:{port}/mcp"  # a name that resolves to an address the rules let through
+    at.text_input(key=keys.MCP_URL).set_value(allowed)
+    at.button(key=keys.MCP_URL_CONNECT).click().run()
+    assert at.button(key=keys.mcp_tool(allowed, "greet")) is not None
