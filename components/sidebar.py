@@ -333,9 +333,12 @@ def make_calls_dependable() -> None:
 
 
 def expected_a_call(cell: Cell) -> bool:
-    """Tools were sent, Tool choice was auto, and the answer came in words only (no choice called a tool)."""
+    """Tools were sent, Tool choice was auto, the run did not answer a tool's result (where words are what is
+    wanted), and the answer came in words only (no choice called a tool)."""
     body, done = cell.body, cell.completion
     if cell.status != "done" or done is None or not body.get("tools") or body.get("tool_choice", "auto") != "auto":
+        return False
+    if (body.get("messages") or [{}])[-1].get("role") == "tool":
         return False
     return not any(done.tool_uses(c.index) for c in done.choices)
 

@@ -91,7 +91,8 @@ class Server(BaseModel):
     typed: bool = False  # typed by a person (a URL), not configured by the operator
 
     def words(self) -> str:
-        return f"the MCP server at {self.url}" if self.typed else f"the MCP server “{self.name}”"
+        """How a sentence about this server begins: "The MCP server at …" or "The MCP server “name”"."""
+        return f"The MCP server at {self.url}" if self.typed else f"The MCP server “{self.name}”"
 
 
 class McpTool(BaseModel):

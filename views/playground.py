@@ -113,8 +113,8 @@ def _tools_step(
         return
     with st.spinner(f"Running {', '.join(sorted({c.name for c in calls}))}…"):
         conversation.replace(tool_calls.decided(nb.conversation, calls, chosen, os.environ, shared.app_secrets()))
-    settings = runner.next_step_settings(nb, cell, values.settings)
-    _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
+    ss[keys.PENDING] = ("step", cell.id)
+    st.rerun()  # draw the results in their bubbles first, then answer them (the transcript above is already drawn)
 
 
 def _pending(
@@ -131,6 +131,9 @@ def _pending(
         _tools_step(cell_id, values, model, choice, config)
     elif kind == "review":
         _tools_step(cell_id, values, model, choice, config, reviewed=True)
+    elif kind == "step" and (cell := shared.notebook().cell(cell_id)) is not None:
+        settings = runner.next_step_settings(shared.notebook(), cell, values.settings)
+        _run_now(values, model, choice, config, step_of=cell.id, settings=settings)
     elif kind == "rerun" and (cell := shared.notebook().cell(cell_id)) is not None:
         if shared.to_confirm(cell.backend, cell.base_url) is not None:
             ss[keys.CONFIRM_RERUN] = cell.id  # a server this session never chose: ask first (see _confirm_rerun)

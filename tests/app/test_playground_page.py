@@ -16,6 +16,7 @@ from playground import fields, runner
 from playground.fields import Kind
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
+from tests.app.test_present import round_trip
 from tests.fake_server import cut_stream, deferred, fake_server
 from tests.markdown import readable
 
@@ -667,6 +668,24 @@ def test_a_text_answer_where_a_call_was_expected_says_why_and_one_click_makes_th
     second = cells(at)[1]
     assert second.body["tool_choice"] == "required" and second.completion is not None
     assert [c.name for c in second.completion.tool_uses(0)] == ["get_weather"]
+
+
+def test_the_words_that_answer_a_tools_result_bring_no_advice_to_force_a_call(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A tool round trip under Tool choice auto (as "Run tools and continue" leaves it): the final answer is in
+    words, as it should be after a tool's result, so no "answered in words" advice shows under it."""
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    nb = round_trip()
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    for cell in nb.cells:
+        cell.body = {"model": "smollm2", "messages": [m.to_request() for m in cell.conversation], "tools": [weather]}
+    NotebookStore().save(nb)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params[keys.NOTEBOOK_PARAM] = nb.id
+    app.run()
+    assert not app.exception, app.exception
+    assert "It is sunny and 18 degrees in Paris." in texts(app)  # the round trip is on the page
+    assert "answered in words" not in texts(app)
+    assert not [b for b in app.button if b.key == keys.TOOLS_DEPENDABLE_AFTER]
 
 
 def test_sidebar_values_survive_switching_pages_both_ways(at: AppTest) -> None:

@@ -5,6 +5,7 @@ from a file, so the journey needs no further runs of the model) on a 1280×720 s
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,20 @@ from components import state as keys
 from playground.notebook import NotebookFile
 from tests.app.test_present import round_trip
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, open_section, ready, say, settle, wait_done
+from tests.browser.pagekit import (
+    DONE,
+    LONG,
+    bubbles,
+    cells,
+    css,
+    import_file,
+    number,
+    open_section,
+    ready,
+    say,
+    settle,
+    wait_done,
+)
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "mcp"
@@ -39,8 +53,13 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     expect(review.get_by_text("get_weather · the built-in demo tool")).to_be_visible(timeout=LONG)
     review.get_by_role("button", name="Continue").click()  # run it, with the arguments the model wrote
 
+    tool, stop = bubbles(page, "tool").first, page.locator(css(keys.STOP))
+    deadline = time.monotonic() + LONG / 1000
+    while cells(page).filter(has_text=DONE).count() < 2 and time.monotonic() < deadline:  # the step streams
+        if stop.count() and stop.is_visible():  # while the answer to the result streams, the result shows
+            assert "(empty" not in (shown := tool.inner_text()), shown
+        page.wait_for_timeout(100)
     wait_done(page, 2)
-    tool = bubbles(page, "tool").first
     expect(tool).to_contain_text("demo data")
     result = json.loads(tool.locator("[data-testid='stCode']").first.inner_text())
     answer = bubbles(page, "assistant").last.locator("[data-testid='stMarkdownContainer']").first.inner_text()
@@ -48,6 +67,9 @@ def test_run_tools_and_continue_ends_in_words_that_use_the_tools_result(page: Pa
     assert answer.strip() and "{" not in answer  # words, not another call
     assert str(result["temperature"]) in answer or result["condition"] in answer.lower()
     expect(cells(page)).to_have_count(2)
+    # words are what answers a tool's result: no advice to force a tool call under that answer
+    expect(page.get_by_text("The model answered in words")).to_have_count(0)
+    expect(page.locator(css(keys.TOOLS_DEPENDABLE_AFTER))).to_have_count(0)
 
 
 def test_a_tool_of_the_operators_mcp_server_answers_after_the_person_approves_the_call(page: Page) -> None:
