@@ -49,7 +49,7 @@ from playground.local.engine import Engine, model_id_for
 from playground.local.limits import check_lengths, check_schema_limits, parse_body, read_body, schema_cost, schema_locations
 from playground.local.memory import IdleTrimmer
 from playground.local.settings import GatewaySettings
-from playground.local.shapes import ApiError, bad_request, stopping_word, sum_usage, token_entry, trim_logprobs
+from playground.local.shapes import ApiError, XaiApiError, bad_request, stopping_word, sum_usage, token_entry, trim_logprobs
 from playground.local.slots import FairSlots
 from playground.local.upstream import checked_events, choice_body, http_events, in_process_events, upstream_error
 from playground.request import validate_body
@@ -271,7 +271,7 @@ class Gateway:
             check_schema_limits(schema, param, self.settings)
         clean = _validate(body)
         if (refused := images.first_image_refused(clean, self.model_id)) is not None:
-            raise ApiError(400, refused[1], param=refused[0], code="image_not_supported")
+            raise XaiApiError(400, refused[1], param=refused[0])  # in xAI's flat shape, naming the message and part
         stream = bool(clean.pop("stream", False))
         include_usage = bool((clean.pop("stream_options", None) or {}).get("include_usage"))
         n = int(clean.pop("n", 1) or 1)

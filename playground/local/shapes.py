@@ -1,4 +1,5 @@
-"""What the gateway answers, in OpenAI's and xAI's shapes: the error body, usage, logprobs, stop word, tokenize items."""
+"""What the gateway answers, in OpenAI's and xAI's shapes: the error body (OpenAI's; xAI's flat one for an image part
+the model cannot read), usage, logprobs, stop word, tokenize items."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ class ApiError(PlaygroundError):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class XaiApiError(ApiError):
+    """An error answered in xAI's flat shape, `{"code": <gRPC status text>, "error": <message>}`, plus `param`
+    (which xAI's own errors leave out) naming the field, so a client that reads it can point at that field."""
+
+    def body(self) -> dict[str, Any]:
+        return {"code": _GRPC_STATUS_TEXT[self.status], "error": self.message, "param": self.param}
+
+
+_GRPC_STATUS_TEXT = {400: "Client specified an invalid argument"}  # what api.x.ai says as `code`, by HTTP status
 
 
 def trim_logprobs(logprobs: dict[str, Any] | None, top: int) -> dict[str, Any] | None:

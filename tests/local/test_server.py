@@ -15,6 +15,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from playground.errors import BadRequestError
+from playground.http_errors import error_from_status
 from playground.local.engine import RANDOM_SEED
 from playground.local.limits import scan_json, schema_cost
 from playground.local.memory import release_memory
@@ -561,9 +563,14 @@ def test_an_image_part_is_a_400_naming_the_message_and_part_and_the_model_reads_
     parts = [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": png, "detail": "low"}}]
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": parts}]
     r = offline.post("/chat/completions", json={"model": MODEL, "messages": messages})
-    error = assert_error_shape(r, 400, "messages.1.content.1")
-    assert error["code"] == "image_not_supported"
-    assert error["message"].startswith("Message 2, part 2 is an image: smollm2-135m-instruct reads text only")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json"), r.text
+    error = r.json()  # xAI's flat shape (a gRPC status text as code), with the part it names as param
+    assert set(error) == {"code", "error", "param"} and error["code"] == "Client specified an invalid argument"
+    assert error["error"].startswith("Message 2, part 2 is an image: smollm2-135m-instruct reads text only")
+    assert error["param"] == "messages.1.content.1"
+    read = error_from_status(r.status_code, r.content)  # as the page's client reads it
+    assert isinstance(read, BadRequestError) and read.param == "messages.1.content.1"
+    assert read.server_message == error["error"]
     listed = offline.get("/models").json()["data"][0]
     assert listed["input_modalities"] == ["text"]
 
