@@ -1,6 +1,7 @@
-"""The Evaluate page's results: pass rates, the grid of rows × runs coloured by the checks, every result with each
-check's ✓/✗ and reason, one result opened as a cell with a person's 👍/👎 and note, the tool-calling matrix and
-the CSV of it all. Drawing only: `playground.evaluate.results` reads the evaluation; a mark is handed to the page.
+"""The Evaluate page's results: pass rates, the grid of rows × runs coloured by the checks (or each row's identical
+answers once), every result with each check's ✓/✗ and reason, one result opened as a cell with a person's 👍/👎
+and note, the tool-calling matrix and the CSV of it all. Drawing only: `playground.evaluate.results` reads the
+evaluation; a mark is handed to the page.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _signs(ev: rs.Evaluation, index: int) -> str:
 
 
 def _colour(text: str) -> str:
-    if text in ("…", ""):
+    if text in ("…", "", "·"):
         return f"background-color: {WAITING}"
     if "✗" not in text and text not in ("error", "cancelled"):
         return f"background-color: {PASS}"
@@ -53,6 +54,31 @@ def grid(ev: rs.Evaluation) -> None:
     names = " · ".join(f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1))
     if names:
         st.caption(plain(f"Each cell lists the checks in order: {names}."))
+
+
+def _over(p: rs.PassRate) -> str:
+    """A check over a group's runs: ✓ all passed, ✗ none, "✓ 1 ✗ 1" some; "·" when none was graded."""
+    if not p.counted:
+        return "·"
+    if p.passed in (0, p.counted):
+        return "✓" if p.passed else "✗"
+    return f"✓ {p.passed} ✗ {p.counted - p.passed}"
+
+
+def groups(ev: rs.Evaluation) -> None:
+    """Each row's identical answers once: the answer, how many of the row's answers it is, the runs (seeds, settings)
+    that gave it, and each check over them, coloured as the grid is."""
+    names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1)]
+    lines = []
+    for g in rs.answer_groups(ev):
+        shown = g.answer if len(g.answer) <= ANSWER_CHARS else g.answer[:ANSWER_CHARS] + "…"
+        lines.append([row_label(ev, g.row), shown or "(empty)", f"{len(g.runs)} of {g.of}", ", ".join(g.columns)])
+        lines[-1] += [_over(p) for p in g.checks]
+    if not lines:
+        st.caption("No answers yet.")
+        return
+    frame = pd.DataFrame(lines, columns=["row", "answer", "answers", "runs", *names])
+    st.dataframe(frame.style.map(_colour, subset=names), hide_index=True, width="stretch")
 
 
 def _rate(p: rs.PassRate) -> str:

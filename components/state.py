@@ -443,6 +443,7 @@ EV_JOB = f"{EV_PAGE}.job"  # non-widget: the evaluation running now and the note
 EV_ERROR = f"{EV_PAGE}.error"  # non-widget: why the last Run did not start or finish (shown once)
 EV_OPEN = f"{EV_PAGE}.open"  # widget: select box of the result opened as a cell
 EV_CSV = f"{EV_PAGE}.csv"  # widget: CSV download of every result with its checks
+EV_GROUP = f"{EV_PAGE}.group"  # widget: toggle, each row's identical answers shown once instead of the grid
 
 
 def ev_check(check_id: str, setting: str) -> str:

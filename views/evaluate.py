@@ -177,7 +177,14 @@ def _results(ev: Evaluation) -> None:
     wall = f" in {ev.wall_s:.1f} s" if ev.wall_s is not None else ""
     st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.")
     evaluate_results.pass_rates(ev)
-    evaluate_results.grid(ev)
+    if st.toggle(
+        "Group identical answers",
+        key=keys.EV_GROUP,
+        help="Each row's identical answers shown once, with how many runs gave it and which, and its checks over them",
+    ):
+        evaluate_results.groups(ev)
+    else:
+        evaluate_results.grid(ev)
     failed = running_.failed_indices(ev)
     with st.container(horizontal=True):
         evaluate_results.csv_download(ev)

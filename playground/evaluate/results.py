@@ -21,9 +21,11 @@ from playground.jobs import Progress
 from playground.schema import check_tool_calls
 
 __all__ = [
+    "AnswerGroup",
     "Evaluation",
     "PassRate",
     "ToolStats",
+    "answer_groups",
     "answer_text",
     "graded",
     "mark_words",
@@ -172,6 +174,32 @@ def row_groups(ev: Evaluation, row: int) -> list[Group]:
     indices = [i for i, r in enumerate(ev.plan.runs) if r.row == row and ev.results[i].status == "done"]
     groups = group_identical([answer_text(ev.results[i]) for i in indices])
     return [g.model_copy(update={"members": [indices[m] for m in g.members]}) for g in groups]
+
+
+class AnswerGroup(BaseModel):
+    """One distinct answer of a row: the runs that gave it (indices, and their grid columns), how many answers the row
+    has (`of`), and each check's tally over those runs (a check can differ within a group, e.g. a time limit)."""
+
+    row: int
+    answer: str
+    runs: list[int]
+    columns: list[str]
+    of: int
+    checks: list[PassRate]
+
+
+def answer_groups(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = None) -> list[AnswerGroup]:
+    """Every row's distinct answers (`row_groups`), row by row, each with its checks tallied over its runs."""
+    outcomes = graded(ev) if outcomes is None else outcomes
+    out = []
+    for row in range(len(ev.plan.cases.rows)):
+        groups = row_groups(ev, row)
+        of = sum(g.count for g in groups)
+        for g in groups:
+            checks = [_tally(outcomes, g.members, describe(check), n) for n, check in enumerate(ev.plan.checks)]
+            columns = [ev.plan.runs[i].column for i in g.members]
+            out.append(AnswerGroup(row=row, answer=g.text, runs=g.members, columns=columns, of=of, checks=checks))
+    return out
 
 
 class ToolStats(BaseModel):

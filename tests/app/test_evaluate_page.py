@@ -142,6 +142,19 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     grid = next(d for d in at.dataframe if list(d.value.columns) == ["seed 1", "seed 2"]).value
     assert len(grid) == 3 and all(v.strip() in ("✓", "✗") for v in grid.to_numpy().ravel())
     assert any("pass rate" in d.value.columns for d in at.dataframe)
+    rates = [d.value.to_dict("records") for d in at.dataframe if "pass rate" in d.value.columns]
+    # grouped: each row's distinct answers once, with how many of the row's answers and which seeds gave it
+    at.toggle(key=keys.EV_GROUP).set_value(True).run()
+    assert not at.exception, at.exception
+    grouped = next(d for d in at.dataframe if "answers" in d.value.columns).value
+    assert not any(list(d.value.columns) == ["seed 1", "seed 2"] for d in at.dataframe)  # instead of the grid
+    for row in ("1: Paris", "2: Tokyo", "3: Lima"):
+        lines = grouped[grouped["row"] == row]
+        assert sum(int(n.split(" of ")[0]) for n in lines["answers"]) == 2, lines
+        assert sorted(", ".join(lines["runs"]).split(", ")) == ["seed 1", "seed 2"]
+        assert all(v in ("✓", "✗", "✓ 1 ✗ 1") for v in lines["1. contains city"])
+    assert [d.value.to_dict("records") for d in at.dataframe if "pass rate" in d.value.columns] == rates  # unchanged
+    at.toggle(key=keys.EV_GROUP).set_value(False).run()
     # the opened result shows each check's reason; a 👎 with a note is kept with the notebook
     opened = at.selectbox(key=keys.EV_OPEN).value
     assert any(("✓" in m.value or "✗" in m.value) and "contains city" in readable(m.value) for m in at.markdown)

@@ -14,6 +14,7 @@ from playground.evaluate import checks as c
 from playground.evaluate.plan import make_plan
 from playground.evaluate.results import (
     Evaluation,
+    answer_groups,
     graded,
     pass_rates,
     pass_rates_by_column,
@@ -72,6 +73,27 @@ def test_identical_answers_group_within_a_row_and_failed_runs_are_found() -> Non
     assert group.members == [0, 1] and group.text == 'get_weather({"city": "Paris"})'
     assert row_groups(ev, 1)[0].members == [2]
     assert failed_indices(ev) == [2] and row_indices(ev.plan, 1) == [2, 3]
+
+
+def test_each_distinct_answer_of_a_row_once_with_its_runs_and_its_checks_over_them() -> None:
+    ev = _evaluation()
+    first, second = answer_groups(ev)
+    assert (first.row, first.answer, first.runs, first.columns, first.of) == (
+        0,
+        'get_weather({"city": "Paris"})',
+        [0, 1],
+        ["seed 1", "seed 2"],
+        2,
+    )
+    assert [(p.label, p.passed, p.counted) for p in first.checks] == [
+        ("calls get_weather", 2, 2),
+        ("city = city", 2, 2),
+        ("a person's 👍/👎", 1, 1),  # only run 0 was marked
+    ]
+    assert (second.row, second.runs, second.columns, second.of) == (1, [2], ["seed 1"], 1)  # seed 2 is still running
+    assert [(p.passed, p.counted) for p in second.checks] == [(0, 1), (0, 1), (0, 0)]
+    ev.results[1] = _call("Lima")
+    assert [g.runs for g in answer_groups(ev)] == [[0], [1], [2]]
 
 
 def test_the_tool_calling_matrix_per_row_and_column() -> None:
