@@ -69,8 +69,8 @@ def groups(ev: rs.Evaluation) -> None:
     """Each row's identical answers once: the answer, how many of the row's answers it is, the runs (seeds, settings)
     that gave it, and each check over them, coloured as the grid is."""
     names = [f"{n}. {ck.describe(c)}" for n, c in enumerate(ev.plan.checks, start=1)]
-    lines = []
-    for g in rs.answer_groups(ev):
+    lines, found = [], rs.answer_groups(ev)
+    for g in found:
         shown = g.answer if len(g.answer) <= ANSWER_CHARS else g.answer[:ANSWER_CHARS] + "…"
         lines.append([row_label(ev, g.row), shown or "(empty)", f"{len(g.runs)} of {g.of}", ", ".join(g.columns)])
         lines[-1] += [_over(p) for p in g.checks]
@@ -79,6 +79,8 @@ def groups(ev: rs.Evaluation) -> None:
         return
     frame = pd.DataFrame(lines, columns=["row", "answer", "answers", "runs", *names])
     st.dataframe(frame.style.map(_colour, subset=names), hide_index=True, width="stretch")
+    rows = {g.row: g.summary for g in found}
+    st.caption(plain("Per row: " + " · ".join(f"{row + 1}: {summary}" for row, summary in rows.items()) + "."))
 
 
 def _rate(p: rs.PassRate) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from playground.analysis import csv_bytes
-from playground.compare import Group, RunResult, group_identical
+from playground.compare import Group, RunResult, group_identical, group_summary
 from playground.evaluate.checks import CallsTool, Mark, Outcome, describe, evaluate
 from playground.evaluate.plan import Plan
 from playground.jobs import Progress
@@ -186,6 +186,7 @@ class AnswerGroup(BaseModel):
     columns: list[str]
     of: int
     checks: list[PassRate]
+    summary: str  # the row's answers in words: "all 2 identical", "all 2 different", "3 of 4 identical"
 
 
 def answer_groups(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = None) -> list[AnswerGroup]:
@@ -194,11 +195,13 @@ def answer_groups(ev: Evaluation, outcomes: dict[int, list[Outcome]] | None = No
     out = []
     for row in range(len(ev.plan.cases.rows)):
         groups = row_groups(ev, row)
-        of = sum(g.count for g in groups)
+        of, summary = sum(g.count for g in groups), group_summary(groups)
         for g in groups:
             checks = [_tally(outcomes, g.members, describe(check), n) for n, check in enumerate(ev.plan.checks)]
             columns = [ev.plan.runs[i].column for i in g.members]
-            out.append(AnswerGroup(row=row, answer=g.text, runs=g.members, columns=columns, of=of, checks=checks))
+            out.append(
+                AnswerGroup(row=row, answer=g.text, runs=g.members, columns=columns, of=of, checks=checks, summary=summary)
+            )
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,18 @@ def test_three_cities_times_two_seeds_graded_opened_and_downloaded(page: Page) -
     expect(page.get_by_text("6 results")).to_be_visible()
     expect(page.get_by_text("the checks in order: 1. contains city · 2. calls get_weather")).to_be_visible()
     expect(page.get_by_text("Per check")).to_be_visible()
+
+    # identical answers grouped within each row: the grid gives way to one line per distinct answer
+    page.locator(css(keys.EV_GROUP)).get_by_text("Group identical answers").click()
+    expect(page.get_by_text(re.compile(r"^Per row: 1: (all 2 identical|all 2 different) · 2: .* · 3: "))).to_be_visible(
+        timeout=LONG
+    )
+    expect(page.get_by_text("the checks in order")).to_have_count(0)
+    expect(page.get_by_text("Per check")).to_be_visible()  # the pass rates stay
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "evaluate-grouped.png"), full_page=True)
+    page.locator(css(keys.EV_GROUP)).get_by_text("Group identical answers").click()
+    expect(page.get_by_text("the checks in order: 1. contains city · 2. calls get_weather")).to_be_visible(timeout=LONG)
 
     opened = page.locator(css(keys.EV_OPEN))
     expect(opened).to_be_visible()

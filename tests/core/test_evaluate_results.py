@@ -91,9 +91,14 @@ def test_each_distinct_answer_of_a_row_once_with_its_runs_and_its_checks_over_th
         ("a person's 👍/👎", 1, 1),  # only run 0 was marked
     ]
     assert (second.row, second.runs, second.columns, second.of) == (1, [2], ["seed 1"], 1)  # seed 2 is still running
+    assert (first.summary, second.summary) == ("all 2 identical", "1 answer")
     assert [(p.passed, p.counted) for p in second.checks] == [(0, 1), (0, 1), (0, 0)]
     ev.results[1] = _call("Lima")
-    assert [g.runs for g in answer_groups(ev)] == [[0], [1], [2]]
+    assert [(g.runs, g.summary) for g in answer_groups(ev)] == [
+        ([0], "all 2 different"),
+        ([1], "all 2 different"),
+        ([2], "1 answer"),
+    ]
 
 
 def test_the_tool_calling_matrix_per_row_and_column() -> None:
