@@ -51,13 +51,13 @@ def _fail(message: str, code: str, row: int | None = None, column: str | None = 
 
 
 def size_problem(rows: int, runs_per_row: int) -> CaseProblem | None:
-    """A message when `rows` cases, each run `runs_per_row` times (seeds × setting sets), exceed the caps."""
+    """A message when `rows` cases, each run `runs_per_row` times (seeds × setting sets or swept values), exceed the caps."""
     if rows > EVAL_MAX_ROWS:
         return CaseProblem(message=f"There are {rows} rows; one evaluation takes at most {EVAL_MAX_ROWS}.", code="too_many_rows")
     if rows * runs_per_row > EVAL_MAX_RESULTS:
         return CaseProblem(
             message=f"{rows} rows × {runs_per_row} runs each make {rows * runs_per_row} results; one evaluation makes at "
-            f"most {EVAL_MAX_RESULTS}. Use fewer rows, seeds or setting sets.",
+            f"most {EVAL_MAX_RESULTS}. Use fewer rows, seeds, swept values or setting sets.",
             code="too_many_results",
         )
     return None

@@ -1,8 +1,10 @@
-"""An evaluation's plan: every run it makes (rows × setting sets × seeds) and what each answer is checked with.
+"""An evaluation's plan: every run it makes (rows × setting sets or swept values × seeds) and what each answer is
+checked with.
 
 `problems(...)` gathers every mistake on the path of its input, so the page can show them all at once and run
 nothing until they are fixed: a bad `{{name}}` (`messages.<i>.content`), the table (`cases`, `cases.<row>.<column>`),
-a check (`checks.<i>`), seeds and setting sets (`seed`, `settings_sets`), the caps. `make_plan(...)` returns
+a check (`checks.<i>`), seeds, a sweep and setting sets (`seed`, `sweep` or the swept field, `settings_sets`), the
+caps (MAX_RUNS runs per test case, as a comparison; EVAL_MAX_RESULTS in all). `make_plan(...)` returns
 the `Plan` or raises `PlanError` with those problems. Each run is a compare `Variant` whose body is the row's
 request (its variables filled in) with the seed and set applied by `compare.setup.variants`.
 """
@@ -15,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from playground.compare import CompareSetupError, SettingsSet, Variant, parse_seeds, variants
+from playground.compare import MAX_RUNS, CompareSetupError, SettingsSet, Sweep, Variant, parse_seeds, variants
 from playground.errors import FieldError, RequestError
 from playground.evaluate.cases import TestCases, size_problem
 from playground.evaluate.checks import Check, check_problems
@@ -49,6 +51,7 @@ class Plan(BaseModel):
     cases: TestCases
     checks: list[Check] = Field(default_factory=list)
     seeds: list[int] | None = None
+    sweep: Sweep | None = None
     settings_sets: list[SettingsSet] | None = None
     continue_tools: bool = False  # answer tool calls with the demo tools and run again; the final answer is checked too
     runs: list[PlannedRun] = Field(default_factory=list)
@@ -73,12 +76,26 @@ def _seed_list(seeds: Sequence[int] | str | None, out: list[FieldError]) -> list
         return None
 
 
+SweepInput = Sweep | tuple[str, Sequence[float] | str] | None
+
+
+def _per_row(errors: Sequence[FieldError]) -> list[FieldError]:
+    """Compare's cap on runs said as an evaluation's: per test case."""
+    return [
+        FieldError(e.field, f"{e.message.split(';')[0]}; an evaluation runs at most {MAX_RUNS} per test case.", e.code)
+        if e.code == "too_many"
+        else e
+        for e in errors
+    ]
+
+
 def problems(
     base_body: Mapping[str, Any],
     cases: TestCases,
     checks: Sequence[Check],
     *,
     seeds: Sequence[int] | str | None = None,
+    sweep: SweepInput = None,
     settings_sets: Sequence[SettingsSet | Mapping[str, Any]] | None = None,
 ) -> list[FieldError]:
     """Everything that stops this evaluation from running, each on the path of its input; empty when it can run."""
@@ -93,14 +110,21 @@ def problems(
         out.extend(FieldError(f"checks.{i}", message, "check") for message in check_problems(check, cases.columns))
     seed_list = _seed_list(seeds, out)
     per_row = 1
-    if settings_sets is not None or seed_list:
+    if settings_sets is not None or seed_list or sweep is not None:
         try:
-            per_row = len(variants({"messages": []}, seeds=seed_list, settings_sets=settings_sets))
+            per_row = len(variants({"messages": []}, seeds=seed_list, sweep=sweep, settings_sets=settings_sets))
         except CompareSetupError as exc:
-            out.extend(exc.errors)
+            out.extend(_per_row(exc.errors))
     if (size := size_problem(len(cases.rows), per_row)) is not None and size.code == "too_many_results":
         out.append(FieldError("cases", size.message, size.code))
     return out
+
+
+def _swept(runs: Sequence[PlannedRun]) -> Sweep | None:
+    """The sweep the runs make, as read (values in order), None when they sweep nothing."""
+    field = next((r.variant.sweep_field for r in runs if r.variant.sweep_field), None)
+    values = dict.fromkeys(r.variant.sweep_value for r in runs if r.variant.sweep_value is not None)
+    return Sweep(field=field, values=list(values)) if field else None
 
 
 def make_plan(
@@ -109,12 +133,13 @@ def make_plan(
     checks: Sequence[Check],
     *,
     seeds: Sequence[int] | str | None = None,
+    sweep: SweepInput = None,
     settings_sets: Sequence[SettingsSet | Mapping[str, Any]] | None = None,
     continue_tools: bool = False,
 ) -> Plan:
-    """The plan: for each row, its request with the variables filled in, under every setting set and seed (in
-    that order, row by row). Raises PlanError listing every problem (see `problems`)."""
-    found = problems(base_body, cases, checks, seeds=seeds, settings_sets=settings_sets)
+    """The plan: for each row, its request with the variables filled in, under every setting set, swept value and
+    seed (in that order, row by row). Raises PlanError listing every problem (see `problems`)."""
+    found = problems(base_body, cases, checks, seeds=seeds, sweep=sweep, settings_sets=settings_sets)
     if found:
         raise PlanError(found)
     seed_list = _seed_list(seeds, [])
@@ -122,13 +147,14 @@ def make_plan(
     runs: list[PlannedRun] = []
     for row in range(len(cases.rows)):
         body = substitute_body(base_body, cases.values(row))
-        runs.extend(PlannedRun(row=row, variant=v) for v in variants(body, seeds=seed_list, settings_sets=sets))
+        runs.extend(PlannedRun(row=row, variant=v) for v in variants(body, seeds=seed_list, sweep=sweep, settings_sets=sets))
     return Plan(
         base_body=copy.deepcopy(dict(base_body)),
         variables=find_variables(base_body.get("messages") or []),
         cases=cases.model_copy(deep=True),
         checks=list(checks),
         seeds=seed_list,
+        sweep=_swept(runs),
         settings_sets=sets,
         continue_tools=continue_tools,
         runs=runs,

@@ -47,6 +47,30 @@ def test_setting_sets_and_no_seeds() -> None:
     assert once.columns == ["run"] and len(once.runs) == 3 and "seed" not in once.runs[0].variant.body
 
 
+def test_a_field_sweep_times_seeds_and_setting_sets_times_seeds() -> None:
+    plan = make_plan(BODY, CASES, [], seeds="1-2", sweep=("temperature", "0, 1.2"))
+    assert plan.columns == [
+        "temperature 0 · seed 1",
+        "temperature 0 · seed 2",
+        "temperature 1.2 · seed 1",
+        "temperature 1.2 · seed 2",
+    ]
+    assert len(plan.runs) == 12 and [r.variant.body["temperature"] for r in plan.runs[:4]] == [0, 0, 1.2, 1.2]
+    assert plan.sweep is not None and plan.sweep.field == "temperature"
+    assert [(e.field, e.code) for e in problems(BODY, CASES, [], sweep=("temperature", "0, 9"))] == [
+        ("temperature", "out_of_range")
+    ]
+
+
+def test_the_runs_per_test_case_cap_names_itself() -> None:
+    [too_many] = problems(BODY, CASES, [], seeds="1-20", sweep=("temperature", "0, 1"))
+    assert too_many.code == "too_many" and too_many.message.startswith("That makes 40 runs")
+    assert "at most 32 per test case" in too_many.message
+    rows = TestCases(columns=["city", "unit"], rows=[{"city": "x", "unit": "y"}] * 101)
+    [results] = problems(BODY, rows, [], seeds="1-2", sweep=("temperature", "0, 1"))
+    assert results.code == "too_many_results" and "101 rows × 4 runs each make 404 results" in results.message
+
+
 def test_every_problem_is_on_the_path_of_its_input_and_nothing_is_planned() -> None:
     body = {**BODY, "messages": [*BODY["messages"], {"role": "user", "content": "and {{my day}}"}]}
     cases = TestCases(columns=["city", "unit", "extra"], rows=[{"city": "Paris", "unit": ""}])
