@@ -130,6 +130,48 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
     )
 
 
+def sweep_inputs(out: SetupInputs, problem: errors.RequestError | None) -> None:
+    """The field to sweep and its values, into `out` (the Evaluate page draws them too: the same inputs); errors on
+    "sweep" and on the swept field under them."""
+    left, right = st.columns([1, 2])
+    _seed(keys.CMP_SWEEP_FIELD, "temperature")
+    out.sweep_field = left.selectbox(
+        "Field", list(compare.SWEEP_FIELDS), key=keys.CMP_SWEEP_FIELD, format_func=lambda k: fields.FIELDS[k].label
+    )
+    _keep(keys.CMP_SWEEP_FIELD)
+    f = fields.FIELDS[out.sweep_field]
+    _seed(keys.CMP_SWEEP_VALUES, "0.2, 0.7, 1.2")
+    with right:
+        out.sweep_values = st.text_input(
+            "Values",
+            key=keys.CMP_SWEEP_VALUES,
+            placeholder="0.2, 0.7, 1.2",
+            help=f"{f.label} goes from {f.minimum:g} to {f.maximum:g}; one run per value.",
+        )
+        _keep(keys.CMP_SWEEP_VALUES)
+        _field_errors(problem, "sweep")
+        _field_errors(problem, out.sweep_field)
+
+
+def set_inputs(out: SetupInputs, problem: errors.RequestError | None, *, model_hint: str) -> None:
+    """How many setting sets and a form for each, into `out` (the Evaluate page draws them too); errors on
+    "settings_sets" and "sets.<i>.<field>" under their inputs."""
+    _seed(keys.CMP_SET_COUNT, compare.MIN_SETS)
+    count = st.radio(
+        "Sets",
+        list(range(compare.MIN_SETS, compare.MAX_SETS + 1)),
+        key=keys.CMP_SET_COUNT,
+        horizontal=True,
+        help="Each set changes some fields of the base request; empty inputs keep it.",
+    )
+    _keep(keys.CMP_SET_COUNT)
+    _field_errors(problem, "settings_sets")
+    with st.container(horizontal=True, gap="small"):
+        for i in range(count):
+            with st.container(width=CARD_WIDTH):
+                out.sets.append(_set_form(i, problem, model_hint=model_hint))
+
+
 def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_hint: str) -> SetupInputs:
     """The set-up inputs; errors in `problem` (fields "seed", "sweep", a swept field, "repeat", "settings_sets",
     "sets.<i>.<field>", "cell", "prompt") are drawn under the input they belong to."""
@@ -166,39 +208,9 @@ def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_h
         _keep(keys.CMP_SEEDS)
         _field_errors(problem, "seed")
     elif out.mode == "sweep":
-        left, right = st.columns([1, 2])
-        _seed(keys.CMP_SWEEP_FIELD, "temperature")
-        out.sweep_field = left.selectbox(
-            "Field", list(compare.SWEEP_FIELDS), key=keys.CMP_SWEEP_FIELD, format_func=lambda k: fields.FIELDS[k].label
-        )
-        _keep(keys.CMP_SWEEP_FIELD)
-        f = fields.FIELDS[out.sweep_field]
-        _seed(keys.CMP_SWEEP_VALUES, "0.2, 0.7, 1.2")
-        with right:
-            out.sweep_values = st.text_input(
-                "Values",
-                key=keys.CMP_SWEEP_VALUES,
-                placeholder="0.2, 0.7, 1.2",
-                help=f"{f.label} goes from {f.minimum:g} to {f.maximum:g}; one run per value.",
-            )
-            _keep(keys.CMP_SWEEP_VALUES)
-            _field_errors(problem, "sweep")
-            _field_errors(problem, out.sweep_field)
+        sweep_inputs(out, problem)
     else:
-        _seed(keys.CMP_SET_COUNT, compare.MIN_SETS)
-        count = st.radio(
-            "Sets",
-            list(range(compare.MIN_SETS, compare.MAX_SETS + 1)),
-            key=keys.CMP_SET_COUNT,
-            horizontal=True,
-            help="Each set changes some fields of the base request; empty inputs keep it.",
-        )
-        _keep(keys.CMP_SET_COUNT)
-        _field_errors(problem, "settings_sets")
-        with st.container(horizontal=True, gap="small"):
-            for i in range(count):
-                with st.container(width=CARD_WIDTH):
-                    out.sets.append(_set_form(i, problem, model_hint=model_hint))
+        set_inputs(out, problem, model_hint=model_hint)
     _seed(keys.CMP_REPEAT, False)
     out.repeat = st.toggle(
         "Run each twice (reproducibility check)",

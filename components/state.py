@@ -444,6 +444,8 @@ EV_ERROR = f"{EV_PAGE}.error"  # non-widget: why the last Run did not start or f
 EV_OPEN = f"{EV_PAGE}.open"  # widget: select box of the result opened as a cell
 EV_CSV = f"{EV_PAGE}.csv"  # widget: CSV download of every result with its checks
 EV_GROUP = f"{EV_PAGE}.group"  # widget: toggle, each row's identical answers shown once instead of the grid
+EV_ACROSS = f"{EV_PAGE}.across"  # widget: radio, rows × seeds only, or also × a field sweep or setting sets
+EV_ACROSS_CHECK = f"{EV_PAGE}.across.check"  # non-widget: the sweep's and set forms' mistakes, drawn under them
 
 
 def ev_check(check_id: str, setting: str) -> str:

@@ -14,11 +14,12 @@ import streamlit as st
 from pydantic import ValidationError
 
 from components import errors as error_view
-from components import evaluate_cases, evaluate_checks, evaluate_results, job_view, sidebar
+from components import evaluate_across, evaluate_cases, evaluate_checks, evaluate_results, job_view, sidebar
 from components import state as keys
 from components.text import plain
 from playground import errors, fields, jobs, workspace
 from playground.client import ClientConfig
+from playground.compare import inputs as compare_inputs
 from playground.evaluate import checks as ck
 from playground.evaluate import plan as planning
 from playground.evaluate import run as running_
@@ -149,7 +150,9 @@ def _words(path: str) -> str:
         return f"check {int(rest) + 1}"
     if head == "seed":
         return "seeds"
-    return error_view.label_for(path)
+    if head == "sets":
+        return compare_inputs.set_field_words(path)
+    return "the sweep" if head == "sweep" else error_view.label_for(path)
 
 
 def _run_inputs(nb: Any) -> tuple[str, bool]:
@@ -237,13 +240,23 @@ def main() -> None:
     checks: list[ck.Check] = evaluate_checks.editor(nb, cases.columns, tools=tools, schemas=_schemas())
     st.subheader("Run", anchor=False)
     seeds, continue_tools = _run_inputs(nb)
-    setup = {"cases": cases, "checks": checks, "seeds": seeds, "continue_tools": continue_tools}
+    shown_across: errors.RequestError | None = ss.get(keys.EV_ACROSS_CHECK)
+    inputs = evaluate_across.inputs(nb, shown_across, model_hint=model or "")
+    variation, problems = planning.across(
+        inputs, compare_inputs.Base({}, choice.id, None, model or "", values.settings, list(nb.conversation))
+    )
+    setup = {"cases": cases, "checks": checks, "seeds": seeds, "continue_tools": continue_tools, **variation}
     try:
         base = shared.prepare(values, model, choice, config, nb.conversation, lookup=False, fill=False).request.to_body()
-        problems = planning.problems(base, cases, checks, seeds=seeds)
+        problems += planning.problems(base, cases, checks, seeds=seeds, **variation)
     except errors.RequestError as exc:
-        problems = exc.errors
+        problems += exc.errors
     blocked = errors.RequestError(problems) if problems else None
+    swept = inputs.sweep_field if inputs.mode == "sweep" else "sweep"
+    placed = [e for e in problems if e.field.split(".")[0] in ("sets", "sweep", swept, "settings_sets")]
+    if placed != (shown_across.errors if shown_across else []):  # drawn under the sweep's or sets' inputs
+        ss[keys.EV_ACROSS_CHECK] = errors.RequestError(placed) if placed else None
+        st.rerun()
     job: jobs.Started | None = ss.get(keys.EV_JOB)
     st.button(
         "Run",

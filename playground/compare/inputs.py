@@ -211,6 +211,11 @@ def variants_of(inputs: SetupInputs, base: Base) -> list[Variant]:
         return variants(base.body, seeds=inputs.seeds, repeat=repeat)
     if inputs.mode == "sweep":
         return variants(base.body, sweep=(inputs.sweep_field, inputs.sweep_values), repeat=repeat)
+    return variants(base.body, settings_sets=sets_of(inputs, base), repeat=repeat)
+
+
+def sets_of(inputs: SetupInputs, base: Base) -> list[SettingsSet]:
+    """The set forms as SettingsSets (see `settings_set`). Raises RequestError naming each set field that is wrong."""
     sets, problems = [], []
     for i, s in enumerate(inputs.sets):
         the_set, found = settings_set(i, s, base)
@@ -218,7 +223,7 @@ def variants_of(inputs: SetupInputs, base: Base) -> list[Variant]:
         problems += found
     if problems:
         raise RequestError(problems)
-    return variants(base.body, settings_sets=sets, repeat=repeat)
+    return sets
 
 
 Slot = tuple[str, str | None]  # (backend id, base URL)

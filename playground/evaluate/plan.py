@@ -18,13 +18,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from playground.compare import MAX_RUNS, CompareSetupError, SettingsSet, Sweep, Variant, parse_seeds, variants
+from playground.compare.inputs import Base, SetupInputs, sets_of
 from playground.errors import FieldError, RequestError
 from playground.evaluate.cases import TestCases, size_problem
 from playground.evaluate.checks import Check, check_problems
 from playground.evaluate.variables import find_variables, image_variables, scan, substitute_body
 from playground.fields import EVAL_MAX_RESULTS
 
-__all__ = ["Plan", "PlanError", "PlannedRun", "make_plan", "problems"]
+__all__ = ["Plan", "PlanError", "PlannedRun", "across", "make_plan", "problems"]
 
 
 class PlanError(RequestError):
@@ -108,6 +109,16 @@ def problems(
         out.append(FieldError(path, p.message, p.code))
     for i, check in enumerate(checks):
         out.extend(FieldError(f"checks.{i}", message, "check") for message in check_problems(check, cases.columns))
+    for i, the_set in enumerate(settings_sets or []):
+        if (the_set.backend if isinstance(the_set, SettingsSet) else the_set.get("backend")) is not None:
+            out.append(
+                FieldError(
+                    f"sets.{i}.backend",
+                    "An evaluation runs every set on the sidebar's backend: choose Unchanged here (Compare runs sets "
+                    "on other backends).",
+                    "other_backend",
+                )
+            )
     seed_list = _seed_list(seeds, out)
     per_row = 1
     if settings_sets is not None or seed_list or sweep is not None:
@@ -118,6 +129,20 @@ def problems(
     if (size := size_problem(len(cases.rows), per_row)) is not None and size.code == "too_many_results":
         out.append(FieldError("cases", size.message, size.code))
     return out
+
+
+def across(inputs: SetupInputs, base: Base) -> tuple[dict[str, Any], list[FieldError]]:
+    """What Compare's set-up inputs add to an evaluation beside its seeds: `{"sweep": (field, values)}` in mode
+    "sweep", `{"settings_sets": [...]}` in mode "sets" (each form checked as Compare checks it, against `base`),
+    nothing in mode "seeds"; and the set forms' mistakes on their paths ("sets.<i>.<field>")."""
+    if inputs.mode == "sweep":
+        return {"sweep": (inputs.sweep_field, inputs.sweep_values)}, []
+    if inputs.mode == "sets":
+        try:
+            return {"settings_sets": sets_of(inputs, base)}, []
+        except RequestError as exc:
+            return {}, list(exc.errors)
+    return {}, []
 
 
 def _swept(runs: Sequence[PlannedRun]) -> Sweep | None:

@@ -162,3 +162,52 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     at.text_input(key=keys.ev_mark(f"{ev['id']}-{opened}", "note")).set_value("too short")
     at.button_group(key=keys.ev_mark(f"{ev['id']}-{opened}", "thumb")).set_value("👎").run()
     assert notebook(at).evaluation["runs"][-1]["marks"] == {str(opened): {"up": False, "note": "too short"}}
+
+
+def _evaluate(app: AppTest) -> dict:
+    app.button(key=keys.EV_RUN).click().run()
+    deadline = time.monotonic() + 400
+    while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert not app.exception, app.exception
+    return notebook(app).evaluation["runs"][-1]
+
+
+def test_rows_run_across_a_field_sweep_or_setting_sets_with_the_caps_said(at: AppTest) -> None:
+    at.number_input(key=keys.field("max_completion_tokens")).set_value(3)
+    at.button_group(key=keys.VIEW).set_value("Form").run()
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("Say the name {{city}}.").run()
+    _on_evaluate(at)
+    at.text_area(key=keys.EV_PASTE).set_value("Paris\nLima")
+    at.button(key=keys.EV_PASTE_ADD).click().run()
+    at.text_input(key=keys.EV_SEEDS).set_value("1").run()
+    # a sweep, with Compare's inputs; a value out of range is said under them and Run stays off
+    at.radio(key=keys.EV_ACROSS).set_value("sweep").run()
+    at.text_input(key=keys.CMP_SWEEP_VALUES).set_value("0, 9").run()
+    assert at.button(key=keys.EV_RUN).disabled and any("out of range" in e for e in errors_under(at)), errors_under(at)
+    at.text_input(key=keys.CMP_SWEEP_VALUES).set_value("0, 1.5").run()
+    at.text_input(key=keys.EV_SEEDS).set_value("1-20").run()  # 20 seeds × 2 values: over the per-row cap
+    assert at.button(key=keys.EV_RUN).disabled
+    assert any("That makes 40 runs; an evaluation runs at most 32 per test case." in e for e in errors_under(at))
+    at.text_input(key=keys.EV_SEEDS).set_value("1").run()
+    assert not at.button(key=keys.EV_RUN).disabled, errors_under(at)
+    ev = _evaluate(at)
+    assert [r["variant"]["key"] for r in ev["plan"]["runs"]] == ["temperature 0 · seed 1", "temperature 1.5 · seed 1"] * 2
+    assert [r["body"]["temperature"] for r in ev["results"]] == [0, 1.5, 0, 1.5]
+    assert all(r["status"] == "done" for r in ev["results"])
+    assert any(list(d.value.columns) == ["temperature 0 · seed 1", "temperature 1.5 · seed 1"] for d in at.dataframe)
+    # setting sets: another backend is refused on its set; each set's fields go into its column's runs
+    at.radio(key=keys.EV_ACROSS).set_value("sets").run()
+    at.selectbox(key=keys.cmp_set(1, "backend")).set_value("xai").run()
+    assert at.button(key=keys.EV_RUN).disabled and any("sidebar's backend" in e for e in errors_under(at))
+    at.selectbox(key=keys.cmp_set(1, "backend")).set_value("").run()
+    at.number_input(key=keys.cmp_set(0, "max_completion_tokens")).set_value(2).run()
+    at.number_input(key=keys.cmp_set(1, "temperature")).set_value(0.0).run()
+    assert not at.button(key=keys.EV_RUN).disabled, errors_under(at)
+    ev = _evaluate(at)
+    assert [r["variant"]["key"] for r in ev["plan"]["runs"]] == ["set A · seed 1", "set B · seed 1"] * 2
+    sent = [(r["body"]["max_completion_tokens"], r["body"].get("temperature")) for r in ev["results"]]
+    assert sent[0][0] == 2 and sent[1] == (3, 0.0) and sent[2:] == sent[:2], sent
+    assert any(list(d.value.columns) == ["set A · seed 1", "set B · seed 1"] for d in at.dataframe)
