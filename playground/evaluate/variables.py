@@ -157,11 +157,16 @@ def _image_value(url: str, at: int, role: str, values: Mapping[str, str], issues
 
 
 def substitute(messages: Sequence[ChatMessage], values: Mapping[str, str]) -> list[ChatMessage]:
-    """New messages with every `{{name}}` replaced by `values[name]` (values are inserted as they are, never
-    read again for variables); raises VariableError naming each bad name and each variable without a value."""
+    """The messages with every `{{name}}` replaced by `values[name]` (values are inserted as they are, never
+    read again for variables): a message that holds a variable is a new one, the others are the very messages given
+    (a page fills its whole conversation on every rerun). Raises VariableError naming each bad name and each
+    variable without a value."""
     _, issues = scan(messages)
     out: list[ChatMessage] = []
     for at, m in enumerate(messages):
+        if "{{" not in m.content and all(images.variable_of(image.url) is None for image in m.images):
+            out.append(m)
+            continue
         shown = [image.model_copy(update={"url": _image_value(image.url, at, m.role, values, issues)}) for image in m.images]
         out.append(m.model_copy(update={"content": _fill(m.content, at, m.role, values, issues), "images": shown}, deep=True))
     if issues:

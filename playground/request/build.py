@@ -8,6 +8,8 @@ logit-bias rows.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ from pydantic import (
 from playground import fields as F
 from playground.errors import FieldError, RequestError
 from playground.request._shared import Origin, field_error, to_request_error
-from playground.request.models import ChatRequest
+from playground.request.models import ChatRequest, Message
 
 __all__ = [
     "Built",
@@ -228,6 +230,59 @@ def convert_seed_messages(messages: Sequence[Any], notes: list[str], errors: lis
     return out, origin
 
 
+MessageKey = tuple[tuple[str, str | None], ...]
+
+
+class _Validated:
+    """Messages that validated before, by their plain key/value pairs: a page checks its whole conversation on every
+    rerun, and a message that did not change need not be validated again. Only messages whose values are all text
+    (or null) are kept, and only valid ones; a validated `Message` is never changed. Bounded by the characters kept
+    (least recently used go first)."""
+
+    def __init__(self, limit_chars: int = 20_000_000) -> None:
+        self._limit = limit_chars
+        self._chars = 0
+        self._kept: OrderedDict[MessageKey, Message] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(message: Any) -> MessageKey | None:
+        if type(message) is not dict:
+            return None
+        items = tuple(message.items())
+        for _, value in items:
+            if value is not None and type(value) is not str:
+                return None
+        return items
+
+    @staticmethod
+    def _size(key: MessageKey) -> int:
+        return sum(len(v) for _, v in key if v is not None)
+
+    def reuse(self, messages: list[Any]) -> list[MessageKey | None]:
+        """Put the validated message in place of each one validated before; returns each message's key."""
+        found = [self.key(m) for m in messages]
+        with self._lock:
+            for i, key in enumerate(found):
+                if key is not None and (known := self._kept.get(key)) is not None:
+                    messages[i] = known
+                    self._kept.move_to_end(key)
+        return found
+
+    def keep(self, found: list[MessageKey | None], validated: list[Message]) -> None:
+        """Remember the messages of a request that validated (`found`: their keys, from `reuse`)."""
+        with self._lock:
+            for key, message in zip(found, validated, strict=True):
+                if key is not None and key not in self._kept and (size := self._size(key)) <= self._limit:
+                    self._kept[key] = message
+                    self._chars += size
+            while self._chars > self._limit:
+                self._chars -= self._size(self._kept.popitem(last=False)[0])
+
+
+_VALIDATED = _Validated()
+
+
 def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> Built:
     """Raw UI values → a validated ChatRequest and notes on what was converted.
 
@@ -257,12 +312,14 @@ def build_request(settings: Mapping[str, Any], messages: Sequence[Mapping[str, A
     if "max_tokens" in data:
         notes.append("max_tokens is the legacy name; it was sent as max_completion_tokens.")
     converted, origin = convert_seed_messages(list(messages), notes, errors)
+    found = _VALIDATED.reuse(converted)
     data["messages"] = converted
     failed = {e.field.split(".")[0] for e in errors if not e.field.startswith("messages")}
     try:
         request = ChatRequest.model_validate({k: v for k, v in data.items() if k not in failed})
     except ValidationError as exc:
         raise to_request_error(exc, origin, errors) from None
+    _VALIDATED.keep(found, request.messages)
     if errors:
         raise RequestError(errors)
     defaults = {

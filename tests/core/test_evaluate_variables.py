@@ -113,3 +113,10 @@ def test_run_with_an_empty_box_names_that_box_once_and_a_bad_name_its_message() 
     with pytest.raises(RequestError) as caught:
         fill_in(_conv("{{my city}} and {{day}}"), {"day": "Monday"})
     assert [(e.field, e.code) for e in caught.value.errors] == [("messages.0.content", "bad_name")]
+
+
+def test_a_message_without_variables_is_not_copied() -> None:
+    """A page fills its whole conversation on every rerun: only the messages holding a variable are new."""
+    conv = _conv("Weather in {{city}}?", system="Be brief.")
+    out = substitute(conv, {"city": "Paris"})
+    assert out[0] is conv[0] and out[1] is not conv[1]

@@ -888,3 +888,16 @@ def test_check_fields_names_only_the_fields_asked_about() -> None:
     assert [(e.field, e.code) for e in found] == [("temperature", "less_than_equal")]
     assert check_fields({"temperature": 0.5}, ["temperature"]) == []
     assert [e.code for e in check_fields({"top_logprobs": 3}, ["top_logprobs"])] == ["top_logprobs_needs_logprobs"]
+
+
+def test_a_message_validated_before_is_not_validated_again_and_a_new_bad_one_is_still_named() -> None:
+    """A page checks its whole conversation on every rerun: unchanged messages are taken as validated before."""
+    conv = [{"role": "user", "content": f"Question {i}"} for i in range(3)]
+    first = build_request({"model": "m", "temperature": 0.5}, conv)
+    again = build_request({"model": "m", "temperature": 0.7}, [dict(m) for m in conv])
+    assert all(a is b for a, b in zip(again.request.messages, first.request.messages, strict=True))
+    assert again.request.temperature == 0.7
+    bad = [*conv, {"role": "tool", "content": "42"}, {"role": "user", "content": "Question 0"}]
+    with pytest.raises(RequestError) as caught:
+        build_request({"model": "m"}, bad)
+    assert [(e.field, e.code) for e in caught.value.errors] == [("messages.3.tool_call_id", "tool_message_needs_tool_call_id")]
