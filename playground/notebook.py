@@ -251,8 +251,12 @@ class Cell(BaseModel):
         return start + self.partial.get(choice, "")
 
     def clean(self) -> Cell:
-        """A copy fit to store or share: no secret settings, no base URL carrying credentials (the completion shared)."""
-        return self.model_copy(update={"base_url": safe_base_url(self.base_url), "settings": _clean_settings(self.settings)})
+        """A copy fit to store or share: no secret settings, no base URL carrying credentials (the completion shared);
+        the very cell when it holds neither (a save goes through every cell of the notebook)."""
+        base_url, settings = safe_base_url(self.base_url), _clean_settings(self.settings)
+        if base_url == self.base_url and settings is self.settings:
+            return self
+        return self.model_copy(update={"base_url": base_url, "settings": settings})
 
     def sent(self) -> tuple[str, tuple[MessageKey, ...]]:
         """A digest of what this run sent (its conversation and body) and its messages' keys, derived once."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from playground.errors import StoreError
-from playground.notebook import Notebook, new_id, valid_id
+from playground.notebook import Notebook, message_key, new_id, valid_id
 from playground.store import ConflictError, DeletedError, NotebookStore
 
 __all__ = ["CHANGED_TO_OPEN", "Opened", "Saved", "Workspace", "change_stored", "changed_to_open", "deliver", "signature"]
@@ -41,9 +41,9 @@ def signature(notebook: Notebook) -> str:
     )
     digest = hashlib.blake2b(rest.encode("utf-8", "surrogatepass"), digest_size=32)
     for m in notebook.conversation:
-        others = [(field, value) for field, value in m if field != "content"]  # tool calls too
-        digest.update(repr((len(m.content), others)).encode())
-        digest.update(m.content.encode("utf-8", "surrogatepass"))
+        role, content, *others = message_key(m)  # every field, tool calls and images too
+        digest.update(repr((role, len(content), others)).encode())
+        digest.update(content.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -322,6 +322,13 @@ def test_clean_drops_a_credentialed_base_url_from_cell_settings() -> None:
     assert "s3cretpass" not in nb.clean().model_dump_json()
 
 
+def test_clean_keeps_a_cell_with_nothing_to_take_out_as_it_is() -> None:
+    """A save cleans every cell of the notebook: one with no secret and no credentialed URL is not copied."""
+    plain, secret = a_cell(settings={"temperature": 0.3}), a_cell(settings={"api_key": SECRET})
+    clean = a_notebook(cells=[plain, secret]).clean()
+    assert clean.cells[0] is plain and clean.cells[1] is not secret
+
+
 # ------------------------------------------------------------------------------------ exported files
 
 
