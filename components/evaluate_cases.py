@@ -7,7 +7,8 @@ with it. The editor applies its edits to the table it was drawn from (EV_TABLE_B
 
 A column of an image variable (`{{photo}}` as an image's address in a message) holds each row's image: a PNG/JPEG
 uploaded under the table (kept as a data URL, so the store keeps it once by content hash) or an https address the
-model server fetches; the page shows a file as a thumbnail and an address as text, never loading it.
+model server fetches; the page shows a file as a thumbnail and an address as text, never loading it. In the table
+an image column is read-only and shows a short label (`images.label`), not megabytes of data; the row keeps the image.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from components import state as keys
 from components.attachments import FILE_TYPES, MAX_UPLOAD_MB, THUMBNAIL_PX
 from components.text import inline_code, plain
 from playground import images
-from playground.evaluate import CaseProblem, CasesError, TestCases, image_variables, rows_from
+from playground.evaluate import CaseProblem, CasesError, TestCases, image_variables
 from playground.fields import EVAL_EXPECTED
 from playground.notebook import Notebook
 
 ss = st.session_state
 SHOWN_PROBLEMS = 8  # the table's problems listed under it; the rest are counted
+IMAGE_COLUMN_HELP = "An image, named here by its type, size and hash (or its address): set it below the table"
 
 
 def cases_of(nb: Notebook) -> TestCases:
@@ -244,7 +246,7 @@ def table(nb: Notebook, names: Sequence[str]) -> TestCases:
         ss.pop(keys.EV_TABLE, None)
         base = ss[keys.EV_TABLE_BASE] = cases
     frame = pd.DataFrame(
-        [[base.value(i, c) for c in base.columns] for i in range(len(base.rows))],
+        base.shown(pictures),
         columns=base.columns,
         dtype=object,
         index=pd.RangeIndex(1, len(base.rows) + 1),
@@ -255,13 +257,15 @@ def table(nb: Notebook, names: Sequence[str]) -> TestCases:
         num_rows="dynamic",
         width="stretch",
         column_config={
-            c: st.column_config.TextColumn(
-                c, help="An image: upload it below the table, or type an https address" if c in pictures else None
-            )
+            c: st.column_config.TextColumn(c, help=IMAGE_COLUMN_HELP if c in pictures else None, disabled=c in pictures)
             for c in base.columns
         },
     )
-    now = TestCases(columns=base.columns, rows=rows_from(edited.to_dict("records")))
+    drawn = range(1, len(base.rows) + 1)  # the frame's index: a row the editor adds has a number past these
+    records = edited.to_dict("records")
+    now = base.edited(
+        [(int(i) - 1 if int(i) in drawn else None, r) for i, r in zip(edited.index, records, strict=True)], pictures
+    )
     if now != cases:
         _keep(nb, now, fresh=False)
     _images(nb, now, [c for c in pictures if c in now.columns])

@@ -35,6 +35,7 @@ __all__ = [
     "image_parts",
     "is_data_url",
     "kind_of",
+    "label",
     "megabytes",
     "pack",
     "references",
@@ -52,6 +53,7 @@ _DATA_URL = re.compile(r"data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/]+={0,2})
 _REF = re.compile(r"playground-image:sha256:([0-9a-f]{64})")
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 THUMBNAIL_PIXELS = 50_000_000  # an image larger than this (width × height) is not decoded for a thumbnail
+LABEL_CHARS = 200  # a label (`label`) shows at most this much of a value that is not an image inside it
 
 
 def megabytes(size: int) -> str:
@@ -105,6 +107,18 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     if kind_of(data) != mime.lower():
         raise ValueError(f"This image says it is {mime} but its bytes are {kind_of(data)}.")
     return mime.lower(), data
+
+
+def label(url: str) -> str:
+    """A short text for an image's `url` in a table cell: a data URL's type, size and the start of its sha256 (the
+    store's key); an address, or anything else, as its text, cut at `LABEL_CHARS`."""
+    if is_data_url(url):
+        try:
+            mime, data = decode_data_url(url)
+        except ValueError:
+            return f"data that is not an image to send ({megabytes(len(url))})"
+        return f"{mime}, {megabytes(len(data))}, sha256 {content_hash(data)[:12]}…"
+    return url if len(url) <= LABEL_CHARS else url[:LABEL_CHARS] + "…"
 
 
 def check_url(url: str) -> str:

@@ -105,6 +105,24 @@ class TestCases(BaseModel):
         """The row's expected answer, None when the table has no `expected` column."""
         return self.value(row, EVAL_EXPECTED) if EVAL_EXPECTED in self.columns else None
 
+    def shown(self, image_columns: Sequence[str]) -> list[list[str]]:
+        """The rows' values in column order as a table editor shows them: an image as a short label (`images.label`)."""
+        return [
+            [images.label(self.value(i, c)) if c in image_columns else self.value(i, c) for c in self.columns]
+            for i in range(len(self.rows))
+        ]
+
+    def edited(self, records: Sequence[tuple[int | None, Mapping[str, Any]]], image_columns: Sequence[str]) -> TestCases:
+        """This table after an editor's edits: each record as (the 0-based row of this table it was drawn from, or None
+        for a new row; its values). An image column, shown as a label and not editable there, keeps the row's own value
+        (a new row's is empty): a label never replaces an image."""
+        rows = rows_from([r for _, r in records])
+        for (at, _), row in zip(records, rows, strict=True):
+            for c in image_columns:
+                if c in row:
+                    row[c] = self.value(at, c) if at is not None and 0 <= at < len(self.rows) else ""
+        return TestCases(columns=self.columns, rows=rows)
+
     def problems(self, variables: Sequence[str], image_columns: Sequence[str] = ()) -> list[CaseProblem]:
         """Everything to fix before a run with these variables: table-wide problems first, then row by row. A value
         under one of `image_columns` must be an image (a PNG/JPEG data URL or an https address, `images.check_url`)."""

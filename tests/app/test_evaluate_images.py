@@ -5,6 +5,7 @@ for api.x.ai) is sent each row's image as a content part."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
@@ -19,6 +20,11 @@ from tests.markdown import readable
 pytestmark = pytest.mark.apptest
 
 CAT = "https://example.com/cat.png"
+
+
+def table(app: AppTest) -> list[dict[str, str]]:
+    """The test cases as the table editor holds them."""
+    return next(d for d in app.dataframe if d.key == keys.EV_TABLE).value.fillna("").to_dict("records")
 
 
 def run_evaluation(app: AppTest) -> dict:
@@ -58,6 +64,9 @@ def test_each_row_gives_its_image_checked_on_its_row_and_sent_as_a_content_part(
     uploader.set_value(("red.png", png(), "image/png")).run()
     assert not app.exception, app.exception
     assert len(app.main.image) == 1  # row 1's thumbnail
+    photo = notebook(app).evaluation["cases"]["rows"][0]["photo"]
+    digest = hashlib.sha256(png()).hexdigest()
+    assert table(app)[0]["photo"] == f"image/png, {len(png())} bytes, sha256 {digest[:12]}…"  # a label, not the data URL
     app.number_input(key=keys.EV_IMAGE_ROW).set_value(2).run()
     app.text_input(key=keys.EV_IMAGE_URL).set_value("https://169.254.169.254/cat.png").run()
     app.button(key=keys.EV_IMAGE_URL_ADD).click().run()
@@ -66,7 +75,8 @@ def test_each_row_gives_its_image_checked_on_its_row_and_sent_as_a_content_part(
     app.text_input(key=keys.EV_IMAGE_URL).set_value(CAT).run()
     app.button(key=keys.EV_IMAGE_URL_ADD).click().run()
     rows = notebook(app).evaluation["cases"]["rows"]
-    assert rows[0]["photo"].startswith("data:image/png;base64,") and rows[1]["photo"] == CAT
+    assert rows[0]["photo"] == photo and photo.startswith("data:image/png;base64,") and rows[1]["photo"] == CAT
+    assert [r["photo"] for r in table(app)] == [table(app)[0]["photo"], CAT]  # an address shows as itself
     assert not app.button(key=keys.EV_RUN).disabled, said(app, "error")
 
     # the embedded model reads text only: every result says so, in plain words

@@ -4,6 +4,7 @@ image, a PNG/JPEG file (as a data URL) or an https address; a missing or bad one
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 import pytest
@@ -87,3 +88,26 @@ def test_the_variables_form_fills_an_image_and_refuses_a_value_that_is_not_one()
     with pytest.raises(VariableError) as caught:
         substitute(asked(), {"label": "this"})
     assert [(e.code, e.variable) for e in caught.value.errors] == [("missing_value", "photo")]
+
+
+def test_the_table_shows_an_image_as_a_short_label_and_an_edit_never_puts_a_label_in_its_place() -> None:
+    big = b"\x89PNG\r\n\x1a\n" + b"\x07" * 3_000_000
+    big_url = "data:image/png;base64," + base64.b64encode(big).decode()
+    cases = TestCases(
+        columns=["label", "photo"],
+        rows=[{"label": "small", "photo": PNG_URL}, {"label": "big", "photo": big_url}, {"label": "far", "photo": CAT}],
+    )
+    shown = cases.shown(["photo"])
+    assert shown[0] == ["small", f"image/png, 40 bytes, sha256 {hashlib.sha256(PNG).hexdigest()[:12]}…"]
+    assert shown[1][1].startswith("image/png, 2.9 MB, sha256 ") and len(shown[1][1]) < 60
+    assert shown[2] == ["far", CAT]  # an address is its own label
+    assert TestCases(columns=["photo"], rows=[{"photo": "data:image/png;base64,!!"}]).shown(["photo"]) == [
+        ["data that is not an image to send (24 bytes)"]
+    ]
+    # the editor gives back labels: row 1 deleted, row 2's text edited (and a label typed over its image), a row added
+    back = cases.edited(
+        [(1, {"label": "bigger", "photo": "typed over"}), (2, {"label": "far", "photo": shown[2][1]}), (None, {"label": "new"})],
+        ["photo"],
+    )
+    assert back.rows == [{"label": "bigger", "photo": big_url}, {"label": "far", "photo": CAT}, {"label": "new"}]
+    assert cases.edited([(0, {"label": "small", "photo": None})], ["photo"]).rows == [{"label": "small", "photo": PNG_URL}]
