@@ -180,7 +180,7 @@ def running(c: Comparison, *, on_cancel: Callable[[], None]) -> None:
     """Progress, Cancel, and the columns as they fill in."""
     job_view.progress(
         c.progress,
-        f"{c.finished_count} of {len(c.results)} runs finished · {plain(describe(c))}",
+        f"{c.finished_count} of {len(c.results)} runs finished · {describe(c)}",
         cancel_key=keys.CMP_CANCEL,
         on_cancel=on_cancel,
         help="Stop the runs still going; what finished is kept",

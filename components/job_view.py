@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.text import plain
 from playground.jobs import Started
 
 __all__ = ["ended", "live", "progress"]
@@ -30,9 +31,9 @@ def ended(key: str, *, failure_key: str, what: str) -> Started | None:
 
 
 def progress(fraction: float, text: str, *, cancel_key: str, on_cancel: Callable[[], None], help: str | None = None) -> None:
-    """A progress bar with its Cancel button beside it (`text` is already safe to show)."""
+    """A progress bar saying `text` (shown as plain text), with its Cancel button beside it."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.progress(fraction, text=text)
+        st.progress(fraction, text=plain(text))
         st.button("Cancel", key=cancel_key, on_click=on_cancel, icon=":material/cancel:", help=help)
 
 
