@@ -79,7 +79,7 @@ def groups(ev: rs.Evaluation) -> None:
         return
     frame = pd.DataFrame(lines, columns=["row", "answer", "answers", "runs", *names])
     st.dataframe(frame.style.map(_colour, subset=names), hide_index=True, width="stretch")
-    rows = {g.row: g.summary for g in found}
+    rows = {row: "no answers" for row in range(len(ev.plan.cases.rows))} | {g.row: g.summary for g in found}
     st.caption(plain("Per row: " + " · ".join(f"{row + 1}: {summary}" for row, summary in rows.items()) + "."))
 
 

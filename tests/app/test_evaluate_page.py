@@ -153,6 +153,9 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
         assert sum(int(n.split(" of ")[0]) for n in lines["answers"]) == 2, lines
         assert sorted(", ".join(lines["runs"]).split(", ")) == ["seed 1", "seed 2"]
         assert all(v in ("✓", "✗", "✓ 1 ✗ 1") for v in lines["1. contains city"])
+    assert any(
+        readable(c.value).startswith("Per row: 1: ") and " · 3: " in readable(c.value) for c in at.caption
+    )  # every row, answered or not
     assert [d.value.to_dict("records") for d in at.dataframe if "pass rate" in d.value.columns] == rates  # unchanged
     at.toggle(key=keys.EV_GROUP).set_value(False).run()
     # the opened result shows each check's reason; a 👎 with a note is kept with the notebook

@@ -76,9 +76,7 @@ def test_three_cities_times_two_seeds_graded_opened_and_downloaded(page: Page) -
 
     # identical answers grouped within each row: the grid gives way to one line per distinct answer
     page.locator(css(keys.EV_GROUP)).get_by_text("Group identical answers").click()
-    expect(page.get_by_text(re.compile(r"^Per row: 1: (all 2 identical|all 2 different) · 2: .* · 3: "))).to_be_visible(
-        timeout=LONG
-    )
+    expect(page.get_by_text(re.compile(r"^Per row: 1: .+ · 2: .+ · 3: .+\.$"))).to_be_visible(timeout=LONG)
     expect(page.get_by_text("the checks in order")).to_have_count(0)
     expect(page.get_by_text("Per check")).to_be_visible()  # the pass rates stay
     ARTIFACTS.mkdir(exist_ok=True)
