@@ -107,9 +107,9 @@ def _act(i: int, j: int, by: int, commit: Callable[[], None]) -> None:
 def _picture(image: AttachedImage, j: int) -> None:
     """One image: an attached file as a thumbnail; an address as its text (never loaded here)."""
     if (name := images.variable_of(image.url)) is not None:
+        variable = plain("{{" + name + "}}")
         st.caption(
-            f"Image {j + 1}: the variable {{{{{name}}}}} (each test case on the Evaluate page gives its own) · "
-            f"detail {image.detail}"
+            f"Image {j + 1}: the variable {variable} (each test case on the Evaluate page gives its own) · detail {image.detail}"
         )
     elif images.is_data_url(image.url):
         _, data = images.decode_data_url(image.url)
