@@ -3,9 +3,8 @@ UV := $(shell ./scripts/ensure-uv)
 PORT ?= 8501
 # Served on this machine only; `make run HOST=0.0.0.0` serves other machines too.
 HOST ?= 127.0.0.1
-# Test processes (pytest-xdist): one per core of a 2-core machine, plus one for the browser journeys, which mostly
-# wait on the page (tests/schedule.py hands them all, first, to one process; the others take the other files).
-WORKERS ?= 3
+# Test processes (pytest-xdist) for everything but the browser journeys: one per core of a 2-core machine.
+WORKERS ?= 2
 
 .PHONY: install run test test-fast bench
 
@@ -18,11 +17,12 @@ run: install
 test: install
 	./scripts/ensure-chromium
 	./scripts/ensure-postgresql
-	$(UV) run pytest -n $(WORKERS) --dist loadfile
+	$(UV) run pytest -n $(WORKERS) --dist loadfile -m "not browser"
+	$(UV) run pytest -m browser
 
 # While developing: everything but the browser journeys.
 test-fast: install
-	$(UV) run pytest -n 2 --dist loadfile -m "not browser"
+	$(UV) run pytest -n $(WORKERS) --dist loadfile -m "not browser"
 
 bench: install
 	$(UV) run python -m bench

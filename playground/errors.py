@@ -32,6 +32,7 @@ The classes below are defined here; those marked with a module live beside the c
     │   ├── McpTimeout          (mcp) no answer within the timeout
     │   └── McpBadResult        (mcp) a result that is neither JSON nor text, or far too long
     └── ApiError                (local.shapes) the gateway's refusal, answered in OpenAI's error shape
+        └── XaiApiError         (local.shapes) the same, in xAI's flat shape (an image sent to a text-only model)
 
 Messages never contain an API key: build them from server text and field names only.
 """
