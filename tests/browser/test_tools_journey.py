@@ -41,10 +41,13 @@ def type_in(page: Page, key: str, text: str) -> None:
     """Type into a text box and press Enter (Streamlit sends it then)."""
     box = page.locator(f"{css(key)} input")
     expect(box).to_be_visible(timeout=LONG)
-    box.fill(text)
-    box.press("Enter")
+    for _ in range(3):  # text typed while the page still redraws the form was seen wiped (a known fault, issue 18's note)
+        box.fill(text)
+        box.press("Enter")
+        settle(page)
+        if box.input_value() == text:
+            break
     expect(box).to_have_value(text)
-    settle(page)
 
 
 def click(page: Page, key: str) -> None:
