@@ -17,8 +17,10 @@ import binascii
 import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from PIL import Image, UnidentifiedImageError
@@ -36,6 +38,7 @@ __all__ = [
     "is_data_url",
     "kind_of",
     "label",
+    "label_cache_info",
     "megabytes",
     "pack",
     "references",
@@ -52,6 +55,7 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 _DATA_URL = re.compile(r"data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/]+={0,2})")
 _REF = re.compile(r"playground-image:sha256:([0-9a-f]{64})")
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+LABELS_KEPT = 1024  # data URLs' labels remembered (`label`)
 THUMBNAIL_PIXELS = 50_000_000  # an image larger than this (width × height) is not decoded for a thumbnail
 LABEL_CHARS = 200  # a label (`label`) shows at most this much of a value that is not an image inside it
 
@@ -109,16 +113,68 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     return mime.lower(), data
 
 
+class LabelCacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    size: int
+
+
+class _Labels:
+    """Data URLs' labels, remembered by the value's length and Python's string hash (computed once per string object,
+    SipHash with this process's random key), not by the value itself, so a table redrawn on every rerun decodes each
+    image once without this cache holding megabytes of data: two different values sharing both is a 2**-64 chance,
+    and a label is only shown. Bounded (least recently used go first); shared by threads."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._labels: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, url: str) -> str:
+        key = (len(url), hash(url))
+        with self._lock:
+            found = self._labels.get(key)
+            if found is not None:
+                self._labels.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        made = _data_label(url)
+        with self._lock:
+            self._labels[key] = made
+            while len(self._labels) > self._limit:
+                self._labels.popitem(last=False)
+        return made
+
+    def info(self) -> LabelCacheInfo:
+        with self._lock:
+            return LabelCacheInfo(self.hits, self.misses, len(self._labels))
+
+
+def _data_label(url: str) -> str:
+    try:
+        mime, data = decode_data_url(url)
+    except ValueError:
+        return f"data that is not an image to send ({megabytes(len(url))})"
+    return f"{mime}, {megabytes(len(data))}, sha256 {content_hash(data)[:12]}…"
+
+
+_LABELS = _Labels(LABELS_KEPT)
+
+
 def label(url: str) -> str:
     """A short text for an image's `url` in a table cell: a data URL's type, size and the start of its sha256 (the
-    store's key); an address, or anything else, as its text, cut at `LABEL_CHARS`."""
+    store's key), decoded once per value (`label_cache_info`); an address, or anything else, as its text, cut at
+    `LABEL_CHARS`."""
     if is_data_url(url):
-        try:
-            mime, data = decode_data_url(url)
-        except ValueError:
-            return f"data that is not an image to send ({megabytes(len(url))})"
-        return f"{mime}, {megabytes(len(data))}, sha256 {content_hash(data)[:12]}…"
+        return _LABELS.get(url)
     return url if len(url) <= LABEL_CHARS else url[:LABEL_CHARS] + "…"
+
+
+def label_cache_info() -> LabelCacheInfo:
+    """How often `label` found a data URL's label remembered (hits) or decoded the image (misses), and how many it keeps."""
+    return _LABELS.info()
 
 
 def check_url(url: str) -> str:

@@ -196,6 +196,19 @@ def test_pack_leaves_what_it_cannot_give_back_exactly() -> None:
     assert images.unpack(packed, {}) == packed  # an image that is not kept stays a reference
 
 
+def test_a_data_urls_label_is_decoded_once_however_often_the_table_redraws() -> None:
+    """The Evaluate table labels each image row on every rerun: the same value (or an equal copy) is decoded once."""
+    url = "data:image/png;base64," + base64.b64encode(PNG + b"drawn 50 times").decode()
+    before = images.label_cache_info()
+    first = images.label(url)
+    assert first.startswith("image/png, 54 bytes, sha256 ")
+    assert all(images.label(url) == first for _ in range(49))
+    assert images.label(url[:30] + url[30:]) == first  # an equal string read back from the session
+    assert images.label("data:image/png;base64,QQ==") == "data that is not an image to send (26 bytes)"
+    after = images.label_cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (2, 50)
+
+
 def test_compare_takes_a_conversation_with_images_as_it_is() -> None:
     asked = a_notebook_with(PNG_URL).conversation
     built = runner.prepare({}, asked, model="grok-4", caps=backends.backend("xai").capabilities, client=None)
