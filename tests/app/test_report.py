@@ -10,8 +10,6 @@ import io
 import json
 import math
 import os
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -225,13 +223,6 @@ def test_a_comparison_report_holds_each_run_side_by_side_with_its_code() -> None
     side_by_side = html.split('<div class="columns">')[1].split("<h3>")[0]  # the answers' cards, then each run's charts
     assert side_by_side.count("The capital of France is Paris.") == 2 and "<svg" not in side_by_side  # narrow cards
     assert html.count("<h4>Token probabilities</h4>") == 2  # each run's charts below them
-
-
-def test_the_pages_that_offer_a_report_import_in_any_order() -> None:
-    """report.py and the components that offer its button import each other's words without a cycle."""
-    for first in ("components.compare_view", "components.controls", "components.report"):
-        done = subprocess.run([sys.executable, "-c", f"import {first}"], cwd=DATA.parents[1], capture_output=True, text=True)
-        assert done.returncode == 0, (first, done.stderr[-600:])
 
 
 def _png(width: int, height: int, colour: str = "teal") -> bytes:

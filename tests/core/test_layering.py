@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 import ast
+import json
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import playground
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_no_core_module_imports_streamlit() -> None:
-    names = [m.name for m in pkgutil.walk_packages(playground.__path__, "playground.") if not m.name.endswith("__main__")]
-    assert "playground.request" in names and "playground.local.server" in names
+def _import_report() -> dict[str, list[str]]:
+    """One fresh interpreter imports every core module, then each component module first in turn (its
+    `components` modules dropped before each), and reports the Streamlit modules the core loaded and the
+    components that failed to import first."""
+    core = [m.name for m in pkgutil.walk_packages(playground.__path__, "playground.") if not m.name.endswith("__main__")]
+    assert "playground.request" in core and "playground.local.server" in core
+    components = sorted(f"components.{p.stem}" for p in (ROOT / "components").glob("*.py") if p.stem != "__init__")
     code = (
-        "import importlib, sys\n"
-        f"for name in {names!r}: importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')))"
+        "import importlib, json, sys\n"
+        f"for name in {core!r}: importlib.import_module(name)\n"
+        "streamlit = sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.'))\n"
+        "failed = []\n"
+        f"for name in {components!r}:\n"
+        "    for m in [m for m in sys.modules if m == 'components' or m.startswith('components.')]:\n"
+        "        del sys.modules[m]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError as exc:\n"
+        "        failed.append(f'{name}: {exc}')\n"
+        "print(json.dumps({'streamlit': streamlit, 'failed': failed}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def imported() -> dict[str, list[str]]:
+    return _import_report()
+
+
+def test_no_core_module_imports_streamlit(imported: dict[str, list[str]]) -> None:
+    assert imported["streamlit"] == []
 
 
 def _imports(path: Path) -> list[tuple[str, str]]:
@@ -56,21 +81,8 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     assert offences == []
 
 
-def test_every_component_imports_first() -> None:
+def test_every_component_imports_first(imported: dict[str, list[str]]) -> None:
     """Each component module imports when it is the first one asked for (a fresh server's first page, or
-    run.py's warm-up), so no two components import each other in a cycle."""
-    names = sorted(f"components.{p.stem}" for p in (ROOT / "components").glob("*.py") if p.stem != "__init__")
-    code = (
-        "import importlib, sys\n"
-        "failed = []\n"
-        f"for name in {names!r}:\n"
-        "    for m in [m for m in sys.modules if m == 'components' or m.startswith('components.')]:\n"
-        "        del sys.modules[m]\n"
-        "    try:\n"
-        "        importlib.import_module(name)\n"
-        "    except ImportError as exc:\n"
-        "        failed.append(f'{name}: {exc}')\n"
-        "print(failed)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout
+    run.py's warm-up), so no two components import each other in a cycle (report, compare_view and controls
+    offer each other's words, for one)."""
+    assert imported["failed"] == []
