@@ -31,6 +31,7 @@ from playground.demo_tools import (
 )
 from playground.request import build_request
 from playground.schema import check_schema
+from tests.fuzz import examples
 
 SEED_WEATHER_PARAMETERS = {
     "type": "object",
@@ -312,7 +313,7 @@ def _is_plain_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.text(alphabet=string.ascii_letters + string.digits + "_.()'\"[]{}+-*/%, :=<>!~^&|\\@#\n", max_size=80),
@@ -346,7 +347,7 @@ def _arith() -> st.SearchStrategy[tuple[str, int]]:
     return st.recursive(leaf, extend, max_leaves=12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(_arith())
 def test_calculator_agrees_with_integer_arithmetic(case: tuple[str, int]) -> None:
     expression, value = case
@@ -570,7 +571,7 @@ def _same_quantity_pairs() -> st.SearchStrategy[tuple[str, str]]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_same_quantity_pairs(), st.floats(min_value=0, max_value=1e6, allow_nan=False))
 def test_convert_units_round_trip(pair: tuple[str, str], value: float) -> None:
     from_unit, to_unit = pair
@@ -598,7 +599,7 @@ _arguments = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(DEMO_TOOLS)), _arguments)
 def test_any_arguments_give_a_result_never_an_exception(name: str, arguments: Any) -> None:
     result = answer(name, arguments, now=fixed())

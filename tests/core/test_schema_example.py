@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from playground import examples
 from playground.schema import ObjectForm, example_for, form_to_schema
+from tests import fuzz
 from tests.core.schema_cases import (
     TRIP_SCHEMA,
     WEATHER_FORM,
@@ -75,7 +76,7 @@ def test_example_for_constructs_is_valid(schema: dict[str, Any]) -> None:
 
 
 @given(_forms(satisfiable=True))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_example_for_generated_forms_is_valid(form: ObjectForm) -> None:
     schema = form_to_schema(form)
     value = example_for(form)
@@ -84,7 +85,7 @@ def test_example_for_generated_forms_is_valid(form: ObjectForm) -> None:
 
 
 @given(_forms(satisfiable=True), st.data())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_example_for_generated_schemas_with_constructs_is_valid(form: ObjectForm, data: st.DataObject) -> None:
     a, b = form_to_schema(form), form_to_schema(data.draw(_forms(satisfiable=True)))
     kind = data.draw(st.sampled_from(["oneOf", "anyOf", "allOf", "ref", "const"]))

@@ -38,6 +38,7 @@ from playground.schema import (
     tool_to_json,
     tools_to_json,
 )
+from tests import fuzz
 from tests.core.schema_cases import (
     TRIP_SCHEMA,
     WEATHER_FORM,
@@ -186,7 +187,7 @@ def test_every_unshowable_construct_is_listed() -> None:
 
 
 @given(_forms())
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_form_json_form_round_trip(form: ObjectForm) -> None:
     schema = form_to_schema(form)
     assert check_schema(schema) == []
@@ -194,7 +195,7 @@ def test_form_json_form_round_trip(form: ObjectForm) -> None:
 
 
 @given(_forms())
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_json_form_json_round_trip_through_text(form: ObjectForm) -> None:
     text = json.dumps(form_to_schema(form), ensure_ascii=False)
     schema = parse_json_text(text)
@@ -218,7 +219,7 @@ _CONSTRUCTS = [
 
 
 @given(_forms(), st.data())
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_unshowable_constructs_anywhere_are_named_and_kept(form: ObjectForm, data: st.DataObject) -> None:
     schema = form_to_schema(form)
     parts = data.draw(st.sampled_from(_subschema_paths(schema)))
@@ -347,7 +348,7 @@ _RAW = st.one_of(_raw_schema(3), _raw_schema(2).map(lambda s: {"type": "object",
 
 
 @given(_RAW)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz.examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_raw_json_is_kept_or_refused_never_trimmed(schema: dict[str, Any]) -> None:
     try:
         form = schema_to_form(schema)
