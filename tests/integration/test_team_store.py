@@ -1,6 +1,6 @@
 """A team's setup: several app processes on one database (a real PostgreSQL started by tests/pg.py, and the
 SQLite file for comparison). Two pages editing one notebook at once: one save is refused and kept as a copy
-the page is offered, nothing lost; 8 processes × 100 writes: every write is stored or refused with a message,
+the page is offered, nothing lost; 8 processes × 25 writes at once: every write is stored or refused with a message,
 and the stored ones are exactly the notebook's messages."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.pg import postgres_server
 pytestmark = pytest.mark.integration
 
 SPAWN = multiprocessing.get_context("spawn")  # fresh processes, as separate app servers are: no shared pool
-PROCESSES, WRITES = 8, 100
+PROCESSES, WRITES = 8, 25  # enough for the processes to race: each run has seen refusals
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -69,7 +69,7 @@ def test_two_processes_editing_one_notebook_lose_nothing(url: str) -> None:
     print(f"\n{url.split(':')[0]}: process {winner.process} saved, process {refused.process} was offered copy {copy.id}")
 
 
-def test_eight_processes_times_a_hundred_writes_are_each_stored_or_refused() -> None:
+def test_eight_processes_writing_at_once_are_each_stored_or_refused() -> None:
     """On PostgreSQL, the team's database (the SQLite file passes it too, in about the same time)."""
     url = postgres_server().new_database()
     store = NotebookStore(url=url)
