@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import answer_checks, branching, chart_views, conversation, response_view, sidebar, variables_form
+from components import answer_checks, branching, chart_views, conversation, response_view, sidebar, tool_review, variables_form
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
@@ -374,6 +374,7 @@ def render_cell(
             _details(cell, extra, read_only=True)
         elif newest:
             _actions(cell)
+            tool_review.show(_notebook(), cell)
             _details(cell, extra)
         elif st.toggle(
             "Actions and details",
@@ -381,6 +382,7 @@ def render_cell(
             help="Rerun, fork, continue or delete this run; its Response Datas, request body and code",
         ):
             _actions(cell)
+            tool_review.show(_notebook(), cell)
             _details(cell, extra)
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import state as keys
 from components.text import inline_code, plain
-from playground.notebook import Notebook
+from playground.notebook import Cell, Notebook
 from playground.tool_calls import Call, Decision, arguments_problem, servers_of, waiting
 
 ss = st.session_state
@@ -29,11 +29,13 @@ def _action(call: Call) -> str:
     return ss.get(keys.review(call.id, "action")) or ("run" if call.source else "typed")
 
 
-def show(nb: Notebook) -> None:
-    """The review of the cell under review (`keys.REVIEW`), while some of its calls still wait for a result."""
-    cell = nb.cell(ss.get(keys.REVIEW) or "")
-    calls = waiting(nb.conversation, servers_of(cell.settings)) if cell is not None else []
-    if cell is None or not calls:
+def show(nb: Notebook, cell: Cell) -> None:
+    """The review of `cell`'s calls, drawn right under its "Run tools and continue" (where the person is looking),
+    while it is the cell under review (`keys.REVIEW`) and some of its calls still wait for a result."""
+    if ss.get(keys.REVIEW) != cell.id:
+        return
+    calls = waiting(nb.conversation, servers_of(cell.settings))
+    if not calls:
         ss.pop(keys.REVIEW, None)
         return
     review(cell.id, calls)

@@ -109,7 +109,9 @@ def _tools_step(
         tool_review.remember(nb.id, calls)
     chosen = tool_calls.to_run(calls, tool_review.approved(nb.id), tool_review.decisions(calls) if reviewed else None)
     if chosen is None:
-        ss[keys.REVIEW] = cell.id if calls else None
+        if calls:
+            ss[keys.REVIEW] = cell.id
+            st.rerun()  # the cells are drawn already: draw the review under the cell's button
         return
     with st.spinner(f"Running {', '.join(sorted({c.name for c in calls}))}…"):
         conversation.replace(tool_calls.decided(nb.conversation, calls, chosen, os.environ, shared.app_secrets()))
@@ -195,7 +197,6 @@ def main() -> None:
         ss[keys.CHECK] = check
         st.rerun()  # show the mistakes next to their fields (and take them away once fixed)
     _pending(values, model, choice, config, ready)
-    tool_review.show(shared.notebook())  # after _pending: it reads the review's widgets, drawn in the last run
     controls.run_button(shown)
     _confirm_rerun()
     controls.outcome(shared.notebook())

@@ -36,6 +36,18 @@ def texts(app: AppTest) -> str:
     return readable("\n".join(str(p) for p in parts))
 
 
+def holds(app: AppTest, outer: str, inner: str) -> bool:
+    """Whether the widget or container keyed `inner` is drawn inside the container keyed `outer`."""
+
+    def find(node, key: str):  # type: ignore[no-untyped-def]
+        if getattr(node, "key", None) == key:
+            return node
+        return next((n for c in (getattr(node, "children", None) or {}).values() if (n := find(c, key))), None)
+
+    block = find(app._tree, outer)
+    return block is not None and find(block, inner) is not None
+
+
 def notebook(app: AppTest) -> Notebook:
     return app.session_state[keys.NOTEBOOK]
 
@@ -390,6 +402,7 @@ def test_run_tools_and_continue_shows_each_call_for_review_then_runs_it_as_edite
     conv = notebook(at).conversation
     (row,) = conv[1].tool_calls
     assert "the built-in demo tool" in texts(at)
+    assert holds(at, keys.cell(first.id), keys.REVIEW_GO)  # right under the button the person pressed, not far below
     assert at.text_area(key=keys.review(row.id, "arguments")).value == row.arguments
     at.text_area(key=keys.review(row.id, "arguments")).set_value("[1]").run()
     assert "must be a JSON object" in texts(at) and at.button(key=keys.REVIEW_GO).disabled  # named, nothing lost
