@@ -23,7 +23,7 @@ from components import attachments
 from components import errors as error_view
 from components import state as keys
 from components.text import inline_code, plain, safe_markdown
-from playground import errors, examples, fields
+from playground import errors, examples, fields, untrusted
 from playground.notebook import ChatMessage, Notebook, ToolCallRow, conversation_from_json, conversation_to_json
 
 AVATARS = {
@@ -445,6 +445,7 @@ def import_export() -> None:
         "Import a conversation (JSON)",
         type=["json"],
         key=keys.IMPORT_CONVERSATION,
+        max_upload_size=untrusted.LIMITS.megabytes,
         help='A messages array, or an object with "messages" (the seed document\'s example shapes are converted).',
     )
     if upload is None:

@@ -31,6 +31,11 @@ class Limits:
     cells: int = 500
     depth: int = 64
 
+    @property
+    def megabytes(self) -> int:
+        """`bytes` in whole MB, what a file uploader is told to take."""
+        return self.bytes // (1024 * 1024)
+
 
 LIMITS = Limits()
 

@@ -14,6 +14,7 @@ from components import share_link
 from components import state as keys
 from components.cells import when
 from components.text import marked, plain, safe_inline
+from playground import untrusted
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
 from playground.shares import Share, Shares
@@ -137,6 +138,7 @@ def _import() -> None:
         "Import a notebook file (.json)",
         type=["json"],
         key=keys.NB_IMPORT,
+        max_upload_size=untrusted.LIMITS.megabytes,
         help="A file exported from this page. A bad file is refused and changes nothing.",
     )
     if upload is None or ss.get(keys.NB_IMPORTED) == upload.file_id:

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground import untrusted
 from playground.database import default_path
 from playground.notebook import ChatMessage, Notebook, new_id, valid_id
 from playground.store import NotebookStore
@@ -246,3 +247,15 @@ def test_a_store_failing_under_a_button_of_the_notebooks_page_is_said_and_the_pa
     assert not app.exception, app.exception
     said = [readable(e.value) for e in app.error]
     assert any(m.startswith("That did not happen: ") and "notebook store" in m for m in said), said
+
+
+def test_each_json_import_says_the_size_it_takes() -> None:
+    """A notebook or conversation file is read up to `untrusted.LIMITS.bytes`: the uploaders say that size, not
+    Streamlit's 200 MB, so a person is not invited to wait for an upload that is then refused."""
+    cap = untrusted.LIMITS.megabytes
+    app = _app()
+    sizes = {u.proto.label: u.proto.max_upload_size_mb for u in app.get("file_uploader")}
+    assert sizes["Import a conversation (JSON)"] == cap, sizes
+    app.switch_page("views/notebooks.py").run()
+    sizes = {u.proto.label: u.proto.max_upload_size_mb for u in app.get("file_uploader")}
+    assert sizes["Import a notebook file (.json)"] == cap, sizes
