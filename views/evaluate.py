@@ -141,8 +141,11 @@ def _running(job: running_.EvaluationJob) -> None:
 
 
 def _words(path: str) -> str:
-    """What blocks Run, in the page's words: "test case 2 (city)", "check 1", "seeds"; else the sidebar's field."""
+    """What blocks Run, in the page's words: "test case 2 (city)", "check 1", "seeds", the conversation (written on
+    the Playground page); else the sidebar's field."""
     head, _, rest = path.partition(".")
+    if head == "messages":
+        return "the conversation, on the Playground page"
     if head == "cases":
         row, _, column = rest.partition(".")
         return f"test case {int(row) + 1} ({column})" if row.isdigit() else "the test cases"

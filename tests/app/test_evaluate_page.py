@@ -214,3 +214,14 @@ def test_rows_run_across_a_field_sweep_or_setting_sets_with_the_caps_said(at: Ap
     sent = [(r["body"]["max_completion_tokens"], r["body"].get("temperature")) for r in ev["results"]]
     assert sent[0][0] == 2 and sent[1] == (3, 0.0) and sent[2:] == sent[:2], sent
     assert any(list(d.value.columns) == ["set A · seed 1", "set B · seed 1"] for d in at.dataframe)
+
+
+def test_an_empty_conversation_blocks_run_saying_where_to_write_it(at: AppTest) -> None:
+    """The conversation is written on the Playground page: what blocks Run here says so, not the field's name."""
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception, at.exception
+    assert at.button(key=keys.EV_RUN).disabled
+    lines = [readable(c.value) for c in at.caption if "is off until" in c.value]
+    assert lines == [
+        ":material/block: Run is off until you fix: the conversation, on the Playground page (marked above or in the sidebar)."
+    ], lines
