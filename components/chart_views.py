@@ -340,7 +340,12 @@ def probability_view(
     st.caption(
         "Along the answer: how likely each chosen token was, and how uncertain the model was among its alternatives "
         "(the dashed line)."
-        + (f" Each point is the mean of {per_point} tokens in a row." if per_point > 1 else "")
+        + (
+            f" The line is the mean of each {per_point} tokens in a row; the band reaches from the least to the most "
+            "likely of them (hover for the figures)."
+            if per_point > 1
+            else ""
+        )
         + (" The shaded part is what the strip shows." if shown_span else ""),
         help="The uncertainty is the entropy of the top-k alternatives the API returned, in bits.",
     )

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from playground import analysis
+
 __all__ = [
     "VegaChart",
     "along_chart",
@@ -37,6 +39,7 @@ __all__ = [
 SCHEME = "viridis"
 DARK_BELOW = 0.45  # viridis is dark under this probability: text on it is white, black above
 CHOSEN_COLOUR = "#d95f02"
+PROBABILITY_COLOUR = "#3b528b"
 OTHER_COLOUR = "#9e9e9e"
 FONT_PX = 13
 # a family list, not the bare generic: vl-convert's exports fall back to a serif font for "monospace" with ␣ in it
@@ -46,7 +49,8 @@ PAD_PX = 3  # inside each token box, either side
 GAP_PX = 2  # between token boxes
 ROW_PX = 22
 WINDOW_TOKENS = 500  # tokens the strip shows at a time: a long answer is paged through
-ALONG_POINTS = 500  # points of the chart along the answer at most: a longer answer is drawn as means
+ALONG_POINTS = 300  # bins of the chart along the answer at most: a longer answer is drawn as bins of tokens
+ALONG_HEIGHT = 200
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,34 +148,40 @@ def _spec(chart: alt.TopLevelMixin, autosize: str = "pad") -> dict[str, Any]:
     """An Altair chart built without data as a reusable Vega-Lite spec (no data, no Altair theme sizes).
 
     `autosize` is set because Streamlit otherwise picks "fit", which squeezes the plot of a chart with a
-    title and a legend into its width and height (the token strip became a blank line).
+    title and a legend into its width and height (the token strip became a blank line). The browser draws it on
+    a canvas without ARIA labels per mark: as SVG, every mark is a DOM node with a label built by an expression,
+    which blocked the page's main thread for long stretches on a long answer. The tokens are also a select box
+    and a table.
     """
     spec = _without_data(chart.to_dict())
     spec["autosize"] = {"type": autosize, "contains": "padding"}
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    spec.setdefault("config", {})["aria"] = False
     view = spec.get("config", {}).get("view", {})
     view.pop("continuousWidth", None)
     view.pop("continuousHeight", None)
     return spec
 
 
-_TOKEN_TOOLTIP = [
+_TOKEN_TOOLTIP = [  # preformatted text: the browser formats nothing per token
     alt.Tooltip("position:Q", title="position"),
     alt.Tooltip("token:N", title="token"),
-    alt.Tooltip("probability:Q", title="probability", format=".1%"),
-    alt.Tooltip("logprob:Q", title="logprob", format=".3f"),
-    alt.Tooltip("rank:Q", title="rank among alternatives"),
-    alt.Tooltip("entropy_bits:Q", title="uncertainty (bits; entropy of the alternatives)", format=".2f"),
+    alt.Tooltip("chance:N", title="probability"),
+    alt.Tooltip("logprob_text:N", title="logprob"),
+    alt.Tooltip("rank_text:N", title="rank among alternatives"),
+    alt.Tooltip("bits:N", title="uncertainty (bits; entropy of the alternatives)"),
 ]
 
-_STRIP_COLUMNS = ["position", "token", "probability", "logprob", "rank", "entropy_bits", "x0", "x1", "y0", "y1", "yc"]
+_STRIP_COLUMNS = ["position", "token", "probability", "x0", "x1", "y0", "y1", "yc"]
+_OUTLINE = {"mark": {"type": "rect", "cornerRadius": 3, "fill": None, "stroke": "#e8175d", "strokeWidth": 3}}
 
 
 @functools.cache
 def _template_strip() -> dict[str, Any]:
     pick = alt.selection_point(name="token", fields=["position"], on="click", clear="dblclick")
-    base = alt.Chart().encode(tooltip=_TOKEN_TOOLTIP)
     boxes = (
-        base.mark_rect(cornerRadius=3, cursor="pointer")
+        alt.Chart()
+        .mark_rect(cornerRadius=3, cursor="pointer")
         .encode(
             x=alt.X("x0:Q", scale=None, axis=None),
             x2="x1:Q",
@@ -189,16 +199,19 @@ def _template_strip() -> dict[str, Any]:
                     gradientLength=240,
                 ),
             ),
-            stroke=alt.condition("datum.selected", alt.value("#e8175d"), alt.value(None)),
-            strokeWidth=alt.condition("datum.selected", alt.value(3), alt.value(0)),
+            tooltip=_TOKEN_TOOLTIP,
         )
         .add_params(pick)
     )
-    text = base.mark_text(align="left", baseline="middle", font=MONO_FONT, fontSize=FONT_PX, dx=PAD_PX, cursor="pointer").encode(
-        x=alt.X("x0:Q", scale=None, axis=None),
-        y=alt.Y("yc:Q", scale=None, axis=None),
-        text="token:N",
-        color=alt.condition(f"datum.probability < {DARK_BELOW}", alt.value("white"), alt.value("black")),
+    text = (  # no tooltip of its own: a hover or click on the text reaches the box under it
+        alt.Chart()
+        .mark_text(align="left", baseline="middle", font=MONO_FONT, fontSize=FONT_PX, dx=PAD_PX)
+        .encode(
+            x=alt.X("x0:Q", scale=None, axis=None),
+            y=alt.Y("yc:Q", scale=None, axis=None),
+            text="token:N",
+            color=alt.Color("ink:N", scale=alt.Scale(domain=["white", "black"], range=["white", "black"]), legend=None),
+        )
     )
     chart = alt.layer(boxes, text).properties(width=200, height=ROW_PX, title="Tokens by probability")
     return _spec(chart.configure_view(strokeWidth=0))
@@ -207,13 +220,34 @@ def _template_strip() -> dict[str, Any]:
 def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int = 80) -> VegaChart:
     """The answer as boxes of tokens coloured by probability, with a legend; a click selects a token.
 
-    The selection parameter is named "token" and holds the clicked token's `position`; `selected` is outlined.
+    The selection parameter is named "token" and holds the clicked token's `position`; `selected` is outlined (a
+    layer of one box, so the browser tests nothing per token).
     """
-    data = strip_layout(frame, wrap)[_STRIP_COLUMNS].astype({"rank": "float64"})
-    data["selected"] = data["position"] == (-1 if selected is None else selected)
+    laid = strip_layout(frame, wrap)
+    data = laid[_STRIP_COLUMNS].assign(
+        ink=np.where(laid["probability"] < DARK_BELOW, "white", "black"),
+        chance=[percent(p) for p in laid["probability"]],
+        logprob_text=[f"{v:.3f}" for v in laid["logprob"]],
+        rank_text=["—" if pd.isna(r) else str(int(r)) for r in laid["rank"]],
+        bits=["—" if pd.isna(b) else f"{b:.2f}" for b in laid["entropy_bits"]],
+    )
     rows = int(data["y1"].max() // ROW_PX) + 1 if len(data) else 1
     width = max(int(data["x1"].max()) + 1 if len(data) else 0, 200)
-    return VegaChart({**_template_strip(), "width": width, "height": rows * ROW_PX}, data)
+    spec = {**_template_strip(), "width": width, "height": rows * ROW_PX}
+    box = data[data["position"] == selected]
+    if len(box):
+        outline = {
+            **_OUTLINE,
+            "data": {"values": box[["x0", "x1", "y0", "y1"]].to_dict(orient="records")},
+            "encoding": {
+                "x": {"field": "x0", "type": "quantitative", "scale": None},
+                "x2": {"field": "x1"},
+                "y": {"field": "y0", "type": "quantitative", "scale": None},
+                "y2": {"field": "y1"},
+            },
+        }
+        spec["layer"] = [*spec["layer"], outline]
+    return VegaChart(spec, data)
 
 
 @functools.cache
@@ -256,50 +290,61 @@ def alternatives_chart(frame: pd.DataFrame, *, title: str = "Alternatives at thi
 
 
 @functools.cache
-def _template_along(points: bool) -> dict[str, Any]:
-    colour = alt.Color(
-        "measure:N",
-        scale=alt.Scale(domain=["probability", "uncertainty (bits)"], range=["#3b528b", CHOSEN_COLOUR]),
-        legend=alt.Legend(title=None, orient="top"),
-    )
-    x = alt.X("position:Q", title="token position", axis=alt.Axis(tickMinStep=1))
-    tooltip = [alt.Tooltip("position:Q"), alt.Tooltip("token:N"), alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=".3f")]
-    prob = (
+def _template_along() -> dict[str, Any]:
+    x = alt.X("middle:Q", title="token position", axis=alt.Axis(tickMinStep=1))
+    probability = alt.Scale(domain=[0, 1])
+    left = alt.Axis(format="%", titleColor=PROBABILITY_COLOUR)
+    spread = alt.Chart().mark_area(color=PROBABILITY_COLOUR, opacity=0.3)
+    spread = spread.encode(x=x, y=alt.Y("low:Q", title="probability", scale=probability, axis=left), y2="high:Q")
+    mean = alt.Chart().mark_line(color=PROBABILITY_COLOUR).encode(x=x, y=alt.Y("mean:Q", scale=probability, axis=None))
+    uncertainty = (
         alt.Chart()
-        .transform_filter("datum.measure == 'probability'")
-        .mark_line(point=points)
+        .mark_line(color=CHOSEN_COLOUR, strokeDash=[4, 2])
         .encode(
             x=x,
-            y=alt.Y("value:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=colour,
-            tooltip=tooltip,
+            y=alt.Y(
+                "uncertainty:Q",
+                title="uncertainty (bits)",
+                scale=alt.Scale(zero=True),
+                axis=alt.Axis(orient="right", titleColor=CHOSEN_COLOUR),
+            ),
         )
     )
-    entropy = (
+    hover = (
         alt.Chart()
-        .transform_filter("datum.measure == 'uncertainty (bits)'")
-        .mark_line(strokeDash=[4, 2])
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title="uncertainty (bits)", scale=alt.Scale(zero=True), axis=alt.Axis(orient="right")),
-            color=colour,
-            tooltip=tooltip,
+        .mark_rect(opacity=0)
+        .encode(  # one invisible column per bin, for its tooltip
+            x=alt.X("start:Q"),
+            x2="stop:Q",
+            y=alt.YValue(0),
+            y2=alt.Y2Value(ALONG_HEIGHT),
+            tooltip=[
+                alt.Tooltip("tokens:N", title="tokens"),
+                alt.Tooltip("lowest:N", title="least likely"),
+                alt.Tooltip("average:N", title="mean probability"),
+                alt.Tooltip("highest:N", title="most likely"),
+                alt.Tooltip("bits:N", title="mean uncertainty (bits)"),
+            ],
         )
     )
-    rule = (
-        alt.Chart()
-        .transform_filter("datum.selected && datum.measure == 'probability'")
-        .mark_rule(color="#e8175d", strokeWidth=2)
-        .encode(x="position:Q")
-    )
-    band = (  # the tokens the strip shows, for a long answer
-        alt.Chart()
-        .transform_filter("datum.measure == 'shown in the strip'")
-        .mark_rect(color="#e8175d", opacity=0.12)
-        .encode(x="position:Q", x2="end:Q")
-    )
-    chart = alt.layer(band, prob, entropy, rule).resolve_scale(y="independent")
-    return _spec(chart.properties(width=640, height=200, title="Along the answer"), autosize="fit-x")
+    layers = [
+        spread.properties(name="range"),
+        mean.properties(name="mean"),
+        uncertainty.properties(name="uncertainty"),
+        hover.properties(name="hover"),
+    ]
+    chart = alt.layer(*layers).resolve_scale(y="independent")
+    return _spec(chart.properties(width=640, height=ALONG_HEIGHT, title="Along the answer"), autosize="fit-x")
+
+
+_STRIP_SHADE = {
+    "mark": {"type": "rect", "color": "#e8175d", "opacity": 0.12},
+    "encoding": {"x": {"field": "start", "type": "quantitative"}, "x2": {"field": "end"}},
+}
+_SELECTED_RULE = {
+    "mark": {"type": "rule", "color": "#e8175d", "strokeWidth": 2},
+    "encoding": {"x": {"field": "start", "type": "quantitative"}},
+}
 
 
 def along_chart(
@@ -309,32 +354,31 @@ def along_chart(
     shown: tuple[int, int] | None = None,
     max_points: int | None = None,
 ) -> VegaChart:
-    """Probability of each chosen token (left axis) and the uncertainty among its alternatives (entropy of the top-k,
+    """Probability of the chosen tokens (left axis) and the uncertainty among their alternatives (entropy of the top-k,
     in bits; right axis) along the answer.
 
-    `shown` (first, last position) shades the tokens the strip shows. An answer of more than `max_points` tokens is
-    drawn as the means over runs of consecutive tokens (each point starts at its run's first position), so a
-    long answer stays one light chart.
+    An answer of more than `max_points` tokens is drawn in bins of consecutive tokens (`analysis.along_series`): the
+    mean probability as a line, the band from each bin's least to its most likely token around it, so an unlikely
+    token never disappears in a mean. `shown` (first, last position) shades the tokens the strip shows and
+    `selected` is a rule; both are small layers of their own, so the browser runs no filter over the bins.
     """
-    data = frame[["position", "token", "probability", "entropy_bits"]].rename(columns={"entropy_bits": "uncertainty (bits)"})
-    data["end"] = data["position"]
-    if max_points is not None and len(data) > max_points:
-        size = -(-len(data) // max_points)
-        groups = data.groupby(data["position"] // size, sort=True)
-        data = groups.agg({"position": "min", "end": "max", "probability": "mean", "uncertainty (bits)": "mean"})
-        data["token"] = [f"mean of tokens {a:,}–{b:,}" for a, b in zip(data["position"], data["end"], strict=True)]
-    long = data.melt(
-        id_vars=["position", "end", "token"],
-        value_vars=["probability", "uncertainty (bits)"],
-        var_name="measure",
-        value_name="value",
-    ).dropna(subset=["value"])
-    at = -1 if selected is None else selected
-    long["selected"] = (long["position"] <= at) & (at <= long["end"])
+    series = analysis.along_series(frame, max_points or max(len(frame), 1))
+    data = series.assign(
+        middle=(series["start"] + series["end"] + 1) / 2,
+        stop=series["end"] + 1,
+        tokens=[f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in zip(series["start"], series["end"], strict=True)],
+        lowest=[percent(p) for p in series["low"]],
+        average=[percent(p) for p in series["mean"]],
+        highest=[percent(p) for p in series["high"]],
+        bits=["—" if pd.isna(b) else f"{b:.2f}" for b in series["uncertainty"]],
+    )
+    spec = _template_along()
+    layers = list(spec["layer"])
     if shown is not None:
-        band = {"position": shown[0], "end": shown[1], "token": "", "measure": "shown in the strip", "selected": False}
-        long = pd.concat([long, pd.DataFrame([band])], ignore_index=True)
-    return VegaChart(_template_along(len(data) <= 200), long.reset_index(drop=True))
+        layers.insert(0, {"name": "strip", "data": {"values": [{"start": shown[0], "end": shown[1] + 1}]}, **_STRIP_SHADE})
+    if selected is not None:
+        layers.append({"name": "selected", "data": {"values": [{"start": selected + 0.5}]}, **_SELECTED_RULE})
+    return VegaChart({**spec, "layer": layers}, data)
 
 
 _USAGE_PANELS = {

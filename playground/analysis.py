@@ -35,7 +35,9 @@ __all__ = [
     "LogprobSummary",
     "LowToken",
     "RunStats",
+    "ALONG_COLUMNS",
     "alternatives_frame",
+    "along_series",
     "choices_with_logprobs",
     "csv_bytes",
     "decode_token",
@@ -282,6 +284,41 @@ def token_frame(completion: Completion, choice: int = 0) -> pd.DataFrame:
         columns=TOKEN_COLUMNS,
     )
     return frame
+
+
+ALONG_COLUMNS = ["start", "end", "low", "mean", "high", "uncertainty"]
+
+
+def along_series(frame: pd.DataFrame, bins: int) -> pd.DataFrame:
+    """A token frame along its length in at most `bins` rows of consecutive tokens (columns ALONG_COLUMNS).
+
+    Each row covers positions `start`..`end` and holds the lowest, mean and highest probability of those tokens and
+    their mean uncertainty (entropy_bits), so a long answer draws light while its least likely token still shows as
+    its bin's `low`. An answer of at most `bins` tokens gives one row per token.
+    """
+    n = len(frame)
+    size = max(-(-n // max(bins, 1)), 1)
+    group = np.arange(n) // size
+    probability = frame["probability"].to_numpy(dtype=np.float64)
+    entropy = frame["entropy_bits"].to_numpy(dtype=np.float64)
+    starts = np.arange(0, n, size)
+    with np.errstate(invalid="ignore"):
+        counts = np.bincount(group, minlength=len(starts))
+        known = ~np.isnan(entropy)
+        sums = np.bincount(group[known], weights=entropy[known], minlength=len(starts))
+        seen = np.bincount(group[known], minlength=len(starts))
+        uncertainty = np.where(seen > 0, sums / np.maximum(seen, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "start": starts.astype(np.int64),
+            "end": np.minimum(starts + size, n).astype(np.int64) - 1,
+            "low": np.minimum.reduceat(probability, starts) if n else probability,
+            "mean": np.bincount(group, weights=probability, minlength=len(starts)) / np.maximum(counts, 1),
+            "high": np.maximum.reduceat(probability, starts) if n else probability,
+            "uncertainty": uncertainty,
+        },
+        columns=ALONG_COLUMNS,
+    )
 
 
 def alternatives_frame(completion: Completion, position: int, choice: int = 0) -> pd.DataFrame:

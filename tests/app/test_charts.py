@@ -190,7 +190,7 @@ def test_a_long_answer_shows_one_window_of_tokens_and_opens_on_the_least_likely_
     labels = {m.label: m.value for m in at.metric}
     assert labels["Tokens below 50 %"].endswith(f"of {len(frame)}")
     along = next(c for c in at.get("vega_lite_chart") if "Along the answer" in c.proto.spec)
-    assert set(dataframe_util.convert_arrow_bytes_to_pandas_df(along.proto.data.data)["position"]) == set(range(len(frame)))
+    assert dataframe_util.convert_arrow_bytes_to_pandas_df(along.proto.data.data)["start"].tolist() == list(range(len(frame)))
 
 
 def test_a_person_moves_to_a_later_window_and_picks_a_token_there() -> None:
@@ -298,7 +298,8 @@ def test_strip_spec_carries_the_token_selection_and_one_colour_scale() -> None:
     assert colour["scale"] == {"scheme": charts.SCHEME, "domain": [0, 1]}
     assert colour["field"] == "probability"
     rows = spec["data"]["values"]
-    assert [r["position"] for r in rows if r["selected"]] == [2]
+    outline = spec["layer"][-1]["data"]["values"]  # the selected token, outlined
+    assert outline == [pytest.approx({k: rows[2][k] for k in ("x0", "x1", "y0", "y1")})]
     assert [r["token"] for r in rows] == frame["token"].tolist()
 
 
@@ -307,9 +308,10 @@ def test_templates_hold_no_data_so_one_spec_serves_every_answer() -> None:
     second = charts.strip_chart(analysis.token_frame(_recorded("top8_cafe")), selected=1)
     assert "data" not in first.spec and "datasets" not in first.spec
     assert all("data" not in layer for layer in first.spec["layer"])
-    assert {k: v for k, v in first.spec.items() if k not in ("width", "height")} == {
-        k: v for k, v in second.spec.items() if k not in ("width", "height")
+    assert {k: v for k, v in first.spec.items() if k not in ("width", "height", "layer")} == {
+        k: v for k, v in second.spec.items() if k not in ("width", "height", "layer")
     }
+    assert second.spec["layer"][:-1] == first.spec["layer"]  # and the selected token's outline, a layer of one box
 
 
 def test_alternatives_chart_marks_the_chosen_token() -> None:
@@ -320,17 +322,50 @@ def test_alternatives_chart_marks_the_chosen_token() -> None:
     assert [d["order"] for d in data] == list(range(len(alts)))  # drawn most likely first
 
 
-def test_a_long_answer_is_drawn_along_as_means_with_the_strips_tokens_shaded() -> None:
+def test_a_long_answer_is_drawn_along_as_bins_with_the_strips_tokens_shaded() -> None:
     frame = analysis.token_frame(_recorded("top8_cafe"))  # 12 tokens
-    data = charts.along_chart(frame, selected=7, shown=(5, 9), max_points=5).data  # means of 3 tokens
-    probability = data[data["measure"] == "probability"]
-    assert probability["position"].tolist() == [0, 3, 6, 9] and probability["end"].tolist() == [2, 5, 8, 11]
-    assert probability["value"].tolist() == pytest.approx([frame["probability"][i : i + 3].mean() for i in (0, 3, 6, 9)])
-    assert probability[probability["selected"]]["position"].tolist() == [6]  # the run holding token 7
-    band = data[data["measure"] == "shown in the strip"]
-    assert band[["position", "end"]].values.tolist() == [[5, 9]]
-    whole = charts.along_chart(frame, selected=7, max_points=12).data  # short enough: every token
-    assert whole[whole["measure"] == "probability"]["position"].tolist() == list(range(12))
+    chart = charts.along_chart(frame, selected=7, shown=(5, 9), max_points=5)  # bins of 3 tokens
+    data = chart.data
+    assert data["start"].tolist() == [0, 3, 6, 9] and data["end"].tolist() == [2, 5, 8, 11]
+    assert data["low"].tolist() == [frame["probability"][i : i + 3].min() for i in (0, 3, 6, 9)]
+    layers = {layer["name"]: layer for layer in chart.spec["layer"]}
+    assert layers["strip"]["data"]["values"] == [{"start": 5, "end": 10}]  # the strip's tokens, shaded
+    assert layers["selected"]["data"]["values"] == [{"start": 7.5}]  # the middle of the chosen token
+    whole = charts.along_chart(frame, max_points=12)  # short enough: every token, nothing shaded or marked
+    assert whole.data["start"].tolist() == list(range(12))
+    assert {layer["name"] for layer in whole.spec["layer"]} == {"range", "mean", "uncertainty", "hover"}
+
+
+def _walk(spec: object) -> list[dict]:
+    """Every dict in a spec, nested ones included."""
+    if isinstance(spec, dict):
+        return [spec] + [d for v in spec.values() for d in _walk(v)]
+    if isinstance(spec, list):
+        return [d for v in spec for d in _walk(v)]
+    return []
+
+
+def test_the_charts_of_a_long_answer_are_light_for_the_browser() -> None:
+    """The browser draws a chart's data without transforms or per-mark expressions, on a canvas, at most a few
+    hundred rows along the answer: a 10,000-token answer's view blocked the browser for over 200 ms before."""
+    from bench.analysis import synthetic_completion
+
+    completion = from_chat_completion(synthetic_completion(10_000, 8))
+    frame = analysis.token_frame(completion)
+    drawn = {
+        "strip": charts.strip_chart(frame.iloc[: charts.WINDOW_TOKENS], selected=3),
+        "alternatives": charts.alternatives_chart(analysis.alternatives_frame(completion, 3)),
+        "along": charts.along_chart(frame, selected=3, shown=(0, charts.WINDOW_TOKENS - 1), max_points=charts.ALONG_POINTS),
+    }
+    for name, chart in drawn.items():
+        parts = _walk(chart.spec)
+        assert not [d for d in parts if "transform" in d or "condition" in d or "expr" in d], name
+        assert chart.spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}}, name
+        assert chart.spec["config"]["aria"] is False, name
+    assert len(drawn["along"].data) <= charts.ALONG_POINTS <= 300
+    assert len(drawn["strip"].data) <= charts.WINDOW_TOKENS
+    tips = [d for d in _walk(drawn["strip"].spec) if "tooltip" in d.get("encoding", {})]
+    assert len(tips) == 1  # the boxes only: the text on them is not a second set of tooltips
 
 
 def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:

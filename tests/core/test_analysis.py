@@ -346,3 +346,30 @@ def test_csv_keeps_tokens_as_text_in_spreadsheets() -> None:
     back = pd.read_csv(io.BytesIO(analysis.csv_bytes(frame)))
     assert back["token"].tolist() == ["'=HYPERLINK(1)", "'+1", "ok", "'@x"]
     assert back["probability"].tolist() == [-0.5, 0.1, 0.2, 0.3]  # numbers untouched
+
+
+def test_the_along_series_of_a_long_answer_is_a_few_hundred_bins_that_keep_each_least_likely_token() -> None:
+    """A 10,000-token answer drawn along its length: at most `bins` rows, each the lowest, mean and highest
+    probability of consecutive tokens, so one unlikely token stands out instead of being averaged away."""
+    from bench.analysis import synthetic_completion
+
+    frame = analysis.token_frame(from_chat_completion(synthetic_completion(10_000, 8)))
+    frame.loc[4_321, "probability"] = 1e-6
+    series = analysis.along_series(frame, bins=300)
+    assert len(series) <= 300
+    assert series["start"].iloc[0] == 0 and series["end"].iloc[-1] == 9_999
+    assert (series["start"].iloc[1:].to_numpy() == series["end"].iloc[:-1].to_numpy() + 1).all()  # no token left out
+    for row in series.itertuples():
+        tokens = frame.iloc[row.start : row.end + 1]
+        assert row.low == tokens["probability"].min() and row.high == tokens["probability"].max()
+        assert row.mean == pytest.approx(tokens["probability"].mean())
+        assert row.uncertainty == pytest.approx(tokens["entropy_bits"].mean())
+    holding = series[(series["start"] <= 4_321) & (4_321 <= series["end"])]
+    assert holding["low"].tolist() == [1e-6]
+
+
+def test_the_along_series_of_a_short_answer_is_every_token() -> None:
+    frame = analysis.token_frame(_recorded("top8_cafe"))
+    series = analysis.along_series(frame, bins=300)
+    assert series["start"].tolist() == series["end"].tolist() == list(range(len(frame)))
+    assert series["low"].tolist() == series["mean"].tolist() == series["high"].tolist() == frame["probability"].tolist()
