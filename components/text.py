@@ -165,6 +165,11 @@ def stop_words(reason: str | None, sequence: str | None = None, *, escape: Calla
     return STOP_WORDS.get(reason, f"ended ({escape(reason)})")
 
 
+def counted(n: int, noun: str) -> str:
+    """A count in words: "1 message", "3 messages", "0 runs"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def usage_words(input_tokens: int, output_tokens: int) -> str:
     """A run's token counts as one phrase: "52 tokens in, 12 out"."""
     return f"{input_tokens:,} tokens in, {output_tokens:,} out"

@@ -13,7 +13,7 @@ import streamlit as st
 from components import share_link
 from components import state as keys
 from components.cells import when
-from components.text import marked, plain, safe_inline
+from components.text import counted, marked, plain, safe_inline
 from playground import untrusted
 from playground.errors import StoreError
 from playground.notebook import Notebook, NotebookFile
@@ -126,7 +126,7 @@ def _forget_if_open(notebook_id: str) -> None:
 
 @st.dialog("Delete this notebook?")
 def _confirm_delete(summary: Summary) -> None:
-    st.text(f"“{summary.title}”: {summary.messages} message(s), {summary.cells} run(s).")
+    st.text(f"“{summary.title}”: {counted(summary.messages, 'message')}, {counted(summary.cells, 'run')}.")
     st.caption("You can undo this until you leave this page.")
     if st.button("Delete", key=keys.nb_action(summary.id, "confirm"), type="primary", icon=":material/delete:"):
         _delete(summary.id)
@@ -174,7 +174,7 @@ def _row(summary: Summary) -> None:
                 icon=":material/description:",
                 query_params={keys.NOTEBOOK_PARAM: summary.id},
             )
-            facts = [f"changed {when(summary.updated)}", f"{summary.messages} message(s)", f"{summary.cells} run(s)"]
+            facts = [f"changed {when(summary.updated)}", counted(summary.messages, "message"), counted(summary.cells, "run")]
             if summary.imported_from is not None:
                 facts.append(f"imported from {plain(summary.imported_from)}")
             st.caption(" · ".join(facts))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import prices, tool_form, tools_field
 from components import state as keys
-from components.text import plain, safe_inline, safe_markdown
+from components.text import counted, plain, safe_inline, safe_markdown
 from playground import builder
 from playground.errors import StoreError
 from playground.library import Library, LibraryItem
@@ -78,7 +78,7 @@ def _paste() -> None:
         return
     items = [Library().add("tool", tool_to_json(t)) for t in tools]
     _select(items[0].id)
-    ss[keys.TP_NOTICE] = f"Added {len(items)} tool(s): {', '.join(i.name for i in items)}."
+    ss[keys.TP_NOTICE] = f"Added {counted(len(items), 'tool')}: {', '.join(i.name for i in items)}."
     ss[keys.TP_PASTE] = ""
 
 

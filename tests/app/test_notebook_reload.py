@@ -219,6 +219,7 @@ def test_the_notebooks_page_shows_first_lines_imports_and_search_hits_as_text() 
     app.switch_page("views/notebooks.py").run()
     captions = [c.value for c in app.caption]
     assert any(readable(c).endswith("imported from <b>team</b>.notebook.json") for c in captions), captions
+    assert any(readable(c).endswith(" · 2 messages · 0 runs") for c in captions), captions  # words, not "message(s)"
     assert (
         "Tell me a story\\.  \nOnce upon a time a robot named Pip found a \\*\\*Lantern\\*\\* \\<img src\\=x\\> in the woods\\."
         in captions
