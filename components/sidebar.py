@@ -375,9 +375,10 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
         num_rows="dynamic",
         hide_index=True,
         column_config={
-            "token": st.column_config.TextColumn("Token (text or id)", help="Text to look up, or a token id"),
+            # widths that fit the sidebar: wider, the Bias column sat past its right edge
+            "token": st.column_config.TextColumn("Token", help='A token: text to look up (e.g. " Paris"), or its id', width=110),
             "bias": st.column_config.NumberColumn(
-                "Bias", min_value=int(f.minimum or -100), max_value=int(f.maximum or 100), step=1
+                "Bias", min_value=int(f.minimum or -100), max_value=int(f.maximum or 100), step=1, width=60
             ),
         },
     )

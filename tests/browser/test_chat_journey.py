@@ -101,6 +101,12 @@ def test_a_mistake_shows_before_run_and_goes_when_fixed(page: Page) -> None:
     stop.press("Enter")
     expect(sidebar.get_by_text("at most 4")).to_have_count(0)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
+    # the logit bias table shows both its columns in the sidebar: the Bias column is not hidden past the right edge
+    open_section(page, "logit_bias")
+    grid = page.locator(f"{css(keys.field('logit_bias'))} .dvn-scroller")
+    grid.scroll_into_view_if_needed()
+    wide, shown = grid.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert wide <= shown, f"the logit bias table is {wide} px wide in {shown} px: its Bias column is cut off"
 
 
 def test_a_bad_number_blocks_run_with_its_reason_visible(page: Page) -> None:
