@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.pagekit import watch
 from tests.fake_server import FakeServer, fake_server, xai_like
 from tests.mcp_servers import TIME_ENV
 from tests.processes import free_port, stop
@@ -141,6 +142,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    watch(context)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     refused = []  # what the Content-Security-Policy blocked: normal use of the page trips none of it

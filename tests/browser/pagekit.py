@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from components import state as keys
 from playground import fields
@@ -23,11 +23,48 @@ def ready(page: Page) -> None:
     expect(page.get_by_label("Notebook", exact=True)).to_be_visible(timeout=LONG)
 
 
-def settle(page: Page) -> None:
-    """Wait, as a person does, until the page has finished the run a change started (so it is saved)."""
-    page.wait_for_timeout(300)  # the run may not have begun yet
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=LONG)
+# Installed in every page of a context (see `watch`): notes when the page last asked the server to run the script
+# (a BackMsg whose first field is rerun_script, field 11 length-delimited: byte 0x5A) and when the app last came to
+# rest (Streamlit 1.67 sets data-test-script-state="notRunning" on stApp when the server says the script stopped).
+WATCH = """(() => {
+  const runs = (window.__runs = {asked: 0, rested: 0});
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const first = data instanceof ArrayBuffer ? new Uint8Array(data, 0, 1)[0]
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, 1)[0] : undefined;
+    if (first === 0x5a) runs.asked = performance.now();
+    return send.call(this, data);
+  };
+  new MutationObserver(() => {
+    const app = document.querySelector("[data-testid=stApp]");
+    if (app && app.getAttribute("data-test-script-state") === "notRunning") runs.rested = performance.now();
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
+})();"""
+
+# True once the page is at rest after the last run it asked for: the script stopped after that ask, no element is
+# stale, and that has held for 100 ms (a rerun asked for during a run shows a moment of rest between the two runs).
+# A page without WATCH (or a run whose start and stop were drawn in one frame) counts as at rest 3 s after its ask.
+_SETTLED = """(call) => {
+  const now = performance.now(), runs = window.__runs, app = document.querySelector("[data-testid=stApp]");
+  const rest = app?.getAttribute("data-test-script-state") === "notRunning"
+    && !document.querySelector("[data-stale='true']")
+    && (!runs || runs.rested > runs.asked || now - runs.asked > 3000);
+  if (window.__settle?.call !== call || !rest || window.__settle.since === undefined)
+    window.__settle = {call, since: rest ? now : undefined};
+  return rest && now - window.__settle.since >= 100;
+}"""
+_calls = iter(range(1, 1 << 62))
+
+
+def watch(context: BrowserContext) -> None:
+    """Let `settle` see, in every page of `context`, when a change asked for a run and when it ended."""
+    context.add_init_script(WATCH)
+
+
+def settle(page: Page, timeout: float = LONG) -> None:
+    """Wait, as a person does, until the page has finished the run the last change started (so it is saved): a step
+    costs what the page takes, not a fixed pause."""
+    page.wait_for_function(_SETTLED, arg=next(_calls), timeout=timeout, polling=50)
 
 
 def import_file(page: Page, path: Path) -> None:
@@ -100,7 +137,7 @@ def wait_done(page: Page, count: int) -> Locator:
     expect(cells(page)).to_have_count(count, timeout=LONG)
     newest = cells(page).nth(count - 1)
     expect(newest.get_by_text(DONE)).to_be_visible(timeout=LONG)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)  # the script finished: saved
+    settle(page)  # the script finished: saved
     return newest
 
 

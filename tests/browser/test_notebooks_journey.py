@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done
+from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done, watch
 from tests.fake_server import FakeServer, deferred, fake_server
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,9 @@ def _rename(page: Page, title: str) -> None:
 
 def _shared_view(browser: Browser, link: str, answer: str) -> Page:
     """Open a read-only link in a fresh browser context: the answer, nothing to type into, no Run."""
-    view = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    watch(context)
+    view = context.new_page()
     view.goto(link)
     expect(view.get_by_role("heading", name="Planets notebook")).to_be_visible(timeout=LONG)
     expect(view.get_by_text("Name a planet.")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from playground.store import NotebookStore
 from tests.browser.conftest import ARTIFACTS, app_env, serve_app
-from tests.browser.pagekit import LONG, bubbles, number, ready, say, settle, wait_done
+from tests.browser.pagekit import LONG, bubbles, number, ready, say, settle, wait_done, watch
 from tests.pg import postgres_server
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,9 @@ def two_apps(gateway, database: str, tmp_path_factory) -> Iterator[tuple[str, st
 
 
 def _open(browser: Browser, url: str) -> Page:
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    watch(context)
+    page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
     return page

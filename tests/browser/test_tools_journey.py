@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from components import state as keys
 from playground import examples
-from tests.browser.pagekit import LONG, css, number, open_section, ready, say, wait_done
+from tests.browser.pagekit import LONG, css, number, open_section, ready, say, settle, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,6 @@ def k(scope: str, setting: str, *path: int | str) -> str:
 
 def sidebar(page: Page) -> Locator:
     return page.locator("section[data-testid='stSidebar']")
-
-
-def settle(page: Page) -> None:
-    """Wait, as a person does, until the page has finished redrawing after the last change."""
-    page.wait_for_timeout(250)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=LONG)
 
 
 def type_in(page: Page, key: str, text: str) -> None:
