@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.browser.pagekit import watch
 from tests.fake_server import FakeServer, fake_server, xai_like
@@ -88,9 +88,9 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
         log.close()
 
 
-def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The app's environment: the session's embedded gateway, no xAI key, plus `extra`."""
-    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, **extra}
+def app_env(base_url: str, **extra: str) -> dict[str, str]:
+    """The app's environment: the model served at `base_url` (an OpenAI-compatible /v1), no xAI key, plus `extra`."""
+    env = {**os.environ, "PLAYGROUND_BASE_URL": base_url, **extra}
     env.pop("XAI_API_KEY", None)
     return env
 
@@ -117,26 +117,30 @@ def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: i
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
-    open, which would break every later test that calls asyncio.run()."""
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=_chromium(),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield b
-        b.close()
+_RUNNING: list[tuple[Playwright, Browser]] = []  # the journeys' one Playwright and Chromium, while journeys run in a row
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """One Chromium for the journeys in a row (each test gets a fresh context), started by the first of them.
+    Playwright's sync API keeps an event loop running in the main thread while it is open, which would break a later
+    non-browser test that calls asyncio.run(), so `pytest_runtest_teardown` stops it after the last journey in a row
+    (tests/schedule.py keeps them in a row)."""
+    if not _RUNNING:
+        pw = sync_playwright().start()
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+        args += ["--disable-sync", "--no-first-run", "--disable-quic"]
+        _RUNNING.append((pw, pw.chromium.launch(executable_path=_chromium(), headless=True, args=args)))
+    return _RUNNING[0][1]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last journey in a row (its fixtures already torn down), stop Playwright and its Chromium."""
+    if _RUNNING and (nextitem is None or nextitem.get_closest_marker("browser") is None):
+        pw, chromium = _RUNNING.pop()
+        chromium.close()
+        pw.stop()
 
 
 @pytest.fixture
