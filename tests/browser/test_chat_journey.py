@@ -21,6 +21,7 @@ from tests.browser.pagekit import (
     open_section,
     ready,
     say,
+    settle,
     wait_done,
 )
 
@@ -96,12 +97,14 @@ def test_mistakes_block_run_with_their_reasons_visible_and_an_edited_message_mar
     stop = page.locator(f"{css(keys.field('stop'))} input")
     stop.fill("a, b, c, d, e")
     stop.press("Enter")
+    settle(page)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("at most 4")).to_be_visible()
     expect(page.get_by_text("Run is off until you fix")).to_be_visible()
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
     stop.fill("a, b")
     stop.press("Enter")
+    settle(page)
     expect(sidebar.get_by_text("at most 4")).to_have_count(0)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
     # the logit bias table shows both its columns in the sidebar: the Bias column is not hidden past the right edge
@@ -112,14 +115,17 @@ def test_mistakes_block_run_with_their_reasons_visible_and_an_edited_message_mar
     assert wide <= shown, f"the logit bias table is {wide} px wide in {shown} px: its Bias column is cut off"
     stop.fill("")  # no stop sequence for the run below
     stop.press("Enter")
+    settle(page)
 
     number(page, "max_completion_tokens", -5)
+    settle(page)
     reason = sidebar.locator("[data-testid='stAlertContentError']").filter(has_text="Max completion tokens must be at least 1")
     expect(reason).to_be_visible()
     expect(page.get_by_text("Run is off until you fix")).to_be_visible()
     expect(page.locator(css(keys.RUN)).get_by_role("button")).to_be_disabled()
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
     number(page, "max_completion_tokens", 8)
+    settle(page)
     expect(reason).to_have_count(0)
     say(page, "Name a fruit.")
     cell = wait_done(page, 1)
@@ -128,12 +134,13 @@ def test_mistakes_block_run_with_their_reasons_visible_and_an_edited_message_mar
     page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
     box = page.locator(f"{css(keys.message_content(0))} textarea")
     box.fill("Order A1234: shipped")
-    page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()
+    page.locator(css(keys.message_action(0, "edit"))).get_by_role("button").click()  # ✓ at once, no Tab
+    settle(page)
     expect(box).to_have_count(0)
     expect(bubbles(page, "user").first).to_contain_text("Order A1234: shipped")
     expect(cell.get_by_text("earlier version")).to_be_visible()
     cell.get_by_role("button", name="What differed").click()
-    expect(page.get_by_text("Message 1 changed.")).to_be_visible()
+    expect(page.get_by_text("Message 1 changed.")).to_be_visible(timeout=LONG)
 
 
 def test_a_message_sent_while_an_answer_is_written_stops_it_and_says_why(page: Page) -> None:
