@@ -88,9 +88,9 @@ def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
         log.close()
 
 
-def app_env(base_url: str, **extra: str) -> dict[str, str]:
-    """The app's environment: the model served at `base_url` (an OpenAI-compatible /v1), no xAI key, plus `extra`."""
-    env = {**os.environ, "PLAYGROUND_BASE_URL": base_url, **extra}
+def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The app's environment: the session's embedded gateway, no xAI key, plus `extra`."""
+    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, **extra}
     env.pop("XAI_API_KEY", None)
     return env
 

@@ -23,10 +23,9 @@ def database() -> str:
 
 
 @pytest.fixture(scope="module")
-def two_apps(app_url: str, database: str, tmp_path_factory) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """Two `streamlit run` processes sharing one fresh PostgreSQL database (as behind a proxy), both answered by the
-    session page's embedded model (its /v1), so no further model is loaded."""
-    env = app_env(f"{app_url}/v1", PLAYGROUND_DATABASE_URL=database)
+def two_apps(gateway, database: str, tmp_path_factory) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Two `streamlit run` processes sharing one fresh PostgreSQL database (as behind a proxy)."""
+    env = app_env(gateway, PLAYGROUND_DATABASE_URL=database)
     env.pop("PLAYGROUND_DATA_DIR", None)
     logs = tmp_path_factory.mktemp("team")
     with serve_app(env, logs) as first, serve_app(env, logs) as second:
