@@ -19,7 +19,7 @@ import streamlit as st
 
 from components import answer_checks, branching, chart_views, conversation, response_view, sidebar, tool_review, variables_form
 from components import state as keys
-from components.text import inline_code, plain, safe_markdown, speed_words, stop_words, usage_words
+from components.text import inline_code, live_words, plain, safe_markdown, speed_words, stop_words, usage_words
 from playground import analysis, backends, codegen, errors, pricing, runner
 from playground.notebook import Cell, ChatMessage, MessageKey, Notebook, message_key
 
@@ -518,11 +518,7 @@ class Live:
         self._line.caption(f":material/hourglass_top: {plain(wait_words(seconds, reason))}")
 
     def draw(self) -> None:
-        elapsed = time.monotonic() - self._started
-        rate = self._pieces / elapsed if elapsed > 0 else 0.0
-        self._line.caption(
-            f":material/progress_activity: Answering… {self._pieces} tokens · {elapsed:.1f} s · {rate:.0f} tokens/s"
-        )
+        self._line.caption(live_words(self._pieces, time.monotonic() - self._started))
         many = len(self._texts) > 1
         body = "\n\n".join((f"Choice {i + 1}: " if many else "") + self._texts[i] for i in sorted(self._texts))
         self._text.markdown(safe_markdown(body + " ▌"))

@@ -175,6 +175,13 @@ def usage_words(input_tokens: int, output_tokens: int) -> str:
     return f"{input_tokens:,} tokens in, {output_tokens:,} out"
 
 
+def live_words(tokens: int, elapsed_s: float) -> str:
+    """The line over an answer as it streams: tokens so far, seconds, and the rate with a decimal (a slow answer's
+    0.3 tokens/s is not "0")."""
+    rate = tokens / elapsed_s if elapsed_s > 0 else 0.0
+    return f":material/progress_activity: Answering… {tokens} tokens · {elapsed_s:.1f} s · {rate:.1f} tokens/s"
+
+
 def speed_words(ttft_s: float | None, total_s: float | None, tokens_per_s: float | None) -> str:
     """A run's timing as one line: "first token 0.21 s · total 1.30 s · 52.0 tokens/s" (unknown parts left out)."""
     parts = []

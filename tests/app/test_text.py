@@ -16,7 +16,7 @@ from markdown_it.token import Token
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
-from components.text import NBSP, inline_code, plain, safe_inline, safe_markdown
+from components.text import NBSP, inline_code, live_words, plain, safe_inline, safe_markdown
 from playground.notebook import Notebook
 from playground.shares import Shares
 from playground.store import NotebookStore
@@ -260,3 +260,10 @@ def test_every_page_shows_a_hostile_notebook_as_text() -> None:
     shown += in_view
     assert any("answer" in s for s in shown) and any("title" in s for s in shown)  # the hostile texts were drawn
     assert [text for text in shown if active(text)] == []
+
+
+def test_the_live_line_of_a_slow_answer_shows_its_real_rate() -> None:
+    """11 tokens in 37.6 s (a loaded machine) read "0 tokens/s" while tokens were arriving; the rate keeps a decimal,
+    as the finished run's line does."""
+    assert live_words(11, 37.6) == ":material/progress_activity: Answering… 11 tokens · 37.6 s · 0.3 tokens/s"
+    assert live_words(0, 0.0) == ":material/progress_activity: Answering… 0 tokens · 0.0 s · 0.0 tokens/s"
