@@ -5,7 +5,9 @@ logprobs and top_logprobs) goes through `StreamAccumulator`, into a done cell, i
 `NotebookStore` to a SQLite file in a temporary folder. The size is the stored JSON's, beside the same
 notebook with the raw chunks kept whole (as notebooks saved before the probabilities were stored once;
 they still open). Then the median time of `store.save` after a one-word change (the title: no cell changed), and
-after one cell got a new answer (one cell changed, as when a run ends), at 2 and at 200 such cells.
+after one cell got a new answer (one cell changed, as when a run ends), at 2 and at 200 such cells; the same one-cell
+change at 200 cells whose messages each hold an image of their own (what a save does to learn which images a cell
+dropped); and a sweep of the whole store's images (`sweep_images`) over stores of a few and of many notebooks.
 Goals (issue 18): the completion stored once; a save under 50 ms at 200 cells. Prints figures only; the
 before/after figures are in bench/README.md.
 Run: `uv run python -m bench.store` (part of `make bench`).
@@ -14,6 +16,7 @@ Run: `uv run python -m bench.store` (part of `make bench`).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -24,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.analysis import synthetic_completion, timed  # noqa: E402
-from playground.notebook import Cell, ChatMessage, Notebook  # noqa: E402
+from playground.notebook import AttachedImage, Cell, ChatMessage, Notebook  # noqa: E402
 from playground.response import Completion, StreamAccumulator  # noqa: E402
 from playground.store import NotebookStore  # noqa: E402
 
@@ -67,6 +70,18 @@ def cell_of(completion: Completion, tokens: int, top: int) -> Cell:
     )
 
 
+def image_url(i: int, size: int = 20_000) -> str:
+    """A distinct synthetic PNG of `size` bytes as a data URL (the store reads an image's type from its first bytes)."""
+    data = b"\x89PNG\r\n\x1a\n" + i.to_bytes(8, "big") + bytes(size - 16)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def with_image(cell: Cell, i: int) -> Cell:
+    """`cell` asked with an image of its own beside its text."""
+    asked = ChatMessage(content="What is in this picture?", images=[AttachedImage(url=image_url(i), name=f"{i}.png")])
+    return cell.model_copy(update={"conversation": [asked]})
+
+
 def _kb(notebook: Notebook) -> float:
     return len(notebook.clean().model_dump_json().encode()) / 1e3
 
@@ -97,6 +112,8 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=500)
     ap.add_argument("--top", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--sweep-small", type=int, default=5, help="notebooks in the smaller store swept")
+    ap.add_argument("--sweep-large", type=int, default=50, help="notebooks in the larger store swept")
     args = ap.parse_known_args()[0]  # `make bench` runs every module with the same command line
 
     chunks = synthetic_chunks(args.tokens, args.top)
@@ -119,12 +136,26 @@ def main() -> None:
             for change, answer in (("no cell changed", None), ("one cell changed", completion)):
                 (median, best, cpu), notebook = _save_times(store, notebook, args.repeat, answer)
                 note = f"(goal < 50 ms: {'met' if median < 50 else 'not met'})" if cells == 200 else ""
-                print(
-                    f"  {f'store.save, {cells} cells ({_kb(notebook) / 1e3:.1f} MB), {change}':<52} "
-                    f"{median:8.1f} ms median {best:8.1f} ms best {cpu:8.1f} ms CPU  {note}",
-                    flush=True,
-                )
+                _line(f"store.save, {cells} cells ({_kb(notebook) / 1e3:.1f} MB), {change}", (median, best, cpu), note)
+        cells = [with_image(cell_of(completion, args.tokens, args.top), i) for i in range(200)]
+        notebook = store.save(Notebook(conversation=cells[0].conversation, cells=cells))
+        figures, notebook = _save_times(store, notebook, args.repeat, completion)
+        _line("store.save, 200 cells with an image each, one changed", figures)
         store.dispose()
+
+    for notebooks in (args.sweep_small, args.sweep_large):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = NotebookStore(Path(tmp) / "bench.db")
+            for n in range(notebooks):
+                cells = [with_image(cell_of(completion, args.tokens, args.top), 2 * n + k) for k in range(2)]
+                store.save(Notebook(conversation=cells[0].conversation, cells=cells))
+            _line(f"store.sweep_images, {notebooks} notebooks of 2 cells, an image each", timed(store.sweep_images, args.repeat))
+            store.dispose()
+
+
+def _line(name: str, figures: tuple[float, float, float], note: str = "") -> None:
+    median, best, cpu = figures
+    print(f"  {name:<56} {median:8.1f} ms median {best:8.1f} ms best {cpu:8.1f} ms CPU  {note}", flush=True)
 
 
 if __name__ == "__main__":
