@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Connection, Double, Index, Integer, LargeBinary, MetaData, Table, Text, delete, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Double,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    literal,
+    select,
+    update,
+)
 
 from playground.notebook import Cell, ChatMessage, Notebook, Timings, new_cell_id, safe_base_url
 
@@ -194,6 +209,39 @@ _images_v8 = Table(
 def _m008_images(conn: Connection) -> None:
     """Images in messages, kept once each by content hash; notebooks and runs refer to them (`images.pack`)."""
     _images_v8.create(conn)
+
+
+_image_refs_v9 = Table(
+    "image_refs",
+    MetaData(),
+    Column("kind", Text, primary_key=True),
+    Column("owner", Text, primary_key=True),
+    Column("item", Text, primary_key=True),
+    Column("hash", Text, primary_key=True),
+)
+Index("image_refs_hash", _image_refs_v9.c.hash)
+_IMAGE_REF_V9 = re.compile(r"playground-image:sha256:([0-9a-f]{64})")  # what `images.pack` left in a row's JSON
+
+
+@migration
+def _m009_image_refs(conn: Connection) -> None:
+    """Which row refers to which kept image, so a save compares references without reading the JSON it overwrites and
+    a sweep keeps the images found there; filled from the notebook, cell and share rows stored so far (one row's JSON
+    in memory at a time)."""
+    _image_refs_v9.create(conn)
+    n, c, s = _notebooks_v2, _cells_v5, _shares_v6
+    sources = (
+        ("notebook", n, (n.c.id, literal(""))),
+        ("cell", c, (c.c.notebook_id, c.c.id)),
+        ("share", s, (s.c.id, literal(""))),
+    )
+    for kind, table, (owner, item) in sources:
+        found = table.c.data.contains("playground-image:sha256:")
+        for key in conn.execute(select(owner, item).where(found)).all():
+            data = conn.execute(select(table.c.data).where(owner == key[0], item == key[1])).scalar_one()
+            rows = [{"kind": kind, "owner": key[0], "item": key[1], "hash": h} for h in set(_IMAGE_REF_V9.findall(data))]
+            if rows:
+                conn.execute(_image_refs_v9.insert(), rows)
 
 
 def _notebook_from_draft(draft_id: str, data: dict[str, Any], updated: float) -> Notebook:

@@ -7,8 +7,9 @@ credentialed URL (`Notebook.clean`). Revoking keeps only the row's title and dat
 revoked; the snapshot itself is deleted.
 
 A snapshot's images are kept as the notebook's are: once each in the images table, by content hash
-(`store.keep_images`), so sharing a notebook again does not copy its images; the store's image sweep counts a live
-snapshot's references, and revoking a link sweeps the images only it showed.
+(`store.keep_images`), so sharing a notebook again does not copy its images; a live snapshot's references are
+recorded beside it (`store.refer_to_images`), so the store's image sweep keeps them, and revoking a link sweeps the
+images only it showed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, update
 
-from playground import images
 from playground import store_schema as schema
 from playground.errors import StoreError
 from playground.notebook import Notebook, conversation_from_json
-from playground.store import NotebookStore, keep_images, restore_images
+from playground.store import NotebookStore, forget_images, keep_images, refer_to_images, restore_images
 
 __all__ = ["Share", "ShareKind", "Shares", "new_share_id", "valid_share_id"]
 
@@ -84,8 +84,9 @@ class Shares:
         frozen = snapshot.clean().model_copy(update={"version": 0})
         share = Share(id=new_share_id(), kind=kind, title=source.title, notebook_id=source.id, created=time.time())
         with self.database.connect() as conn:
-            data = keep_images(conn, frozen.model_dump_json())
+            data, found = keep_images(conn, frozen.model_dump_json())
             conn.execute(schema.shares.insert().values(**share.model_dump(exclude={"notebook"}), data=data))
+            refer_to_images(conn, "share", share.id, {"": found})
         return share.model_copy(update={"notebook": frozen})
 
     def share_notebook(self, notebook: Notebook) -> Share:
@@ -130,7 +131,7 @@ class Shares:
         s = schema.shares
         with self.database.connect() as conn:
             live = s.c.id == share_id, s.c.revoked.is_(None)
-            shown = images.references(conn.execute(select(s.c.data).where(*live)).scalar() or "")
             done = conn.execute(update(s).where(*live).values(revoked=time.time(), data="")).rowcount == 1
+            shown = forget_images(conn, ("share",), share_id) if done else set()
         self.store.sweep_after(shown)
         return done

@@ -10,8 +10,10 @@ meanwhile (the version check and the writes are one transaction, so this holds a
 A deferred run's result is written with `finish_cell`, only while the stored cell is still pending,
 so two processes polling the same request store one result. Notebooks are never evicted. Images in messages are
 kept once each in their own table, by content hash, and the notebook and cell rows refer to them (`images.pack`);
-when a save, a finished run or a delete drops the last reference to an image (no notebook, run or share names it),
-the image is deleted (`NotebookStore.sweep_images`); a process's first use of a database sweeps it whole.
+which row refers to which image is written beside the row, in the same transaction, to the `image_refs` table, so a
+save compares references without reading the JSON it overwrites. When a save, a finished run or a delete drops the
+last reference to an image (no notebook, run or share names it), the image is deleted (`NotebookStore.sweep_images`,
+an anti-join on `image_refs`); a process's first use of a database sweeps it whole.
 Where they are kept (SQLite or PostgreSQL) and the migrations: `playground.database`.
 """
 
@@ -24,12 +26,13 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, exists, func, literal, or_, select, update
+from sqlalchemy import JSON, Connection, bindparam, case, cast, delete, exists, func, literal, select, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from playground import images
@@ -39,7 +42,18 @@ from playground.errors import StoreError
 from playground.notebook import Cell, Notebook, preview, snippet
 from playground.response import Completion
 
-__all__ = ["ConflictError", "DeletedError", "Finished", "NotebookStore", "Summary", "keep_images", "restore_images"]
+__all__ = [
+    "ConflictError",
+    "DeletedError",
+    "Finished",
+    "ImageReferrer",
+    "NotebookStore",
+    "Summary",
+    "forget_images",
+    "keep_images",
+    "refer_to_images",
+    "restore_images",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +76,7 @@ class DeletedError(StoreError):
 
 
 _IMAGES_LOCK = 0x504C_494D  # PostgreSQL advisory lock: saves that refer to kept images share it, a sweep takes it alone
-_REFERRING = (schema.notebooks, schema.cells, schema.shares)  # the tables whose `data` may refer to a kept image
+ImageReferrer = Literal["notebook", "cell", "share"]  # the kinds of row that refer to kept images (`image_refs.kind`)
 _SWEPT: set[str] = set()  # the databases (by location) this process has swept whole since it started
 _SWEPT_LOCK = threading.Lock()
 
@@ -75,14 +89,9 @@ def _guard_images(conn: Connection, *, alone: bool) -> None:
         conn.execute(select(lock(_IMAGES_LOCK)))
 
 
-def _referred(conn: Connection, table: Any, *where: ColumnElement[bool]) -> set[str]:
-    """The images that the rows of `table` matching `where` refer to (read before they are overwritten or deleted)."""
-    rows = conn.execute(select(table.c.data).where(*where, table.c.data.contains("playground-image:sha256:"))).scalars()
-    return set().union(*(images.references(text) for text in rows))
-
-
-def keep_images(conn: Connection, text: str) -> str:
-    """`text` (JSON) with its images kept once each in the images table, by content hash, and referred to there."""
+def keep_images(conn: Connection, text: str) -> tuple[str, set[str]]:
+    """`text` (JSON) with its images kept once each in the images table, by content hash, and referred to there; and
+    those hashes, for the row's `refer_to_images`."""
     packed, found = images.pack(text)
     if found:
         _guard_images(conn, alone=False)
@@ -91,7 +100,42 @@ def keep_images(conn: Connection, text: str) -> str:
         missing = [{"hash": h, "data": data} for h, data in found.items() if h not in have]
         if missing:
             conn.execute(upsert(conn, t).on_conflict_do_nothing(index_elements=["hash"]), missing)
-    return packed
+    return packed, set(found)
+
+
+def refer_to_images(conn: Connection, kind: ImageReferrer, owner: str, rows: Mapping[str, set[str]]) -> set[str]:
+    """Record that each row (`kind`, `owner`, item) of `rows` refers to exactly the images given (none for a row
+    deleted), in the transaction that writes the rows; returns the images they referred to before and no longer do,
+    to sweep once it commits."""
+    if not rows:
+        return set()
+    r = schema.image_refs
+    before: dict[str, set[str]] = {}
+    query = select(r.c.item, r.c.hash).where(r.c.kind == kind, r.c.owner == owner, r.c.item.in_(list(rows)))
+    for item, digest in conn.execute(query):
+        before.setdefault(item, set()).add(digest)
+    gone = [(item, h) for item, had in before.items() for h in had - rows[item]]
+    new = [
+        {"kind": kind, "owner": owner, "item": item, "hash": h}
+        for item, now in rows.items()
+        for h in now - before.get(item, set())
+    ]
+    if gone:
+        conn.execute(delete(r).where(r.c.kind == kind, r.c.owner == owner, tuple_(r.c.item, r.c.hash).in_(gone)))
+    if new:
+        conn.execute(r.insert(), new)
+    return {h for _, h in gone}
+
+
+def forget_images(conn: Connection, kinds: tuple[ImageReferrer, ...], owner: str) -> set[str]:
+    """Delete the references of every row of `kinds` under `owner` (their rows are being deleted); returns the images
+    they referred to, to sweep once it commits."""
+    r = schema.image_refs
+    where = (r.c.kind.in_(kinds), r.c.owner == owner)
+    dropped = set(conn.execute(select(r.c.hash).where(*where)).scalars())
+    if dropped:
+        conn.execute(delete(r).where(*where))
+    return dropped
 
 
 def restore_images(conn: Connection, texts: list[str]) -> list[str]:
@@ -104,18 +148,20 @@ def restore_images(conn: Connection, texts: list[str]) -> list[str]:
     return [images.unpack(text, kept) for text in texts]
 
 
-def _header(conn: Connection, notebook: Notebook) -> dict[str, Any]:
+def _header(conn: Connection, notebook: Notebook) -> tuple[dict[str, Any], set[str]]:
     """The notebooks row of a (clean) notebook: its JSON without cells (images by reference), and what lists and
-    searches read."""
-    return {
+    searches read; and the images it refers to."""
+    data, found = keep_images(conn, notebook.model_dump_json(exclude={"cells"}))
+    row = {
         "id": notebook.id,
         "title": notebook.title,
         "search": notebook.search_text(),
-        "data": keep_images(conn, notebook.model_dump_json(exclude={"cells"})),
+        "data": data,
         "created": notebook.created,
         "updated": notebook.updated,
         "version": notebook.version,
     }
+    return row, found
 
 
 def _found(conversation: str | None, wanted: str) -> tuple[str, str, str] | None:
@@ -191,8 +237,8 @@ class _Stored(NamedTuple):
 
 
 def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
-    """Make the notebook's cell rows hold its (clean) cells in order, writing only the rows that differ; returns the
-    images that the rows it overwrote or deleted referred to."""
+    """Make the notebook's cell rows hold its (clean) cells in order, writing only the rows that differ, and their
+    image references; returns the images that the rows it overwrote or deleted referred to and no longer do."""
     if len({cell.id for cell in notebook.cells}) != len(notebook.cells):
         raise StoreError(f"Notebook {notebook.id} has two runs with the same id, so it cannot be saved.")
     c = schema.cells
@@ -205,13 +251,14 @@ def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
+    referring: dict[str, set[str]] = {}
     for position, cell in enumerate(notebook.cells):
         row = stored.pop(cell.id, None)
         if row is not None and _KNOWN.unchanged(notebook.id, cell, row.digest):
             if row.position != position:
                 moved.append({"nid": notebook.id, "cell_id": cell.id, "position": position})
             continue
-        data = keep_images(conn, cell.model_dump_json())
+        data, referring[cell.id] = keep_images(conn, cell.model_dump_json())
         digest = _digest(data)
         _KNOWN.remember(notebook.id, cell, digest)
         values = {"position": position, "data": data, "digest": digest}
@@ -219,8 +266,6 @@ def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
             new.append({"notebook_id": notebook.id, "id": cell.id, **values})
         elif row.digest != digest or row.position != position:
             changed.append({"nid": notebook.id, "cell_id": cell.id, **values})
-    gone = list(stored) + [row["cell_id"] for row in changed]
-    dropped = _referred(conn, c, c.c.notebook_id == notebook.id, c.c.id.in_(gone)) if gone else set()
     if stored:
         conn.execute(delete(c).where(c.c.notebook_id == notebook.id, c.c.id.in_(list(stored))))
     if new:
@@ -233,11 +278,13 @@ def _write_cells(conn: Connection, notebook: Notebook) -> set[str]:
         )
     if moved:
         conn.execute(update(c).where(key).values(position=bindparam("position")), moved)
-    return dropped
+    return refer_to_images(conn, "cell", notebook.id, referring | {cell_id: set() for cell_id in stored})
 
 
 def _insert(conn: Connection, notebook: Notebook) -> None:
-    conn.execute(schema.notebooks.insert().values(**_header(conn, notebook)))
+    header, found = _header(conn, notebook)
+    conn.execute(schema.notebooks.insert().values(**header))
+    refer_to_images(conn, "notebook", notebook.id, {"": found})
     _write_cells(conn, notebook)
 
 
@@ -424,21 +471,19 @@ class NotebookStore:
         """
         saved = notebook.clean().model_copy(update={"updated": time.time(), "version": notebook.version + 1})
         n = schema.notebooks
-        dropped: set[str] = set()
         with self._connect() as conn:
             stored = conn.execute(select(n.c.version).where(n.c.id == notebook.id).with_for_update()).scalar()
             if stored is None and notebook.version > 0:
                 raise DeletedError(notebook.id)
             if stored is None:
-                header = _header(conn, saved)
+                header, found = _header(conn, saved)
                 insert = upsert(conn, n).values(**header).on_conflict_do_nothing(index_elements=["id"]).returning(n.c.id)
                 if conn.execute(insert).first() is None:  # another process inserted it since our select
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
             elif stored != notebook.version:
                 raise ConflictError(notebook.id, stored)
             else:
-                dropped = _referred(conn, n, n.c.id == notebook.id)
-                header = _header(conn, saved)
+                header, found = _header(conn, saved)
                 written = conn.execute(
                     update(n)
                     .where(n.c.id == saved.id, n.c.version == notebook.version)
@@ -446,6 +491,7 @@ class NotebookStore:
                 )
                 if written.rowcount != 1:
                     raise ConflictError(notebook.id, self._version(conn, notebook.id))
+            dropped = refer_to_images(conn, "notebook", saved.id, {"": found})
             dropped |= _write_cells(conn, saved)
         self.sweep_after(dropped)
         return saved
@@ -478,9 +524,9 @@ class NotebookStore:
             stored: Cell = self._parse(notebook.id, restore_images(conn, [data])[0], Cell)
             if not _may_finish(stored, result):
                 return Finished(cell=stored, wrote=False, version=version, base_version=version)
-            dropped = images.references(data)
             cell = result.clean()
-            data = keep_images(conn, cell.model_dump_json())
+            data, found = keep_images(conn, cell.model_dump_json())
+            dropped = refer_to_images(conn, "cell", notebook.id, {cell_id: found})
             digest = _digest(data)
             _KNOWN.remember(notebook.id, cell, digest)
             conn.execute(update(c).where(key).values(data=data, digest=digest))
@@ -505,12 +551,11 @@ class NotebookStore:
 
     @staticmethod
     def _remove(conn: Connection, notebook_id: str) -> set[str]:
-        """Delete the notebook's rows; returns the images they referred to."""
+        """Delete the notebook's rows and their image references; returns the images they referred to."""
         n, c = schema.notebooks, schema.cells
-        dropped = _referred(conn, n, n.c.id == notebook_id) | _referred(conn, c, c.c.notebook_id == notebook_id)
         conn.execute(delete(c).where(c.c.notebook_id == notebook_id))
         conn.execute(delete(n).where(n.c.id == notebook_id))
-        return dropped
+        return forget_images(conn, ("notebook", "cell"), notebook_id)
 
     def sweep_after(self, dropped: set[str]) -> None:
         """Sweep after a write that has committed: a failure leaves the images for a later sweep and is logged, since
@@ -521,15 +566,14 @@ class NotebookStore:
             log.warning("Unreferenced images were left in the store: %s", exc)
 
     def sweep_images(self, candidates: set[str] | None = None) -> int:
-        """Delete the kept images (of `candidates`, or all) that no notebook, run or share refers to; returns how many.
+        """Delete the kept images (of `candidates`, or all) that no notebook, run or share refers to (none in
+        `image_refs`); returns how many.
 
         Saves, finished runs and deletes call it with the images their overwritten or deleted rows referred to."""
         if candidates is not None and not candidates:
             return 0
-        i = schema.images
-        reference = literal("playground-image:sha256:") + i.c.hash
-        used = or_(*(exists().where(t.c.data.contains(reference)) for t in _REFERRING))
-        unused = delete(i).where(~used)
+        i, r = schema.images, schema.image_refs
+        unused = delete(i).where(~exists().where(r.c.hash == i.c.hash))
         if candidates is not None:
             unused = unused.where(i.c.hash.in_(sorted(candidates)))
         with self.database.connect() as conn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Double, Integer, LargeBinary, MetaData, Table, Text
 
-__all__ = ["cells", "images", "library", "metadata", "migrations", "notebooks", "prices", "shares"]
+__all__ = ["cells", "image_refs", "images", "library", "metadata", "migrations", "notebooks", "prices", "shares"]
 
 metadata = MetaData()
 
@@ -79,4 +79,13 @@ images = Table(
     metadata,
     Column("hash", Text, primary_key=True),  # sha256 of the bytes, hex: notebooks and runs refer to an image by it
     Column("data", LargeBinary, nullable=False),  # the PNG or JPEG file
+)
+
+image_refs = Table(
+    "image_refs",
+    metadata,
+    Column("kind", Text, primary_key=True),  # the referring row's table: "notebook", "cell" or "share"
+    Column("owner", Text, primary_key=True),  # its notebook's id (a notebook or a cell), or the share's id
+    Column("item", Text, primary_key=True),  # a cell's id; "" for a notebook or a share
+    Column("hash", Text, primary_key=True),  # the image it refers to (indexed: a sweep keeps the images found here)
 )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from playground import backends, codegen, examples, fields, images, runner, store_schema
+from playground import database as database_module
 from playground import store as store_module
 from playground.compare import inputs
 from playground.database import Database
 from playground.errors import RequestError
+from playground.migrations import MIGRATIONS
 from playground.notebook import (
     AttachedImage,
     Cell,
@@ -259,6 +262,7 @@ def test_a_share_snapshot_referring_to_an_image_keeps_it_and_a_sweep_deletes_orp
                 id="s1", kind="notebook", title="t", notebook_id=notebook.id, data=json.dumps({"url": reference}), created=0.0
             )
         )
+        store_module.refer_to_images(conn, "share", "s1", {"": {images.content_hash(PNG)}})
         conn.execute(store_schema.images.insert().values(hash="0" * 64, data=JPEG))  # left behind by an older version
     store.delete(notebook.id)
     assert kept_images(store) == {PNG, JPEG}
@@ -266,21 +270,83 @@ def test_a_share_snapshot_referring_to_an_image_keeps_it_and_a_sweep_deletes_orp
     assert kept_images(store) == {PNG}
 
 
-def test_images_orphaned_before_sweeps_existed_are_deleted_when_a_process_first_uses_the_store(backend: Backend) -> None:
-    """A database an older version left with an image nothing refers to: this process's first use of the store
-    (listing the notebooks) deletes that image and keeps the one a share refers to."""
-    database = Database(backend.path, url=backend.url)
-    with database.connect() as conn:  # migrated, then written as a version without sweeps left it
-        text = store_module.keep_images(conn, json.dumps({"url": PNG_URL}))
-        conn.execute(
-            store_schema.shares.insert().values(id="s1", kind="notebook", title="t", notebook_id="n1", data=text, created=0.0)
-        )
-        conn.execute(store_schema.images.insert().values(hash="0" * 64, data=JPEG))
-    assert backend.raw("SELECT count(*) FROM images") == [(2,)]
+def test_a_store_of_the_previous_version_keeps_every_referenced_image_and_sweeps_an_orphan(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database the version before the reference table left (images referred to from a notebook, a run and a link,
+    and one image nothing refers to): the migration records every reference, the first use sweeps only the orphan, and
+    afterwards a save that drops a run's image deletes it, as for any notebook."""
+    pictures = {name: PNG + name.encode() for name in ("header", "cell", "share")}
+    urls = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in pictures.items()}
+    notebook = a_notebook_with(urls["header"])
+    notebook.cells = a_notebook_with(urls["cell"]).cells  # its run asked about another picture
+    old = [m for m in MIGRATIONS if m.__name__ <= "_m008_images"]
+    with monkeypatch.context() as patched:  # migrated as far as that version went, then written as it wrote
+        patched.setattr(database_module, "MIGRATIONS", old)
+        with Database(backend.path, url=backend.url).connect() as conn:
+            texts = (
+                notebook.model_dump_json(exclude={"cells"}),
+                notebook.cells[0].model_dump_json(),
+                json.dumps({"url": urls["share"]}),
+            )
+            (header, _), (cell, _), (share, _) = packed = [images.pack(text) for text in texts]
+            kept = {h: d for _, found in packed for h, d in found.items()} | {images.content_hash(JPEG): JPEG}  # JPEG: an orphan
+            conn.execute(store_schema.images.insert(), [{"hash": h, "data": d} for h, d in kept.items()])
+            conn.execute(
+                store_schema.notebooks.insert().values(
+                    id=notebook.id, title="Pictures", search="pictures", data=header, created=1.0, updated=1.0, version=1
+                )
+            )
+            conn.execute(
+                store_schema.cells.insert().values(
+                    notebook_id=notebook.id, id=notebook.cells[0].id, position=0, digest="old", data=cell
+                )
+            )
+            conn.execute(
+                store_schema.shares.insert().values(
+                    id="s1", kind="notebook", title="t", notebook_id="n1", data=share, created=0.0
+                )
+            )
+    assert backend.raw("SELECT count(*) FROM images") == [(4,)]
     store = backend.store()
-    assert kept_images(store) == {PNG, JPEG}  # opening the store is no use of it yet
-    assert store.list() == []
-    assert kept_images(store) == {PNG}
+    assert store.list()[0].id == notebook.id  # the first use: migrated, then swept
+    assert kept_images(store) == set(pictures.values())
+    assert sorted(backend.raw("SELECT kind, hash FROM image_refs")) == sorted(
+        (kind, images.content_hash(pictures[name]))
+        for kind, name in (("notebook", "header"), ("cell", "cell"), ("share", "share"))
+    )
+    back = store.load(notebook.id)
+    assert back is not None and back.cells[0].conversation[0].images[0].url == urls["cell"]
+    back.cells = []  # the run deleted: nothing refers to its picture now
+    store.save(back)
+    assert kept_images(store) == {pictures["header"], pictures["share"]}
+
+
+def test_a_save_and_a_sweep_learn_which_images_are_used_without_reading_any_rows_json(backend: Backend) -> None:
+    """A save compares the references recorded beside the rows, and a sweep is an anti-join on them: neither reads a
+    notebook's, run's or link's stored JSON (which grows with the notebook and the store)."""
+    store = backend.store()
+    other_url = "data:image/png;base64," + base64.b64encode(PNG + b"\x02").decode()
+    notebook = store.save(a_notebook_with(PNG_URL))
+    backend.shares().share_notebook(notebook)
+    notebook.cells.append(a_notebook_with(other_url).cells[0])
+    notebook = store.save(notebook)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        notebook.title = "Pictures, renamed"
+        notebook.conversation[0].images = []  # the header drops its picture
+        notebook.cells.pop()  # and a run with the other picture goes
+        notebook = store.save(notebook)
+        assert store.sweep_images() == 0  # the save swept the other picture; the link still shows the first
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert statements and kept_images(store) == {PNG}
+    assert [s for s in statements if re.search(r"\b(notebooks|cells|shares)\.data\b", s)] == []
 
 
 def test_the_seeds_image_example_is_a_request_with_an_image_part_and_its_code_carries_it() -> None:
@@ -306,10 +372,11 @@ def test_a_sweep_waits_for_a_save_in_flight_that_refers_to_the_image() -> None:
     first = store.save(a_notebook_with(PNG_URL))
     swept = threading.Thread(target=store.delete, args=(first.id,))
     with store.database.connect() as conn:  # another page saving the same picture, not committed yet
-        text = store_module.keep_images(conn, json.dumps({"url": PNG_URL}))
+        text, found = store_module.keep_images(conn, json.dumps({"url": PNG_URL}))
         conn.execute(
             store_schema.shares.insert().values(id="s1", kind="notebook", title="t", notebook_id="n2", data=text, created=0.0)
         )
+        store_module.refer_to_images(conn, "share", "s1", {"": found})
         swept.start()
         swept.join(timeout=1.5)
         assert swept.is_alive()  # the delete's sweep waits for this save to commit
