@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import streamlit as st
 
+from components import errors as error_view
 from components import state as keys
 from components.text import inline_code, plain
 from playground import fields, images
@@ -195,5 +196,4 @@ def editor(i: int, m: ChatMessage, commit: Callable[[], None]) -> None:
             placeholder="https://…",
         )
         st.button("Add image address", key=keys.message_image(i, "add_url"), on_click=_take_url, args=(i, commit))
-    for problem in ss.get(keys.IMAGE_PROBLEMS, {}).get(i, []):
-        st.error(plain(problem), icon=":material/warning:")
+    error_view.problem_slot(st, [plain(problem) for problem in ss.get(keys.IMAGE_PROBLEMS, {}).get(i, [])])

@@ -253,9 +253,10 @@ def _editor(i: int, m: ChatMessage) -> None:
         m.role = st.selectbox(f"{mk['role'].label} of message {i + 1}", fields.ROLES, key=role_key, help=mk["role"].help)
     with right:
         m.name = st.text_input(mk["name"].label, key=name_key, help=mk["name"].help, placeholder="optional")
-    if m.role == "tool":
-        ss.setdefault(tcid_key, m.tool_call_id)
-        m.tool_call_id = st.text_input(mk["tool_call_id"].label, key=tcid_key, help=mk["tool_call_id"].help)
+    with error_view.slot():  # a role changed to or from "tool" moves nothing below: the text box keeps what is typed
+        if m.role == "tool":
+            ss.setdefault(tcid_key, m.tool_call_id)
+            m.tool_call_id = st.text_input(mk["tool_call_id"].label, key=tcid_key, help=mk["tool_call_id"].help)
     m.content = st.text_area(
         f"{mk['content'].label} of message {i + 1}",
         key=content_key,

@@ -9,12 +9,27 @@ and echoed under that parameter's widget when the server named one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import streamlit as st
 
 from components.text import inline_code, plain
 from playground import errors, wording
+
+
+def slot(where: Any = st) -> Any:
+    """A place drawn on every run, taking no room while empty, for what comes and goes under a field (its problems,
+    its notes): when something there comes or goes, what follows keeps its place in the page, so the browser keeps
+    the text a person is typing into a box further down while the run their last Enter started lands."""
+    return where.container()
+
+
+def problem_slot(where: Any, escaped: Sequence[str], *, icon: str = ":material/warning:") -> None:
+    """Messages (escaped by the caller) in a `slot` under a field."""
+    box = slot(where)
+    for shown in escaped:
+        box.error(shown, icon=icon)
 
 
 def normalise_param(param: str | None) -> str | None:
@@ -51,17 +66,18 @@ def matching(err: errors.RequestError | None, path: str, *, exact: bool = False)
 def show_field(
     err: errors.RequestError | None, path: str, *, exact: bool = False, upstream: errors.PlaygroundError | None = None
 ) -> None:
-    """Draw the errors belonging to the widget for `path`, right under it."""
+    """Draw the errors belonging to the widget for `path`, right under it (in `problem_slot`s)."""
+    messages = []
     for e in matching(err, path, exact=exact):
         sub = e.field[len(path) + 1 :] if e.field != path else ""
-        st.error(plain(e.message) + (f" ({plain(sub)})" if sub else ""), icon=":material/warning:")
+        messages.append(plain(e.message) + (f" ({plain(sub)})" if sub else ""))
+    problem_slot(st, messages)
+    rejected = []
     if isinstance(upstream, errors.UpstreamError):
         param = normalise_param(upstream.param)
         if param and (param == path or (not exact and param.startswith(path + "."))):
-            st.error(
-                f"The server rejected this field: {plain(upstream.server_message or str(upstream))}",
-                icon=":material/block:",
-            )
+            rejected.append(f"The server rejected this field: {plain(upstream.server_message or str(upstream))}")
+    problem_slot(st, rejected, icon=":material/block:")
 
 
 def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[errors.FieldError]:
@@ -74,9 +90,10 @@ def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[err
 
 def blocked(action: str, err: errors.RequestError | None, *, where: str, words: Callable[[str], str] = label_for) -> None:
     """Under a disabled button: "<action> is off until you fix: <fields> (<where>)"; nothing when `err` is None."""
+    box = slot()
     if err is not None:
         names = ", ".join(dict.fromkeys(words(e.field) for e in err.errors))
-        st.caption(f":material/block: {action} is off until you fix: {plain(names)} ({where}).")
+        box.caption(f":material/block: {action} is off until you fix: {plain(names)} ({where}).")
 
 
 def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] = ()) -> None:

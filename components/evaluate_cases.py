@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
+from components import errors as error_view
 from components import state as keys
 from components.attachments import FILE_TYPES, MAX_UPLOAD_MB, THUMBNAIL_PX
 from components.text import inline_code, plain
@@ -210,18 +211,20 @@ def _images(nb: Notebook, cases: TestCases, names: Sequence[str]) -> None:
 
 
 def _notice() -> None:
+    box = error_view.slot()  # there on every run: the table under it keeps its place
     notice = ss.pop(keys.EV_NOTICE, None)
     if notice is not None:
         kind, message = notice
-        getattr(st, kind)(plain(message), icon=":material/info:" if kind == "success" else ":material/warning:")
+        getattr(box, kind)(plain(message), icon=":material/info:" if kind == "success" else ":material/warning:")
 
 
 def problem_words(problems: Sequence[CaseProblem]) -> None:
-    """The table's problems, the first few in full."""
+    """The table's problems, the first few in full, in a slot: the checks' boxes below keep their place."""
+    box = error_view.slot()
     for p in problems[:SHOWN_PROBLEMS]:
-        st.error(plain(p.message), icon=":material/warning:")
+        box.error(plain(p.message), icon=":material/warning:")
     if len(problems) > SHOWN_PROBLEMS:
-        st.caption(f"…and {len(problems) - SHOWN_PROBLEMS} more problems in the table.")
+        box.caption(f"…and {len(problems) - SHOWN_PROBLEMS} more problems in the table.")
 
 
 def table(nb: Notebook, names: Sequence[str]) -> TestCases:

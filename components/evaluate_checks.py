@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from components import errors as error_view
 from components import state as keys
 from components.text import plain
 from playground.evaluate import checks as ck
@@ -103,8 +104,7 @@ def editor(nb: Notebook, columns: Sequence[str], *, tools: Sequence[str], schema
                     else:
                         update[setting] = value if value is not None else getattr(check, setting)
             now = ck.parse_checks([{**check.model_dump(), **update}])[0]
-            for problem in ck.check_problems(now, list(columns)):
-                st.error(plain(problem), icon=":material/warning:")
+            error_view.problem_slot(st, [plain(problem) for problem in ck.check_problems(now, list(columns))])
             out.append(now)
     if [c.model_dump() for c in out] != (nb.evaluation.get("checks") or []):
         _keep(nb, out)

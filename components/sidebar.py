@@ -521,14 +521,15 @@ def _section(
         else:  # pragma: no cover - a new Kind must get a widget here
             raise ValueError(f"No widget for {f.kind}")
         values[f.key] = value
-        _default_note(f, value, backend_id)
-        _notes(f, backend_id=backend_id, caps=caps, values=values)
-        if warning := warn(f.key, value):
-            st.warning(plain(warning), icon=":material/warning:")
-        local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
-        for e in local:  # found while reading the widget: shown at once, before any Run
-            st.error(safe_inline(e.message), icon=":material/warning:")
-        error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
+        with error_view.slot():  # notes and problems come and go: the next field keeps its place
+            _default_note(f, value, backend_id)
+            _notes(f, backend_id=backend_id, caps=caps, values=values)
+            if warning := warn(f.key, value):
+                st.warning(plain(warning), icon=":material/warning:")
+            local = [e for e in out.errors if e.field == f.key or e.field.startswith(f.key + ".")]
+            for e in local:  # found while reading the widget: shown at once, before any Run
+                st.error(safe_inline(e.message), icon=":material/warning:")
+            error_view.show_field(_without(request_error, local), f.key, upstream=upstream)
 
 
 def _default_note(f: Field, value: Any, backend_id: str) -> None:

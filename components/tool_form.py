@@ -24,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 from components import state as keys
+from components.errors import problem_slot, slot
 from components.text import inline_code, plain, safe_inline, safe_markdown
 from playground import builder
 from playground.builder import Path, Schema, Tool
@@ -87,9 +88,9 @@ class _Ui:
 
 
 def _show(ui: _Ui, where: Any, problems: Sequence[Problem]) -> None:
+    """The problems in a slot that is there on every run, so the widgets after it keep their place."""
     if ui.draw:
-        for p in problems:
-            where.error(safe_markdown(p.message), icon=":material/error:")
+        problem_slot(where, [safe_markdown(p.message) for p in problems], icon=":material/error:")
 
 
 @dataclass
@@ -124,12 +125,9 @@ def _more(ctx: _Ctx, where: Any, f: FieldForm, path: Path) -> FieldForm:
         original = getattr(f, attr)
         seed = builder.number_text(original)
         text = ui.widget(pop, "text_input", k(attr), seed, label)
-        if text == seed:
-            upd[attr] = original
-            return
-        value, error = builder.parse_number(text, integer)
-        if error and ui.draw and pop is not None:
-            pop.caption(f":red[{plain(error)}]")
+        value, error = (original, None) if text == seed else builder.parse_number(text, integer)
+        if ui.draw:
+            problem_slot(pop, [plain(error)] if error else [], icon=":material/error:")
         upd[attr] = value if error is None else original
 
     if f.type == "string":
@@ -277,8 +275,10 @@ def _rows(ctx: _Ctx, where: Any, obj: FieldForm, path: Path, address: str) -> Fi
     ui = ctx.ui
     if path:
         _show(ui, where, ctx.problems.at(address))
-    if ui.draw and path and obj.properties:
-        where.caption("Its fields:")
+    if ui.draw and path:  # always there, so the first field added moves nothing below
+        hint = slot(where)
+        if obj.properties:
+            hint.caption("Its fields:")
     seen: set[str] = set()
     rows: list[PropertyRow] = []
     for i, row in enumerate(obj.properties):
@@ -331,13 +331,15 @@ def _json_source(ctx: _Ctx, where: Any, value: dict[str, Any], parse: Callable[[
     key = keys.builder_key(ctx.scope, (), "json")
     seed = json.dumps(value, indent=2, ensure_ascii=False)
     text = ctx.ui.widget(where, "text_area", key, seed, "JSON", height=260)
-    if text == seed:
-        return original
-    try:
-        return parse(text)
-    except InputError as exc:
-        _show(ctx.ui, where, exc.problems)
-        return original
+    problems: Sequence[Problem] = ()
+    parsed = original
+    if text != seed:
+        try:
+            parsed = parse(text)
+        except InputError as exc:
+            problems = exc.problems
+    _show(ctx.ui, where, problems)
+    return parsed
 
 
 def _tool_body(ctx: _Ctx, where: Any, tool: Tool, address: str) -> Tool:
