@@ -80,7 +80,8 @@ def schema_field(settings: dict[str, Any], *, library_schemas: Sequence[Any] = (
     _sync_schema(settings)
     form_tab, json_tab = st.tabs(["Form", "JSON"])
     with form_tab:
-        with st.popover("Start from…", key=keys.SCHEMA_LOAD, on_change="rerun"):
+        editing = tool_form.open_editor_of("schema") is not None  # off while the form is open: see tools_field._add_menu
+        with st.popover("Start from…", key=keys.SCHEMA_LOAD, on_change="rerun", disabled=editing):
             st.button("Empty schema", key=keys.SCHEMA_EMPTY, on_click=load_schema, args=(None,))
             st.caption("Presets")
             for preset in presets():

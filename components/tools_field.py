@@ -213,7 +213,12 @@ def tools_field(
 
 
 def _add_menu(library_tools: Sequence[Any], mcp: McpConnections | None) -> None:
-    with st.popover("Add a tool", key=keys.TOOLS_ADD, on_change="rerun"):
+    """The menu is off while a tool's form is open. That also closes it in the browser when "Empty tool" opened the
+    form before the browser had heard that the menu was open (a click within the run that opening the menu
+    started): Streamlit 1.67's popover follows `open` from the script only when that value or the popover's
+    identity changes, and `disabled` is part of its identity."""
+    editing = tool_form.open_editor_of("tool") is not None
+    with st.popover("Add a tool", key=keys.TOOLS_ADD, on_change="rerun", disabled=editing):
         st.button(
             "Empty tool",
             key=keys.TOOLS_NEW,
