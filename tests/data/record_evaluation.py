@@ -16,27 +16,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from playground.client import ChatClient, ClientConfig  # noqa: E402
-from playground.evaluate import TestCases  # noqa: E402
-from playground.evaluate import checks as c  # noqa: E402
-from playground.evaluate.plan import make_plan  # noqa: E402
 from playground.evaluate.run import run_evaluation  # noqa: E402
-from playground.examples import GET_WEATHER  # noqa: E402
 from playground.local import start_gateway  # noqa: E402
+from tests.evaluations import weather_plan  # noqa: E402
 
 
 def main() -> None:
     gateway = start_gateway()
     try:
         model = httpx.get(f"{gateway.base_url}/models", timeout=30).json()["data"][0]["id"]
-        body = {
-            "model": model,
-            "messages": [{"role": "user", "content": "What is the weather in {{city}}?"}],
-            "tools": [GET_WEATHER],
-            "max_completion_tokens": 40,
-        }
-        cases = TestCases(columns=["city"], rows=[{"city": "Paris"}, {"city": "Tokyo"}, {"city": "Lima"}])
-        checks = [c.Contains(column="city", ignore_case=True), c.CallsTool(tool="get_weather")]
-        plan = make_plan(body, cases, checks, seeds="1-2")
+        plan = weather_plan(model)  # tool choice auto: some answers call the tool, some answer in words
         with ChatClient(ClientConfig(base_url=gateway.base_url, kind="embedded", timeout=600.0)) as client:
             ev = run_evaluation(plan, lambda _v: client, concurrency=4)
         ev = ev.mark(0, up=True).mark(3, up=False, note="Answered in words, no call")

@@ -12,13 +12,10 @@ import httpx
 import pytest
 
 from playground.client import ChatClient, ClientConfig
-from playground.evaluate import TestCases
-from playground.evaluate import checks as c
-from playground.evaluate.plan import make_plan
 from playground.evaluate.results import Evaluation, pass_rates, pass_rates_by_column, to_csv, tool_matrix
 from playground.evaluate.run import run_evaluation, start_evaluation
-from playground.examples import GET_WEATHER
 from playground.fields import DEPENDABLE_TOOL_CALL
+from tests.evaluations import WEATHER_CASES, weather_plan
 
 pytestmark = pytest.mark.integration
 
@@ -31,16 +28,7 @@ def client(gateway: Any) -> Iterator[ChatClient]:
 
 def test_three_cities_times_two_seeds_checked_then_one_result_rerun(client: ChatClient, gateway: Any) -> None:
     model = httpx.get(f"{gateway.base_url}/models", timeout=30).json()["data"][0]["id"]
-    body = {
-        "model": model,
-        "messages": [{"role": "user", "content": "What is the weather in {{city}}?"}],
-        "tools": [GET_WEATHER],
-        **DEPENDABLE_TOOL_CALL,  # tool_choice "required": the gateway constrains every answer to a call
-        "max_completion_tokens": 40,
-    }
-    cases = TestCases(columns=["city"], rows=[{"city": "Paris"}, {"city": "Tokyo"}, {"city": "Lima"}])
-    checks = [c.Contains(column="city", ignore_case=True), c.CallsTool(tool="get_weather")]
-    plan = make_plan(body, cases, checks, seeds="1-2")
+    plan = weather_plan(model, **DEPENDABLE_TOOL_CALL)  # tool_choice "required": the gateway constrains every answer to a call
     seen: list[Evaluation] = []
     job = start_evaluation(plan, lambda v: client, concurrency=4)
     while not job.done:
@@ -52,7 +40,7 @@ def test_three_cities_times_two_seeds_checked_then_one_result_rerun(client: Chat
 
     assert [r.status for r in ev.results] == ["done"] * 6, [r.error for r in ev.results]
     for i, run in enumerate(plan.runs):
-        city = cases.value(run.row, "city")
+        city = WEATHER_CASES.value(run.row, "city")
         assert run.variant.body["messages"][0]["content"] == f"What is the weather in {city}?"
         contains, calls = ev.outcomes(i)
         assert calls.passed and calls.reason == "The model called get_weather."
