@@ -1,12 +1,12 @@
 """The Evaluate page's results: pass rates, the grid of rows × runs coloured by the checks (or each row's identical
 answers once), every result with each check's ✓/✗ and reason, one result opened as a cell with a person's 👍/👎
 and note, the tool-calling matrix and the CSV of it all. Drawing only: `playground.evaluate.results` reads the
-evaluation; a mark is handed to the page.
+evaluation; a mark or a rerun asked for is handed to the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -198,6 +198,55 @@ def csv_download(ev: rs.Evaluation) -> None:
         icon=":material/download:",
         help="One line per result: its row, run, answer, every check's ✓/✗ with its reason, and your mark",
     )
+
+
+def section(
+    ev: rs.Evaluation,
+    *,
+    failed: Sequence[int],
+    row_runs: Callable[[int], list[int]],
+    on_rerun: Callable[[list[int]], None],
+    on_mark: Callable[[int, bool | None, str], None],
+) -> None:
+    """The Evaluate page's results of `ev`: pass rates, the grid (or the grouped answers), the CSV, every result, the
+    tool matrix and one result opened; the `failed` runs or an opened row's runs (`row_runs`) are handed to
+    `on_rerun`, a mark to `on_mark`."""
+    st.subheader("Results", anchor=False)
+    wall = f" in {ev.wall_s:.1f} s" if ev.wall_s is not None else ""
+    st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.")
+    pass_rates(ev)
+    if st.toggle(
+        "Group identical answers",
+        key=keys.EV_GROUP,
+        help="Each row's identical answers shown once, with how many runs gave it and which, and its checks over them",
+    ):
+        groups(ev)
+    else:
+        grid(ev)
+    with st.container(horizontal=True):
+        csv_download(ev)
+        st.button(
+            f"Rerun the {len(failed)} failed",
+            key=keys.EV_RERUN_FAILED,
+            on_click=on_rerun,
+            args=(list(failed),),
+            disabled=not failed,
+            icon=":material/replay:",
+            help="Runs again every result that failed a check or gave no answer; the others are kept",
+        )
+    with st.expander("Every result with its checks' reasons", icon=":material/list:"):
+        every_result(ev)
+    if ev.plan.base_body.get("tools"):
+        st.caption(
+            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
+            "and in text instead."
+        )
+        tool_matrix(ev)
+    opened(ev, on_mark=on_mark)
+    index = ss.get(keys.EV_OPEN)
+    if isinstance(index, int) and index < len(ev.plan.runs):
+        row = ev.plan.runs[index].row
+        st.button("Rerun this row", key=keys.EV_RERUN_ROW, on_click=on_rerun, args=(row_runs(row),))
 
 
 def read_only(ev: rs.Evaluation, *, kept: int = 1) -> None:

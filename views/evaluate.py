@@ -179,43 +179,13 @@ def _run_inputs(nb: Any) -> tuple[str, bool]:
 
 
 def _results(ev: Evaluation) -> None:
-    st.subheader("Results", anchor=False)
-    wall = f" in {ev.wall_s:.1f} s" if ev.wall_s is not None else ""
-    st.caption(f"{len(ev.results)} results{wall}, {ev.created:%d %b %Y %H:%M} UTC.")
-    evaluate_results.pass_rates(ev)
-    if st.toggle(
-        "Group identical answers",
-        key=keys.EV_GROUP,
-        help="Each row's identical answers shown once, with how many runs gave it and which, and its checks over them",
-    ):
-        evaluate_results.groups(ev)
-    else:
-        evaluate_results.grid(ev)
-    failed = running_.failed_indices(ev)
-    with st.container(horizontal=True):
-        evaluate_results.csv_download(ev)
-        st.button(
-            f"Rerun the {len(failed)} failed",
-            key=keys.EV_RERUN_FAILED,
-            on_click=_ask,
-            args=(failed,),
-            disabled=not failed,
-            icon=":material/replay:",
-            help="Runs again every result that failed a check or gave no answer; the others are kept",
-        )
-    with st.expander("Every result with its checks' reasons", icon=":material/list:"):
-        evaluate_results.every_result(ev)
-    if ev.plan.base_body.get("tools"):
-        st.caption(
-            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
-            "and in text instead."
-        )
-        evaluate_results.tool_matrix(ev)
-    evaluate_results.opened(ev, on_mark=_mark)
-    index = ss.get(keys.EV_OPEN)
-    if isinstance(index, int) and index < len(ev.plan.runs):
-        row = ev.plan.runs[index].row
-        st.button("Rerun this row", key=keys.EV_RERUN_ROW, on_click=_ask, args=(running_.row_indices(ev.plan, row),))
+    evaluate_results.section(
+        ev,
+        failed=running_.failed_indices(ev),
+        row_runs=lambda row: running_.row_indices(ev.plan, row),
+        on_rerun=_ask,
+        on_mark=_mark,
+    )
 
 
 def main() -> None:

@@ -131,13 +131,8 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     at.selectbox(key=keys.ev_check(check["id"], "column")).set_value("city").run()
     at.text_input(key=keys.EV_SEEDS).set_value("1-2").run()
     assert not at.button(key=keys.EV_RUN).disabled, [e.value for e in at.error]
-    at.button(key=keys.EV_RUN).click().run()
-    deadline = time.monotonic() + 240
-    while keys.EV_JOB in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-    assert not at.exception, at.exception
-    (ev,) = notebook(at).evaluation["runs"]
+    ev = _evaluate(at)
+    assert len(notebook(at).evaluation["runs"]) == 1
     assert len(ev["results"]) == 6 and all(r["status"] == "done" for r in ev["results"])
     grid = next(d for d in at.dataframe if list(d.value.columns) == ["seed 1", "seed 2"]).value
     assert len(grid) == 3 and all(v.strip() in ("✓", "✗") for v in grid.to_numpy().ravel())
@@ -165,10 +160,23 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     at.text_input(key=keys.ev_mark(f"{ev['id']}-{opened}", "note")).set_value("too short")
     at.button_group(key=keys.ev_mark(f"{ev['id']}-{opened}", "thumb")).set_value("👎").run()
     assert notebook(at).evaluation["runs"][-1]["marks"] == {str(opened): {"up": False, "note": "too short"}}
+    # "Rerun this row": the opened result's row runs again, its mark (on the old answer) dropped; the other rows kept
+    row = ev["plan"]["runs"][opened]["row"]
+    again = _wait(at.button(key=keys.EV_RERUN_ROW).click().run())
+    assert len(notebook(at).evaluation["runs"]) == 2 and again["marks"] == {}
+    for old, new in zip(ev["results"], again["results"], strict=True):
+        if ev["plan"]["runs"][old["index"]]["row"] == row:
+            assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)  # run again
+        else:
+            assert new == old
 
 
 def _evaluate(app: AppTest) -> dict:
-    app.button(key=keys.EV_RUN).click().run()
+    return _wait(app.button(key=keys.EV_RUN).click().run())
+
+
+def _wait(app: AppTest) -> dict:
+    """The newest evaluation, once the one a button started has ended."""
     deadline = time.monotonic() + 400
     while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
         time.sleep(0.3)
