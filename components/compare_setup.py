@@ -1,6 +1,7 @@
 """The Compare page's set-up: where the runs start from, what varies, the setting-set forms, and a summary of
 the request every run starts from. Drawing only: `playground.compare.inputs` turns what `setup` returns into
-runs. Inputs keep their values across page switches (widget state is dropped there), in CMP_REMEMBERED.
+runs. What the person changes is kept in the open notebook (`Notebook.compare`), so the inputs come back after a page
+switch (widget state is dropped there), a reload and in the exported file.
 """
 
 from __future__ import annotations
@@ -23,35 +24,81 @@ from playground.notebook import Cell
 ss = st.session_state
 
 MODES: dict[str, str] = {"seeds": "Seeds", "sweep": "Sweep one field", "sets": "Setting sets"}
+SEEDS, SWEEP_VALUES = "1, 2, 3", "0.2, 0.7, 1.2"  # what the seeds and the sweep's values start as
 SOURCES: dict[str, str] = {"conversation": "The conversation and the sidebar's settings", "cell": "A run of this notebook"}
 SET_NUMBERS = ("temperature", "top_p", "seed", "max_completion_tokens")  # the fields each set form offers
+SET_TEXTS: dict[str, str] = {"label": "", "base_url": "", "model": "", "more": ""}  # each set's text inputs and defaults
+SET_INPUTS = (*SET_TEXTS, "backend", *SET_NUMBERS)
 
 
-def _remembered() -> dict[str, Any]:
-    return ss.setdefault(keys.CMP_REMEMBERED, {})
+def _kept() -> dict[str, Any]:
+    """The open notebook's set-up (`Notebook.compare`): each input the person changed from its default, by name."""
+    return ss[keys.NOTEBOOK].compare
 
 
-def _seed(key: str, default: Any) -> None:
-    """Give an input its remembered value (or `default`) before it is drawn: widget state is dropped on a page switch."""
-    if key not in ss:
-        ss[key] = _remembered().get(key, default)
+def _name(key: str) -> str:
+    return key.removeprefix(f"{keys.CMP_PAGE}.")
+
+
+def _fits(value: Any, default: Any, options: Sequence[Any] | None, number: type | None) -> bool:
+    """Whether an input can show `value` (a notebook is untrusted: an imported one may hold anything)."""
+    if options is not None:
+        return value in options
+    if number is not None:
+        return value is None or (isinstance(value, int | float) and not isinstance(value, bool) and isinstance(value, number))
+    return isinstance(value, type(default))
+
+
+def _seed(key: str, default: Any, *, options: Sequence[Any] | None = None, number: type | None = None) -> None:
+    """Give an input the value its notebook keeps for it (or `default`) before it is drawn: widget state is dropped on a
+    page switch and starts empty in a new session. A kept value the input cannot show gives the default. `number`: the
+    type a number box takes (float also takes a whole number)."""
+    if key in ss:
+        return
+    value = _kept().get(_name(key), default)
+    if number is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    ss[key] = value if _fits(value, default, options, number) else default
 
 
 def current(key: str, default: Any = None) -> Any:
-    """An input's value before it is drawn this run: its widget state, else what is remembered for it."""
-    return ss[key] if key in ss else _remembered().get(key, default)
+    """An input's value before it is drawn this run: its widget state, else what the notebook keeps for it."""
+    return ss[key] if key in ss else _kept().get(_name(key), default)
 
 
 def forget(key: str) -> None:
-    """Empty an input (its widget state and what is remembered for it)."""
+    """Empty an input (its widget state and what the notebook keeps for it)."""
     ss.pop(key, None)
-    _remembered().pop(key, None)
+    _kept().pop(_name(key), None)
 
 
-def _keep(key: str) -> Any:
-    value = ss.get(key)
-    _remembered()[key] = value
+def _keep(key: str, default: Any) -> Any:
+    """Keep the input's value in the notebook (only when it differs from `default`: an untouched page adds nothing)."""
+    if key not in ss:  # not drawn this run (e.g. a set's base URL under another backend): kept as it was
+        return _kept().get(_name(key), default)
+    value = ss[key]
+    if value == default:
+        _kept().pop(_name(key), None)
+    else:
+        _kept()[_name(key)] = value
     return value
+
+
+def forget_widgets() -> None:
+    """Drop the inputs' widget state (another notebook was opened), so each re-seeds from that notebook's set-up."""
+    for key in (
+        keys.CMP_SOURCE,
+        keys.CMP_CELL,
+        keys.CMP_PROMPT,
+        keys.CMP_MODE,
+        keys.CMP_SEEDS,
+        keys.CMP_SWEEP_FIELD,
+        keys.CMP_SWEEP_VALUES,
+        keys.CMP_SET_COUNT,
+        keys.CMP_REPEAT,
+        *(keys.cmp_set(i, k) for i in range(compare.MAX_SETS) for k in SET_INPUTS),
+    ):
+        ss.pop(key, None)
 
 
 def cell_label(cell: Cell) -> str:
@@ -72,7 +119,7 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
         _seed(keys.cmp_set(i, "label"), "")
         label = st.text_input("Name", key=keys.cmp_set(i, "label"), placeholder=f"set {letter}")
         _field_errors(problem, f"sets.{i}.label")
-        _seed(keys.cmp_set(i, "backend"), SAME)
+        _seed(keys.cmp_set(i, "backend"), SAME, options=[SAME, *backends.BACKENDS])
         backend = st.selectbox(
             "Backend",
             [SAME, *backends.BACKENDS],
@@ -93,9 +140,9 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
         for n, key in enumerate(SET_NUMBERS):
             f = fields.FIELDS[key]
             wkey = keys.cmp_set(i, key)
-            _seed(wkey, None)
             is_int = f.kind is fields.Kind.INT
             cast = int if is_int else float
+            _seed(wkey, None, number=cast)
             with grid[n % 2]:
                 # no min/max: the box would clamp; the bounds are checked as the sidebar's are (views.compare)
                 numbers[key] = st.number_input(
@@ -123,8 +170,8 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
                 *SET_NUMBERS,
             ):
                 st.error(safe_inline(e.message), icon=":material/warning:")
-    for key in ("label", "backend", "base_url", "model", *SET_NUMBERS, "more"):
-        _keep(keys.cmp_set(i, key))
+    for key, default in {**SET_TEXTS, "backend": SAME, **dict.fromkeys(SET_NUMBERS)}.items():
+        _keep(keys.cmp_set(i, key), default)
     return SetInputs(
         label=label.strip(), backend=backend, base_url=base_url.strip(), model=model.strip(), numbers=numbers, more=more
     )
@@ -134,13 +181,13 @@ def sweep_inputs(out: SetupInputs, problem: errors.RequestError | None) -> None:
     """The field to sweep and its values, into `out` (the Evaluate page draws them too: the same inputs); errors on
     "sweep" and on the swept field under them."""
     left, right = st.columns([1, 2])
-    _seed(keys.CMP_SWEEP_FIELD, "temperature")
+    _seed(keys.CMP_SWEEP_FIELD, "temperature", options=compare.SWEEP_FIELDS)
     out.sweep_field = left.selectbox(
         "Field", list(compare.SWEEP_FIELDS), key=keys.CMP_SWEEP_FIELD, format_func=lambda k: fields.FIELDS[k].label
     )
-    _keep(keys.CMP_SWEEP_FIELD)
+    _keep(keys.CMP_SWEEP_FIELD, "temperature")
     f = fields.FIELDS[out.sweep_field]
-    _seed(keys.CMP_SWEEP_VALUES, "0.2, 0.7, 1.2")
+    _seed(keys.CMP_SWEEP_VALUES, SWEEP_VALUES)
     with right:
         out.sweep_values = st.text_input(
             "Values",
@@ -148,7 +195,7 @@ def sweep_inputs(out: SetupInputs, problem: errors.RequestError | None) -> None:
             placeholder="0.2, 0.7, 1.2",
             help=f"{f.label} goes from {f.minimum:g} to {f.maximum:g}; one run per value.",
         )
-        _keep(keys.CMP_SWEEP_VALUES)
+        _keep(keys.CMP_SWEEP_VALUES, SWEEP_VALUES)
         _field_errors(problem, "sweep")
         _field_errors(problem, out.sweep_field)
 
@@ -156,15 +203,16 @@ def sweep_inputs(out: SetupInputs, problem: errors.RequestError | None) -> None:
 def set_inputs(out: SetupInputs, problem: errors.RequestError | None, *, model_hint: str) -> None:
     """How many setting sets and a form for each, into `out` (the Evaluate page draws them too); errors on
     "settings_sets" and "sets.<i>.<field>" under their inputs."""
-    _seed(keys.CMP_SET_COUNT, compare.MIN_SETS)
+    counts = list(range(compare.MIN_SETS, compare.MAX_SETS + 1))
+    _seed(keys.CMP_SET_COUNT, compare.MIN_SETS, options=counts)
     count = st.radio(
         "Sets",
-        list(range(compare.MIN_SETS, compare.MAX_SETS + 1)),
+        counts,
         key=keys.CMP_SET_COUNT,
         horizontal=True,
         help="Each set changes some fields of the base request; empty inputs keep it.",
     )
-    _keep(keys.CMP_SET_COUNT)
+    _keep(keys.CMP_SET_COUNT, compare.MIN_SETS)
     _field_errors(problem, "settings_sets")
     with st.container(horizontal=True, gap="small"):
         for i in range(count):
@@ -177,9 +225,9 @@ def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_h
     "sets.<i>.<field>", "cell", "prompt") are drawn under the input they belong to."""
     out = SetupInputs()
     if cells:
-        _seed(keys.CMP_SOURCE, "conversation")
+        _seed(keys.CMP_SOURCE, "conversation", options=list(SOURCES))
         out.source = st.radio("Start from", list(SOURCES), key=keys.CMP_SOURCE, format_func=SOURCES.__getitem__, horizontal=True)
-        _keep(keys.CMP_SOURCE)
+        _keep(keys.CMP_SOURCE, "conversation")
     if out.source == "cell":
         ids = [c.id for c in reversed(cells)]
         by_id = {c.id: c for c in cells}
@@ -194,18 +242,18 @@ def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_h
         )
         _field_errors(problem, "cell")
 
-    _seed(keys.CMP_MODE, "seeds")
+    _seed(keys.CMP_MODE, "seeds", options=list(MODES))
     out.mode = st.radio("Compare", list(MODES), key=keys.CMP_MODE, format_func=MODES.__getitem__, horizontal=True)
-    _keep(keys.CMP_MODE)
+    _keep(keys.CMP_MODE, "seeds")
     if out.mode == "seeds":
-        _seed(keys.CMP_SEEDS, "1, 2, 3")
+        _seed(keys.CMP_SEEDS, SEEDS)
         out.seeds = st.text_input(
             "Seeds",
             key=keys.CMP_SEEDS,
             placeholder="1, 2, 7 or 1-16",
             help=f"A list like 1, 2, 7 or a range like 1-16; at most {compare.MAX_RUNS} runs.",
         )
-        _keep(keys.CMP_SEEDS)
+        _keep(keys.CMP_SEEDS, SEEDS)
         _field_errors(problem, "seed")
     elif out.mode == "sweep":
         sweep_inputs(out, problem)
@@ -217,7 +265,7 @@ def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_h
         key=keys.CMP_REPEAT,
         help="Sends every request twice and says, token for token, whether the answers matched.",
     )
-    _keep(keys.CMP_REPEAT)
+    _keep(keys.CMP_REPEAT, False)
     _field_errors(problem, "repeat")
     return out
 
@@ -227,7 +275,7 @@ def prompt_input(problem: errors.RequestError | None) -> str:
     st.info("The conversation is empty. Write the first message here, or on the Playground page.", icon=":material/chat:")
     _seed(keys.CMP_PROMPT, "")
     text = st.text_area("Message", key=keys.CMP_PROMPT, height=80, placeholder="Name a colour and say why you like it.")
-    _keep(keys.CMP_PROMPT)
+    _keep(keys.CMP_PROMPT, "")
     _field_errors(problem, "messages")
     return text
 

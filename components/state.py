@@ -235,7 +235,6 @@ CMP_JOB = f"{CMP_PAGE}.job"  # non-widget: the comparison running now (compare.C
 CMP_ERROR = f"{CMP_PAGE}.error"  # non-widget: what was wrong with the last Compare (the request or an input), shown by it
 CMP_SET_CHECK = f"{CMP_PAGE}.sets.check"  # non-widget: errors.RequestError in the set forms as typed now (shown under each)
 CMP_FAILURE = f"{CMP_PAGE}.failure"  # non-widget: why the last comparison could not finish (shown once)
-CMP_REMEMBERED = f"{CMP_PAGE}.remembered"  # non-widget: {widget key: value}, re-seeds this page's inputs after a page switch
 CMP_ANALYSIS = f"{CMP_PAGE}.analysis"  # non-widget: (comparison id, compare.Analysis) of the comparison shown
 CMP_SHOWN = f"{CMP_PAGE}.shown"  # widget: select box of this notebook's comparisons (ids), newest first
 CMP_DELETE = f"{CMP_PAGE}.delete"  # widget: button deleting the comparison shown

@@ -352,6 +352,9 @@ class Notebook(BaseModel):
     # the Evaluate page's test cases, checks, seeds and marks ("cases", "checks", "seeds", "marks"; see
     # components/evaluate_cases.py) and its finished runs ("runs"), as JSON: read back through playground.evaluate's models
     evaluation: dict[str, Any] = Field(default_factory=dict)
+    # the Compare page's set-up inputs the person changed from their defaults (mode, seeds, sweep, setting sets, repeat,
+    # a first message), by input name (see components/compare_setup.py); untrusted: checked before a widget shows one
+    compare: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -365,11 +368,12 @@ class Notebook(BaseModel):
         return next((c for c in self.cells if c.id == cell_id), None)
 
     def is_empty(self) -> bool:
-        """Nothing a person made: no cells, no text in any message, and the default title."""
+        """Nothing a person made: no cells, no text in any message, no set-up, and the default title."""
         return (
             not self.cells
             and not self.comparisons
             and not self.evaluation
+            and not self.compare
             and self.title == Notebook.model_fields["title"].default
             and all(not m.content.strip() and not m.tool_calls for m in self.conversation)
         )

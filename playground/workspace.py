@@ -37,7 +37,9 @@ def signature(notebook: Notebook) -> str:
     evaluation = {k: v for k, v in notebook.evaluation.items() if k != "runs"}  # runs by count: they are only added
     evaluation["runs"] = len(notebook.evaluation.get("runs") or [])
     rest = json.dumps(
-        [notebook.title, notebook.settings, cells, len(notebook.comparisons), evaluation], sort_keys=True, default=str
+        [notebook.title, notebook.settings, cells, len(notebook.comparisons), evaluation, notebook.compare],
+        sort_keys=True,
+        default=str,
     )
     digest = hashlib.blake2b(rest.encode("utf-8", "surrogatepass"), digest_size=32)
     for m in notebook.conversation:

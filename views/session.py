@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import conversation, sidebar, variables_form
+from components import compare_setup, conversation, sidebar, variables_form
 from components import state as keys
 from components.text import plain, safe_inline
 from playground import errors
@@ -28,6 +28,7 @@ def hold(opened: Notebook) -> None:
         ss.pop(keys.TITLE, None)
         conversation.forget_widgets()
         sidebar.forget_widgets()
+        compare_setup.forget_widgets()
     ss[keys.NOTEBOOK] = opened
     ss[keys.SETTINGS] = opened.settings
     _name_in_url(opened)

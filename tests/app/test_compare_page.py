@@ -323,3 +323,61 @@ def test_a_set_card_names_what_its_set_changes_and_a_set_warning_goes_once_the_s
     page = texts(at)
     assert f"**{compare_view.plain(c.results[1].label)}** · {compare_view.plain('Temperature 1.4')}" in page
     assert f"**{compare_view.plain(c.results[0].label)}** · {compare_view.plain('the same settings as the others')}" in page
+
+
+def test_the_set_up_is_kept_with_the_notebook_and_comes_back_in_a_new_session(at: AppTest) -> None:
+    ask(at, "Name a colour.")
+    at.radio(key=keys.CMP_MODE).set_value("sweep").run()
+    at.selectbox(key=keys.CMP_SWEEP_FIELD).set_value("top_p").run()
+    at.text_input(key=keys.CMP_SWEEP_VALUES).set_value("0.5, 0.9").run()
+    at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    at.text_input(key=keys.cmp_set(1, "label")).set_value("cold")
+    at.number_input(key=keys.cmp_set(1, "temperature")).set_value(0.1).run()
+    at.radio(key=keys.CMP_MODE).set_value("seeds").run()
+    at.text_input(key=keys.CMP_SEEDS).set_value("4, 5, 6")
+    at.toggle(key=keys.CMP_REPEAT).set_value(True).run()
+    assert not at.exception, at.exception
+
+    again = _app(notebook(at).id)  # a reload: a new session on the same store
+    assert again.text_input(key=keys.CMP_SEEDS).value == "4, 5, 6"
+    assert again.toggle(key=keys.CMP_REPEAT).value is True
+    assert again.text_area(key=keys.CMP_PROMPT).value == "Name a colour."  # typed, not yet sent
+    again.radio(key=keys.CMP_MODE).set_value("sweep").run()
+    assert again.selectbox(key=keys.CMP_SWEEP_FIELD).value == "top_p"
+    assert again.text_input(key=keys.CMP_SWEEP_VALUES).value == "0.5, 0.9"
+    again.radio(key=keys.CMP_MODE).set_value("sets").run()
+    assert again.text_input(key=keys.cmp_set(1, "label")).value == "cold"
+    assert again.number_input(key=keys.cmp_set(1, "temperature")).value == 0.1
+
+    # another notebook opened in that session starts from the defaults, not from this one's set-up
+    other = Notebook(conversation=[ChatMessage(role="user", content="Hi")])
+    NotebookStore().save(other)
+    again.query_params[keys.NOTEBOOK_PARAM] = other.id
+    again.run()
+    assert again.radio(key=keys.CMP_MODE).value == "seeds"
+    assert again.text_input(key=keys.CMP_SEEDS).value == "1, 2, 3"
+
+
+def test_a_notebook_whose_set_up_cannot_be_shown_opens_with_the_defaults(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    odd = {
+        "mode": "sweep",
+        "seeds": 7,
+        "sweep.field": "colour",
+        "sweep.values": ["x"],
+        "repeat": "yes",
+        "sets.0.temperature": "hot",
+    }
+    nb = Notebook.model_validate({"conversation": [{"role": "user", "content": "Hi"}], "compare": odd})
+    NotebookStore().save(nb)
+    app = _app(nb.id)
+    assert app.radio(key=keys.CMP_MODE).value == "sweep"  # what can be shown is
+    assert app.selectbox(key=keys.CMP_SWEEP_FIELD).value == "temperature"
+    assert app.text_input(key=keys.CMP_SWEEP_VALUES).value == "0.2, 0.7, 1.2"
+    assert app.toggle(key=keys.CMP_REPEAT).value is False
+    app.radio(key=keys.CMP_MODE).set_value("seeds").run()
+    assert app.text_input(key=keys.CMP_SEEDS).value == "1, 2, 3"
+    app.radio(key=keys.CMP_MODE).set_value("sets").run()
+    assert not app.exception, app.exception
+    assert app.number_input(key=keys.cmp_set(0, "temperature")).value is None

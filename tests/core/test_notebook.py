@@ -569,3 +569,13 @@ def test_a_bad_message_after_a_seed_tool_message_is_named_by_its_own_position() 
     )
     with pytest.raises(ValueError, match="^Message 3 cannot be read"):
         conversation_from_json(data)
+
+
+def test_the_compare_set_up_goes_out_and_comes_back_with_the_notebook_file() -> None:
+    nb = a_notebook(compare={"seeds": "4, 5, 6", "mode": "sweep", "sweep.field": "top_p"})
+    loaded, _ = NotebookFile.load(NotebookFile.dump(nb))
+    assert loaded.compare == {"seeds": "4, 5, 6", "mode": "sweep", "sweep.field": "top_p"}
+    older = json.loads(NotebookFile.dump(a_notebook()))
+    del older["notebook"]["compare"]  # a file from before the set-up was kept
+    assert NotebookFile.load(json.dumps(older))[0].compare == {}
+    assert not Notebook(compare={"seeds": "4, 5, 6"}).is_empty()  # a set-up alone is kept too
