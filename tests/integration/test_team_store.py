@@ -18,7 +18,10 @@ from tests.pg import postgres_server
 
 pytestmark = pytest.mark.integration
 
-SPAWN = multiprocessing.get_context("spawn")  # fresh processes, as separate app servers are: no shared pool
+# Fresh processes, as separate app servers are: no shared pool or connection. Each is forked from a server process
+# that imported the workers' modules once (a spawned process would import them again, most of its cost).
+SPAWN = multiprocessing.get_context("forkserver")
+SPAWN.set_forkserver_preload(["tests.integration.team_workers"])
 PROCESSES, WRITES = 8, 25  # enough for the processes to race: each run has seen refusals
 
 
