@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stamina
 from xdist.scheduler import LoadFileScheduling
 
 import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same examples every run unless asked otherwise)
@@ -39,6 +40,14 @@ def gateway() -> Iterator[Gateway]:
         yield gw
     finally:
         gw.close()
+
+
+@pytest.fixture
+def instant_retries() -> Iterator[None]:
+    """stamina's test mode: no backoff sleeps between attempts, but the client's own attempt count
+    (max_retries + 1) still applies, so a refused connection is still tried as often as on the page."""
+    with stamina.set_testing(True, attempts=100, cap=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

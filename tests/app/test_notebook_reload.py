@@ -109,7 +109,7 @@ def test_a_link_of_the_first_versions_opens_the_migrated_draft() -> None:
     assert _notebook_id(app) == "0123456789abcdef"
 
 
-@pytest.mark.usefixtures("embedded")
+@pytest.mark.usefixtures("embedded", "instant_retries")
 def test_the_api_key_never_reaches_the_store(data_dir: Path) -> None:
     app = _app()
     app.session_state[keys.SETTINGS]["model.openai"] = "m"  # as if typed into the model box earlier

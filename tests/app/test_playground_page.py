@@ -330,6 +330,7 @@ def test_n_choices_show_as_tabs(at: AppTest) -> None:
     assert [t.label for t in at.tabs][:2] == ["Choice 1", "Choice 2"]
 
 
+@pytest.mark.usefixtures("instant_retries")  # the page still tries max_retries + 1 times, without the sleeps
 def test_unreachable_server_error_under_run_and_conversation_kept(at: AppTest) -> None:
     at.session_state[keys.SETTINGS]["model.openai"] = "any-model"  # as if typed into the model box earlier
     at.selectbox(key=keys.BACKEND).set_value("openai").run()

@@ -41,11 +41,7 @@ ANSWER = {
 }
 
 
-@pytest.fixture(autouse=True)
-def instant_retries() -> Iterator[None]:
-    """No backoff sleeps, but keep the client's own attempt count (max_retries + 1)."""
-    with stamina.set_testing(True, attempts=100, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("instant_retries")  # tests/conftest.py
 
 
 Handler = Callable[[httpx.Request], httpx.Response]

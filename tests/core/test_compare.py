@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 
 from playground.client import ChatClient, ClientConfig
 from playground.compare import (
@@ -50,10 +49,7 @@ BASE = "https://api.example.test/v1"
 BODY: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "Say hi"}], "temperature": 1.0}
 
 
-@pytest.fixture(autouse=True)
-def instant_retries() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=100, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("instant_retries")  # tests/conftest.py
 
 
 # ----------------------------------------------------------------------------------- parsing

@@ -41,11 +41,7 @@ HTML_PAGE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def instant_retries() -> Iterator[None]:
-    """No backoff sleeps; the client's own attempt count still applies."""
-    with stamina.set_testing(True, attempts=100, cap=True):
-        yield
+pytestmark = pytest.mark.usefixtures("instant_retries")  # tests/conftest.py
 
 
 def _chunk(**delta: Any) -> dict[str, Any]:
