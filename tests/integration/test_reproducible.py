@@ -75,27 +75,30 @@ def test_the_same_seed_gives_the_same_answer_after_other_requests(served: Gatewa
     assert (cached(again) > 0) == served.settings.prompt_cache  # the cache was used exactly when on
 
 
-def test_a_long_prompt_gives_the_same_answer_beside_other_requests(served: Gateway) -> None:
-    alone = ask(served, "What happened on day 9?", 5, 12, LOGBOOK)
-    assert alone["usage"]["prompt_tokens"] > 512
-    with ThreadPoolExecutor(4) as pool:  # three other answers are being written while this one is
-        others = [pool.submit(ask, served, text, 300, 24) for text in OTHERS[:3]]
-        beside = pool.submit(ask, served, "What happened on day 9?", 5, 12, LOGBOOK).result()
+def beside_others(gw: Gateway, *question: Any) -> dict[str, Any]:
+    """`ask(gw, *question)` while three other answers are being written on the same engine."""
+    with ThreadPoolExecutor(4) as pool:
+        others = [pool.submit(ask, gw, text, 300, 24) for text in OTHERS[:3]]
+        out = pool.submit(ask, gw, *question).result()
         for o in others:
             o.result()
-    assert answer(beside) == answer(alone)
+    return out
 
 
-def test_a_prompt_on_top_of_a_cached_prefix_gives_what_the_whole_prompt_gives(gateway: Gateway) -> None:
-    """Both gateways share one engine: the cached one computes only what follows the logbook a slot holds."""
+def test_a_long_prompt_gives_the_same_answer_beside_other_requests_and_on_top_of_a_cached_prefix(gateway: Gateway) -> None:
+    """Both gateways share one engine. Without the cache the whole prompt is computed beside the other answers; with
+    it only what follows the logbook a slot holds is, and also beside them. Each gives what the prompt alone gives."""
     whole = start_gateway(GatewaySettings(prompt_cache=False), engine=gateway.engine)
     reused = start_gateway(GatewaySettings(prompt_cache=True), engine=gateway.engine)
+    question = ("What happened on day 12?", 9, 12, LOGBOOK)
     try:
-        expected = answer(ask(whole, "What happened on day 12?", 9, 12, LOGBOOK))
+        alone = ask(whole, *question)
+        assert alone["usage"]["prompt_tokens"] > 512
+        assert answer(beside_others(whole, *question)) == answer(alone)
         ask(reused, "What happened on day 3?", 1, 2, LOGBOOK)  # a slot now holds the logbook
-        out = ask(reused, "What happened on day 12?", 9, 12, LOGBOOK)
+        out = beside_others(reused, *question)
         assert cached(out) > 500
-        assert answer(out) == expected
+        assert answer(out) == answer(alone)
     finally:
         reused.close()
         whole.close()
