@@ -30,7 +30,10 @@ def inputs(nb: Notebook, problem: errors.RequestError | None, *, model_hint: str
         help="Every row runs once per seed; with a sweep or setting sets, once per seed under each value or set "
         "(the grid gets a column for each)",
     )
-    nb.evaluation["across"] = mode
+    if mode == "seeds":  # the default: an untouched page adds nothing to the notebook
+        nb.evaluation.pop("across", None)
+    else:
+        nb.evaluation["across"] = mode
     out = SetupInputs(mode=mode)  # type: ignore[arg-type]
     if mode == "sweep":
         compare_setup.sweep_inputs(out, problem)

@@ -32,6 +32,7 @@ from views import shared
 
 ss = st.session_state
 KEEP_RUNS = 3  # finished evaluations kept in a notebook, newest last
+SEEDS = "1, 2"  # what the seeds start as
 
 
 def _schemas() -> dict[str, Any]:
@@ -160,7 +161,7 @@ def _words(path: str) -> str:
 
 def _run_inputs(nb: Any) -> tuple[str, bool]:
     """Seeds, concurrency and the demo tools' follow-up; the seeds are kept with the notebook."""
-    ss.setdefault(keys.EV_SEEDS, nb.evaluation.get("seeds", "1, 2"))
+    ss.setdefault(keys.EV_SEEDS, nb.evaluation.get("seeds", SEEDS))
     f = fields.EVAL_CONCURRENCY
     with st.container(horizontal=True, vertical_alignment="bottom"):
         seeds = st.text_input(
@@ -174,7 +175,10 @@ def _run_inputs(nb: Any) -> tuple[str, bool]:
             key=keys.EV_CONTINUE,
             help="Answers that call a demo tool (weather, calculator…) get its result and answer again",
         )
-    nb.evaluation["seeds"] = seeds
+    if seeds == SEEDS:  # a default is not something the person made: a visit to the page leaves the notebook empty
+        nb.evaluation.pop("seeds", None)
+    else:
+        nb.evaluation["seeds"] = seeds
     return seeds, continue_tools
 
 

@@ -16,7 +16,7 @@ from components.cells import when
 from components.text import counted, marked, plain, safe_inline
 from playground import untrusted
 from playground.errors import StoreError
-from playground.notebook import Notebook, NotebookFile
+from playground.notebook import UNTITLED, Notebook, NotebookFile
 from playground.shares import Share, Shares
 from playground.store import NotebookStore, Summary
 from playground.workspace import changed_to_open
@@ -122,6 +122,12 @@ def _forget_if_open(notebook_id: str) -> None:
     open_now = ss.get(keys.NOTEBOOK)
     if isinstance(open_now, Notebook) and open_now.id == notebook_id:
         del ss[keys.NOTEBOOK]
+
+
+def _draft(summary: Summary) -> bool:
+    """Never named, no user message to title it (a page titles a notebook from its first one) and no run: listed apart,
+    so a session that only wrote a system prompt does not add an "Untitled notebook" among the ones a person made."""
+    return summary.title == UNTITLED and summary.cells == 0 and summary.imported_from is None
 
 
 @st.dialog("Delete this notebook?")
@@ -245,8 +251,16 @@ def main() -> None:
         return
     if not found:
         st.caption("No notebook matches." if search else "No notebooks yet: run something on the Playground page.")
+    drafts = [s for s in found if _draft(s)]
     for summary in found:
-        _row(summary)
+        if not _draft(summary):
+            _row(summary)
+    if drafts:
+        label = f"Drafts: {counted(len(drafts), 'untitled notebook')} with no run yet"
+        with st.expander(label, icon=":material/draft:", expanded=bool(search)):
+            st.caption("A system prompt or settings, no question yet: kept so that a reload loses nothing.")
+            for summary in drafts:
+                _row(summary)
 
 
 main()

@@ -260,3 +260,32 @@ def test_each_json_import_says_the_size_it_takes() -> None:
     app.switch_page("views/notebooks.py").run()
     sizes = {u.proto.label: u.proto.max_upload_size_mb for u in app.get("file_uploader")}
     assert sizes["Import a notebook file (.json)"] == cap, sizes
+
+
+@pytest.mark.usefixtures("embedded")
+def test_opening_each_page_and_leaving_keeps_no_notebook() -> None:
+    app = _app()
+    for page in ("views/compare.py", "views/evaluate.py", "views/tools.py", "views/notebooks.py", "views/playground.py"):
+        app.switch_page(page).run()
+        assert not app.exception, app.exception
+        assert NotebookStore().list() == [], page  # nothing the person made: nothing to list
+    assert keys.NOTEBOOK_PARAM not in app.query_params
+
+
+@pytest.mark.usefixtures("embedded")
+def test_a_notebook_with_only_a_system_prompt_is_kept_and_listed_apart_as_a_draft() -> None:
+    asked = Notebook(conversation=[ChatMessage(content="Colours?")])
+    asked.retitle()  # as a page saves it
+    NotebookStore().save(asked)
+    first = _app()
+    first.button(key=keys.ADD_SYSTEM).click().run()
+    first.text_area(key=keys.SYSTEM).set_value("Answer in one word.").run()
+    again = _app(_notebook_id(first))  # a reload keeps what was typed
+    assert again.session_state[keys.NOTEBOOK].conversation[0].content == "Answer in one word."
+    again.switch_page("views/notebooks.py").run()
+    (drafts,) = [e for e in again.expander if e.label.startswith("Drafts")]
+    assert drafts.label == "Drafts: 1 untitled notebook with no run yet"
+    inside = [c.value for c in drafts.caption]
+    assert any("Answer in one word" in c for c in inside), inside
+    assert not any("Colours" in c for c in inside)  # a notebook with a question is in the list itself
+    assert any("Colours" in c.value for c in again.caption)
