@@ -17,10 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def at(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:  # type: ignore[no-untyped-def]
-    """The app pointed at the session's embedded gateway, no xAI key around (a module may define its own)."""
+def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Pages started in this test use the session's embedded gateway, with no xAI key around."""
     monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
     monkeypatch.delenv("XAI_API_KEY", raising=False)
+
+
+@pytest.fixture
+def at(embedded: None) -> Iterator[AppTest]:
+    """The app pointed at the session's embedded gateway, no xAI key around (a module may define its own)."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.run()
     assert not app.exception, app.exception

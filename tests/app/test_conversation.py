@@ -96,7 +96,8 @@ def shown_text(app: AppTest) -> str:
     return readable("\n".join(m.value for m in app.markdown))
 
 
-def test_a_long_conversation_opens_at_its_latest_messages_and_shows_earlier_ones_on_request(at: AppTest) -> None:
+@pytest.mark.usefixtures("embedded")
+def test_a_long_conversation_opens_at_its_latest_messages_and_shows_earlier_ones_on_request() -> None:
     count = conversation.LATEST + 12
     talk = [ChatMessage(role="user" if k % 2 == 0 else "assistant", content=f"Message number {k}.") for k in range(count)]
     app = opened(NotebookStore().save(Notebook(title="Long", conversation=talk)))
@@ -109,7 +110,8 @@ def test_a_long_conversation_opens_at_its_latest_messages_and_shows_earlier_ones
     assert not any(b.key == keys.SHOW_EARLIER for b in app.button)
 
 
-def test_a_very_long_message_is_cut_on_screen_shown_whole_on_request_and_sent_whole(at: AppTest) -> None:
+@pytest.mark.usefixtures("embedded")
+def test_a_very_long_message_is_cut_on_screen_shown_whole_on_request_and_sent_whole() -> None:
     # 64 "=" are one token to SmolLM2, so the whole message is short work for the embedded model
     long = "The beginning.\n" + "=" * (conversation.LONG_CHARS + 640) + "\nThe very end."
     app = opened(NotebookStore().save(Notebook(title="Long message", conversation=[ChatMessage(content=long)])))

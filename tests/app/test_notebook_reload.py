@@ -26,12 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "xai-NEVER-STORE-ME-0123456789abcdef"
 
 
-@pytest.fixture
-def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
-    monkeypatch.delenv("XAI_API_KEY", raising=False)
-
-
 def _app(notebook_id: str | None = None, *, param: str = keys.NOTEBOOK_PARAM) -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if notebook_id is not None:

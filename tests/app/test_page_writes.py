@@ -21,12 +21,6 @@ pytestmark = pytest.mark.apptest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def embedded(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
-    monkeypatch.delenv("XAI_API_KEY", raising=False)
-
-
 def stored_notebook(cells: int) -> Notebook:
     """A stored notebook of `cells` answered runs, none of them added to the conversation yet."""
     nb = a_notebook()
