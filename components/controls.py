@@ -176,7 +176,7 @@ def _submitted() -> None:
 def chat_input(*, disabled: bool) -> None:
     """The chat input at the bottom: Enter adds the message and runs; while a run streams, its button is Stop."""
     st.chat_input(
-        "Type a message and press Enter to run (paste or attach PNG/JPEG images too)",
+        "Type a message, press Enter (images: + or paste)",  # one line of the box in an 800-pixel window
         key=keys.CHAT_INPUT,
         submit_mode="stop",
         on_submit=_submitted,

@@ -163,6 +163,9 @@ def test_every_sidebar_widget_reaches_the_request_body(at: AppTest) -> None:
 
 
 def test_chat_input_runs_and_the_answer_joins_the_conversation(at: AppTest) -> None:
+    # its hint fits the one line the box keeps beside its buttons in an 800-pixel window (a longer one was cut off
+    # mid-sentence there)
+    assert len(at.chat_input(key=keys.CHAT_INPUT).placeholder) <= 50
     short(at, 24)
     at.number_input(key=keys.field("seed")).set_value(7)
     say(at, "Say hello in one short sentence.")
