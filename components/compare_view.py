@@ -26,7 +26,11 @@ from playground.notebook import Notebook
 ss = st.session_state
 
 MAX_FORKS = 5  # forks listed under "Why the answers diverged", the first ones
-CARD_WIDTH = 240  # pixels: four answers side by side on a wide screen, one under another on a narrow one
+CARD_WIDTH = 240  # pixels: a card's least width; several side by side on a wide screen, one per row on a narrow one
+MAX_GRID_COLUMNS = 24  # st.grid's most columns
+# The Runs table's columns shown, narrow enough for an 800-pixel window; the rest (group, input tokens, first token,
+# system_fingerprint) are a click away in the table's "Show/hide columns" menu, and all of it is in the CSV.
+RUNS_SHOWN = ("run", "status", "output_tokens", "total_s", "tokens_per_s", "similarity", "diverges_at")
 
 # --------------------------------------------------------------------------------------------
 # untrusted text
@@ -164,12 +168,12 @@ def run_column(c: Comparison, r: RunResult, a: Analysis | None, cost: pricing.Co
 
 
 def columns(c: Comparison, a: Analysis | None, costs: Sequence[pricing.Cost] | None = None) -> None:
-    """Every run as a card of at least CARD_WIDTH pixels, side by side as far as the page is wide, wrapping
-    onto further rows (fixed columns squeezed four answers into a few words each on a narrow screen)."""
-    with st.container(horizontal=True, gap="small"):
+    """Every run as a card in a grid of as many equal columns as the page fits at CARD_WIDTH pixels or more, so
+    the cards fill the row (one card per row on a narrow window; fixed columns squeezed four answers into a few
+    words each, and fixed-width cards left half a narrow page empty)."""
+    with st.grid(min(len(c.results), MAX_GRID_COLUMNS) or 1, min_column_width=CARD_WIDTH, gap="small"):
         for i, r in enumerate(c.results):
-            with st.container(width=CARD_WIDTH):
-                run_column(c, r, a, costs[i] if costs is not None else None)
+            run_column(c, r, a, costs[i] if costs is not None else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,17 +367,22 @@ def _table(c: Comparison, a: Analysis) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
+        column_order=RUNS_SHOWN,
         column_config={
-            "run": st.column_config.TextColumn("Run"),
+            "run": st.column_config.TextColumn("Run", pinned=True),
             "status": st.column_config.TextColumn("Status"),
             "group": st.column_config.NumberColumn("Group", help="Runs with the same number gave identical answers"),
             "input_tokens": st.column_config.NumberColumn("Input tokens"),
-            "output_tokens": st.column_config.NumberColumn("Output tokens"),
+            "output_tokens": st.column_config.NumberColumn("Tokens", help="Output tokens"),
             "ttft_s": st.column_config.NumberColumn("First token (s)", format="%.2f"),
-            "total_s": st.column_config.NumberColumn("Total (s)", format="%.2f"),
-            "tokens_per_s": st.column_config.NumberColumn("Tokens/s", format="%.1f"),
-            "similarity": st.column_config.NumberColumn("Similar to the first", format="percent"),
-            "diverges_at": st.column_config.TextColumn(f"Diverges at {_unit(a)}", help="— : no other answer differs from it"),
+            "total_s": st.column_config.NumberColumn("Time (s)", format="%.2f", help="From the request to the last token"),
+            "tokens_per_s": st.column_config.NumberColumn("Tok/s", format="%.1f", help="Output tokens per second"),
+            "similarity": st.column_config.NumberColumn(
+                "Similar", format="percent", help="How much of its text lines up with the first run's"
+            ),
+            "diverges_at": st.column_config.TextColumn(
+                "Diverges", help=f"At which {_unit(a)} it first differs from the closest other answer; — : none differs"
+            ),
             "fingerprint": st.column_config.TextColumn("system_fingerprint"),
         },
     )

@@ -3,6 +3,7 @@ seeds of one prompt, with their logprobs) kept in a notebook."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "Describe the sea in one short sentence."
 
 
-def test_why_three_seeds_diverged_is_read_off_their_logprobs(gateway, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_why_three_seeds_diverged_is_read_off_their_logprobs_and_their_runs_table_fits_a_narrow_window(
+    gateway,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
     monkeypatch.delenv("XAI_API_KEY", raising=False)
     c = Comparison(base_body={"model": "m", "messages": [{"role": "user", "content": PROMPT}]}, results=sea_runs())
@@ -68,3 +72,11 @@ def test_why_three_seeds_diverged_is_read_off_their_logprobs(gateway, monkeypatc
     assert list(closest["took"]) == [compare_view.visible(m.chosen) for m in stability.lowest]
     assert closest["took"][0] == "␣delicate" and closest["top"][0] == "␣timeless 4.7%"
     assert list(closest["margin"]) == sorted(closest["margin"])
+
+    # The Runs table shows what an 800-pixel window holds without scrolling sideways (all eleven columns did not fit);
+    # group, input tokens, first token and system_fingerprint stay in the table, hidden until asked for.
+    (runs,) = [d for d in app.dataframe if "diverges_at" in d.value.columns]
+    assert {"group", "input_tokens", "ttft_s", "fingerprint"} <= set(runs.value.columns)
+    shown = list(runs.proto.column_order)
+    labels = {name: column.get("label") for name, column in json.loads(runs.proto.columns).items()}
+    assert [labels[name] for name in shown] == ["Run", "Status", "Tokens", "Time (s)", "Tok/s", "Similar", "Diverges"]
