@@ -72,6 +72,10 @@ class ViewKeys:
         """The "previous" / "next" buttons beside the window slider."""
         return f"{self.prefix}.c{choice}.window.{direction}"
 
+    def alternatives(self, choice: int) -> str:
+        """The container of the table of the alternatives at the chosen token."""
+        return f"{self.prefix}.c{choice}.alternatives"
+
     def lowest(self, choice: int, generation: int) -> str:
         """The table of the least likely tokens (a click on a row picks that token); renewed with the strip chart."""
         return f"{self.prefix}.c{choice}.lowest{generation}"
@@ -264,7 +268,8 @@ def probability_view(
     read_only: bool = False,
     offer: Callable[[int, int], None] | None = None,
 ) -> int | None:
-    """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
+    """The probability view of one answer: summary, token strip, alternatives (a table with bars), along-the-answer
+    chart, lowest tokens.
 
     n > 1: a radio picks the choice. An answer longer than `window` tokens shows that many in the strip and the
     select box at a time (`keys.window(choice)` moves them); the summary, the chart along the answer, the lowest
@@ -328,8 +333,8 @@ def probability_view(
         st.caption("No alternatives at this position: run with top_logprobs above 0 to see them.")
     else:
         chart = alternatives_chart(alts, title=f"Alternatives at position {selected}")
-        _draw(chart, width="content")
         st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
+        _alternatives_table(alts, keys.alternatives(choice))
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
     if offer is not None and not read_only:
         offer(choice, selected)
@@ -355,6 +360,24 @@ def probability_view(
     if s.lowest:
         _lowest_table(s, keys, choice, generation, window)
     return selected
+
+
+def _alternatives_table(alts: pd.DataFrame, key: str) -> None:
+    """The alternatives as a table whose probability column draws a bar (no chart for the browser to compile)."""
+    rank_help = "Among the alternatives the API returned; empty when the chosen token was not among them."
+    with st.container(key=key):
+        st.dataframe(
+            alts[["rank", "token", "probability", "logprob", "chosen"]],
+            hide_index=True,
+            width="content",
+            column_config={
+                "rank": st.column_config.NumberColumn("rank", help=rank_help),
+                "token": st.column_config.TextColumn("token"),
+                "probability": st.column_config.ProgressColumn("probability", format="percent", min_value=0, max_value=1),
+                "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
+                "chosen": st.column_config.CheckboxColumn("chosen"),
+            },
+        )
 
 
 def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: int, window: int) -> None:

@@ -72,7 +72,7 @@ def test_view_draws_the_strip_select_box_metrics_and_downloads() -> None:
     box = at.selectbox(key=KEYS.token(0))
     assert len(box.options) == len(frame)
     assert box.value == analysis.summary(completion).lowest[0].position  # starts on the least likely token
-    assert len(at.get("vega_lite_chart")) == 4  # strip, alternatives, along the answer, usage
+    assert len(at.get("vega_lite_chart")) == 3  # strip, along the answer, usage (the alternatives are a table)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Perplexity"] == f"{analysis.summary(completion).perplexity:.2f}"
     assert labels["Tokens below 50 %"] == f"0 of {len(frame)}"
@@ -99,6 +99,22 @@ def test_choosing_a_token_shows_its_alternatives() -> None:
     assert at.selectbox(key=KEYS.token(0)).value == position  # kept on the rerun
     # a pick in the box starts a fresh strip chart, so clicking the token clicked before counts again
     assert at.session_state[KEYS.strip_generation(0)] == 1
+
+
+def test_the_alternatives_are_a_table_with_probability_bars_not_a_chart() -> None:
+    """The alternatives were a Vega chart beside their list: now one table whose probability column draws bars, so
+    the browser compiles and draws one chart fewer when the view opens."""
+    at = _app("top5")
+    completion = _recorded("top5")
+    position = at.selectbox(key=KEYS.token(0)).value
+    table = next(d for d in at.dataframe if "chosen" in d.value.columns)
+    alts = analysis.alternatives_frame(completion, position)
+    assert table.value["token"].tolist() == alts["token"].tolist()
+    assert table.value["probability"].tolist() == pytest.approx(alts["probability"].tolist())
+    columns = json.loads(table.proto.columns)
+    assert columns["probability"]["type_config"] == {"type": "progress", "format": "percent", "min_value": 0, "max_value": 1}
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert not [s for s in specs if "Alternatives" in s] and len(specs) == 2  # the strip and the chart along the answer
 
 
 def test_lone_bytes_show_as_hex_on_screen() -> None:
