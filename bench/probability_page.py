@@ -136,8 +136,9 @@ def main_thread_tasks(trace: bytes, since: str) -> tuple[float, list[tuple[float
     return mark, sorted(tasks)
 
 
-def open_view(browser, url: str, cell_id: str, pid: int) -> Round:  # type: ignore[no-untyped-def]
-    """Open the run's Details, then its Probabilities tab, as a person does, and measure until the view is drawn."""
+def open_view(browser, url: str, cell_id: str, pid: int, shot: Path | None = None) -> Round:  # type: ignore[no-untyped-def]
+    """Open the run's Details, then its Probabilities tab, as a person does, and measure until the view is drawn
+    (then save a screenshot of the cell to `shot`, if given)."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=300_000)
@@ -176,6 +177,8 @@ def open_view(browser, url: str, cell_id: str, pid: int) -> Round:  # type: igno
     page.wait_for_timeout(1000)  # long tasks still queued after the last element appeared count too
     longest_wall = max((t["duration"] for t in page.evaluate("window.__longtasks") if t["start"] >= clicked), default=0.0)
     canvases = page.evaluate("window.__canvases")
+    if shot is not None:
+        cell.screenshot(path=str(shot))
     mark, tasks = main_thread_tasks(browser.stop_tracing(), "bench-click")
     context.close()
 
@@ -203,6 +206,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tokens", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--screenshot", type=Path, help="save a screenshot of the drawn view (last round) to this PNG")
     args = ap.parse_known_args()[0]  # `make bench` runs every module with the same command line
 
     from playwright.sync_api import sync_playwright
@@ -220,7 +224,11 @@ def main() -> None:
         url = f"/?{keys.NOTEBOOK_PARAM}={notebook.id}"
         with served(env) as (base, pid), sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            rounds = [open_view(browser, base + url, notebook.cells[0].id, pid) for _ in range(args.rounds)]
+            cell_id = notebook.cells[0].id
+            rounds = [
+                open_view(browser, base + url, cell_id, pid, args.screenshot if i == args.rounds - 1 else None)
+                for i in range(args.rounds)
+            ]
             browser.close()
     print(f"  after:  {uptime()}")
     print(

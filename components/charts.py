@@ -163,15 +163,6 @@ def _spec(chart: alt.TopLevelMixin, autosize: str = "pad") -> dict[str, Any]:
     return spec
 
 
-_TOKEN_TOOLTIP = [  # preformatted text: the browser formats nothing per token
-    alt.Tooltip("position:Q", title="position"),
-    alt.Tooltip("token:N", title="token"),
-    alt.Tooltip("chance:N", title="probability"),
-    alt.Tooltip("logprob_text:N", title="logprob"),
-    alt.Tooltip("rank_text:N", title="rank among alternatives"),
-    alt.Tooltip("bits:N", title="uncertainty (bits; entropy of the alternatives)"),
-]
-
 _STRIP_COLUMNS = ["position", "token", "probability", "x0", "x1", "y0", "y1", "yc"]
 _OUTLINE = {"mark": {"type": "rect", "cornerRadius": 3, "fill": None, "stroke": "#e8175d", "strokeWidth": 3}}
 
@@ -199,7 +190,7 @@ def _template_strip() -> dict[str, Any]:
                     gradientLength=240,
                 ),
             ),
-            tooltip=_TOKEN_TOOLTIP,
+            tooltip=alt.Tooltip("tip:N"),  # one preformatted line per token: the browser builds nothing per mark
         )
         .add_params(pick)
     )
@@ -210,7 +201,7 @@ def _template_strip() -> dict[str, Any]:
             x=alt.X("x0:Q", scale=None, axis=None),
             y=alt.Y("yc:Q", scale=None, axis=None),
             text="token:N",
-            color=alt.Color("ink:N", scale=alt.Scale(domain=["white", "black"], range=["white", "black"]), legend=None),
+            fill=alt.Fill("ink:N", scale=None),  # the colour itself, in the data
         )
     )
     chart = alt.layer(boxes, text).properties(width=200, height=ROW_PX, title="Tokens by probability")
@@ -226,10 +217,20 @@ def strip_chart(frame: pd.DataFrame, *, selected: int | None = None, wrap: int =
     laid = strip_layout(frame, wrap)
     data = laid[_STRIP_COLUMNS].assign(
         ink=np.where(laid["probability"] < DARK_BELOW, "white", "black"),
-        chance=[percent(p) for p in laid["probability"]],
-        logprob_text=[f"{v:.3f}" for v in laid["logprob"]],
-        rank_text=["—" if pd.isna(r) else str(int(r)) for r in laid["rank"]],
-        bits=["—" if pd.isna(b) else f"{b:.2f}" for b in laid["entropy_bits"]],
+        tip=[
+            f"position {position:,} · {token} · probability {percent(p)} · logprob {lp:.3f} · rank "
+            + ("—" if pd.isna(rank) else str(int(rank)))
+            + ("" if pd.isna(bits) else f" · uncertainty {bits:.2f} bits")
+            for position, token, p, lp, rank, bits in zip(
+                laid["position"],
+                laid["token"],
+                laid["probability"],
+                laid["logprob"],
+                laid["rank"],
+                laid["entropy_bits"],
+                strict=True,
+            )
+        ],
     )
     rows = int(data["y1"].max() // ROW_PX) + 1 if len(data) else 1
     width = max(int(data["x1"].max()) + 1 if len(data) else 0, 200)
@@ -259,13 +260,7 @@ def _template_alternatives() -> dict[str, Any]:
             title=None,
             axis=alt.Axis(labelFont=MONO_FONT, labelLimit=240),
         ),
-        tooltip=[
-            alt.Tooltip("token:N"),
-            alt.Tooltip("probability:Q", format=".2%"),
-            alt.Tooltip("logprob:Q", format=".3f"),
-            alt.Tooltip("chosen:N"),
-        ],
-    )
+    )  # no tooltip: the chart is an image (downloads, the report); the page shows the alternatives as a table
     bars = base.mark_bar().encode(
         x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="probability"),
         color=alt.Color(
@@ -318,13 +313,7 @@ def _template_along() -> dict[str, Any]:
             x2="stop:Q",
             y=alt.YValue(0),
             y2=alt.Y2Value(ALONG_HEIGHT),
-            tooltip=[
-                alt.Tooltip("tokens:N", title="tokens"),
-                alt.Tooltip("lowest:N", title="least likely"),
-                alt.Tooltip("average:N", title="mean probability"),
-                alt.Tooltip("highest:N", title="most likely"),
-                alt.Tooltip("bits:N", title="mean uncertainty (bits)"),
-            ],
+            tooltip=alt.Tooltip("tip:N"),  # one preformatted line per bin
         )
     )
     layers = [
@@ -366,11 +355,23 @@ def along_chart(
     data = series.assign(
         middle=(series["start"] + series["end"] + 1) / 2,
         stop=series["end"] + 1,
-        tokens=[f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in zip(series["start"], series["end"], strict=True)],
-        lowest=[percent(p) for p in series["low"]],
-        average=[percent(p) for p in series["mean"]],
-        highest=[percent(p) for p in series["high"]],
-        bits=["—" if pd.isna(b) else f"{b:.2f}" for b in series["uncertainty"]],
+        tip=[
+            (
+                f"token {a:,} · probability {percent(low)}"
+                if a == b
+                else f"tokens {a:,}–{b:,} · least likely {percent(low)} · mean {percent(mean)} · most likely {percent(high)}"
+            )
+            + ("" if pd.isna(bits) else f" · {'' if a == b else 'mean '}uncertainty {bits:.2f} bits")
+            for a, b, low, mean, high, bits in zip(
+                series["start"],
+                series["end"],
+                series["low"],
+                series["mean"],
+                series["high"],
+                series["uncertainty"],
+                strict=True,
+            )
+        ],
     )
     spec = _template_along()
     layers = list(spec["layer"])

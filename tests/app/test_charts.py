@@ -382,6 +382,12 @@ def test_the_charts_of_a_long_answer_are_light_for_the_browser() -> None:
     assert len(drawn["strip"].data) <= charts.WINDOW_TOKENS
     tips = [d for d in _walk(drawn["strip"].spec) if "tooltip" in d.get("encoding", {})]
     assert len(tips) == 1  # the boxes only: the text on them is not a second set of tooltips
+    for name, chart in drawn.items():  # a tooltip is one preformatted text per mark, not an object built per mark
+        for d in _walk(chart.spec):
+            tip = d.get("encoding", {}).get("tooltip")
+            assert tip is None or (isinstance(tip, dict) and set(tip) <= {"field", "type"}), (name, tip)
+    text = next(d for d in _walk(drawn["strip"].spec) if d.get("mark", {}).get("type") == "text")
+    assert text["encoding"]["fill"]["scale"] is None  # the ink is a colour in the data: no scale to look it up in
 
 
 def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:
