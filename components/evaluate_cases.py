@@ -23,7 +23,7 @@ from components import errors as error_view
 from components import state as keys
 from components.attachments import FILE_TYPES, MAX_UPLOAD_MB, THUMBNAIL_PX
 from components.text import inline_code, plain
-from playground import images
+from playground import images, untrusted
 from playground.evaluate import CaseProblem, CasesError, TestCases, image_variables
 from playground.fields import EVAL_EXPECTED
 from playground.notebook import Notebook
@@ -98,9 +98,10 @@ def _with_columns(cases: TestCases, names: Sequence[str]) -> list[str]:
 
 def _imported(nb: Notebook) -> None:
     upload = st.file_uploader(
-        "Import rows (CSV or JSONL)",
+        f"Import rows (CSV or JSONL, up to {untrusted.LIMITS.megabytes} MB)",
         type=["csv", "jsonl", "json", "txt"],
         key=keys.EV_IMPORT,
+        max_upload_size=untrusted.LIMITS.megabytes,
         help="CSV with a header row naming the columns, or one JSON object per line; the rows are added to the table.",
     )
     if upload is None or ss.get(keys.EV_IMPORTED) == upload.file_id:

@@ -54,9 +54,7 @@ def _no_constant(name: str) -> Any:
 def read_json(data: bytes | str, what: str, limits: Limits | None = None) -> Any:
     """`data` parsed, or ValueError in plain words ("This file …") naming the problem or the cap it passes."""
     limits = limits or LIMITS
-    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
-    if size > limits.bytes:
-        raise ValueError(f"This file is {_megabytes(size)}; a {what} can be at most {_megabytes(limits.bytes)}.")
+    check_size(data, what, limits)
     try:
         raw = json.loads(data, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError:
@@ -67,6 +65,14 @@ def read_json(data: bytes | str, what: str, limits: Limits | None = None) -> Any
         raise ValueError(f"This file is nested {depth} levels deep; a {what} can be nested at most {limits.depth}.")
     _refuse_lone_surrogates(raw)
     return raw
+
+
+def check_size(data: bytes | str, what: str, limits: Limits | None = None) -> None:
+    """ValueError naming the cap ("This file is 17.0 MB; a {what} can be at most 16.0 MB.") when `data` passes it."""
+    limits = limits or LIMITS
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    if size > limits.bytes:
+        raise ValueError(f"This file is {_megabytes(size)}; a {what} can be at most {_megabytes(limits.bytes)}.")
 
 
 def _megabytes(size: int) -> str:

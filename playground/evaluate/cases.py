@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from playground import fields, images
+from playground import fields, images, untrusted
 from playground.analysis import FORMULA_START, csv_bytes
 from playground.errors import PlaygroundError
 from playground.evaluate.variables import NAME
@@ -292,6 +292,12 @@ def _unquote(text: str) -> str:
 
 
 def _decode(data: bytes | str) -> str:
+    """A file's text; CasesError when it passes an import's cap (rows may hold images: a notebook file's cap) or is
+    not UTF-8."""
+    try:
+        untrusted.check_size(data, "file of rows")
+    except ValueError as exc:
+        raise _fail(str(exc), "too_big") from None
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     try:

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from playground import untrusted
 from playground.notebook import Notebook
 from tests.markdown import readable
 
@@ -233,3 +234,12 @@ def test_an_empty_conversation_blocks_run_saying_where_to_write_it(at: AppTest) 
     assert lines == [
         ":material/block: Run is off until you fix: the conversation, on the Playground page (marked above or in the sidebar)."
     ], lines
+
+
+def test_the_import_rows_box_says_the_size_it_takes(at: AppTest) -> None:
+    """Rows may hold images, so they are read up to a notebook file's cap, not Streamlit's 200 MB."""
+    at.switch_page("views/evaluate.py").run()
+    cap = untrusted.LIMITS.megabytes
+    sizes = {u.proto.label: u.proto.max_upload_size_mb for u in at.get("file_uploader")}
+    assert sizes == {f"Import rows (CSV or JSONL, up to {cap} MB)": cap}, sizes
+

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from playground import untrusted
 from playground.evaluate import CasesError, TestCases, rows_from, size_problem
 from playground.fields import EVAL_MAX_RESULTS, EVAL_MAX_ROWS
 from tests.fuzz import examples
@@ -134,3 +135,10 @@ def test_any_table_survives_csv_and_jsonl(table: tuple[list[str], list[dict[str,
         back = TestCases.from_csv(cases.to_csv())
         assert back.columns == columns
         assert back.rows == [r for r in rows if any(v.strip() for v in r.values())]
+
+
+def test_a_file_of_rows_over_the_cap_is_refused_naming_it() -> None:
+    big = b"city\n" + b"x" * untrusted.LIMITS.bytes
+    for read in (TestCases.from_csv, TestCases.from_jsonl):
+        with pytest.raises(CasesError, match=r"This file is 16\.0 MB; a file of rows can be at most 16\.0 MB\."):
+            read(big)
