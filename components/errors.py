@@ -88,12 +88,14 @@ def unplaced(err: errors.RequestError | None, placed: Iterable[str]) -> list[err
     return [e for e in err.errors if not any(e.field == p or e.field.startswith(p + ".") for p in placed)]
 
 
-def blocked(action: str, err: errors.RequestError | None, *, where: str, words: Callable[[str], str] = label_for) -> None:
-    """Under a disabled button: "<action> is off until you fix: <fields> (<where>)"; nothing when `err` is None."""
+def blocked(
+    action: str, err: errors.RequestError | None, *, where: str, words: Callable[[str], str] = label_for, verb: str = "fix"
+) -> None:
+    """Under a disabled button: "<action> is off until you <verb>: <fields> (<where>)"; nothing when `err` is None."""
     box = slot()
     if err is not None:
         names = ", ".join(dict.fromkeys(words(e.field) for e in err.errors))
-        box.caption(f":material/block: {action} is off until you fix: {plain(names)} ({where}).")
+        box.caption(f":material/block: {action} is off until you {verb}: {plain(names)}" + (f" ({where})." if where else "."))
 
 
 def show_run_error(err: errors.PlaygroundError | None, *, placed: Iterable[str] = ()) -> None:

@@ -30,6 +30,7 @@ from playground.notebook import Notebook
 
 ss = st.session_state
 SHOWN_PROBLEMS = 8  # the table's problems listed under it; the rest are counted
+NO_ROWS = "No test cases yet: add a row to the table, paste rows from a spreadsheet, or import a file."
 IMAGE_COLUMN_HELP = "An image, named here by its type, size and hash (or its address): set it below the table"
 
 
@@ -220,10 +221,14 @@ def _notice() -> None:
 
 
 def problem_words(problems: Sequence[CaseProblem]) -> None:
-    """The table's problems, the first few in full, in a slot: the checks' boxes below keep their place."""
+    """The table's problems, the first few in full, in a slot: the checks' boxes below keep their place. An empty table
+    is where everyone starts: it gets a hint, not an error."""
     box = error_view.slot()
     for p in problems[:SHOWN_PROBLEMS]:
-        box.error(plain(p.message), icon=":material/warning:")
+        if p.code == "no_rows":  # where everyone starts: what to do, not a mistake
+            box.info(NO_ROWS, icon=":material/info:")
+        else:
+            box.error(plain(p.message), icon=":material/warning:")
     if len(problems) > SHOWN_PROBLEMS:
         box.caption(f"…and {len(problems) - SHOWN_PROBLEMS} more problems in the table.")
 

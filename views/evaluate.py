@@ -243,7 +243,10 @@ def main() -> None:
         on_click=_ask,
         disabled=job is not None or bool(problems),
     )
-    error_view.blocked("Run", blocked, where="marked above or in the sidebar", words=_words)
+    if blocked is not None and all(e.code == "no_rows" for e in blocked.errors):  # a fresh table: not a mistake
+        error_view.blocked("Run", blocked, where="", words=lambda _: "a test case (a row in the table)", verb="add")
+    else:
+        error_view.blocked("Run", blocked, where="marked above or in the sidebar", words=_words)
     error_view.show_field(blocked, "seed")
     if failure := ss.get(keys.EV_ERROR):
         st.error(plain(failure), icon=":material/error:")

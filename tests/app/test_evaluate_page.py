@@ -243,3 +243,16 @@ def test_the_import_rows_box_says_the_size_it_takes(at: AppTest) -> None:
     sizes = {u.proto.label: u.proto.max_upload_size_mb for u in at.get("file_uploader")}
     assert sizes == {f"Import rows (CSV or JSONL, up to {cap} MB)": cap}, sizes
 
+
+def test_a_fresh_page_says_what_to_do_and_only_a_press_of_run_is_an_error(at: AppTest) -> None:
+    at.button_group(key=keys.VIEW).set_value("Form").run()
+    at.button(key=keys.ADD_MESSAGE).click().run()
+    at.text_area(key=keys.message_content(0)).set_value("Weather in {{city}}?").run()
+    at.switch_page("views/evaluate.py").run()
+    assert not at.exception, at.exception
+    assert errors_under(at) == []  # nothing done yet: nothing is wrong
+    hints = [readable(i.value) for i in at.info]
+    assert "No test cases yet: add a row to the table, paste rows from a spreadsheet, or import a file." in hints, hints
+    assert at.button(key=keys.EV_RUN).disabled
+    lines = [readable(c.value) for c in at.caption if "is off until" in c.value]
+    assert lines == [":material/block: Run is off until you add: a test case (a row in the table)."], lines
