@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import state as keys
 from tests.fake_server import FakeServer, fake_server, xai_like
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +53,15 @@ def xai(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeServer, 
         monkeypatch.setenv("PLAYGROUND_XAI_BASE_URL", server.base_url)
         monkeypatch.setenv("XAI_API_KEY", "xai-test-key-0123456789")
         yield server, bodies
+
+
+def evaluated(app: AppTest, *, within: float = 400) -> dict:
+    """Poll the Evaluate page (each `run` is one tick of its fragment) until the evaluation a button started has ended;
+    the notebook's newest evaluation, as JSON."""
+    deadline = time.monotonic() + within
+    while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert not app.exception, app.exception
+    assert keys.EV_JOB not in app.session_state, "the evaluation did not end"
+    return app.session_state[keys.NOTEBOOK].evaluation["runs"][-1]

@@ -6,13 +6,13 @@ for api.x.ai) is sent each row's image as a content part."""
 from __future__ import annotations
 
 import hashlib
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
 from playground import fields
+from tests.app.conftest import evaluated
 from tests.app.test_images import ROOT, notebook, png, said
 from tests.fake_server import FakeServer
 from tests.markdown import readable
@@ -28,13 +28,7 @@ def table(app: AppTest) -> list[dict[str, str]]:
 
 
 def run_evaluation(app: AppTest) -> dict:
-    app.button(key=keys.EV_RUN).click().run()
-    deadline = time.monotonic() + 240
-    while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        app.run()
-    assert not app.exception, app.exception
-    return notebook(app).evaluation["runs"][-1]
+    return evaluated(app.button(key=keys.EV_RUN).click().run(), within=240)
 
 
 def test_each_row_gives_its_image_checked_on_its_row_and_sent_as_a_content_part(xai: tuple[FakeServer, list[dict]]) -> None:

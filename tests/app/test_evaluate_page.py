@@ -5,7 +5,6 @@ Widgets are reached by the keys of components/state.py; assertions are on text a
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from components import state as keys
 from playground import untrusted
+from playground.evaluate.results import Evaluation
+from playground.evaluate.run import failed_indices
 from playground.notebook import Notebook
+from tests.app.conftest import evaluated
 from tests.markdown import readable
 
 pytestmark = pytest.mark.apptest
@@ -163,27 +165,29 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
     assert notebook(at).evaluation["runs"][-1]["marks"] == {str(opened): {"up": False, "note": "too short"}}
     # "Rerun this row": the opened result's row runs again, its mark (on the old answer) dropped; the other rows kept
     row = ev["plan"]["runs"][opened]["row"]
-    again = _wait(at.button(key=keys.EV_RERUN_ROW).click().run())
+    again = evaluated(at.button(key=keys.EV_RERUN_ROW).click().run())
     assert len(notebook(at).evaluation["runs"]) == 2 and again["marks"] == {}
     for old, new in zip(ev["results"], again["results"], strict=True):
         if ev["plan"]["runs"][old["index"]]["row"] == row:
             assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)  # run again
         else:
             assert new == old
+    # "Rerun the N failed": exactly the results that failed a check run again; the others are kept as they were
+    failed = failed_indices(Evaluation.model_validate(again))
+    assert 0 < len(failed) < len(again["results"]), failed  # seeded answers: the same ones fail every run
+    button = at.button(key=keys.EV_RERUN_FAILED)
+    assert button.label == f"Rerun the {len(failed)} failed" and not button.disabled
+    last = evaluated(button.click().run())
+    assert len(notebook(at).evaluation["runs"]) == 3
+    for old, new in zip(again["results"], last["results"], strict=True):
+        if old["index"] in failed:  # a result's index is its place in the plan
+            assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)
+        else:
+            assert new == old
 
 
 def _evaluate(app: AppTest) -> dict:
-    return _wait(app.button(key=keys.EV_RUN).click().run())
-
-
-def _wait(app: AppTest) -> dict:
-    """The newest evaluation, once the one a button started has ended."""
-    deadline = time.monotonic() + 400
-    while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        app.run()
-    assert not app.exception, app.exception
-    return notebook(app).evaluation["runs"][-1]
+    return evaluated(app.button(key=keys.EV_RUN).click().run())
 
 
 def test_rows_run_across_a_field_sweep_or_setting_sets_with_the_caps_said(at: AppTest) -> None:
@@ -244,7 +248,7 @@ def test_the_import_rows_box_says_the_size_it_takes(at: AppTest) -> None:
     assert sizes == {f"Import rows (CSV or JSONL, up to {cap} MB)": cap}, sizes
 
 
-def test_a_fresh_page_says_what_to_do_and_only_a_press_of_run_is_an_error(at: AppTest) -> None:
+def test_a_fresh_page_says_what_to_do_and_why_run_is_off_without_an_error(at: AppTest) -> None:
     at.button_group(key=keys.VIEW).set_value("Form").run()
     at.button(key=keys.ADD_MESSAGE).click().run()
     at.text_area(key=keys.message_content(0)).set_value("Weather in {{city}}?").run()
