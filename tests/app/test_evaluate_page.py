@@ -172,18 +172,6 @@ def test_an_evaluation_runs_rows_times_seeds_grades_each_answer_and_takes_marks(
             assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)  # run again
         else:
             assert new == old
-    # "Rerun the N failed": exactly the results that failed a check run again; the others are kept as they were
-    failed = failed_indices(Evaluation.model_validate(again))
-    assert 0 < len(failed) < len(again["results"]), failed  # seeded answers: the same ones fail every run
-    button = at.button(key=keys.EV_RERUN_FAILED)
-    assert button.label == f"Rerun the {len(failed)} failed" and not button.disabled
-    last = evaluated(button.click().run())
-    assert len(notebook(at).evaluation["runs"]) == 3
-    for old, new in zip(again["results"], last["results"], strict=True):
-        if old["index"] in failed:  # a result's index is its place in the plan
-            assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)
-        else:
-            assert new == old
 
 
 def _evaluate(app: AppTest) -> dict:
@@ -196,8 +184,14 @@ def test_rows_run_across_a_field_sweep_or_setting_sets_with_the_caps_said(at: Ap
     at.button(key=keys.ADD_MESSAGE).click().run()
     at.text_area(key=keys.message_content(0)).set_value("Say the name {{city}}.").run()
     _on_evaluate(at)
-    at.text_area(key=keys.EV_PASTE).set_value("Paris\nLima")
+    at.toggle(key=keys.EV_EXPECTED).set_value(True).run()
+    at.text_area(key=keys.EV_PASTE).set_value("Paris\tzzzz\nLima\t")
     at.button(key=keys.EV_PASTE_ADD).click().run()
+    # a check that passes on row 1 and fails on row 2 whatever the model says: row 2 has no text to look for
+    at.selectbox(key=keys.EV_CHECK_KIND).set_value("not_contains")
+    at.button(key=keys.EV_CHECK_ADD).click().run()
+    (check,) = notebook(at).evaluation["checks"]
+    at.selectbox(key=keys.ev_check(check["id"], "column")).set_value("expected").run()
     at.text_input(key=keys.EV_SEEDS).set_value("1").run()
     # a sweep, with Compare's inputs; a value out of range is said under them and Run stays off
     at.radio(key=keys.EV_ACROSS).set_value("sweep").run()
@@ -214,6 +208,17 @@ def test_rows_run_across_a_field_sweep_or_setting_sets_with_the_caps_said(at: Ap
     assert [r["body"]["temperature"] for r in ev["results"]] == [0, 1.5, 0, 1.5]
     assert all(r["status"] == "done" for r in ev["results"])
     assert any(list(d.value.columns) == ["temperature 0 · seed 1", "temperature 1.5 · seed 1"] for d in at.dataframe)
+    # "Rerun the 2 failed": exactly row 2's results run again; row 1's are kept as they were
+    failed = failed_indices(Evaluation.model_validate(ev))
+    assert [ev["plan"]["runs"][i]["row"] for i in failed] == [1, 1], failed
+    button = at.button(key=keys.EV_RERUN_FAILED)
+    assert button.label == "Rerun the 2 failed" and not button.disabled
+    again = evaluated(button.click().run())
+    for old, new in zip(ev["results"], again["results"], strict=True):
+        if old["index"] in failed:  # a result's index is its place in the plan
+            assert new["status"] == "done" and new["total_s"] != old["total_s"], (old, new)
+        else:
+            assert new == old
     # setting sets: another backend is refused on its set; each set's fields go into its column's runs
     at.radio(key=keys.EV_ACROSS).set_value("sets").run()
     at.selectbox(key=keys.cmp_set(1, "backend")).set_value("xai").run()
