@@ -31,6 +31,7 @@ from playground.schema import (
 from views import shared
 
 ss = st.session_state
+LIST_WIDTH = 230  # pixels: the least width of the library column and of each third of the page; two never fit 800 px
 
 
 # ------------------------------------------------------------------------------------ callbacks
@@ -280,13 +281,15 @@ def main() -> None:
     except StoreError as exc:
         st.error(f"The library cannot be read: {plain(str(exc))}")
         return
-    left, right = st.columns([1, 4], gap="large")
-    with left:
+    # The library beside the editor (a third and two thirds) where both fit at LIST_WIDTH or more a column, the
+    # library above the editor on a narrow window (fixed columns squeezed the library to a sliver there).
+    split = st.grid(3, min_column_width=LIST_WIDTH, gap="small")
+    with split.cell():
         _library(items)
-    with right:
+    with split.cell(column_span=2):
         chosen = next((i for i in items if i.id == ss.get(keys.TP_SELECTED)), None)
         if chosen is None:
-            st.info("Pick a tool or schema on the left to edit it, or start a new one.", icon=":material/arrow_back:")
+            st.info("Pick a tool or schema in your library to edit it, or start a new one.", icon=":material/edit:")
         else:
             _editor(chosen)
     _prices()

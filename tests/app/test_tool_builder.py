@@ -423,6 +423,13 @@ def test_library_tools_from_the_sidebar_and_the_tools_page(at: AppTest) -> None:
 
 def test_the_tools_page_adds_presets_and_pasted_json_and_deletes_with_undo(at: AppTest) -> None:
     at.switch_page("views/tools.py").run()
+    # The library and the editor are a third and two thirds of one grid whose columns are at least 230 px: two such
+    # columns do not fit an 800-pixel window, so there the library stands above the editor, each as wide as the
+    # page (fixed columns squeezed the library to a sliver there, its buttons' words one letter a line).
+    (split,) = at.grid
+    assert split.column_count == 3 and isinstance(split.min_column_width, int) and split.min_column_width >= 230
+    library, editor = split.children.values()
+    assert library.button(key=keys.TP_NEW_TOOL) and editor.proto.grid_cell.column_span == 2
     at.button(key=keys.tp_preset("weather_report")).click().run()
     at.text_area(key=keys.TP_PASTE).set_value(json.dumps([examples.GET_WEATHER, {"name": "noop"}])).run()
     at.button(key=keys.TP_PASTE_ADD).click().run()
