@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -41,56 +42,44 @@ def _chromium() -> str:
 
 
 @contextmanager
-def serve_app(env: dict[str, str], logs: Path) -> Iterator[str]:
-    """`streamlit run serve.py` (the page behind its Content-Security-Policy, as `make run` serves it) on a free port
-    of 127.0.0.1 with `env`; yields its URL once healthy (with no PLAYGROUND_BASE_URL, once its own model is loaded
-    at its /v1), stops it afterwards."""
-    port = free_port()
-    log = (logs / f"streamlit-{port}.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "serve.py"),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+def serve_app(env: dict[str, str], logs: Path, count: int = 1) -> Iterator[list[str]]:
+    """`count` processes of `streamlit run serve.py` (the page behind its Content-Security-Policy, as `make run` serves
+    it), started side by side, each on a free port of 127.0.0.1 with `env`; yields their URLs once all are healthy
+    (with no PLAYGROUND_BASE_URL, once each one's own model is loaded at its /v1), stops them afterwards."""
+    started: list[tuple[subprocess.Popen[bytes], str, IO[str]]] = []
     try:
+        for _ in range(count):
+            port = free_port()
+            log = (logs / f"streamlit-{port}.log").open("w")
+            command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.address", "127.0.0.1"]
+            command += ["--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            started.append((proc, f"http://127.0.0.1:{port}", log))
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
-            time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not become healthy within 180 s")
-        yield url
+        for proc, url, log in started:
+            while not _healthy(url):
+                if proc.poll() is not None:
+                    pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not become healthy within 180 s; see {log.name}")
+                time.sleep(0.2)
+        yield [url for _, url, _ in started]
     finally:
-        stop(proc, 10)
-        log.close()
+        for proc, _, log in started:
+            stop(proc, 10)
+            log.close()
 
 
-def app_env(gateway, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The app's environment: the session's embedded gateway, no xAI key, plus `extra`."""
-    env = {**os.environ, "PLAYGROUND_BASE_URL": gateway.base_url, **extra}
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok"
+    except httpx.HTTPError:
+        return False
+
+
+def app_env(base_url: str, **extra: str) -> dict[str, str]:
+    """The app's environment: its model server at `base_url` (it loads no model of its own), no xAI key, plus `extra`."""
+    env = {**os.environ, "PLAYGROUND_BASE_URL": base_url, **extra}
     env.pop("XAI_API_KEY", None)
     return env
 
@@ -113,7 +102,7 @@ def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: i
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     env["PLAYGROUND_XAI_BASE_URL"] = fake_xai.base_url
     env["PLAYGROUND_MCP_SERVERS"] = TIME_ENV  # the operator's MCP server: mcp-server-time over stdio
-    with serve_app(env, tmp_path_factory.mktemp("streamlit")) as url:
+    with serve_app(env, tmp_path_factory.mktemp("streamlit")) as (url,):
         yield url
 
 
