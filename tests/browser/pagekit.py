@@ -25,9 +25,10 @@ def ready(page: Page) -> None:
 
 # Installed in every page of a context (see `watch`): notes when the page last asked the server to run the script
 # (a BackMsg whose first field is rerun_script, field 11 length-delimited: byte 0x5A) and when the app last came to
-# rest (Streamlit 1.67 sets data-test-script-state="notRunning" on stApp when the server says the script stopped).
+# rest (Streamlit 1.67 sets data-test-script-state="notRunning" on stApp when the server says the script stopped),
+# and how many times it has come to rest (a fragment's timed run counts too).
 WATCH = """(() => {
-  const runs = (window.__runs = {asked: 0, rested: 0});
+  const runs = (window.__runs = {asked: 0, rested: 0, rests: 0});
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     const first = data instanceof ArrayBuffer ? new Uint8Array(data, 0, 1)[0]
@@ -37,7 +38,10 @@ WATCH = """(() => {
   };
   new MutationObserver(() => {
     const app = document.querySelector("[data-testid=stApp]");
-    if (app && app.getAttribute("data-test-script-state") === "notRunning") runs.rested = performance.now();
+    if (app && app.getAttribute("data-test-script-state") === "notRunning") {
+      runs.rested = performance.now();
+      runs.rests += 1;
+    }
   }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
 })();"""
 
@@ -65,6 +69,16 @@ def settle(page: Page, timeout: float = LONG) -> None:
     """Wait, as a person does, until the page has finished the run the last change started (so it is saved): a step
     costs what the page takes, not a fixed pause."""
     page.wait_for_function(_SETTLED, arg=next(_calls), timeout=timeout, polling=50)
+
+
+def runs_ended(page: Page) -> int:
+    """How many runs (the script's or a fragment's) the page has seen end so far."""
+    return int(page.evaluate("window.__runs.rests"))
+
+
+def wait_runs(page: Page, after: int, more: int) -> None:
+    """Wait until `more` runs have ended since `runs_ended` said `after` (e.g. rounds of a `run_every` fragment)."""
+    page.wait_for_function("([after, more]) => window.__runs.rests >= after + more", arg=[after, more], timeout=LONG)
 
 
 def import_file(page: Page, path: Path) -> None:

@@ -147,8 +147,10 @@ def test_remote_images_in_every_untrusted_text_are_never_fetched(page: Page, bro
         # The second wall alone: an image that reaches the page's DOM anyway is refused by the browser.
         other = browser.new_context().new_page()
         other.goto(page.url)
-        other.evaluate("src => { const i = new Image(); i.src = src; document.body.appendChild(i); }", f"{px}?csp=injected")
-        other.wait_for_timeout(1000)
+        other.evaluate(  # resolves once the browser has settled the image (the policy refuses it: an error)
+            "src => new Promise(done => { const i = new Image(); i.onload = i.onerror = done; i.src = src; })",
+            f"{px}?csp=injected",
+        )
         other.context.close()
 
         # Import the notebook on the Notebooks page, as a person would, and open it.
@@ -196,7 +198,7 @@ def test_remote_images_in_every_untrusted_text_are_never_fetched(page: Page, bro
             settle(page)
         assert len(model.chats) == 3
         _open_everything(page)
-        page.wait_for_timeout(1000)
+        page.wait_for_function("() => [...document.images].every(i => i.complete)")  # each image loaded or refused
         assert pixel.hits == []  # each names the field that leaked (and csp=injected: the policy let an image in)
         policy = httpx.get(page.url, timeout=10).headers.get("content-security-policy", "")
         assert "img-src 'self' data: blob:" in policy and "default-src 'self'" in policy

@@ -42,7 +42,7 @@ def open_offline(browser: Browser, path: Path, *, shot: str | None = None) -> tu
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
-    page.wait_for_timeout(500)  # anything lazy (images, frames) would have asked by now
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")  # each image drawn or refused
     if shot:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / shot), full_page=False)
