@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +19,21 @@ from playwright.sync_api import Browser, Page, expect
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pagekit import LONG, bubbles, cells, css, import_file, number, ready, say, settle, wait_done, watch
+from tests.browser.pagekit import (
+    LONG,
+    bubbles,
+    cells,
+    css,
+    import_file,
+    number,
+    ready,
+    runs_ended,
+    say,
+    settle,
+    wait_done,
+    wait_runs,
+    watch,
+)
 from tests.fake_server import FakeServer, deferred, fake_server
 
 pytestmark = pytest.mark.browser
@@ -50,9 +65,9 @@ def _shared_view(browser: Browser, link: str, answer: str) -> Page:
     return view
 
 
-def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page, browser: Browser) -> None:
+def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, browser: Browser, tmp_path: Path) -> None:
     ready(page)
-    number(page, "max_completion_tokens", 8)
+    number(page, "max_completion_tokens", 4)
     say(page, "Name a planet.")
     wait_done(page, 1)
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Name a planet.")  # titled from the first message
@@ -107,38 +122,36 @@ def test_rename_reload_find_on_the_notebooks_page_and_open_by_url(page: Page, br
     expect(cells(other)).to_have_count(1)
     other.close()
 
-
-def test_export_a_notebook_file_and_import_it_back(page: Page, tmp_path: Path) -> None:
-    ready(page)
-    number(page, "max_completion_tokens", 8)
-    say(page, "Name a river.")
-    wait_done(page, 1)
-    _rename(page, "Rivers")
+    # Exported to a file and imported back: a second notebook of that title; a file that is no notebook changes nothing.
     page.get_by_role("link", name="All notebooks").click()
-    row = page.locator("[class*='st-key-notebooks-row-']").filter(has_text="Rivers")
-    expect(row).to_be_visible(timeout=LONG)
+    planets = page.locator(f"[class*='{css(keys.NB_PAGE)[1:]}-row-']").filter(
+        has=page.get_by_role("link", name="Planets notebook", exact=True)
+    )
+    expect(planets).to_have_count(1, timeout=LONG)
     with page.expect_download() as download:
-        row.get_by_role("button", name="Export").click()
-    saved = tmp_path / "rivers.notebook.json"
+        planets.get_by_role("button", name="Export").click()
+    saved = tmp_path / "planets.notebook.json"
     download.value.save_as(saved)
     data = json.loads(saved.read_text())
-    assert data["format"] == "chat-completions-playground/notebook" and data["notebook"]["title"] == "Rivers"
-
+    assert data["format"] == "chat-completions-playground/notebook" and data["notebook"]["title"] == "Planets notebook"
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(saved))
-    expect(page.get_by_text("Imported “Rivers”.")).to_be_visible(timeout=LONG)
-    expect(page.locator("[class*='st-key-notebooks-row-']").filter(has_text="Rivers")).to_have_count(2)
-
+    expect(page.get_by_text("Imported “Planets notebook”.")).to_be_visible(timeout=LONG)
+    expect(planets).to_have_count(2)
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else"}')
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
     expect(page.get_by_text(re.compile("Nothing was imported: This is not a notebook file"))).to_be_visible()
-    expect(page.locator("[class*='st-key-notebooks-row-']").filter(has_text="Rivers")).to_have_count(2)
+    expect(planets).to_have_count(2)
 
 
-def test_a_run_exported_as_curl_or_the_openai_sdk_gives_the_same_answer(page: Page, app_url: str) -> None:
-    """The code of an embedded cell names the page's own address (its /v1), and runs as copied."""
+def test_a_run_exported_as_curl_or_the_openai_sdk_gives_the_same_answer_and_costs_show(
+    page: Page, app_url: str, fake_xai: FakeServer
+) -> None:
+    """The code of an embedded cell names the page's own address (its /v1), and runs as copied; the run is free.
+    Then a run on xAI (here the stand-in, tests/fake_server.py, answering grok-3-mini with xAI's usage: 1,000 tokens
+    in (200 cached), 50 out, 100 reasoning) shows its cost at xAI's published grok-3-mini price."""
     ready(page)
-    number(page, "max_completion_tokens", 12)
+    number(page, "max_completion_tokens", 4)  # the same few words three ways
     number(page, "seed", 7)
     temperature = page.locator(css(keys.field("temperature")))
     temperature.get_by_role("slider").focus()
@@ -163,6 +176,16 @@ def test_a_run_exported_as_curl_or_the_openai_sdk_gives_the_same_answer(page: Pa
     result = subprocess.run([sys.executable, "-c", sdk], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     assert " ".join(result.stdout.split()) == " ".join(answer.split())
+    expect(cell.get_by_text(re.compile(r"tokens in, \d+ out · free"))).to_be_visible()
+
+    _xai_key(page, "xai-key-for-the-stand-in")
+    say(page, "Name a colour.")
+    priced = wait_done(page, 2)
+    expect(priced.get_by_text(re.compile(r"1,000 tokens in, 50 out · cost \$0\.000330"))).to_be_visible()
+    expect(page.get_by_text("This notebook's 2 runs: $0.000330")).to_be_visible()
+    assert any(s.path == "/v1/chat/completions" and s.headers.get("authorization") for s in fake_xai.seen)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cost-journey.png"), full_page=True)
 
 
 def _xai_key(page: Page, secret: str) -> None:
@@ -215,31 +238,15 @@ def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> N
         expect(page.get_by_text("Nothing is sent there until you ask")).to_be_visible(timeout=LONG)
         expect(page.get_by_text("This notebook names the server")).to_be_visible()
         _xai_key(page, secret)  # the notebook set the sidebar to its own server: back to xAI, key in the box
-        page.wait_for_timeout(4000)  # four rounds of the page's deferred polling
+        wait_runs(page, runs_ended(page), 3)  # rounds of the page's deferred polling (one a second), none sends
         settle(page)
         page.screenshot(path=str(tmp_path / "deferred-key-notebook.png"), full_page=True)
         assert server.seen == [], [(r.method, r.path, r.headers.get("authorization")) for r in server.seen]
 
         page.get_by_role("button", name="Ask that server for the result").click()
-        page.wait_for_timeout(2500)
+        deadline = time.monotonic() + LONG / 1000
+        while not server.seen and time.monotonic() < deadline:  # the next round of polling asks it
+            page.wait_for_timeout(50)
         settle(page)
     assert [(s.method, s.path) for s in server.seen][:1] == [("GET", "/v1/chat/deferred-completion/r1")]
     assert all("authorization" not in s.headers for s in server.seen)  # asked when told to, and without the xAI key
-
-
-def test_a_run_shows_its_cost_free_on_the_embedded_model_and_priced_on_xai(page: Page, fake_xai: FakeServer) -> None:
-    """xAI here is the stand-in (tests/fake_server.py), answering grok-3-mini with xAI's usage: 1,000 tokens in
-    (200 cached), 50 out, 100 reasoning, at xAI's published grok-3-mini price."""
-    ready(page)
-    number(page, "max_completion_tokens", 4)
-    say(page, "Name a fruit.")
-    embedded = wait_done(page, 1)
-    expect(embedded.get_by_text(re.compile(r"tokens in, \d+ out · free"))).to_be_visible()
-    _xai_key(page, "xai-key-for-the-stand-in")
-    say(page, "Name a colour.")
-    priced = wait_done(page, 2)
-    expect(priced.get_by_text(re.compile(r"1,000 tokens in, 50 out · cost \$0\.000330"))).to_be_visible()
-    expect(page.get_by_text("This notebook's 2 runs: $0.000330")).to_be_visible()
-    assert any(s.path == "/v1/chat/completions" and s.headers.get("authorization") for s in fake_xai.seen)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "cost-journey.png"), full_page=True)
