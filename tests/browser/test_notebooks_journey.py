@@ -54,7 +54,7 @@ def _shared_view(browser: Browser, link: str, answer: str) -> Page:
     view.goto(link)
     expect(view.get_by_role("heading", name="Planets notebook")).to_be_visible(timeout=LONG)
     expect(view.get_by_text("Name a planet.")).to_be_visible()
-    expect(view.get_by_text(answer.split("\n")[0].strip(), exact=False).first).to_be_visible()
+    expect(view.get_by_text(answer.split("\n")[0].strip(), exact=False).first).to_be_visible(timeout=LONG)  # drawn last
     settle(view)
     expect(view.locator("input, textarea")).to_have_count(0)
     expect(view.get_by_role("button", name="Run")).to_have_count(0)
