@@ -388,6 +388,7 @@ def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: in
         lowest = lowest.drop(columns=["best_alternative", "best_alternative_probability"])
     else:
         lowest["best_alternative"] = lowest["best_alternative"].fillna("(this one)")
+    lowest["probability"] = [percent(p) for p in lowest["probability"]]  # "0.0000016%": a percent format shows "0%"
     table_key = keys.lowest(choice, generation)
     st.dataframe(
         lowest,
@@ -399,7 +400,7 @@ def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: in
         column_config={
             "position": st.column_config.NumberColumn("position"),
             "token": st.column_config.TextColumn("token"),
-            "probability": st.column_config.NumberColumn("probability", format="percent"),
+            "probability": st.column_config.TextColumn("probability"),
             "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
             "best_alternative": st.column_config.TextColumn("model preferred"),
             "best_alternative_probability": st.column_config.NumberColumn("its probability", format="percent"),

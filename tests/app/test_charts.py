@@ -117,6 +117,15 @@ def test_the_alternatives_are_a_table_with_probability_bars_not_a_chart() -> Non
     assert not [s for s in specs if "Alternatives" in s] and len(specs) == 2  # the strip and the chart along the answer
 
 
+def test_the_lowest_tokens_show_tiny_probabilities_in_digits_not_as_zero() -> None:
+    """The least likely tokens are often far under 0.01 %: a percent format showed every one of them as "0%"."""
+    at = _app("n2")
+    lowest = analysis.summary(_recorded("n2"), lowest_n=8).lowest  # the view lists 8
+    table = next(d for d in at.dataframe if "best_alternative" in d.value.columns or "position" in d.value.columns)
+    assert table.value["probability"].tolist() == [charts.percent(t.probability) for t in lowest]
+    assert any(t.probability < 0.001 for t in lowest) and "0.0%" not in table.value["probability"].tolist()
+
+
 def test_lone_bytes_show_as_hex_on_screen() -> None:
     at = _app("top8_emoji")
     shown = _texts(at)
