@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components import response_view
 from components.charts import (
     ALONG_POINTS,
     WINDOW_TOKENS,
@@ -220,19 +221,19 @@ def _window(frame: pd.DataFrame, keys: ViewKeys, choice: int, selected: int, siz
 
 
 def _summary_metrics(s: LogprobSummary) -> None:
-    cols = st.columns(4)
-    cols[0].metric(
+    row = response_view.metrics(4)
+    row.metric(
         "Mean log-probability",
         f"{s.mean_logprob:.3f}" if s.mean_logprob is not None else "—",
         help="Natural log, averaged over the tokens with a finite logprob.",
     )
-    cols[1].metric(
+    row.metric(
         "Perplexity",
         f"{s.perplexity:.2f}" if s.perplexity is not None else "—",
         help="exp(−mean log-probability): 1 means the model was sure of every token.",
     )
-    cols[2].metric("Tokens below 50 %", f"{s.below_half} of {s.tokens}")
-    cols[3].metric(
+    row.metric("Tokens below 50 %", f"{s.below_half} of {s.tokens}")
+    row.metric(
         "Mean uncertainty",
         f"{s.mean_entropy_bits:.2f} bits" if s.mean_entropy_bits is not None else "—",
         help="How spread the model's choice was over the alternatives (0 bits: sure of every token). Technically the "
@@ -422,14 +423,14 @@ def usage_metrics(rows: Sequence[RunStats]) -> None:
 
     frame = analysis.usage_frame([run])
     speed = frame["tokens_per_s"].iloc[0]
-    cols = st.columns(7)
-    cols[0].metric("Input tokens", number(run.input_tokens, ","))
-    cols[1].metric("Output tokens", number(run.output_tokens, ","))
-    cols[2].metric("Cached tokens", number(run.cached_tokens, ","))
-    cols[3].metric("Reasoning tokens", number(run.reasoning_tokens, ","))
-    cols[4].metric("Time to first token", number(run.ttft_s, ".2f") + (" s" if run.ttft_s is not None else ""))
-    cols[5].metric("Total time", number(run.total_s, ".2f") + (" s" if run.total_s is not None else ""))
-    cols[6].metric(
+    row = response_view.metrics(7)
+    row.metric("Input tokens", number(run.input_tokens, ","))
+    row.metric("Output tokens", number(run.output_tokens, ","))
+    row.metric("Cached tokens", number(run.cached_tokens, ","))
+    row.metric("Reasoning tokens", number(run.reasoning_tokens, ","))
+    row.metric("Time to first token", number(run.ttft_s, ".2f") + (" s" if run.ttft_s is not None else ""))
+    row.metric("Total time", number(run.total_s, ".2f") + (" s" if run.total_s is not None else ""))
+    row.metric(
         "Tokens/s",
         "—" if pd.isna(speed) else f"{speed:.1f}",
         help="Output tokens over the total time (end to end) unless the page measured it otherwise.",

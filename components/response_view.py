@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import state as keys
 from components.text import plain, safe_markdown
@@ -78,15 +79,24 @@ def answer(completion: Completion, *, key: str, read_only: bool = False) -> None
             _choice(choices[0], raw)
 
 
+METRIC_WIDTH = 130  # pixels: the least width of a metric, room for its label and figure without "…"
+
+
+def metrics(count: int) -> DeltaGenerator:
+    """A row of `count` metrics (`.metric(...)` on it adds the next), as many side by side as fit at METRIC_WIDTH
+    or more and wrapping onto further rows (fixed columns cut labels and figures to "…" on an 800-pixel window)."""
+    return st.grid(count, min_column_width=METRIC_WIDTH)
+
+
 def render(completion: Completion, *, key: str) -> None:
     """The Response Datas beside the answer: usage, ids, the normalised and the raw JSON."""
     st.caption(SEED_EXPLAINED)
     u = completion.usage
-    cols = st.columns(4)
-    cols[0].metric("Input tokens", u.input_tokens)
-    cols[1].metric("Output tokens", u.output_tokens)
-    cols[2].metric("Cache read input tokens", u.cache_read_input_tokens)
-    cols[3].metric("Reasoning tokens", u.reasoning_tokens)
+    row = metrics(4)
+    row.metric("Input tokens", u.input_tokens)
+    row.metric("Output tokens", u.output_tokens)
+    row.metric("Cache read input tokens", u.cache_read_input_tokens)
+    row.metric("Reasoning tokens", u.reasoning_tokens)
     ids = [f"id: {completion.id}", f"model: {completion.model}"]
     if completion.created:
         moment = dt.datetime.fromtimestamp(completion.created, dt.UTC)

@@ -518,6 +518,9 @@ def test_a_run_with_logprobs_shows_token_probabilities_and_usage_across_runs(at:
     at.toggle(key=keys.cell_action(first.id, "details")).set_value(True).run()
     at.session_state[keys.cell_action(first.id, "tab")] = "Probabilities"  # a click on the tab (only the open one is drawn)
     at.run()
+    # the figures above the strip wrap onto further rows where four do not fit (columns cut them to "…" at 800 px)
+    (figures,) = [g for g in at.grid if any(m.label == "Perplexity" for m in g.metric)]
+    assert isinstance(figures.min_column_width, int) and figures.min_column_width >= 130
     box = at.selectbox(key=chart_views.keys_for(keys.cell_charts(first.id)).token(0))
     assert len(box.options) >= 1
     box.set_value(0).run()
