@@ -214,10 +214,9 @@ def set_inputs(out: SetupInputs, problem: errors.RequestError | None, *, model_h
     )
     _keep(keys.CMP_SET_COUNT, compare.MIN_SETS)
     _field_errors(problem, "settings_sets")
-    with st.container(horizontal=True, gap="small"):
+    with st.grid(count, min_column_width=CARD_WIDTH, gap="small"):  # the sets fill the row, as the run cards do
         for i in range(count):
-            with st.container(width=CARD_WIDTH):
-                out.sets.append(_set_form(i, problem, model_hint=model_hint))
+            out.sets.append(_set_form(i, problem, model_hint=model_hint))
 
 
 def setup(cells: Sequence[Cell], *, problem: errors.RequestError | None, model_hint: str) -> SetupInputs:

@@ -280,6 +280,9 @@ def test_a_set_number_out_of_range_is_kept_named_under_it_and_blocks_compare(at:
     """A set's temperature of 5 stays 5 in its box, is named as wrong right under it, and Compare waits."""
     ask(at, "Hello")
     at.radio(key=keys.CMP_MODE).set_value("sets").run()
+    # the sets' forms share one grid's row (fixed-width forms left half an 800-pixel window empty)
+    (sets,) = [g for g in at.grid if any(n.key == keys.cmp_set(0, "temperature") for n in g.number_input)]
+    assert sets.column_count == 2 and sets.min_column_width == compare_view.CARD_WIDTH
     at.number_input(key=keys.cmp_set(0, "temperature")).set_value(5.0).run()
     assert at.number_input(key=keys.cmp_set(0, "temperature")).value == 5.0
     assert any("Temperature must be between 0 and 2" in e.value for e in at.main.error), [e.value for e in at.main.error]
