@@ -3,8 +3,10 @@ UV := $(shell ./scripts/ensure-uv)
 PORT ?= 8501
 # Served on this machine only; `make run HOST=0.0.0.0` serves other machines too.
 HOST ?= 127.0.0.1
-# Test processes (pytest-xdist) for everything but the browser journeys: one per core of a 2-core machine.
-WORKERS ?= 2
+# Test processes (pytest-xdist): `make test` drives the browser journeys in one of them, beside the other tests in
+# the rest (which yield the cores to the journeys: tests/conftest.py); `make test-fast` uses one per core.
+WORKERS ?= 3
+FAST_WORKERS ?= 2
 
 .PHONY: install run test test-fast bench
 
@@ -17,12 +19,11 @@ run: install
 test: install
 	./scripts/ensure-chromium
 	./scripts/ensure-postgresql
-	$(UV) run pytest -n $(WORKERS) --dist loadfile -m "not browser"
-	$(UV) run pytest -m browser
+	$(UV) run pytest -n $(WORKERS) --dist loadfile
 
 # While developing: everything but the browser journeys.
 test-fast: install
-	$(UV) run pytest -n $(WORKERS) --dist loadfile -m "not browser"
+	$(UV) run pytest -n $(FAST_WORKERS) --dist loadfile -m "not browser"
 
 bench: install
 	$(UV) run python -m bench

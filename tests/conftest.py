@@ -25,6 +25,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadFileSchedulin
     return JourneysTogether(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
+_PRIORITY_SET: list[bool] = []  # whether this worker has decided its priority yet
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """When the journeys run beside the other tests (`make test`: one pytest-xdist worker drives them, the others
+    take the rest), a worker lowers its priority before its first test that is not a journey: the journeys wait on
+    a page and a model that must answer in time, the other tests only need the cores' leftover time. The worker
+    that drives the journeys reaches its other tests only after them."""
+    if _PRIORITY_SET or "PYTEST_XDIST_WORKER" not in os.environ or item.get_closest_marker("browser") is not None:
+        return
+    _PRIORITY_SET.append(True)
+    if any(other.get_closest_marker("browser") is not None for other in item.session.items):
+        os.nice(10)
+
+
 def _workers() -> int:
     """How many pytest-xdist workers share this machine (1 without xdist)."""
     return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
