@@ -32,6 +32,7 @@ COLLECTION = [
     "tests/browser/test_tools_journey.py::test_weather",
     *(f"tests/core/test_store.py::test_{i}" for i in range(3)),
     "tests/integration/test_gateway.py::test_stream",
+    "tests/integration/test_tools.py::test_call",
 ]
 
 
@@ -56,3 +57,18 @@ def test_the_browser_journeys_run_together_first_on_one_process_and_the_other_fi
         for other in processes:
             if other is not process:
                 assert not files & {COLLECTION[i].split("::")[0] for i in other.sent}
+
+
+def test_the_integration_files_are_handed_out_before_the_quick_ones() -> None:
+    options = {"tx": ["popen"] * 2, "loadscopereorder": True}  # `pytest -n 2 -m "not browser"`: no journeys
+    collection = [nodeid for nodeid in COLLECTION if not nodeid.startswith("tests/browser/")]
+    config = SimpleNamespace(option=SimpleNamespace(**options), getvalue=options.__getitem__)
+    scheduler = JourneysTogether(config, Producer("test"))  # type: ignore[arg-type]
+    processes = [Process(n) for n in range(2)]
+    for process in processes:
+        scheduler.add_node(process)  # type: ignore[arg-type]
+        scheduler.add_node_collection(process, collection)  # type: ignore[arg-type]
+    scheduler.schedule()
+
+    firsts = {collection[process.sent[0]].split("::")[0] for process in processes}
+    assert firsts == {"tests/integration/test_gateway.py", "tests/integration/test_tools.py"}
