@@ -113,6 +113,14 @@ def _field_errors(problem: errors.RequestError | None, path: str) -> None:
     error_view.show_field(problem, path, exact=True)
 
 
+def _url_typed(i: int) -> None:
+    """The person typed this set's base URL: that server is theirs to use, as one typed in the sidebar. One the
+    notebook brought (an imported notebook may name any server) gets nothing until then (views/compare.py)."""
+    slot = backends.server_slot("openai", ss.get(keys.cmp_set(i, "base_url")))
+    if slot is not None:
+        ss.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
+
+
 def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -> SetInputs:
     letter = chr(ord("A") + i)
     with st.container(border=True):
@@ -130,7 +138,13 @@ def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -
         base_url = ""
         if backend == "openai":
             _seed(keys.cmp_set(i, "base_url"), "")
-            base_url = st.text_input("Base URL", key=keys.cmp_set(i, "base_url"), placeholder="http://127.0.0.1:8000/v1")
+            base_url = st.text_input(
+                "Base URL",
+                key=keys.cmp_set(i, "base_url"),
+                placeholder="http://127.0.0.1:8000/v1",
+                on_change=_url_typed,
+                args=(i,),
+            )
             _field_errors(problem, f"sets.{i}.base_url")
         _seed(keys.cmp_set(i, "model"), "")
         model = st.text_input("Model", key=keys.cmp_set(i, "model"), placeholder=model_hint or "unchanged")

@@ -54,6 +54,14 @@ def _config(slot: setup.Slot, typed_for: str) -> ClientConfig:
     """The client config of one (backend, base URL). The key typed in the sidebar goes only to the sidebar's
     backend; another backend uses the key configured for it (environment or secrets)."""
     backend_id, base_url = slot
+    unconfirmed = shared.to_confirm(backend_id, base_url) if backend_id == "openai" else None  # a base URL, typed or named
+    if unconfirmed is not None:
+        words = backends.server_words(unconfirmed)
+        message = (
+            f"{words} is a server this notebook names: nothing is sent there until you confirm it. Type its address "
+            "here yourself, or choose it in the sidebar and press Use this server."
+        )
+        raise errors.RequestError([errors.FieldError(backends.BASE_URL_FIELD, message, "server_unconfirmed")])
     if backend_id == typed_for:
         return shared.client_config(backend_id, base_url)
     return backends.resolve(

@@ -384,3 +384,30 @@ def test_a_notebook_whose_set_up_cannot_be_shown_opens_with_the_defaults(gateway
     app.radio(key=keys.CMP_MODE).set_value("sets").run()
     assert not app.exception, app.exception
     assert app.number_input(key=keys.cmp_set(0, "temperature")).value is None
+
+
+def test_a_sets_server_that_the_notebook_names_gets_nothing_until_the_person_types_it(
+    gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The set-up is kept with the notebook, so an imported one can name a set's server: as with a run's server, nothing
+    is sent there until the person confirms it (here: types the address), and a set the person typed runs."""
+    monkeypatch.setenv("PLAYGROUND_BASE_URL", gateway.base_url)
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    with fake_server() as server:
+        named = {"mode": "sets", "sets.1.backend": "openai", "sets.1.base_url": server.base_url, "sets.1.model": "m"}
+        nb = Notebook(title="From elsewhere", conversation=[ChatMessage(role="user", content="Hi")], compare=named)
+        app = _app(NotebookStore().save(nb).id)
+        assert app.text_input(key=keys.cmp_set(1, "base_url")).value == server.base_url
+        app.number_input(key=keys.field("max_completion_tokens")).set_value(2)
+        press_compare(app)
+        app.run()
+        assert server.seen == []
+        assert "a server this notebook names" in texts(app)
+
+        app.text_input(key=keys.cmp_set(1, "base_url")).set_value(server.base_url + "/").run()
+        press_compare(app)
+        deadline = time.monotonic() + 120
+        while not server.seen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            app.run()
+    assert [s.path for s in server.seen if s.method == "POST"] == ["/v1/chat/completions"]
