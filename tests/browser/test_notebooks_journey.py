@@ -24,6 +24,7 @@ from tests.browser.pagekit import (
     bubbles,
     cells,
     css,
+    go,
     import_file,
     number,
     ready,
@@ -231,7 +232,7 @@ def test_the_deferred_key_notebook_sends_no_key(page: Page, tmp_path: Path) -> N
 
         ready(page)
         _xai_key(page, secret)
-        page.get_by_role("link", name="All notebooks").click()
+        go(page, "All notebooks", "Notebooks")
         import_file(page, upload)
         expect(page.get_by_text("Imported “Deferred from elsewhere”.")).to_be_visible(timeout=LONG)
         page.get_by_role("link", name="Deferred from elsewhere").click()
