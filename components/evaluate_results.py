@@ -117,6 +117,16 @@ def every_result(ev: rs.Evaluation) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=wide)
 
 
+def _tool_calling(ev: rs.Evaluation) -> None:
+    """The tool matrix under its caption, when the evaluation's requests offer tools."""
+    if ev.plan.base_body.get("tools"):
+        st.caption(
+            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
+            "and in text instead."
+        )
+        tool_matrix(ev)
+
+
 def tool_matrix(ev: rs.Evaluation) -> None:
     """Per row and per grid column: the share of answers calling the right tool, with valid arguments, in text instead."""
     by_row, by_column = rs.tool_matrix(ev)
@@ -236,12 +246,7 @@ def section(
         )
     with st.expander("Every result with its checks' reasons", icon=":material/list:"):
         every_result(ev)
-    if ev.plan.base_body.get("tools"):
-        st.caption(
-            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
-            "and in text instead."
-        )
-        tool_matrix(ev)
+    _tool_calling(ev)
     opened(ev, on_mark=on_mark)
     index = ss.get(keys.EV_OPEN)
     if isinstance(index, int) and index < len(ev.plan.runs):
@@ -268,9 +273,4 @@ def read_only(ev: rs.Evaluation, *, kept: int = 1) -> None:
     grid(ev)
     st.caption("Every result with its checks' reasons and its mark")
     every_result(ev)
-    if ev.plan.base_body.get("tools"):
-        st.caption(
-            "Tool calling: per row and per column, the share of answers calling the right tool, with valid arguments, "
-            "and in text instead."
-        )
-        tool_matrix(ev)
+    _tool_calling(ev)

@@ -36,15 +36,21 @@ COLLECTION = [
 ]
 
 
-def test_the_browser_journeys_run_together_first_on_one_process_and_the_other_files_on_the_others() -> None:
-    options = {"tx": ["popen"] * 3, "loadscopereorder": True}  # as `pytest -n 3` sets them
+def scheduled(collection: list[str], count: int) -> list[Process]:
+    """`count` processes after JourneysTogether handed `collection` out, as `pytest -n <count>` sets it up."""
+    options = {"tx": ["popen"] * count, "loadscopereorder": True}
     config = SimpleNamespace(option=SimpleNamespace(**options), getvalue=options.__getitem__)
     scheduler = JourneysTogether(config, Producer("test"))  # type: ignore[arg-type]
-    processes = [Process(n) for n in range(3)]
+    processes = [Process(n) for n in range(count)]
     for process in processes:
         scheduler.add_node(process)  # type: ignore[arg-type]
-        scheduler.add_node_collection(process, COLLECTION)  # type: ignore[arg-type]
+        scheduler.add_node_collection(process, collection)  # type: ignore[arg-type]
     scheduler.schedule()
+    return processes
+
+
+def test_the_browser_journeys_run_together_first_on_one_process_and_the_other_files_on_the_others() -> None:
+    processes = scheduled(COLLECTION, 3)
 
     journeys = [i for i, nodeid in enumerate(COLLECTION) if nodeid.startswith("tests/browser/")]
     first = processes[0].sent
@@ -60,15 +66,8 @@ def test_the_browser_journeys_run_together_first_on_one_process_and_the_other_fi
 
 
 def test_the_integration_files_are_handed_out_before_the_quick_ones() -> None:
-    options = {"tx": ["popen"] * 2, "loadscopereorder": True}  # `pytest -n 2 -m "not browser"`: no journeys
-    collection = [nodeid for nodeid in COLLECTION if not nodeid.startswith("tests/browser/")]
-    config = SimpleNamespace(option=SimpleNamespace(**options), getvalue=options.__getitem__)
-    scheduler = JourneysTogether(config, Producer("test"))  # type: ignore[arg-type]
-    processes = [Process(n) for n in range(2)]
-    for process in processes:
-        scheduler.add_node(process)  # type: ignore[arg-type]
-        scheduler.add_node_collection(process, collection)  # type: ignore[arg-type]
-    scheduler.schedule()
+    collection = [nodeid for nodeid in COLLECTION if not nodeid.startswith("tests/browser/")]  # `-m "not browser"`
+    processes = scheduled(collection, 2)
 
     firsts = {collection[process.sent[0]].split("::")[0] for process in processes}
     assert firsts == {"tests/integration/test_gateway.py", "tests/integration/test_tools.py"}
