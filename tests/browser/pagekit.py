@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from components import state as keys
 from playground import fields
@@ -101,6 +102,23 @@ def go(page: Page, link: str, heading: str) -> None:
         except AssertionError:
             continue
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
+
+
+def choose(page: Page, box: Locator, option: str | re.Pattern[str]) -> None:
+    """Pick `option` in the select box `box` as a person does: open it, again if the click only focused it (Base Web,
+    right after a run) or if a rerun redrew the box and closed its list before the option was clicked."""
+    name = {"name": option, "exact": True} if isinstance(option, str) else {"name": option}
+    for _ in range(5):
+        settle(page)
+        box.click()
+        if box.get_attribute("aria-expanded") != "true":
+            box.click()
+        try:
+            page.get_by_role("option", **name).click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.get_by_role("option", **name).click()
 
 
 def tick(page: Page, field: str) -> None:

@@ -15,24 +15,20 @@ from playwright.sync_api import Page, expect
 
 from components import state as keys
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pagekit import LONG, css, number, open_section, ready, settle
+from tests.browser.pagekit import LONG, choose, css, number, open_section, ready, settle
 
 pytestmark = pytest.mark.browser
 
 
-def choose(page: Page, key: str, option: str) -> None:
-    settle(page)
+def pick(page: Page, key: str, option: str) -> None:
     box = page.locator(css(key)).get_by_role("combobox")
-    box.click()
-    if box.get_attribute("aria-expanded") != "true":  # after a run, the first click only focuses the box (Base Web)
-        box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choose(page, box, option)
     expect(box).to_have_value(option)
     settle(page)
 
 
 def add_check(page: Page, kind: str) -> None:
-    choose(page, keys.EV_CHECK_KIND, kind)
+    pick(page, keys.EV_CHECK_KIND, kind)
     page.locator(css(keys.EV_CHECK_ADD)).get_by_role("button").click()
     settle(page)
 

@@ -23,6 +23,7 @@ from tests.browser.pagekit import (
     LONG,
     bubbles,
     cells,
+    choose,
     css,
     go,
     import_file,
@@ -191,12 +192,7 @@ def test_a_run_exported_as_curl_or_the_openai_sdk_gives_the_same_answer_and_cost
 
 def _xai_key(page: Page, secret: str) -> None:
     """Choose xAI in the sidebar and type a key into its box."""
-    settle(page)
-    box = page.locator(css(keys.BACKEND)).get_by_role("combobox")
-    box.click()
-    if box.get_attribute("aria-expanded") != "true":  # after a run, the first click only focuses the box (Base Web)
-        box.click()
-    page.get_by_role("option", name="xAI (api.x.ai)").click()
+    choose(page, page.locator(css(keys.BACKEND)).get_by_role("combobox"), "xAI (api.x.ai)")
     expect(page.get_by_test_id("stSidebar").get_by_text("xAI's hosted Grok models")).to_be_visible(timeout=LONG)
     expect(page.locator(css(keys.BASE_URL))).to_have_count(0)  # the box now is xAI's, not the other server's
     settle(page)
