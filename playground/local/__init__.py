@@ -34,7 +34,7 @@ from playground.local import server
 from playground.local.engine import Engine, find_gguf, model_id_for
 from playground.local.guard import KeyGuard
 from playground.local.server import create_app
-from playground.local.settings import GatewaySettings
+from playground.local.settings import GatewaySettings, page_settings
 
 __all__ = [
     "Engine",
@@ -136,7 +136,7 @@ class MountedGateway:
 
     def __init__(self, base_url: str, *, key: str | None = None, settings: GatewaySettings | None = None) -> None:
         self.base_url = base_url
-        self.gateway = server.Gateway(settings or GatewaySettings(), None)
+        self.gateway = server.Gateway(settings or page_settings(), None)
         self.app: ASGIApp = KeyGuard(server.create_api(self.gateway), key)
 
     async def start(self) -> None:
@@ -168,5 +168,5 @@ def shared_gateway() -> Gateway | MountedGateway:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = start_gateway()
+            _shared = start_gateway(page_settings())
         return _shared

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,3 +44,17 @@ class GatewaySettings(BaseModel):
     # Call llama.cpp in-process (its handler, a callback per chunk) instead of relaying its HTTP server's SSE
     # over a loopback socket; the relay stays as a fallback (`--http-relay`).
     in_process: bool = True
+
+
+ENV_THREADS = "PLAYGROUND_MODEL_THREADS"  # the page's embedded model: threads (default every core; 1 on a busy machine)
+
+
+def page_settings(environ: Mapping[str, str] = os.environ) -> GatewaySettings:
+    """The settings of the gateway beside the page: the defaults, with the model's threads from PLAYGROUND_MODEL_THREADS
+    (the operator's one knob for a machine shared with other work)."""
+    raw = environ.get(ENV_THREADS, "").strip()
+    if not raw:
+        return GatewaySettings()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{ENV_THREADS} must be a whole number of threads, 1 or more; it is {raw!r}.")
+    return GatewaySettings(threads=int(raw))

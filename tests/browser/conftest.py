@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from playground.local.settings import ENV_THREADS
 from tests.browser.pagekit import watch
 from tests.fake_server import FakeServer, fake_server, xai_like
 from tests.mcp_servers import TIME_ENV
@@ -102,6 +103,8 @@ def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: i
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     env["PLAYGROUND_XAI_BASE_URL"] = fake_xai.base_url
     env["PLAYGROUND_MCP_SERVERS"] = TIME_ENV  # the operator's MCP server: mcp-server-time over stdio
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:  # beside other test processes: see tests/conftest.py
+        env[ENV_THREADS] = "1"
     with serve_app(env, tmp_path_factory.mktemp("streamlit")) as (url,):
         yield url
 
