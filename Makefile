@@ -7,6 +7,10 @@ HOST ?= 127.0.0.1
 # the rest (which yield the cores to the journeys: tests/conftest.py); `make test-fast` uses one per core.
 WORKERS ?= 3
 FAST_WORKERS ?= 2
+# Python writes .pyc files here even where the environment says not to (this machine sets PYTHONDONTWRITEBYTECODE=1):
+# without them every Python process the page or the tests start (test workers, page servers, exported snippets run
+# as programs) compiles every module it imports again. They go to .venv and __pycache__/, which git ignores.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: install run test test-fast bench
 
