@@ -26,7 +26,7 @@ from playground.notebook import Cell
 
 EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
 EXAMPLE_TOOLS = [examples.GET_WEATHER]
-NO_FORMAT = "none"
+NO_FORMAT = fields.NO_FORMAT
 
 
 @dataclass
@@ -361,7 +361,7 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
     if keys.LOGIT_BIAS_ROWS not in st.session_state:
         # The editor's base rows are set once per session (edits are kept as changes against them), from the
         # rows remembered in the settings, so a reload of the page brings them back.
-        saved = _store().get("logit_bias.rows") or []
+        saved = _store().get(fields.LOGIT_BIAS_ROWS) or []
         st.session_state[keys.LOGIT_BIAS_ROWS] = pd.DataFrame(
             {
                 "token": pd.Series([r["token"] for r in saved], dtype="string"),
@@ -386,7 +386,7 @@ def _logit_bias(f: Field, wkey: str, out: Values, caps: backends.Capabilities) -
         {"token": "" if pd.isna(r["token"]) else str(r["token"]), "bias": None if pd.isna(r["bias"]) else int(r["bias"])}
         for r in edited.to_dict("records")
     ]
-    out.logit_bias_rows = _remember("logit_bias.rows", [r for r in rows if r["token"].strip() or r["bias"] is not None])
+    out.logit_bias_rows = _remember(fields.LOGIT_BIAS_ROWS, [r for r in rows if r["token"].strip() or r["bias"] is not None])
     if not caps.tokenize:
         st.caption("This backend cannot look tokens up by text: enter token ids.")
 
@@ -456,25 +456,13 @@ def _reset() -> None:
     store = _store()
     for key in fields.SIDEBAR_KEYS:
         store.pop(key, None)
-    for key in ("response_format.schema", "logit_bias.rows"):
+    for key in ("response_format.schema", fields.LOGIT_BIAS_ROWS):
         store.pop(key, None)
     forget_widgets()
 
 
 def _changed(f: Field, value: Any, backend_id: str) -> bool:
-    """Whether a field differs from its default (the backend's own, else the documented one; empty counts as the
-    default of optional fields)."""
-    if (own := fields.backend_default(backend_id, f.key)) is not None:
-        return value != own.value
-    if f.kind is Kind.TOKEN_MAP:
-        return bool(_store().get("logit_bias.rows"))
-    if f.kind is Kind.TOOL_CHOICE:
-        return value not in (None, "auto")
-    if f.kind is Kind.RESPONSE_FORMAT:
-        return value not in (None, NO_FORMAT)
-    if f.default is None:
-        return value not in (None, "", [], {})
-    return value != f.default
+    return fields.changed(f, value, backend_id, logit_bias_rows=_store().get(fields.LOGIT_BIAS_ROWS) or ())
 
 
 def _section(

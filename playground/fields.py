@@ -8,6 +8,7 @@ follow what a person reads ("Logit bias"; the seed document says "Logic Bias").
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -333,6 +334,33 @@ BACKEND_DEFAULTS: dict[str, dict[str, BackendDefault]] = {
 def backend_default(backend_id: str, key: str) -> BackendDefault | None:
     """The default `backend_id` sets for field `key`, or None where it sets none."""
     return BACKEND_DEFAULTS.get(backend_id, {}).get(key)
+
+
+NO_FORMAT = "none"  # the sidebar's response format when none is chosen
+LOGIT_BIAS_ROWS = "logit_bias.rows"  # where the sidebar keeps its logit-bias table in a notebook's settings
+
+
+def changed(f: Field, value: Any, backend_id: str, *, logit_bias_rows: Sequence[Any] = ()) -> bool:
+    """Whether a field differs from its default (the backend's own, else the documented one; empty counts as the
+    default of optional fields; the logit-bias map counts as set when its table has rows)."""
+    if (own := backend_default(backend_id, f.key)) is not None:
+        return value != own.value
+    if f.kind is Kind.TOKEN_MAP:
+        return bool(logit_bias_rows)
+    if f.kind is Kind.TOOL_CHOICE:
+        return value not in (None, "auto")
+    if f.kind is Kind.RESPONSE_FORMAT:
+        return value not in (None, NO_FORMAT)
+    if f.default is None:
+        return value not in (None, "", [], {})
+    return value != f.default
+
+
+def changed_in(settings: Mapping[str, Any]) -> list[str]:
+    """The sidebar fields a notebook's remembered settings hold at something other than their default."""
+    backend_id = str(settings.get("backend") or "")
+    rows = settings.get(LOGIT_BIAS_ROWS) or ()
+    return [k for k in SIDEBAR_KEYS if k in settings and changed(FIELDS[k], settings[k], backend_id, logit_bias_rows=rows)]
 
 
 # One click in the sidebar when tools are on: the settings under which a tool demo calls its tool every time.

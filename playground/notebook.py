@@ -368,9 +368,11 @@ class Notebook(BaseModel):
         return next((c for c in self.cells if c.id == cell_id), None)
 
     def is_empty(self) -> bool:
-        """Nothing a person made: no cells, no text in any message, no set-up, and the default title."""
+        """Nothing a person made: no cells, no text in any message, no set-up, no setting changed from its default,
+        and the default title."""
         return (
-            not self.cells
+            not fields.changed_in(self.settings)
+            and not self.cells
             and not self.comparisons
             and not self.evaluation
             and not self.compare

@@ -85,6 +85,14 @@ def test_a_fresh_notebook_reloads_as_a_fresh_one_without_a_warning() -> None:
     assert again.session_state[keys.NOTEBOOK].is_empty() and not again.warning
 
 
+def test_a_setting_changed_alone_in_a_fresh_notebook_comes_back_after_a_reload() -> None:
+    first = _app()
+    first.slider(key=keys.field("temperature")).set_value(0.3).run()
+    assert not first.exception, first.exception
+    second = _app(_notebook_id(first))  # "reload"
+    assert second.slider(key=keys.field("temperature")).value == 0.3
+
+
 @pytest.mark.usefixtures("embedded")
 def test_a_link_of_the_first_versions_opens_the_migrated_draft() -> None:
     path = default_path()
