@@ -14,8 +14,10 @@ export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: install run test test-fast bench
 
+# --compile-bytecode: the packages' .pyc files are written once, by every core at install, instead of by each of the
+# first processes that import them (a second sync skips what is compiled)
 install:
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 run: install
 	$(UV) run python run.py --server.address $(HOST) --server.port $(PORT)
