@@ -12,9 +12,11 @@ does the same for httpx2, the HTTP client the MCP SDK uses.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
@@ -257,6 +259,19 @@ class _CheckedAsyncBackend(httpcore2.AsyncNetworkBackend):
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS context (certificates and host names checked) every `CheckedTransport` shares: loading the CA
+    bundle is the costliest part of building a client, and each page session builds its own."""
+    return httpx.create_ssl_context()
+
+
+@functools.cache
+def _tls2() -> ssl.SSLContext:
+    """`_tls` for httpx2's transports."""
+    return httpx2.create_ssl_context()
+
+
 class CheckedTransport(httpx.HTTPTransport):
     """httpx's own transport whose connections go only to addresses `refusal` lets through.
 
@@ -265,9 +280,9 @@ class CheckedTransport(httpx.HTTPTransport):
     """
 
     def __init__(self, *, resolve: Resolver | None = None) -> None:
-        super().__init__()
+        super().__init__(verify=_tls())
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=_tls(),
             max_connections=_LIMITS.max_connections,
             max_keepalive_connections=_LIMITS.max_keepalive_connections,
             keepalive_expiry=_LIMITS.keepalive_expiry,
@@ -280,9 +295,9 @@ class CheckedAsyncTransport(httpx2.AsyncHTTPTransport):
     check of every address a connection uses, the same RequestError on `base_url`."""
 
     def __init__(self, *, resolve: Resolver | None = None) -> None:
-        super().__init__()
+        super().__init__(verify=_tls2())
         self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(),
+            ssl_context=_tls2(),
             max_connections=_LIMITS.max_connections,
             max_keepalive_connections=_LIMITS.max_keepalive_connections,
             keepalive_expiry=_LIMITS.keepalive_expiry,

@@ -133,3 +133,22 @@ def test_a_plain_address_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     for host in ("127.0.0.1", "10.0.0.5", "[::1]", "localhost", "cafe.be"):
         assert backends.check_base_url(f"http://{host}/v1") == f"http://{host}/v1"
     assert isinstance(CheckedTransport(), httpx.HTTPTransport)
+
+
+def test_clients_share_one_tls_context_that_still_checks_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle is the costliest part of building a client (each page session builds its own), so
+    every checked transport, sync and async, uses one context loaded once; it still verifies certificates and
+    host names."""
+    import ssl
+
+    CheckedTransport(), addresses.CheckedAsyncTransport()  # the first of each kind loads the bundle
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", lambda self, *a, **k: loads.append(a) or real(self, *a, **k))
+    sync, other = CheckedTransport(), ChatClient(ClientConfig(kind="openai", base_url="https://api.example.test/v1"))
+    asynchronous = addresses.CheckedAsyncTransport()
+    assert loads == []
+    contexts = {id(sync._pool._ssl_context), id(other._http._transport._pool._ssl_context)}
+    assert len(contexts) == 1
+    for ctx in (sync._pool._ssl_context, asynchronous._pool._ssl_context):
+        assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname
