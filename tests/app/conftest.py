@@ -55,13 +55,19 @@ def xai(gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeServer, 
         yield server, bodies
 
 
-def evaluated(app: AppTest, *, within: float = 400) -> dict:
-    """Poll the Evaluate page (each `run` is one tick of its fragment) until the evaluation a button started has ended;
-    the notebook's newest evaluation, as JSON."""
+def job_ended(app: AppTest, key: str, *, within: float = 400) -> None:
+    """Wait until the page's job under `key` has ended on its own thread (the page's fragment only draws it), then
+    rerun the page, as the fragment does once it ends, until the page has taken the result off the job. One rerun,
+    not one every few tenths of a second: each rerun redraws the whole page."""
     deadline = time.monotonic() + within
-    while keys.EV_JOB in app.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
+    while key in app.session_state and time.monotonic() < deadline:
+        app.session_state[key].job.wait(max(0.0, deadline - time.monotonic()))
         app.run()
-    assert not app.exception, app.exception
-    assert keys.EV_JOB not in app.session_state, "the evaluation did not end"
+        assert not app.exception, app.exception
+    assert key not in app.session_state, f"the job under {key} did not end"
+
+
+def evaluated(app: AppTest, *, within: float = 400) -> dict:
+    """Wait until the evaluation a button started has ended; the notebook's newest evaluation, as JSON."""
+    job_ended(app, keys.EV_JOB, within=within)
     return app.session_state[keys.NOTEBOOK].evaluation["runs"][-1]

@@ -21,6 +21,7 @@ from playground import compare
 from playground.compare import Comparison
 from playground.notebook import Cell, ChatMessage, Notebook
 from playground.store import NotebookStore
+from tests.app.conftest import job_ended
 from tests.fake_server import fake_server
 from tests.markdown import readable
 
@@ -74,13 +75,8 @@ def press_compare(app: AppTest) -> None:
 
 
 def finish(app: AppTest, *, saved_before: int = 0) -> Comparison:
-    """Poll the page until the comparison has ended and is saved in the notebook; return it."""
-    deadline = time.monotonic() + 240
-    while keys.CMP_JOB in app.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        app.run()
-        assert not app.exception, app.exception
-    assert keys.CMP_JOB not in app.session_state, "the comparison did not end"
+    """Wait until the comparison has ended and is saved in the notebook; return it."""
+    job_ended(app, keys.CMP_JOB, within=240)
     assert len(notebook(app).comparisons) == saved_before + 1
     return Comparison.model_validate(notebook(app).comparisons[-1])
 
