@@ -412,6 +412,7 @@ def test_run_tools_and_continue_shows_each_call_for_review_then_runs_it_as_edite
     assert "must be a JSON object" in texts(at) and at.button(key=keys.REVIEW_GO).disabled  # named, nothing lost
     at.text_area(key=keys.review(row.id, "arguments")).set_value('{"city": "Tokyo"}').run()
     at.checkbox(key=keys.review_all("demo")).check()
+    short(at, 8)  # the step takes the sidebar's settings: a few words are answer enough
     at.button(key=keys.REVIEW_GO).click().run()
     assert not at.exception, at.exception
     conv = notebook(at).conversation
@@ -421,6 +422,7 @@ def test_run_tools_and_continue_shows_each_call_for_review_then_runs_it_as_edite
     second = cells(at)[1]
     assert second.step_of == first.id and second.status == "done", second.error
     assert second.body["tool_choice"] == "none"  # a forced call would loop: the step answers in words
+    assert second.body["max_completion_tokens"] == 8
     assert second.completion is not None and second.completion.text(0).strip()
 
     assert at.session_state[keys.APPROVED][notebook(at).id] == ["demo"]  # the next round runs without asking
