@@ -18,7 +18,7 @@ from typing import IO
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
 from playground.local.settings import ENV_THREADS
 from tests.browser.pagekit import watch
@@ -109,48 +109,78 @@ def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: i
         yield url
 
 
-_RUNNING: list[tuple[Playwright, Browser]] = []  # the journeys' one Playwright and Chromium, while journeys run in a row
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# The journeys' one Playwright, Chromium and browser context, while journeys run in a row.
+_RUNNING: list[tuple[Playwright, Browser, BrowserContext]] = []
 
 
-@pytest.fixture
-def browser() -> Browser:
-    """One Chromium for the journeys in a row (each test gets a fresh context), started by the first of them.
-    Playwright's sync API keeps an event loop running in the main thread while it is open, which would break a later
-    non-browser test that calls asyncio.run(), so `pytest_runtest_teardown` stops it after the last journey in a row
-    (tests/schedule.py keeps them in a row)."""
+def _running() -> tuple[Playwright, Browser, BrowserContext]:
+    """Start Playwright, Chromium and the context the journeys' pages open in, once for the journeys in a row."""
     if not _RUNNING:
         pw = sync_playwright().start()
         args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
         args += ["--disable-sync", "--no-first-run", "--disable-quic"]
-        _RUNNING.append((pw, pw.chromium.launch(executable_path=_chromium(), headless=True, args=args)))
-    return _RUNNING[0][1]
+        chromium = pw.chromium.launch(executable_path=_chromium(), headless=True, args=args)
+        context = chromium.new_context(viewport=VIEWPORT)
+        watch(context)
+        _RUNNING.append((pw, chromium, context))
+    return _RUNNING[0]
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """One Chromium for the journeys in a row, started by the first of them. Playwright's sync API keeps an event loop
+    running in the main thread while it is open, which would break a later non-browser test that calls asyncio.run(),
+    so `pytest_runtest_teardown` stops it after the last journey in a row (tests/schedule.py keeps them in a row)."""
+    return _running()[1]
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """After the last journey in a row (its fixtures already torn down), stop Playwright and its Chromium."""
     if _RUNNING and (nextitem is None or nextitem.get_closest_marker("browser") is None):
-        pw, chromium = _RUNNING.pop()
+        pw, chromium, _ = _RUNNING.pop()
         chromium.close()
         pw.stop()
 
 
 @pytest.fixture
-def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    watch(context)
+def blank_page(request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A new tab, not yet on the app, in the journeys' one browser context. A journey's tab gets a Streamlit session of
+    its own when it opens the page (the app keeps nothing in cookies), while the page's scripts, fonts and their
+    compiled code stay in the context's cache from one journey to the next (a fresh context loads and compiles them
+    again for every page). Afterwards the tabs close and the site's local storage (Streamlit's sidebar width and the
+    like) and cookies are cleared, so the next journey starts as a new visitor."""
+    context = _running()[2]
     pg = context.new_page()
     pg.set_default_timeout(60_000)
-    refused = []  # what the Content-Security-Policy blocked: normal use of the page trips none of it
-    context.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-    pg.goto(app_url)
+    refused: list[str] = []  # what the Content-Security-Policy blocked: normal use of the page trips none of it
+
+    def note(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    context.on("console", note)
     yield pg
+    context.remove_listener("console", note)
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
+    if report is not None and report.failed and not pg.is_closed():
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    for tab in context.pages:
+        if tab.url.startswith("http"):
+            tab.evaluate("() => localStorage.clear()")
+        tab.close()
+    context.clear_cookies()
     assert not refused, refused
+
+
+@pytest.fixture
+def page(blank_page: Page, app_url: str) -> Page:
+    """A new tab on the app (see `blank_page`)."""
+    blank_page.goto(app_url)
+    return blank_page
 
 
 @pytest.hookimpl(wrapper=True)

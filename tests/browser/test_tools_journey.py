@@ -43,14 +43,14 @@ def type_in(page: Page, key: str, text: str) -> None:
 class Replies:
     """The page's connection to its server, with the server's replies held back on demand (fault injection): a run
     that lands while a person is still typing, as on a loaded machine, made to land at the same moment every time.
-    Routes the page's next connection, so it reloads the page."""
+    Routes the connection of a tab that has not opened the page yet, then opens `url` in it."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, url: str) -> None:
         self.page = page
         self.holding = False
         self.held: list[tuple[WebSocketRoute, str | bytes]] = []
         page.route_web_socket(re.compile(r"/_stcore/stream"), self._route)
-        page.reload()
+        page.goto(url)
 
     def _route(self, ws: WebSocketRoute) -> None:
         def relay(message: str | bytes) -> None:
@@ -165,8 +165,9 @@ def test_define_a_tool_in_the_form_run_it_and_read_the_check(page: Page) -> None
     page.screenshot(path=str(_shots() / "tools-call-valid.png"), full_page=True)
 
 
-def test_paste_two_tools_as_json_and_find_both_in_the_form(page: Page) -> None:
-    replies = Replies(page)
+def test_paste_two_tools_as_json_and_find_both_in_the_form(blank_page: Page, app_url: str) -> None:
+    page = blank_page
+    replies = Replies(page, app_url)
     ready(page)
     open_section(page, "tools")
     sidebar(page).get_by_role("tab", name="JSON").first.click()
