@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from components import state as keys
 from playground.notebook import Cell, ChatMessage, Notebook, NotebookFile
@@ -34,7 +34,6 @@ from tests.browser.pagekit import (
     settle,
     wait_done,
     wait_runs,
-    watch,
 )
 from tests.fake_server import FakeServer, deferred, fake_server
 
@@ -48,11 +47,9 @@ def _rename(page: Page, title: str) -> None:
     settle(page)
 
 
-def _shared_view(browser: Browser, link: str, answer: str) -> Page:
-    """Open a read-only link in a fresh browser context: the answer, nothing to type into, no Run."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    watch(context)
-    view = context.new_page()
+def _shared_view(page: Page, link: str, answer: str) -> Page:
+    """Open a read-only link in a new tab (a Streamlit session of its own): the answer, nothing to type into, no Run."""
+    view = page.context.new_page()
     view.goto(link)
     expect(view.get_by_role("heading", name="Planets notebook")).to_be_visible(timeout=LONG)
     expect(view.get_by_text("Name a planet.")).to_be_visible()
@@ -67,7 +64,7 @@ def _shared_view(browser: Browser, link: str, answer: str) -> Page:
     return view
 
 
-def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, browser: Browser, tmp_path: Path) -> None:
+def test_rename_find_share_open_by_url_in_a_new_session_export_and_import(page: Page, tmp_path: Path) -> None:
     ready(page)
     number(page, "max_completion_tokens", 4)
     say(page, "Name a planet.")
@@ -77,9 +74,6 @@ def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, brow
     _rename(page, "Planets notebook")
     url = page.url
     assert re.search(r"notebook=[0-9a-f]{16}", url)
-    page.reload()
-    ready(page)
-    expect(page.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
 
     page.get_by_role("link", name="All notebooks").click()
     expect(page.get_by_role("heading", name="Notebooks")).to_be_visible(timeout=LONG)
@@ -97,7 +91,7 @@ def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, brow
     shared = page.get_by_test_id("stCode").filter(has_text="?view=").first
     expect(shared).to_be_visible(timeout=LONG)
     address = shared.inner_text().strip()
-    view = _shared_view(browser, address, answer)
+    view = _shared_view(page, address, answer)
     view.get_by_role("button", name="Make a copy to edit").click()
     expect(view.get_by_label("Notebook", exact=True)).to_have_value("Copy of Planets notebook", timeout=LONG)
     expect(view.get_by_test_id("stChatInput")).to_be_visible()
@@ -108,7 +102,7 @@ def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, brow
     expect(view.get_by_text(re.compile("This link was revoked"))).to_be_visible(timeout=LONG)
     expect(view.get_by_text("Name a planet.")).to_have_count(0)
     view.screenshot(path=str(ARTIFACTS / "shared-view-revoked.png"), full_page=True)
-    view.context.close()
+    view.close()
 
     search.fill("planets notebook")
     search.press("Enter")
@@ -117,7 +111,7 @@ def test_rename_reload_find_share_open_by_url_export_and_import(page: Page, brow
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
     expect(bubbles(page, "user").first).to_contain_text("Name a planet.")
 
-    other = page.context.new_page()  # the link alone opens it, in a new session
+    other = page.context.new_page()  # the link alone opens it, in a new session: the title and the run were saved
     other.goto(url)
     ready(other)
     expect(other.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
