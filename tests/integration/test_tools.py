@@ -67,19 +67,22 @@ def test_auto_picks_the_matching_tool_among_several(api: httpx.Client, gateway: 
 
 
 def test_none_answers_in_text(api: httpx.Client, gateway: Gateway) -> None:
-    choice = ask(api, gateway, SEOUL, tools=[GET_WEATHER], tool_choice="none", max_completion_tokens=32)
+    choice = ask(api, gateway, SEOUL, tools=[GET_WEATHER], tool_choice="none", max_completion_tokens=8)
     assert not choice["message"].get("tool_calls")
     assert choice["message"]["content"].strip()
     assert choice["finish_reason"] in {"stop", "length"}
 
 
-@pytest.mark.parametrize("prompt", [SEOUL, "Tell me a joke.", "Who wrote Hamlet?", "Hello!", "What is 12 plus 30?"])
+# Prompts that ask for no tool; Seoul under "required" is test_streamed_tool_call_arrives_whole's and
+# test_required_with_several_tools_and_n_choices_all_call's.
+@pytest.mark.parametrize("prompt", ["Tell me a joke.", "Who wrote Hamlet?", "Hello!"])
 def test_required_always_calls_with_valid_arguments(api: httpx.Client, gateway: Gateway, prompt: str) -> None:
     choice = ask(api, gateway, prompt, tools=[GET_WEATHER], tool_choice="required")
     the_call(choice, GET_WEATHER)
 
 
-@pytest.mark.parametrize("prompt", ["Add 7 and 5", SEOUL, "Tell me a joke."])
+# The matching prompt ("Add 7 and 5") is test_add_gets_the_numbers's, with the same two tools offered.
+@pytest.mark.parametrize("prompt", [SEOUL, "Tell me a joke."])
 def test_a_named_function_is_always_called_with_valid_arguments(api: httpx.Client, gateway: Gateway, prompt: str) -> None:
     choice = ask(api, gateway, prompt, tools=[GET_WEATHER, ADD], tool_choice=named(ADD))
     arguments = the_call(choice, ADD)
@@ -87,7 +90,7 @@ def test_a_named_function_is_always_called_with_valid_arguments(api: httpx.Clien
 
 
 def test_add_gets_the_numbers(api: httpx.Client, gateway: Gateway) -> None:
-    choice = ask(api, gateway, "Add 7 and 5", tools=[ADD], tool_choice=named(ADD))
+    choice = ask(api, gateway, "Add 7 and 5", tools=[GET_WEATHER, ADD], tool_choice=named(ADD))
     assert the_call(choice, ADD) == {"a": 7, "b": 5}
 
 
@@ -159,12 +162,13 @@ def test_streamed_tool_call_arrives_whole(api: httpx.Client, gateway: Gateway) -
     jsonschema.validate(json.loads(calls[0]["function"]["arguments"]), GET_WEATHER["function"]["parameters"])
 
 
-DEMO_RUNS = 8
+DEMO_RUNS = 4
 
 
 def test_the_one_click_settings_make_the_weather_demo_call_its_tool_every_time(api: httpx.Client, gateway: Gateway) -> None:
     """The weather preset with the sidebar's one-click settings (fields.DEPENDABLE_TOOL_CALL), under different
-    seeds: every run calls get_weather. (With Tool choice auto at temperature 1 some runs answer in words.)"""
+    seeds: every run calls get_weather. (With Tool choice auto at temperature 1, seed 3 of these runs out of
+    tokens writing words, as seeds 6 and 7 do.)"""
     from playground.fields import DEPENDABLE_TOOL_CALL
 
     called = 0
