@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from components import state as keys
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pagekit import LONG, choose, css, number, open_section, ready, settle
+from tests.browser.pagekit import LONG, choose, css, go, number, open_section, ready, settle
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,7 @@ def test_two_cities_times_two_seeds_graded_opened_and_downloaded(page: Page) -> 
     box.press("Tab")
     expect(page.locator(css(keys.variable("city")))).to_be_visible(timeout=LONG)  # the Playground asks for its value
 
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Evaluate").click()
-    expect(page.get_by_role("heading", name="Evaluate")).to_be_visible(timeout=LONG)
+    go(page, "Evaluate", "Evaluate")  # the sidebar's link, again if the page redrew as it was clicked
     page.locator(f"{css(keys.EV_PASTE)} textarea").fill("Paris\nLima")
     page.locator(css(keys.EV_PASTE_ADD)).get_by_role("button").click()
     expect(page.get_by_text("Added 2 rows")).to_be_visible(timeout=LONG)

@@ -52,7 +52,7 @@ def test_token_probabilities_alternatives_and_usage_across_runs(page: Page, brow
     newest.get_by_text("Details", exact=True).click()
     newest.get_by_role("tab", name="Probabilities").click()
     expect(newest.get_by_text("Perplexity")).to_be_visible(timeout=LONG)
-    expect(newest.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()  # the coloured strip
+    expect(newest.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=LONG)  # the coloured strip
     expect(newest.get_by_text(re.compile(r"Alternatives at position \d+ \(chosen"))).to_be_visible(timeout=LONG)
     # the view starts on the least likely token: its alternatives are listed with their probabilities
     expect(newest.get_by_text(re.compile(r"\d[\d.]*%\s+← chosen")).first).to_be_visible()
