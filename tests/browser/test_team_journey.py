@@ -1,5 +1,6 @@
 """A team's setup: two app processes on one PostgreSQL. What one person saves in one process, another person
-opens in the other (from the Notebooks page and by link); when both edit at once, neither edit is lost."""
+finds and opens in the other from the Notebooks page; when both edit at once, neither edit is lost. (Opening a
+notebook by its link alone, in a new session: tests/browser/test_notebooks_journey.py.)"""
 
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def test_a_notebook_saved_in_one_process_opens_in_the_other_and_concurrent_edits
     assert notebook_id
 
     bob = _open(browser, second_url + "/notebooks")  # the other process: it knows this notebook only from the database
-    expect(bob.get_by_role("link", name="Rivers, shared")).to_be_visible(timeout=LONG)
-    bob.goto(f"{second_url}/?notebook={notebook_id[1]}")
+    bob.get_by_role("link", name="Rivers, shared").click(timeout=LONG)
     ready(bob)
+    expect(bob).to_have_url(re.compile(f"notebook={notebook_id[1]}"), timeout=LONG)
     expect(bob.get_by_label("Notebook", exact=True)).to_have_value("Rivers, shared")
     expect(bubbles(bob, "user").first).to_contain_text("Name a river.")
 
