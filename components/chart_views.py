@@ -287,8 +287,7 @@ def probability_view(
     choice = choices[0]
     if len(choices) > 1 and not read_only:
         choice = st.radio("Choice", choices, format_func=lambda i: f"Choice {i + 1}", horizontal=True, key=keys.choice)
-    frame = analysis.token_frame(completion, choice)
-    s = analysis.summary(completion, choice, lowest_n=lowest_n, frame=frame)
+    frame, s = analysis.summary_of(completion, choice, lowest_n=lowest_n)
     _summary_metrics(s)
 
     token_key, generation_key = keys.token(choice), keys.strip_generation(choice)

@@ -18,7 +18,9 @@ Definitions, so the figures mean the same everywhere they appear:
 from __future__ import annotations
 
 import math
+import threading
 import unicodedata
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,6 +47,7 @@ __all__ = [
     "run_stats",
     "show_token",
     "summary",
+    "summary_of",
     "token_frame",
     "usage_frame",
 ]
@@ -438,6 +441,45 @@ def summary(completion: Completion, choice: int = 0, *, lowest_n: int = 5, frame
         mean_entropy_bits=float(entropy.mean()) if len(entropy) else None,
         lowest=lowest,
     )
+
+
+# id(completion) -> (the completion, weakly; {(choice, lowest_n): (id of its logprob list, its length, frame, summary)})
+_SUMMARIES: dict[int, tuple[weakref.ref[Completion], dict[tuple[int, int], tuple[int, int, pd.DataFrame, LogprobSummary]]]] = {}
+_SUMMARIES_LOCK = threading.Lock()
+
+
+def summary_of(completion: Completion, choice: int = 0, *, lowest_n: int = 5) -> tuple[pd.DataFrame, LogprobSummary]:
+    """`token_frame` and `summary` of one choice, computed once per completion and reused while it lives.
+
+    A page redraws the same answer on every rerun; a long answer's frame is the costly part. The cache holds the
+    completion weakly (its entry goes when the completion does) and is checked against the choice's logprob list
+    (same list, same length), so an answer that grows or is replaced is computed again. The frame is shared: copy
+    it before changing it.
+    """
+    entries = logprobs_of(completion, choice)
+    stamp = (id(entries), len(entries or ()))
+    with _SUMMARIES_LOCK:
+        ref, known = _SUMMARIES.get(id(completion), (None, {}))
+        hit = known.get((choice, lowest_n)) if ref is not None and ref() is completion else None
+    if hit is not None and hit[:2] == stamp:
+        return hit[2], hit[3]
+    frame = token_frame(completion, choice)
+    result = summary(completion, choice, lowest_n=lowest_n, frame=frame)
+    with _SUMMARIES_LOCK:
+        ref, known = _SUMMARIES.get(id(completion), (None, {}))
+        if ref is None or ref() is not completion:
+            key = id(completion)
+            ref, known = weakref.ref(completion, lambda _: _forget(key)), {}
+            _SUMMARIES[key] = (ref, known)
+        known[(choice, lowest_n)] = (*stamp, frame, result)
+    return frame, result
+
+
+def _forget(key: int) -> None:
+    with _SUMMARIES_LOCK:
+        entry = _SUMMARIES.get(key)
+        if entry is not None and entry[0]() is None:
+            del _SUMMARIES[key]
 
 
 def _perplexity(mean_logprob: float | None) -> float | None:

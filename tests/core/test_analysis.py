@@ -373,3 +373,32 @@ def test_the_along_series_of_a_short_answer_is_every_token() -> None:
     series = analysis.along_series(frame, bins=300)
     assert series["start"].tolist() == series["end"].tolist() == list(range(len(frame)))
     assert series["low"].tolist() == series["mean"].tolist() == series["high"].tolist() == frame["probability"].tolist()
+
+
+def test_the_frame_and_summary_of_an_answer_are_computed_once_and_again_when_it_grows(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = _completion([_entry("a", 0.5, [_alt("a", 0.5), _alt("b", 0.25)]), _entry("c", 0.25, [])])
+    built: list[int] = []
+    token_frame = analysis.token_frame
+    monkeypatch.setattr(
+        analysis, "token_frame", lambda completion, choice=0: built.append(choice) or token_frame(completion, choice)
+    )
+    frame, s = analysis.summary_of(c, lowest_n=1)
+    again, s_again = analysis.summary_of(c, lowest_n=1)
+    assert built == [0] and again is frame and s_again == s and s.tokens == 2
+    assert s.lowest[0].position == 1  # the summary asked for: its least likely token
+    c.choices[0].logprobs.append(c.choices[0].logprobs[0])  # a streamed answer grew in place
+    grown, s_grown = analysis.summary_of(c, lowest_n=1)
+    assert built == [0, 0] and len(grown) == 3 and s_grown.tokens == 3
+    other = _completion([_entry("a", 0.5, [])])  # another answer is computed for itself
+    assert analysis.summary_of(other)[1].tokens == 1 and built == [0, 0, 0]
+
+
+def test_an_answer_no_longer_held_leaves_nothing_behind() -> None:
+    import gc
+
+    c = _completion([_entry("a", 0.5, [])])
+    analysis.summary_of(c)
+    key = id(c)
+    del c
+    gc.collect()
+    assert key not in analysis._SUMMARIES
