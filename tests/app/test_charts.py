@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -397,6 +398,13 @@ def test_the_charts_of_a_long_answer_are_light_for_the_browser() -> None:
             assert tip is None or (isinstance(tip, dict) and set(tip) <= {"field", "type"}), (name, tip)
     text = next(d for d in _walk(drawn["strip"].spec) if d.get("mark", {}).get("type") == "text")
     assert text["encoding"]["fill"]["scale"] is None  # the ink is a colour in the data: no scale to look it up in
+
+
+def test_a_rerun_does_not_end_in_a_sweep_of_every_object_in_the_server() -> None:
+    """Streamlit's post-script gc.collect() walks every object of the process after each rerun: with a 10,000-token
+    answer held in the notebook, that sweep took a few hundred ms of each rerun before the page could finish."""
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
 
 
 def test_usage_chart_keeps_the_run_order_and_every_run_in_every_panel() -> None:
