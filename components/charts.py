@@ -48,8 +48,8 @@ CHAR_PX = FONT_PX * 0.6  # width of one monospace character (0.6 em in common mo
 PAD_PX = 3  # inside each token box, either side
 GAP_PX = 2  # between token boxes
 ROW_PX = 22
-WINDOW_TOKENS = 500  # tokens the strip shows at a time: a long answer is paged through
-ALONG_POINTS = 300  # bins of the chart along the answer at most: a longer answer is drawn as bins of tokens
+WINDOW_TOKENS = 250  # tokens the strip shows at a time: a long answer is paged through (each is two marks to draw)
+ALONG_POINTS = 150  # bins of the chart along the answer at most: a longer answer is drawn as bins of tokens
 ALONG_HEIGHT = 200
 
 
@@ -439,3 +439,4 @@ def usage_chart(frame: pd.DataFrame) -> VegaChart:
     data["panel"] = data["measure"].map(panel_of)
     data["measure"] = data["measure"].map(_USAGE_NAMES)
     return VegaChart(_template_usage(), data)
+

@@ -99,11 +99,11 @@ def _long_answer_notebook(tokens: int) -> Notebook:
 
 
 def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Page, tmp_path: Path) -> None:
-    """An answer longer than one window: the strip shows 500 tokens at a time; the person moves to the next window,
+    """An answer longer than one window: the strip shows 250 tokens at a time; the person moves to the next window,
     picks a token there and reads its alternatives; the CSV still holds every token."""
     ready(page)
     file = tmp_path / "long.notebook.json"
-    file.write_text(NotebookFile.dump(_long_answer_notebook(520)), encoding="utf-8")
+    file.write_text(NotebookFile.dump(_long_answer_notebook(270)), encoding="utf-8")
     page.get_by_role("link", name="All notebooks").click()
     import_file(page, file)
     expect(page.get_by_text("Imported “A long answer")).to_be_visible(timeout=LONG)
@@ -112,28 +112,28 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
     cell = cells(page).first
     cell.get_by_text("Details", exact=True).click()
     cell.get_by_role("tab", name="Probabilities").click()
-    window = cell.get_by_role("slider", name=re.compile(r"Tokens shown \(of 520\)"))
+    window = cell.get_by_role("slider", name=re.compile(r"Tokens shown \(of 270\)"))
     expect(window).to_be_visible(timeout=LONG)
     window.focus()
     window.press("Home")  # the first window, as a person drags the slider to its start
-    expect(window).to_have_attribute("aria-valuetext", "1–500", timeout=LONG)
+    expect(window).to_have_attribute("aria-valuetext", "1–250", timeout=LONG)
     expect(cell.get_by_role("button", name="Previous")).to_be_disabled()
     cell.get_by_role("button", name="Next").click()
-    expect(window).to_have_attribute("aria-valuetext", "501–520", timeout=LONG)
+    expect(window).to_have_attribute("aria-valuetext", "251–270", timeout=LONG)
     expect(cell.get_by_role("button", name="Next")).to_be_disabled()
-    # the token box offers only the window's tokens; the person picks token 510 in it
+    # the token box offers only the window's tokens; the person picks token 260 in it
     box = cell.locator(_any_view(chart_views.keys_for("").token(0))).get_by_role("combobox")
-    expect(box).to_have_value(re.compile(r"^5[012]\d · "), timeout=LONG)
+    expect(box).to_have_value(re.compile(r"^2[5-6]\d · "), timeout=LONG)
     box.click()
-    page.keyboard.type("510 · ")
+    page.keyboard.type("260 · ")
     page.keyboard.press("Enter")
-    expect(cell.get_by_text(re.compile(r"^Alternatives at position 510 \(chosen"))).to_be_visible(timeout=LONG)
+    expect(cell.get_by_text(re.compile(r"^Alternatives at position 260 \(chosen"))).to_be_visible(timeout=LONG)
     expect(cell.get_by_text(re.compile(r"\d[\d.]*%\s+← chosen")).first).to_be_visible()
     # the strip's CSV holds the whole answer, not only the window shown
     with page.expect_download() as download:
         cell.locator(_any_view(chart_views.keys_for("").download("strip", "csv"))).get_by_role("button").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert [int(r["position"]) for r in rows] == list(range(520))
+    assert [int(r["position"]) for r in rows] == list(range(270))
 
 
 def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
