@@ -440,3 +440,8 @@ def usage_chart(frame: pd.DataFrame) -> VegaChart:
     data["measure"] = data["measure"].map(_USAGE_NAMES)
     return VegaChart(_template_usage(), data)
 
+
+# Built when the module is imported (the server imports the pages' modules before it answers): Altair's checks cost
+# a few hundred ms, which the first probability view of a process would otherwise wait for.
+for _template in (_template_strip, _template_alternatives, _template_along, _template_usage):
+    _template()
