@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from components import errors as error_view
+from components import sidebar
 from components import state as keys
 from components.cells import when
 from components.compare_view import CARD_WIDTH
@@ -116,9 +117,7 @@ def _field_errors(problem: errors.RequestError | None, path: str) -> None:
 def _url_typed(i: int) -> None:
     """The person typed this set's base URL: that server is theirs to use, as one typed in the sidebar. One the
     notebook brought (an imported notebook may name any server) gets nothing until then (views/compare.py)."""
-    slot = backends.server_slot("openai", ss.get(keys.cmp_set(i, "base_url")))
-    if slot is not None:
-        ss.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
+    sidebar.confirm_server(backends.server_slot("openai", ss.get(keys.cmp_set(i, "base_url"))))
 
 
 def _set_form(i: int, problem: errors.RequestError | None, *, model_hint: str) -> SetInputs:

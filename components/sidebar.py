@@ -82,8 +82,9 @@ def _remember(field_key: str, value: Any) -> Any:
 
 
 # --- backend and model --------------------------------------------------------------
-def _confirm(slot: str | None) -> None:
-    """The person chose this server (typed its URL, or a key for it): requests may go there."""
+def confirm_server(slot: str | None) -> None:
+    """The person chose this server (typed its URL or a key for it, ran on it, or confirmed it): requests may go there
+    from now on in this session."""
     if slot is not None:
         st.session_state.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
 
@@ -93,7 +94,7 @@ def _url_typed(backend_id: str, slot_of: Callable[[str, str | None], str | None]
     was on screen while the page changed) is the one already remembered, and confirms nothing."""
     typed = (st.session_state.get(keys.BASE_URL) or "").strip()
     if typed != (_store().get("base_url") or "").strip():
-        _confirm(slot_of(backend_id, typed))
+        confirm_server(slot_of(backend_id, typed))
 
 
 def _key_box(b: backends.Backend, base_url: str | None, slot: str | None, configured: bool) -> str | None:
@@ -119,7 +120,7 @@ def _key_box(b: backends.Backend, base_url: str | None, slot: str | None, config
     if slot is not None:
         if key:
             typed[slot] = key
-            _confirm(slot)
+            confirm_server(slot)
         else:
             typed.pop(slot, None)
     return key or None

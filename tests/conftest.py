@@ -16,6 +16,7 @@ from xdist.scheduler import LoadFileScheduling
 
 import tests.fuzz  # noqa: F401  (loads the hypothesis profile: the same examples every run unless asked otherwise)
 from playground.local import Gateway, GatewaySettings, start_gateway
+from tests.processes import workers
 from tests.schedule import JourneysTogether
 
 
@@ -41,17 +42,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         os.nice(10)
 
 
-def _workers() -> int:
-    """How many pytest-xdist workers share this machine (1 without xdist)."""
-    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-
-
 @pytest.fixture(scope="session")
 def gateway() -> Iterator[Gateway]:
     """The embedded gateway on a free 127.0.0.1 port; `.base_url` ends in "/v1". Beside other pytest-xdist workers
     its engine uses one thread: llama.cpp's threads wait for each other at every token, so two of them share a
     core badly with another busy process."""
-    gw = start_gateway(GatewaySettings(threads=1 if _workers() > 1 else None))
+    gw = start_gateway(GatewaySettings(threads=1 if workers() > 1 else None))
     try:
         yield gw
     finally:

@@ -73,10 +73,7 @@ def to_confirm(backend_id: str, base_url: str | None) -> str | None:
     return backends.to_confirm(backend_id, base_url, ss.get(keys.SERVERS_CONFIRMED, set()), os.environ, app_secrets())
 
 
-def confirm(slot: str | None) -> None:
-    """The person chose or confirmed this server: requests may go there from now on in this session."""
-    if slot is not None:
-        ss.setdefault(keys.SERVERS_CONFIRMED, set()).add(slot)
+confirm = sidebar.confirm_server  # the person chose or confirmed this server: requests may go there from now on
 
 
 def client_config(backend_id: str, base_url: str | None) -> ClientConfig:

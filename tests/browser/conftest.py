@@ -24,7 +24,7 @@ from playground.local.settings import ENV_THREADS
 from tests.browser.pagekit import watch
 from tests.fake_server import FakeServer, fake_server, xai_like
 from tests.mcp_servers import TIME_ENV
-from tests.processes import free_port, stop
+from tests.processes import free_port, stop, workers
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -103,7 +103,7 @@ def app_url(tmp_path_factory, fake_xai: FakeServer) -> Iterator[str]:  # type: i
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     env["PLAYGROUND_XAI_BASE_URL"] = fake_xai.base_url
     env["PLAYGROUND_MCP_SERVERS"] = TIME_ENV  # the operator's MCP server: mcp-server-time over stdio
-    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:  # beside other test processes: see tests/conftest.py
+    if workers() > 1:  # beside other test processes: see tests/conftest.py
         env[ENV_THREADS] = "1"
     with serve_app(env, tmp_path_factory.mktemp("streamlit")) as (url,):
         yield url
