@@ -26,7 +26,6 @@ from playground.notebook import Cell
 
 EXAMPLE_SCHEMA = examples.WEATHER_SCHEMA
 EXAMPLE_TOOLS = [examples.GET_WEATHER]
-NO_FORMAT = fields.NO_FORMAT
 
 
 @dataclass
@@ -248,7 +247,7 @@ def _number(f: Field, wkey: str, default: Any) -> Any:
 
 
 def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any:
-    _seed(f.key, wkey, NO_FORMAT)
+    _seed(f.key, wkey, fields.NO_FORMAT)
     kind = st.selectbox(
         f.label,
         f.choices,
@@ -259,7 +258,7 @@ def _response_format(f: Field, wkey: str, out: Values, saved: SavedItems) -> Any
         ),
     )
     _remember(f.key, kind)
-    if kind == NO_FORMAT:
+    if kind == fields.NO_FORMAT:
         return None
     if kind != "json_schema":
         return {"type": kind}
