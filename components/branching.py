@@ -66,7 +66,7 @@ def offer(cell: Cell, choice: int, position: int) -> None:
     )
     problem = None if picked == OWN_WORD and not typed else branch.problem(cell, pick)
     new = None if problem or (picked == OWN_WORD and not typed) else branch.origin(cell, pick).new_token
-    st.button(
+    if st.button(
         f"Continue from here with {new}" if new else "Continue from here",
         key=keys.branch_go(cell.id),
         icon=":material/call_split:",
@@ -75,7 +75,8 @@ def offer(cell: Cell, choice: int, position: int) -> None:
         args=(pick,),
         help="A new run beside this one: this answer up to here, then the token above, then what the model writes on, "
         "with the same settings and seed.",
-    )
+    ):
+        st.rerun()  # drawn in the Details fragment: the whole page runs the branch and shows it
     if problem:
         st.warning(plain(problem), icon=":material/edit:")
     failed = st.session_state.get(keys.BRANCH_ERROR)

@@ -282,20 +282,23 @@ def usage_across(cells: Sequence[Cell]) -> None:
     chart_views.usage_view(rows, key_prefix=keys.USAGE_CHARTS)
 
 
-def _details(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only: bool = False) -> None:
+@st.fragment
+def _details(cell: Cell, *, read_only: bool = False) -> None:
+    """The Details toggle and its tabs, a fragment: opening them, choosing a tab or a token redraws only this, not the
+    whole page (a long answer's view would otherwise wait for every cell and the sidebar to be drawn again)."""
     if read_only:  # a shared view: the details behind an expander, with nothing to switch
         with st.expander("Details", icon=":material/info:"):
-            _detail_tabs(cell, extra, read_only=True)
+            _detail_tabs(cell, read_only=True)
         return
     if st.toggle(
         "Details",
         key=keys.cell_action(cell.id, "details"),
         help="Response Datas, usage, the request body and code to send it yourself",
     ):
-        _detail_tabs(cell, extra)
+        _detail_tabs(cell)
 
 
-def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only: bool = False) -> None:
+def _detail_tabs(cell: Cell, *, read_only: bool = False) -> None:
     # keyed: the tab the person chose stays chosen when anything else on the page reruns it
     datas, probabilities, usage, request, code = st.tabs(
         [response_view.SEED_TITLE, "Probabilities", "Usage and speed", "Request body", "Code"],
@@ -328,8 +331,6 @@ def _detail_tabs(cell: Cell, extra: Callable[[Cell], None] | None, *, read_only:
     if code.open:
         with code:
             _code(cell)
-    if extra is not None:
-        extra(cell)
 
 
 def render_cell(
@@ -339,7 +340,6 @@ def render_cell(
     conv: Sequence[ChatMessage] | Sequence[MessageKey],
     settings: Mapping[str, Any],
     newest: bool = True,
-    extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
     prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
     branched_from: str = "a run no longer in this notebook",
@@ -371,11 +371,11 @@ def render_cell(
         else:
             _partial(cell)
         if read_only:
-            _details(cell, extra, read_only=True)
+            _details(cell, read_only=True)
         elif newest:
             _actions(cell)
             tool_review.show(_notebook(), cell)
-            _details(cell, extra)
+            _details(cell)
         elif st.toggle(
             "Actions and details",
             key=keys.cell_action(cell.id, "more"),
@@ -383,7 +383,7 @@ def render_cell(
         ):
             _actions(cell)
             tool_review.show(_notebook(), cell)
-            _details(cell, extra)
+            _details(cell)
 
 
 def render_group(
@@ -393,7 +393,6 @@ def render_group(
     conv: Sequence[ChatMessage] | Sequence[MessageKey],
     settings: Mapping[str, Any],
     newest_id: str | None = None,
-    extra: Callable[[Cell], None] | None = None,
     read_only: bool = False,
     prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
     variables: Mapping[str, str] | None = None,
@@ -421,7 +420,6 @@ def render_group(
         conv=conv,
         settings=settings,
         newest=newest_id in (None, shown.id),
-        extra=extra,
         read_only=read_only,
         prices=prices,
         variables=variables,
