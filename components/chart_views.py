@@ -73,10 +73,6 @@ class ViewKeys:
         """The "previous" / "next" buttons beside the window slider."""
         return f"{self.prefix}.c{choice}.window.{direction}"
 
-    def alternatives(self, choice: int) -> str:
-        """The container of the table of the alternatives at the chosen token."""
-        return f"{self.prefix}.c{choice}.alternatives"
-
     def lowest(self, choice: int, generation: int) -> str:
         """The table of the least likely tokens (a click on a row picks that token); renewed with the strip chart."""
         return f"{self.prefix}.c{choice}.lowest{generation}"
@@ -232,7 +228,11 @@ def _summary_metrics(s: LogprobSummary) -> None:
         f"{s.perplexity:.2f}" if s.perplexity is not None else "—",
         help="exp(−mean log-probability): 1 means the model was sure of every token.",
     )
-    row.metric("Tokens below 50 %", f"{s.below_half} of {s.tokens}")
+    row.metric(  # a share: "9668 of 10000" did not fit a metric's width
+        "Tokens below 50 %",
+        f"{s.below_half / s.tokens:.0%}" if s.tokens else "—",
+        help=f"{s.below_half:,} of the {s.tokens:,} chosen tokens had a probability under 50 %.",
+    )
     row.metric(
         "Mean uncertainty",
         f"{s.mean_entropy_bits:.2f} bits" if s.mean_entropy_bits is not None else "—",
@@ -269,8 +269,7 @@ def probability_view(
     read_only: bool = False,
     offer: Callable[[int, int], None] | None = None,
 ) -> int | None:
-    """The probability view of one answer: summary, token strip, alternatives (a table with bars), along-the-answer
-    chart, lowest tokens.
+    """The probability view of one answer: summary, token strip, alternatives, along-the-answer chart, lowest tokens.
 
     n > 1: a radio picks the choice. An answer longer than `window` tokens shows that many in the strip and the
     select box at a time (`keys.window(choice)` moves them); the summary, the chart along the answer, the lowest
@@ -334,7 +333,6 @@ def probability_view(
     else:
         chart = alternatives_chart(alts, title=f"Alternatives at position {selected}")
         st.text(_alternatives_text(alts, selected, str(frame["token"].iloc[selected])))
-        _alternatives_table(alts, keys.alternatives(choice))
         _downloads(chart, alts, keys=keys, name="alternatives", stem=f"alternatives-choice{choice + 1}-pos{selected}")
     if offer is not None and not read_only:
         offer(choice, selected)
@@ -360,24 +358,6 @@ def probability_view(
     if s.lowest:
         _lowest_table(s, keys, choice, generation, window)
     return selected
-
-
-def _alternatives_table(alts: pd.DataFrame, key: str) -> None:
-    """The alternatives as a table whose probability column draws a bar (no chart for the browser to compile)."""
-    rank_help = "Among the alternatives the API returned; empty when the chosen token was not among them."
-    with st.container(key=key):
-        st.dataframe(
-            alts[["rank", "token", "probability", "logprob", "chosen"]],
-            hide_index=True,
-            width="content",
-            column_config={
-                "rank": st.column_config.NumberColumn("rank", help=rank_help),
-                "token": st.column_config.TextColumn("token"),
-                "probability": st.column_config.ProgressColumn("probability", format="percent", min_value=0, max_value=1),
-                "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
-                "chosen": st.column_config.CheckboxColumn("chosen"),
-            },
-        )
 
 
 def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: int, window: int) -> None:

@@ -73,10 +73,12 @@ def test_view_draws_the_strip_select_box_metrics_and_downloads() -> None:
     box = at.selectbox(key=KEYS.token(0))
     assert len(box.options) == len(frame)
     assert box.value == analysis.summary(completion).lowest[0].position  # starts on the least likely token
-    assert len(at.get("vega_lite_chart")) == 3  # strip, along the answer, usage (the alternatives are a table)
+    assert len(at.get("vega_lite_chart")) == 3  # strip, along the answer, usage (the alternatives are lines of text)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Perplexity"] == f"{analysis.summary(completion).perplexity:.2f}"
-    assert labels["Tokens below 50 %"] == f"0 of {len(frame)}"
+    assert labels["Tokens below 50 %"] == "0%"
+    below = next(m for m in at.metric if m.label == "Tokens below 50 %")
+    assert below.help == f"0 of the {len(frame)} chosen tokens had a probability under 50 %."
     assert labels["Input tokens"] == str(completion.usage.input_tokens)
     keys = {b.key for b in at.download_button}
     for chart in ("strip", "alternatives", "along"):
@@ -102,18 +104,18 @@ def test_choosing_a_token_shows_its_alternatives() -> None:
     assert at.session_state[KEYS.strip_generation(0)] == 1
 
 
-def test_the_alternatives_are_a_table_with_probability_bars_not_a_chart() -> None:
-    """The alternatives were a Vega chart beside their list: now one table whose probability column draws bars, so
-    the browser compiles and draws one chart fewer when the view opens."""
+def test_the_alternatives_are_shown_once_as_lines_of_text() -> None:
+    """The alternatives were a list and a table of the same rows (and before that a chart): now the list alone, so
+    the browser draws neither a chart nor a table for them when the view opens. Their CSV keeps the logprobs."""
     at = _app("top5")
     completion = _recorded("top5")
     position = at.selectbox(key=KEYS.token(0)).value
-    table = next(d for d in at.dataframe if "chosen" in d.value.columns)
     alts = analysis.alternatives_frame(completion, position)
-    assert table.value["token"].tolist() == alts["token"].tolist()
-    assert table.value["probability"].tolist() == pytest.approx(alts["probability"].tolist())
-    columns = json.loads(table.proto.columns)
-    assert columns["probability"]["type_config"] == {"type": "progress", "format": "percent", "min_value": 0, "max_value": 1}
+    shown = _texts(at)
+    for row in alts.itertuples():
+        assert f"{row.token}  {row.probability:.1%}" in shown
+    assert not [d for d in at.dataframe if "chosen" in d.value.columns]  # the table of the lowest tokens only
+    assert len(at.dataframe) == 1
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert not [s for s in specs if "Alternatives" in s] and len(specs) == 2  # the strip and the chart along the answer
 
@@ -214,7 +216,8 @@ def test_a_long_answer_shows_one_window_of_tokens_and_opens_on_the_least_likely_
     assert f"Alternatives at position {lowest} (chosen: {frame['token'][lowest]})" in _texts(at)
     # the metrics, the chart along the answer and the CSV cover the whole answer
     labels = {m.label: m.value for m in at.metric}
-    assert labels["Tokens below 50 %"].endswith(f"of {len(frame)}")
+    below = int((frame["probability"] < 0.5).sum())
+    assert labels["Tokens below 50 %"] == f"{below / len(frame):.0%}"
     along = next(c for c in at.get("vega_lite_chart") if "Along the answer" in c.proto.spec)
     assert dataframe_util.convert_arrow_bytes_to_pandas_df(along.proto.data.data)["start"].tolist() == list(range(len(frame)))
 

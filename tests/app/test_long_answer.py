@@ -54,7 +54,7 @@ def test_details_draw_only_the_open_tab(app: AppTest) -> None:
     app.session_state[tab] = "Probabilities"  # what a click on the tab does: st.tabs is keyed and reruns
     app.run()
     assert not app.exception, app.exception
-    assert len(app.get("vega_lite_chart")) == 2  # the strip and along the answer (the alternatives are a table)
+    assert len(app.get("vega_lite_chart")) == 2  # the strip and along the answer (the alternatives are text)
     assert len(app.json) == 0  # the Response Datas of the closed tab are not drawn
 
     app.session_state[tab] = "Request body"
