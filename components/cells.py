@@ -331,6 +331,8 @@ def _detail_tabs(cell: Cell, *, read_only: bool = False) -> None:
     if code.open:
         with code:
             _code(cell)
+    if cell.completion is not None and not probabilities.open:
+        chart_views.prepare(cell.completion)  # the Probabilities tab then opens at once
 
 
 def render_cell(

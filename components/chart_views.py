@@ -10,7 +10,6 @@ Token text is untrusted model output: it reaches the screen only as Vega text ma
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +28,12 @@ from components.charts import (
     strip_chart,
     usage_chart,
 )
+from components.text import plain
 from playground import analysis
-from playground.analysis import LogprobSummary, RunStats
+from playground.analysis import LogprobSummary, LowToken, RunStats
 from playground.response import Completion
 
-__all__ = ["ViewKeys", "keys_for", "probability_view", "usage_metrics", "usage_view", "window_start"]
+__all__ = ["ViewKeys", "keys_for", "prepare", "probability_view", "usage_metrics", "usage_view", "window_start"]
 
 # --------------------------------------------------------------------------------------------
 # keys
@@ -73,9 +73,9 @@ class ViewKeys:
         """The "previous" / "next" buttons beside the window slider."""
         return f"{self.prefix}.c{choice}.window.{direction}"
 
-    def lowest(self, choice: int, generation: int) -> str:
-        """The table of the least likely tokens (a click on a row picks that token); renewed with the strip chart."""
-        return f"{self.prefix}.c{choice}.lowest{generation}"
+    def lowest(self, choice: int) -> str:
+        """The list of the least likely tokens (picking one shows that token)."""
+        return f"{self.prefix}.c{choice}.lowest"
 
     def download(self, chart: str, fmt: str) -> str:
         return f"{self.prefix}.download.{chart}.{fmt}"
@@ -133,10 +133,10 @@ def _downloads(chart: VegaChart, frame: pd.DataFrame, *, keys: ViewKeys, name: s
 
 
 def _renew_strip(generation_key: str) -> None:
-    """Start a new strip chart (and table of lowest tokens), whose own selection is empty again.
+    """Start a new strip chart, whose own selection is empty again.
 
     Called when the token is chosen some other way than a click on the strip (the select box, the window, the
-    table): otherwise the strip still holds the token clicked before, and clicking that token again would not
+    lowest tokens): otherwise the strip still holds the token clicked before, and clicking that token again would not
     count as a change, so nothing would happen.
     """
     st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
@@ -160,11 +160,10 @@ def _step_window(window_key: str, generation_key: str, step: int, last: int) -> 
     _renew_strip(generation_key)
 
 
-def _on_lowest_pick(table_key: str, positions: list[int], keys: ViewKeys, choice: int, size: int) -> None:
-    """A click on a row of the lowest tokens picks that token, moving the strip's window to it."""
-    rows = ((st.session_state.get(table_key) or {}).get("selection") or {}).get("rows") or []
-    if rows and 0 <= rows[0] < len(positions):
-        position = positions[rows[0]]
+def _on_lowest_pick(keys: ViewKeys, choice: int, size: int) -> None:
+    """A pick among the lowest tokens shows that token, moving the strip's window to it."""
+    position = st.session_state.get(keys.lowest(choice))
+    if position is not None:
         st.session_state[keys.token(choice)] = position
         st.session_state[keys.window(choice)] = window_start(position, size)
         _renew_strip(keys.strip_generation(choice))
@@ -259,12 +258,23 @@ def _alternatives_text(alts: pd.DataFrame, position: int, token: str) -> str:
     return "\n".join(lines)
 
 
+LOWEST_N = 8  # the least likely tokens listed under the view
+
+
+def prepare(completion: Completion) -> None:
+    """Compute what the probability view of `completion` needs first (its token frame and summary, kept per answer by
+    `analysis.summary_of`), so the view opens without computing it. The page calls this after drawing the other tabs
+    of the details, while the browser is still drawing them."""
+    if choices := analysis.choices_with_logprobs(completion):
+        analysis.summary_of(completion, choices[0], lowest_n=LOWEST_N)
+
+
 def probability_view(
     completion: Completion,
     *,
     key_prefix: str,
     wrap: int = 80,
-    lowest_n: int = 8,
+    lowest_n: int = LOWEST_N,
     window: int = WINDOW_TOKENS,
     read_only: bool = False,
     offer: Callable[[int, int], None] | None = None,
@@ -356,35 +366,40 @@ def probability_view(
     _downloads(along, frame, keys=keys, name="along", stem=f"along-choice{choice + 1}")
 
     if s.lowest:
-        _lowest_table(s, keys, choice, generation, window)
+        _lowest_list(s, keys, choice, selected, window, read_only)
     return selected
 
 
-def _lowest_table(s: LogprobSummary, keys: ViewKeys, choice: int, generation: int, window: int) -> None:
-    """The least likely tokens of the whole answer; a click on a row picks that token (and its window)."""
-    st.caption(f"Lowest-confidence tokens (the {len(s.lowest)} least likely; click a row to look at one)")
-    lowest = pd.DataFrame([t.model_dump() for t in s.lowest])
-    if lowest["best_alternative"].isna().all():  # the chosen token was always the most likely one
-        lowest = lowest.drop(columns=["best_alternative", "best_alternative_probability"])
-    else:
-        lowest["best_alternative"] = lowest["best_alternative"].fillna("(this one)")
-    lowest["probability"] = [percent(p) for p in lowest["probability"]]  # "0.0000016%": a percent format shows "0%"
-    table_key = keys.lowest(choice, generation)
-    st.dataframe(
-        lowest,
-        hide_index=True,
-        width="stretch",
-        key=table_key,
-        on_select=functools.partial(_on_lowest_pick, table_key, lowest["position"].tolist(), keys, choice, window),
-        selection_mode="single-row",
-        column_config={
-            "position": st.column_config.NumberColumn("position"),
-            "token": st.column_config.TextColumn("token"),
-            "probability": st.column_config.TextColumn("probability"),
-            "logprob": st.column_config.NumberColumn("logprob", format="%.3f"),
-            "best_alternative": st.column_config.TextColumn("model preferred"),
-            "best_alternative_probability": st.column_config.NumberColumn("its probability", format="percent"),
-        },
+def _lowest_line(t: LowToken) -> str:
+    preferred = (
+        f" · the model preferred {t.best_alternative} ({percent(t.best_alternative_probability or 0.0)})"
+        if t.best_alternative is not None
+        else " · the most likely token there"
+    )
+    return f"position {t.position:,} · {t.token} · {percent(t.probability)} · logprob {t.logprob:.3f}{preferred}"
+
+
+def _lowest_list(s: LogprobSummary, keys: ViewKeys, choice: int, selected: int, window: int, read_only: bool) -> None:
+    """The least likely tokens of the whole answer, a line each; picking one shows it and moves the strip to it.
+
+    A list of choices rather than a table: the data grid was the costliest element of the view for the browser."""
+    st.caption(
+        f"Lowest-confidence tokens (the {len(s.lowest)} least likely" + (")" if read_only else "; pick one to look at it)")
+    )
+    lines = {t.position: _lowest_line(t) for t in s.lowest}
+    if read_only:
+        st.text("\n".join(lines.values()))
+        return
+    key = keys.lowest(choice)
+    st.session_state[key] = selected if selected in lines else None  # marked while it is the token looked at
+    st.radio(
+        "Lowest-confidence tokens",
+        list(lines),
+        format_func=lambda position: plain(lines[position]),
+        key=key,
+        on_change=_on_lowest_pick,
+        args=(keys, choice, window),
+        label_visibility="collapsed",
     )
 
 

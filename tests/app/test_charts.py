@@ -12,6 +12,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from components import chart_views, charts
+from components.text import plain
 from playground import analysis
 from playground.analysis import RunStats
 from playground.response import Completion, from_chat_completion
@@ -114,8 +115,7 @@ def test_the_alternatives_are_shown_once_as_lines_of_text() -> None:
     shown = _texts(at)
     for row in alts.itertuples():
         assert f"{row.token}  {row.probability:.1%}" in shown
-    assert not [d for d in at.dataframe if "chosen" in d.value.columns]  # the table of the lowest tokens only
-    assert len(at.dataframe) == 1
+    assert not at.dataframe  # no table: the lowest tokens are a list too
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert not [s for s in specs if "Alternatives" in s] and len(specs) == 2  # the strip and the chart along the answer
 
@@ -124,9 +124,11 @@ def test_the_lowest_tokens_show_tiny_probabilities_in_digits_not_as_zero() -> No
     """The least likely tokens are often far under 0.01 %: a percent format showed every one of them as "0%"."""
     at = _app("n2")
     lowest = analysis.summary(_recorded("n2"), lowest_n=8).lowest  # the view lists 8
-    table = next(d for d in at.dataframe if "best_alternative" in d.value.columns or "position" in d.value.columns)
-    assert table.value["probability"].tolist() == [charts.percent(t.probability) for t in lowest]
-    assert any(t.probability < 0.001 for t in lowest) and "0.0%" not in table.value["probability"].tolist()
+    options = at.radio(key=KEYS.lowest(0)).options
+    assert len(options) == len(lowest)
+    for line, t in zip(options, lowest, strict=True):
+        assert line.startswith(plain(f"position {t.position:,} · {t.token} · {charts.percent(t.probability)} · "))
+    assert any(t.probability < 0.001 for t in lowest) and not [o for o in options if plain("· 0.0% ·") in o]
 
 
 def test_lone_bytes_show_as_hex_on_screen() -> None:
@@ -249,24 +251,21 @@ def test_a_short_answer_has_no_window_control() -> None:
     assert len(at.selectbox(key=KEYS.token(0)).options) == 12
 
 
-def test_a_click_on_a_row_of_the_lowest_tokens_picks_it_and_moves_the_window() -> None:
-    """The table's on_select callback reads the selection Streamlit stores, and picks that row's token."""
-
-    def script() -> None:
-        import streamlit as st
-
-        from components import chart_views
-
-        keys = chart_views.keys_for("k")
-        st.session_state["k.table"] = {"selection": {"rows": [1], "columns": []}}
-        chart_views._on_lowest_pick("k.table", [3, 1207, 42], keys, 0, 500)
-        st.text(f"token {st.session_state[keys.token(0)]} window {st.session_state[keys.window(0)]}")
-        st.text(f"generation {st.session_state[keys.strip_generation(0)]}")
-
-    at = AppTest.from_function(script, default_timeout=30)
-    at.run()
-    assert not at.exception
-    assert [t.value for t in at.text] == ["token 1207 window 1000", "generation 1"]
+def test_picking_one_of_the_lowest_tokens_shows_it_and_moves_the_window() -> None:
+    """The list of the least likely tokens of the whole answer: picking one outside the window shown moves the strip
+    to it and shows its alternatives; the pick stays marked while that token is the one looked at."""
+    at = _windowed("top8_cafe", 5)  # opens on the least likely token, 8, in the window 5–9
+    lowest = at.radio(key=KEYS.lowest(0))
+    assert lowest.value == 8
+    at = lowest.set_value(2).run()  # the second least likely, in the first window
+    assert not at.exception, at.exception
+    assert at.selectbox(key=KEYS.token(0)).value == 2 and at.select_slider(key=KEYS.window(0)).value == 0
+    assert _strip_positions(at) == [0, 1, 2, 3, 4]
+    frame = analysis.token_frame(_recorded("top8_cafe"))
+    assert f"Alternatives at position 2 (chosen: {frame['token'][2]})" in _texts(at)
+    assert at.radio(key=KEYS.lowest(0)).value == 2
+    at = at.selectbox(key=KEYS.token(0)).set_value(3).run()  # a token that is not among the lowest
+    assert at.radio(key=KEYS.lowest(0)).value is None
 
 
 def test_a_click_on_the_strip_moves_the_select_box() -> None:

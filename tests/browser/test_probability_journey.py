@@ -100,7 +100,8 @@ def _long_answer_notebook(tokens: int) -> Notebook:
 
 def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Page, tmp_path: Path) -> None:
     """An answer longer than one window: the strip shows 250 tokens at a time; the person moves to the next window,
-    picks a token there and reads its alternatives; the CSV still holds every token."""
+    picks a token there and reads its alternatives; the CSV still holds every token; one of the least likely tokens,
+    picked from their list, brings its own window back."""
     ready(page)
     file = tmp_path / "long.notebook.json"
     file.write_text(NotebookFile.dump(_long_answer_notebook(270)), encoding="utf-8")
@@ -134,6 +135,10 @@ def test_a_long_answer_is_paged_and_a_token_of_a_later_window_is_picked(page: Pa
         cell.locator(_any_view(chart_views.keys_for("").download("strip", "csv"))).get_by_role("button").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [int(r["position"]) for r in rows] == list(range(270))
+    # a pick in the list of the whole answer's least likely tokens goes back to that token's window
+    cell.locator(_any_view(chart_views.keys_for("").lowest(0))).get_by_text(re.compile(r"^position 20 · ")).click()
+    expect(window).to_have_attribute("aria-valuetext", "1–250", timeout=LONG)
+    expect(cell.get_by_text(re.compile(r"^Alternatives at position 20 \(chosen"))).to_be_visible(timeout=LONG)
 
 
 def test_continue_from_the_second_alternative_at_a_token(page: Page) -> None:
