@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from bench.analysis import synthetic_completion
 from bench.page import finished_cell
 from components import state as keys
+from playground import analysis
 from playground.notebook import ChatMessage, Notebook
 from playground.response import SHOWN_LOGPROBS, from_chat_completion
 from playground.store import NotebookStore
@@ -60,6 +61,20 @@ def test_details_draw_only_the_open_tab(app: AppTest) -> None:
     app.session_state[tab] = "Request body"
     app.run()
     assert len(app.get("vega_lite_chart")) == 0 and len(app.json) == 1  # the body alone
+
+
+def test_opening_details_prepares_the_probabilities_tab(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening Details computes the answer's token frame and summary once the other tabs are drawn (while the browser
+    draws them): the Probabilities tab then draws without computing them."""
+
+    def computed_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the token frame was computed when the Probabilities tab opened")
+
+    monkeypatch.setattr(analysis, "token_frame", computed_again)
+    app.session_state[keys.cell_action(_cell_id(app), "tab")] = "Probabilities"  # a click on the tab, as above
+    app.run()
+    assert not app.exception, app.exception
+    assert len(app.get("vega_lite_chart")) == 2
 
 
 def test_the_response_datas_show_the_first_tokens_and_offer_the_whole_json(app: AppTest) -> None:
