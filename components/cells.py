@@ -2,7 +2,8 @@
 
 Buttons only change session state in callbacks (Fork, Continue, Delete) or ask the page to act
 (`state.PENDING`: Rerun, Run tools and continue), since components never do HTTP. Details (Response
-Datas, request body, code) are drawn only when opened, so a notebook of many cells stays quick.
+Datas, request body, code) are drawn only when opened, one tab at a time, in a fragment of their own (a click in
+them reruns only that), so a notebook of many cells stays quick.
 """
 
 from __future__ import annotations

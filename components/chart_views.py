@@ -4,8 +4,8 @@ They draw the builders of components/charts.py with `st.vega_lite_chart` (the da
 a click on a token comes back through `on_select`). Every widget key is built from the caller's `key_prefix`
 (see `keys_for`), so a page can place several views side by side.
 
-Token text is untrusted model output: it reaches the screen only as Vega text marks, select box options,
-`st.text` and data frames, never through Markdown or HTML.
+Token text is untrusted model output: it reaches the screen only as Vega text marks, select box options, `st.text`
+and the list of the lowest tokens, whose Markdown labels are `text.plain` (nothing the text brings can format).
 """
 
 from __future__ import annotations
