@@ -1,6 +1,8 @@
 """What the page benchmarks share: notebooks stored in a fresh data folder beside a started gateway, each opened by its
 URL under Streamlit's AppTest, a widget changed and every rerun timed (the page's script only: AppTest runs it in
-this process), in alternating rounds so that every notebook sees the same machine."""
+this process), in alternating rounds so that every notebook sees the same machine. AppTest runs here as a server
+does (`tests.apptest_runtime.like_a_server`): it would otherwise compile the page's scripts again on every rerun,
+which the served page does once."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 from components import state as keys
 from playground.notebook import Notebook
 from playground.store import NotebookStore
+from tests.apptest_runtime import like_a_server
 
 ROOT = Path(__file__).resolve().parents[1]
 Times = list[tuple[float, float]]  # (wall, CPU) seconds of each rerun
@@ -47,7 +50,7 @@ def measure(
     """Each notebook (by name) stored and its reruns timed, twice over in alternating order, beside one gateway."""
     from playground.local import start_gateway
 
-    with tempfile.TemporaryDirectory() as data, start_gateway() as gateway:
+    with tempfile.TemporaryDirectory() as data, start_gateway() as gateway, like_a_server():
         os.environ["PLAYGROUND_DATA_DIR"] = data
         os.environ["PLAYGROUND_BASE_URL"] = gateway.base_url
         store = NotebookStore()

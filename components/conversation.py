@@ -436,11 +436,12 @@ def import_export() -> None:
     conv = _notebook().conversation
     st.download_button(
         "Export conversation (JSON)",
-        conversation_to_json(conv),
+        lambda: conversation_to_json(conv),  # written when clicked, not on every rerun of the page
         file_name="conversation.json",
         mime="application/json",
         key=keys.EXPORT_CONVERSATION,
         icon=":material/download:",
+        on_click="ignore",
     )
     upload = st.file_uploader(
         "Import a conversation (JSON)",

@@ -10,31 +10,19 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from components import state as keys
+from tests.apptest_runtime import like_a_server
 from tests.fake_server import FakeServer, fake_server, xai_like
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def components_found_once() -> Iterator[None]:
-    """Every AppTest of the session shares one registry of installed Streamlit components, as a server's sessions
-    share its runtime's: AppTest looks for them in every installed package's metadata once per AppTest otherwise,
-    which cost about half of a fresh page's first run (Streamlit 1.67 keeps the registry in `_bidi_component_manager`;
-    under another name this only gets slower)."""
-    found = BidiComponentManager()
-    found.discover_and_register_components(start_file_watching=False)
-    init = AppTest.__init__
-
-    def init_sharing(self: AppTest, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        init(self, *args, **kwargs)
-        self._bidi_component_manager = found
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(AppTest, "__init__", init_sharing)
+def apptest_like_a_server() -> Iterator[None]:
+    """Every AppTest of the session shares the component registry and compiled scripts a server's sessions share."""
+    with like_a_server():
         yield
 
 

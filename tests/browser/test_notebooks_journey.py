@@ -110,6 +110,11 @@ def test_rename_find_share_open_by_url_in_a_new_session_export_and_import(page: 
     ready(page)
     expect(page.get_by_label("Notebook", exact=True)).to_have_value("Planets notebook")
     expect(bubbles(page, "user").first).to_contain_text("Name a planet.")
+    page.get_by_text("Import or export the conversation").click()  # its JSON is written only when asked for
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export conversation (JSON)").click()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported[0] == {"role": "user", "content": "Name a planet."}, exported
 
     other = page.context.new_page()  # the link alone opens it, in a new session: the title and the run were saved
     other.goto(url)
