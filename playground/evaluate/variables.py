@@ -87,7 +87,7 @@ def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str]
     issues: list[VariableIssue] = []
     for at, m in enumerate(messages):
         role, text = _content(m)
-        for match in PLACEHOLDER.finditer(text):
+        for match in PLACEHOLDER.finditer(text) if "{{" in text else ():  # most messages hold none
             name = match.group(1).strip()
             if NAME.fullmatch(name):
                 if name not in names:
@@ -105,7 +105,9 @@ def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str]
                     match.group(1),
                 )
             )
-        names.extend(name for name in image_variables([m]) if name not in names)  # an image after the message's text
+        if urls := _image_urls(m):  # an image after the message's text
+            found = (images.variable_of(url) for url in urls)
+            names.extend(name for name in dict.fromkeys(found) if name is not None and name not in names)
     return names, issues
 
 
