@@ -59,7 +59,7 @@ new MutationObserver((records) => {
   }
 }).observe(document, {childList: true, subtree: true});
 """
-# True when the view is whole: the table of the lowest tokens is there, every chart in the cell has its canvas, and
+# True when the view is whole: the list of the lowest tokens is there, every chart in the cell has its canvas, and
 # nothing is stale (a chart drawn on a later run counts only once that run has drawn it).
 DRAWN = """(cell) => {
   const root = document.querySelector(cell);
