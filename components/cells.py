@@ -332,8 +332,9 @@ def _detail_tabs(cell: Cell, *, read_only: bool = False) -> None:
     if code.open:
         with code:
             _code(cell)
-    if cell.completion is not None and not probabilities.open:
-        chart_views.prepare(cell.completion)  # the Probabilities tab then opens at once
+    if cell.completion is not None and not probabilities.open and not read_only:
+        # the Probabilities tab then opens at once (a shared view draws every cell's details: nothing ahead of time)
+        chart_views.prepare(cell.completion)
 
 
 def render_cell(
