@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,10 +75,14 @@ def _image_urls(m: ChatMessage | Mapping[str, Any]) -> list[str]:
     return [str((p.get("image_url") or {}).get("url", "")) for p in parts if p.get("type") == "image_url"]
 
 
+def _image_names(urls: Iterable[str]) -> list[str]:
+    """The variables these image addresses stand for (`{{photo}}`), in order of first appearance."""
+    return list(dict.fromkeys(name for name in map(images.variable_of, urls) if name is not None))
+
+
 def image_variables(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[str]:
     """The variables that stand for an image (`{{photo}}` as an image's address), in order of first appearance."""
-    found = (images.variable_of(url) for m in messages for url in _image_urls(m))
-    return list(dict.fromkeys(name for name in found if name is not None))
+    return _image_names(url for m in messages for url in _image_urls(m))
 
 
 def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str], list[VariableIssue]]:
@@ -106,8 +110,7 @@ def scan(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> tuple[list[str]
                 )
             )
         if urls := _image_urls(m):  # an image after the message's text
-            found = (images.variable_of(url) for url in urls)
-            names.extend(name for name in dict.fromkeys(found) if name is not None and name not in names)
+            names.extend(name for name in _image_names(urls) if name not in names)
     return names, issues
 
 
